@@ -1,0 +1,174 @@
+"""The workbook's input tables, as CONTRACT.md section 1 names them.
+
+One place defines every table and column; the reader, the validator, the template and
+the Excel adapters all take their names from here.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+ColumnKind = Literal["text", "number", "date", "yesno", "unit", "choice"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: ColumnKind = "text"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    columns: tuple[Column, ...]
+    row_is: str  # what one row is, in the user's words (template instructions)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+
+KINDS = ("Ingredient", "Product", "Intermediate")
+LOSS_REASONS = ("cleaning", "shrinkage", "spoilage", "sample", "process", "other")
+
+_q = Column("Quantity", "number", True)
+_u = Column("Unit", "unit", True)
+
+TABLES: dict[str, TableSpec] = {
+    t.name: t
+    for t in (
+        TableSpec("Items", (
+            Column("Item", required=True),
+            Column("Kind", "choice", choices=KINDS),
+            Column("Organic", "yesno"),
+            Column("Category"),
+            Column("Unit", "unit"),
+            Column("Kg per unit", "number"),
+            Column("Tolerance %", "number"),
+        ), "a thing that is bought, made or sold"),
+        TableSpec("Certificates", (
+            Column("Supplier", required=True),
+            Column("Certificate", required=True),
+            Column("Certifier"),
+            Column("Items covered"),
+            Column("Valid from", "date"),
+            Column("Valid to", "date", True),
+        ), "a supplier's organic certificate (COO)"),
+        TableSpec("Receipts", (
+            Column("Date", "date", True),
+            Column("Item", required=True),
+            Column("Lot", required=True),
+            _q, _u,
+            Column("Supplier"),
+            Column("Supplier lot"),
+            Column("Certificate"),
+            Column("Organic", "yesno"),
+            Column("Location"),
+            Column("Owner"),
+            Column("Reference"),
+        ), "organic (or not) material received"),
+        TableSpec("Batches", (
+            Column("Batch", required=True),
+            Column("Date", "date", True),
+            Column("Item", required=True),
+            Column("Lot", required=True),
+            _q, _u,
+            Column("Location"),
+            Column("Owner"),
+            Column("Reference"),
+        ), "one output of a production run"),
+        TableSpec("BatchInputs", (
+            Column("Batch", required=True),
+            Column("Item", required=True),
+            Column("Lot", required=True),
+            _q, _u,
+        ), "one input lot consumed by a run"),
+        TableSpec("Shipments", (
+            Column("Date", "date", True),
+            Column("Item", required=True),
+            Column("Lot", required=True),
+            _q, _u,
+            Column("Customer"),
+            Column("Location"),
+            Column("Owner"),
+            Column("Reference"),
+        ), "product sent out (sales, samples, re-exports)"),
+        TableSpec("Losses", (
+            Column("Date", "date", True),
+            Column("Item", required=True),
+            _q, _u,
+            Column("Lot"),
+            Column("Reason", "choice", choices=LOSS_REASONS),
+            Column("Batch"),
+            Column("Location"),
+            Column("Owner"),
+            Column("Evidence"),
+        ), "documented waste or loss"),
+        TableSpec("Counts", (
+            Column("Date", "date", True),
+            Column("Item", required=True),
+            _q, _u,
+            Column("Lot"),
+            Column("Location"),
+            Column("Owner"),
+        ), "a physical inventory count, taken at the end of that day"),
+        TableSpec("Transfers", (
+            Column("Date", "date", True),
+            Column("Item", required=True),
+            Column("Lot", required=True),
+            _q, _u,
+            Column("From", required=True),
+            Column("To", required=True),
+        ), "stock moved between locations"),
+        TableSpec("Settings", (
+            Column("Setting", required=True),
+            Column("Value", required=True),
+        ), "one setting (key and value)"),
+    )
+}
+
+INPUT_TABLES = tuple(TABLES)
+
+# Sheets that massbal writes and owns (CONTRACT.md section 3).
+OUTPUT_SHEETS = ("Balance", "Supply", "Yield", "Exceptions", "Ledger")
+
+# Columns of output tables whose content is the user's, kept across re-runs.
+USER_NOTE_COLUMNS = ("Notes", "Root cause", "Corrective action", "Investigated by")
+
+_UNIT_NOTE = re.compile(r"\(.*\)\s*$")
+
+
+def header_key(text: object) -> str:
+    """Match key of a header: case, spaces, underscores and a trailing '(unit)' ignored.
+
+    'Quantity (lb)', 'quantity', 'QUANTITY' and 'Kg_per_unit' all match their column.
+    """
+    s = unicodedata.normalize("NFKC", str(text or "")).strip()
+    if _UNIT_NOTE.search(s) and not s.startswith("("):
+        s = _UNIT_NOTE.sub("", s)
+    return re.sub(r"[\s_]+", "", s).casefold()
+
+
+def name_key(text: object) -> str:
+    """Match key of an item, lot, batch, supplier or certificate name.
+
+    Names that differ only in case, surrounding or doubled spaces, or Unicode look-alike
+    forms (full-width letters, non-breaking spaces) are the same thing to a user.
+    """
+    s = unicodedata.normalize("NFKC", str(text)).casefold()
+    return " ".join(s.split())
+
+
+def table_key(text: object) -> str:
+    return header_key(text)
