@@ -60,7 +60,8 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
         last = eff.reset_index()[LOT + ["date", "cum", "index"]].rename(columns={"index": "pos"})
         tt = t[t["cum"].isna()].reset_index()
         if len(tt):
-            m = pd.merge_asof(tt.assign(pos=tt["index"]).sort_values("pos").drop(columns="cum"),
+            m = pd.merge_asof(tt.assign(pos=tt["index"]).sort_values("pos").drop(columns="cum")
+                              .astype({"item_key": object, "lot_key": object}),
                               last.sort_values("pos").astype({"item_key": object, "lot_key": object}),
                               on="pos", by=LOT, direction="backward").set_index("index")
             t.loc[m.index, "cum"] = m["cum"].fillna(0.0)
@@ -68,10 +69,12 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
             .rename("counted").reset_index()
         if len(counts):
             daily = eff.groupby(LOT + ["date"], sort=True)["cum"].last().reset_index()
-            counts = pd.merge_asof(counts.sort_values("date"), daily.rename(columns={"cum": "cum_at"})
-                                   .sort_values("date"), on="date", by=LOT, direction="backward")
+            counts = pd.merge_asof(counts.sort_values("date").astype({"item_key": object, "lot_key": object}),
+                                   daily.rename(columns={"cum": "cum_at"}).sort_values("date")
+                                   .astype({"item_key": object, "lot_key": object}),
+                                   on="date", by=LOT, direction="backward")
             counts["cum_at"] = counts["cum_at"].fillna(0.0)
-            tr = t.reset_index().sort_values("date")
+            tr = t.reset_index().sort_values("date").astype({"item_key": object, "lot_key": object})
             m = pd.merge_asof(tr, counts.rename(columns={"date": "count_date"}).sort_values("count_date"),
                               left_on="date", right_on="count_date", by=LOT, direction="backward",
                               allow_exact_matches=False).set_index("index")
@@ -156,7 +159,8 @@ def certificate_findings(book: Book, ledger: pd.DataFrame, today: pd.Timestamp |
     rec = rec.reset_index().rename(columns={"index": "_i"})
     c = certs.assign(scope=certs["items_covered"].map(_scope)).rename(columns={"supplier": "cert_supplier"})
     c = c[["cert_supplier", "supplier_key", "certificate", "certificate_key", "valid_from", "valid_to", "scope",
-           "_row"]].rename(columns={"supplier_key": "cert_supplier_key", "_row": "cert_row"})
+           "_row"]].rename(columns={"supplier_key": "cert_supplier_key", "_row": "cert_row",
+                                    "certificate": "cert_number"})
     named = rec[rec["certificate_key"] != ""]
     blank = rec[rec["certificate_key"] == ""]
     cand = pd.concat([
