@@ -178,8 +178,11 @@ def _graph(prep: Prepared) -> _Graph:
         counts = counts[(counts["date"] == first).to_numpy()].assign(kind="opening stock")
     sources = pd.concat([inflow, counts], ignore_index=False)
     totals = sources.groupby(LOT, sort=False)["qty"].sum()
+    level = prep.genealogy.batch_level
     used = led[led["kind"] == "used"]
+    used = used.assign(level=used["batch_key"].map(level).fillna(-1).astype(int).to_numpy())
     produced = led[led["kind"] == "produced"]
+    produced = produced.assign(level=produced["batch_key"].map(level).fillna(-1).astype(int).to_numpy())
     run_in = used.groupby("batch_key", sort=False)["qty"].sum()
     run_out = produced.groupby("batch_key", sort=False)["qty"].sum()
     items = prep.book.items["item"]
@@ -194,7 +197,7 @@ def _levels(g: _Graph) -> range:
 
 
 def _at_level(frame: pd.DataFrame, g: _Graph, lvl: int) -> pd.DataFrame:
-    return frame[frame["batch_key"].map(g.level).to_numpy() == lvl]
+    return frame[frame["level"].to_numpy() == lvl]
 
 
 def _accumulate(frame: pd.DataFrame, value: str) -> pd.DataFrame:
@@ -373,7 +376,7 @@ def _back(g: _Graph, target: tuple[str, str], total: float) -> tuple[pd.DataFram
     known = demand.set_index(LOT).index.isin(g.totals.index)
     for r in demand[~known].itertuples():
         questions.append(_never_arrived(g, (r.item_key, r.lot_key)))
-    cyc = g.produced[g.produced["batch_key"].map(g.level).to_numpy() < 0].merge(demand[LOT], on=LOT)
+    cyc = g.produced[g.produced["level"].to_numpy() < 0].merge(demand[LOT], on=LOT)
     for r in cyc.drop_duplicates("batch_key").itertuples():
         questions.append(OpenQuestion(lot=str(r.lot), item=str(r.item), sheet=str(r.sheet), row=int(r.row),
                                       message=f"Batch {r.batch} is part of a circle of lot links (LOT_CYCLE), "
@@ -536,7 +539,7 @@ def _forward_questions(g: _Graph, lots: pd.DataFrame, ships: pd.DataFrame, fracs
                                 message=f"Lot {r.lot} went into batch {r.batch}, which is not on the Batches "
                                         "sheet, so what it became cannot be followed."))
     # runs in a circle of lot links
-    cyc = g.used[g.used["batch_key"].map(g.level).to_numpy() < 0].merge(fracs[LOT], on=LOT)
+    cyc = g.used[g.used["level"].to_numpy() < 0].merge(fracs[LOT], on=LOT)
     for r in cyc.drop_duplicates("batch_key").itertuples():
         out.append(OpenQuestion(lot=str(r.lot), item=str(r.item), sheet=str(r.sheet), row=int(r.row),
                                 message=f"Batch {r.batch} is part of a circle of lot links (LOT_CYCLE), so the "
@@ -623,18 +626,21 @@ def _steps(g: _Graph, frame: pd.DataFrame, total: float) -> list[TraceStep]:
     return out
 
 
-def _entered(g: _Graph, f: pd.DataFrame) -> list[str | None]:
-    """Each row's quantity as the user typed it ("40 case"), from the typed tables."""
-    book = g.prep.book
-    typed = [pd.DataFrame({"sheet": book.sheets[t], "row": book.tables[t]["_row"].to_numpy(),
+def typed_quantities(book, sheet: pd.Series, row: pd.Series) -> pd.DataFrame:
+    """Quantity and unit as the user typed them, for rows named by (sheet, row)."""
+    typed = [pd.DataFrame({"sheet": book.sheets[t], "row": book.tables[t]["_row"].to_numpy(dtype=float),
                            "q": book.tables[t]["quantity"].to_numpy(), "u": book.tables[t]["unit"].to_numpy()})
              for t in MOVEMENT_TABLES if t in book.tables and len(book.tables[t])]
-    if not typed or "sheet" not in f:
-        return [None] * len(f)
+    keys = pd.DataFrame({"sheet": sheet.astype(object).to_numpy(), "row": pd.to_numeric(row, errors="coerce").to_numpy()})
+    if not typed:
+        return keys.assign(q=np.nan, u=None)
     t = pd.concat(typed, ignore_index=True).drop_duplicates(["sheet", "row"])
-    keys = pd.DataFrame({"sheet": f["sheet"].astype(object).to_numpy(),
-                         "row": pd.to_numeric(f["row"], errors="coerce").to_numpy()})
-    m = keys.merge(t.astype({"row": float}), on=["sheet", "row"], how="left")
+    return keys.merge(t, on=["sheet", "row"], how="left")
+
+
+def _entered(g: _Graph, f: pd.DataFrame) -> list[str | None]:
+    """Each row's quantity as the user typed it ("40 case")."""
+    m = typed_quantities(g.prep.book, f["sheet"], f["row"])
     return [None if pd.isna(q) else f"{_fmt_qty(q)} {u}".strip() for q, u in zip(m["q"], m["u"].fillna(""))]
 
 

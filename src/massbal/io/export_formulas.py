@@ -1,0 +1,155 @@
+"""The live formulas of the inspector's copy.
+
+Balance, Supply by item, Supply and Yield are recomputed by Excel (or LibreOffice)
+from the exported Ledger table, so an inspector can see where each number comes from
+and change a ledger quantity to see it move. Only forms both programs compute are
+used: SUMIFS/COUNTIFS/SUMPRODUCT over whole table columns (`Ledger[Quantity]`) and
+this-row references (`Balance[[#This Row],[Item]]`); never `Ledger[#Data]`.
+
+SUMIFS reads * ? ~ in a criterion as wildcards and a leading < > = as a comparison, so
+a name holding one of those is matched through an escaped literal instead of its cell.
+SUMPRODUCT's `=` has no wildcards, which is why the ingredient-weighted sums use it.
+"""
+from __future__ import annotations
+
+from .xlsx_report import col_ref, this_row
+
+EPS = "0.000001"
+L = "Ledger"
+
+
+def crit(table: str, column: str, value) -> str:
+    """A SUMIFS criterion matching `value` exactly (blank matches blank)."""
+    if isinstance(value, str) and (any(ch in value for ch in "*?~") or value[:1] in "<>="):
+        esc = value.replace("~", "~~").replace("*", "~*").replace("?", "~?").replace('"', '""')
+        return f'"={esc}"'
+    return this_row(table, column) + '&""'
+
+
+def _in_period(t: str, date_col: str = "Date", table: str = L) -> str:
+    return (f'{col_ref(table, date_col)},">="&{this_row(t, "Start")},'
+            f'{col_ref(table, date_col)},"<="&{this_row(t, "End")}')
+
+
+# ------------------------------------------------------------------ Balance
+
+def balance(t: str, item: str, owner) -> dict[str, str]:
+    """Formulas of one Balance row, by column header."""
+    r = lambda c: this_row(t, c)  # noqa: E731
+    who = f'{col_ref(L, "Item")},{crit(t, "Item", item)},{col_ref(L, "Owner")},{crit(t, "Owner", owner)}'
+    qty, eff = col_ref(L, "Quantity"), col_ref(L, "Effect")
+    kind = col_ref(L, "Kind")
+    date = col_ref(L, "Date")
+    anchor = r("Opening count date")
+
+    def flow(k: str) -> str:
+        return f'SUMIFS({qty},{who},{kind},"{k}",{_in_period(t)})'
+    f = {
+        "Beginning": (f'IF({anchor}="",SUMIFS({eff},{who},{date},"<"&{r("Start")}),'
+                      f'SUMIFS({qty},{who},{kind},"count",{date},{anchor})'
+                      f'+SUMIFS({eff},{who},{date},">"&{anchor},{date},"<"&{r("Start")}))'),
+        "Received": flow("receipt"), "Produced": flow("produced"), "Used": flow("used"),
+        "Shipped": flow("shipped"), "Losses": flow("loss"),
+        "Expected ending": (f'{r("Beginning")}+{r("Received")}+{r("Produced")}-{r("Used")}'
+                            f'-{r("Shipped")}-{r("Losses")}'),
+        "Counted ending": (f'IF(COUNTIFS({who},{kind},"count",{date},{r("End")})>0,'
+                           f'SUMIFS({qty},{who},{kind},"count",{date},{r("End")}),"")'),
+        "Variance": f'IF({r("Counted ending")}="","",{r("Counted ending")}-{r("Expected ending")})',
+        "Variance %": (f'IF({r("Variance")}="","",IF({r("Expected ending")}<={EPS},"",'
+                       f'ROUND(100*{r("Variance")}/{r("Expected ending")},2)))'),
+        "Status": (f'IF({r("Lowest book balance")}<-{EPS},"NEGATIVE",IF({r("Counted ending")}="","NO COUNT",'
+                   f'IF(ABS({r("Variance")})<={EPS},"PASS",IF({r("Variance %")}="","INVESTIGATE",'
+                   f'IF(ABS({r("Variance %")})<={r("Tolerance %")},"PASS","INVESTIGATE")))))'),
+    }
+    return {k: "=" + v for k, v in f.items()}
+
+
+# ------------------------------------------------------------------ Supply by item
+
+def supply_detail(t: str, share_col: str) -> dict[str, str]:
+    """Formulas of one 'Supply by item' row: the item's stock in ingredient equivalents
+    (each ledger row's quantity times its share of the ingredient)."""
+    r = lambda c: this_row(t, c)  # noqa: E731
+    qty, eff, share = col_ref(L, "Quantity"), col_ref(L, "Effect"), col_ref(L, share_col)
+    kind, date = col_ref(L, "Kind"), col_ref(L, "Date")
+    who = f'({col_ref(L, "Item")}={r("Item")})*({col_ref(L, "Owner")}={r("Owner")})'
+    period = f'({date}>={r("Start")})*({date}<={r("End")})'
+    anchor = r("Opening count date")
+
+    def flow(k: str) -> str:
+        return f'SUMPRODUCT({qty},{share},{who}*({kind}="{k}")*{period})'
+    counted_at_end = f'{who}*({kind}="count")*({date}={r("End")})'
+    f = {
+        "Opening": (f'IF({anchor}="",SUMPRODUCT({eff},{share},{who}*({date}<{r("Start")})),'
+                    f'SUMPRODUCT({qty},{share},{who}*({kind}="count")*({date}={anchor}))'
+                    f'+SUMPRODUCT({eff},{share},{who}*({date}>{anchor})*({date}<{r("Start")})))'),
+        "Received": flow("receipt"), "Produced": flow("produced"), "Used": flow("used"),
+        "Shipped": flow("shipped"), "Losses": flow("loss"),
+        "Book at end": f'{r("Opening")}+{r("Received")}+{r("Produced")}-{r("Used")}-{r("Shipped")}-{r("Losses")}',
+        "Counted at end": (f'IF(SUMPRODUCT({counted_at_end})>0,'
+                           f'SUMPRODUCT({qty},{share},{counted_at_end}),"")'),
+        "On hand": f'IF({r("Counted at end")}="",{r("Book at end")},{r("Counted at end")})',
+    }
+    return {k: "=" + v for k, v in f.items()}
+
+
+# ------------------------------------------------------------------ Supply
+
+def supply(t: str, d: str, y: str, ingredient: str, owner, share_col: str) -> dict[str, str]:
+    """Formulas of one Supply row: sums of its 'Supply by item' rows (table d), plus the
+    ingredient's share of each run's process loss from the Yield table (y)."""
+    r = lambda c: this_row(t, c)  # noqa: E731
+    rows = (f'{col_ref(d, "Ingredient")},{crit(t, "Ingredient", ingredient)},{col_ref(d, "Owner")},'
+            f'{crit(t, "Owner", owner)},{col_ref(d, "Start")},{r("Start")},{col_ref(d, "End")},{r("End")}')
+    run_loss = (f'SUMPRODUCT({col_ref(y, "Process loss")},{col_ref(y, share_col)},'
+                f'({col_ref(y, "Owner")}={r("Owner")})*({col_ref(y, "Date")}>={r("Start")})'
+                f'*({col_ref(y, "Date")}<={r("End")}))')
+    f = {
+        "Available": f'SUMIFS({col_ref(d, "Opening")},{rows})+SUMIFS({col_ref(d, "Received")},{rows})',
+        "Shipped equivalent": f'SUMIFS({col_ref(d, "Shipped")},{rows})',
+        "Losses equivalent": f'SUMIFS({col_ref(d, "Losses")},{rows})+{run_loss}',
+        "On hand equivalent": f'SUMIFS({col_ref(d, "On hand")},{rows})',
+        "Unaccounted": (f'{r("Available")}-{r("Shipped equivalent")}-{r("Losses equivalent")}'
+                        f'-{r("On hand equivalent")}'),
+        "Status": (f'IF({r("Unaccounted")}<-0.005,"OVERSOLD",IF({r("Unaccounted")}>{r("Tolerance %")}/100*'
+                   f'MAX({r("Available")},0)+0.005,"INVESTIGATE","PASS"))'),
+    }
+    return {k: "=" + v for k, v in f.items()}
+
+
+# ------------------------------------------------------------------ Yield, Ledger, Certificates
+
+def yield_row(t: str, batch: str) -> dict[str, str]:
+    r = lambda c: this_row(t, c)  # noqa: E731
+    who = f'{col_ref(L, "Batch")},{crit(t, "Batch", batch)}'
+    qty, kind = col_ref(L, "Quantity"), col_ref(L, "Kind")
+    f = {
+        "Input": f'SUMIFS({qty},{who},{kind},"used")',
+        "Output": f'SUMIFS({qty},{who},{kind},"produced")',
+        "Process loss": f'{r("Input")}-{r("Output")}',
+        "Documented loss": f'SUMIFS({qty},{who},{kind},"process loss")',
+        "Undocumented loss": f'{r("Process loss")}-{r("Documented loss")}',
+        "Yield %": f'IF({r("Input")}>0,ROUND(100*{r("Output")}/{r("Input")},2),"")',
+    }
+    return {k: "=" + v for k, v in f.items()}
+
+
+def ledger_effect() -> str:
+    k, q = this_row(L, "Kind"), this_row(L, "Quantity")
+    return (f'=IF(OR({k}="receipt",{k}="produced"),{q},'
+            f'IF(OR({k}="used",{k}="shipped",{k}="loss"),-{q},0))')
+
+
+def certificate_row(t: str, certificate: str, start: str, end: str) -> dict[str, str]:
+    """start/end: DATE(y,m,d) texts of the copy's period."""
+    r = lambda c: this_row(t, c)  # noqa: E731
+    who = f'{col_ref(L, "Certificate")},{crit(t, "Certificate", certificate)},{col_ref(L, "Kind")},"receipt"'
+    f = {
+        "Valid at period end": (f'IF(AND(OR({r("Valid from")}="",{r("Valid from")}<={end}),'
+                                f'{r("Valid to")}>={end}),"Yes","No")'),
+        "Receipts in period": (f'COUNTIFS({who},{col_ref(L, "Date")},">="&{start},'
+                               f'{col_ref(L, "Date")},"<="&{end})'),
+        "Quantity received in period": (f'SUMIFS({col_ref(L, "Quantity")},{who},{col_ref(L, "Date")},">="&{start},'
+                                        f'{col_ref(L, "Date")},"<="&{end})'),
+    }
+    return {k: "=" + v for k, v in f.items()}

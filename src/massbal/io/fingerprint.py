@@ -1,0 +1,284 @@
+"""Fingerprints of an exported workbook, and `massbal verify`.
+
+Every cell the export writes is reduced to a canonical text: the number exactly as the
+file stores it (`repr` of the double, so a re-save by Excel or LibreOffice that writes
+more digits of the same double changes nothing), the string, or just "formula" for a
+formula cell (its text and cached value may be rewritten by whatever program recomputes
+it, but a formula overwritten with a typed number is a change). The export hashes
+those texts row by row and column by column, stores the digests on a hidden sheet and
+the overall SHA-256 on the cover. `verify` reads the copy's XML directly (no Excel, no
+openpyxl), recomputes the same texts and names the cells whose row and column digests
+both fail.
+
+This is tamper-evidence against edits, not a signature: someone who recomputes every
+digest can forge a copy. Keep the fingerprint printed on the PDF cover (or in an email)
+and pass it with --fingerprint to check against that.
+"""
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from defusedxml import ElementTree as ET
+
+FINGERPRINT_SHEET = "_fingerprint"
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+      "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+      "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
+_M = "{%s}" % NS["m"]
+EPOCH = datetime(1899, 12, 30)
+_ESC = re.compile(r"_x([0-9A-Fa-f]{4})_")
+MAX_STRING = 32767
+
+
+def excel_serial(value: date | datetime) -> float:
+    """The day number Excel stores for a date (1900 date system)."""
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    delta = value.replace(tzinfo=None) - EPOCH
+    return delta.days + delta.seconds / 86400.0 + delta.microseconds / 86400e6
+
+
+def canon_number(x: float) -> str:
+    # XlsxWriter writes "%.16G"; the double read back from that text is what counts
+    return "n:" + repr(float(f"{float(x):.16G}"))
+
+
+def canon_string(s: str) -> str:
+    return "s:" + s
+
+
+FORMULA = "f"
+
+
+@dataclass
+class Digests:
+    overall: str
+    rows: dict[str, dict[int, str]]  # sheet -> row (1-based) -> 16 hex
+    cols: dict[str, dict[int, str]]  # sheet -> column (1-based) -> 16 hex
+
+
+def _h(text: str) -> hashlib._Hash:
+    return hashlib.sha256(text.encode("utf-8"))
+
+
+def digests(cells: dict[str, dict[tuple[int, int], str]]) -> Digests:
+    """cells: sheet -> {(row, col): canonical text}, rows and columns 1-based."""
+    overall = hashlib.sha256()
+    rows_out: dict[str, dict[int, str]] = {}
+    cols_out: dict[str, dict[int, str]] = {}
+    for sheet in sorted(cells):
+        grid = cells[sheet]
+        by_row: dict[int, list] = {}
+        by_col: dict[int, list] = {}
+        for (r, c), v in grid.items():
+            by_row.setdefault(r, []).append((c, v))
+            by_col.setdefault(c, []).append((r, v))
+        rd = {r: _h("\x1f".join(f"{c}={v}" for c, v in sorted(vals))).hexdigest() for r, vals in by_row.items()}
+        cd = {c: _h("\x1f".join(f"{r}={v}" for r, v in sorted(vals))).hexdigest() for c, vals in by_col.items()}
+        overall.update(f"\x1e{sheet}\x1d".encode("utf-8"))
+        for r in sorted(rd):
+            overall.update(f"{r}:{rd[r]}\n".encode("ascii"))
+        rows_out[sheet] = {r: d[:16] for r, d in rd.items()}
+        cols_out[sheet] = {c: d[:16] for c, d in cd.items()}
+    return Digests(overall.hexdigest(), rows_out, cols_out)
+
+
+# ------------------------------------------------------------------ reading a copy
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def col_letter(n: int) -> str:
+    s = ""
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _unescape(s: str) -> str:
+    return _ESC.sub(lambda m: chr(int(m.group(1), 16)), s).replace("_x005F", "_") if "_x" in s else s
+
+
+def _text(el) -> str:
+    """Text of a shared or inline string, rich-text runs joined."""
+    t = el.find(_M + "t")
+    if t is not None:
+        return _unescape(t.text or "")
+    return "".join(_unescape(r.text or "") for r in el.iter(_M + "t"))
+
+
+def _sheet_paths(z: zipfile.ZipFile) -> dict[str, str]:
+    wb = ET.fromstring(z.read("xl/workbook.xml"))
+    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    target = {r.get("Id"): r.get("Target") for r in rels}
+    out = {}
+    for s in wb.iter(_M + "sheet"):
+        rid = s.get("{%s}id" % NS["r"])
+        t = target.get(rid, "")
+        path = t.lstrip("/") if t.startswith("/") else posixpath.normpath(posixpath.join("xl", t))
+        out[s.get("name")] = path
+    return out
+
+
+def read_cells(path) -> dict[str, dict[tuple[int, int], str]]:
+    """Every non-empty cell of every sheet as its canonical text."""
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    with zipfile.ZipFile(path) as z:
+        shared: list[str] = []
+        if "xl/sharedStrings.xml" in z.namelist():
+            root = ET.fromstring(z.read("xl/sharedStrings.xml"))
+            shared = [_text(si) for si in root.findall(_M + "si")]
+        for name, p in _sheet_paths(z).items():
+            grid: dict[tuple[int, int], str] = {}
+            with z.open(p) as fh:
+                for _, el in ET.iterparse(fh, events=("end",)):
+                    if el.tag != _M + "c":
+                        continue
+                    m = _REF.match(el.get("r", ""))
+                    v = _cell_canon(el, shared)
+                    if m and v is not None:
+                        grid[(int(m.group(2)), _col_number(m.group(1)))] = v
+                    el.clear()
+            out[name] = grid
+    return out
+
+
+def _cell_canon(el, shared: list[str]) -> str | None:
+    if el.find(_M + "f") is not None:
+        return FORMULA
+    t = el.get("t", "n")
+    if t == "inlineStr":
+        is_ = el.find(_M + "is")
+        s = _text(is_) if is_ is not None else ""
+        return canon_string(s) if s else None
+    v = el.find(_M + "v")
+    if v is None or v.text is None:
+        return None
+    if t == "s":
+        s = shared[int(v.text)]
+        return canon_string(s) if s else None
+    if t == "str":
+        return canon_string(_unescape(v.text)) if v.text else None
+    if t == "b":
+        return "b:" + v.text
+    if t == "e":
+        return "e:" + v.text
+    return "n:" + repr(float(v.text))
+
+
+# ------------------------------------------------------------------ verify
+
+@dataclass
+class Stored:
+    overall: str
+    cover_cell: tuple[str, int, int] | None
+    rows: dict[str, dict[int, str]] = field(default_factory=dict)
+    cols: dict[str, dict[int, str]] = field(default_factory=dict)
+    labels: dict[str, dict[int, str]] = field(default_factory=dict)  # column headers
+
+
+def fingerprint_rows(d: Digests, cover_cell: tuple[str, int, int], labels: dict[str, dict[int, str]]) -> list[list]:
+    """The hidden sheet's rows: Sheet | Kind | Index | Digest | Label."""
+    out = [["*", "overall", 0, d.overall, ""],
+           [cover_cell[0], "cover", cover_cell[1], "", str(cover_cell[2])]]
+    for sheet in sorted(d.rows):
+        out += [[sheet, "row", r, h, ""] for r, h in sorted(d.rows[sheet].items())]
+        out += [[sheet, "column", c, h, labels.get(sheet, {}).get(c, "")] for c, h in sorted(d.cols[sheet].items())]
+    return out
+
+
+def _stored(cells: dict[str, dict[tuple[int, int], str]]) -> Stored | None:
+    grid = cells.get(FINGERPRINT_SHEET)
+    if not grid:
+        return None
+    n = max(r for r, _ in grid)
+    st = Stored("", None)
+    for r in range(2, n + 1):
+        vals = [grid.get((r, c), "") for c in range(1, 6)]
+        vals = [v[2:] if v.startswith(("s:", "n:")) else v for v in vals]
+        sheet, kind, idx, dig, label = vals
+        i = int(float(idx)) if idx else 0
+        if kind == "overall":
+            st.overall = dig
+        elif kind == "cover":
+            st.cover_cell = (sheet, i, int(float(label)))
+        elif kind == "row":
+            st.rows.setdefault(sheet, {})[i] = dig
+        elif kind == "column":
+            st.cols.setdefault(sheet, {})[i] = dig
+            st.labels.setdefault(sheet, {})[i] = label
+    return st
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    fingerprint: str  # recomputed
+    stated: str  # the one on the cover
+    problems: list[str]
+
+
+def verify(path, expected: str | None = None, limit: int = 20) -> VerifyResult:
+    cells = read_cells(path)
+    st = _stored(cells)
+    if st is None or not st.overall:
+        return VerifyResult(False, "", "", [f"{path} has no massbal fingerprint: it is not an inspector export, "
+                                            "or its hidden '_fingerprint' sheet was removed."])
+    cells.pop(FINGERPRINT_SHEET)
+    stated = ""
+    if st.cover_cell:
+        sheet, r, c = st.cover_cell
+        stated = cells.get(sheet, {}).pop((r, c), "")[2:]
+    d = digests(cells)
+    problems: list[str] = []
+    if stated != st.overall:
+        problems.append(f"The fingerprint written on the cover ({stated[:16] or 'none'}...) is not the one stored "
+                        f"with the data ({st.overall[:16]}...): the cover was edited.")
+    if expected and expected.strip().lower() not in (st.overall, stated):
+        problems.append(f"This copy's fingerprint {st.overall[:16]}... is not the one you gave ({expected.strip()[:16]}...).")
+    if d.overall != st.overall:
+        problems += _locate(d, st, limit)
+    return VerifyResult(not problems, d.overall, stated, problems)
+
+
+def _locate(d: Digests, st: Stored, limit: int) -> list[str]:
+    out = []
+    for sheet in sorted(set(st.rows) | set(d.rows)):
+        if sheet not in d.rows:
+            out.append(f"Sheet '{sheet}' was removed or renamed.")
+            continue
+        if sheet not in st.rows:
+            out.append(f"Sheet '{sheet}' was added (or renamed).")
+            continue
+        want_r, got_r = st.rows[sheet], d.rows[sheet]
+        want_c, got_c = st.cols.get(sheet, {}), d.cols.get(sheet, {})
+        bad_rows = sorted(r for r in set(want_r) | set(got_r) if want_r.get(r) != got_r.get(r))
+        bad_cols = sorted(c for c in set(want_c) | set(got_c) if want_c.get(c) != got_c.get(c))
+        if not bad_rows:
+            continue
+        labels = st.labels.get(sheet, {})
+        for r in bad_rows:
+            if len(out) >= limit:
+                out.append("... and more.")
+                return out
+            where = ", ".join(f"{col_letter(c)}{r}" + (f" ({labels[c]})" if labels.get(c) else "") for c in bad_cols)
+            if r not in got_r:
+                out.append(f"{sheet} row {r} was emptied or deleted.")
+            elif r not in want_r:
+                out.append(f"{sheet} row {r} was added.")
+            else:
+                out.append(f"{sheet} row {r} changed" + (f": {where}" if where else "") + ".")
+    return out or ["The data changed, but no single row could be named."]
