@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import findings as F
+from .frames import asof_merge
 from .genealogy import LOT
 from .ledger import INFLOW_KINDS, OUTFLOW_KINDS
 from .load import Book
@@ -60,21 +61,18 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
         last = eff.reset_index()[LOT + ["date", "cum", "index"]].rename(columns={"index": "pos"})
         tt = t[t["cum"].isna()].reset_index()
         if len(tt):
-            m = pd.merge_asof(tt.assign(pos=tt["index"]).sort_values("pos").drop(columns="cum"),
-                              last.sort_values("pos").astype({"item_key": object, "lot_key": object}),
-                              on="pos", by=LOT, direction="backward").set_index("index")
+            m = asof_merge(tt.drop(columns="cum").assign(pos=tt["index"]), last, left_on="pos",
+                           right_on="pos", by=LOT).set_index("index")
             t.loc[m.index, "cum"] = m["cum"].fillna(0.0)
         counts = lots[lots["kind"] == "count"].groupby(LOT + ["date"], sort=True)["qty"].sum() \
             .rename("counted").reset_index()
         if len(counts):
             daily = eff.groupby(LOT + ["date"], sort=True)["cum"].last().reset_index()
-            counts = pd.merge_asof(counts.sort_values("date"), daily.rename(columns={"cum": "cum_at"})
-                                   .sort_values("date"), on="date", by=LOT, direction="backward")
+            counts = asof_merge(counts, daily.rename(columns={"cum": "cum_at", "date": "d"}),
+                                left_on="date", right_on="d", by=LOT)
             counts["cum_at"] = counts["cum_at"].fillna(0.0)
-            tr = t.reset_index().sort_values("date")
-            m = pd.merge_asof(tr, counts.rename(columns={"date": "count_date"}).sort_values("count_date"),
-                              left_on="date", right_on="count_date", by=LOT, direction="backward",
-                              allow_exact_matches=False).set_index("index")
+            m = asof_merge(t, counts.rename(columns={"date": "count_date"}).drop(columns="d"),
+                           left_on="date", right_on="count_date", by=LOT, allow_exact_matches=False)
             adj = (m["counted"] - m["cum_at"]).fillna(0.0)
             t["held_after"] = t["cum"] + adj.reindex(t.index)
         else:

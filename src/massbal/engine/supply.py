@@ -43,7 +43,10 @@ def compute_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, periods,
     c = ledger[ledger["kind"] == "count"]
     days = c[["item_key", "owner_key", "date"]].drop_duplicates()
     g = roll(moves, counts, days, periods, KEY, ["item_key", "owner_key"])
-    g["on_hand"] = g["counted_end"].where(g["counted_end"].notna(), g["book_end"])
+    # stock cannot be below zero: a book that went negative means more went out than came
+    # in, and that must show as unaccounted (OVERSOLD), not vanish into a negative on-hand
+    g["on_hand"] = g["counted_end"].where(g["counted_end"].notna(), g["book_end"]).clip(lower=0.0)
+    g["beginning"] = g["beginning"].clip(lower=0.0)
     per = g.groupby(["ingredient_key", "owner_key", "p"], sort=False).agg(
         start=("start", "first"), end=("end", "first"), opening=("beginning", "sum"),
         received=("sum_receipt", "sum"), shipped=("sum_shipped", "sum"), stock_loss=("sum_loss", "sum"),
