@@ -154,7 +154,7 @@ def certificate_findings(book: Book, ledger: pd.DataFrame, today: pd.Timestamp |
     rec = rec.reset_index().rename(columns={"index": "_i"})
     c = certs.assign(scope=certs["items_covered"].map(_scope)).rename(columns={"supplier": "cert_supplier"})
     c = c[["cert_supplier", "supplier_key", "certificate", "certificate_key", "valid_from", "valid_to", "scope",
-           "_row"]].rename(columns={"supplier_key": "cert_supplier_key", "_row": "cert_row"})
+           "_row"]].rename(columns={"supplier_key": "cert_supplier_key", "_row": "cert_row", "certificate": "cert_name"})
     named = rec[rec["certificate_key"] != ""]
     blank = rec[rec["certificate_key"] == ""]
     cand = pd.concat([
@@ -167,8 +167,14 @@ def certificate_findings(book: Book, ledger: pd.DataFrame, today: pd.Timestamp |
     vf = cand["valid_from"].fillna(pd.Timestamp("1900-01-01"))
     cand["in_date"] = (cand["date"] >= vf) & (cand["date"] <= cand["valid_to"])
     cat = cand["item_key"].map(book.items["category_key"]).fillna("")
-    cand["in_scope"] = [s is None or i in s or (k and k in s) for s, i, k in
-                        zip(cand["scope"], cand["item_key"], cat)] if len(cand) else []
+    # scopes are few: test each receipt only against certificates that list items
+    listed = cand["scope"].map(lambda s: isinstance(s, frozenset))
+    cand["in_scope"] = True
+    if listed.any():
+        sub = cand[listed]
+        cand.loc[listed, "in_scope"] = [i in s or bool(k and k in s) for s, i, k in
+                                        zip(sub["scope"], sub["item_key"], cat[listed])]
+    cand["in_scope"] = cand["in_scope"].astype(bool)
     cand["score"] = (cand["known"].astype(int) * 8 + cand["supplier_ok"].astype(int) * 4 +
                      cand["in_date"].astype(int) * 2 + cand["in_scope"].astype(int))
     best = cand.sort_values(["_i", "score"], ascending=[True, False]).drop_duplicates("_i").set_index("_i")
@@ -193,7 +199,7 @@ def certificate_findings(book: Book, ledger: pd.DataFrame, today: pd.Timestamp |
         out.append(F.make("error", "CERT_UNKNOWN", sheet, unknown["row"].to_numpy(), "Certificate", letter_c, msgs))
     wrong = best[best["known"] & ~best["supplier_ok"]]
     if len(wrong):
-        msgs = ("Certificate '" + wrong["certificate"].astype(str) + "' belongs to " +
+        msgs = ("Certificate '" + wrong["cert_name"].astype(str) + "' belongs to " +
                 wrong["cert_supplier"].astype(str) + ", not to " + wrong["partner"].astype(str) +
                 ". A lot is organic only under its own supplier's certificate.")
         out.append(F.make("error", "CERT_UNKNOWN", sheet, wrong["row"].to_numpy(), "Supplier", letter_s, msgs))
@@ -201,7 +207,7 @@ def certificate_findings(book: Book, ledger: pd.DataFrame, today: pd.Timestamp |
     if len(expired):
         before = expired["date"] < expired["valid_from"].fillna(pd.Timestamp("1900-01-01"))
         msgs = ("Received on " + expired["date"].dt.strftime("%Y-%m-%d") + " under certificate '" +
-                expired["certificate"].astype(str) + "', which " +
+                expired["cert_name"].astype(str) + "', which " +
                 np.where(before, "was not yet valid (valid from " + expired["valid_from"].dt.strftime("%Y-%m-%d").fillna("") + ")",
                          "had expired on " + expired["valid_to"].dt.strftime("%Y-%m-%d")) +
                 ". This lot is not a certified organic input unless a renewed certificate covers that date: "
@@ -209,7 +215,7 @@ def certificate_findings(book: Book, ledger: pd.DataFrame, today: pd.Timestamp |
         out.append(F.make("error", "CERT_EXPIRED", sheet, expired["row"].to_numpy(), "Date", letter_d, msgs))
     scope = best[best["known"] & best["supplier_ok"] & best["in_date"] & ~best["in_scope"]]
     if len(scope):
-        msgs = ("Certificate '" + scope["certificate"].astype(str) + "' does not cover " +
+        msgs = ("Certificate '" + scope["cert_name"].astype(str) + "' does not cover " +
                 scope["item"].astype(str) + " (it lists: " + scope["scope"].map(
                     lambda s: ", ".join(sorted(s)) if s else "") + "). This lot is not a certified organic input.")
         out.append(F.make("error", "CERT_SCOPE", sheet, scope["row"].to_numpy(), "Item",

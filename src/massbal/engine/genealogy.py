@@ -82,7 +82,8 @@ def build_genealogy(book: Book, ledger: pd.DataFrame) -> tuple[Genealogy, pd.Dat
     base["w"] = base["qty"].where(base["organic"].astype(bool), 0.0)
     base["ingredient_key"] = base["item_key"]
     tot = base.groupby(LOT, sort=False)["qty"].sum().rename("total").reset_index()
-    lot_comp = _weighted(base[base["w"] > 0], LOT, tot)
+    # conventional lots keep a row of weight 0: known, and holding no organic ingredient
+    lot_comp = _weighted(base, LOT, tot)
 
     level, cycle = batch_levels(used, produced)
     batch_comp_parts = []
