@@ -14,7 +14,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from . import findings as F
-from .parse import parse_date, parse_number, parse_text, parse_yesno
+from .parse import match_keys, parse_date, parse_number, parse_text, parse_yesno
 from .rawbook import RawBook, RawTable
 from .schema import TABLES, Column, TableSpec, header_key, name_key
 from .units import kg_factors, report_factor, unit_info
@@ -217,14 +217,7 @@ def _settings(frame: pd.DataFrame, sheet: str, letters: dict, out: list) -> Sett
 
 
 def _keys(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
-    add = {}
-    for c in cols:
-        if c in frame.columns:
-            v = frame[c]
-            codes, uniq = pd.factorize(v, use_na_sentinel=True)
-            conv = np.array([name_key(u) for u in uniq] + [""], dtype=object)
-            add[c + "_key"] = conv[np.where(codes < 0, len(uniq), codes)]
-    return frame.assign(**add)
+    return frame.assign(**{c + "_key": match_keys(frame[c]) for c in cols if c in frame.columns})
 
 
 def _items_table(items: pd.DataFrame, movement_items: pd.DataFrame, settings: Settings,
