@@ -28,7 +28,7 @@ def _fmt(v: pd.Series) -> pd.Series:
 
 def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     unit = book.settings.unit
-    lots = ledger[ledger["lot_key"] != ""]
+    lots = ledger[ledger["lot_key"] != 0]
     creators = lots[lots["kind"].isin(INFLOW_KINDS + ("count",))]
     born = creators.groupby(LOT, sort=False)["date"].min().rename("born")
     takers = lots[lots["kind"].isin(OUTFLOW_KINDS + ("transfer out",))]
@@ -99,7 +99,7 @@ def _by_sheet(book: Book, frame: pd.DataFrame, severity, code, column, msgs) -> 
 
 
 def duplicate_lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
-    made = ledger[ledger["kind"].isin(INFLOW_KINDS) & (ledger["lot_key"] != "")]
+    made = ledger[ledger["kind"].isin(INFLOW_KINDS) & (ledger["lot_key"] != 0)]
     # one source is one receipt row, or one run (a run may list a lot on several rows)
     src = made["batch_key"].where(made["kind"] == "produced", "#" + made["row"].astype(str))
     made = made.assign(src=src.to_numpy())
@@ -124,7 +124,7 @@ def name_variant_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     out = []
     for col in ("item", "lot"):
         key = col + "_key"
-        sub = ledger[ledger[key] != ""][[key, col, "sheet", "row"]].dropna(subset=[col])
+        sub = ledger[ledger[key] != 0][[key, col, "sheet", "row"]].dropna(subset=[col])
         spell = sub.drop_duplicates([key, col])
         multi = spell[spell.duplicated(key, keep=False)]
         if multi.empty:
@@ -149,21 +149,21 @@ def certificate_findings(book: Book, ledger: pd.DataFrame, today: pd.Timestamp |
     # the receipt's supplier and certificate keys (the ledger keeps display text)
     rk = R.set_index("_row")[["supplier_key", "certificate_key"]]
     rec = rec.join(rk, on="row")
-    rec["certificate_key"] = rec["certificate_key"].fillna("").astype(str)
-    rec["supplier_key"] = rec["supplier_key"].fillna("").astype(str)
+    rec["certificate_key"] = rec["certificate_key"].fillna(0).astype(np.int64)
+    rec["supplier_key"] = rec["supplier_key"].fillna(0).astype(np.int64)
     rec = rec.reset_index().rename(columns={"index": "_i"})
     c = certs.assign(scope=certs["items_covered"].map(_scope)).rename(columns={"supplier": "cert_supplier"})
     c = c[["cert_supplier", "supplier_key", "certificate", "certificate_key", "valid_from", "valid_to", "scope",
            "_row"]].rename(columns={"supplier_key": "cert_supplier_key", "_row": "cert_row", "certificate": "cert_name"})
-    named = rec[rec["certificate_key"] != ""]
-    blank = rec[rec["certificate_key"] == ""]
+    named = rec[rec["certificate_key"] != 0]
+    blank = rec[rec["certificate_key"] == 0]
     cand = pd.concat([
         named.merge(c, on="certificate_key", how="left"),
         blank.merge(c.drop(columns="certificate_key"), left_on="supplier_key", right_on="cert_supplier_key",
                     how="left"),
     ], ignore_index=True)
     cand["known"] = cand["cert_row"].notna()
-    cand["supplier_ok"] = (cand["supplier_key"] == "") | (cand["supplier_key"] == cand["cert_supplier_key"])
+    cand["supplier_ok"] = (cand["supplier_key"] == 0) | (cand["supplier_key"] == cand["cert_supplier_key"])
     vf = cand["valid_from"].fillna(pd.Timestamp("1900-01-01"))
     cand["in_date"] = (cand["date"] >= vf) & (cand["date"] <= cand["valid_to"])
     cat = cand["item_key"].map(book.items["category_key"]).fillna("")
@@ -172,8 +172,9 @@ def certificate_findings(book: Book, ledger: pd.DataFrame, today: pd.Timestamp |
     cand["in_scope"] = True
     if listed.any():
         sub = cand[listed]
+        names = book.codes["item"][sub["item_key"].to_numpy()]
         cand.loc[listed, "in_scope"] = [i in s or bool(k and k in s) for s, i, k in
-                                        zip(sub["scope"], sub["item_key"], cat[listed])]
+                                        zip(sub["scope"], names, cat[listed])]
     cand["in_scope"] = cand["in_scope"].astype(bool)
     cand["score"] = (cand["known"].astype(int) * 8 + cand["supplier_ok"].astype(int) * 4 +
                      cand["in_date"].astype(int) * 2 + cand["in_scope"].astype(int))
@@ -184,7 +185,7 @@ def certificate_findings(book: Book, ledger: pd.DataFrame, today: pd.Timestamp |
     out = []
     item = best["item"].astype(str)
 
-    missing = best[(best["certificate_key"] == "") & ~best["known"]]
+    missing = best[(best["certificate_key"] == 0) & ~best["known"]]
     if len(missing):
         sup = missing["partner"].fillna("").astype(str)
         msgs = ("This organic receipt of " + missing["item"].astype(str) + " names no certificate" +
@@ -192,7 +193,7 @@ def certificate_findings(book: Book, ledger: pd.DataFrame, today: pd.Timestamp |
                         " and no supplier") + ". Add the supplier's organic certificate, or mark the lot Organic = No.")
         out.append(F.make("error", "CERT_MISSING", sheet, missing["row"].to_numpy(),
                           "Certificate", letter_c, msgs))
-    unknown = best[(best["certificate_key"] != "") & ~best["known"]]
+    unknown = best[(best["certificate_key"] != 0) & ~best["known"]]
     if len(unknown):
         msgs = ("Certificate '" + unknown["certificate"].astype(str) + "' is not on the Certificates sheet. "
                 "Add it with its Valid to date, or correct the number.")
