@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .frames import asof_merge
+
 SIGN = {"receipt": 1.0, "produced": 1.0, "used": -1.0, "shipped": -1.0, "loss": -1.0,
         "process": -1.0}
 EPS = 1e-6
@@ -31,23 +33,14 @@ def _asof(left: pd.DataFrame, right: pd.DataFrame, on_left: str, on_right: str, 
           value_cols: list[str]) -> pd.DataFrame:
     """For each left row, the right row of the same `by` with the latest on_right <= on_left."""
     if right.empty:
-        out = left.copy()
-        for c in value_cols:
-            out[c] = np.nan
-        return out
-    l = left.reset_index().sort_values(on_left, kind="stable")
-    r = right.sort_values(on_right, kind="stable")
-    l = l.assign(**{c: l[c].astype(object) for c in by}, **{on_left: l[on_left].astype("datetime64[ns]")})
-    r = r.assign(**{c: r[c].astype(object) for c in by}, **{on_right: r[on_right].astype("datetime64[ns]")})
-    m = pd.merge_asof(l, r[by + [on_right] + [c for c in value_cols if c != on_right]],
-                      left_on=on_left, right_on=on_right, by=by, direction="backward",
-                      allow_exact_matches=True)
-    return m.set_index("index").sort_index()
+        return left.assign(**{c: np.nan for c in value_cols})
+    cols = by + [on_right] + [c for c in value_cols if c != on_right]
+    return asof_merge(left, right[cols], left_on=on_left, right_on=on_right, by=by)
 
 
 def _norm(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     """Same dtypes on both sides of every merge (pandas may infer str or object)."""
-    fix = {c: frame[c].astype(object) for c in cols if c in frame}
+    fix = {c: frame[c].astype(object) for c in cols if c in frame and not pd.api.types.is_integer_dtype(frame[c])}
     if "date" in frame:
         fix["date"] = frame["date"].astype("datetime64[ns]")
     return frame.assign(**fix)

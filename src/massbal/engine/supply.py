@@ -43,7 +43,10 @@ def compute_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, periods,
     c = ledger[ledger["kind"] == "count"]
     days = c[["item_key", "owner_key", "date"]].drop_duplicates()
     g = roll(moves, counts, days, periods, KEY, ["item_key", "owner_key"])
-    g["on_hand"] = g["counted_end"].where(g["counted_end"].notna(), g["book_end"])
+    # stock cannot be below zero: a book that went negative means more went out than came
+    # in, and that must show as unaccounted (OVERSOLD), not vanish into a negative on-hand
+    g["on_hand"] = g["counted_end"].where(g["counted_end"].notna(), g["book_end"]).clip(lower=0.0)
+    g["beginning"] = g["beginning"].clip(lower=0.0)
     per = g.groupby(["ingredient_key", "owner_key", "p"], sort=False).agg(
         start=("start", "first"), end=("end", "first"), opening=("beginning", "sum"),
         received=("sum_receipt", "sum"), shipped=("sum_shipped", "sum"), stock_loss=("sum_loss", "sum"),
@@ -59,14 +62,13 @@ def compute_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, periods,
     pl = pl.assign(p=np.where((i >= 0) & (d <= ends[np.clip(i, 0, len(ends) - 1)]), i, -1))
     pls = pl[pl["p"] >= 0].groupby(["ingredient_key", "owner_key", "p"], sort=False)["value"].sum() \
         .rename("process_loss").reset_index()
-    per = per.merge(pls.astype({"ingredient_key": object, "owner_key": object}),
-                    on=["ingredient_key", "owner_key", "p"], how="left")
+    per = per.merge(pls, on=["ingredient_key", "owner_key", "p"], how="left")
     per["process_loss"] = per["process_loss"].fillna(0.0)
 
     items = book.items
     out = pd.DataFrame({
         "ingredient": per["ingredient_key"].map(items["item"]).fillna(per["ingredient_key"]),
-        "owner": per["owner_key"].map(_owner_names(ledger)).astype(object).where(per["owner_key"] != "", None),
+        "owner": per["owner_key"].map(_owner_names(ledger)).astype(object).where(per["owner_key"] != 0, None),
         "start": per["start"], "end": per["end"],
         "available": per["opening"] + per["received"],
         "shipped_equivalent": per["shipped"],
@@ -89,7 +91,7 @@ def compute_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, periods,
 
 
 def _owner_names(ledger: pd.DataFrame) -> pd.Series:
-    o = ledger[ledger["owner_key"] != ""].drop_duplicates("owner_key")
+    o = ledger[ledger["owner_key"] != 0].drop_duplicates("owner_key")
     return pd.Series(o["owner"].to_numpy(), index=o["owner_key"].to_numpy())
 
 
