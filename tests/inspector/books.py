@@ -66,3 +66,60 @@ def granola(extra_shipments=(), extra_receipts=(), extra_counts=()) -> RawBook:
         ]),
         "Settings": T("Settings", ["Setting", "Value"], [["Unit", "lb"], ["Operation", "Sunrise Granola Co"]]),
     })
+
+
+def copacker() -> RawBook:
+    """Two months, split into monthly periods: counts at the end of February open March,
+    a co-packer's customer-owned stock (Owner) beside its own, kg and case units, a
+    conventional lot, and two items whose names a careless SUMIFS would confuse
+    ('Flax*' is a wildcard for 'Flaxseed')."""
+    return RawBook({
+        "Items": T("Items", ["Item", "Kind", "Organic", "Unit", "Kg per unit", "Tolerance %"], [
+            ["Flax*", "Ingredient", "Yes", None, None, 3],
+            ["Flaxseed", "Ingredient", "Yes", None, None, None],
+            ["Oat flour", "Ingredient", "Yes", None, None, None],
+            ["Crackers", "Product", "Yes", "case", 2, None],
+        ]),
+        "Certificates": T("Certificates", ["Supplier", "Certificate", "Valid to"], [
+            ["Linseed Co", "PCO-1", "2027-01-01"], ["Mill", "MOSA-9", "2027-01-01"]]),
+        "Receipts": T("Receipts", ["Date", "Item", "Lot", "Quantity", "Unit", "Supplier", "Certificate", "Organic", "Owner"], [
+            ["2025-02-03", "Flax*", "F1", 500, "kg", "Linseed Co", "PCO-1", None, None],
+            ["2025-02-03", "Flaxseed", "X1", 300, "lb", "Linseed Co", "PCO-1", None, None],
+            ["2025-02-04", "Oat flour", "M1", 2000, "lb", "Mill", "MOSA-9", None, None],
+            ["2025-02-05", "Oat flour", "M2", 1000, "lb", "Mill", "MOSA-9", None, "Acme Brands"],
+            ["2025-03-02", "Flaxseed", "X2", 200, "lb", "Farm Co", None, "No", None],
+            ["2025-03-03", "Flax*", "F2", 100, "kg", "Linseed Co", "PCO-1", None, None],
+        ]),
+        "Batches": T("Batches", ["Batch", "Date", "Item", "Lot", "Quantity", "Unit", "Owner"], [
+            ["R1", "2025-02-10", "Crackers", "C1", 200, "case", None],
+            ["R2", "2025-03-10", "Crackers", "C2", 150, "case", None],
+            ["R3", "2025-03-12", "Crackers", "CA1", 150, "case", "Acme Brands"],
+        ]),
+        "BatchInputs": T("BatchInputs", ["Batch", "Item", "Lot", "Quantity", "Unit"], [
+            ["R1", "Flax*", "F1", 200, "kg"], ["R1", "Oat flour", "M1", 700, "lb"],
+            ["R2", "Flax*", "F1", 150, "kg"], ["R2", "Flax*", "F2", 50, "kg"], ["R2", "Oat flour", "M1", 500, "lb"],
+            ["R3", "Oat flour", "M2", 800, "lb"],
+        ]),
+        "Shipments": T("Shipments", ["Date", "Item", "Lot", "Quantity", "Unit", "Customer", "Owner"], [
+            ["2025-02-20", "Crackers", "C1", 120, "case", "Sprouts", None],
+            ["2025-03-15", "Crackers", "C1", 70, "case", "Sprouts", None],
+            ["2025-03-20", "Crackers", "C2", 100, "case", "Kroger", None],
+            ["2025-03-25", "Crackers", "CA1", 150, "case", "Acme Brands", "Acme Brands"],
+            ["2025-03-25", "Flaxseed", "X1", 100, "lb", "Bakery", None],
+        ]),
+        "Losses": T("Losses", ["Date", "Item", "Quantity", "Unit", "Lot", "Reason", "Batch"], [
+            ["2025-02-10", "Crackers", 10, "kg", None, "process", "R1"],
+            ["2025-03-05", "Oat flour", 25, "lb", "M1", "spoilage", None],
+        ]),
+        "Counts": T("Counts", ["Date", "Item", "Quantity", "Unit", "Lot", "Owner"], [
+            ["2025-02-28", "Flax*", 300, "kg", "F1", None],
+            ["2025-02-28", "Oat flour", 1290, "lb", "M1", None],
+            ["2025-02-28", "Oat flour", 1000, "lb", "M2", "Acme Brands"],
+            ["2025-02-28", "Crackers", 80, "case", "C1", None],
+            ["2025-03-31", "Oat flour", 760, "lb", "M1", None],
+            ["2025-03-31", "Crackers", 60, "case", "C2", None],
+            ["2025-03-31", "Flaxseed", 390, "lb", None, None],
+        ]),
+        "Settings": T("Settings", ["Setting", "Value"], [["Unit", "lb"], ["Tolerance %", 2],
+                                                          ["Operation", "Prairie Crackers & Co"]]),
+    })

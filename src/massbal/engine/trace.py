@@ -32,7 +32,7 @@ from .api import Prepared
 from .genealogy import LOT
 from .load import MOVEMENT_TABLES
 from .roll import EPS
-from .schema import name_key
+from .load import BLANK
 
 StepKind = Literal["receipt", "opening stock", "input", "output", "shipment", "loss",
                    "process loss", "on hand"]
@@ -166,7 +166,7 @@ class _Graph:
 
 def _graph(prep: Prepared) -> _Graph:
     led = prep.ledger
-    lots = led[led["lot_key"] != ""]
+    lots = led[led["lot_key"] != BLANK]
     inflow = lots[lots["kind"].isin(("receipt", "produced"))]
     # a lot first seen in a count (opening stock) came in with that first count
     made = pd.MultiIndex.from_frame(inflow[LOT]).unique() if len(inflow) else pd.MultiIndex.from_tuples([], names=LOT)
@@ -217,17 +217,20 @@ class Tracer:
     def find(self, lot: str, item: str | None = None) -> list[tuple[str, str]]:
         """(item_key, lot_key) pairs the user may mean; raises LotNotFound."""
         g = self.g
-        key = name_key(lot)
-        hits = g.lots[g.lots["lot_key"] == key]
+        book = self.prep.book
+        code = book.code("lot", lot)
+        want_item = book.code("item", item) if item is not None else None
+        hits = g.lots[g.lots["lot_key"] == code] if code else g.lots.iloc[:0]
         if item is not None:
-            hits = hits[hits["item_key"] == name_key(item)]
+            hits = hits[hits["item_key"] == want_item]
         pairs = list(dict.fromkeys(zip(hits["item_key"], hits["lot_key"])))
         if pairs:
             return pairs
         # a batch number given instead of a lot: its output lots
-        runs = g.produced[g.produced["batch_key"] == key]
+        bcode = book.code("batch", lot)
+        runs = g.produced[g.produced["batch_key"] == bcode] if bcode else g.produced.iloc[:0]
         if item is not None:
-            runs = runs[runs["item_key"] == name_key(item)]
+            runs = runs[runs["item_key"] == want_item]
         pairs = list(dict.fromkeys(zip(runs["item_key"], runs["lot_key"])))
         if pairs:
             return pairs
@@ -407,10 +410,10 @@ def _receipt_details(g: _Graph, src: pd.DataFrame) -> pd.DataFrame:
                      certificate_key=rr["certificate_key"].to_numpy(), supplier_key=rr["supplier_key"].to_numpy())
     certs = book.tables["Certificates"]
     by_num = certs.drop_duplicates("certificate_key").set_index("certificate_key")
-    c = by_num.reindex(src["certificate_key"].fillna(""))
+    c = by_num.reindex(src["certificate_key"].fillna(BLANK))
     src["certifier"] = c["certifier"].to_numpy()
     # a receipt that names no certificate is judged by its supplier's (as checks.py does)
-    blank = src["certificate_key"].fillna("").astype(str).eq("") & is_rec
+    blank = src["certificate_key"].fillna(BLANK).eq(BLANK) & is_rec
     if blank.any() and len(certs):
         cand = src[blank].reset_index().merge(certs[["supplier_key", "certificate", "certifier", "valid_from", "valid_to"]]
                                               .rename(columns={"certificate": "c_cert", "certifier": "c_certifier"}),
@@ -453,7 +456,7 @@ def _forward(g: _Graph, target: tuple[str, str]) -> tuple[pd.DataFrame, list[Ope
         runs["depth"] = runs["depth"] + 1
         steps.append(u.assign(step="input", depth=u["depth"]))  # the input row sits with its lot
         out = g.produced[g.produced["batch_key"].isin(runs.index)].reset_index()
-        out = out.join(runs[["frac", "depth", "via_lot", "via_item"]], on="batch_key", rsuffix="_run")
+        out = out.join(runs[["frac", "depth", "via_lot", "via_item"]], on="batch_key")
         out["frac"] = out["frac"].astype(float)
         out["amount"] = out["qty"] * out["frac"]
         steps.append(out.assign(step="output"))
@@ -523,7 +526,7 @@ def _forward_questions(g: _Graph, lots: pd.DataFrame, ships: pd.DataFrame, fracs
     # stock losses of a reached item that name no lot, after the lot came in
     book, led = g.prep.book, g.prep.ledger
     first = lots[lots["kind"].isin(("receipt", "produced"))].groupby("item_key")["date"].min()
-    nolot = led[(led["kind"] == "loss") & (led["lot_key"] == "") & led["item_key"].isin(first.index)]
+    nolot = led[(led["kind"] == "loss") & (led["lot_key"] == BLANK) & led["item_key"].isin(first.index)]
     nolot = nolot[(nolot["date"] >= nolot["item_key"].map(first)).to_numpy()]
     for item_key, grp in nolot.groupby("item_key", sort=False):
         r = grp.iloc[0]

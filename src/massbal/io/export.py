@@ -409,7 +409,7 @@ def _yield(s: Sheet, m: _Meta) -> None:
             col("Process loss", y.get("process_loss", [])), col("Documented loss", y.get("documented_loss", [])),
             col("Undocumented loss", y.get("undocumented_loss", [])), col("Yield %", y.get("yield_pct", []), "pct")]
     for k, name in m.data.ingredients.items():
-        cols.append(Col(share_header(name), y["share:" + k] if "share:" + k in y else [], "share", 11))
+        cols.append(Col(share_header(name), y[f"share:{k}"] if f"share:{k}" in y else [], "share", 11))
     s.table(t, cols, len(y))
 
 

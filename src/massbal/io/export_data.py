@@ -19,7 +19,7 @@ from massbal.engine.genealogy import equivalents
 from massbal.engine.ledger import KIND_ORDER
 from massbal.engine.result import Reconciliation
 from massbal.engine.roll import roll
-from massbal.engine.schema import name_key
+from massbal.engine.load import BLANK
 from massbal.engine.supply import KEY as SUPPLY_KEY, STOCK_KINDS
 
 BAL_KEY = ["item_key", "owner_key"]
@@ -39,7 +39,7 @@ class ExportData:
 
 
 def owner_names(ledger: pd.DataFrame) -> pd.Series:
-    o = ledger[ledger["owner_key"] != ""].drop_duplicates("owner_key")
+    o = ledger[ledger["owner_key"] != BLANK].drop_duplicates("owner_key")
     return pd.Series(o["owner"].astype(str).to_numpy(), index=o["owner_key"].to_numpy(), dtype=object)
 
 
@@ -68,10 +68,11 @@ def build(prep: Prepared, rec: Reconciliation) -> ExportData:
 
     sup = rec.supply.copy()
     ing_key = {v: k for k, v in items["item"].items()}
-    sup["ingredient_key"] = sup["ingredient"].map(lambda n: ing_key.get(n, name_key(n)))
+    sup["ingredient_key"] = sup["ingredient"].map(lambda n: ing_key.get(n, prep.book.code("item", n)))
     okeys = owner_names(led)
     back = {v: k for k, v in okeys.items()}
-    sup["owner_key"] = sup["owner"].map(lambda o: back.get(o, name_key(o)) if isinstance(o, str) else "")
+    sup["owner_key"] = sup["owner"].map(lambda o: back.get(o, prep.book.code("owner", o)) if isinstance(o, str)
+                                        else BLANK)
     ingredients = dict(zip(sup["ingredient_key"], sup["ingredient"]))
 
     detail = _supply_detail(prep, periods, sup, set(ingredients))
@@ -88,9 +89,9 @@ def build(prep: Prepared, rec: Reconciliation) -> ExportData:
     run_rows = led["batch_key"].isin(set(yields["batch_key"])) & led["kind"].isin(("used", "produced", "process loss"))
     out = led[keep | run_rows.to_numpy()].copy()
     out["item"] = out["item_key"].map(items["item"]).fillna(out["item"])
-    out["owner"] = out["owner_key"].map(okeys).where(out["owner_key"] != "", None)
-    bnames = led[led["batch_key"] != ""].drop_duplicates("batch_key").set_index("batch_key")["batch"]
-    out["batch"] = out["batch_key"].map(bnames).where(out["batch_key"] != "", None)
+    out["owner"] = out["owner_key"].map(okeys).where(out["owner_key"] != BLANK, None)
+    bnames = led[led["batch_key"] != BLANK].drop_duplicates("batch_key").set_index("batch_key")["batch"]
+    out["batch"] = out["batch_key"].map(bnames).where(out["batch_key"] != BLANK, None)
     out["_k"] = out["kind"].map(KIND_ORDER)
     out = out.sort_values(["item", "owner", "_k", "date", "sheet", "row"], kind="stable", na_position="first")
     out = out.drop(columns="_k")
@@ -133,7 +134,7 @@ def _supply_detail(prep: Prepared, periods, sup: pd.DataFrame, ing: set) -> pd.D
     items = prep.book.items["item"]
     g["ingredient"] = g["ingredient_key"].map(items)
     g["item"] = g["item_key"].map(items)
-    g["owner"] = g["owner_key"].map(owner_names(led)).where(g["owner_key"] != "", None)
+    g["owner"] = g["owner_key"].map(owner_names(led)).where(g["owner_key"] != BLANK, None)
     return g.sort_values(["ingredient", "owner", "start", "item"], kind="stable", na_position="first").reset_index(drop=True)
 
 
@@ -146,14 +147,14 @@ def _yields(prep: Prepared, rec: Reconciliation, ing: set, item_keys: set) -> pd
     led = prep.ledger
     runs = led[led["kind"].isin(("used", "produced"))]
     bkey = runs.drop_duplicates("batch_key").set_index("batch")["batch_key"] if len(runs) else pd.Series(dtype=object)
-    y["batch_key"] = y["batch"].map(lambda b: bkey.get(b, name_key(b)))
+    y["batch_key"] = y["batch"].map(lambda b: bkey.get(b, prep.book.code("batch", b)))
     bc = prep.genealogy.batch_comp
     bc = bc[bc["ingredient_key"].isin(ing)]
     touches = set(runs.loc[runs["item_key"].isin(item_keys), "batch_key"]) | set(bc["batch_key"])
     y = y[y["batch_key"].isin(touches)].reset_index(drop=True)
     piv = bc.pivot_table(index="batch_key", columns="ingredient_key", values="frac", aggfunc="sum")
     for k in ing:
-        y["share:" + k] = y["batch_key"].map(piv[k]) if k in piv else np.nan
+        y[f"share:{k}"] = y["batch_key"].map(piv[k]) if k in piv else np.nan
     return y
 
 

@@ -36,13 +36,16 @@ def find_soffice() -> str | None:
     return None
 
 
-def convert(src: Path, outdir: Path, target: str, *, recalc: bool = False, timeout: float = 180) -> Path:
-    """soffice --convert-to `target` (e.g. 'pdf', 'xlsx:Calc MS Excel 2007 XML'); returns the new file."""
+def convert(src, outdir: Path, target: str, *, recalc: bool = False, timeout: float = 300) -> Path | list[Path]:
+    """soffice --convert-to `target` (e.g. 'pdf', 'xlsx:Calc MS Excel 2007 XML') of one file
+    or a list of files in one LibreOffice start; returns the new file(s)."""
     exe = find_soffice()
     if exe is None:
         raise SofficeMissing("LibreOffice (soffice) is not installed, so no PDF could be made. "
                              "Install LibreOffice, or print the .xlsx from Excel.")
-    src, outdir = Path(src).resolve(), Path(outdir).resolve()
+    many = isinstance(src, (list, tuple))
+    srcs = [Path(s).resolve() for s in (src if many else [src])]
+    outdir = Path(outdir).resolve()
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="massbal-lo-") as prof:
         if recalc:
@@ -50,17 +53,17 @@ def convert(src: Path, outdir: Path, target: str, *, recalc: bool = False, timeo
             user.mkdir()
             (user / "registrymodifications.xcu").write_text(_RECALC_XCU, encoding="utf-8")
         cmd = [exe, "--headless", "--norestore", "--nologo", f"-env:UserInstallation={Path(prof).as_uri()}",
-               "--convert-to", target, "--outdir", str(outdir), str(src)]
+               "--convert-to", target, "--outdir", str(outdir), *map(str, srcs)]
         run = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     ext = target.split(":", 1)[0]
-    made = outdir / (src.stem + "." + ext)
-    if run.returncode != 0 or not made.exists():
-        raise RuntimeError(f"LibreOffice could not convert {src.name} to {ext}: "
+    made = [outdir / (s.stem + "." + ext) for s in srcs]
+    missing = [m.name for m in made if not m.exists()]
+    if run.returncode != 0 or missing:
+        raise RuntimeError(f"LibreOffice could not convert {', '.join(s.name for s in srcs)} to {ext}: "
                            f"{(run.stderr or run.stdout).strip()[-300:]}")
-    return made
+    return made if many else made[0]
 
 
-def recalculated_copy(src: Path, outdir: Path) -> Path:
-    """A copy of an .xlsx in which LibreOffice has recomputed every formula."""
-    work = Path(outdir) / "recalc"
-    return convert(src, work, "xlsx:Calc MS Excel 2007 XML", recalc=True)
+def recalculated_copies(srcs: list[Path], outdir: Path) -> list[Path]:
+    """Copies of .xlsx files in which LibreOffice has recomputed every formula (one start)."""
+    return convert(list(srcs), Path(outdir), "xlsx:Calc MS Excel 2007 XML", recalc=True)

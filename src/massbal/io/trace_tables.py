@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 
 from massbal.engine.api import Prepared
-from massbal.engine.schema import name_key
 from massbal.engine.trace import LotTrace, Recall, TraceStep, typed_quantities
 
 STEP_WORDS = {"receipt": "Received", "opening stock": "Opening stock", "input": "Used in run",
@@ -102,21 +101,22 @@ def fsma_frame(prep: Prepared, traces: list[LotTrace]) -> pd.DataFrame:
     (transformation: new lot and its input lots) and the shipping of every lot they go
     forward to. Sortable: an Excel Table with a filter on every column."""
     led = prep.ledger
+    code = prep.book.code
     back_lots, fwd_lots, runs = set(), set(), set()
     for tr in traces:
-        me = (name_key(tr.item), name_key(tr.lot))
+        me = (code("item", tr.item), code("lot", tr.lot))
         back_lots.add(me)
         fwd_lots.add(me)
         for st in tr.back:
             if st.lot:
-                back_lots.add((name_key(st.item), name_key(st.lot)))
+                back_lots.add((code("item", st.item), code("lot", st.lot)))
             if st.batch:
-                runs.add(name_key(st.batch))
+                runs.add(code("batch", st.batch))
         for st in tr.forward:
             if st.lot and st.kind != "process loss":
-                fwd_lots.add((name_key(st.item), name_key(st.lot)))
+                fwd_lots.add((code("item", st.item), code("lot", st.lot)))
             if st.batch:
-                runs.add(name_key(st.batch))
+                runs.add(code("batch", st.batch))
     pair = pd.MultiIndex.from_frame(led[["item_key", "lot_key"]])
     rec = led[(led["kind"] == "receipt").to_numpy() & pair.isin(list(back_lots))]
     ship = led[(led["kind"] == "shipped").to_numpy() & pair.isin(list(fwd_lots))]
