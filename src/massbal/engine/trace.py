@@ -336,14 +336,16 @@ def _back(g: _Graph, target: tuple[str, str], total: float) -> tuple[pd.DataFram
         if prod.empty:
             continue
         prod["total"] = prod.set_index(LOT).index.map(g.totals).to_numpy(dtype=float)
-        # the part of each demanded lot's demand met by this run's output row
+        # the part of each demanded lot's demand met by this run's output row, as a share
+        # of everything the run made: that share of each input went into that lot
         prod["need"] = prod["amount"] * prod["qty"] / prod["total"]
-        per_run = prod.groupby("batch_key", sort=False).agg(
-            need=("need", "sum"), depth=("depth", "min"), via_lot=("lot", _join), via_item=("item", _join))
-        out = g.run_out.reindex(per_run.index).to_numpy(dtype=float)
-        per_run["ratio"] = np.divide(per_run["need"].to_numpy(), out, out=np.zeros(len(out)), where=out > 0)
-        inputs = g.used[g.used["batch_key"].isin(per_run.index)].reset_index()
-        empty_runs = per_run.index.difference(inputs["batch_key"])
+        per_out = prod.groupby(["batch_key"] + LOT, sort=False).agg(
+            need=("need", "sum"), depth=("depth", "min"), via_lot=("lot", "first"), via_item=("item", "first"))
+        per_out = per_out.reset_index(level=LOT, drop=True)
+        out = g.run_out.reindex(per_out.index).to_numpy(dtype=float)
+        per_out["ratio"] = np.divide(per_out["need"].to_numpy(), out, out=np.zeros(len(out)), where=out > 0)
+        inputs = g.used[g.used["batch_key"].isin(per_out.index)].reset_index()
+        empty_runs = per_out.index.unique().difference(inputs["batch_key"])
         for b in empty_runs:  # a handful at most: runs with outputs and no inputs recorded
             r = prod[prod["batch_key"] == b].iloc[0]
             questions.append(OpenQuestion(
@@ -352,7 +354,8 @@ def _back(g: _Graph, target: tuple[str, str], total: float) -> tuple[pd.DataFram
                         "so the trace back stops here. Record the run's input lots."))
         if inputs.empty:
             continue
-        inputs = inputs.join(per_run[["ratio", "depth", "via_lot", "via_item"]], on="batch_key")
+        # one step per input row and lot it went into (a run reached along two paths shows both)
+        inputs = inputs.merge(per_out[["ratio", "depth", "via_lot", "via_item"]].reset_index(), on="batch_key")
         inputs["amount"] = inputs["qty"] * inputs["ratio"]
         inputs["depth"] = inputs["depth"] + 1
         steps.append(inputs.assign(step="input"))
@@ -480,8 +483,15 @@ def _forward(g: _Graph, target: tuple[str, str]) -> tuple[pd.DataFrame, list[Ope
     losses = lots[lots["kind"] == "loss"].assign(step="loss")
     for frame in (ships, losses):
         frame["amount"] = frame["qty"] * frame["frac"]
-    steps += [ships, losses, _on_hand(g, lots)]
+    stock = _on_hand(g, lots)
+    steps += [ships, losses, stock]
     questions += _forward_questions(g, lots, ships, fracs)
+    if len(stock):
+        for r in stock[stock["stock"] < -EPS].itertuples():
+            questions.append(OpenQuestion(
+                lot=str(r.lot), item=str(r.item),
+                message=f"More of lot {r.lot} left {r.location} than arrived there ({r.stock:,.2f} on the books): "
+                        "a transfer, receipt or run output there may be missing."))
     frame = pd.concat([s for s in steps if len(s)], ignore_index=True) if any(len(s) for s in steps) else pd.DataFrame()
     return frame, questions, fracs
 
