@@ -139,4 +139,3 @@ def _factor_for(unit_text: str, item: str, item_units: dict[str, str],
     return float(kpu), None
 
 
-_NUMBER_IN_TEXT = re.compile(r"^[+-]?\d")

@@ -1,0 +1,93 @@
+"""The engine's front door: every face (CLI, ribbon, worksheet functions, Lite) calls this.
+
+`prepare` does the work that does not depend on the period (reading, ledger, genealogy,
+checks) once; `reconcile` and the worksheet functions then ask it for any period.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from . import findings as F
+from .balance import compute_balances
+from .checks import (certificate_findings, commingled_findings, duplicate_lot_findings,
+                     lot_findings, name_variant_findings)
+from .genealogy import Genealogy, build_genealogy
+from .ledger import build_ledger
+from .load import Book, load_book
+from .periods import PeriodKind, data_span, split
+from .rawbook import RawBook
+from .result import Reconciliation
+from .runs import compute_yields
+from .schema import name_key
+from .supply import compute_supply
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything about a workbook that holds for any period."""
+    book: Book
+    ledger: pd.DataFrame
+    genealogy: Genealogy
+    yields: pd.DataFrame
+    findings: pd.DataFrame  # input, lot, certificate and run findings
+
+    @property
+    def unit(self) -> str:
+        return self.book.settings.unit
+
+
+def prepare(raw: RawBook, today: date | None = None) -> Prepared:
+    book = load_book(raw)
+    ledger, f_ledger = build_ledger(book)
+    gen, f_gen = build_genealogy(book, ledger)
+    yields, f_yield = compute_yields(book, ledger)
+    found = F.combine([
+        book.findings, f_ledger, f_gen, f_yield,
+        lot_findings(book, ledger),
+        duplicate_lot_findings(book, ledger),
+        name_variant_findings(book, ledger),
+        certificate_findings(book, ledger, pd.Timestamp(today) if today else None),
+        commingled_findings(book, ledger),
+    ])
+    return Prepared(book, ledger, gen, yields, found)
+
+
+def periods_for(prep: Prepared, start=None, end=None, period: PeriodKind | None = None
+                ) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """CONTRACT section 4: without from/to the whole span of the data, by month; with
+    either, one period unless --period says otherwise."""
+    given = start is not None or end is not None
+    kind: PeriodKind = period or ("all" if given else "month")
+    span = data_span(prep.ledger["date"], kind)
+    if start is None or end is None:
+        if span is None:
+            today = pd.Timestamp.today().normalize()
+            span = (today, today)
+        start = start if start is not None else span[0]
+        end = end if end is not None else span[1]
+    return split(pd.Timestamp(start), pd.Timestamp(end), kind)
+
+
+def reconcile_prepared(prep: Prepared, start=None, end=None, item: str | None = None,
+                       period: PeriodKind | None = None) -> Reconciliation:
+    periods = periods_for(prep, start, end, period)
+    keys = {name_key(item)} if item else None
+    balances, f_bal = compute_balances(prep.book, prep.ledger, periods, keys)
+    supply, f_sup = compute_supply(prep.book, prep.ledger, prep.genealogy, periods, keys)
+    yields = prep.yields
+    lo, hi = periods[0][0], periods[-1][1]
+    if len(yields):
+        in_span = (yields["date"] >= lo) & (yields["date"] <= hi)
+        yields = yields[in_span.to_numpy()].reset_index(drop=True)
+    findings = F.combine([prep.findings, f_bal, f_sup])
+    settings = prep.book.settings.model_dump()
+    return Reconciliation(prep.unit, [(p[0].date(), p[1].date()) for p in periods],
+                          balances, supply, yields, findings, prep.ledger, settings)
+
+
+def reconcile(raw: RawBook, start=None, end=None, item: str | None = None,
+              period: PeriodKind | None = None, today: date | None = None) -> Reconciliation:
+    return reconcile_prepared(prepare(raw, today), start, end, item, period)

@@ -1,0 +1,31 @@
+"""Small pandas helpers shared by the engine's modules."""
+from __future__ import annotations
+
+import pandas as pd
+
+
+def _same_kind(frame: pd.DataFrame, on: str, by: list[str]) -> pd.DataFrame:
+    fix = {c: frame[c].astype(object) for c in by}
+    if pd.api.types.is_datetime64_any_dtype(frame[on].dtype):
+        fix[on] = frame[on].astype("datetime64[ns]")
+    else:
+        fix[on] = frame[on].astype("int64")
+    return frame.assign(**fix)
+
+
+def asof_merge(left: pd.DataFrame, right: pd.DataFrame, *, left_on: str, right_on: str,
+               by: list[str], allow_exact_matches: bool = True) -> pd.DataFrame:
+    """pandas.merge_asof (latest right row at or before each left row, per `by` group)
+    that keeps left's order and index, whatever dtypes pandas inferred for the keys
+    (pandas 3 infers str where 2.x kept object; merge_asof wants them identical)."""
+    l = _same_kind(left.reset_index(names="__pos"), left_on, by) if left[left_on].notna().all() else None
+    if l is None:  # rows with nothing to look up keep NaN in right's columns
+        known = left[left[left_on].notna()]
+        done = asof_merge(known, right, left_on=left_on, right_on=right_on, by=by,
+                          allow_exact_matches=allow_exact_matches)
+        return done.reindex(left.index).assign(**{c: left[c] for c in left.columns})
+    r = _same_kind(right, right_on, by)
+    m = pd.merge_asof(l.sort_values(left_on, kind="stable"), r.sort_values(right_on, kind="stable"),
+                      left_on=left_on, right_on=right_on, by=by, direction="backward",
+                      allow_exact_matches=allow_exact_matches)
+    return m.set_index("__pos").sort_index().rename_axis(left.index.name)

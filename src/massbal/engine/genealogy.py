@@ -1,0 +1,172 @@
+"""Lot genealogy: which organic ingredients each lot holds, through every level of runs.
+
+Each kilogram of a run's output holds the run's inputs in proportion to their mass
+(CONTRACT section 2), so a lot's composition is a set of fractions, one per organic
+ingredient (a 'base': an organic lot that was received, or established by an opening
+count). Conventional input adds mass but no organic ingredient. Runs are processed level
+by level (a run comes after every run that made its input lots), each level in one
+vectorised step; a run that can never be placed sits in a cycle of lot links.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import findings as F
+from .load import Book
+
+LOT = ["item_key", "lot_key"]
+MAX_LEVELS = 64  # deeper than any real bill of materials; beyond it we call it a cycle
+
+
+@dataclass(frozen=True)
+class Genealogy:
+    lot_comp: pd.DataFrame  # item_key, lot_key, ingredient_key, frac
+    item_comp: pd.DataFrame  # item_key, ingredient_key, frac (mass-weighted over its lots)
+    batch_comp: pd.DataFrame  # batch_key, ingredient_key, frac (per unit of run input)
+    batch_level: pd.Series  # by batch_key; -1 for runs caught in a cycle
+    cycle_batches: frozenset
+
+
+def _weighted(rows: pd.DataFrame, by: list[str], weight_total: pd.DataFrame) -> pd.DataFrame:
+    """sum(w * frac) / sum(w) per group and ingredient."""
+    num = rows.groupby(by + ["ingredient_key"], sort=False)["w"].sum().reset_index()
+    num = num.merge(weight_total, on=by, how="left")
+    num["frac"] = num["w"] / num["total"]
+    return num[by + ["ingredient_key", "frac"]]
+
+
+def batch_levels(used: pd.DataFrame, produced: pd.DataFrame) -> tuple[pd.Series, frozenset]:
+    """Level of each run: 0 if none of its inputs was made by a run, else 1 + max(maker)."""
+    batches = pd.Index(pd.unique(pd.concat([used["batch_key"], produced["batch_key"]])))
+    level = pd.Series(0, index=batches, dtype=np.int64)
+    edges = used[["batch_key"] + LOT].merge(
+        produced[["batch_key"] + LOT].rename(columns={"batch_key": "maker"}), on=LOT)[["batch_key", "maker"]]
+    edges = edges.drop_duplicates()
+    if edges.empty:
+        return level, frozenset()
+    for _ in range(MAX_LEVELS):
+        want = (level.reindex(edges["maker"]).to_numpy() + 1)
+        need = pd.Series(want, index=edges["batch_key"].to_numpy()).groupby(level=0).max()
+        new = level.copy()
+        upd = need.reindex(level.index).fillna(0).astype(np.int64)
+        new = np.maximum(new, upd)
+        if (new == level).all():
+            return level, frozenset()
+        level = new
+    # still rising: these runs feed on themselves through a loop of lot links
+    cyc = level[level >= MAX_LEVELS - 2].index
+    level[cyc] = -1
+    return level, frozenset(cyc)
+
+
+def build_genealogy(book: Book, ledger: pd.DataFrame) -> tuple[Genealogy, pd.DataFrame]:
+    items = book.items
+    rec = ledger[ledger["kind"] == "receipt"]
+    used = ledger[ledger["kind"] == "used"]
+    produced = ledger[ledger["kind"] == "produced"]
+    counts = ledger[ledger["kind"] == "count"]
+
+    # bases: received lots, and counted lots nobody received or made (opening stock)
+    base = rec[LOT + ["qty", "organic"]].copy()
+    made = set(zip(produced["item_key"], produced["lot_key"]))
+    got = set(zip(rec["item_key"], rec["lot_key"]))
+    c = counts[counts["lot_key"] != ""]
+    opening = c[[(i, l) not in made and (i, l) not in got for i, l in zip(c["item_key"], c["lot_key"])]] \
+        if len(c) else c
+    opening = opening.sort_values("date").drop_duplicates(LOT)
+    op = opening[LOT + ["qty"]].assign(organic=opening["item_key"].map(items["organic"]).fillna(True).astype(bool))
+    base = pd.concat([base, op], ignore_index=True)
+    base["w"] = base["qty"].where(base["organic"].astype(bool), 0.0)
+    base["ingredient_key"] = base["item_key"]
+    tot = base.groupby(LOT, sort=False)["qty"].sum().rename("total").reset_index()
+    lot_comp = _weighted(base[base["w"] > 0], LOT, tot)
+
+    level, cycle = batch_levels(used, produced)
+    batch_comp_parts = []
+    for lvl in range(0, int(level.max()) + 1 if len(level) else 0):
+        in_level = level.index[level == lvl]
+        u = used[used["batch_key"].isin(in_level)]
+        if u.empty:
+            continue
+        comp = _input_comp(u, lot_comp, items)
+        tot = u.groupby("batch_key", sort=False)["qty"].sum().rename("total").reset_index()
+        bc = _weighted(comp, ["batch_key"], tot)
+        batch_comp_parts.append(bc)
+        # every output lot of these runs takes the run's composition (mass-weighted if a
+        # lot was made by several runs)
+        p = produced[produced["batch_key"].isin(in_level)]
+        pc = p[LOT + ["batch_key", "qty"]].merge(bc, on="batch_key")
+        pc["w"] = pc["qty"] * pc["frac"]
+        ptot = p.groupby(LOT, sort=False)["qty"].sum().rename("total").reset_index()
+        new = _weighted(pc, LOT, ptot)
+        lot_comp = pd.concat([lot_comp, new], ignore_index=True).groupby(
+            LOT + ["ingredient_key"], sort=False)["frac"].sum().reset_index()
+    batch_comp = (pd.concat(batch_comp_parts, ignore_index=True) if batch_comp_parts
+                  else pd.DataFrame(columns=["batch_key", "ingredient_key", "frac"]))
+    item_comp = _item_comp(lot_comp, rec, produced, opening)
+    out = _cycle_findings(book, ledger, cycle)
+    return Genealogy(lot_comp, item_comp, batch_comp, level, cycle), out
+
+
+def _input_comp(u: pd.DataFrame, lot_comp: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """Ingredient weight of each run input: from its lot, else from its item's lots, else
+    (an organic ingredient nobody recorded a lot of) the item itself."""
+    u = u.reset_index(drop=True).assign(_i=lambda d: d.index)
+    known = u.merge(lot_comp, on=LOT)
+    missing = u[~u["_i"].isin(known["_i"])]
+    parts = [known]
+    if len(missing):
+        icomp = lot_comp.merge(lot_comp.groupby("item_key")["lot_key"].nunique().rename("n").reset_index(),
+                               on="item_key")
+        icomp = icomp.groupby(["item_key", "ingredient_key"], sort=False)["frac"].sum().reset_index().merge(
+            icomp.groupby("item_key")["n"].first().reset_index(), on="item_key")
+        icomp["frac"] = icomp["frac"] / icomp["n"]
+        fb = missing.merge(icomp[["item_key", "ingredient_key", "frac"]], on="item_key")
+        parts.append(fb)
+        rest = missing[~missing["_i"].isin(fb["_i"])]
+        organic = rest["item_key"].map(items["organic"]).fillna(True).astype(bool)
+        rest = rest[organic.to_numpy()]
+        parts.append(rest.assign(ingredient_key=rest["item_key"], frac=1.0))
+    comp = pd.concat(parts, ignore_index=True)
+    comp["w"] = comp["qty"] * comp["frac"]
+    return comp
+
+
+def _item_comp(lot_comp, rec, produced, opening) -> pd.DataFrame:
+    """An item's average composition, weighted by how much of each lot came into being."""
+    made = pd.concat([rec[LOT + ["qty"]], produced[LOT + ["qty"]], opening[LOT + ["qty"]]], ignore_index=True)
+    made = made.groupby(LOT, sort=False)["qty"].sum().reset_index()
+    w = made.merge(lot_comp, on=LOT)
+    w["w"] = w["qty"] * w["frac"]
+    tot = made.groupby("item_key", sort=False)["qty"].sum().rename("total").reset_index()
+    return _weighted(w, ["item_key"], tot)
+
+
+def _cycle_findings(book: Book, ledger: pd.DataFrame, cycle: frozenset) -> pd.DataFrame:
+    if not cycle:
+        return F.empty()
+    u = ledger[(ledger["kind"] == "used") & ledger["batch_key"].isin(cycle)]
+    msgs = ("Batch " + u["batch"].astype(str) + " uses lot " + u["lot"].astype(str) + " of " +
+            u["item"].astype(str) + ", which is made (directly or through other runs) from this batch's own "
+            "output. Lot links cannot go round in a circle; check the lot numbers of this run's inputs.")
+    return F.make("error", "LOT_CYCLE", book.sheets["BatchInputs"], u["row"].to_numpy(), "Lot",
+                  book.letter("BatchInputs", "Lot"), msgs)
+
+
+def equivalents(ledger: pd.DataFrame, gen: Genealogy, kinds: tuple[str, ...]) -> pd.DataFrame:
+    """Ingredient equivalents of ledger rows: one row per (ledger row, ingredient).
+
+    Rows whose lot has no known composition (no lot given, unknown lot) take their item's
+    average composition.
+    """
+    rows = ledger[ledger["kind"].isin(kinds)][["date", "kind", "item_key", "lot_key", "owner_key", "qty"]]
+    rows = rows.reset_index().rename(columns={"index": "_i"})
+    known = rows.merge(gen.lot_comp, on=LOT)
+    rest = rows[~rows["_i"].isin(known["_i"])]
+    fb = rest.merge(gen.item_comp, on="item_key")
+    eq = pd.concat([known, fb], ignore_index=True)
+    eq["value"] = eq["qty"] * eq["frac"]
+    return eq.drop(columns=["frac"])

@@ -1,0 +1,124 @@
+"""The normalized ledger: every movement of every table as one row, in the report unit.
+
+`effect` is what a row does to its item's book balance: + for receipts and run outputs,
+- for run inputs, shipments and stock losses, 0 for counts (snapshots), transfers
+(stock changes place, not amount) and losses that document a run's process loss
+(CONTRACT section 2: they belong to the run, not to any stock). Each row keeps the
+sheet and worksheet row it came from, so every figure traces to the user's own rows.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import findings as F
+from .load import Book
+
+# order of kinds within one day: inflows before outflows (CONTRACT: NEGATIVE rule),
+# counts last because a count is taken at the end of its day
+KIND_ORDER = {"receipt": 0, "produced": 1, "transfer in": 2, "used": 3, "shipped": 4,
+              "loss": 5, "transfer out": 6, "process loss": 7, "count": 8}
+INFLOW_KINDS = ("receipt", "produced")
+OUTFLOW_KINDS = ("used", "shipped", "loss")
+
+_COLS = ["date", "kind", "item", "item_key", "lot", "lot_key", "owner", "owner_key", "location",
+         "qty", "effect", "batch", "batch_key", "partner", "certificate", "organic", "reference",
+         "reason", "sheet", "row"]
+
+
+def batch_heads(book: Book) -> pd.DataFrame:
+    """One row per batch: its date (earliest output row), owner and location."""
+    b = book.tables["Batches"].sort_values(["date", "_row"])
+    heads = b.groupby("batch_key", sort=False).agg(
+        batch=("batch", "first"), date=("date", "min"), owner=("owner", "first"),
+        owner_key=("owner_key", "first"), location=("location", "first"), _row=("_row", "first"))
+    return heads
+
+
+def _frame(t: pd.DataFrame, kind: str, sheet: str, sign: float, **cols) -> pd.DataFrame:
+    n = len(t)
+    base = {
+        "date": t["date"] if "date" in t else pd.Series(pd.NaT, index=t.index),
+        "kind": np.full(n, kind, dtype=object),
+        "item": t["item"], "item_key": t["item_key"],
+        "lot": t["lot"] if "lot" in t else None, "lot_key": t["lot_key"] if "lot_key" in t else "",
+        "owner": t["owner"] if "owner" in t else None, "owner_key": t["owner_key"] if "owner_key" in t else "",
+        "location": t["location"] if "location" in t else None,
+        "qty": t["qty"], "effect": t["qty"] * sign,
+        "batch": None, "batch_key": "", "partner": None, "certificate": None, "organic": None,
+        "reference": t["reference"] if "reference" in t else None, "reason": None,
+        "sheet": np.full(n, sheet, dtype=object), "row": t["_row"],
+    }
+    base.update(cols)
+    return pd.DataFrame(base, index=t.index)
+
+
+def build_ledger(book: Book) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ledger and the findings met while building it (unknown batches)."""
+    T, S = book.tables, book.sheets
+    out = []
+    parts = []
+    r = T["Receipts"]
+    item_organic = book.items["organic"]
+    organic = r["organic"].where(r["organic"].notna(), r["item_key"].map(item_organic)).astype(bool)
+    organic = organic & r["item_key"].map(item_organic).fillna(True).astype(bool)
+    parts.append(_frame(r, "receipt", S["Receipts"], 1.0, partner=r["supplier"],
+                        certificate=r["certificate"], organic=organic))
+
+    heads = batch_heads(book)
+    b = T["Batches"]
+    parts.append(_frame(b, "produced", S["Batches"], 1.0, batch=b["batch"], batch_key=b["batch_key"]))
+
+    bi = T["BatchInputs"]
+    known = bi["batch_key"].isin(heads.index)
+    if (~known).any():
+        out.append(F.make("error", "UNKNOWN_BATCH", S["BatchInputs"], bi.loc[~known, "_row"].to_numpy(),
+                          "Batch", book.letter("BatchInputs", "Batch"),
+                          "Batch '" + bi.loc[~known, "batch"].astype(str) + "' is not on the Batches sheet, "
+                          "so this input has no date or output. Add the batch's output row to Batches; "
+                          "this input is left out until then."))
+    bi = bi[known.to_numpy()]
+    h = heads.reindex(bi["batch_key"])
+    bi = bi.assign(date=h["date"].to_numpy(), owner=h["owner"].to_numpy(),
+                   owner_key=h["owner_key"].to_numpy(), location=h["location"].to_numpy())
+    parts.append(_frame(bi, "used", S["BatchInputs"], -1.0, batch=bi["batch"], batch_key=bi["batch_key"]))
+
+    s = T["Shipments"]
+    parts.append(_frame(s, "shipped", S["Shipments"], -1.0, partner=s["customer"]))
+
+    lo = T["Losses"]
+    named = lo["batch_key"].fillna("").astype(str) != ""
+    run_known = named & lo["batch_key"].isin(heads.index)
+    unknown_run = named & ~run_known
+    if unknown_run.any():
+        out.append(F.make("error", "UNKNOWN_BATCH", S["Losses"], lo.loc[unknown_run, "_row"].to_numpy(),
+                          "Batch", book.letter("Losses", "Batch"),
+                          "Batch '" + lo.loc[unknown_run, "batch"].astype(str) + "' is not on the Batches "
+                          "sheet. This loss is counted as a stock loss until the batch is recorded."))
+    lo_stock, lo_run = lo[~run_known.to_numpy()], lo[run_known.to_numpy()]
+    parts.append(_frame(lo_stock, "loss", S["Losses"], -1.0, reason=lo_stock["reason"],
+                        batch=lo_stock["batch"], batch_key=lo_stock["batch_key"]))
+    parts.append(_frame(lo_run, "process loss", S["Losses"], 0.0, reason=lo_run["reason"],
+                        batch=lo_run["batch"], batch_key=lo_run["batch_key"]))
+
+    c = T["Counts"]
+    parts.append(_frame(c, "count", S["Counts"], 0.0))
+
+    tr = T["Transfers"]
+    parts.append(_frame(tr, "transfer out", S["Transfers"], 0.0, location=tr["from"], partner=tr["to"]))
+    parts.append(_frame(tr, "transfer in", S["Transfers"], 0.0, location=tr["to"], partner=tr["from"]))
+
+    parts = [p for p in parts if len(p)]
+    if parts:
+        ledger = pd.concat(parts, ignore_index=True)
+    else:
+        ledger = pd.DataFrame({c: pd.Series(dtype=object) for c in _COLS})
+    ledger = ledger[_COLS]
+    ledger["date"] = pd.to_datetime(ledger["date"]).astype("datetime64[ns]")
+    ledger["qty"] = ledger["qty"].astype(float)
+    ledger["effect"] = ledger["effect"].astype(float)
+    for k in ("owner_key", "lot_key", "batch_key"):
+        ledger[k] = ledger[k].fillna("").astype(object)
+    ledger["_order"] = ledger["kind"].map(KIND_ORDER).astype(np.int8)
+    ledger = ledger.sort_values(["date", "_order", "sheet", "row"], kind="stable").reset_index(drop=True)
+    return ledger, F.combine(out)

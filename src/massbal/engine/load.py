@@ -1,0 +1,325 @@
+"""From a RawBook to typed tables: every cell read once, every problem a located finding.
+
+Rows whose required cells cannot be read are left out of the figures (and said so);
+every other row counts. Column names in the typed tables are snake_case forms of the
+contract's names ('Kg per unit' -> kg_per_unit, 'Tolerance %' -> tolerance_pct), plus
+`_row` (the worksheet row) and `*_key` match keys for names.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from . import findings as F
+from .parse import parse_date, parse_number, parse_text, parse_yesno
+from .rawbook import RawBook, RawTable
+from .schema import TABLES, Column, TableSpec, header_key, name_key
+from .units import kg_factors, report_factor, unit_info
+
+# Tables whose absence a user should hear about; the rest are simply empty when absent.
+CORE_TABLES = ("Items", "Receipts", "Shipments")
+MOVEMENT_TABLES = ("Receipts", "Batches", "BatchInputs", "Shipments", "Losses", "Counts", "Transfers")
+# Other header spellings people use for the same column.
+_HEADER_ALIASES = {"qty": "quantity", "uom": "unit", "lotnumber": "lot", "lot#": "lot",
+                   "lotno": "lot", "batch#": "batch", "batchno": "batch", "product": "item"}
+# Items in these categories are not agricultural (NOP counts organic % without water and
+# salt), so a conventional lot of them in an organic run is not commingling.
+NON_AGRICULTURAL = frozenset({"water", "salt", "non-agricultural", "nonagricultural",
+                              "processing aid", "mineral", "packaging"})
+
+
+def snake(name: str) -> str:
+    return name.strip().lower().replace("%", "pct").replace(" ", "_")
+
+
+class Settings(BaseModel):
+    unit: str = "lb"
+    tolerance_pct: float = 5.0
+    category_tolerance: dict[str, float] = Field(default_factory=dict)  # by name_key
+    operation: str | None = None
+
+    def tolerance_for(self, category_key: str | None) -> float:
+        if category_key and category_key in self.category_tolerance:
+            return self.category_tolerance[category_key]
+        return self.tolerance_pct
+
+
+@dataclass(frozen=True)
+class Book:
+    """The workbook as typed tables, ready for the ledger."""
+    tables: dict[str, pd.DataFrame]
+    items: pd.DataFrame  # one row per item_key (Items rows plus items only seen in movements)
+    settings: Settings
+    findings: pd.DataFrame
+    sheets: dict[str, str] = field(default_factory=dict)  # table -> sheet it lives on
+    letters: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, column) -> letter
+    present: frozenset = frozenset()
+
+    def letter(self, table: str, column: str) -> str | None:
+        return self.letters.get((table, column))
+
+
+# ------------------------------------------------------------------ one table
+
+@dataclass
+class _Typed:
+    frame: pd.DataFrame
+    findings: list
+    letters: dict
+
+
+def _empty_frame(spec: TableSpec) -> pd.DataFrame:
+    cols = {"_row": pd.Series(dtype="int64")}
+    for c in spec.columns:
+        cols[snake(c.name)] = pd.Series(dtype="datetime64[ns]" if c.kind == "date" else
+                                        float if c.kind == "number" else object)
+    return pd.DataFrame(cols)
+
+
+def _map_headers(spec: TableSpec, raw: RawTable, out: list) -> dict[str, int]:
+    wanted = {header_key(c.name): c.name for c in spec.columns}
+    found: dict[str, int] = {}
+    for i, h in enumerate(raw.headers):
+        k = header_key(h)
+        k = _HEADER_ALIASES.get(k, k) if k not in wanted else k
+        if k in wanted:
+            name = wanted[k]
+            if name in found:
+                out.append(F.make("warning", "MISSING_COLUMN", raw.sheet, raw.header_row, name,
+                                  raw.columns[i], f"The column '{h}' appears twice in {spec.name}; "
+                                  f"massbal uses the first one (column {raw.columns[found[name]]}) "
+                                  f"and ignores this one."))
+                continue
+            found[name] = i
+    for c in spec.columns:
+        if c.required and c.name not in found:
+            out.append(F.make("error", "MISSING_COLUMN", raw.sheet, raw.header_row, c.name, None,
+                              f"The {spec.name} table has no '{c.name}' column, which it needs. "
+                              f"Add a column headed '{c.name}'; until then no row of {spec.name} is counted."))
+    return found
+
+
+def _type_table(spec: TableSpec, raw: RawTable, date1904: bool) -> _Typed:
+    out: list = []
+    found = _map_headers(spec, raw, out)
+    letters = {name: raw.columns[i] for name, i in found.items()}
+    if any(c.required and c.name not in found for c in spec.columns):
+        return _Typed(_empty_frame(spec), out, letters)
+    data = raw.data
+    rows = pd.Series(np.asarray(raw.rows, dtype=np.int64), index=data.index)
+    blank_cols = []
+    parsed = {}
+    for c in spec.columns:
+        if c.name not in found:
+            continue
+        col = data[found[c.name]]
+        if c.kind == "number":
+            p = parse_number(col)
+        elif c.kind == "date":
+            p = parse_date(col, date1904)
+        elif c.kind == "yesno":
+            p = parse_yesno(col)
+        else:
+            p = parse_text(col)
+        parsed[c.name] = p
+        blank_cols.append(p.blank)
+    # a row is there when any of its cells is filled (blank rows inside a table are skipped)
+    all_blank = pd.concat(blank_cols, axis=1).all(axis=1) if blank_cols else pd.Series(True, index=data.index)
+    other_cols = [i for i in range(data.shape[1]) if i not in found.values()]
+    if other_cols:
+        from .parse import is_blank
+        extra_blank = pd.concat([is_blank(data[i]) for i in other_cols], axis=1).all(axis=1)
+        all_blank = all_blank & extra_blank
+    present = ~all_blank
+    # a totals row a user added under the table: a label like "Total" and no required text
+    first = spec.columns[0]
+    if first.name in parsed:
+        label = parsed[first.name].values.astype(str).str.casefold().str.strip()
+        totals = present & label.str.match(r"^(grand )?totals?\b") & (rows.index == rows.index[-1] if len(rows) else False)
+        if totals.any():
+            for r in rows[totals]:
+                out.append(F.make("info", "BAD_VALUE", raw.sheet, int(r), first.name, letters[first.name],
+                                  "This looks like a totals row, so massbal does not count it as data."))
+            present &= ~totals
+    valid = present.copy()
+    frame = {"_row": rows}
+    for c in spec.columns:
+        key = snake(c.name)
+        if c.name not in parsed:
+            frame[key] = _empty_frame(spec)[key].reindex(data.index)
+            continue
+        p = parsed[c.name]
+        letter = letters[c.name]
+        problem = p.problem.notna() & present
+        missing = p.blank & present & c.required
+        sev = "error" if c.required else "warning"
+        code = {"number": "BAD_QUANTITY", "date": "BAD_DATE"}.get(c.kind, "BAD_VALUE")
+        if problem.any():
+            consequence = (f" This {spec.name} row is left out of the figures until it is fixed."
+                           if c.required else f" The {c.name} is ignored.")
+            msgs = (c.name + " " + p.problem[problem].astype(str) + "." + consequence)
+            out.append(F.make(sev, code, raw.sheet, rows[problem].to_numpy(), c.name, letter, msgs))
+            if c.required:
+                valid &= ~problem
+        if missing.any():
+            out.append(F.make("error", "MISSING_VALUE", raw.sheet, rows[missing].to_numpy(), c.name, letter,
+                              f"{c.name} is empty but every {spec.name} row needs one. This row is left "
+                              f"out of the figures until it is filled in."))
+            valid &= ~missing
+        vals = p.values.where(~p.problem.notna(), None) if c.kind not in ("number", "date") else p.values
+        frame[key] = vals
+    typed = pd.DataFrame(frame)
+    return _Typed(typed[valid.to_numpy()].reset_index(drop=True), out, letters)
+
+
+# ------------------------------------------------------------------ whole book
+
+def _settings(frame: pd.DataFrame, sheet: str, letters: dict, out: list) -> Settings:
+    s = Settings()
+    for rec in frame.to_dict("records"):  # a handful of rows
+        key = header_key(rec["setting"])
+        val = rec["value"]
+        row = int(rec["_row"])
+        if key == "unit":
+            info = unit_info(str(val))
+            if info.kind == "mass":
+                s.unit = str(val).strip()
+            else:
+                out.append(F.make("error", "BAD_UNIT", sheet, row, "Value", letters.get("Value"),
+                                  f"The report unit '{val}' is not a unit of weight; massbal reports in lb instead."))
+        elif key.startswith("tolerance%"):
+            try:
+                pct = float(str(val).replace("%", "").replace(",", "."))
+                if pct < 0:
+                    raise ValueError
+            except ValueError:
+                out.append(F.make("warning", "BAD_VALUE", sheet, row, "Value", letters.get("Value"),
+                                  f"'{val}' is not a percentage; the default tolerance is used instead."))
+                continue
+            if 0 < pct < 1 and "%" not in str(val):
+                pct *= 100  # a cell formatted as percent holds 0.05 for 5 %
+            category = key[len("tolerance%"):]
+            if category:
+                # the category keeps its own spelling from the Setting text
+                cat_text = str(rec["setting"]).split("%", 1)[1]
+                s.category_tolerance[name_key(cat_text)] = pct
+            else:
+                s.tolerance_pct = pct
+        elif key in ("operation", "company", "operationname", "business"):
+            s.operation = str(val)
+        else:
+            out.append(F.make("info", "BAD_VALUE", sheet, row, "Setting", letters.get("Setting"),
+                              f"'{rec['setting']}' is not a setting massbal uses; it is ignored."))
+    return s
+
+
+def _keys(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
+    add = {}
+    for c in cols:
+        if c in frame.columns:
+            v = frame[c]
+            codes, uniq = pd.factorize(v, use_na_sentinel=True)
+            conv = np.array([name_key(u) for u in uniq] + [""], dtype=object)
+            add[c + "_key"] = conv[np.where(codes < 0, len(uniq), codes)]
+    return frame.assign(**add)
+
+
+def _items_table(items: pd.DataFrame, movement_items: pd.DataFrame, settings: Settings,
+                 produced_keys: set, consumed_keys: set) -> pd.DataFrame:
+    """One row per item_key: attributes from Items, defaults for items seen only in movements."""
+    items = items.drop_duplicates("item_key", keep="first")
+    seen = movement_items.drop_duplicates("item_key", keep="first")
+    extra = seen[~seen["item_key"].isin(items["item_key"])]
+    allitems = pd.concat([items, extra[["item", "item_key"]]], ignore_index=True)
+    allitems["listed"] = allitems["item_key"].isin(items["item_key"])
+    allitems["organic"] = allitems["organic"].map(lambda v: True if v is None or v is np.nan or pd.isna(v) else bool(v))
+    inferred = np.where(allitems["item_key"].isin(produced_keys),
+                        np.where(allitems["item_key"].isin(consumed_keys), "Intermediate", "Product"),
+                        "Ingredient")
+    allitems["kind"] = allitems["kind"].where(allitems["kind"].notna(), pd.Series(inferred, index=allitems.index))
+    allitems["category_key"] = allitems["category"].map(lambda c: name_key(c) if isinstance(c, str) else "")
+    tol = allitems["tolerance_pct"].astype(float)
+    tol = tol.where(~((tol > 0) & (tol < 1)), tol * 100)
+    cat_tol = allitems["category_key"].map(lambda k: settings.tolerance_for(k))
+    allitems["tolerance_pct"] = tol.where(tol.notna(), cat_tol)
+    allitems["agricultural"] = ~allitems["category_key"].isin(NON_AGRICULTURAL)
+    return allitems.set_index("item_key", drop=False)
+
+
+def load_book(raw: RawBook) -> Book:
+    out: list = []
+    typed: dict[str, pd.DataFrame] = {}
+    sheets: dict[str, str] = {}
+    letters: dict[tuple[str, str], str] = {}
+    for name, spec in TABLES.items():
+        rt = raw.get(name)
+        if rt is None:
+            if name in CORE_TABLES:
+                out.append(F.make("warning", "MISSING_TABLE", name, None, None, None,
+                                  f"The workbook has no {name} table or sheet. Add one (the template "
+                                  f"has it: massbal new) so massbal can see {spec.row_is}s."))
+            typed[name] = _empty_frame(spec)
+            sheets[name] = name
+            continue
+        t = _type_table(spec, rt, raw.date1904)
+        out.extend(t.findings)
+        typed[name] = t.frame
+        sheets[name] = rt.sheet
+        for col, letter in t.letters.items():
+            letters[(name, col)] = letter
+    settings = _settings(typed["Settings"], sheets["Settings"],
+                         {c: letters.get(("Settings", c)) for c in ("Setting", "Value")}, out)
+
+    for name in TABLES:
+        typed[name] = _keys(typed[name], ("item", "lot", "batch", "owner", "supplier", "certificate", "location"))
+
+    # the items each table names, for defaults and the unknown-item check
+    movement_items = pd.concat([typed[t][["item", "item_key"]] for t in MOVEMENT_TABLES], ignore_index=True)
+    produced = set(typed["Batches"]["item_key"])
+    consumed = set(typed["BatchInputs"]["item_key"])
+    items = _items_table(typed["Items"], movement_items, settings, produced, consumed)
+
+    # quantities into the report unit, through pint, one factor per distinct (unit, item)
+    rf = report_factor(settings.unit)
+    item_units = {k: u for k, u in zip(items["item_key"], items["unit"]) if isinstance(u, str) and u.strip()}
+    kpu = {k: float(v) for k, v in zip(items["item_key"], items["kg_per_unit"]) if pd.notna(v)}
+    for name in MOVEMENT_TABLES:
+        t = typed[name]
+        conv = kg_factors(t["unit"], t["item_key"], item_units, kpu)
+        bad = conv.problem.notna()
+        if bad.any():
+            out.append(F.make("error", "BAD_UNIT", sheets[name], t.loc[bad, "_row"].to_numpy(), "Unit",
+                              letters.get((name, "Unit")),
+                              "Unit " + conv.problem[bad].astype(str) + " This row is left out of the figures until it is fixed."))
+        qty = t["quantity"].astype(float)
+        neg = qty < 0
+        if neg.any():
+            out.append(F.make("error", "BAD_QUANTITY", sheets[name], t.loc[neg, "_row"].to_numpy(), "Quantity",
+                              letters.get((name, "Quantity")),
+                              "Quantity is negative (" + qty[neg].map("{:g}".format) + "). Record returns and "
+                              "corrections as their own rows with positive quantities; this row is left out."))
+        zero = (qty == 0) & (name != "Counts")
+        if zero.any():
+            out.append(F.make("warning", "BAD_QUANTITY", sheets[name], t.loc[zero, "_row"].to_numpy(), "Quantity",
+                              letters.get((name, "Quantity")), "Quantity is 0, so this row changes nothing. "
+                              "Check whether a number is missing."))
+        keep = ~bad & ~neg
+        t = t.assign(kg=qty * conv.factor, qty=qty * conv.factor * rf)
+        typed[name] = t[keep.to_numpy()].reset_index(drop=True)
+
+    # items that the Items table does not list
+    if len(typed["Items"]):
+        listed = set(typed["Items"]["item_key"])
+        for name in MOVEMENT_TABLES:
+            t = typed[name]
+            unk = ~t["item_key"].isin(listed)
+            if unk.any():
+                out.append(F.make("error", "UNKNOWN_ITEM", sheets[name], t.loc[unk, "_row"].to_numpy(), "Item",
+                                  letters.get((name, "Item")),
+                                  "'" + t.loc[unk, "item"].astype(str) + "' is not on the Items sheet. Add it "
+                                  "there (or correct the spelling); it is counted as its own item meanwhile."))
+    return Book(typed, items, settings, F.combine(out), sheets, letters,
+                frozenset(n for n in TABLES if raw.get(n) is not None))

@@ -1,0 +1,248 @@
+"""Turning raw cell values into numbers, dates, yes/no and text, a whole column at a time.
+
+Every parser returns the parsed column and, per row, a plain sentence where the cell
+could not be read (None where it could). Distinct text values are parsed once and
+mapped back, so a million rows cost about as much as their few thousand distinct values.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!",
+                          "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!",
+                          "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#N/A!"})
+
+
+@dataclass(frozen=True)
+class Parsed:
+    values: pd.Series  # parsed values (float, datetime64[ns] normalised to days, object)
+    blank: pd.Series  # bool: the cell is empty
+    problem: pd.Series  # object: sentence where a non-empty cell could not be read
+
+
+def is_blank(col: pd.Series) -> pd.Series:
+    """Empty cells: None, NaN, or text that is only white space."""
+    blank = col.isna()
+    if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+        s = col[~blank]
+        is_str = s.map(lambda v: isinstance(v, str))
+        ws = pd.Series(False, index=col.index)
+        if is_str.any():
+            st = s[is_str.to_numpy()].astype(str)
+            ws.loc[st.index] = st.str.strip().eq("").to_numpy()
+        blank = blank | ws
+    return blank.astype(bool)
+
+
+def _map_unique(col: pd.Series, fn) -> tuple[pd.Series, pd.Series]:
+    """Apply fn(value) -> (parsed, problem) once per distinct value."""
+    codes, uniques = pd.factorize(col.astype(object), use_na_sentinel=True)
+    parsed, problems = [], []
+    for u in uniques:
+        p, e = fn(u)
+        parsed.append(p)
+        problems.append(e)
+    parsed_arr = np.array(parsed + [None], dtype=object)
+    prob_arr = np.array(problems + [None], dtype=object)
+    idx = np.where(codes < 0, len(uniques), codes)
+    return (pd.Series(parsed_arr[idx], index=col.index, dtype=object),
+            pd.Series(prob_arr[idx], index=col.index, dtype=object))
+
+
+# ---------------------------------------------------------------- numbers
+
+_THOUSANDS_US = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_THOUSANDS_EU = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _number_from_text(text: str) -> tuple[float | None, str | None]:
+    s = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("'", "")
+    if s in EXCEL_ERRORS or text.strip().upper() in EXCEL_ERRORS:
+        return None, f"shows the Excel error {text.strip()} instead of a number"
+    if _PLAIN.match(s):
+        return float(s), None
+    if _THOUSANDS_US.match(s):
+        return float(s.replace(",", "")), None
+    if _THOUSANDS_EU.match(s):
+        return float(s.replace(".", "").replace(",", ".")), None
+    if _DECIMAL_COMMA.match(s):
+        whole, frac = s.split(",")
+        if len(frac) == 3:
+            return None, (f"'{text.strip()}' is ambiguous: it could be {whole}{frac} or {whole}.{frac}. "
+                          "Type it without a thousands separator, with a decimal point")
+        return float(s.replace(",", ".")), None
+    return None, f"'{text.strip()}' is not a number"
+
+
+def _number_one(v) -> tuple[float | None, str | None]:
+    if isinstance(v, bool):
+        return None, f"'{v}' is not a number"
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        f = float(v)
+        if math.isnan(f) or math.isinf(f):
+            return None, "is not a finite number"
+        return f, None
+    if isinstance(v, str):
+        return _number_from_text(v)
+    if isinstance(v, (dt.date, dt.datetime, pd.Timestamp)):
+        return None, f"holds a date ({v:%Y-%m-%d}) where a number belongs"
+    return None, f"'{v}' is not a number"
+
+
+def parse_number(col: pd.Series) -> Parsed:
+    blank = is_blank(col)
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        vals = col.astype(float)
+        bad = ~np.isfinite(vals) & ~blank
+        prob = pd.Series(np.where(bad, "is not a finite number", None), index=col.index, dtype=object)
+        return Parsed(vals.where(~bad), blank, prob)
+    vals, prob = _map_unique(col.where(~blank), _number_one)
+    prob = prob.where(~blank, None)
+    return Parsed(pd.to_numeric(vals, errors="coerce").astype(float), blank, prob)
+
+
+# ---------------------------------------------------------------- dates
+
+_EXCEL_EPOCH_1900 = pd.Timestamp("1899-12-30")
+_EXCEL_EPOCH_1904 = pd.Timestamp("1904-01-01")
+_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+_DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2,4})$")
+_MONTHS = {m.casefold(): i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+_TEXT_MONTH = re.compile(r"^(\d{1,2})[ -]([A-Za-z]{3,9})\.?,?[ -](\d{4})$|^([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})$")
+_LO, _HI = pd.Timestamp("1950-01-01"), pd.Timestamp("2100-12-31")
+
+
+def _mk(y: int, m: int, d: int, text: str) -> tuple[pd.Timestamp | None, str | None]:
+    try:
+        return pd.Timestamp(dt.date(y, m, d)), None
+    except ValueError:
+        return None, f"'{text}' is not a real date"
+
+
+def _date_from_text(text: str) -> tuple[pd.Timestamp | None, str | None]:
+    s = text.strip()
+    if s.upper() in EXCEL_ERRORS:
+        return None, f"shows the Excel error {s} instead of a date"
+    m = _ISO.match(s)
+    if m:
+        return _mk(int(m[1]), int(m[2]), int(m[3]), s)
+    m = _DMY.match(s)
+    if m:
+        a, b, y = int(m[1]), int(m[2]), int(m[3])
+        if y < 100:
+            y += 2000
+        if a > 12 and b <= 12:
+            return _mk(y, b, a, s)  # day first
+        if b > 12 and a <= 12:
+            return _mk(y, a, b, s)  # month first
+        if a == b:
+            return _mk(y, a, b, s)
+        return None, (f"'{s}' is ambiguous: it could be day {a} of month {b} or month {a}, day {b}. "
+                      f"Type it as {y}-MM-DD")
+    m = _TEXT_MONTH.match(s)
+    if m:
+        if m[1]:
+            d, mon, y = int(m[1]), m[2], int(m[3])
+        else:
+            mon, d, y = m[4], int(m[5]), int(m[6])
+        mi = _MONTHS.get(mon[:3].casefold())
+        if mi:
+            return _mk(y, mi, d, s)
+    try:  # a pure number stored as text: an Excel serial
+        f = float(s)
+        return _serial(f, False)
+    except ValueError:
+        pass
+    return None, f"'{s}' is not a date (type dates as YYYY-MM-DD, for example 2025-03-31)"
+
+
+def _serial(f: float, date1904: bool) -> tuple[pd.Timestamp | None, str | None]:
+    if not (1 <= f < 2958466) or math.isnan(f):
+        return None, f"{f:g} is not a date"
+    epoch = _EXCEL_EPOCH_1904 if date1904 else _EXCEL_EPOCH_1900
+    return (epoch + pd.Timedelta(days=int(math.floor(f)))), None
+
+
+def parse_date(col: pd.Series, date1904: bool = False) -> Parsed:
+    blank = is_blank(col)
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        vals = pd.to_datetime(col).dt.tz_localize(None) if getattr(col.dt, "tz", None) else pd.to_datetime(col)
+        vals = vals.dt.normalize()
+        prob = pd.Series(None, index=col.index, dtype=object)
+    else:
+        def one(v):
+            if isinstance(v, (pd.Timestamp, dt.datetime)):
+                return pd.Timestamp(v).normalize().tz_localize(None) if pd.Timestamp(v).tz else pd.Timestamp(v).normalize(), None
+            if isinstance(v, dt.date):
+                return pd.Timestamp(v), None
+            if isinstance(v, bool):
+                return None, f"'{v}' is not a date"
+            if isinstance(v, (int, float, np.integer, np.floating)):
+                return _serial(float(v), date1904)
+            if isinstance(v, str):
+                return _date_from_text(v)
+            return None, f"'{v}' is not a date"
+        raw, prob = _map_unique(col.where(~blank), one)
+        vals = pd.to_datetime(raw, errors="coerce")
+        prob = prob.where(~blank, None)
+    out_of_range = vals.notna() & ((vals < _LO) | (vals > _HI))
+    if out_of_range.any():
+        prob = prob.where(~out_of_range, vals.dt.strftime("%Y-%m-%d").radd("the date ")
+                          + " is outside 1950-2100; check the year")
+        vals = vals.where(~out_of_range)
+    return Parsed(vals.astype("datetime64[ns]"), blank, prob)
+
+
+# ---------------------------------------------------------------- yes/no and text
+
+_YES = {"yes", "y", "true", "1", "organic", "x", "ja", "si", "oui", "1.0"}
+_NO = {"no", "n", "false", "0", "conventional", "non-organic", "nonorganic", "non organic", "0.0"}
+
+
+def parse_yesno(col: pd.Series) -> Parsed:
+    blank = is_blank(col)
+
+    def one(v):
+        if isinstance(v, (bool, np.bool_)):
+            return bool(v), None
+        s = str(v).strip().casefold()
+        if s in _YES:
+            return True, None
+        if s in _NO:
+            return False, None
+        return None, f"'{str(v).strip()}' is not Yes or No"
+    vals, prob = _map_unique(col.where(~blank), one)
+    return Parsed(vals, blank, prob.where(~blank, None))
+
+
+def _text_one(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))  # lot 1001 typed as a number, read back as 1001.0
+    if isinstance(v, (pd.Timestamp, dt.datetime)):
+        return f"{v:%Y-%m-%d}"
+    return " ".join(str(v).split())
+
+
+def parse_text(col: pd.Series) -> Parsed:
+    blank = is_blank(col)
+    if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+        codes, uniques = pd.factorize(col.where(~blank).astype(object), use_na_sentinel=True)
+        conv = np.array([_text_one(u) for u in uniques] + [None], dtype=object)
+        vals = pd.Series(conv[np.where(codes < 0, len(uniques), codes)], index=col.index, dtype=object)
+    else:
+        vals = col.map(_text_one).astype(object).where(~blank, None)
+    prob = pd.Series(None, index=col.index, dtype=object)
+    errs = vals.isin(list(EXCEL_ERRORS))
+    if errs.any():
+        prob = prob.where(~errs, "shows the Excel error " + vals.astype(str))
+        vals = vals.where(~errs, None)
+    return Parsed(vals, blank, prob)

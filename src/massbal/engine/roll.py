@@ -1,0 +1,126 @@
+"""Rolling stock forward over periods: the arithmetic of CONTRACT section 2, once.
+
+One function serves both the item balance (values are quantities) and the supply
+balance (values are ingredient equivalents): given movements and counts for some keys,
+it gives per key and period the beginning, the period's sums per kind, the book ending,
+the counted ending and the lowest running balance. All of it is whole-table pandas
+(group sums, cumulative sums, as-of merges), no loop over rows.
+
+Counts: `count_days` says on which days an item (item-level key) was counted; a key
+whose item was counted that day but which has no count row (an ingredient absent from
+the counted lots) counts as 0 on hand.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .frames import asof_merge
+
+SIGN = {"receipt": 1.0, "produced": 1.0, "used": -1.0, "shipped": -1.0, "loss": -1.0,
+        "process": -1.0}
+EPS = 1e-6
+
+
+def _period_index(dates: pd.Series, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    d = dates.to_numpy(dtype="datetime64[ns]")
+    i = np.searchsorted(starts, d, side="right") - 1
+    ok = (i >= 0) & (d <= ends[np.clip(i, 0, len(ends) - 1)])
+    return np.where(ok, i, -1)
+
+
+def _asof(left: pd.DataFrame, right: pd.DataFrame, on_left: str, on_right: str, by: list[str],
+          value_cols: list[str]) -> pd.DataFrame:
+    """For each left row, the right row of the same `by` with the latest on_right <= on_left."""
+    if right.empty:
+        return left.assign(**{c: np.nan for c in value_cols})
+    cols = by + [on_right] + [c for c in value_cols if c != on_right]
+    return asof_merge(left, right[cols], left_on=on_left, right_on=on_right, by=by)
+
+
+def _norm(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """Same dtypes on both sides of every merge (pandas may infer str or object)."""
+    fix = {c: frame[c].astype(object) for c in cols if c in frame}
+    if "date" in frame:
+        fix["date"] = frame["date"].astype("datetime64[ns]")
+    return frame.assign(**fix)
+
+
+def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
+         periods: list[tuple[pd.Timestamp, pd.Timestamp]], key: list[str], item_key: list[str],
+         keys: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per key and period: beginning, sum_<kind>, book_end, counted_end, min_running, first_negative.
+
+    moves: key + date + kind + value (positive magnitude; SIGN gives the effect).
+    counts: key + date + value (count rows, summed here).
+    count_days: item_key + date, the days each item was counted.
+    """
+    moves, counts, count_days = (_norm(x, key) for x in (moves, counts, count_days))
+    if keys is not None:
+        keys = _norm(keys, key)
+    starts = np.array([p[0] for p in periods], dtype="datetime64[ns]")
+    ends = np.array([p[1] for p in periods], dtype="datetime64[ns]")
+    mv = moves.assign(effect=moves["value"] * moves["kind"].map(SIGN).to_numpy())
+    if keys is None:
+        keys = pd.concat([mv[key], counts[key]], ignore_index=True).drop_duplicates()
+    keys = keys.reset_index(drop=True)
+    np_ = len(periods)
+    grid = keys.loc[keys.index.repeat(np_)].reset_index(drop=True)
+    grid["p"] = np.tile(np.arange(np_), len(keys))
+    grid["start"] = starts[grid["p"].to_numpy()]
+    grid["end"] = ends[grid["p"].to_numpy()]
+    grid["day_before"] = grid["start"] - pd.Timedelta(days=1)
+
+    # book cumulative effect at the end of each day
+    daily = mv.groupby(key + ["date"], sort=True)["effect"].sum().reset_index()
+    daily["cum"] = daily.groupby(key, sort=False)["effect"].cumsum()
+
+    # beginning: last count on or before the day before start, rolled forward
+    cd = count_days.drop_duplicates().rename(columns={"date": "count_date"})
+    g = _asof(grid, cd, "day_before", "count_date", item_key, ["count_date"])
+    csum = counts.groupby(key + ["date"], sort=False)["value"].sum().rename("count_value").reset_index()
+    g = g.merge(csum.rename(columns={"date": "count_date"}), on=key + ["count_date"], how="left")
+    g["count_value"] = g["count_value"].fillna(0.0)
+    g = _asof(g, daily.rename(columns={"date": "d1", "cum": "cum_before"}), "day_before", "d1", key,
+              ["cum_before"])
+    g = _asof(g, daily.rename(columns={"date": "d2", "cum": "cum_at_count"}), "count_date", "d2", key,
+              ["cum_at_count"]) if g["count_date"].notna().any() else g.assign(cum_at_count=np.nan)
+    g["cum_before"] = g["cum_before"].fillna(0.0)
+    has_count = g["count_date"].notna()
+    g["cum_at_count"] = g["cum_at_count"].where(has_count, 0.0).fillna(0.0)
+    g["beginning"] = np.where(has_count, g["count_value"] + g["cum_before"] - g["cum_at_count"],
+                              g["cum_before"])
+    g = g.drop(columns=["count_date", "count_value", "cum_before", "cum_at_count", "d1", "d2"],
+               errors="ignore")
+
+    # the period's movements by kind
+    mv = mv.assign(p=_period_index(mv["date"], starts, ends))
+    inside = mv[mv["p"] >= 0]
+    sums = inside.groupby(key + ["p", "kind"], sort=False)["value"].sum().unstack("kind", fill_value=0.0)
+    sums.columns = ["sum_" + c for c in sums.columns]
+    g = g.merge(sums.reset_index(), on=key + ["p"], how="left")
+    for k in SIGN:
+        c = "sum_" + k
+        g[c] = g[c].fillna(0.0) if c in g else 0.0
+    g["book_end"] = g["beginning"] + sum(SIGN[k] * g["sum_" + k] for k in SIGN)
+
+    # counted ending: a count on the end date
+    cd_end = cd.rename(columns={"count_date": "end"}).assign(counted=True)
+    g = g.merge(cd_end, on=item_key + ["end"], how="left")
+    g = g.merge(csum.rename(columns={"date": "end", "count_value": "counted_end"}), on=key + ["end"], how="left")
+    g["counted_end"] = np.where(g["counted"].fillna(False).astype(bool), g["counted_end"].fillna(0.0), np.nan)
+    g = g.drop(columns=["counted"])
+
+    # the running book balance, day by day (a day's inflows before its outflows, so the
+    # day's lowest point is its end)
+    dd = inside.groupby(key + ["p", "date"], sort=True)["effect"].sum().reset_index()
+    dd = dd.merge(g[key + ["p", "beginning"]], on=key + ["p"], how="left")
+    dd["running"] = dd.groupby(key + ["p"], sort=False)["effect"].cumsum() + dd["beginning"]
+    low = dd.groupby(key + ["p"], sort=False)["running"].min().rename("min_running")
+    neg = dd[dd["running"] < -EPS].groupby(key + ["p"], sort=False).agg(
+        first_negative=("date", "min"))
+    g = g.merge(low.reset_index(), on=key + ["p"], how="left").merge(neg.reset_index(), on=key + ["p"], how="left")
+    g["min_running"] = np.fmin(g["min_running"].to_numpy(dtype=float), g["beginning"].to_numpy(dtype=float))
+    g["active"] = (g[[f"sum_{k}" for k in SIGN]].abs().sum(axis=1) > EPS) | g["counted_end"].notna() | \
+        (g["beginning"].abs() > EPS)
+    return g

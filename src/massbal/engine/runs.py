@@ -1,0 +1,83 @@
+"""Per production run: input, output, process loss, documented loss and yield."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import findings as F
+from .load import Book
+
+UNDOCUMENTED_MIN_PCT = 0.5  # of input: below this, an undocumented loss is rounding
+OUTLIER_MIN_RUNS = 4  # a product needs this many runs before one can stand out
+OUTLIER_MIN_POINTS = 3.0  # yield % points: smaller deviations are normal variation
+
+
+def compute_yields(book: Book, ledger: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    runs = ledger[ledger["kind"].isin(("used", "produced", "process loss"))]
+    if runs.empty:
+        cols = ["batch", "product", "date", "owner", "input", "output", "process_loss",
+                "documented_loss", "undocumented_loss", "yield_pct"]
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols}), F.empty()
+    piv = runs.pivot_table(index="batch_key", columns="kind", values="qty", aggfunc="sum", fill_value=0.0)
+    for k in ("used", "produced", "process loss"):
+        if k not in piv:
+            piv[k] = 0.0
+    out_rows = runs[runs["kind"] == "produced"]
+    heads = out_rows.groupby("batch_key", sort=False).agg(
+        batch=("batch", "first"), date=("date", "min"), owner=("owner", "first"),
+        row=("row", "first"), product=("item", lambda s: ", ".join(pd.unique(s.astype(str)))),
+        product_key=("item_key", "first"))
+    y = heads.join(piv, how="inner")
+    y = y[y["used"] > 0]  # a batch with no recorded inputs has no yield (and no run loss)
+    res = pd.DataFrame({
+        "batch": y["batch"], "product": y["product"], "date": y["date"], "owner": y["owner"],
+        "input": y["used"], "output": y["produced"],
+    })
+    res["process_loss"] = res["input"] - res["output"]
+    res["documented_loss"] = y["process loss"]
+    res["undocumented_loss"] = res["process_loss"] - res["documented_loss"]
+    res["yield_pct"] = (100.0 * res["output"] / res["input"]).round(2)
+    for c in ("input", "output", "process_loss", "documented_loss", "undocumented_loss"):
+        res[c] = res[c].round(6) + 0.0  # no -0.0 in reports
+    res["_row"] = y["row"]
+    res["_product_key"] = y["product_key"]
+    res = res.sort_values(["date", "batch"], kind="stable")
+    found = _yield_findings(book, res)
+    return res.drop(columns=["_row", "_product_key"]).reset_index(drop=True), found
+
+
+def _yield_findings(book: Book, y: pd.DataFrame) -> pd.DataFrame:
+    sheet, unit = book.sheets["Batches"], book.settings.unit
+    out = []
+    und = y[(y["undocumented_loss"] > UNDOCUMENTED_MIN_PCT / 100 * y["input"]) & (y["undocumented_loss"] > 0.005)]
+    if len(und):
+        msgs = ("Batch " + und["batch"].astype(str) + " used " + und["input"].map("{:,.2f}".format) +
+                f" {unit} and made " + und["output"].map("{:,.2f}".format) + f" {unit}; " +
+                und["undocumented_loss"].map("{:,.2f}".format) + f" {unit} of that loss is not documented. "
+                "Record it on the Losses sheet with this Batch and a Reason (process, cleaning ...).")
+        out.append(F.make("warning", "UNDOCUMENTED_LOSS", sheet, und["_row"].to_numpy(), "Batch",
+                          book.letter("Batches", "Batch"), msgs))
+    gain = y[y["output"] > y["input"] + 0.005]
+    if len(gain):
+        msgs = ("Batch " + gain["batch"].astype(str) + " made more (" + gain["output"].map("{:,.2f}".format) +
+                f" {unit}) than went into it (" + gain["input"].map("{:,.2f}".format) + f" {unit}): a yield of " +
+                gain["yield_pct"].map("{:.1f}".format) + " %. An input is probably missing from BatchInputs, "
+                "or an output quantity is keyed too high.")
+        out.append(F.make("warning", "YIELD_OUTLIER", sheet, gain["_row"].to_numpy(), "Quantity",
+                          book.letter("Batches", "Quantity"), msgs))
+    # against the same product's other runs: median and robust spread (MAD)
+    normal = y[y["output"] <= y["input"] + 0.005]
+    grp = normal.groupby("_product_key")["yield_pct"]
+    n = grp.transform("size")
+    med = grp.transform("median")
+    mad = (normal["yield_pct"] - med).abs().groupby(normal["_product_key"]).transform("median")
+    limit = np.maximum(4.0 * 1.4826 * mad, OUTLIER_MIN_POINTS)
+    odd = normal[(n >= OUTLIER_MIN_RUNS) & ((normal["yield_pct"] - med).abs() > limit)]
+    if len(odd):
+        m = med[odd.index]
+        msgs = ("Batch " + odd["batch"].astype(str) + " yielded " + odd["yield_pct"].map("{:.1f}".format) +
+                " %, far from the " + m.map("{:.1f}".format) + " % typical of " + odd["product"].astype(str) +
+                " runs. Check its input and output quantities.")
+        out.append(F.make("warning", "YIELD_OUTLIER", sheet, odd["_row"].to_numpy(), "Quantity",
+                          book.letter("Batches", "Quantity"), msgs))
+    return F.combine(out)

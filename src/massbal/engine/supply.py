@@ -1,0 +1,109 @@
+"""The supply balance of each organic ingredient: did more organic X go out than came in?
+
+Stock of every item is rolled forward in ingredient equivalents with the same `roll`
+as the item balance (so a count on the start or end date means the same thing in both),
+then summed over items per ingredient and owner.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import findings as F
+from .genealogy import Genealogy, equivalents
+from .load import Book
+from .roll import EPS, roll
+
+KEY = ["ingredient_key", "item_key", "owner_key"]
+STOCK_KINDS = ("receipt", "produced", "used", "shipped", "loss")
+ROUNDING = 0.005  # half a hundredth of the report unit: below that, a difference is rounding
+
+
+def process_loss_equivalents(ledger: pd.DataFrame, gen: Genealogy) -> pd.DataFrame:
+    """Each run's process loss (input - output) shared among its ingredients."""
+    runs = ledger[ledger["kind"].isin(("used", "produced"))]
+    signed = runs["qty"].where(runs["kind"] == "used", -runs["qty"])
+    per = runs.assign(loss=signed).groupby("batch_key", sort=False).agg(
+        loss=("loss", "sum"))
+    heads = runs[runs["kind"] == "used"].groupby("batch_key", sort=False).agg(
+        date=("date", "min"), owner_key=("owner_key", "first"))
+    per = per.join(heads, how="inner").reset_index()
+    eq = per.merge(gen.batch_comp, on="batch_key")
+    eq["value"] = eq["loss"] * eq["frac"]
+    return eq[["batch_key", "date", "owner_key", "ingredient_key", "value"]]
+
+
+def compute_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, periods,
+                   ingredient_keys: set | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    eq = equivalents(ledger, gen, STOCK_KINDS + ("count",))
+    if ingredient_keys is not None:
+        eq = eq[eq["ingredient_key"].isin(ingredient_keys)]
+    moves = eq[eq["kind"] != "count"][KEY + ["date", "kind", "value"]]
+    counts = eq[eq["kind"] == "count"][KEY + ["date", "value"]]
+    c = ledger[ledger["kind"] == "count"]
+    days = c[["item_key", "owner_key", "date"]].drop_duplicates()
+    g = roll(moves, counts, days, periods, KEY, ["item_key", "owner_key"])
+    # stock cannot be below zero: a book that went negative means more went out than came
+    # in, and that must show as unaccounted (OVERSOLD), not vanish into a negative on-hand
+    g["on_hand"] = g["counted_end"].where(g["counted_end"].notna(), g["book_end"]).clip(lower=0.0)
+    g["beginning"] = g["beginning"].clip(lower=0.0)
+    per = g.groupby(["ingredient_key", "owner_key", "p"], sort=False).agg(
+        start=("start", "first"), end=("end", "first"), opening=("beginning", "sum"),
+        received=("sum_receipt", "sum"), shipped=("sum_shipped", "sum"), stock_loss=("sum_loss", "sum"),
+        on_hand=("on_hand", "sum")).reset_index()
+
+    pl = process_loss_equivalents(ledger, gen)
+    if ingredient_keys is not None:
+        pl = pl[pl["ingredient_key"].isin(ingredient_keys)]
+    starts = np.array([p[0] for p in periods], dtype="datetime64[ns]")
+    ends = np.array([p[1] for p in periods], dtype="datetime64[ns]")
+    d = pl["date"].to_numpy(dtype="datetime64[ns]")
+    i = np.searchsorted(starts, d, side="right") - 1
+    pl = pl.assign(p=np.where((i >= 0) & (d <= ends[np.clip(i, 0, len(ends) - 1)]), i, -1))
+    pls = pl[pl["p"] >= 0].groupby(["ingredient_key", "owner_key", "p"], sort=False)["value"].sum() \
+        .rename("process_loss").reset_index()
+    per = per.merge(pls.astype({"ingredient_key": object, "owner_key": object}),
+                    on=["ingredient_key", "owner_key", "p"], how="left")
+    per["process_loss"] = per["process_loss"].fillna(0.0)
+
+    items = book.items
+    out = pd.DataFrame({
+        "ingredient": per["ingredient_key"].map(items["item"]).fillna(per["ingredient_key"]),
+        "owner": per["owner_key"].map(_owner_names(ledger)).astype(object).where(per["owner_key"] != "", None),
+        "start": per["start"], "end": per["end"],
+        "available": per["opening"] + per["received"],
+        "shipped_equivalent": per["shipped"],
+        "losses_equivalent": per["stock_loss"] + per["process_loss"],
+        "on_hand_equivalent": per["on_hand"],
+    })
+    out["unaccounted"] = (out["available"] - out["shipped_equivalent"] - out["losses_equivalent"]
+                          - out["on_hand_equivalent"])
+    for col in ("available", "shipped_equivalent", "losses_equivalent", "on_hand_equivalent", "unaccounted"):
+        out[col] = out[col].round(6) + 0.0  # no -0.0 in reports
+    out["tolerance_pct"] = per["ingredient_key"].map(items["tolerance_pct"]).fillna(
+        book.settings.tolerance_pct).astype(float).to_numpy()
+    active = (out[["available", "shipped_equivalent", "losses_equivalent", "on_hand_equivalent"]].abs().sum(axis=1) > EPS)
+    out = out[active.to_numpy()]
+    over = out["unaccounted"] < -ROUNDING
+    investigate = out["unaccounted"] > out["tolerance_pct"] / 100.0 * out["available"].clip(lower=0) + ROUNDING
+    out["status"] = np.select([over, investigate], ["OVERSOLD", "INVESTIGATE"], "PASS")
+    out = out.sort_values(["ingredient", "owner", "start"], na_position="first", kind="stable").reset_index(drop=True)
+    return out, _supply_findings(book, out)
+
+
+def _owner_names(ledger: pd.DataFrame) -> pd.Series:
+    o = ledger[ledger["owner_key"] != ""].drop_duplicates("owner_key")
+    return pd.Series(o["owner"].to_numpy(), index=o["owner_key"].to_numpy())
+
+
+def _supply_findings(book: Book, sup: pd.DataFrame) -> pd.DataFrame:
+    over = sup[sup["status"] == "OVERSOLD"]
+    if over.empty:
+        return F.empty()
+    unit = book.settings.unit
+    msgs = ("From " + over["start"].dt.strftime("%Y-%m-%d") + " to " + over["end"].dt.strftime("%Y-%m-%d") +
+            ", " + (-over["unaccounted"]).map(lambda v: f"{v:,.2f}") + f" {unit} more organic " +
+            over["ingredient"].astype(str) + " went out (shipped, lost or still on hand) than was available. "
+            "Find the missing organic receipt, or the outflow that is too high.")
+    return F.make("error", "SUPPLY_OVERSOLD", "Supply", None, None, None, "x").iloc[[0] * len(over)].assign(
+        message=msgs.to_numpy()).reset_index(drop=True)

@@ -1,0 +1,9 @@
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))  # tests/bookkit.py: small books typed as rows
+sys.path.insert(0, str(HERE.parent / "src"))
+# xlwings' remote engine (what xlwings Lite runs) under its noncommercial key: tests only
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
