@@ -40,6 +40,7 @@ class Module:
     kind: str  # "standard", "class" or "document"
     code: str  # the source as the VBA editor shows it (no Attribute header lines)
     base: str = ""  # VB_Base for class and document modules
+    extra_attributes: tuple[str, ...] = ()  # module-level lines such as VB_Description
 
     def stored_source(self) -> str:
         """The module's text as stored: the Attribute lines VBA keeps above the code."""
@@ -55,6 +56,7 @@ class Module:
                 "Attribute VB_TemplateDerived = False",
                 f"Attribute VB_Customizable = {'True' if doc else 'False'}",
             ]
+        lines += list(self.extra_attributes)
         code = self.code.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n")
         body = "\r\n".join(lines + (code.split("\n") if code else []))
         return body + "\r\n"
