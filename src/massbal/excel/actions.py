@@ -103,6 +103,20 @@ def trace_lot(book, lot: str) -> Any:
     return tree
 
 
+def trace_selected_lot(book) -> Any:
+    """Trace lot for the selected cell (xlwings Lite has no input box)."""
+    try:
+        cell = book.app.selection
+        lot = cell.options(ndim=2).value[0][0] if cell is not None else None
+    except Exception:
+        lot = None
+    if lot is None or (isinstance(lot, str) and not lot.strip()):
+        raise UserMessage("Select the cell holding the lot to trace, then press Trace lot.")
+    if isinstance(lot, float) and lot.is_integer():
+        lot = int(lot)
+    return trace_lot(book, str(lot))
+
+
 def _trace_text(tree) -> str:
     data = tree if isinstance(tree, dict) else tree.model_dump() if hasattr(tree, "model_dump") else dict(tree)
     lines = [f"Lot {data.get('lot')} ({data.get('item')})", "Back to:"]
@@ -134,6 +148,28 @@ def export_for_inspector(book) -> Any:
     out = export_book(path)
     _alert(book, f"The inspector's copy is at {out}.")
     return out
+
+
+def add_input_tables(book) -> list[str]:
+    """Add an empty Excel Table for every input table the workbook lacks (Lite's
+    'New workbook': Lite cannot open a new file). Existing sheets are left alone."""
+    from massbal.engine.schema import TABLES, table_key
+
+    have = {table_key(t.name) for s in book.sheets for t in s.tables}
+    have |= {table_key(s.name) for s in book.sheets}
+    added = []
+    for name, spec in TABLES.items():
+        if table_key(name) in have:
+            continue
+        sheet = book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
+        headers = [c.name for c in spec.columns]
+        sheet.range((1, 1)).value = [headers]
+        sheet.tables.add(source=sheet.range((1, 1), (2, len(headers))), name=name,
+                         table_style_name="TableStyleMedium2")
+        added.append(name)
+    _alert(book, ("Added the input tables: " + ", ".join(added) + ".") if added
+           else "Every input table is already in this workbook.")
+    return added
 
 
 def new_workbook(app) -> Any:

@@ -210,6 +210,7 @@ class LedgerCache:
     def clear(self) -> None:
         with self._lock:
             self._books.clear()
+            self.prepares = 0
 
     def peek(self, book_key: Hashable) -> BookEntry | None:
         with self._lock:
