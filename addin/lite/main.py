@@ -5,8 +5,9 @@ addin/README.md). Everything here is a thin decorator over massbal.excel, the co
 desktop add-in runs too, so Lite and desktop give the same figures and sheets.
 """
 import xlwings as xw
-from xlwings import arg, func, script
-from xlwings.server import Caller
+# xlwings.server holds Lite's decorators whatever XLWINGS_ON_SERVER says, so this file
+# behaves the same in Lite and in the tests that run it through xlwings' call paths.
+from xlwings.server import Caller, arg, func, script
 
 from massbal.excel import actions
 from massbal.excel import functions as F
