@@ -107,7 +107,7 @@ def test_reconcile_script_writes_the_balance_table(main, xlsx):
     tables = [a for a in actions if a["func"] == "addTable"]
     assert {a["args"][-1] for a in tables} >= {"Balance", "Supply", "Yield", "Exceptions", "Ledger"}
     # the Balance table's cells, as Excel would get them, are the Balance sheet spec's
-    sheet_pos = next(a["sheet_position"] for a in actions if a["func"] == "addSheet" and a["args"][1] == "Balance")
+    sheet_pos = next(a["args"][0] for a in actions if a["func"] == "addSheet" and a["args"][1] == "Balance")
     written = next(a for a in actions if a["func"] == "setValues" and a["sheet_position"] == sheet_pos)
     spec = next(s for s in result_sheets(reconcile(read_raw_book(xw.Book(json=payload_from_xlsx(xlsx)))))
                 if s.name == "Balance")
