@@ -25,7 +25,9 @@ from typing import Any, Callable, Hashable, Literal
 import numpy as np
 import pandas as pd
 
-from massbal.engine.api import Prepared, prepare, reconcile_prepared
+from massbal.engine.api import Prepared, periods_for, prepare
+from massbal.engine.balance import compute_balances
+from massbal.engine.supply import compute_supply
 from massbal.engine.rawbook import RawBook
 from massbal.engine.schema import name_key
 
@@ -176,12 +178,20 @@ class BookEntry:
         key = (start, end)
         got = self.periods.get(key)
         if got is None:
-            # The same call Reconcile makes, for exactly this period.
-            rec = reconcile_prepared(self.prepared, start, end, None, "all")
-            got = {"balance": _Rows(rec.balances, "item"), "supply": _Rows(rec.supply, "ingredient")}
             if len(self.periods) >= 256:  # a sheet of many different periods: keep memory flat
                 self.periods.pop(next(iter(self.periods)))
-            self.periods[key] = got
+            got = self.periods[key] = {}
+        if table not in got:
+            # The calls engine.api.reconcile_prepared makes for this period, one table at a
+            # time (a sheet of MASSBAL cells needs no supply balance, nor findings).
+            prep = self.prepared
+            periods = periods_for(prep, start, end, "all")
+            if table == "balance":
+                frame, _ = compute_balances(prep.book, prep.ledger, periods, None)
+                got[table] = _Rows(frame, "item")
+            else:
+                frame, _ = compute_supply(prep.book, prep.ledger, prep.genealogy, periods, None)
+                got[table] = _Rows(frame, "ingredient")
         return got[table]
 
 
