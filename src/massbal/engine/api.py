@@ -74,7 +74,7 @@ def periods_for(prep: Prepared, start=None, end=None, period: PeriodKind | None 
 def reconcile_prepared(prep: Prepared, start=None, end=None, item: str | None = None,
                        period: PeriodKind | None = None) -> Reconciliation:
     periods = periods_for(prep, start, end, period)
-    keys = {name_key(item)} if item else None
+    keys = {prep.book.code("item", item)} if item else None
     balances, f_bal = compute_balances(prep.book, prep.ledger, periods, keys)
     supply, f_sup = compute_supply(prep.book, prep.ledger, prep.genealogy, periods, keys)
     yields = prep.yields

@@ -42,7 +42,7 @@ def compute_balances(book: Book, ledger: pd.DataFrame, periods, item_keys: set |
     names = ledger.drop_duplicates(KEY)[KEY + ["item", "owner"]]
     g = g.merge(names, on=KEY, how="left")
     g["item"] = g["item_key"].map(items["item"]).fillna(g["item"])
-    g["owner"] = g["owner"].where(g["owner_key"] != "", None)
+    g["owner"] = g["owner"].where(g["owner_key"] != 0, None)
     g["tolerance_pct"] = g["item_key"].map(items["tolerance_pct"]).fillna(book.settings.tolerance_pct).astype(float)
     out = pd.DataFrame({
         "item": g["item"], "owner": g["owner"], "start": g["start"], "end": g["end"],

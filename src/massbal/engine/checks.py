@@ -28,7 +28,7 @@ def _fmt(v: pd.Series) -> pd.Series:
 
 def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     unit = book.settings.unit
-    lots = ledger[ledger["lot_key"] != ""]
+    lots = ledger[ledger["lot_key"] != 0]
     creators = lots[lots["kind"].isin(INFLOW_KINDS + ("count",))]
     born = creators.groupby(LOT, sort=False)["date"].min().rename("born")
     takers = lots[lots["kind"].isin(OUTFLOW_KINDS + ("transfer out",))]
@@ -99,7 +99,7 @@ def _by_sheet(book: Book, frame: pd.DataFrame, severity, code, column, msgs) -> 
 
 
 def duplicate_lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
-    made = ledger[ledger["kind"].isin(INFLOW_KINDS) & (ledger["lot_key"] != "")]
+    made = ledger[ledger["kind"].isin(INFLOW_KINDS) & (ledger["lot_key"] != 0)]
     # one source is one receipt row, or one run (a run may list a lot on several rows)
     src = made["batch_key"].where(made["kind"] == "produced", "#" + made["row"].astype(str))
     made = made.assign(src=src.to_numpy())
@@ -124,7 +124,7 @@ def name_variant_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     out = []
     for col in ("item", "lot"):
         key = col + "_key"
-        sub = ledger[ledger[key] != ""][[key, col, "sheet", "row"]].dropna(subset=[col])
+        sub = ledger[ledger[key] != 0][[key, col, "sheet", "row"]].dropna(subset=[col])
         spell = sub.drop_duplicates([key, col])
         multi = spell[spell.duplicated(key, keep=False)]
         if multi.empty:
@@ -149,26 +149,33 @@ def certificate_findings(book: Book, ledger: pd.DataFrame, today: pd.Timestamp |
     # the receipt's supplier and certificate keys (the ledger keeps display text)
     rk = R.set_index("_row")[["supplier_key", "certificate_key"]]
     rec = rec.join(rk, on="row")
-    rec["certificate_key"] = rec["certificate_key"].fillna("").astype(str)
-    rec["supplier_key"] = rec["supplier_key"].fillna("").astype(str)
+    rec["certificate_key"] = rec["certificate_key"].fillna(0).astype(np.int64)
+    rec["supplier_key"] = rec["supplier_key"].fillna(0).astype(np.int64)
     rec = rec.reset_index().rename(columns={"index": "_i"})
     c = certs.assign(scope=certs["items_covered"].map(_scope)).rename(columns={"supplier": "cert_supplier"})
     c = c[["cert_supplier", "supplier_key", "certificate", "certificate_key", "valid_from", "valid_to", "scope",
-           "_row"]].rename(columns={"supplier_key": "cert_supplier_key", "_row": "cert_row"})
-    named = rec[rec["certificate_key"] != ""]
-    blank = rec[rec["certificate_key"] == ""]
+           "_row"]].rename(columns={"supplier_key": "cert_supplier_key", "_row": "cert_row", "certificate": "cert_name"})
+    named = rec[rec["certificate_key"] != 0]
+    blank = rec[rec["certificate_key"] == 0]
     cand = pd.concat([
         named.merge(c, on="certificate_key", how="left"),
         blank.merge(c.drop(columns="certificate_key"), left_on="supplier_key", right_on="cert_supplier_key",
                     how="left"),
     ], ignore_index=True)
     cand["known"] = cand["cert_row"].notna()
-    cand["supplier_ok"] = (cand["supplier_key"] == "") | (cand["supplier_key"] == cand["cert_supplier_key"])
+    cand["supplier_ok"] = (cand["supplier_key"] == 0) | (cand["supplier_key"] == cand["cert_supplier_key"])
     vf = cand["valid_from"].fillna(pd.Timestamp("1900-01-01"))
     cand["in_date"] = (cand["date"] >= vf) & (cand["date"] <= cand["valid_to"])
     cat = cand["item_key"].map(book.items["category_key"]).fillna("")
-    cand["in_scope"] = [s is None or i in s or (k and k in s) for s, i, k in
-                        zip(cand["scope"], cand["item_key"], cat)] if len(cand) else []
+    # scopes are few: test each receipt only against certificates that list items
+    listed = cand["scope"].map(lambda s: isinstance(s, frozenset))
+    cand["in_scope"] = True
+    if listed.any():
+        sub = cand[listed]
+        names = book.codes["item"][sub["item_key"].to_numpy()]
+        cand.loc[listed, "in_scope"] = [i in s or bool(k and k in s) for s, i, k in
+                                        zip(sub["scope"], names, cat[listed])]
+    cand["in_scope"] = cand["in_scope"].astype(bool)
     cand["score"] = (cand["known"].astype(int) * 8 + cand["supplier_ok"].astype(int) * 4 +
                      cand["in_date"].astype(int) * 2 + cand["in_scope"].astype(int))
     best = cand.sort_values(["_i", "score"], ascending=[True, False]).drop_duplicates("_i").set_index("_i")
@@ -178,7 +185,7 @@ def certificate_findings(book: Book, ledger: pd.DataFrame, today: pd.Timestamp |
     out = []
     item = best["item"].astype(str)
 
-    missing = best[(best["certificate_key"] == "") & ~best["known"]]
+    missing = best[(best["certificate_key"] == 0) & ~best["known"]]
     if len(missing):
         sup = missing["partner"].fillna("").astype(str)
         msgs = ("This organic receipt of " + missing["item"].astype(str) + " names no certificate" +
@@ -186,14 +193,14 @@ def certificate_findings(book: Book, ledger: pd.DataFrame, today: pd.Timestamp |
                         " and no supplier") + ". Add the supplier's organic certificate, or mark the lot Organic = No.")
         out.append(F.make("error", "CERT_MISSING", sheet, missing["row"].to_numpy(),
                           "Certificate", letter_c, msgs))
-    unknown = best[(best["certificate_key"] != "") & ~best["known"]]
+    unknown = best[(best["certificate_key"] != 0) & ~best["known"]]
     if len(unknown):
         msgs = ("Certificate '" + unknown["certificate"].astype(str) + "' is not on the Certificates sheet. "
                 "Add it with its Valid to date, or correct the number.")
         out.append(F.make("error", "CERT_UNKNOWN", sheet, unknown["row"].to_numpy(), "Certificate", letter_c, msgs))
     wrong = best[best["known"] & ~best["supplier_ok"]]
     if len(wrong):
-        msgs = ("Certificate '" + wrong["certificate"].astype(str) + "' belongs to " +
+        msgs = ("Certificate '" + wrong["cert_name"].astype(str) + "' belongs to " +
                 wrong["cert_supplier"].astype(str) + ", not to " + wrong["partner"].astype(str) +
                 ". A lot is organic only under its own supplier's certificate.")
         out.append(F.make("error", "CERT_UNKNOWN", sheet, wrong["row"].to_numpy(), "Supplier", letter_s, msgs))
@@ -201,7 +208,7 @@ def certificate_findings(book: Book, ledger: pd.DataFrame, today: pd.Timestamp |
     if len(expired):
         before = expired["date"] < expired["valid_from"].fillna(pd.Timestamp("1900-01-01"))
         msgs = ("Received on " + expired["date"].dt.strftime("%Y-%m-%d") + " under certificate '" +
-                expired["certificate"].astype(str) + "', which " +
+                expired["cert_name"].astype(str) + "', which " +
                 np.where(before, "was not yet valid (valid from " + expired["valid_from"].dt.strftime("%Y-%m-%d").fillna("") + ")",
                          "had expired on " + expired["valid_to"].dt.strftime("%Y-%m-%d")) +
                 ". This lot is not a certified organic input unless a renewed certificate covers that date: "
@@ -209,7 +216,7 @@ def certificate_findings(book: Book, ledger: pd.DataFrame, today: pd.Timestamp |
         out.append(F.make("error", "CERT_EXPIRED", sheet, expired["row"].to_numpy(), "Date", letter_d, msgs))
     scope = best[best["known"] & best["supplier_ok"] & best["in_date"] & ~best["in_scope"]]
     if len(scope):
-        msgs = ("Certificate '" + scope["certificate"].astype(str) + "' does not cover " +
+        msgs = ("Certificate '" + scope["cert_name"].astype(str) + "' does not cover " +
                 scope["item"].astype(str) + " (it lists: " + scope["scope"].map(
                     lambda s: ", ".join(sorted(s)) if s else "") + "). This lot is not a certified organic input.")
         out.append(F.make("error", "CERT_SCOPE", sheet, scope["row"].to_numpy(), "Item",

@@ -5,7 +5,7 @@ import pandas as pd
 
 
 def _same_kind(frame: pd.DataFrame, on: str, by: list[str]) -> pd.DataFrame:
-    fix = {c: frame[c].astype(object) for c in by}
+    fix = {c: frame[c].astype(object) for c in by if not pd.api.types.is_integer_dtype(frame[c])}
     if pd.api.types.is_datetime64_any_dtype(frame[on].dtype):
         fix[on] = frame[on].astype("datetime64[ns]")
     else:

@@ -71,18 +71,18 @@ def build_genealogy(book: Book, ledger: pd.DataFrame) -> tuple[Genealogy, pd.Dat
 
     # bases: received lots, and counted lots nobody received or made (opening stock)
     base = rec[LOT + ["qty", "organic"]].copy()
-    made = set(zip(produced["item_key"], produced["lot_key"]))
-    got = set(zip(rec["item_key"], rec["lot_key"]))
-    c = counts[counts["lot_key"] != ""]
-    opening = c[[(i, l) not in made and (i, l) not in got for i, l in zip(c["item_key"], c["lot_key"])]] \
-        if len(c) else c
+    c = counts[counts["lot_key"] != 0]
+    known = pd.concat([produced[LOT], rec[LOT]]).drop_duplicates()
+    seen = c[LOT].merge(known.assign(_k=True), on=LOT, how="left")["_k"].fillna(False).to_numpy(dtype=bool)
+    opening = c[~seen]
     opening = opening.sort_values("date").drop_duplicates(LOT)
     op = opening[LOT + ["qty"]].assign(organic=opening["item_key"].map(items["organic"]).fillna(True).astype(bool))
     base = pd.concat([base, op], ignore_index=True)
     base["w"] = base["qty"].where(base["organic"].astype(bool), 0.0)
     base["ingredient_key"] = base["item_key"]
     tot = base.groupby(LOT, sort=False)["qty"].sum().rename("total").reset_index()
-    lot_comp = _weighted(base[base["w"] > 0], LOT, tot)
+    # conventional lots keep a row of weight 0: known, and holding no organic ingredient
+    lot_comp = _weighted(base, LOT, tot)
 
     level, cycle = batch_levels(used, produced)
     batch_comp_parts = []

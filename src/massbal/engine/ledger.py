@@ -41,11 +41,11 @@ def _frame(t: pd.DataFrame, kind: str, sheet: str, sign: float, **cols) -> pd.Da
         "date": t["date"] if "date" in t else pd.Series(pd.NaT, index=t.index),
         "kind": np.full(n, kind, dtype=object),
         "item": t["item"], "item_key": t["item_key"],
-        "lot": t["lot"] if "lot" in t else None, "lot_key": t["lot_key"] if "lot_key" in t else "",
-        "owner": t["owner"] if "owner" in t else None, "owner_key": t["owner_key"] if "owner_key" in t else "",
+        "lot": t["lot"] if "lot" in t else None, "lot_key": t["lot_key"] if "lot_key" in t else 0,
+        "owner": t["owner"] if "owner" in t else None, "owner_key": t["owner_key"] if "owner_key" in t else 0,
         "location": t["location"] if "location" in t else None,
         "qty": t["qty"], "effect": t["qty"] * sign,
-        "batch": None, "batch_key": "", "partner": None, "certificate": None, "organic": None,
+        "batch": None, "batch_key": 0, "partner": None, "certificate": None, "organic": None,
         "reference": t["reference"] if "reference" in t else None, "reason": None,
         "sheet": np.full(n, sheet, dtype=object), "row": t["_row"],
     }
@@ -87,7 +87,7 @@ def build_ledger(book: Book) -> tuple[pd.DataFrame, pd.DataFrame]:
     parts.append(_frame(s, "shipped", S["Shipments"], -1.0, partner=s["customer"]))
 
     lo = T["Losses"]
-    named = lo["batch_key"].fillna("").astype(str) != ""
+    named = lo["batch_key"] != 0
     run_known = named & lo["batch_key"].isin(heads.index)
     unknown_run = named & ~run_known
     if unknown_run.any():
@@ -118,7 +118,7 @@ def build_ledger(book: Book) -> tuple[pd.DataFrame, pd.DataFrame]:
     ledger["qty"] = ledger["qty"].astype(float)
     ledger["effect"] = ledger["effect"].astype(float)
     for k in ("owner_key", "lot_key", "batch_key"):
-        ledger[k] = ledger[k].fillna("").astype(object)
+        ledger[k] = ledger[k].fillna(0).astype(np.int64)  # 0: no name given
     ledger["_order"] = ledger["kind"].map(KIND_ORDER).astype(np.int8)
     ledger = ledger.sort_values(["date", "_order", "sheet", "row"], kind="stable").reset_index(drop=True)
     return ledger, F.combine(out)

@@ -14,7 +14,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from . import findings as F
-from .parse import parse_date, parse_number, parse_text, parse_yesno
+from .parse import match_keys, parse_date, parse_number, parse_text, parse_yesno
 from .rawbook import RawBook, RawTable
 from .schema import TABLES, Column, TableSpec, header_key, name_key
 from .units import kg_factors, report_factor, unit_info
@@ -57,9 +57,16 @@ class Book:
     sheets: dict[str, str] = field(default_factory=dict)  # table -> sheet it lives on
     letters: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, column) -> letter
     present: frozenset = frozenset()
+    # names as integer codes (whole-table joins and groupings on integers are many times
+    # faster than on text): codes[kind][code] is the match key; code 0 is 'blank'
+    codes: dict[str, np.ndarray] = field(default_factory=dict)
 
     def letter(self, table: str, column: str) -> str | None:
         return self.letters.get((table, column))
+
+    def code(self, kind: str, text: str) -> int | None:
+        hits = np.flatnonzero(self.codes[kind] == name_key(text))
+        return int(hits[0]) if len(hits) else None
 
 
 # ------------------------------------------------------------------ one table
@@ -216,15 +223,25 @@ def _settings(frame: pd.DataFrame, sheet: str, letters: dict, out: list) -> Sett
     return s
 
 
-def _keys(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
-    add = {}
-    for c in cols:
-        if c in frame.columns:
-            v = frame[c]
-            codes, uniq = pd.factorize(v, use_na_sentinel=True)
-            conv = np.array([name_key(u) for u in uniq] + [""], dtype=object)
-            add[c + "_key"] = conv[np.where(codes < 0, len(uniq), codes)]
-    return frame.assign(**add)
+KEY_KINDS = ("item", "lot", "batch", "owner", "supplier", "certificate", "location")
+BLANK = 0  # the code of an empty name
+
+
+def _encode(typed: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+    """Give every table a `<kind>_key` integer column per name column, one dictionary per
+    kind across all tables (so Receipts' and Certificates' suppliers share codes)."""
+    codes = {}
+    for kind in KEY_KINDS:
+        names = [t for t in typed if kind in typed[t].columns]
+        keys = [match_keys(typed[t][kind]) for t in names]
+        allk = np.concatenate([np.array([""], dtype=object)] + keys) if keys else np.array([""], dtype=object)
+        ids, uniques = pd.factorize(allk)
+        codes[kind] = np.asarray(uniques, dtype=object)
+        pos = 1
+        for t, k in zip(names, keys):
+            typed[t] = typed[t].assign(**{kind + "_key": ids[pos:pos + len(k)].astype(np.int64)})
+            pos += len(k)
+    return codes
 
 
 def _items_table(items: pd.DataFrame, movement_items: pd.DataFrame, settings: Settings,
@@ -273,8 +290,7 @@ def load_book(raw: RawBook) -> Book:
     settings = _settings(typed["Settings"], sheets["Settings"],
                          {c: letters.get(("Settings", c)) for c in ("Setting", "Value")}, out)
 
-    for name in TABLES:
-        typed[name] = _keys(typed[name], ("item", "lot", "batch", "owner", "supplier", "certificate", "location"))
+    codes = _encode(typed)
 
     # the items each table names, for defaults and the unknown-item check
     movement_items = pd.concat([typed[t][["item", "item_key"]] for t in MOVEMENT_TABLES], ignore_index=True)
@@ -322,4 +338,4 @@ def load_book(raw: RawBook) -> Book:
                                   "'" + t.loc[unk, "item"].astype(str) + "' is not on the Items sheet. Add it "
                                   "there (or correct the spelling); it is counted as its own item meanwhile."))
     return Book(typed, items, settings, F.combine(out), sheets, letters,
-                frozenset(n for n in TABLES if raw.get(n) is not None))
+                frozenset(n for n in TABLES if raw.get(n) is not None), codes)

@@ -26,12 +26,28 @@ class Parsed:
     problem: pd.Series  # object: sentence where a non-empty cell could not be read
 
 
+def _all_text(col: pd.Series) -> bool:
+    """Every filled cell is text (the usual case for names, lots and units)."""
+    if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:
+        return True
+    return col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty")
+
+
+def _as_text(col: pd.Series) -> pd.Series:
+    """A text column as pandas' string dtype (Arrow-backed where pyarrow is installed:
+    whole-column string operations then run in C++, not per cell in Python)."""
+    return col if (pd.api.types.is_string_dtype(col.dtype) and col.dtype != object) else col.astype("string")
+
+
 def is_blank(col: pd.Series) -> pd.Series:
     """Empty cells: None, NaN, or text that is only white space."""
+    if _all_text(col):
+        t = _as_text(col)
+        return (t.isna() | t.str.strip().eq("")).fillna(True).astype(bool)
     blank = col.isna()
-    if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+    if col.dtype == object:
         s = col[~blank]
-        is_str = s.map(lambda v: isinstance(v, str))
+        is_str = s.map(type).eq(str)
         ws = pd.Series(False, index=col.index)
         if is_str.any():
             st = s[is_str.to_numpy()].astype(str)
@@ -234,7 +250,15 @@ def _text_one(v) -> str:
 
 def parse_text(col: pd.Series) -> Parsed:
     blank = is_blank(col)
-    if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+    if _all_text(col):
+        t = _as_text(col).where(~blank)
+        # only cells with stray white space need Python's hands
+        odd = (t.str.strip().ne(t) | t.str.contains("  ", regex=False) | t.str.contains("\t", regex=False) |
+               t.str.contains("\n", regex=False) | t.str.contains("\u00a0", regex=False)).fillna(False).astype(bool)
+        vals = pd.Series(t.to_numpy(dtype=object, na_value=None), index=col.index, dtype=object)
+        if odd.any():
+            vals[odd.to_numpy()] = [_text_one(v) for v in vals[odd.to_numpy()]]
+    elif col.dtype == object:
         codes, uniques = pd.factorize(col.where(~blank).astype(object), use_na_sentinel=True)
         conv = np.array([_text_one(u) for u in uniques] + [None], dtype=object)
         vals = pd.Series(conv[np.where(codes < 0, len(uniques), codes)], index=col.index, dtype=object)
@@ -246,3 +270,22 @@ def parse_text(col: pd.Series) -> Parsed:
         prob = prob.where(~errs, "shows the Excel error " + vals.astype(str))
         vals = vals.where(~errs, None)
     return Parsed(vals, blank, prob)
+
+
+def match_keys(values: pd.Series) -> np.ndarray:
+    """schema.name_key for a whole column: plain ASCII text is just lower-cased (NFKC
+    leaves it alone and casefold equals lower there); only other text goes through Python."""
+    from .schema import name_key
+    filled = values.notna()
+    out = np.full(len(values), "", dtype=object)
+    if not filled.any():
+        return out
+    t = values[filled].astype("string")
+    ascii_ = t.str.isascii().fillna(False).astype(bool).to_numpy()
+    low = t.str.lower().to_numpy(dtype=object, na_value="")
+    idx = np.flatnonzero(filled.to_numpy())
+    out[idx[ascii_]] = low[ascii_]
+    rest = idx[~ascii_]
+    if len(rest):
+        out[rest] = [name_key(v) for v in values.to_numpy()[rest]]
+    return out

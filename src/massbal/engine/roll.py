@@ -40,7 +40,7 @@ def _asof(left: pd.DataFrame, right: pd.DataFrame, on_left: str, on_right: str, 
 
 def _norm(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     """Same dtypes on both sides of every merge (pandas may infer str or object)."""
-    fix = {c: frame[c].astype(object) for c in cols if c in frame}
+    fix = {c: frame[c].astype(object) for c in cols if c in frame and not pd.api.types.is_integer_dtype(frame[c])}
     if "date" in frame:
         fix["date"] = frame["date"].astype("datetime64[ns]")
     return frame.assign(**fix)

@@ -25,8 +25,13 @@ def compute_yields(book: Book, ledger: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     out_rows = runs[runs["kind"] == "produced"]
     heads = out_rows.groupby("batch_key", sort=False).agg(
         batch=("batch", "first"), date=("date", "min"), owner=("owner", "first"),
-        row=("row", "first"), product=("item", lambda s: ", ".join(pd.unique(s.astype(str)))),
-        product_key=("item_key", "first"))
+        row=("row", "first"), product=("item", "first"), product_key=("item_key", "first"),
+        n_products=("item_key", "nunique"))
+    co = heads.index[heads["n_products"] > 1]  # runs with co-products name them all
+    if len(co):
+        names = out_rows[out_rows["batch_key"].isin(co)].drop_duplicates(["batch_key", "item_key"]) \
+            .groupby("batch_key", sort=False)["item"].agg(lambda s: ", ".join(s.astype(str)))
+        heads.loc[names.index, "product"] = names
     y = heads.join(piv, how="inner")
     y = y[y["used"] > 0]  # a batch with no recorded inputs has no yield (and no run loss)
     res = pd.DataFrame({

@@ -62,14 +62,13 @@ def compute_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, periods,
     pl = pl.assign(p=np.where((i >= 0) & (d <= ends[np.clip(i, 0, len(ends) - 1)]), i, -1))
     pls = pl[pl["p"] >= 0].groupby(["ingredient_key", "owner_key", "p"], sort=False)["value"].sum() \
         .rename("process_loss").reset_index()
-    per = per.merge(pls.astype({"ingredient_key": object, "owner_key": object}),
-                    on=["ingredient_key", "owner_key", "p"], how="left")
+    per = per.merge(pls, on=["ingredient_key", "owner_key", "p"], how="left")
     per["process_loss"] = per["process_loss"].fillna(0.0)
 
     items = book.items
     out = pd.DataFrame({
         "ingredient": per["ingredient_key"].map(items["item"]).fillna(per["ingredient_key"]),
-        "owner": per["owner_key"].map(_owner_names(ledger)).astype(object).where(per["owner_key"] != "", None),
+        "owner": per["owner_key"].map(_owner_names(ledger)).astype(object).where(per["owner_key"] != 0, None),
         "start": per["start"], "end": per["end"],
         "available": per["opening"] + per["received"],
         "shipped_equivalent": per["shipped"],
@@ -92,7 +91,7 @@ def compute_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, periods,
 
 
 def _owner_names(ledger: pd.DataFrame) -> pd.Series:
-    o = ledger[ledger["owner_key"] != ""].drop_duplicates("owner_key")
+    o = ledger[ledger["owner_key"] != 0].drop_duplicates("owner_key")
     return pd.Series(o["owner"].to_numpy(), index=o["owner_key"].to_numpy())
 
 

@@ -106,7 +106,7 @@ def kg_factors(units: pd.Series, items: pd.Series, item_units: dict[str, str],
     item_units / item_kg_per_unit: by item key, from the Items table.
     """
     u_txt = units.astype(object).where(units.notna(), "")
-    pairs = pd.DataFrame({"u": u_txt.astype(str).to_numpy(), "i": items.astype(str).to_numpy()})
+    pairs = pd.DataFrame({"u": u_txt.astype(str).to_numpy(), "i": items.to_numpy()})
     uniq = pairs.drop_duplicates()
     factors, problems = [], []
     for u, i in zip(uniq["u"], uniq["i"]):

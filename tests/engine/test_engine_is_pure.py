@@ -1,0 +1,18 @@
+"""The engine must run inside xlwings Lite (Pyodide): no Excel and no file-format library
+on its import path."""
+import subprocess
+import sys
+from pathlib import Path
+
+FORBIDDEN = ("xlwings", "fastexcel", "python_calamine", "openpyxl", "xlsxwriter", "lxml", "defusedxml",
+             "typer", "rich", "massbal.io", "massbal.excel", "massbal.cli")
+
+
+def test_engine_imports_no_file_or_excel_library():
+    src = Path(__file__).resolve().parents[2] / "src"
+    code = ("import sys; sys.path.insert(0, %r); import massbal.engine.api, massbal.engine.result; "
+            "print('\\n'.join(sorted(sys.modules)))" % str(src))
+    mods = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    loaded = [m for m in mods if any(m == f or m.startswith(f + ".") for f in FORBIDDEN)]
+    assert loaded == []
+    assert "massbal.engine.api" in mods  # the check ran on a real import
