@@ -141,11 +141,11 @@ def _final_order(spec_headers: list[str], data_headers: set[str], old: list[str]
     return order
 
 
-def _carried(spec, old_values: list[list[Any]] | None, order: list[str]) -> dict[str, list[Any]]:
+def _carried(spec, old_values: list[list[Any]] | None, order: list[str]):
     """Cells of note columns and user-added columns, moved to their row's new place by key.
 
-    Returns header -> one value per new row. Notes whose key is gone are returned under
-    the key '' as (key, column, value) triples by `orphans`.
+    Returns (header -> one value per new row, [(key, column, value)] of notes whose row
+    is gone).
     """
     from massbal.sheets import KEY_SEPARATOR, key_parts, row_keys
 
@@ -274,8 +274,8 @@ def _append_orphans(book, orphans, sheet_name: str, table_name: str, headers) ->
     table = _find_table(sheet, table_name) if sheet is not None else None
     old = _rows_2d(table.range)[1:] if table is not None else []
     old = [r for r in old if not all(_is_empty(v) for v in r)]
-    today = datetime_today = _date.today()
-    rows = old + [[s, k, c, v, None, datetime_today] for s, k, c, v in orphans]
+    today = _date.today()
+    rows = old + [[s, k, c, v, None, today] for s, k, c, v in orphans]
     if sheet is None:
         sheet = book.sheets.add(sheet_name, after=book.sheets[len(book.sheets) - 1])
     sheet.range((1, 1)).value = [list(headers)] + rows
@@ -284,4 +284,3 @@ def _append_orphans(book, orphans, sheet_name: str, table_name: str, headers) ->
         table.resize(target)
     else:
         sheet.tables.add(source=target, name=table_name, table_style_name=TABLE_STYLE)
-    del today
