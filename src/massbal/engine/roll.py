@@ -96,7 +96,7 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
     # the period's movements by kind
     mv = mv.assign(p=_period_index(mv["date"], starts, ends))
     inside = mv[mv["p"] >= 0]
-    sums = inside.groupby(key + ["p", "kind"], sort=False)["value"].sum().unstack("kind", fill_value=0.0)
+    sums = inside.groupby(key + ["p", "kind"], sort=False, observed=True)["value"].sum().unstack("kind", fill_value=0.0)
     sums.columns = ["sum_" + c for c in sums.columns]
     g = g.merge(sums.reset_index(), on=key + ["p"], how="left")
     for k in SIGN:
