@@ -14,7 +14,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from massbal.io.cells import load_block
 from massbal.io.read_xlsx import read_book
 
-from ioread_helpers import CORPUS, add_table, new_book, put, soffice_recalc  # noqa: E402
+from ioread_helpers import CORPUS, add_table, new_book, put, soffice_recalc, write_package
 
 TRICKY_TEXT = 'say "hi" \\ back\nslash é 中 \t🌾 \'q\')'
 
@@ -180,3 +180,24 @@ def test_large_column_stays_typed(tmp_path):
     assert t.data[3].dtype == np.float64 and t.data[3].sum() == pytest.approx(0.5 * 4999 * 5000 / 2)
     assert str(t.data[0].dtype).startswith("datetime64")
     assert t.data[0].iloc[-1] == pd.Timestamp(2025, 1, 1) + pd.Timedelta(hours=4999)
+
+
+def test_error_values_newer_than_the_parser(tmp_path):
+    # Excel 365 writes #SPILL!, #CALC! ...; calamine refuses those, the reader must not.
+    def err(ref, text, quote='"'):
+        return f"<c r={quote}{ref}{quote} t={quote}e{quote}><f>X()</f><v>{text}</v></c>"
+
+    sheet = ('<sheetData>'
+             '<row r="1"><c r="A1" t="inlineStr"><is><t>Item</t></is></c>'
+             '<c r="B1" t="inlineStr"><is><t>Quantity</t></is></c></row>'
+             f'<row r="2"><c r="A2" t="inlineStr"><is><t>Oats</t></is></c>{err("B2", "#SPILL!")}</row>'
+             f'<row r="3">{err("A3", "#CALC!", chr(39))}<c r="B3"><v>4.5</v></c></row>'
+             f'<row r="4"><c r="A4" t="inlineStr"><is><t xml:space="preserve">a t="e" b</t></is></c>'
+             f'{err("B4", "#DIV/0!")}</row>'
+             '</sheetData>')
+    path = tmp_path / "spill.xlsx"
+    write_package(path, {"Counts": sheet})
+    t = read_book(path).tables["Counts"]
+    assert list(t.rows) == [2, 3, 4]
+    assert list(t.data[0]) == ["Oats", "#CALC!", 'a t="e" b']
+    assert list(t.data[1]) == ["#SPILL!", 4.5, "#DIV/0!"]

@@ -27,6 +27,10 @@ import pyarrow as pa
 
 from .errors import BookReadError
 
+class UnsupportedErrorCell(BookReadError):
+    """calamine met an error value it does not know (#SPILL!, #CALC! ...) in the sheet."""
+
+
 ERROR_TEXT = {
     "Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!",
     "Ref": "#REF!", "Value": "#VALUE!", "GettingData": "#GETTING_DATA",
@@ -59,6 +63,9 @@ def load_block(reader: fastexcel.ExcelReader, sheet: str, first_row: int, last_r
             return _empty(first_col, last_col)
         raise BookReadError(f"{book}: sheet {sheet!r} cannot be read ({_first_line(exc)})") from None
     except fastexcel.FastExcelError as exc:
+        if "Unsupported cell error value" in str(exc):
+            raise UnsupportedErrorCell(f"{book}: sheet {sheet!r} holds an error value this reader "
+                                       f"does not know ({_first_line(exc)})") from None
         raise BookReadError(f"{book}: sheet {sheet!r} cannot be read ({_first_line(exc)})") from None
 
     height = batch.num_rows

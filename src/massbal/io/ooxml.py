@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import shutil
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -172,6 +173,41 @@ class Package:
                 target = ""  # points outside the package: ignore, never follow
             out.append(Relationship(el.get("Id") or "", rtype, target))
         return out
+
+
+# t="e" in a cell's start tag (text content cannot hold a raw '<c ', so only tags match).
+_ERROR_TYPE = re.compile(rb"""(<(?:[A-Za-z_][\w.-]*:)?c\s(?:[^>]*?\s)?)t=(["'])e\2""")
+
+
+def copy_with_error_cells_as_text(pkg: Package, part: str, dst: Path) -> None:
+    """Copy the package to `dst` with every error cell of `part` marked as a text cell.
+
+    calamine refuses a whole sheet over one error value it does not know (#SPILL!,
+    #CALC!, #BUSY! ... from newer Excel). Marked t="str" instead of t="e", each such
+    cell reads as its own text ('#SPILL!'), which is how the reader hands errors over
+    anyway. Streams the part, so a huge sheet costs time, not memory.
+    """
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED, allowZip64=True) as out:
+        for info in pkg.zip.infolist():
+            if info.filename.lstrip("/").casefold() != part.casefold():
+                with pkg.zip.open(info) as src, out.open(info.filename, "w", force_zip64=True) as sink:
+                    shutil.copyfileobj(src, sink, 1 << 20)
+                continue
+            with pkg.open(part) as src, out.open(info.filename, "w", force_zip64=True) as sink:
+                carry = b""
+                while True:
+                    try:
+                        chunk = src.read(1 << 22)
+                    except READ_ERRORS as exc:
+                        raise BookReadError(f"{pkg.name} is damaged: part {part} cannot be read "
+                                            f"({exc})") from None
+                    data = carry + chunk
+                    # Cut before the last tag's '<': an attribute never straddles the cut.
+                    cut = len(data) if not chunk else max(data.rfind(b"<"), 0)
+                    sink.write(_ERROR_TYPE.sub(rb'\1t="str"', data[:cut]))
+                    carry = data[cut:]
+                    if not chunk:
+                        break
 
 
 def parse_xml(data: bytes, what: str) -> Element:

@@ -12,6 +12,7 @@ workbook's map from its XML parts (defusedxml).
 """
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +22,9 @@ import pandas as pd
 
 from ..engine.rawbook import RawBook, RawTable, column_letter
 from ..engine.schema import TABLES, header_key, table_key
-from .cells import load_block
+from .cells import UnsupportedErrorCell, load_block
 from .errors import BookReadError
-from .ooxml import Package
+from .ooxml import Package, copy_with_error_cells_as_text
 from .sheetxml import SharedStrings, find_header_row
 from .sniff import check_file
 from .workbook import SheetInfo, TableInfo, WorkbookInfo, read_workbook_info
@@ -87,17 +88,21 @@ def _read(path: Path) -> RawBook:
         if not w.headers:  # a sheet of that name with nothing on it
             tables[w.name] = _empty_table(w)
     if loadable:
-        try:
-            reader = fastexcel.read_excel(path)
-        except fastexcel.FastExcelError as exc:
-            line = (str(exc).strip().splitlines() or [""])[0]
-            raise BookReadError(f"{path.name} cannot be read ({line})") from None
+        reader = _open_reader(path, path.name)
         for sheet in dict.fromkeys(w.sheet for w in loadable):
             group = [w for w in loadable if w.sheet == sheet]
-            for w, table in zip(group, _load_sheet_group(reader, sheet, group, info, path.name)):
+            for w, table in zip(group, _load_sheet_group(reader, sheet, group, info, path)):
                 tables[w.name] = table
     ordered = {name: tables[name] for name in TABLES if name in tables}
     return RawBook(ordered, date1904=info.date1904, source=str(path), sheet_names=sheet_names)
+
+
+def _open_reader(path: Path, book: str) -> fastexcel.ExcelReader:
+    try:
+        return fastexcel.read_excel(path)
+    except fastexcel.FastExcelError as exc:
+        line = (str(exc).strip().splitlines() or [""])[0]
+        raise BookReadError(f"{book} cannot be read ({line})") from None
 
 
 def _pick(candidates: list, name: str, label):
@@ -145,7 +150,7 @@ def _from_sheet(name: str, sheet: SheetInfo, pkg: Package, strings: SharedString
 
 
 def _load_sheet_group(reader: fastexcel.ExcelReader, sheet: str, group: list[_Wanted],
-                      info: WorkbookInfo, book: str) -> list[RawTable]:
+                      info: WorkbookInfo, path: Path) -> list[RawTable]:
     """One calamine pass for all input tables on one sheet (each pass parses the whole sheet)."""
     first_row = min(w.first_row for w in group)
     last_row = None if any(w.last_row is None for w in group) else max(w.last_row for w in group)
@@ -162,8 +167,18 @@ def _load_sheet_group(reader: fastexcel.ExcelReader, sheet: str, group: list[_Wa
     else:
         # In a 1904 workbook date columns come as numbers (see _Wanted.dtypes); make them dates.
         dates = frozenset(c for c, k in kinds.items() if k == "date") if info.date1904 else frozenset()
-        block = load_block(reader, sheet, first_row, last_row, first_col, last_col, dtypes,
-                           date1904=info.date1904, book=book, serial_dates=dates)
+        args = (sheet, first_row, last_row, first_col, last_col, dtypes)
+        options = dict(date1904=info.date1904, book=path.name, serial_dates=dates)
+        try:
+            block = load_block(reader, *args, **options)
+        except UnsupportedErrorCell:
+            # A #SPILL!, #CALC! ... cell somewhere on the sheet: read a copy in which
+            # error cells are marked as text, so they arrive as their text like any error.
+            part = next(s.part for s in info.sheets if s.name == sheet)
+            with tempfile.TemporaryDirectory(prefix="massbal_") as tmp, Package(path) as pkg:
+                copy = Path(tmp) / "errors_as_text.xlsx"
+                copy_with_error_cells_as_text(pkg, part, copy)
+                block = load_block(_open_reader(copy, path.name), *args, **options)
     out = []
     for w in group:
         start = w.first_row - first_row
