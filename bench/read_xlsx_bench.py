@@ -56,19 +56,20 @@ def main() -> None:
         write_book(path, args.rows, args.sst)
         print(f"wrote {path} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s")
 
-    best = float("inf")
+    best = best_cpu = float("inf")
     for _ in range(3):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         book = read_book(path)
         best = min(best, time.perf_counter() - t)
+        best_cpu = min(best_cpu, time.process_time() - c)
     table = book.tables["Receipts"]
     assert len(table.rows) == args.rows and table.rows[-1] == args.rows + 1
 
     t = time.perf_counter()
     fastexcel.read_excel(path).load_sheet("Receipts", n_rows=1)  # parses the whole sheet anyway
     parse = time.perf_counter() - t
-    print(f"read_book: {best:.2f} s for {args.rows:,} rows x {len(HEADERS)} columns "
-          f"(calamine's sheet parse alone: {parse:.2f} s)")
+    print(f"read_book: {best:.2f} s wall, {best_cpu:.2f} s CPU for {args.rows:,} rows x "
+          f"{len(HEADERS)} columns (calamine's sheet parse alone: {parse:.2f} s wall)")
 
 
 if __name__ == "__main__":
