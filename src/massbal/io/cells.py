@@ -14,6 +14,9 @@ column becomes the date of that serial (1900 system; for 1904 workbooks date col
 are read as float instead, see read_xlsx); in text columns numbers arrive as their
 text with at most 9 decimals, dates as 'YYYY-MM-DD HH:MM:SS' and booleans as
 'true'/'false'.
+
+Cost: a clean column costs nothing extra; each misfit cell costs a few microseconds
+(a million ISO-text dates in a Date column add about 2 s).
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .errors import BookReadError
+
 
 class UnsupportedErrorCell(BookReadError):
     """calamine met an error value it does not know (#SPILL!, #CALC! ...) in the sheet."""
