@@ -18,7 +18,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Organic mass balance and lot traceability for Excel workbooks.")
 # piped into a file or another program, tables keep their columns whole
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 STATUS_STYLE = {"PASS": "green", "INVESTIGATE": "yellow", "NO COUNT": "yellow", "NEGATIVE": "bold red",
                 "OVERSOLD": "bold red", "error": "red", "warning": "yellow", "info": "cyan"}
