@@ -15,9 +15,10 @@ from . import findings as F
 from .load import Book
 
 # order of kinds within one day: inflows before outflows (CONTRACT: NEGATIVE rule),
-# counts last because a count is taken at the end of its day
-KIND_ORDER = {"receipt": 0, "produced": 1, "transfer in": 2, "used": 3, "shipped": 4,
-              "loss": 5, "transfer out": 6, "process loss": 7, "count": 8}
+# stock moved to where it is used before it is used, counts last because a count is
+# taken at the end of its day
+KIND_ORDER = {"receipt": 0, "produced": 1, "transfer out": 2, "transfer in": 3, "used": 4,
+              "shipped": 5, "loss": 6, "process loss": 7, "count": 8}
 INFLOW_KINDS = ("receipt", "produced")
 OUTFLOW_KINDS = ("used", "shipped", "loss")
 

@@ -178,6 +178,13 @@ def _type_table(spec: TableSpec, raw: RawTable, date1904: bool) -> _Typed:
                               f"out of the figures until it is filled in."))
             valid &= ~missing
         vals = p.values.where(~p.problem.notna(), None) if c.kind not in ("number", "date") else p.values
+        if c.name == "Date":
+            # a movement dated after today is almost always a typo (2052 for 2025); counted, but said
+            future = present & (vals > pd.Timestamp.today().normalize() + pd.Timedelta(days=1))
+            if future.any():
+                out.append(F.make("warning", "BAD_DATE", raw.sheet, rows[future].to_numpy(), c.name, letter,
+                                  c.name + " " + vals[future].dt.strftime("%Y-%m-%d") + " is in the future. "
+                                  "Check the year; the row is counted as dated."))
         frame[key] = vals
     typed = pd.DataFrame(frame)
     return _Typed(typed[valid.to_numpy()].reset_index(drop=True), out, letters)

@@ -16,7 +16,11 @@ from .roll import EPS, roll
 
 KEY = ["ingredient_key", "item_key", "owner_key"]
 STOCK_KINDS = ("receipt", "produced", "used", "shipped", "loss")
-ROUNDING = 0.005  # half a hundredth of the report unit: below that, a difference is rounding
+# Counts are usually kept to whole units, so a count can sit up to half a unit per lot
+# from the book: differences within half a unit, or 0.1 % of what was available, are
+# rounding, not a finding.
+ROUNDING_UNITS = 0.5
+ROUNDING_SHARE = 0.001
 
 
 def process_loss_equivalents(ledger: pd.DataFrame, gen: Genealogy) -> pd.DataFrame:
@@ -83,8 +87,9 @@ def compute_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, periods,
         book.settings.tolerance_pct).astype(float).to_numpy()
     active = (out[["available", "shipped_equivalent", "losses_equivalent", "on_hand_equivalent"]].abs().sum(axis=1) > EPS)
     out = out[active.to_numpy()]
-    over = out["unaccounted"] < -ROUNDING
-    investigate = out["unaccounted"] > out["tolerance_pct"] / 100.0 * out["available"].clip(lower=0) + ROUNDING
+    allowance = np.maximum(ROUNDING_UNITS, ROUNDING_SHARE * out["available"].clip(lower=0))
+    over = out["unaccounted"] < -allowance
+    investigate = out["unaccounted"] > out["tolerance_pct"] / 100.0 * out["available"].clip(lower=0) + allowance
     out["status"] = np.select([over, investigate], ["OVERSOLD", "INVESTIGATE"], "PASS")
     out = out.sort_values(["ingredient", "owner", "start"], na_position="first", kind="stable").reset_index(drop=True)
     return out, _supply_findings(book, out)
