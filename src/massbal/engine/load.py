@@ -7,6 +7,7 @@ contract's names ('Kg per unit' -> kg_per_unit, 'Tolerance %' -> tolerance_pct),
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -143,15 +144,13 @@ def _type_table(spec: TableSpec, raw: RawTable, date1904: bool) -> _Typed:
         all_blank = all_blank & extra_blank
     present = ~all_blank
     # a totals row a user added under the table: a label like "Total" and no required text
-    first = spec.columns[0]
-    if first.name in parsed:
-        label = parsed[first.name].values.astype(str).str.casefold().str.strip()
-        totals = present & label.str.match(r"^(grand )?totals?\b") & (rows.index == rows.index[-1] if len(rows) else False)
-        if totals.any():
-            for r in rows[totals]:
-                out.append(F.make("info", "BAD_VALUE", raw.sheet, int(r), first.name, letters[first.name],
-                                  "This looks like a totals row, so massbal does not count it as data."))
-            present &= ~totals
+    if len(rows) and data.shape[1]:
+        last = present[::-1].idxmax() if present.any() else None
+        label = str(data.iloc[:, 0].get(last, "")) if last is not None else ""
+        if re.match(r"^\s*(grand\s+)?totals?\b", label, re.IGNORECASE):
+            out.append(F.make("info", "BAD_VALUE", raw.sheet, int(rows[last]), raw.headers[0] or None,
+                              raw.columns[0], "This looks like a totals row, so massbal does not count it as data."))
+            present[last] = False
     valid = present.copy()
     frame = {"_row": rows}
     for c in spec.columns:
@@ -295,7 +294,7 @@ def load_book(raw: RawBook) -> Book:
             if name in CORE_TABLES:
                 out.append(F.make("warning", "MISSING_TABLE", name, None, None, None,
                                   f"The workbook has no {name} table or sheet. Add one (the template "
-                                  f"has it: massbal new) so massbal can see {spec.row_is}s."))
+                                  f"massbal new writes has it); each of its rows is {spec.row_is}."))
             typed[name] = _empty_frame(spec)
             sheets[name] = name
             continue
