@@ -184,3 +184,11 @@ def test_every_contract_code_is_produced_by_some_test():
     text = "".join(p.read_text() for p in here.glob("test_*.py"))
     contract = CODES[:CODES.index("VARIANCE_OVER_TOLERANCE") + 1]
     assert [c for c in contract if f'code="{c}"' not in text and f'"{c}")' not in text] == []
+
+
+def test_blank_optional_cells_of_text_columns_stay_blank():
+    # pandas' str dtype holds NaN for an empty cell; it must never become the name 'None'
+    import numpy as np
+    from massbal.engine.parse import parse_text
+    p = parse_text(pd.Series([np.nan, " Lot  7 ", "B-1"], dtype="str"))
+    assert p.values.tolist() == [None, "Lot 7", "B-1"] and p.blank.tolist() == [True, False, False]

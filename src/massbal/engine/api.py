@@ -74,7 +74,16 @@ def periods_for(prep: Prepared, start=None, end=None, period: PeriodKind | None 
 def reconcile_prepared(prep: Prepared, start=None, end=None, item: str | None = None,
                        period: PeriodKind | None = None) -> Reconciliation:
     periods = periods_for(prep, start, end, period)
-    keys = {prep.book.code("item", item)} if item else None
+    keys = None
+    if item:
+        code = prep.book.code("item", item)
+        if code is None:
+            import difflib
+            names = [str(n) for n in prep.book.items["item"]]
+            close = difflib.get_close_matches(item, names, n=3, cutoff=0.6)
+            hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise ValueError(f"there is no item named {item!r} in this workbook.{hint}")
+        keys = {code}
     balances, f_bal = compute_balances(prep.book, prep.ledger, periods, keys)
     supply, f_sup = compute_supply(prep.book, prep.ledger, prep.genealogy, periods, keys)
     yields = prep.yields

@@ -124,7 +124,10 @@ def name_variant_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     out = []
     for col in ("item", "lot"):
         key = col + "_key"
-        sub = ledger[ledger[key] != 0][[key, col, "sheet", "row"]].dropna(subset=[col])
+        suspects = book.variants.get(col, frozenset())
+        if not suspects:
+            continue
+        sub = ledger[ledger[key].isin(suspects)][[key, col, "sheet", "row"]].dropna(subset=[col])
         spell = sub.drop_duplicates([key, col])
         multi = spell[spell.duplicated(key, keep=False)]
         if multi.empty:

@@ -159,14 +159,45 @@ def _cycle_findings(book: Book, ledger: pd.DataFrame, cycle: frozenset) -> pd.Da
 def equivalents(ledger: pd.DataFrame, gen: Genealogy, kinds: tuple[str, ...]) -> pd.DataFrame:
     """Ingredient equivalents of ledger rows: one row per (ledger row, ingredient).
 
-    Rows whose lot has no known composition (no lot given, unknown lot) take their item's
-    average composition.
+    A row with a known lot holds what that lot holds. A row without one (a count or a
+    loss of the item as a whole, or a lot nobody recorded) holds what the item's stock
+    held at that moment: the make-up of its book stock of that owner on that day. Only
+    when there is no such stock does it fall back to the item's average make-up.
     """
     rows = ledger[ledger["kind"].isin(kinds)][["date", "kind", "item_key", "lot_key", "owner_key", "qty"]]
     rows = rows.reset_index().rename(columns={"index": "_i"})
     known = rows.merge(gen.lot_comp, on=LOT)
     rest = rows[~rows["_i"].isin(known["_i"])]
-    fb = rest.merge(gen.item_comp, on="item_key")
-    eq = pd.concat([known, fb], ignore_index=True)
+    parts = [known]
+    if len(rest):
+        on_hand, left = _stock_makeup(rest, known)
+        parts += [on_hand, left.merge(gen.item_comp, on="item_key")]
+    eq = pd.concat(parts, ignore_index=True)
     eq["value"] = eq["qty"] * eq["frac"]
     return eq.drop(columns=["frac"])
+
+
+def _stock_makeup(rest: pd.DataFrame, known: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows of `rest` with the ingredient fractions of their item's book stock on their
+    date (rows of item and owner with no stock then are returned apart)."""
+    from .frames import asof_merge
+    from .roll import EPS, SIGN
+    io = ["item_key", "owner_key"]
+    flows = known[known["kind"].isin(list(SIGN))]
+    sign = flows["kind"].map(SIGN).astype(float).to_numpy()
+    eq = flows.assign(v=flows["qty"] * flows["frac"] * sign)
+    cum_eq = eq.groupby(["ingredient_key"] + io + ["date"], sort=True)["v"].sum().groupby(
+        ["ingredient_key"] + io, sort=False).cumsum().rename("E").reset_index()
+    once = flows.drop_duplicates("_i")
+    q = once.assign(v=once["qty"] * once["kind"].map(SIGN).astype(float).to_numpy())
+    cum_q = q.groupby(io + ["date"], sort=True)["v"].sum().groupby(io, sort=False).cumsum() \
+        .rename("Q").reset_index()
+    held = asof_merge(rest, cum_q.rename(columns={"date": "qd"}), left_on="date", right_on="qd", by=io)
+    has = (held["Q"] > EPS).to_numpy()
+    stocked, left = rest[has], rest[~has]
+    pairs = stocked.merge(cum_eq[["ingredient_key"] + io].drop_duplicates(), on=io)
+    pairs = asof_merge(pairs, cum_eq.rename(columns={"date": "ed"}), left_on="date", right_on="ed",
+                       by=["ingredient_key"] + io)
+    pairs = pairs.merge(held.loc[has, ["_i", "Q"]], on="_i")
+    pairs["frac"] = (pairs["E"].fillna(0.0) / pairs["Q"]).clip(lower=0.0, upper=1.0)
+    return pairs.drop(columns=["E", "Q", "ed"], errors="ignore"), left

@@ -7,6 +7,7 @@ contract's names ('Kg per unit' -> kg_per_unit, 'Tolerance %' -> tolerance_pct),
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,6 +61,7 @@ class Book:
     # names as integer codes (whole-table joins and groupings on integers are many times
     # faster than on text): codes[kind][code] is the match key; code 0 is 'blank'
     codes: dict[str, np.ndarray] = field(default_factory=dict)
+    variants: dict[str, frozenset] = field(default_factory=dict)  # codes typed more than one way
 
     def letter(self, table: str, column: str) -> str | None:
         return self.letters.get((table, column))
@@ -142,15 +144,13 @@ def _type_table(spec: TableSpec, raw: RawTable, date1904: bool) -> _Typed:
         all_blank = all_blank & extra_blank
     present = ~all_blank
     # a totals row a user added under the table: a label like "Total" and no required text
-    first = spec.columns[0]
-    if first.name in parsed:
-        label = parsed[first.name].values.astype(str).str.casefold().str.strip()
-        totals = present & label.str.match(r"^(grand )?totals?\b") & (rows.index == rows.index[-1] if len(rows) else False)
-        if totals.any():
-            for r in rows[totals]:
-                out.append(F.make("info", "BAD_VALUE", raw.sheet, int(r), first.name, letters[first.name],
-                                  "This looks like a totals row, so massbal does not count it as data."))
-            present &= ~totals
+    if len(rows) and data.shape[1]:
+        last = present[::-1].idxmax() if present.any() else None
+        label = str(data.iloc[:, 0].get(last, "")) if last is not None else ""
+        if re.match(r"^\s*(grand\s+)?totals?\b", label, re.IGNORECASE):
+            out.append(F.make("info", "BAD_VALUE", raw.sheet, int(rows[last]), raw.headers[0] or None,
+                              raw.columns[0], "This looks like a totals row, so massbal does not count it as data."))
+            present[last] = False
     valid = present.copy()
     frame = {"_row": rows}
     for c in spec.columns:
@@ -177,6 +177,13 @@ def _type_table(spec: TableSpec, raw: RawTable, date1904: bool) -> _Typed:
                               f"out of the figures until it is filled in."))
             valid &= ~missing
         vals = p.values.where(~p.problem.notna(), None) if c.kind not in ("number", "date") else p.values
+        if c.name == "Date":
+            # a movement dated after today is almost always a typo (2052 for 2025); counted, but said
+            future = present & (vals > pd.Timestamp.today().normalize() + pd.Timedelta(days=1))
+            if future.any():
+                out.append(F.make("warning", "BAD_DATE", raw.sheet, rows[future].to_numpy(), c.name, letter,
+                                  c.name + " " + vals[future].dt.strftime("%Y-%m-%d") + " is in the future. "
+                                  "Check the year; the row is counted as dated."))
         frame[key] = vals
     typed = pd.DataFrame(frame)
     return _Typed(typed[valid.to_numpy()].reset_index(drop=True), out, letters)
@@ -227,21 +234,31 @@ KEY_KINDS = ("item", "lot", "batch", "owner", "supplier", "certificate", "locati
 BLANK = 0  # the code of an empty name
 
 
-def _encode(typed: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+def _encode(typed: dict[str, pd.DataFrame]) -> tuple[dict[str, np.ndarray], dict[str, frozenset]]:
     """Give every table a `<kind>_key` integer column per name column, one dictionary per
-    kind across all tables (so Receipts' and Certificates' suppliers share codes)."""
-    codes = {}
+    kind across all tables (so Receipts' and Certificates' suppliers share codes).
+
+    Match keys are computed once per distinct spelling, not per row; keys that more than
+    one spelling maps to ('Oats', 'oats ') are returned as variants.
+    """
+    codes, variants = {}, {}
     for kind in KEY_KINDS:
         names = [t for t in typed if kind in typed[t].columns]
-        keys = [match_keys(typed[t][kind]) for t in names]
-        allk = np.concatenate([np.array([""], dtype=object)] + keys) if keys else np.array([""], dtype=object)
-        ids, uniques = pd.factorize(allk)
-        codes[kind] = np.asarray(uniques, dtype=object)
-        pos = 1
-        for t, k in zip(names, keys):
-            typed[t] = typed[t].assign(**{kind + "_key": ids[pos:pos + len(k)].astype(np.int64)})
-            pos += len(k)
-    return codes
+        cols = [typed[t][kind].astype(object) for t in names]
+        allv = pd.concat(cols, ignore_index=True) if cols else pd.Series([], dtype=object)
+        spell, spellings = pd.factorize(allv)  # -1 for blank cells
+        keys_u = match_keys(pd.Series(np.asarray(spellings, dtype=object)))
+        kid_u, key_uniques = pd.factorize(np.concatenate([np.array([""], dtype=object), keys_u]))
+        kid_u = kid_u[1:]
+        row_key = np.where(spell >= 0, kid_u[np.maximum(spell, 0)] if len(kid_u) else 0, 0)
+        codes[kind] = np.asarray(key_uniques, dtype=object)
+        counts = np.bincount(kid_u, minlength=len(key_uniques)) if len(kid_u) else np.zeros(1, int)
+        variants[kind] = frozenset(np.flatnonzero(counts > 1).tolist())
+        pos = 0
+        for t, c in zip(names, cols):
+            typed[t] = typed[t].assign(**{kind + "_key": row_key[pos:pos + len(c)].astype(np.int64)})
+            pos += len(c)
+    return codes, variants
 
 
 def _items_table(items: pd.DataFrame, movement_items: pd.DataFrame, settings: Settings,
@@ -277,7 +294,7 @@ def load_book(raw: RawBook) -> Book:
             if name in CORE_TABLES:
                 out.append(F.make("warning", "MISSING_TABLE", name, None, None, None,
                                   f"The workbook has no {name} table or sheet. Add one (the template "
-                                  f"has it: massbal new) so massbal can see {spec.row_is}s."))
+                                  f"massbal new writes has it); each of its rows is {spec.row_is}."))
             typed[name] = _empty_frame(spec)
             sheets[name] = name
             continue
@@ -290,7 +307,7 @@ def load_book(raw: RawBook) -> Book:
     settings = _settings(typed["Settings"], sheets["Settings"],
                          {c: letters.get(("Settings", c)) for c in ("Setting", "Value")}, out)
 
-    codes = _encode(typed)
+    codes, variants = _encode(typed)
 
     # the items each table names, for defaults and the unknown-item check
     movement_items = pd.concat([typed[t][["item", "item_key"]] for t in MOVEMENT_TABLES], ignore_index=True)
@@ -338,4 +355,4 @@ def load_book(raw: RawBook) -> Book:
                                   "'" + t.loc[unk, "item"].astype(str) + "' is not on the Items sheet. Add it "
                                   "there (or correct the spelling); it is counted as its own item meanwhile."))
     return Book(typed, items, settings, F.combine(out), sheets, letters,
-                frozenset(n for n in TABLES if raw.get(n) is not None), codes)
+                frozenset(n for n in TABLES if raw.get(n) is not None), codes, variants)

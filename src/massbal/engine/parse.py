@@ -255,6 +255,7 @@ def parse_text(col: pd.Series) -> Parsed:
         # only cells with stray white space need Python's hands
         odd = (t.str.strip().ne(t) | t.str.contains("  ", regex=False) | t.str.contains("\t", regex=False) |
                t.str.contains("\n", regex=False) | t.str.contains("\u00a0", regex=False)).fillna(False).astype(bool)
+        odd &= ~blank  # NaN != NaN is True for pandas' str dtype
         vals = pd.Series(t.to_numpy(dtype=object, na_value=None), index=col.index, dtype=object)
         if odd.any():
             vals[odd.to_numpy()] = [_text_one(v) for v in vals[odd.to_numpy()]]

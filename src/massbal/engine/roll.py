@@ -78,6 +78,7 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
     # beginning: last count on or before the day before start, rolled forward
     cd = count_days.drop_duplicates().rename(columns={"date": "count_date"})
     g = _asof(grid, cd, "day_before", "count_date", item_key, ["count_date"])
+    g["count_date"] = pd.to_datetime(g["count_date"]).astype("datetime64[ns]")
     csum = counts.groupby(key + ["date"], sort=False)["value"].sum().rename("count_value").reset_index()
     g = g.merge(csum.rename(columns={"date": "count_date"}), on=key + ["count_date"], how="left")
     g["count_value"] = g["count_value"].fillna(0.0)
@@ -96,7 +97,7 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
     # the period's movements by kind
     mv = mv.assign(p=_period_index(mv["date"], starts, ends))
     inside = mv[mv["p"] >= 0]
-    sums = inside.groupby(key + ["p", "kind"], sort=False)["value"].sum().unstack("kind", fill_value=0.0)
+    sums = inside.groupby(key + ["p", "kind"], sort=False, observed=True)["value"].sum().unstack("kind", fill_value=0.0)
     sums.columns = ["sum_" + c for c in sums.columns]
     g = g.merge(sums.reset_index(), on=key + ["p"], how="left")
     for k in SIGN:

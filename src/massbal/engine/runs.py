@@ -18,7 +18,8 @@ def compute_yields(book: Book, ledger: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
         cols = ["batch", "product", "date", "owner", "input", "output", "process_loss",
                 "documented_loss", "undocumented_loss", "yield_pct"]
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols}), F.empty()
-    piv = runs.pivot_table(index="batch_key", columns="kind", values="qty", aggfunc="sum", fill_value=0.0)
+    piv = runs.pivot_table(index="batch_key", columns="kind", values="qty", aggfunc="sum", fill_value=0.0,
+                          observed=True)
     for k in ("used", "produced", "process loss"):
         if k not in piv:
             piv[k] = 0.0

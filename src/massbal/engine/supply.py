@@ -16,7 +16,11 @@ from .roll import EPS, roll
 
 KEY = ["ingredient_key", "item_key", "owner_key"]
 STOCK_KINDS = ("receipt", "produced", "used", "shipped", "loss")
-ROUNDING = 0.005  # half a hundredth of the report unit: below that, a difference is rounding
+# Counts are usually kept to whole units, so a count can sit up to half a unit per lot
+# from the book: differences within half a unit, or 0.1 % of what was available, are
+# rounding, not a finding.
+ROUNDING_UNITS = 0.5
+ROUNDING_SHARE = 0.001
 
 
 def process_loss_equivalents(ledger: pd.DataFrame, gen: Genealogy) -> pd.DataFrame:
@@ -45,12 +49,13 @@ def compute_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, periods,
     g = roll(moves, counts, days, periods, KEY, ["item_key", "owner_key"])
     # stock cannot be below zero: a book that went negative means more went out than came
     # in, and that must show as unaccounted (OVERSOLD), not vanish into a negative on-hand
+    g["book_short"] = (-g["book_end"]).clip(lower=0.0) + (-g["beginning"]).clip(lower=0.0)
     g["on_hand"] = g["counted_end"].where(g["counted_end"].notna(), g["book_end"]).clip(lower=0.0)
     g["beginning"] = g["beginning"].clip(lower=0.0)
     per = g.groupby(["ingredient_key", "owner_key", "p"], sort=False).agg(
         start=("start", "first"), end=("end", "first"), opening=("beginning", "sum"),
         received=("sum_receipt", "sum"), shipped=("sum_shipped", "sum"), stock_loss=("sum_loss", "sum"),
-        on_hand=("on_hand", "sum")).reset_index()
+        on_hand=("on_hand", "sum"), book_short=("book_short", "sum")).reset_index()
 
     pl = process_loss_equivalents(ledger, gen)
     if ingredient_keys is not None:
@@ -81,11 +86,18 @@ def compute_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, periods,
         out[col] = out[col].round(6) + 0.0  # no -0.0 in reports
     out["tolerance_pct"] = per["ingredient_key"].map(items["tolerance_pct"]).fillna(
         book.settings.tolerance_pct).astype(float).to_numpy()
+    out["_short"] = per["book_short"].to_numpy()
     active = (out[["available", "shipped_equivalent", "losses_equivalent", "on_hand_equivalent"]].abs().sum(axis=1) > EPS)
     out = out[active.to_numpy()]
-    over = out["unaccounted"] < -ROUNDING
-    investigate = out["unaccounted"] > out["tolerance_pct"] / 100.0 * out["available"].clip(lower=0) + ROUNDING
+    # OVERSOLD: the books themselves send out more organic X than came in (some stock of
+    # it went below zero), or the counts find more of it than the inputs can explain by
+    # more than the tolerance. A count a little above the book is measurement, not sale.
+    allowance = np.maximum(ROUNDING_UNITS, ROUNDING_SHARE * out["available"].clip(lower=0))
+    band = out["tolerance_pct"] / 100.0 * out["available"].clip(lower=0) + allowance
+    over = (out["_short"] > allowance) | (out["unaccounted"] < -band)
+    investigate = out["unaccounted"].abs() > band
     out["status"] = np.select([over, investigate], ["OVERSOLD", "INVESTIGATE"], "PASS")
+    out = out.drop(columns="_short")
     out = out.sort_values(["ingredient", "owner", "start"], na_position="first", kind="stable").reset_index(drop=True)
     return out, _supply_findings(book, out)
 

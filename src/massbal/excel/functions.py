@@ -1,0 +1,360 @@
+"""The worksheet functions' one implementation, shared by desktop UDFs and xlwings Lite.
+
+=MASSBAL(item, start, end, owner) and its siblings return one figure of CONTRACT.md
+section 2, computed by the same engine calls as Reconcile (engine.api.prepare, then
+reconcile_prepared for the period), so a cell and the Balance sheet never disagree.
+
+Speed comes from a cache per workbook: the prepared ledger (the expensive,
+period-free part) and, per period, the balance and supply rows. Correctness comes from
+how the cache is trusted: an entry is reused only when the caller hands in a token that
+certainly identifies the same workbook content (an xlwings Lite snapshot), or when the
+input tables, read again, hash to the same fingerprint. When neither holds, it
+recomputes.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Callable, Hashable, Literal
+
+import numpy as np
+import pandas as pd
+
+from massbal.engine.api import Prepared, periods_for, prepare
+from massbal.engine.balance import compute_balances
+from massbal.engine.supply import compute_supply
+from massbal.engine.rawbook import RawBook
+from massbal.engine.schema import name_key
+
+
+class FigureError(ValueError):
+    """A figure that cannot be given; the message is the sentence the cell shows."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    classic: str  # desktop name (VBA allows no dots)
+    lite: str  # xlwings Lite name
+    column: str  # column of the engine's balances or supply frame
+    table: Literal["balance", "supply"]
+    doc: str
+
+
+FIGURES: tuple[Figure, ...] = (
+    Figure("MASSBAL", "MASSBAL", "expected_ending", "balance",
+           "Expected ending balance of an item over a period: beginning + received + produced "
+           "- used - shipped - losses, in the report unit."),
+    Figure("MASSBAL_BEGINNING", "MASSBAL.BEGINNING", "beginning", "balance",
+           "Beginning balance: the last count before the period, rolled forward to its start."),
+    Figure("MASSBAL_RECEIVED", "MASSBAL.RECEIVED", "received", "balance",
+           "Quantity received in the period (Receipts)."),
+    Figure("MASSBAL_PRODUCED", "MASSBAL.PRODUCED", "produced", "balance",
+           "Quantity produced in the period (Batches)."),
+    Figure("MASSBAL_USED", "MASSBAL.USED", "used", "balance",
+           "Quantity used by production runs in the period (BatchInputs)."),
+    Figure("MASSBAL_SHIPPED", "MASSBAL.SHIPPED", "shipped", "balance",
+           "Quantity shipped in the period (Shipments)."),
+    Figure("MASSBAL_LOSSES", "MASSBAL.LOSSES", "losses", "balance",
+           "Stock losses in the period (Losses rows without a Batch)."),
+    Figure("MASSBAL_COUNTED", "MASSBAL.COUNTED", "counted_ending", "balance",
+           "Physical count on the period's end date; empty when there is none."),
+    Figure("MASSBAL_VARIANCE", "MASSBAL.VARIANCE", "variance", "balance",
+           "Counted ending minus expected ending (negative: less on hand than the books)."),
+    Figure("MASSBAL_VARIANCE_PCT", "MASSBAL.VARIANCE_PCT", "variance_pct", "balance",
+           "Variance as a percentage of the expected ending (1.5 means 1.5 %)."),
+    Figure("MASSBAL_STATUS", "MASSBAL.STATUS", "status", "balance",
+           "Status of the balance: PASS, INVESTIGATE, NEGATIVE or NO COUNT."),
+    Figure("MASSBAL_UNACCOUNTED", "MASSBAL.UNACCOUNTED", "unaccounted", "supply",
+           "Organic supply of an ingredient not accounted for: available - shipped - losses "
+           "- on hand, all as ingredient equivalent. Below zero means more went out than came in."),
+)
+FIGURES_BY_CLASSIC = {f.classic: f for f in FIGURES}
+
+ARG_DOCS = {
+    "item": "Item name as on the Items sheet (for MASSBAL_UNACCOUNTED: the organic ingredient).",
+    "start_date": "First day of the period: an Excel date or text such as 2025-11-01. Empty: the first day of the data.",
+    "end_date": "Last day of the period: an Excel date or text such as 2025-11-30. Empty: the last day of the data.",
+    "owner": "Owner, where the workbook keeps stock per owner (co-packing). Empty: stock without an owner.",
+}
+
+# ---------------------------------------------------------------- arguments
+
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_EXCEL_EPOCH_1904 = pd.Timestamp("1904-01-01")
+
+
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if isinstance(value, str) and not value.strip():
+        return True
+    # Office.js hands a single cell over as [[value]]
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        return _blank(value[0])
+    return False
+
+
+def _scalar(value: Any) -> Any:
+    while isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    return value
+
+
+def parse_date(value: Any, what: str = "date", date1904: bool = False) -> pd.Timestamp | None:
+    """An Excel date (serial number or date value) or ISO text, as a day; None if blank."""
+    if _blank(value):
+        return None
+    value = _scalar(value)
+    if isinstance(value, (datetime, date, pd.Timestamp, np.datetime64)):
+        return pd.Timestamp(value).normalize()
+    if isinstance(value, bool):
+        raise FigureError(f"The {what} is TRUE/FALSE, not a date.")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        serial = float(value)
+        if not 1 <= serial < 2958466:  # Excel's own range: 1900-01-01 to 9999-12-31
+            raise FigureError(f"The {what} {value} is not an Excel date.")
+        epoch = _EXCEL_EPOCH_1904 if date1904 else _EXCEL_EPOCH
+        return (epoch + pd.Timedelta(days=math.floor(serial))).normalize()
+    text = str(value).strip()
+    try:
+        return pd.Timestamp(datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)).normalize()
+    except ValueError:
+        raise FigureError(f"The {what} '{text}' is not a date: type it as 2025-11-30 "
+                          f"or give an Excel date.") from None
+
+
+def _text(value: Any) -> str | None:
+    if _blank(value):
+        return None
+    value = _scalar(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # an owner or item typed as 1001 arrives as 1001.0
+    return str(value).strip()
+
+
+# ---------------------------------------------------------------- fingerprint
+
+def fingerprint(raw: RawBook) -> str:
+    """A digest of everything the engine reads from the input tables.
+
+    Values are hashed by repr, so 100 and '100' or a date and its text differ; the
+    header cells, worksheet rows and columns are included because findings point at them.
+    """
+    h = hashlib.blake2b(digest_size=20)
+    h.update(repr((raw.date1904, sorted(raw.sheet_names))).encode())
+    for name in sorted(raw.tables):
+        t = raw.tables[name]
+        h.update(repr((name, t.sheet, t.headers, t.columns, t.header_row, t.is_table,
+                       t.data.shape)).encode())
+        h.update(np.ascontiguousarray(np.asarray(t.rows, dtype=np.int64)).tobytes())
+        if t.data.size:
+            # repr of the nested list runs in C, type by type: fast for any size
+            h.update(repr(t.data.to_numpy(dtype=object).tolist()).encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- cache
+
+PeriodKey = tuple[pd.Timestamp | None, pd.Timestamp | None]
+
+
+@dataclass
+class BookEntry:
+    """One workbook's prepared ledger and the periods asked of it so far."""
+    fingerprint: str
+    prepared: Prepared
+    token: Hashable | None = None
+    date1904: bool = False
+    periods: dict[PeriodKey, dict[str, "_Rows"]] = field(default_factory=dict)
+
+    def rows(self, table: str, start: pd.Timestamp | None, end: pd.Timestamp | None) -> "_Rows":
+        key = (start, end)
+        got = self.periods.get(key)
+        if got is None:
+            if len(self.periods) >= 256:  # a sheet of many different periods: keep memory flat
+                self.periods.pop(next(iter(self.periods)))
+            got = self.periods[key] = {}
+        if table not in got:
+            # The calls engine.api.reconcile_prepared makes for this period, one table at a
+            # time (a sheet of MASSBAL cells needs no supply balance, nor findings).
+            prep = self.prepared
+            periods = periods_for(prep, start, end, "all")
+            if table == "balance":
+                frame, _ = compute_balances(prep.book, prep.ledger, periods, None)
+                got[table] = _Rows(frame, "item")
+            else:
+                frame, _ = compute_supply(prep.book, prep.ledger, prep.genealogy, periods, None)
+                got[table] = _Rows(frame, "ingredient")
+        return got[table]
+
+
+class _Rows:
+    """One period's balance (or supply) rows, found by item and owner in O(1)."""
+
+    def __init__(self, frame: pd.DataFrame, name_col: str):
+        names = frame[name_col].map(name_key).tolist()
+        owner = frame["owner"] if "owner" in frame.columns else pd.Series([None] * len(frame))
+        owners = owner.map(lambda v: "" if _blank(v) else name_key(v)).tolist()
+        records = frame.to_dict("records")
+        self.by_item: dict[str, dict[str, dict]] = {}
+        for n, o, rec in zip(names, owners, records):
+            self.by_item.setdefault(n, {})[o] = rec
+
+
+class LedgerCache:
+    """Prepared ledgers by workbook, most recently used kept, at most `size` books."""
+
+    def __init__(self, size: int = 8):
+        self.size = size
+        self._books: OrderedDict[Hashable, BookEntry] = OrderedDict()
+        self._lock = threading.RLock()  # classic UDFs may be called from Excel's threads
+        self.prepares = 0  # how often the engine prepared a ledger (tests, bench)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._books.clear()
+            self.prepares = 0
+
+    def peek(self, book_key: Hashable) -> BookEntry | None:
+        with self._lock:
+            return self._books.get(book_key)
+
+    def entry(self, book_key: Hashable, load: Callable[[], RawBook] | None,
+              token: Hashable | None = None) -> BookEntry:
+        """The book's entry, recomputed unless it is certainly current.
+
+        token: a value that identifies the workbook's content for sure (the same xlwings
+            Lite snapshot); an entry stored with an equal token is reused without reading.
+        load: reads the input tables; their fingerprint decides whether the entry holds.
+        """
+        with self._lock:
+            entry = self._books.get(book_key)
+            if entry is not None and token is not None and entry.token == token:
+                self._books.move_to_end(book_key)
+                return entry
+            if load is None:
+                raise FigureError("The workbook's tables could not be read.")
+            raw = load()
+            return self.store(book_key, raw, token)
+
+    def store(self, book_key: Hashable, raw: RawBook, token: Hashable | None = None,
+              prepared: Prepared | None = None) -> BookEntry:
+        """Trust `raw` as the book's content now; reuse the entry if nothing changed."""
+        with self._lock:
+            fp = fingerprint(raw)
+            entry = self._books.get(book_key)
+            if entry is None or entry.fingerprint != fp:
+                if prepared is None:
+                    prepared = prepare(raw)
+                    self.prepares += 1
+                entry = BookEntry(fp, prepared, date1904=raw.date1904)
+            entry.token = token
+            self._books[book_key] = entry
+            self._books.move_to_end(book_key)
+            while len(self._books) > self.size:
+                self._books.popitem(last=False)
+            return entry
+
+
+CACHE = LedgerCache()
+
+
+class RecalcEpochs:
+    """Tokens that let desktop UDFs read the tables once per recalculation, not per cell.
+
+    Why this is certain in automatic calculation mode: every change to a cell makes
+    Excel recalculate, and because the functions are volatile that recalculation calls
+    every MASSBAL cell again. So a call from a cell already seen since the last check
+    means a new recalculation has begun (and maybe an edit before it): the token changes
+    and the next lookup reads and fingerprints the tables. Calls from cells not yet seen
+    belong to the same recalculation, during which Excel accepts no edits. In manual
+    calculation mode a formula can be calculated long after an edit, so there every call
+    reads the tables (token None).
+    """
+
+    def __init__(self):
+        self._state: dict[Hashable, tuple[int, set]] = {}
+        self._lock = threading.Lock()
+        self._numbers = itertools.count(1)  # never reused, so an old token never matches
+
+    def token(self, book_key: Hashable, cell: Hashable | None, automatic: bool) -> Hashable | None:
+        with self._lock:
+            if not automatic or cell is None:
+                self._state.pop(book_key, None)
+                return None
+            number, seen = self._state.get(book_key, (0, None))
+            if seen is None or cell in seen:
+                number, seen = next(self._numbers), set()
+                self._state[book_key] = (number, seen)
+            seen.add(cell)
+            return ("recalc", number)
+
+
+EPOCHS = RecalcEpochs()
+
+
+# ---------------------------------------------------------------- the figure
+
+def figure_value(entry: BookEntry, fig: Figure, item: Any, start: Any = None, end: Any = None,
+                 owner: Any = None) -> Any:
+    """One figure from a book's entry; raises FigureError with the sentence to show."""
+    item_text = _text(item)
+    if item_text is None:
+        raise FigureError("Give the item name, for example =MASSBAL(\"Oats\", \"2025-11-01\", \"2025-11-30\").")
+    s = parse_date(start, "start", entry.date1904)
+    e = parse_date(end, "end", entry.date1904)
+    if s is not None and e is not None and e < s:
+        raise FigureError(f"The period ends ({e:%Y-%m-%d}) before it starts ({s:%Y-%m-%d}).")
+    hits = entry.rows(fig.table, s, e).by_item.get(name_key(item_text))
+    what = "ingredient" if fig.table == "supply" else "item"
+    if not hits:
+        raise FigureError(_no_row_sentence(entry, fig, item_text))
+    owner_text = _text(owner)
+    row = hits.get("" if owner_text is None else name_key(owner_text))
+    if row is None:
+        owners = sorted(str(r["owner"]) for k, r in hits.items() if k)
+        if owner_text is None:
+            raise FigureError(f"{item_text} is kept per owner ({', '.join(owners)}): give the owner as the "
+                              f"fourth argument.")
+        raise FigureError(f"No {what} {item_text} owned by {owner_text} in this period"
+                          + (f"; owners are {', '.join(owners)}." if owners else "."))
+    value = row[fig.column]
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
+
+
+def _no_row_sentence(entry: BookEntry, fig: Figure, item: str) -> str:
+    key = name_key(item)
+    ledger = entry.prepared.ledger
+    known = False
+    if "item" in ledger.columns and len(ledger):
+        known = bool((ledger["item"].map(name_key) == key).any())
+    items = entry.prepared.book.items  # indexed by the item's name key
+    known = known or key in items.index
+    if fig.table == "supply":
+        if not known:
+            return f"'{item}' is not an item in this workbook (check the Items sheet)."
+        return f"{item} has no organic supply balance in this period (it is not an organic ingredient that was received or held)."
+    if not known:
+        return f"'{item}' is not an item in this workbook (check the Items sheet)."
+    return f"{item} has no stock and no movement in this period, so the Balance sheet has no row for it."
+
+
+def compute(fig_name: str, book_key: Hashable, load: Callable[[], RawBook] | None,
+            item: Any, start: Any = None, end: Any = None, owner: Any = None,
+            token: Hashable | None = None, cache: LedgerCache = CACHE) -> Any:
+    fig = FIGURES_BY_CLASSIC[fig_name]
+    entry = cache.entry(book_key, load, token)
+    return figure_value(entry, fig, item, start, end, owner)

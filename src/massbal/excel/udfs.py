@@ -1,0 +1,68 @@
+"""Desktop worksheet functions: =MASSBAL(item, start, end, owner) and siblings.
+
+xlwings UDFs (Windows Excel; xlwings has no worksheet functions on macOS desktop, where
+xlwings Lite provides them). The .xlam carries the VBA wrappers xlwings generates for this
+module (addin/vba/xlwings_udfs.bas, checked against xlwings by a golden test), so every
+workbook sees the functions once the add-in is loaded.
+
+The functions are volatile: Excel cannot see that a cell depends on the input tables,
+so they run on every recalculation and functions.RecalcEpochs decides when the tables
+must be read again.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import xlwings as xw
+
+from . import functions as F
+from .book_adapter import read_raw_book
+
+CATEGORY = "Mass Balance"
+
+
+def _calculation_is_automatic(book) -> bool:
+    try:
+        return book.app.calculation == "automatic"
+    except Exception:  # an engine that cannot tell: treat as manual, i.e. always re-read
+        return False
+
+
+def figure_for_cell(name: str, item: Any, start: Any, end: Any, owner: Any, caller) -> Any:
+    """The figure for the cell `caller` (an xlwings Range); a sentence when there is none."""
+    if caller is None:
+        return "MASSBAL functions run only in a worksheet cell."
+    try:
+        book = caller.sheet.book
+        key = book.fullname
+        token = F.EPOCHS.token(key, (caller.sheet.name, caller.address),
+                               _calculation_is_automatic(book))
+        value = F.compute(name, key, lambda: read_raw_book(book), item, start, end, owner, token=token)
+    except F.FigureError as e:
+        return str(e)
+    return "" if value is None else value
+
+
+def _make(fig: F.Figure):
+    # start_date/end_date, not start/end: End is a reserved word in VBA, and these
+    # names become the VBA wrapper's parameters.
+    def udf(item, start_date=None, end_date=None, owner=None, caller=None):
+        return figure_for_cell(fig.classic, item, start_date, end_date, owner, caller)
+
+    udf.__name__ = udf.__qualname__ = fig.classic
+    udf.__doc__ = fig.doc
+    udf.__module__ = __name__
+    for arg in ("item", "start_date", "end_date", "owner"):
+        doc = F.ARG_DOCS[arg]
+        if fig.table == "supply" and arg == "item":
+            doc = "Organic ingredient, as on the Items sheet."
+        udf = xw.arg(arg, doc=doc)(udf)
+    return xw.func(volatile=True, category=CATEGORY)(udf)
+
+
+# One module-level name per figure: xlwings finds UDFs by scanning the module.
+for _fig in F.FIGURES:
+    globals()[_fig.classic] = _make(_fig)
+del _fig
+
+__all__ = [f.classic for f in F.FIGURES]

@@ -1,0 +1,91 @@
+"""The command line as a user runs it: a real process, a real .xlsx file (CONTRACT section 4)."""
+import hashlib
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bookkit import certified, count, loss, receipt, ship
+from cli_books import write_book
+
+
+def massbal(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "massbal.cli", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd)
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def almonds(tmp_path):
+    path = tmp_path / "almonds.xlsx"
+    write_book(path, Items=[{"Item": "Almonds", "Kind": "Ingredient"}], Certificates=[certified("Nutco", "C1")],
+               Receipts=[receipt("2025-11-04", "Almonds", "A-2", 16500, supplier="Nutco", cert="C1")],
+               Shipments=[ship("2025-11-10", "Almonds", "A-1", 10000), ship("2025-11-20", "Almonds", "A-2", 7500)],
+               Losses=[loss("2025-11-21", "Almonds", 500, Lot="A-2", Reason="spoilage")],
+               Counts=[count("2025-10-31", "Almonds", 12500, Lot="A-1"),
+                       count("2025-11-30", "Almonds", 10850, Lot="A-2")])
+    return path
+
+
+def test_reconcile_json_is_the_contracts_shape(almonds):
+    before = digest(almonds)
+    p = massbal("reconcile", almonds, "--from", "2025-11-01", "--to", "2025-11-30", "--json", "--dry-run")
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert set(doc) == {"unit", "balances", "supply", "yields", "exceptions"}
+    assert doc["unit"] == "lb"
+    b = doc["balances"][0]
+    assert list(b)[:16] == ["item", "owner", "start", "end", "beginning", "received", "produced", "used", "shipped",
+                            "losses", "expected_ending", "counted_ending", "variance", "variance_pct",
+                            "tolerance_pct", "status"]
+    assert b == {**b, "item": "Almonds", "owner": None, "start": "2025-11-01", "end": "2025-11-30",
+                 "beginning": 12500.0, "received": 16500.0, "shipped": 17500.0, "losses": 500.0,
+                 "expected_ending": 11000.0, "counted_ending": 10850.0, "variance": -150.0,
+                 "variance_pct": -1.36, "tolerance_pct": 5.0, "status": "PASS"}
+    s = doc["supply"][0]
+    assert {"ingredient", "start", "end", "available", "shipped_equivalent", "losses_equivalent",
+            "on_hand_equivalent", "unaccounted", "status"} <= set(s)
+    assert digest(almonds) == before  # --dry-run writes nothing
+
+
+def test_exit_1_on_an_error_finding_and_located_exception(tmp_path):
+    path = tmp_path / "bad.xlsx"
+    write_book(path, Items=[{"Item": "Oats"}], Certificates=[certified()],
+               Receipts=[receipt("2025-01-02", "Oats", "O1", 100)],
+               Shipments=[ship("2025-01-05", "Oats", "NEVER", 10), ship("2025-01-06", "Oats", "O1", "ten")])
+    p = massbal("reconcile", path, "--json", "--dry-run")
+    assert p.returncode == 1
+    ex = json.loads(p.stdout)["exceptions"]
+    assert {"severity": "error", "code": "UNKNOWN_LOT", "sheet": "Shipments", "row": 2, "column": "Lot"}.items() \
+        <= next(e for e in ex if e["code"] == "UNKNOWN_LOT").items()
+    assert any(e["code"] == "BAD_QUANTITY" and e["row"] == 3 and e["column"] == "Quantity" for e in ex)
+    assert all(e["message"] and "Traceback" not in e["message"] for e in ex)
+
+
+def test_period_month_splits_and_item_filter(almonds):
+    p = massbal("reconcile", almonds, "--json", "--dry-run", "--period", "month", "--item", "almonds")
+    doc = json.loads(p.stdout)
+    assert [(b["start"], b["end"]) for b in doc["balances"]] == [("2025-10-01", "2025-10-31"),
+                                                                ("2025-11-01", "2025-11-30")]
+    q = massbal("reconcile", almonds, "--json", "--dry-run", "--item", "Almond")
+    assert q.returncode == 2 and "Almonds" in q.stderr and q.stdout == ""
+
+
+@pytest.mark.parametrize("content,why", [(b"Date,Item\n2025-01-01,Oats\n", "CSV"), (b"\x00" * 100, "")])
+def test_unreadable_workbook_exits_2_with_one_line_and_untouched(tmp_path, content, why):
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(content)
+    p = massbal("reconcile", path)
+    assert p.returncode == 2
+    assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
+    assert path.read_bytes() == content
+
+
+def test_human_output_names_status_and_findings(almonds):
+    p = massbal("reconcile", almonds, "--from", "2025-11-01", "--to", "2025-11-30", "--dry-run")
+    assert p.returncode == 0
+    assert "Almonds" in p.stdout and "PASS" in p.stdout and "10,850.00" in p.stdout
