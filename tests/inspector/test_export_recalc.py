@@ -180,3 +180,16 @@ def test_each_figure_links_to_the_ledger_rows_behind_it(recalculated):
             assert sum(q for _, _, q in rows) == pytest.approx(want.iloc[i][BAL[h]])
             checked += 1
     assert checked >= 8
+
+
+def test_a_copy_recomputed_and_saved_by_libreoffice_still_verifies(recalculated):
+    """Opening, recomputing and saving the copy changes no data cell (numbers to the 15
+    digits Excel shows); the copy with a changed ledger quantity is caught, by cell."""
+    from massbal.io.fingerprint import verify
+    files, _ = recalculated
+    for name in CASES:
+        res = verify(files[name][1])
+        assert res.ok, (name, res.problems)
+    res = verify(files["edited"][1])
+    assert not res.ok
+    assert len(res.problems) == 1 and res.problems[0].startswith("Ledger row ") and "(Quantity)" in res.problems[0]

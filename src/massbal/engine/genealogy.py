@@ -80,9 +80,12 @@ def build_genealogy(book: Book, ledger: pd.DataFrame) -> tuple[Genealogy, pd.Dat
     base = pd.concat([base, op], ignore_index=True)
     base["w"] = base["qty"].where(base["organic"].astype(bool), 0.0)
     base["ingredient_key"] = base["item_key"]
-    tot = base.groupby(LOT, sort=False)["qty"].sum().rename("total").reset_index()
+    # a lot's fractions are of everything that came into it: received, opened by a count,
+    # and made by every run (runs that may sit at different levels)
+    lot_tot = pd.concat([base[LOT + ["qty"]], produced[LOT + ["qty"]]], ignore_index=True).groupby(
+        LOT, sort=False)["qty"].sum().rename("total").reset_index()
     # conventional lots keep a row of weight 0: known, and holding no organic ingredient
-    lot_comp = _weighted(base, LOT, tot)
+    lot_comp = _weighted(base, LOT, lot_tot)
 
     level, cycle = batch_levels(used, produced)
     batch_comp_parts = []
@@ -100,8 +103,7 @@ def build_genealogy(book: Book, ledger: pd.DataFrame) -> tuple[Genealogy, pd.Dat
         p = produced[produced["batch_key"].isin(in_level)]
         pc = p[LOT + ["batch_key", "qty"]].merge(bc, on="batch_key")
         pc["w"] = pc["qty"] * pc["frac"]
-        ptot = p.groupby(LOT, sort=False)["qty"].sum().rename("total").reset_index()
-        new = _weighted(pc, LOT, ptot)
+        new = _weighted(pc, LOT, lot_tot)
         lot_comp = pd.concat([lot_comp, new], ignore_index=True).groupby(
             LOT + ["ingredient_key"], sort=False)["frac"].sum().reset_index()
     batch_comp = (pd.concat(batch_comp_parts, ignore_index=True) if batch_comp_parts

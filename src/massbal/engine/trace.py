@@ -19,6 +19,7 @@ pydantic model, shared by the JSON, the Trace/Recall sheets and the PDF.
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 from dataclasses import dataclass
 from datetime import date, datetime
 from datetime import date as Day  # a field named 'date' hides the type inside a model
@@ -162,10 +163,14 @@ class _Graph:
     level: pd.Series  # batch_key -> level (-1: in a cycle)
     item_names: pd.Series  # item_key -> item
     lot_names: pd.Series  # (item_key, lot_key) -> lot as first typed
+    typed: pd.DataFrame  # sheet, row, q, u: every movement row's quantity and unit as typed
 
 
 def _graph(prep: Prepared) -> _Graph:
     led = prep.ledger
+    # many small takes follow: plain object columns are much cheaper there than arrow strings
+    text = [c for c in led.columns if pd.api.types.is_string_dtype(led[c].dtype) and led[c].dtype != object]
+    led = led.astype({c: object for c in text})
     lots = led[led["lot_key"] != BLANK]
     inflow = lots[lots["kind"].isin(("receipt", "produced"))]
     # a lot first seen in a count (opening stock) came in with that first count
@@ -188,7 +193,7 @@ def _graph(prep: Prepared) -> _Graph:
     items = prep.book.items["item"]
     names = lots.drop_duplicates(LOT).set_index(LOT)["lot"]
     return _Graph(prep, lots, totals, sources, used, produced, run_in, run_out,
-                  prep.genealogy.batch_level, items, names)
+                  prep.genealogy.batch_level, items, names, _typed(prep.book))
 
 
 def _levels(g: _Graph) -> range:
@@ -369,21 +374,21 @@ def _back(g: _Graph, target: tuple[str, str], total: float) -> tuple[pd.DataFram
         src["amount"] = src["amount"] * src["qty"] / src["total"]
         src = _receipt_details(g, src)
         steps.append(src.assign(step=src["kind"].where(src["kind"] == "opening stock", "receipt")))
-        for r in src[src["kind"] == "opening stock"].drop_duplicates(LOT).itertuples():
+        for r in _each(src[src["kind"] == "opening stock"].drop_duplicates(LOT)):
             questions.append(OpenQuestion(
                 lot=str(r.lot), item=str(r.item), sheet=str(r.sheet), row=int(r.row),
                 message=f"Lot {r.lot} of {r.item} first appears in the count of {r.date:%Y-%m-%d} "
                         "(opening stock): where it came from is not in this workbook."))
         bad = src[(src["kind"] == "receipt") & (src["certificate_valid"] == False)]  # noqa: E712
-        for r in bad.itertuples():
+        for r in _each(bad):
             questions.append(OpenQuestion(lot=str(r.lot), item=str(r.item), sheet=str(r.sheet), row=int(r.row),
                                           message=str(r.certificate_note)))
     # demanded lots that never came in, and lots made only by runs caught in a cycle
     known = demand.set_index(LOT).index.isin(g.totals.index)
-    for r in demand[~known].itertuples():
+    for r in _each(demand[~known]):
         questions.append(_never_arrived(g, (r.item_key, r.lot_key)))
     cyc = g.produced[g.produced["level"].to_numpy() < 0].merge(demand[LOT], on=LOT)
-    for r in cyc.drop_duplicates("batch_key").itertuples():
+    for r in _each(cyc.drop_duplicates("batch_key")):
         questions.append(OpenQuestion(lot=str(r.lot), item=str(r.item), sheet=str(r.sheet), row=int(r.row),
                                       message=f"Batch {r.batch} is part of a circle of lot links (LOT_CYCLE), "
                                               "so the trace back does not go through it."))
@@ -487,7 +492,7 @@ def _forward(g: _Graph, target: tuple[str, str]) -> tuple[pd.DataFrame, list[Ope
     steps += [ships, losses, stock]
     questions += _forward_questions(g, lots, ships, fracs)
     if len(stock):
-        for r in stock[stock["stock"] < -EPS].itertuples():
+        for r in _each(stock[stock["stock"] < -EPS]):
             questions.append(OpenQuestion(
                 lot=str(r.lot), item=str(r.item),
                 message=f"More of lot {r.lot} left {r.location} than arrived there ({r.stock:,.2f} on the books): "
@@ -530,7 +535,7 @@ def _on_hand(g: _Graph, lots: pd.DataFrame) -> pd.DataFrame:
 
 def _forward_questions(g: _Graph, lots: pd.DataFrame, ships: pd.DataFrame, fracs: pd.DataFrame) -> list:
     out = []
-    for r in ships[ships["partner"].isna()].itertuples():
+    for r in _each(ships[ships["partner"].isna()]):
         out.append(OpenQuestion(lot=str(r.lot), item=str(r.item), sheet=str(r.sheet), row=int(r.row),
                                 message=f"This shipment of lot {r.lot} names no customer: who received it?"))
     # stock losses of a reached item that name no lot, after the lot came in
@@ -547,13 +552,13 @@ def _forward_questions(g: _Graph, lots: pd.DataFrame, ships: pd.DataFrame, fracs
     bi = book.tables["BatchInputs"]
     known = set(g.level.index)
     lost = bi[~bi["batch_key"].isin(known)].merge(fracs[LOT], on=LOT)
-    for r in lost.itertuples():
-        out.append(OpenQuestion(lot=str(r.lot), item=str(r.item), sheet=book.sheets["BatchInputs"], row=int(r._1),
+    for r in _each(lost):
+        out.append(OpenQuestion(lot=str(r.lot), item=str(r.item), sheet=book.sheets["BatchInputs"], row=int(r._row),
                                 message=f"Lot {r.lot} went into batch {r.batch}, which is not on the Batches "
                                         "sheet, so what it became cannot be followed."))
     # runs in a circle of lot links
     cyc = g.used[g.used["level"].to_numpy() < 0].merge(fracs[LOT], on=LOT)
-    for r in cyc.drop_duplicates("batch_key").itertuples():
+    for r in _each(cyc.drop_duplicates("batch_key")):
         out.append(OpenQuestion(lot=str(r.lot), item=str(r.item), sheet=str(r.sheet), row=int(r.row),
                                 message=f"Batch {r.batch} is part of a circle of lot links (LOT_CYCLE), so the "
                                         "trace forward does not go through it."))
@@ -561,6 +566,11 @@ def _forward_questions(g: _Graph, lots: pd.DataFrame, ships: pd.DataFrame, fracs
 
 
 # ------------------------------------------------------------------ shaping
+
+def _each(frame: pd.DataFrame) -> list[SimpleNamespace]:
+    """Rows of a small frame as objects (question messages are built one per row)."""
+    return [SimpleNamespace(**r) for r in frame.to_dict("records")] if len(frame) else []
+
 
 def _join(s: pd.Series) -> str:
     return ", ".join(dict.fromkeys(s.astype(str)))
@@ -639,21 +649,27 @@ def _steps(g: _Graph, frame: pd.DataFrame, total: float) -> list[TraceStep]:
     return out
 
 
-def typed_quantities(book, sheet: pd.Series, row: pd.Series) -> pd.DataFrame:
-    """Quantity and unit as the user typed them, for rows named by (sheet, row)."""
-    typed = [pd.DataFrame({"sheet": book.sheets[t], "row": book.tables[t]["_row"].to_numpy(dtype=float),
+def _typed(book) -> pd.DataFrame:
+    parts = [pd.DataFrame({"sheet": book.sheets[t], "row": book.tables[t]["_row"].to_numpy(dtype=float),
                            "q": book.tables[t]["quantity"].to_numpy(), "u": book.tables[t]["unit"].to_numpy()})
              for t in MOVEMENT_TABLES if t in book.tables and len(book.tables[t])]
-    keys = pd.DataFrame({"sheet": sheet.astype(object).to_numpy(), "row": pd.to_numeric(row, errors="coerce").to_numpy()})
-    if not typed:
-        return keys.assign(q=np.nan, u=None)
-    t = pd.concat(typed, ignore_index=True).drop_duplicates(["sheet", "row"])
+    if not parts:
+        return pd.DataFrame({"sheet": pd.Series(dtype=object), "row": pd.Series(dtype=float), "q": [], "u": []})
+    t = pd.concat(parts, ignore_index=True).drop_duplicates(["sheet", "row"])
+    return t.astype({"sheet": object, "u": object})
+
+
+def typed_quantities(book, sheet: pd.Series, row: pd.Series, typed: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Quantity and unit as the user typed them, for rows named by (sheet, row)."""
+    t = typed if typed is not None else _typed(book)
+    keys = pd.DataFrame({"sheet": pd.Series(sheet).astype(object).to_numpy(),
+                         "row": pd.to_numeric(pd.Series(row), errors="coerce").to_numpy(dtype=float)})
     return keys.merge(t, on=["sheet", "row"], how="left")
 
 
 def _entered(g: _Graph, f: pd.DataFrame) -> list[str | None]:
     """Each row's quantity as the user typed it ("40 case")."""
-    m = typed_quantities(g.prep.book, f["sheet"], f["row"])
+    m = typed_quantities(g.prep.book, f["sheet"], f["row"], g.typed)
     return [None if pd.isna(q) else f"{_fmt_qty(q)} {u}".strip() for q, u in zip(m["q"], m["u"].fillna(""))]
 
 

@@ -4,11 +4,12 @@ Every cell the export writes is reduced to a canonical text: the number exactly 
 file stores it (`repr` of the double, so a re-save by Excel or LibreOffice that writes
 more digits of the same double changes nothing), the string, or just "formula" for a
 formula cell (its text and cached value may be rewritten by whatever program recomputes
-it, but a formula overwritten with a typed number is a change). The export hashes
+it, but a formula overwritten with a typed number is a change). Numbers count to the
+15 significant digits Excel displays and LibreOffice writes back. The export hashes
 those texts row by row and column by column, stores the digests on a hidden sheet and
 the overall SHA-256 on the cover. `verify` reads the copy's XML directly (no Excel, no
-openpyxl), recomputes the same texts and names the cells whose row and column digests
-both fail.
+openpyxl), recomputes the same texts and names the rows whose digests fail, and the
+cells where only one row or one column of a sheet changed.
 
 This is tamper-evidence against edits, not a signature: someone who recomputes every
 digest can forge a copy. Keep the fingerprint printed on the PDF cover (or in an email)
@@ -44,8 +45,13 @@ def excel_serial(value: date | datetime) -> float:
 
 
 def canon_number(x: float) -> str:
-    # XlsxWriter writes "%.16G"; the double read back from that text is what counts
-    return "n:" + repr(float(f"{float(x):.16G}"))
+    # XlsxWriter writes "%.16G"; the double read back from that text, to the 15
+    # significant digits Excel shows and LibreOffice writes when it saves a copy
+    return "n:" + _n15(float(f"{float(x):.16G}"))
+
+
+def _n15(x: float) -> str:
+    return format(x, ".15g")
 
 
 def canon_string(s: str) -> str:
@@ -176,7 +182,7 @@ def _cell_canon(el, shared: list[str]) -> str | None:
         return "b:" + v.text
     if t == "e":
         return "e:" + v.text
-    return "n:" + repr(float(v.text))
+    return "n:" + _n15(float(v.text))
 
 
 # ------------------------------------------------------------------ verify
@@ -192,7 +198,9 @@ class Stored:
 
 def fingerprint_rows(d: Digests, cover_cell: tuple[str, int, int], labels: dict[str, dict[int, str]]) -> list[list]:
     """The hidden sheet's rows: Sheet | Kind | Index | Digest | Label."""
-    out = [["*", "overall", 0, d.overall, ""],
+    # stored as "sha256:<hex>" so it is not the very string the cover shows (an edit of
+    # the cover's text cannot change both)
+    out = [["*", "overall", 0, "sha256:" + d.overall, ""],
            [cover_cell[0], "cover", cover_cell[1], "", str(cover_cell[2])]]
     for sheet in sorted(d.rows):
         out += [[sheet, "row", r, h, ""] for r, h in sorted(d.rows[sheet].items())]
@@ -212,7 +220,7 @@ def _stored(cells: dict[str, dict[tuple[int, int], str]]) -> Stored | None:
         sheet, kind, idx, dig, label = vals
         i = int(float(idx)) if idx else 0
         if kind == "overall":
-            st.overall = dig
+            st.overall = dig.removeprefix("sha256:")
         elif kind == "cover":
             st.cover_cell = (sheet, i, int(float(label)))
         elif kind == "row":
@@ -270,15 +278,21 @@ def _locate(d: Digests, st: Stored, limit: int) -> list[str]:
         if not bad_rows:
             continue
         labels = st.labels.get(sheet, {})
+        # a cell is named exactly where one row or one column changed; else the candidates
+        exact = len(bad_rows) == 1 or len(bad_cols) == 1
         for r in bad_rows:
             if len(out) >= limit:
                 out.append("... and more.")
                 return out
-            where = ", ".join(f"{col_letter(c)}{r}" + (f" ({labels[c]})" if labels.get(c) else "") for c in bad_cols)
+            cells = ", ".join(f"{col_letter(c)}{r}" + (f" ({labels[c]})" if labels.get(c) else "") for c in bad_cols)
             if r not in got_r:
                 out.append(f"{sheet} row {r} was emptied or deleted.")
             elif r not in want_r:
                 out.append(f"{sheet} row {r} was added.")
+            elif exact and cells:
+                out.append(f"{sheet} row {r} changed: {cells}.")
             else:
-                out.append(f"{sheet} row {r} changed" + (f": {where}" if where else "") + ".")
-    return out or ["The data changed, but no single row could be named."]
+                names = ", ".join(labels.get(c) or col_letter(c) for c in bad_cols)
+                out.append(f"{sheet} row {r} changed" + (f" (in one of: {names})." if names else "."))
+    return out or ["The fingerprint stored in the copy was changed: every row still matches, but the "
+                   "fingerprint does not."]
