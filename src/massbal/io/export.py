@@ -354,10 +354,11 @@ def _detail(s: Sheet, m: _Meta, loc) -> int:
         cols += [col("Opening", d["beginning"]), col("Received", d["sum_receipt"]),
                  col("Produced", d["sum_produced"]), col("Used", d["sum_used"]), col("Shipped", d["sum_shipped"]),
                  col("Losses", d["sum_loss"]), col("Book at end", d["book_end"]),
-                 col("Counted at end", d["counted_end"]), col("On hand", d["on_hand"])]
+                 col("Counted at end", d["counted_end"]), col("Opening held", d["held_open"]),
+                 col("On hand", d["on_hand"]), col("Short", d["short"])]
     else:
         cols += [Col(h, [], "number") for h in ("Opening", "Received", "Produced", "Used", "Shipped", "Losses",
-                                                 "Book at end", "Counted at end", "On hand")]
+                                                 "Book at end", "Counted at end", "Opening held", "On hand", "Short")]
     _, first = s.table(t, cols, len(d))
     return first
 
@@ -369,6 +370,9 @@ def _supply(s: Sheet, m: _Meta, det_sheet: str, det_first: int) -> None:
     # the detail rows of each supply row are contiguous (sorted by ingredient, owner, period)
     d = d.assign(pos=np.arange(len(d)))
     rng = d.groupby(["ingredient_key", "owner_key", "start", "end"])["pos"].agg(["min", "max"])
+    sums = d.groupby(["ingredient_key", "owner_key", "start", "end"])["short"].sum() if len(d) else pd.Series(dtype=float)
+    short = [float(sums.get((a, b, pd.Timestamp(c), pd.Timestamp(e)), 0.0)) for a, b, c, e in
+             zip(sp["ingredient_key"], sp["owner_key"], sp["start"], sp["end"])]
     from .fingerprint import col_letter
 
     def link(i: int) -> str | None:
@@ -377,7 +381,7 @@ def _supply(s: Sheet, m: _Meta, det_sheet: str, det_first: int) -> None:
         if key not in rng.index:
             return None
         lo, hi = rng.loc[key]
-        return f"'{det_sheet}'!A{det_first + lo + 1}:{col_letter(15)}{det_first + hi + 1}"
+        return f"'{det_sheet}'!A{det_first + lo + 1}:{col_letter(17)}{det_first + hi + 1}"
     forms = [FX.supply(t, "SupplyByItem", "Yield", ing, ow, share_header(ing))
              for ing, ow in zip(sp["ingredient"], sp["owner"])]
 
@@ -389,10 +393,11 @@ def _supply(s: Sheet, m: _Meta, det_sheet: str, det_first: int) -> None:
         cols += [col("Available", sp["available"]), col("Shipped equivalent", sp["shipped_equivalent"]),
                  col("Losses equivalent", sp["losses_equivalent"]), col("On hand equivalent", sp["on_hand_equivalent"]),
                  col("Unaccounted", sp["unaccounted"]), Col("Tolerance %", sp["tolerance_pct"], "pct", 10),
-                 col("Status", sp["status"], "text", linked=False)]
+                 col("Book short", short), col("Status", sp["status"], "text", linked=False)]
     else:
         cols += [Col(h, [], "number") for h in ("Available", "Shipped equivalent", "Losses equivalent",
-                                                 "On hand equivalent", "Unaccounted", "Tolerance %", "Status")]
+                                                 "On hand equivalent", "Unaccounted", "Tolerance %", "Book short",
+                                                 "Status")]
     s.table(t, cols, len(sp))
 
 
@@ -504,7 +509,7 @@ def _cover(s: Sheet, m: _Meta, names, trace_names, src_names, print_copy: bool) 
         ("Supply balances", ", ".join(f"{k}: {v}" for k, v in sorted(sup_status.items())) or "none"),
         ("Errors found", errors),
         ("massbal version", __version__),
-        ("Generated", m.now),
+        ("Generated", f"{m.now:%Y-%m-%d %H:%M:%S}"),  # text: a time of day is a fraction LibreOffice rounds
     ])
     fp_row = s.row
     s.put(fp_row, 0, "Fingerprint (SHA-256)", s.report.f["bold"])

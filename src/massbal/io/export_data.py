@@ -75,7 +75,11 @@ def build(prep: Prepared, rec: Reconciliation) -> ExportData:
                                         else BLANK)
     ingredients = dict(zip(sup["ingredient_key"], sup["ingredient"]))
 
-    detail = _supply_detail(prep, periods, sup, set(ingredients))
+    # every row's ingredient equivalents, from the whole ledger: a row without a lot holds
+    # what its item's stock held that day, which depends on every row before it
+    eq_all = equivalents(led, prep.genealogy, SHARE_KINDS)
+    eq_all = eq_all[eq_all["ingredient_key"].isin(set(ingredients))]
+    detail = _supply_detail(prep, periods, sup, eq_all)
     detail["anchor"] = _anchors(counts, detail, BAL_KEY)
 
     yields = _yields(prep, rec, set(ingredients), set(bal["item_key"]))
@@ -97,24 +101,22 @@ def build(prep: Prepared, rec: Reconciliation) -> ExportData:
     out = out.drop(columns="_k")
     out["pos"] = np.arange(len(out))
 
-    shares = _shares(prep, out, list(ingredients))
+    shares = _shares(eq_all, out, list(ingredients))
     return ExportData(out, shares, ingredients, bal, sup, detail, yields, periods)
 
 
-def _shares(prep: Prepared, rows: pd.DataFrame, ing: list[str]) -> pd.DataFrame:
+def _shares(eq: pd.DataFrame, rows: pd.DataFrame, ing: list) -> pd.DataFrame:
     """Fraction of each row's quantity that is each organic ingredient (genealogy)."""
-    sub = rows[rows["kind"].isin(SHARE_KINDS)].assign(qty=1.0)
-    eq = equivalents(sub, prep.genealogy, SHARE_KINDS)
-    eq = eq[eq["ingredient_key"].isin(ing)]
-    piv = eq.pivot_table(index="_i", columns="ingredient_key", values="value", aggfunc="sum")
+    eq = eq[eq["_i"].isin(rows.index)]
+    frac = np.divide(eq["value"].to_numpy(dtype=float), eq["qty"].to_numpy(dtype=float),
+                     out=np.zeros(len(eq)), where=eq["qty"].to_numpy(dtype=float) != 0)
+    piv = eq.assign(frac=frac).pivot_table(index="_i", columns="ingredient_key", values="frac", aggfunc="sum")
     return piv.reindex(index=rows.index, columns=ing)
 
 
-def _supply_detail(prep: Prepared, periods, sup: pd.DataFrame, ing: set) -> pd.DataFrame:
+def _supply_detail(prep: Prepared, periods, sup: pd.DataFrame, eq: pd.DataFrame) -> pd.DataFrame:
     """compute_supply's roll, kept per item that holds the ingredient (before its group sum)."""
     led = prep.ledger
-    eq = equivalents(led, prep.genealogy, SHARE_KINDS)
-    eq = eq[eq["ingredient_key"].isin(ing)]
     moves = eq[eq["kind"] != "count"][SUPPLY_KEY + ["date", "kind", "value"]]
     counts = eq[eq["kind"] == "count"][SUPPLY_KEY + ["date", "value"]]
     c = led[led["kind"] == "count"]
@@ -122,7 +124,10 @@ def _supply_detail(prep: Prepared, periods, sup: pd.DataFrame, ing: set) -> pd.D
     if moves.empty and counts.empty:
         return pd.DataFrame(columns=SUPPLY_KEY + ["p", "start", "end", "beginning", "book_end", "counted_end"])
     g = roll(moves, counts, days, periods, SUPPLY_KEY, ["item_key", "owner_key"])
-    g["on_hand"] = g["counted_end"].where(g["counted_end"].notna(), g["book_end"])
+    # as compute_supply: stock is never below zero; what the books sent below zero is 'short'
+    g["on_hand"] = g["counted_end"].where(g["counted_end"].notna(), g["book_end"]).clip(lower=0.0)
+    g["held_open"] = g["beginning"].clip(lower=0.0)
+    g["short"] = (-g["book_end"]).clip(lower=0.0) + (-g["beginning"]).clip(lower=0.0)
     figs = ["beginning", "sum_receipt", "sum_produced", "sum_used", "sum_shipped", "sum_loss", "book_end", "on_hand"]
     g = g[(g[figs].abs().sum(axis=1) > 1e-9) | g["counted_end"].notna()]
     g["start"] = pd.to_datetime(g["start"])

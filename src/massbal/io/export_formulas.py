@@ -12,6 +12,8 @@ SUMPRODUCT's `=` has no wildcards, which is why the ingredient-weighted sums use
 """
 from __future__ import annotations
 
+from massbal.engine.supply import ROUNDING_SHARE, ROUNDING_UNITS
+
 from .xlsx_report import col_ref, this_row
 
 EPS = "0.000001"
@@ -88,7 +90,10 @@ def supply_detail(t: str, share_col: str) -> dict[str, str]:
         "Book at end": f'{r("Opening")}+{r("Received")}+{r("Produced")}-{r("Used")}-{r("Shipped")}-{r("Losses")}',
         "Counted at end": (f'IF(SUMPRODUCT({counted_at_end})>0,'
                            f'SUMPRODUCT({qty},{share},{counted_at_end}),"")'),
-        "On hand": f'IF({r("Counted at end")}="",{r("Book at end")},{r("Counted at end")})',
+        # stock is never below zero: what the books sent below zero is 'Short' (OVERSOLD)
+        "Opening held": f'MAX(0,{r("Opening")})',
+        "On hand": f'MAX(0,IF({r("Counted at end")}="",{r("Book at end")},{r("Counted at end")}))',
+        "Short": f'MAX(0,-{r("Book at end")})+MAX(0,-{r("Opening")})',
     }
     return {k: "=" + v for k, v in f.items()}
 
@@ -101,18 +106,23 @@ def supply(t: str, d: str, y: str, ingredient: str, owner, share_col: str) -> di
     r = lambda c: this_row(t, c)  # noqa: E731
     rows = (f'{col_ref(d, "Ingredient")},{crit(t, "Ingredient", ingredient)},{col_ref(d, "Owner")},'
             f'{crit(t, "Owner", owner)},{col_ref(d, "Start")},{r("Start")},{col_ref(d, "End")},{r("End")}')
+    allowance = f'MAX({ROUNDING_UNITS},{ROUNDING_SHARE}*MAX({r("Available")},0))'
+    band = f'{r("Tolerance %")}/100*MAX({r("Available")},0)+{allowance}'
     run_loss = (f'SUMPRODUCT({col_ref(y, "Process loss")},{col_ref(y, share_col)},'
                 f'({col_ref(y, "Owner")}={r("Owner")})*({col_ref(y, "Date")}>={r("Start")})'
                 f'*({col_ref(y, "Date")}<={r("End")}))')
     f = {
-        "Available": f'SUMIFS({col_ref(d, "Opening")},{rows})+SUMIFS({col_ref(d, "Received")},{rows})',
+        "Available": f'SUMIFS({col_ref(d, "Opening held")},{rows})+SUMIFS({col_ref(d, "Received")},{rows})',
         "Shipped equivalent": f'SUMIFS({col_ref(d, "Shipped")},{rows})',
         "Losses equivalent": f'SUMIFS({col_ref(d, "Losses")},{rows})+{run_loss}',
         "On hand equivalent": f'SUMIFS({col_ref(d, "On hand")},{rows})',
         "Unaccounted": (f'{r("Available")}-{r("Shipped equivalent")}-{r("Losses equivalent")}'
                         f'-{r("On hand equivalent")}'),
-        "Status": (f'IF({r("Unaccounted")}<-0.005,"OVERSOLD",IF({r("Unaccounted")}>{r("Tolerance %")}/100*'
-                   f'MAX({r("Available")},0)+0.005,"INVESTIGATE","PASS"))'),
+        "Book short": f'SUMIFS({col_ref(d, "Short")},{rows})',
+        # compute_supply's rule: a book short beyond the rounding allowance, or counts finding
+        # more than the inputs explain beyond the tolerance band, is OVERSOLD
+        "Status": (f'IF(OR({r("Book short")}>{allowance},{r("Unaccounted")}<-({band})),"OVERSOLD",'
+                   f'IF(ABS({r("Unaccounted")})>{band},"INVESTIGATE","PASS"))'),
     }
     return {k: "=" + v for k, v in f.items()}
 

@@ -127,11 +127,13 @@ class Report:
         """Hash every cell written, store the digests on a hidden sheet, write the
         fingerprint on the cover cell and in every page footer, and close the file."""
         d = digests(self.cells)
+        # column names in verify's messages only where one table fills the sheet
+        labels = {s.name: self.labels.get(s.name, {}) for s in self.sheets if s.tables == 1 and not s.pairs_used}
         if cover is not None:
             sheet, r, c = cover
             sheet.ws.write_string(r, c, d.overall, self.f["fp"])  # not hashed: it is the hash
             fp = self.wb.add_worksheet(FINGERPRINT_SHEET)
-            rows = fingerprint_rows(d, (sheet.name, r + 1, c + 1), self.labels)
+            rows = fingerprint_rows(d, (sheet.name, r + 1, c + 1), labels)
             fp.write_row(0, 0, ["Sheet", "Kind", "Index", "Digest", "Label"])
             for i, row in enumerate(rows, start=1):
                 fp.write_string(i, 0, str(row[0]))
@@ -154,6 +156,8 @@ class Sheet:
         self.report, self.ws, self.name = report, ws, name
         self.row = 0  # next free row
         self.links = 0
+        self.tables = 0
+        self.pairs_used = False
 
     # -- single cells
     def put(self, r: int, c: int, v: Any, fmt=None, kind: str | None = None) -> None:
@@ -209,6 +213,7 @@ class Sheet:
         """Label/value lines (cover, summaries); returns the first row used."""
         first = self.row
         f = self.report.f
+        self.pairs_used = True
         for label, value in rows:
             self.put(self.row, 0, label, key_fmt or f["bold"])
             fmt = val_fmt
@@ -232,6 +237,7 @@ class Sheet:
         top = self.row
         first = top + 1
         last = top + max(n, 1)
+        self.tables += 1
         ws = self.ws
         ws.add_table(top, 0, last, len(cols) - 1, {
             "name": name, "style": "Table Style Light 9",
