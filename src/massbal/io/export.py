@@ -31,7 +31,7 @@ from massbal.engine.load import MOVEMENT_TABLES
 
 from . import export_formulas as FX
 from .export_data import ExportData, blocks, build
-from .trace_tables import back_frame, forward_frame, fsma_frame, questions_frame, summary_pairs
+from .trace_tables import back_frame, forward_frame, fsma_frame, question_lines, summary_pairs
 from .xlsx_report import Col, Report, Sheet
 
 PRINT_ROWS = 2000  # sheets longer than this stay in the workbook but out of the PDF
@@ -77,7 +77,7 @@ def export_inspector(raw: RawBook, out, *, start=None, end=None, item: str | Non
     for lot in lots:
         traces += tracer.trace_each(lot, item if item and _has_lot(tracer, lot, item) else None)
     now = (now or datetime.now()).replace(microsecond=0)
-    meta = _Meta(prep, rec, data, traces, now, source_name or raw.source or "", item)
+    meta = _Meta(prep, rec, data, traces, now, source_name or raw.source or "", item, out.name)
     digest = _write(out, raw, meta, print_copy=False)
     pdf_path, problem = None, None
     if pdf:
@@ -116,6 +116,7 @@ class _Meta:
     now: datetime
     source: str
     item: str | None
+    out_name: str = ""  # the copy's file name: the PDF (made from a twin) must say the same
 
     @property
     def period_text(self) -> str:
@@ -184,7 +185,8 @@ def _write(path: Path, raw: RawBook, m: _Meta, *, print_copy: bool) -> str:
     if fsma is not None:
         f = fsma_frame(m.prep, m.traces)
         _frame_table(fsma, "FSMA204", f, {"Event date": "date", "Quantity": "number",
-                                          "Quantity (report unit)": "number", "Row": "int"})
+                                          "Quantity (report unit)": "number", "Row": "int",
+                                          "Input traceability lot codes": "wrap40"})
     _certificates(cert, m)
     for t, s in srcs.items():
         _source(s, raw, t, src_pos.get(t))
@@ -464,13 +466,13 @@ def _certificates(s: Sheet, m: _Meta) -> None:
 
 
 def _trace(s: Sheet, t: LotTrace, n: int) -> None:
-    s.pairs(summary_pairs(t))
+    s.pairs(summary_pairs(t), value_col=2)
     s.row += 1
+    # the questions first: a few lines of text, before the long tables
+    s.lines("Open questions: links that could not be followed", question_lines(t.open_questions))
     _frame_table(s, f"Back{n}", back_frame(t), _KINDS, caption="Back: where the lot came from", repeat=False)
     _frame_table(s, f"Forward{n}", forward_frame(t.forward), _KINDS, caption="Forward: where the lot went",
                  repeat=False)
-    _frame_table(s, f"Questions{n}", questions_frame(t.open_questions), {"Row": "int", "Question": "wrap"},
-                 caption="Open questions: links that could not be followed", repeat=False)
 
 
 _KINDS = {"Date": "date", "Quantity": "number", "Row quantity": "number", "% of row": "pct", "% of lot": "pct",
@@ -481,7 +483,9 @@ def _frame_table(s: Sheet, name: str, f: pd.DataFrame, kinds: dict, caption=None
     cols = []
     for h in f.columns:
         kind = kinds.get(h, "number" if h.endswith("equivalent") else "text")
-        width = 60 if kind == "wrap" else 11 if kind in ("date", "number", "pct", "int") else 14
+        width = 11 if kind in ("date", "number", "pct", "int") else 14
+        if kind.startswith("wrap"):
+            kind, width = "wrap", float(kind[4:] or 60)
         cols.append(Col(h, f[h].astype(object).where(f[h].notna(), None), kind, width))
     s.table(name, cols, len(f), caption=caption, repeat=repeat)
 
@@ -495,7 +499,8 @@ def _cover(s: Sheet, m: _Meta, names, trace_names, src_names, print_copy: bool) 
     bal_status = rec.balances["status"].value_counts().to_dict() if len(rec.balances) else {}
     sup_status = rec.supply["status"].value_counts().to_dict() if len(rec.supply) else {}
     errors = int((rec.findings["severity"] == "error").sum()) if len(rec.findings) else 0
-    own_tol = items[items["tolerance_pct"].notna() & items["listed"]]
+    own_tol = items[items["tolerance_pct"].notna() & items["listed"] &
+                    (items["tolerance_pct"] != st.tolerance_pct)]
     s.pairs([
         ("Operation", m.operation),
         ("Source workbook", m.source or "(not recorded)"),
@@ -515,12 +520,12 @@ def _cover(s: Sheet, m: _Meta, names, trace_names, src_names, print_copy: bool) 
     s.put(fp_row, 0, "Fingerprint (SHA-256)", s.report.f["bold"])
     s.row += 1
     s.put(s.row, 0, "How to check this copy", s.report.f["bold"])
-    s.put(s.row, 1, f"Run: massbal verify {Path(s.report.path).name if not print_copy else '<copy>.xlsx'}  "
+    s.put(s.row, 1, f"Run: massbal verify \"{m.out_name}\"  "
                     "(it recomputes the fingerprint from every cell and names any cell that changed since export)")
     s.row += 2
     s.table("Tolerances", [Col("Item", own_tol["item"].tolist(), "text", 22),
                            Col("Tolerance %", own_tol["tolerance_pct"].tolist(), "pct", 12)], len(own_tol),
-            caption="Items with their own tolerance", repeat=False)
+            caption="Items whose tolerance is not the default", repeat=False)
     conv = _conversions(m)
     s.table("Conversions", [Col(h, conv[h].tolist(), k, w) for h, k, w in
                             (("Unit as typed", "text", 22), ("Item", "text", 18),

@@ -11,7 +11,8 @@ import pandas as pd
 from massbal import __version__
 from massbal.engine.trace import Recall
 
-from .trace_tables import customers_frame, forward_frame, on_hand_frame, questions_frame, summary_pairs
+from .trace_tables import (customers_frame, forward_frame, on_hand_frame, question_lines, questions_frame,
+                           summary_pairs)
 from .xlsx_report import Col, Report, Sheet
 
 _KINDS = {"Date": "date", "Quantity": "number", "Row quantity": "number", "% of row": "pct", "% of lot": "pct",
@@ -36,11 +37,13 @@ def write_recall(rc: Recall, path, *, operation: str = "", source: str = "") -> 
     s = rep.sheet("Recall", f"Mock recall of lot {rc.lot} ({rc.item})",
                   f"From {source or 'the workbook'}, {rc.generated:%Y-%m-%d %H:%M}; quantities in {rc.unit}, "
                   "'of the lot' is the recalled lot's part of what was shipped or is on hand.")
-    s.pairs(summary_pairs(rc) + [("Customers", len(rc.customers)), ("Locations holding stock",
+    s.pairs(value_col=2, rows=summary_pairs(rc) + [("Customers", len(rc.customers)), ("Locations holding stock",
                                                                     len({x.location for x in rc.on_hand}))])
     s.row += 1
+    s.lines("Open questions: links that could not be followed", question_lines(rc.open_questions))
     for i, (caption, f) in enumerate(recall_tables(rc).items(), start=1):
-        _frame(s, f"Recall{i}", caption, f)
+        if not caption.startswith("Open questions"):
+            _frame(s, f"Recall{i}", caption, f)
     rep.close()
     return path
 

@@ -56,6 +56,12 @@ def questions_frame(questions) -> pd.DataFrame:
                          for q in questions], columns=["Lot", "Item", "Sheet", "Row", "Question"])
 
 
+def question_lines(questions) -> list[str]:
+    if not questions:
+        return ["None: every link was followed."]
+    return [f"- {q.message}" + (f"  ({q.sheet} row {q.row})" if q.sheet and q.row else "") for q in questions]
+
+
 def summary_pairs(tr: LotTrace | Recall) -> list[tuple[str, object]]:
     a = tr.accounted
     u = tr.unit

@@ -84,7 +84,7 @@ class Report:
             "title": wb.add_format({"bold": True, "font_size": 14}),
             "sub": wb.add_format({"italic": True, "font_color": "#555555"}),
             "bold": wb.add_format({"bold": True}),
-            "text": wb.add_format({"text_wrap": False, "valign": "top"}),
+            "text": wb.add_format({"indent": 1}),  # a gap after a number column
             "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
             "number": wb.add_format({"num_format": NUM}),
             "int": wb.add_format({"num_format": "0"}),
@@ -158,6 +158,7 @@ class Sheet:
         self.links = 0
         self.tables = 0
         self.pairs_used = False
+        self.widths: dict[int, float] = {}
 
     # -- single cells
     def put(self, r: int, c: int, v: Any, fmt=None, kind: str | None = None) -> None:
@@ -209,8 +210,9 @@ class Sheet:
         self.links += 1
         return True
 
-    def pairs(self, rows: list[tuple[str, Any]], key_fmt=None, val_fmt=None) -> int:
-        """Label/value lines (cover, summaries); returns the first row used."""
+    def pairs(self, rows: list[tuple[str, Any]], key_fmt=None, val_fmt=None, value_col: int = 1) -> int:
+        """Label/value lines (cover, summaries); returns the first row used. A label
+        runs on into the empty columns before value_col."""
         first = self.row
         f = self.report.f
         self.pairs_used = True
@@ -223,9 +225,18 @@ class Sheet:
                 fmt = f["left_int"]
             elif fmt is None and isinstance(value, (float, np.floating)):
                 fmt = f["left_number"]
-            self.put(self.row, 1, value, fmt)
+            self.put(self.row, value_col, value, fmt)
             self.row += 1
         return first
+
+    def lines(self, caption: str, texts: list[str]) -> None:
+        """A caption and one line of text per row (it runs on across the empty cells)."""
+        self.put(self.row, 0, caption, self.report.f["bold"])
+        self.row += 1
+        for t in texts:
+            self.put(self.row, 0, t)
+            self.row += 1
+        self.row += 1
 
     # -- tables
     def table(self, name: str, cols: list[Col], n: int, *, caption: str | None = None, repeat: bool = True) -> tuple[int, int]:
@@ -242,14 +253,19 @@ class Sheet:
         ws.add_table(top, 0, last, len(cols) - 1, {
             "name": name, "style": "Table Style Light 9",
             "columns": [{"header": c.header, "header_format": f["head"]} for c in cols]})
-        ws.set_row(top, 30)
+        # the header row as tall as its longest wrapped name; a column as wide as the widest
+        # table on the sheet wants it (several tables share a sheet's columns)
+        head_lines = max((math.ceil(len(c.header) / max(c.width - 1, 1)) for c in cols), default=1)
+        ws.set_row(top, 16 * max(2, min(head_lines, 4)) + 4)
         labels = self.report.labels.setdefault(self.name, {})
         for j, c in enumerate(cols):
             self.report.cells[self.name][(top + 1, j + 1)] = canon_string(c.header)
             labels.setdefault(j + 1, c.header)
-            ws.set_column(j, j, c.width)
+            if c.width > self.widths.get(j, 0):
+                self.widths[j] = c.width
+                ws.set_column(j, j, c.width)
         fmt_of = {"number": f["number"], "date": f["date"], "pct": f["pct"], "int": f["int"],
-                  "share": f["share"], "text": None, "wrap": f["wrap"]}
+                  "share": f["share"], "text": f["text"], "wrap": f["wrap"]}
         lines = np.ones(n, dtype=int)
         for j, c in enumerate(cols):
             fmt = fmt_of.get(c.kind)
