@@ -206,7 +206,7 @@ def export(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm).
     try:
         res = export_inspector(raw, target, start=start, end=end, item=item, lots=lots or (),
                                source_name=book.name, pdf=pdf)
-    except ValueError as e:  # a period that ends before it starts
+    except (ValueError, LookupError) as e:  # a period that ends before it starts, a lot not in the book
         _fail(str(e))
     except PermissionError:
         _fail(f"{target} cannot be written (is it open in Excel?)")

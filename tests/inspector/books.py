@@ -132,3 +132,19 @@ def to_xlsx(raw: RawBook, path):
     from massbal.template import write_input_book
     tables = {name: pd.DataFrame(t.data.to_numpy(), columns=list(t.headers)) for name, t in raw.tables.items()}
     return write_input_book(path, tables)
+
+
+def odd_names() -> RawBook:
+    """Names a spreadsheet criterion reads as something else: a leading < or =, wildcards,
+    the escape character; an owner with a wildcard; one name a prefix of another."""
+    rows = [["2025-04-01", "<5mm grits", "L1", 100, "lb", None], ["2025-04-01", "Oats*", "L2", 200, "lb", None],
+            ["2025-04-02", "Oats", "L3", 300, "lb", None], ["2025-04-02", "=Rye", "L4", 50, "lb", "Acme*"],
+            ["2025-04-03", "Seeds?Mix", "L5", 70, "lb", None], ["2025-04-03", "SeedsXMix", "L6", 80, "lb", None],
+            ["2025-04-04", "Nuts~1", "L7", 9, "lb", None], ["2025-04-04", "=Rye", "L8", 5, "lb", "Acme"]]
+    return RawBook({
+        "Receipts": T("Receipts", ["Date", "Item", "Lot", "Quantity", "Unit", "Owner"], rows),
+        "Shipments": T("Shipments", ["Date", "Item", "Lot", "Quantity", "Unit", "Customer", "Owner"], [
+            ["2025-04-10", "Oats*", "L2", 20, "lb", "A", None], ["2025-04-10", "=Rye", "L4", 10, "lb", "B", "Acme*"]]),
+        "Counts": T("Counts", ["Date", "Item", "Quantity", "Unit", "Owner"], [
+            ["2025-04-30", "Oats", 300, "lb", None], ["2025-04-30", "=Rye", 40, "lb", "Acme*"]]),
+    })

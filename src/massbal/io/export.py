@@ -132,7 +132,7 @@ class _Meta:
 # ------------------------------------------------------------------ the workbook
 
 def _write(path: Path, raw: RawBook, m: _Meta, *, print_copy: bool) -> str:
-    rep = Report(path, header_left=m.operation, header_right=m.period_text,
+    rep = Report(path, header_left=m.prep.book.settings.operation or "", header_right=m.period_text,
                  footer_left=f"massbal {__version__}, {m.now:%Y-%m-%d %H:%M}")
     taken: set[str] = set()
     names = {k: safe_sheet(k, taken) for k in ("Cover", "Balance", "Supply", "Supply by item", "Yield",

@@ -23,6 +23,8 @@ from massbal.engine.load import BLANK
 from massbal.engine.supply import KEY as SUPPLY_KEY, STOCK_KINDS
 
 BAL_KEY = ["item_key", "owner_key"]
+DETAIL_COLUMNS = ["p", "start", "end", "ingredient", "item", "owner", "beginning", "sum_receipt", "sum_produced",
+                  "sum_used", "sum_shipped", "sum_loss", "book_end", "counted_end", "held_open", "on_hand", "short"]
 SHARE_KINDS = STOCK_KINDS + ("count",)
 
 
@@ -121,8 +123,10 @@ def _supply_detail(prep: Prepared, periods, sup: pd.DataFrame, eq: pd.DataFrame)
     counts = eq[eq["kind"] == "count"][SUPPLY_KEY + ["date", "value"]]
     c = led[led["kind"] == "count"]
     days = c[["item_key", "owner_key", "date"]].drop_duplicates()
+    empty = pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c in ("start", "end") else object) for c in
+                          SUPPLY_KEY + DETAIL_COLUMNS})
     if moves.empty and counts.empty:
-        return pd.DataFrame(columns=SUPPLY_KEY + ["p", "start", "end", "beginning", "book_end", "counted_end"])
+        return empty
     g = roll(moves, counts, days, periods, SUPPLY_KEY, ["item_key", "owner_key"])
     # as compute_supply: stock is never below zero; what the books sent below zero is 'short'
     g["on_hand"] = g["counted_end"].where(g["counted_end"].notna(), g["book_end"]).clip(lower=0.0)
@@ -134,6 +138,8 @@ def _supply_detail(prep: Prepared, periods, sup: pd.DataFrame, eq: pd.DataFrame)
     g["end"] = pd.to_datetime(g["end"])
     wanted = sup[["ingredient_key", "owner_key", "start", "end"]].assign(
         start=lambda d: pd.to_datetime(d["start"]), end=lambda d: pd.to_datetime(d["end"]))
+    if g.empty:
+        return empty
     g = g.astype({"ingredient_key": object, "owner_key": object}).merge(
         wanted.astype({"ingredient_key": object, "owner_key": object}), on=["ingredient_key", "owner_key", "start", "end"])
     items = prep.book.items["item"]

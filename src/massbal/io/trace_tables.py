@@ -129,8 +129,9 @@ def fsma_frame(prep: Prepared, traces: list[LotTrace]) -> pd.DataFrame:
     made = led[(led["kind"] == "produced") & led["batch_key"].isin(runs)]
     used = led[(led["kind"] == "used") & led["batch_key"].isin(runs)]
     unit = prep.unit
-    ins = (used["lot"].astype(str) + " (" + used["item"].astype(str) + ", " +
-           used["qty"].map(lambda v: f"{v:,.6g}") + f" {unit})").groupby(used["batch_key"]).agg("; ".join)
+    text = pd.Series([f"{lt} ({it}, {q:,.6g} {unit})" for lt, it, q in zip(used["lot"], used["item"], used["qty"])],
+                     index=used.index, dtype=object)
+    ins = text.groupby(used["batch_key"]).agg("; ".join) if len(used) else pd.Series(dtype=object)
     R = prep.book.tables["Receipts"].set_index("_row")
     sup_lot = R["supplier_lot"].reindex(rec["row"]).to_numpy() if len(rec) else []
     parts = [

@@ -163,9 +163,7 @@ class Sheet:
     # -- single cells
     def put(self, r: int, c: int, v: Any, fmt=None, kind: str | None = None) -> None:
         cells = self.report.cells[self.name]
-        if blank(v):
-            if fmt is not None:
-                self.ws.write_blank(r, c, None, fmt)
+        if blank(v):  # nothing written: the column's own format covers what is typed later
             return
         if kind == "date" or isinstance(v, (datetime, date, pd.Timestamp)):
             ts = pd.Timestamp(v).to_pydatetime()
