@@ -101,11 +101,15 @@ def reconcile(
 
 
 def write_into(book: Path, rec):
-    from .io.write_xlsx import WriteError, write_results
+    from .io.write_xlsx import write_results
     try:
-        return write_results(book, rec)
-    except WriteError as e:
-        fail(str(e))
+        return write_results(str(book), rec)
+    except Exception as e:  # locked, read-only, changed meanwhile, damaged: the file is untouched
+        fail(f"{book.name} was not changed: {_first_line(e)}")
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
 def show_reconciliation(rec, book: Path, written) -> None:
@@ -170,11 +174,11 @@ def demo(directory: Path = typer.Argument(Path("."), help="Folder for massbal_de
 @app.command()
 def undo(book: Path = typer.Argument(..., help="The workbook to restore.")):
     """Put back the workbook as it was before the last massbal write."""
-    from .io.write_xlsx import WriteError, undo as restore
+    from .io.safe_save import undo as restore
     try:
-        restored = restore(book)
-    except WriteError as e:
-        fail(str(e))
+        restored = restore(str(book))
+    except Exception as e:  # no backup, locked, read-only
+        fail(_first_line(e))
     out.print(f"Restored {book} from {restored}.")
 
 

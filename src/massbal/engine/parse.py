@@ -26,8 +26,16 @@ class Parsed:
     problem: pd.Series  # object: sentence where a non-empty cell could not be read
 
 
+# Below this many cells, plain Python per distinct value beats whole-column string
+# operations, whose fixed cost per call dominates small tables.
+SMALL = 5_000
+
+
 def _all_text(col: pd.Series) -> bool:
-    """Every filled cell is text (the usual case for names, lots and units)."""
+    """Every filled cell is text (the usual case for names, lots and units), in a column
+    big enough for whole-column string operations to pay."""
+    if len(col) < SMALL:
+        return False
     if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:
         return True
     return col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty")
@@ -45,8 +53,8 @@ def is_blank(col: pd.Series) -> pd.Series:
         t = _as_text(col)
         return (t.isna() | t.str.strip().eq("")).fillna(True).astype(bool)
     blank = col.isna()
-    if col.dtype == object:
-        s = col[~blank]
+    if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+        s = col[~blank].astype(object)
         is_str = s.map(type).eq(str)
         ws = pd.Series(False, index=col.index)
         if is_str.any():
@@ -259,8 +267,8 @@ def parse_text(col: pd.Series) -> Parsed:
         vals = pd.Series(t.to_numpy(dtype=object, na_value=None), index=col.index, dtype=object)
         if odd.any():
             vals[odd.to_numpy()] = [_text_one(v) for v in vals[odd.to_numpy()]]
-    elif col.dtype == object:
-        codes, uniques = pd.factorize(col.where(~blank).astype(object), use_na_sentinel=True)
+    elif col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+        codes, uniques = pd.factorize(col.astype(object).where(~blank), use_na_sentinel=True)
         conv = np.array([_text_one(u) for u in uniques] + [None], dtype=object)
         vals = pd.Series(conv[np.where(codes < 0, len(uniques), codes)], index=col.index, dtype=object)
     else:
@@ -280,6 +288,10 @@ def match_keys(values: pd.Series) -> np.ndarray:
     filled = values.notna()
     out = np.full(len(values), "", dtype=object)
     if not filled.any():
+        return out
+    if len(values) < SMALL:
+        idx = np.flatnonzero(filled.to_numpy())
+        out[idx] = [name_key(v) for v in values.to_numpy()[idx]]
         return out
     t = values[filled].astype("string")
     ascii_ = t.str.isascii().fillna(False).astype(bool).to_numpy()

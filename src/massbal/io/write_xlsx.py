@@ -1,0 +1,719 @@
+"""Write Reconcile's sheets into the user's workbook, and nothing else (CONTRACT.md s.3).
+
+The workbook is changed at the package level: massbal's own worksheet parts (with
+their table parts and relationships) are replaced or added, and the parts that list
+them get the smallest possible edit (workbook.xml, its relationships,
+[Content_Types].xml, styles.xml by appending, calcChain.xml by dropping massbal's
+cells). Every other zip member is copied through byte for byte.
+
+Which sheet is massbal's: the sheet its hidden marker name (_massbal.Balance) points at,
+or a sheet of that name holding a table with massbal's columns. A sheet named Balance
+that is the user's own is never touched: massbal writes 'Balance (massbal)' beside it
+and says so in the report. A sheet massbal wrote that the user renamed is the user's
+from then on (a snapshot they chose to keep); a fresh Balance is written.
+
+What survives from the sheet being replaced: note columns and columns the user added
+to the table (re-attached by key, see io.keep), the table's name, id, style and the
+user's columns' definitions, cells typed outside the table (kept in place unless the
+new table covers them; then they go to 'Orphaned notes'), and the sheet's settings:
+column widths, freeze panes, tab colour, protection, print setup, conditional formats,
+data validations, drawings and comments, merged cells outside the table. Filters and
+sorting of the table, and a Totals row, are not carried (the report says so).
+"""
+from __future__ import annotations
+
+import copy
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable, Iterable
+
+import pandas as pd
+from lxml import etree
+
+from massbal.engine.rawbook import column_letter
+from massbal.engine.result import Reconciliation
+from massbal.io import keep as K
+from massbal.io.package import (
+    CT_STYLES, CT_TABLE, NS_MAIN, NS_R, REL_HYPERLINK, REL_STYLES, REL_TABLE, Package,
+    PackageWriter, add_rel, free_rid, new_rels_root, parse_xml, relative, rels_path, to_xml,
+)
+from massbal.io.readback import (
+    OldCell, OldSheet, OldTable, parse_range, pick_table, read_cells, read_sheet_shell,
+    read_shared_strings, sheet_tables, _WORKSHEET_ORDER,
+)
+from massbal.io.safe_save import _signature, check_can_write, replace_atomically
+from massbal.io.sheet_writer import (
+    OutColumn, esc_one, header_row_xml, hyperlinks_xml, sheet_rows,
+)
+from massbal.io.styles import HEADER, LINK, StyleWish, Styles, status_wish
+from massbal.io.workbook_edit import SheetEntry, Workbook, filter_calc_chain
+from massbal.sheets import (
+    DATE_FORMAT, ORPHAN_HEADERS, ORPHANS_SHEET, ORPHANS_TABLE, SheetSpec, result_sheets,
+)
+
+M = "{%s}" % NS_MAIN
+BIG_SHEET_ROWS = 20_000   # above this, deflate level 1: 5x faster, 1.5x larger
+TABLE_STYLE = "TableStyleMedium2"
+_ORPHAN_WIDTHS = {"Sheet": 12, "Key": 40, "Column": 18, "Value": 40, "Formula": 24, "Orphaned on": 12}
+
+
+@dataclass
+class SheetWritten:
+    output: str      # Balance, Supply, ... or Orphaned notes
+    sheet: str       # the sheet it went to (differs when a user's sheet had the name)
+    table: str
+    rows: int
+    replaced: bool   # an earlier massbal sheet was replaced (else added)
+
+
+@dataclass
+class WriteReport:
+    path: str
+    backup: str | None
+    sheets: list[SheetWritten] = field(default_factory=list)
+    notes_kept: int = 0         # note cells back on their rows (incl. earlier orphans)
+    notes_orphaned: int = 0     # note cells moved to 'Orphaned notes' by this run
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def write_results(path: str, rec: Reconciliation, *, backup: bool = True,
+                  today: date | None = None) -> WriteReport:
+    """Write Balance, Supply, Yield, Exceptions and Ledger into the workbook at `path`.
+
+    Raises WorkbookLocked / WorkbookReadOnly (safe_save) or PackageError with a one-line
+    reason; in every failure the file is untouched.
+    """
+    t0 = time.perf_counter()
+    path = os.path.realpath(path)
+    check_can_write(path)
+    before = _signature(path)
+    specs = result_sheets(rec)
+    pkg = Package(path)
+    try:
+        job = _Job(pkg, today or date.today())
+        job.plan(specs)
+        saved = replace_atomically(path, job.write, backup=backup, before=before,
+                                   on_written=pkg.close)
+    finally:
+        pkg.close()
+    report = job.report
+    report.path, report.backup = path, saved
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+@dataclass
+class _Target:
+    entry: SheetEntry | None   # the sheet to replace, or None to add one
+    name: str                  # sheet name
+
+
+class _Job:
+    def __init__(self, pkg: Package, today: date):
+        self.pkg = pkg
+        self.today = today
+        self.wb = Workbook(pkg)
+        sp = self.wb.styles_part
+        self.styles_part = sp if sp and pkg.has(sp) else None
+        self.styles = Styles(pkg.read(self.styles_part) if self.styles_part else None)
+        self._strings: list[str] | None = None
+        self.report = WriteReport("", None)
+        self.replaced: dict[str, bytes | Callable[[], Iterable]] = {}   # zip name -> content
+        self.added: list[tuple[str, bytes | Callable[[], Iterable], int]] = []
+        self.removed: set[str] = set()
+        self.levels: dict[str, int] = {}
+        self.taken_parts: set[str] = set()
+        self.used_names = self.wb.used_names()
+        self.table_id = self.wb.next_table_id()
+        self.replaced_sheet_ids: set[int] = set()
+        self.formulas = False
+        self.header_style = self.styles.xf(HEADER)
+        if pkg.has("_xmlsignatures/origin.sigs") or any(
+                m.name.lower().startswith("_xmlsignatures/") for m in pkg.members):
+            self.report.warnings.append("The workbook was digitally signed; the signature no longer "
+                                        "matches after Reconcile (sign it again if you need it).")
+
+    # -- reading ---------------------------------------------------------------------
+    def strings(self, i: int) -> str:
+        if self._strings is None:
+            self._strings = read_shared_strings(self.pkg, self.wb.shared_strings_part)
+        return self._strings[i]
+
+    def _is_ours(self, entry: SheetEntry, headers) -> bool:
+        if entry.kind != "worksheet" or entry.part is None:
+            return False
+        own = pick_table(sheet_tables(self.pkg, entry.part), headers)
+        return own is not None and {h.lower() for h in headers} <= {c.lower() for c in own.columns}
+
+    def resolve(self, output: str, signature) -> _Target:
+        marked = self.wb.marker_target(output)
+        alternates = [f"{output} (massbal)"] + [f"{output} (massbal {i})" for i in range(2, 100)]
+        if marked:
+            e = self.wb.sheet(marked)
+            if e is not None and e.kind == "worksheet" and e.part and (
+                    marked.lower() == output.lower() or marked.lower() in {a.lower() for a in alternates}):
+                return _Target(e, e.name)
+        e = self.wb.sheet(output)
+        if e is None:
+            return _Target(None, output)
+        if self._is_ours(e, signature):
+            return _Target(e, e.name)
+        for alt in alternates:
+            a = self.wb.sheet(alt)
+            if a is None:
+                self.report.warnings.append(
+                    f"The sheet '{e.name}' is not one massbal wrote, so it was left as it is; "
+                    f"massbal's {output} is on the sheet '{alt}'.")
+                return _Target(None, alt)
+            if self._is_ours(a, signature):
+                return _Target(a, a.name)
+        raise RuntimeError(f"no free sheet name for {output}")
+
+    def read_old(self, target: _Target, data_headers, wanted_names) -> OldSheet | None:
+        """The sheet being replaced, with the cells that matter read.
+
+        wanted_names(own table's column names) -> the columns whose cells are read, or
+        None for all of them.
+        """
+        if target.entry is None:
+            return None
+        chosen: dict = {}
+
+        def want(state, tables) -> bool:
+            own = pick_table(tables, data_headers)
+            chosen["own"] = own
+            if own is None:
+                chosen["wanted"] = None
+                return True
+            names = wanted_names(own.columns)
+            if names is None:
+                chosen["wanted"] = None
+                return True
+            chosen["wanted"] = {own.first_col + own.columns.index(n) for n in names}
+            dim = state.get("dimension")
+            try:
+                d = parse_range(dim) if dim else None
+            except ValueError:
+                d = None
+            inside = d is not None and (own.first_row <= d[0] and own.first_col <= d[1]
+                                        and d[2] <= own.last_row and d[3] <= own.last_col)
+            return bool(names) or not inside
+
+        sheet, middle, root_start = read_sheet_shell(self.pkg, target.entry.part, want)
+        sheet.own = chosen.get("own")
+        if middle is not None:
+            own = sheet.own
+            region = (own.first_row, own.first_col, own.last_row, own.last_col) if own else (0, 0, -1, -1)
+            read_cells(sheet, middle, root_start, region, chosen.get("wanted"), self.strings)
+        return sheet
+
+    # -- planning --------------------------------------------------------------------
+    def plan(self, specs: list[SheetSpec]) -> None:
+        date1904 = self.wb.date1904
+        orph_target = self.resolve(ORPHANS_SHEET, ORPHAN_HEADERS[:4])
+        orph_old = self.read_old(orph_target, ORPHAN_HEADERS[:4], lambda cols: None)
+        earlier = K.orphan_rows(orph_old)
+        new_orphans: list[K.Orphan] = []
+        reattached: set[int] = set()
+        for spec in specs:
+            data_headers = [c.header for c in spec.columns if c.kind != "note"]
+            target = self.resolve(spec.name, data_headers)
+            old = self.read_old(target, data_headers,
+                                lambda cols, spec=spec: K.wanted_headers(spec, cols))
+            c = K.carry(spec, self.spec_columns(spec), old, date1904, earlier)
+            reattached |= c.reattached
+            new_orphans += c.orphans
+            self.report.notes_kept += c.kept
+            if any(col.kind == "cells" and (col.formula or any(x.formula for x in col.cells.values()))
+                   for col in c.columns):
+                self.formulas = True
+            new_orphans += self.emit(spec.name, target, old, c.columns, spec.nrows, spec.links)
+        kept = [(i, o) for i, o in earlier if i not in reattached]
+        self.report.notes_orphaned = len(new_orphans)
+        if orph_target.entry is not None or new_orphans:
+            self.emit_orphans(orph_target, orph_old, kept, new_orphans)
+        self.finish()
+
+    def spec_columns(self, spec: SheetSpec) -> dict[str, OutColumn]:
+        out = {}
+        for c in spec.columns:
+            if c.kind == "note":
+                out[c.header] = OutColumn(c.header, "cells", width=c.width)
+                continue
+            style = self.styles.xf(LINK) if c.kind == "link" else (
+                self.styles.xf(StyleWish(c.number_format)) if c.number_format else 0)
+            statuses = {}
+            if c.kind == "status":
+                statuses = {v: self.styles.xf(status_wish(color)) for v, color in spec.status_colors.items()}
+            out[c.header] = OutColumn(c.header, c.kind, spec.data[c.header], style, statuses,
+                                      width=c.width)
+        return out
+
+    def emit_orphans(self, target: _Target, old: OldSheet | None, kept, new: list[K.Orphan]) -> None:
+        headers = list(old.own.columns) if old is not None and old.own is not None else []
+        for h in ORPHAN_HEADERS:
+            if h not in headers:
+                headers.append(h)
+        date_style = self.styles.xf(StyleWish(DATE_FORMAT))
+        cells = K.orphan_table_rows(kept, new, headers, self.today, date_style, self.wb.date1904)
+        columns = []
+        for h in headers:
+            user = old is not None and old.own is not None and h in old.own.columns and h not in ORPHAN_HEADERS
+            columns.append(OutColumn(h, "cells", cells=cells[h], width=_ORPHAN_WIDTHS.get(h),
+                                     formula=old.own.calc_formula(h) if user else None,
+                                     table_column=old.own.column_els[old.own.columns.index(h)] if user else None))
+        more = self.emit(ORPHANS_SHEET, target, old, columns, len(kept) + len(new), {})
+        if more:  # cells typed outside the orphan table that the table now covers
+            self.report.warnings.append(
+                f"{len(more)} cell(s) typed beside the 'Orphaned notes' table were covered by it; "
+                "they are in the backup.")
+
+    # -- one sheet ---------------------------------------------------------------------
+    def _table_name(self, output: str) -> str:
+        base = ORPHANS_TABLE if output == ORPHANS_SHEET else output.replace(" ", "_")
+        for cand in [base] + [f"{base}_massbal"] + [f"{base}_massbal{i}" for i in range(2, 1000)]:
+            if cand.lower() not in self.used_names:
+                self.used_names.add(cand.lower())
+                return cand
+        raise RuntimeError("no free table name")
+
+    def emit(self, output: str, target: _Target, old: OldSheet | None, columns: list[OutColumn],
+             nrows: int, links) -> list[K.Orphan]:
+        """Plan the sheet's parts; returns cells typed outside the table that it now covers."""
+        own = old.own if old is not None else None
+        r0, c0 = (own.first_row, own.first_col) if own is not None else (1, 1)
+        ncols = len(columns)
+        body = max(nrows, 1)   # a table needs one data row, even an empty one
+        last_row, last_col = r0 + body, c0 + ncols - 1
+        region = (r0, c0, last_row, last_col)
+        old_region = (own.first_row, own.first_col, own.last_row, own.last_col) if own else None
+        orphans: list[K.Orphan] = []
+
+        # cells the user typed outside the table: in place, unless the table now covers them
+        left: dict[int, str] = {}
+        right: dict[int, str] = {}
+        rows_out: dict[int, list[tuple[int, bytes]]] = {}
+        bounds = [r0, c0, last_row, last_col]
+        if old is not None:
+            for rnum, cells in sorted(old.outside.items()):
+                for col, xml, cell in sorted(cells, key=lambda x: x[0]):
+                    if r0 <= rnum <= last_row and c0 <= col <= last_col:
+                        ref = f"{column_letter(col)}{rnum}"
+                        orphans.append(K.Orphan(output, f"cell {ref}", K.OUTSIDE, cell))
+                        continue
+                    bounds = [min(bounds[0], rnum), min(bounds[1], col), max(bounds[2], rnum),
+                              max(bounds[3], col)]
+                    if cell.formula:
+                        self.formulas = True
+                    if r0 <= rnum <= last_row:
+                        side = left if col < c0 else right
+                        side[rnum] = side.get(rnum, "") + xml.decode("utf-8")
+                    else:
+                        rows_out.setdefault(rnum, []).append((col, xml))
+            for rnum, attrs in old.outside_row_attrs.items():
+                if not r0 <= rnum <= last_row:
+                    rows_out.setdefault(rnum, [])
+        if old is not None and old.own is not None and old.own.totals_rows:
+            self.report.warnings.append(f"The Totals row of the {output} table was switched off by "
+                                        "Reconcile; switch it on again in Table Design if you use it.")
+
+        # parts: sheet, table, rels
+        if target.entry is not None:
+            entry = target.entry
+            part = entry.part
+            self.replaced_sheet_ids.add(entry.sheet_id)
+        else:
+            part = self.wb.free_part("xl/worksheets", "sheet", self.taken_parts)
+            entry = self.wb.add_sheet(target.name, part)
+        if own is not None:
+            table_part, table_name, table_id = own.part, own.name, own.id
+        else:
+            table_part = self.wb.free_part("xl/tables", "table", self.taken_parts)
+            table_name = self._table_name(output)
+            table_id, self.table_id = self.table_id, self.table_id + 1
+            self.wb.set_override(table_part, CT_TABLE)
+        self.wb.set_marker(output, entry.name)
+        ref = f"{column_letter(c0)}{r0}:{column_letter(last_col)}{last_row}"
+        table_bytes = _table_xml(own, table_id, table_name, ref, columns)
+
+        rels_root = copy.deepcopy(old.rels_root) if old is not None and old.rels_root is not None else None
+        rels_changed = False
+        if rels_root is None:
+            rels_root = new_rels_root()
+        rids = {el.get("Id") for el in rels_root if isinstance(el.tag, str)}
+        table_rids = []
+        keep_tables = []
+        if old is not None:
+            for t in old.tables:
+                if own is not None and t.part == own.part:
+                    continue
+                if _overlaps((t.first_row, t.first_col, t.last_row, t.last_col), region):
+                    # a table of the user's that the new table would cover: it cannot stay
+                    _drop_rel(rels_root, t.rid)
+                    rels_changed = True
+                    self.removed.add(t.part.lower())
+                    self.wb.remove_part(t.part)
+                    self.report.warnings.append(
+                        f"The table '{t.name}' on sheet '{entry.name}' was in the way of the new "
+                        f"{output} table; its cells are in 'Orphaned notes' and in the backup.")
+                else:
+                    keep_tables.append(t.rid)
+        if own is not None:
+            table_rids.append(own.rid)
+        else:
+            rid = free_rid(rids)
+            add_rel(rels_root, rid, REL_TABLE, relative(part, table_part))
+            rels_changed = True
+            table_rids.append(rid)
+        table_rids += keep_tables
+
+        hyper_carried = []
+        merges = []
+        if old is not None:
+            for ch in old.children:
+                if ch.name == "hyperlinks":
+                    for h in ch.el:
+                        if not isinstance(h.tag, str):
+                            continue
+                        try:
+                            hr = parse_range(h.get("ref", ""))
+                        except ValueError:
+                            continue
+                        if _overlaps(hr, region) or (old_region and _overlaps(hr, old_region)):
+                            rid = h.get("{%s}id" % NS_R)
+                            if rid:
+                                _drop_rel(rels_root, rid)
+                                rels_changed = True
+                            continue
+                        hyper_carried.append(etree.tostring(h, with_tail=False))
+                if ch.name == "mergeCells":
+                    for mc in ch.el:
+                        if not isinstance(mc.tag, str):
+                            continue
+                        try:
+                            mr = parse_range(mc.get("ref", ""))
+                        except ValueError:
+                            continue
+                        if not _overlaps(mr, region) and not (old_region and _overlaps(mr, old_region)):
+                            merges.append(mc.get("ref"))
+
+        link_cols = [(i, col) for i, col in enumerate(columns) if col.kind == "link"]
+        links = self._existing_links(links, link_cols)
+        date1904 = self.wb.date1904
+        header_style = self.header_style
+
+        def chunks():
+            yield from _sheet_xml(old, columns, nrows, r0, c0, date1904, header_style, left, right,
+                                  rows_out, bounds, link_cols, links, hyper_carried, merges, table_rids)
+
+        zip_name = self.pkg.find(part) if target.entry is not None else None
+        level = 1 if nrows > BIG_SHEET_ROWS else 6
+        if zip_name:
+            self.replaced[zip_name.lower()] = chunks
+            self.levels[zip_name.lower()] = level
+        else:
+            self.added.append((part, chunks, level))
+        tz = self.pkg.find(table_part)
+        if tz and own is not None:
+            self.replaced[tz.lower()] = table_bytes
+        else:
+            self.added.append((table_part, table_bytes, 6))
+        rels_name = rels_path(part)
+        if rels_changed:
+            rz = self.pkg.find(rels_name)
+            if rz:
+                self.replaced[rz.lower()] = to_xml(rels_root)
+            else:
+                self.added.append((rels_name, to_xml(rels_root), 6))
+        self.report.sheets.append(SheetWritten(output, entry.name, table_name, nrows,
+                                               target.entry is not None))
+        return orphans
+
+    def _existing_links(self, links, link_cols):
+        """Links only to sheets the workbook has (a finding about a missing table names a
+        sheet that is not there; Excel would report the link as invalid)."""
+        if not links:
+            return links
+        names = {s.name.lower() for s in self.wb.sheets}
+        out = dict(links)
+        for _, col in link_cols:
+            loc = links.get(col.header)
+            if loc is None or not len(loc):
+                continue
+            loc = loc.reset_index(drop=True).astype("string")
+            sheet = loc.str.extract(r"^'((?:[^']|'')*)'!", expand=False).str.replace("''", "'")
+            ok = (sheet.str.lower().isin(names).fillna(False) & loc.notna()).to_numpy(dtype=bool)
+            out[col.header] = loc.where(ok, None)
+            col.values = col.values.reset_index(drop=True).where(ok, None)
+        return out
+
+    # -- the shared parts ------------------------------------------------------------
+    def finish(self) -> None:
+        wb = self.wb
+        if self.formulas:
+            wb.set_full_calc_on_load()
+        chain = wb.calc_chain_part
+        if chain and self.replaced_sheet_ids:
+            data = self.pkg.read(chain)
+            new = filter_calc_chain(data, self.replaced_sheet_ids)
+            if new is None:
+                self.removed.add(chain.lower())
+                wb.remove_part(chain)
+            elif new != data:
+                self.replaced[self.pkg.find(chain).lower()] = new
+        if self.styles.changed:
+            if self.styles_part:
+                self.replaced[self.pkg.find(self.styles_part).lower()] = self.styles.to_bytes()
+            else:
+                part = "xl/styles.xml"
+                add_rel(wb.rels_root, free_rid(wb.rel_ids), REL_STYLES, relative(wb.part, part))
+                wb.changed.add(rels_path(wb.part))
+                wb.set_override(part, CT_STYLES)
+                self.added.append((part, self.styles.to_bytes(), 6))
+        for name, data in wb.edited_parts().items():
+            self.replaced[name.lower()] = data
+
+    def write(self, fh) -> None:
+        w = PackageWriter(fh)
+        for m in self.pkg.members:
+            low = m.name.lower()
+            if low in self.removed:
+                continue
+            if low in self.replaced:
+                _put(w, m.name, self.replaced[low], self.levels.get(low, 6))
+            else:
+                w.copy(self.pkg, m)
+        for name, content, level in self.added:
+            _put(w, name, content, level)
+        w.close(self.pkg.comment)
+
+
+def _put(w: PackageWriter, name: str, content, level: int) -> None:
+    if callable(content):
+        w.write_chunks(name, content(), level)
+    else:
+        w.write(name, content, level)
+
+
+def _overlaps(a, b) -> bool:
+    return not (a[2] < b[0] or b[2] < a[0] or a[3] < b[1] or b[3] < a[1])
+
+
+def _drop_rel(rels_root, rid: str) -> None:
+    for el in list(rels_root):
+        if isinstance(el.tag, str) and el.get("Id") == rid:
+            rels_root.remove(el)
+
+
+def _table_xml(old: OldTable | None, tid: int, name: str, ref: str, columns: list[OutColumn]) -> bytes:
+    if old is not None:
+        root = copy.deepcopy(old.root)
+    else:
+        root = etree.Element(M + "table", nsmap={None: NS_MAIN})
+    root.set("id", str(tid))
+    root.set("name", name)
+    root.set("displayName", name)
+    root.set("ref", ref)
+    for a in ("totalsRowCount", "headerRowCount", "insertRow", "insertRowShift", "totalsRowDxfId",
+              "totalsRowBorderDxfId", "tableType", "connectionId"):
+        if a in root.attrib:
+            del root.attrib[a]
+    root.set("totalsRowShown", "0")
+    for tag in ("autoFilter", "sortState", "tableColumns"):
+        for el in root.findall(M + tag):
+            root.remove(el)
+    af = etree.Element(M + "autoFilter")
+    af.set("ref", ref)
+    root.insert(0, af)
+    tc = etree.Element(M + "tableColumns")
+    old_by_name = {}
+    if old is not None:
+        for n, el in zip(old.columns, old.column_els):
+            old_by_name.setdefault(n.lower(), el)
+    ids = set()
+    pending = []
+    for col in columns:
+        el = col.table_column if col.table_column is not None else old_by_name.get(col.header.lower())
+        if el is not None:
+            el = copy.deepcopy(el)
+            if col.table_column is None:  # one of massbal's columns: only its identity is kept
+                for k in list(el):
+                    el.remove(k)
+                for a in list(el.attrib):
+                    if a not in ("id", "name") and not a.startswith("{"):
+                        del el.attrib[a]
+            for a in ("queryTableFieldId", "uniqueName"):
+                el.attrib.pop(a, None)
+            el.set("name", _escape_column_name(col.header) if col.table_column is None else el.get("name"))
+        else:
+            el = etree.Element(M + "tableColumn")
+            el.set("id", "0")
+            el.set("name", _escape_column_name(col.header))
+        cid = int(el.get("id", "0") or 0)
+        if cid <= 0 or cid in ids:
+            pending.append(el)
+        else:
+            ids.add(cid)
+        tc.append(el)
+    nxt = max(ids | {0}) + 1
+    for el in pending:
+        el.set("id", str(nxt))
+        nxt += 1
+    tc.set("count", str(len(columns)))
+    root.insert(1, tc)
+    if root.find(M + "tableStyleInfo") is None:
+        tsi = etree.Element(M + "tableStyleInfo")
+        for k, v in (("name", TABLE_STYLE), ("showFirstColumn", "0"), ("showLastColumn", "0"),
+                     ("showRowStripes", "1"), ("showColumnStripes", "0")):
+            tsi.set(k, v)
+        ext = root.find(M + "extLst")
+        if ext is not None:
+            ext.addprevious(tsi)
+        else:
+            root.append(tsi)
+    return to_xml(root)
+
+
+def _escape_column_name(name: str) -> str:
+    return "".join(f"_x{ord(ch):04X}_" if ord(ch) < 0x20 else ch for ch in name)
+
+
+def _header_text(col: OutColumn) -> str:
+    if col.table_column is not None:
+        from massbal.io.readback import unescape_name
+        return unescape_name(col.table_column.get("name", col.header))
+    return col.header
+
+
+def _root_namespaces(old: OldSheet | None) -> dict:
+    ns = {None: NS_MAIN, "r": NS_R}
+    if old is not None:
+        for p, uri in old.root.nsmap.items():
+            if p is not None and p not in ns and uri not in (NS_MAIN,):
+                ns[p] = uri
+    return ns
+
+
+_XMLNS = re.compile(rb'\s+xmlns(?::([A-Za-z_][\w.\-]*))?="([^"]*)"')
+
+
+def _strip_ns(xml: bytes, declared: dict) -> bytes:
+    """Drop namespace declarations from a carried element's start tag that the new root
+    already makes (lxml repeats them when an element is serialized on its own)."""
+    end = xml.find(b">")
+    head, rest = xml[:end], xml[end:]
+
+    def drop(m):
+        p = m.group(1).decode() if m.group(1) else None
+        return b"" if declared.get(p) == m.group(2).decode() else m.group(0)
+
+    return _XMLNS.sub(drop, head) + rest
+
+
+def _root_start(old: OldSheet | None) -> bytes:
+    ns = _root_namespaces(old)
+    attrs = []
+    if old is not None:
+        rev = {uri: p for p, uri in ns.items() if p}
+        for k, v in old.root.attrib.items():
+            q = etree.QName(k)
+            if q.namespace is None:
+                attrs.append(f'{q.localname}="{esc_one(v, attr=True)}"')
+            elif q.namespace in rev:
+                attrs.append(f'{rev[q.namespace]}:{q.localname}="{esc_one(v, attr=True)}"')
+    decl = [f'xmlns="{NS_MAIN}"'] + [f'xmlns:{p}="{uri}"' for p, uri in ns.items() if p]
+    return ("<worksheet " + " ".join(decl + attrs) + ">").encode("utf-8")
+
+
+def _default_element(name: str, columns: list[OutColumn], c0: int, r0: int) -> bytes | None:
+    if name == "sheetViews":
+        top = f"{column_letter(c0)}{r0 + 1}"
+        return (f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{r0}" topLeftCell="{top}" '
+                f'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="{top}" '
+                f'sqref="{top}"/></sheetView></sheetViews>').encode()
+    if name == "sheetFormatPr":
+        return b'<sheetFormatPr defaultRowHeight="15"/>'
+    if name == "cols":
+        cols = "".join(f'<col min="{c0 + j}" max="{c0 + j}" width="{col.width or 14}" customWidth="1"/>'
+                       for j, col in enumerate(columns))
+        return f"<cols>{cols}</cols>".encode()
+    if name == "pageMargins":
+        return b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+    return None
+
+
+def _sheet_xml(old, columns, nrows, r0, c0, date1904, header_style, left, right, rows_out, bounds,
+               link_cols, links, hyper_carried, merges, table_rids):
+    yield b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    yield _root_start(old)
+    declared = _root_namespaces(old)
+    carried = old.children if old is not None else []
+    for name in _WORKSHEET_ORDER:
+        if name == "dimension":
+            yield (f'<dimension ref="{column_letter(bounds[1])}{bounds[0]}:'
+                   f'{column_letter(bounds[3])}{bounds[2]}"/>').encode()
+        elif name == "sheetData":
+            yield b"<sheetData>"
+            yield from _outside_rows(rows_out, old, lambda r: r < r0)
+            yield header_row_xml([_header_text(c) for c in columns], r0, c0, header_style,
+                                 left.get(r0, ""), right.get(r0, "")).encode("utf-8")
+            yield from sheet_rows(columns, nrows, r0 + 1, c0, date1904, left, right)
+            if nrows == 0 and (r0 + 1 in left or r0 + 1 in right):
+                yield f'<row r="{r0 + 1}">{left.get(r0 + 1, "")}{right.get(r0 + 1, "")}</row>'.encode()
+            yield from _outside_rows(rows_out, old, lambda r: r > r0 + max(nrows, 1))
+            yield b"</sheetData>"
+        elif name == "hyperlinks":
+            ours = []
+            for j, col in link_cols:
+                loc = links.get(col.header)
+                if loc is not None and len(loc):
+                    ours += hyperlinks_xml(column_letter(c0 + j), r0 + 1, loc.reset_index(drop=True),
+                                           col.values.reset_index(drop=True))
+            if ours or hyper_carried:
+                yield b"<hyperlinks>"
+                yield from ours
+                for h in hyper_carried:
+                    yield _strip_ns(h, declared)
+                yield b"</hyperlinks>"
+        elif name == "mergeCells":
+            if merges:
+                yield (f'<mergeCells count="{len(merges)}">' +
+                       "".join(f'<mergeCell ref="{m}"/>' for m in merges) + "</mergeCells>").encode()
+        elif name == "tableParts":
+            yield (f'<tableParts count="{len(table_rids)}">' +
+                   "".join(f'<tablePart r:id="{rid}"/>' for rid in table_rids) + "</tableParts>").encode()
+        elif name not in ("autoFilter", "sortState"):  # a sheet filter would fight the table's
+            mine = [c for c in carried if c.name == name]
+            for c in mine:
+                yield _strip_ns(c.xml, declared)
+            if old is None:
+                d = _default_element(name, columns, c0, r0)
+                if d:
+                    yield d
+        for c in carried:  # elements outside the schema list (mc:AlternateContent ...)
+            if c.name not in _WORKSHEET_ORDER and c.after == name:
+                yield _strip_ns(c.xml, declared)
+    yield b"</worksheet>"
+
+
+def _outside_rows(rows_out, old, pick):
+    for rnum in sorted(r for r in rows_out if pick(r)):
+        attrs = old.outside_row_attrs.get(rnum, {}) if old is not None else {}
+        a = "".join(f' {_attr_name(k, old)}="{esc_one(v, attr=True)}"' for k, v in attrs.items()
+                    if _attr_name(k, old))
+        cells = b"".join(x for _, x in sorted(rows_out[rnum], key=lambda t: t[0]))
+        yield f'<row r="{rnum}"{a}>'.encode() + cells + b"</row>"
+
+
+def _attr_name(key: str, old) -> str | None:
+    q = etree.QName(key)
+    if q.namespace is None:
+        return q.localname
+    for p, uri in (old.root.nsmap.items() if old is not None else []):
+        if uri == q.namespace and p:
+            return f"{p}:{q.localname}"
+    return None
