@@ -46,6 +46,19 @@ def _day(text: Optional[str], flag: str):
     return value
 
 
+def _write_sheet(book: Path, spec) -> None:
+    """The Trace or Recall sheet into the workbook (massbal's package writer)."""
+    from .io.write_xlsx import write_sheets
+    try:
+        rep = write_sheets(str(book), [spec])
+    except Exception as e:  # locked, read-only, changed meanwhile, damaged: the file is untouched
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        _fail(f"{book.name} was not changed: {first}")
+    for w in rep.warnings:
+        err.print(w, markup=False)
+    err.print(f"Wrote the {spec.name} sheet into {book.name}.", markup=False)
+
+
 def _traces(prep, lot: str, item: Optional[str]):
     """The lot's trace(s): a lot number that several items use is traced for each."""
     from .engine.trace import LotNotFound, Tracer
@@ -76,11 +89,16 @@ def trace(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm)."
           lot: str = typer.Argument(..., help="The lot number (or a batch number: its output lots)."),
           item: Optional[str] = typer.Option(None, "--item", help="The item, when several items use this lot number."),
           as_json: bool = typer.Option(False, "--json", help="Print JSON: one object, or a list when the lot "
-                                                            "number belongs to several items.")):
-    """Trace a lot back to its receipts (supplier, certificate) and forward to its customers."""
+                                                            "number belongs to several items."),
+          dry_run: bool = typer.Option(False, "--dry-run", help="Do not write the Trace sheet into BOOK.")):
+    """Trace a lot back to its receipts (supplier, certificate) and forward to its customers,
+    and write it on the workbook's Trace sheet."""
     from .engine.api import prepare
+    from .io.trace_sheets import trace_sheet
     raw = _read(book)
     traces, _ = _traces(prepare(raw), lot, item)
+    if not dry_run:
+        _write_sheet(book, trace_sheet(traces))
     if len(traces) > 1 and not as_json:
         err.print(f"Lot {lot} belongs to {len(traces)} items ({', '.join(t.item for t in traces)}); "
                   "tracing each. Use --item to pick one.", markup=False)
@@ -139,8 +157,10 @@ def recall(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm).
            item: Optional[str] = typer.Option(None, "--item", help="The item, when several items use this lot number."),
            pdf: Optional[Path] = typer.Option(None, "--pdf", help="Write the recall report as PDF here."),
            xlsx: Optional[Path] = typer.Option(None, "--xlsx", help="Write the recall report as .xlsx here."),
-           as_json: bool = typer.Option(False, "--json", help="Print the recall as JSON.")):
-    """Mock recall: every customer who got any part of the lot, stock to quarantine, open questions."""
+           as_json: bool = typer.Option(False, "--json", help="Print the recall as JSON."),
+           dry_run: bool = typer.Option(False, "--dry-run", help="Do not write the Recall sheet into BOOK.")):
+    """Mock recall: every customer who got any part of the lot, stock to quarantine, open
+    questions, and the time it took; written on the workbook's Recall sheet."""
     from .engine.api import prepare
     from .engine.trace import recall_of
     t0 = time.perf_counter()  # the clock starts before the workbook is read: a recall's real time
@@ -152,6 +172,9 @@ def recall(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm).
               "say which with --item")
     rc = recall_of(traces[0], t0)
     operation = prep.book.settings.operation or ""
+    if not dry_run:
+        from .io.trace_sheets import recall_sheet
+        _write_sheet(book, recall_sheet(rc))
     if xlsx is not None:
         from .io.recall_report import write_recall
         write_recall(rc, xlsx, operation=operation, source=book.name)
@@ -195,9 +218,9 @@ def export(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm).
            output: Optional[Path] = typer.Option(None, "-o", "--output", help="The copy to write (.xlsx)."),
            pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also write a PDF of the report (LibreOffice).")):
     """Write the inspector's copy: a macro-free .xlsx with live formulas, a fingerprint and a PDF."""
-    from .io.export import export_inspector
+    from .io.export import default_copy_path, export_inspector
     start, end = _day(date_from, "--from"), _day(date_to, "--to")
-    target = output or book.with_name(f"{book.stem} inspector copy.xlsx")
+    target = output or default_copy_path(book)
     if target.suffix.lower() != ".xlsx":
         _fail(f"{target.name}: the inspector's copy is an .xlsx file (no macros)")
     if target.resolve() == book.resolve():

@@ -123,3 +123,40 @@ def test_the_lead_cli_has_the_commands():
     from massbal.cli import app as main_app
     names = {c.name or c.callback.__name__ for c in main_app.registered_commands}
     assert {"trace", "recall", "export", "verify"} <= names
+
+
+def test_trace_and_recall_write_their_sheet_into_the_workbook(app, tmp_path):
+    import hashlib
+    import openpyxl
+    path = to_xlsx(granola(), tmp_path / "book.xlsx")
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    run(app, "trace", path, "G1", "--dry-run")
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before  # --dry-run: not a byte changed
+    r = run(app, "trace", path, "G1")
+    assert "Wrote the Trace sheet" in r.stderr
+    ws = openpyxl.load_workbook(path)["Trace"]
+    rows = [dict(zip([c.value for c in ws[1]], [c.value for c in row])) for row in ws.iter_rows(min_row=2)]
+    assert rows[0]["Direction"] == "Lot" and rows[0]["Lot"] == "G1" and rows[0]["Quantity"] == 1000
+    h1 = next(r for r in rows if r["Direction"] == "Back" and r["Step"] == "Received" and r["Lot"] == "H1")
+    assert h1["Certificate valid"] == "No" and h1["Go to"] == "Receipts!A4"
+    assert any(r["Direction"] == "Open question" for r in rows)
+    run(app, "recall", path, "O1")
+    wb = openpyxl.load_workbook(path)
+    assert "Trace" in wb.sheetnames and "Recall" in wb.sheetnames
+    what = [row[2].value for row in wb["Recall"].iter_rows(min_row=2)]
+    assert what.count("Customer") == 4 and what.count("On hand") == 3 and what[-1] == "Trace time"
+    # the input tables read as before
+    from massbal.io.read_xlsx import read_book
+    assert {n: len(t.rows) for n, t in read_book(path).tables.items()} == \
+        {n: len(t.rows) for n, t in read_book(to_xlsx(granola(), tmp_path / "fresh.xlsx")).tables.items()}
+
+
+def test_the_ribbon_entry_points(book):
+    """Export for inspector (export_book) and Trace lot (engine.api.trace) as the add-in calls them."""
+    from massbal.engine.api import prepare, trace
+    from massbal.io.export import export_book
+    from massbal.io.fingerprint import verify
+    from massbal.io.read_xlsx import read_book
+    out = export_book(book, pdf=False)
+    assert out.name == "granola inspector copy.xlsx" and verify(out).ok
+    assert trace(prepare(read_book(book)), "G1").item == "Granola"

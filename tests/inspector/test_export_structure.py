@@ -120,3 +120,15 @@ def test_fsma_204_one_row_per_critical_tracking_event(copy):
     assert (o1["Immediate previous source"], o1["Supplier lot code"]) == ("Prairie Farms", "PF-9001")
     dates = [r["Event date"] for r in ev]
     assert dates == sorted(dates)
+
+
+def test_an_empty_book_and_an_unknown_lot(tmp_path):
+    from massbal.engine.rawbook import RawBook
+    from massbal.engine.trace import LotNotFound
+    from massbal.io.fingerprint import verify
+    res = export_inspector(RawBook({}), tmp_path / "empty.xlsx", pdf=False)
+    assert verify(res.path).ok
+    assert table(res.path, "Balance", "Item") == []
+    with pytest.raises(LotNotFound):
+        export_inspector(granola(), tmp_path / "x.xlsx", lots=["NOPE"], pdf=False)
+    assert not (tmp_path / "x.xlsx").exists()

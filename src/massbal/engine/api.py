@@ -100,3 +100,10 @@ def reconcile_prepared(prep: Prepared, start=None, end=None, item: str | None = 
 def reconcile(raw: RawBook, start=None, end=None, item: str | None = None,
               period: PeriodKind | None = None, today: date | None = None) -> Reconciliation:
     return reconcile_prepared(prepare(raw, today), start, end, item, period)
+
+
+def trace(prep: Prepared, lot: str, item: str | None = None):
+    """A lot's trace back to its receipts and forward to its customers (engine.trace);
+    LotNotFound / AmbiguousLot (LookupErrors with a plain sentence) when it cannot say which."""
+    from .trace import trace as _trace  # trace imports this module: import on use
+    return _trace(prep, lot, item)

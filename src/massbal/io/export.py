@@ -85,6 +85,24 @@ def export_inspector(raw: RawBook, out, *, start=None, end=None, item: str | Non
     return ExportResult(out, digest, pdf_path, problem, round(time.perf_counter() - t0, 3), traces)
 
 
+def default_copy_path(book) -> Path:
+    book = Path(book)
+    return book.with_name(f"{book.stem} inspector copy.xlsx")
+
+
+def export_book(book, out=None, *, start=None, end=None, item: str | None = None, lots=(),
+                pdf: bool = True) -> Path:
+    """Export for inspector from a saved workbook file (the ribbon button, the CLI):
+    writes '<name> inspector copy.xlsx' (and its PDF) beside it; returns the copy's path."""
+    from .read_xlsx import read_book
+    book = Path(book)
+    out = Path(out) if out else default_copy_path(book)
+    if out.resolve() == book.resolve():
+        raise ValueError("the inspector's copy cannot replace the workbook itself")
+    return export_inspector(read_book(book), out, start=start, end=end, item=item, lots=lots,
+                            source_name=book.name, pdf=pdf).path
+
+
 def _has_lot(tracer: Tracer, lot: str, item: str) -> bool:
     try:
         tracer.find(lot, item)

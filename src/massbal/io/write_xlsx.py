@@ -87,11 +87,17 @@ def write_results(path: str, rec: Reconciliation, *, backup: bool = True,
     Raises WorkbookLocked / WorkbookReadOnly (safe_save) or PackageError with a one-line
     reason; in every failure the file is untouched.
     """
+    return write_sheets(path, result_sheets(rec), backup=backup, today=today)
+
+
+def write_sheets(path: str, specs: list[SheetSpec], *, backup: bool = True,
+                 today: date | None = None) -> WriteReport:
+    """Write the given sheets (massbal's own, by SheetSpec name: Reconcile's five, the
+    inspector's Trace and Recall) into the workbook at `path`, as write_results does."""
     t0 = time.perf_counter()
     path = os.path.realpath(path)
     check_can_write(path)
     before = _signature(path)
-    specs = result_sheets(rec)
     pkg = Package(path)
     try:
         job = _Job(pkg, today or date.today())
