@@ -10,11 +10,13 @@ day of data when it has none) to the end of the last period.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
 
 from massbal.engine.api import Prepared
+from massbal.engine.trace import LotTrace
 from massbal.engine.genealogy import equivalents
 from massbal.engine.ledger import KIND_ORDER
 from massbal.engine.result import Reconciliation
@@ -181,3 +183,25 @@ def blocks(rows: pd.DataFrame, targets: pd.DataFrame, kinds: tuple[str, ...] | N
     if kinds is not None:
         m = m[(m["date"] >= pd.to_datetime(m["start"])) & (m["date"] <= pd.to_datetime(m["end"]))]
     return m.groupby("tid")["pos"].agg(["min", "max"])
+
+
+@dataclass
+class Meta:
+    prep: Prepared
+    rec: Reconciliation
+    data: ExportData
+    traces: list[LotTrace]
+    now: datetime
+    source: str
+    item: str | None
+    out_name: str = ""  # the copy's file name: the PDF (made from a twin) must say the same
+
+    @property
+    def period_text(self) -> str:
+        p = self.rec.periods
+        text = f"{p[0][0]:%Y-%m-%d} to {p[-1][1]:%Y-%m-%d}"
+        return text + (f" ({len(p)} periods)" if len(p) > 1 else "")
+
+    @property
+    def operation(self) -> str:
+        return self.prep.book.settings.operation or "Operation not named (add 'Operation' on the Settings sheet)"
