@@ -133,7 +133,7 @@ def test_a_lot_that_never_arrived_is_an_open_question():
 
 # ------------------------------------------------------------------ properties
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(books())
 def test_random_books_conserve_every_lot(bk):
     prep = prepare(bk.raw)
@@ -152,7 +152,7 @@ def test_random_books_conserve_every_lot(bk):
         assert got == pytest.approx(want, abs=1e-6 * max(1, want)), (item, lot)
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(books())
 def test_random_books_forward_traces_add_up_to_the_supply_balance(bk):
     """Summed over every received lot of an ingredient, the forward traces give the
@@ -169,7 +169,7 @@ def test_random_books_forward_traces_add_up_to_the_supply_balance(bk):
         assert acc["on_hand"] == pytest.approx(row["on_hand_equivalent"], abs=1e-4)
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(books(lossless=True))
 def test_random_lossless_books_back_and_forward_agree(bk):
     """With no process loss, the part of raw lot R that back-traces into lot T equals the
