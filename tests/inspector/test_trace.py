@@ -185,3 +185,26 @@ def test_random_lossless_books_back_and_forward_agree(bk):
             into = sum(x.quantity for x in fwd[(s.item, s.lot)].forward if x.kind == "output" and x.lot == lot
                        and x.item == item)
             assert into == pytest.approx(s.quantity, abs=1e-6 * max(1, s.quantity)), (s.lot, lot)
+
+
+def test_a_lot_made_by_runs_at_two_levels_holds_both_in_proportion():
+    """X1 is made by R2 (from raw oats) and by R3 (from B1, itself made from almonds): its
+    make-up is 35 parts oats and 10 almonds, in the trace and in the supply balance."""
+    raw = RawBook({
+        "Receipts": T("Receipts", ["Date", "Item", "Lot", "Quantity", "Unit"],
+                      [["2025-01-01", "Oats", "O1", 50, "lb"], ["2025-01-01", "Almonds", "A1", 50, "lb"]]),
+        "Batches": T("Batches", ["Batch", "Date", "Item", "Lot", "Quantity", "Unit"], [
+            ["R1", "2025-01-02", "Base", "B1", 10, "lb"], ["R2", "2025-01-03", "Granola", "X1", 35, "lb"],
+            ["R3", "2025-01-04", "Granola", "X1", 10, "lb"]]),
+        "BatchInputs": T("BatchInputs", ["Batch", "Item", "Lot", "Quantity", "Unit"], [
+            ["R1", "Almonds", "A1", 10, "lb"], ["R2", "Oats", "O1", 35, "lb"], ["R3", "Base", "B1", 10, "lb"]]),
+        "Shipments": T("Shipments", ["Date", "Item", "Lot", "Quantity", "Unit", "Customer"],
+                       [["2025-01-05", "Granola", "X1", 45, "lb", "Ann"]]),
+    })
+    prep = prepare(raw)
+    sup = reconcile_prepared(prep, "2025-01-01", "2025-01-31").supply.set_index("ingredient")
+    assert sup.loc["Almonds", "shipped_equivalent"] == pytest.approx(10)
+    assert sup.loc["Oats", "shipped_equivalent"] == pytest.approx(35)
+    t = Tracer(prep)
+    assert t.trace("X1").composition == {"Oats": pytest.approx(35 / 45), "Almonds": pytest.approx(10 / 45)}
+    assert t.trace("A1").accounted.shipped == pytest.approx(10)
