@@ -218,3 +218,19 @@ def test_libreoffice_resaved_book_keeps_notes(book, tmp_path, libreoffice):
     wb = openpyxl.load_workbook(resaved)
     assert _row_of(wb["Balance"], Item="Quinoa")["Notes"] == "seen by LibreOffice"
     assert [r["Item"] for r in _rows(wb["Balance"])] == ["Quinoa", "Almonds"]
+
+
+def test_a_table_converted_to_a_range_still_carries_its_notes(book):
+    write_results(book, recs.reconciliation(), today=TODAY)
+    _type_notes(book, "Balance", {"Item": "Quinoa"}, Notes="recount done")
+    wb = openpyxl.load_workbook(book)
+    del wb["Balance"].tables["Balance"]      # Table Design > Convert to Range
+    wb.save(book)
+    report = write_results(book, recs.reconciliation(items=("Quinoa", "Almonds")), today=TODAY)
+    assert report.notes_kept == 1 and report.notes_orphaned == 0
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Balance"]
+    assert list(ws.tables) == ["Balance"] and ws.tables["Balance"].ref == "A1:T3"
+    assert _row_of(ws, Item="Quinoa")["Notes"] == "recount done"
+    assert [r["Item"] for r in _rows(ws)] == ["Quinoa", "Almonds"]
+    assert ORPHANS_SHEET not in wb.sheetnames

@@ -384,3 +384,46 @@ def _col_letters(index: int) -> str:
         letters = chr(65 + rem) + letters
     return letters
 
+
+
+def adopt_range(sheet: OldSheet, headers) -> None:
+    """massbal's table was turned into a plain range (Table Design > Convert to Range):
+    take the block under the header row that holds massbal's headers as the old table,
+    so the notes in it are carried by key instead of orphaned cell by cell."""
+    want = set(headers)
+    for rnum in sorted(sheet.outside)[:50]:
+        cells = {col: cell for col, _, cell in sheet.outside[rnum]}
+        texts = {col: str(c.value) for col, c in cells.items() if c.type == "s" and c.value}
+        if not want <= set(texts.values()):
+            continue
+        c1 = min(col for col, t in texts.items() if t in want)
+        c2 = c1
+        while c2 + 1 in texts:
+            c2 += 1
+        if c2 - c1 + 1 < len(want):
+            continue
+        names = [texts[c] for c in range(c1, c2 + 1)]
+        r2 = rnum
+        while any(c1 <= col <= c2 for col, _, _ in sheet.outside.get(r2 + 1, [])):
+            r2 += 1
+        r2 = max(r2, rnum + 1)
+        els = []
+        for n in names:
+            el = etree.Element(M + "tableColumn")
+            el.set("name", n)
+            els.append(el)
+        sheet.own = OldTable("", "", 0, "", rnum, c1, r2, c2, 1, 0, names, els, None)
+        for r in range(rnum, r2 + 1):
+            keep = []
+            for col, xml, cell in sheet.outside.get(r, []):
+                if c1 <= col <= c2:
+                    if r > rnum and not cell.empty:
+                        sheet.table_cells.setdefault(col, {})[r] = cell
+                else:
+                    keep.append((col, xml, cell))
+            if keep:
+                sheet.outside[r] = keep
+            else:
+                sheet.outside.pop(r, None)
+                sheet.outside_row_attrs.pop(r, None)
+        return

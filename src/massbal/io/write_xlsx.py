@@ -41,7 +41,7 @@ from massbal.io.package import (
     PackageWriter, add_rel, free_rid, new_rels_root, parse_xml, relative, rels_path, to_xml,
 )
 from massbal.io.readback import (
-    OldCell, OldSheet, OldTable, parse_range, pick_table, read_cells, read_sheet_shell,
+    OldCell, OldSheet, OldTable, adopt_range, parse_range, pick_table, read_cells, read_sheet_shell,
     read_shared_strings, sheet_tables, _WORKSHEET_ORDER,
 )
 from massbal.io.safe_save import _signature, check_can_write, replace_atomically
@@ -209,6 +209,8 @@ class _Job:
             own = sheet.own
             region = (own.first_row, own.first_col, own.last_row, own.last_col) if own else (0, 0, -1, -1)
             read_cells(sheet, middle, root_start, region, chosen.get("wanted"), self.strings)
+            if own is None:
+                adopt_range(sheet, data_headers)
         return sheet
 
     # -- planning --------------------------------------------------------------------
@@ -329,7 +331,7 @@ class _Job:
         else:
             part = self.wb.free_part("xl/worksheets", "sheet", self.taken_parts)
             entry = self.wb.add_sheet(target.name, part)
-        if own is not None:
+        if own is not None and own.part:
             table_part, table_name, table_id = own.part, own.name, own.id
         else:
             table_part = self.wb.free_part("xl/tables", "table", self.taken_parts)
@@ -338,7 +340,8 @@ class _Job:
             self.wb.set_override(table_part, CT_TABLE)
         self.wb.set_marker(output, entry.name)
         ref = f"{column_letter(c0)}{r0}:{column_letter(last_col)}{last_row}"
-        table_bytes = _table_xml(own, table_id, table_name, ref, columns)
+        table_bytes = _table_xml(own if own is not None and own.part else None, table_id, table_name,
+                                 ref, columns)
 
         rels_root = copy.deepcopy(old.rels_root) if old is not None and old.rels_root is not None else None
         rels_changed = False
@@ -349,7 +352,7 @@ class _Job:
         keep_tables = []
         if old is not None:
             for t in old.tables:
-                if own is not None and t.part == own.part:
+                if own is not None and own.part and t.part == own.part:
                     continue
                 if _overlaps((t.first_row, t.first_col, t.last_row, t.last_col), region):
                     # a table of the user's that the new table would cover: it cannot stay
@@ -362,7 +365,7 @@ class _Job:
                         f"{output} table; its cells are in 'Orphaned notes' and in the backup.")
                 else:
                     keep_tables.append(t.rid)
-        if own is not None:
+        if own is not None and own.part:
             table_rids.append(own.rid)
         else:
             rid = free_rid(rids)
@@ -418,7 +421,7 @@ class _Job:
         else:
             self.added.append((part, chunks, level))
         tz = self.pkg.find(table_part)
-        if tz and own is not None:
+        if tz and own is not None and own.part:
             self.replaced[tz.lower()] = table_bytes
         else:
             self.added.append((table_part, table_bytes, 6))
