@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import warnings
 from datetime import date
-from pathlib import Path
 
 import openpyxl
 import pytest

@@ -3,7 +3,6 @@ and macros, built here with XlsxWriter: nothing of theirs may change."""
 from __future__ import annotations
 
 import io
-import os
 import zipfile
 from datetime import date, datetime
 

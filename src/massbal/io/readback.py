@@ -16,7 +16,7 @@ from typing import Callable
 
 from lxml import etree
 
-from massbal.io.package import NS_MAIN, NS_R, REL_TABLE, Package, Rel, parse_xml, read_rels
+from massbal.io.package import NS_MAIN, REL_TABLE, Package, Rel, parse_xml, read_rels
 
 M = "{%s}" % NS_MAIN
 _ROW = M + "row"
@@ -51,6 +51,10 @@ def parse_range(ref: str) -> tuple[int, int, int, int]:
 def unescape_name(name: str) -> str:
     """Table column names escape control characters as _x000A_."""
     return _XESC.sub(lambda m: chr(int(m.group(1), 16)), name)
+
+
+class DamagedPart(Exception):
+    """A part of the workbook cannot be read as XML."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +150,7 @@ def _split(stream, want_middle: Callable[[bytes], bool]) -> tuple[bytes, bytes |
     while close < 0:
         chunk = stream.read(1 << 20)
         if not chunk:
-            raise ValueError("sheet XML ends inside <sheetData>")
+            raise DamagedPart("sheet XML ends inside <sheetData>")
         buf += chunk
         close = buf.find(b">", m.end())
     if buf[close - 1:close] == b"/":
@@ -166,7 +170,7 @@ def _split(stream, want_middle: Callable[[bytes], bool]) -> tuple[bytes, bytes |
             return head, middle, window[e:] + stream.read()
         chunk = stream.read(1 << 22)
         if not chunk:
-            raise ValueError("sheet XML ends inside <sheetData>")
+            raise DamagedPart("sheet XML ends inside <sheetData>")
         if keep:
             parts.append(chunk)
         window = window[-64:] + chunk
@@ -256,7 +260,7 @@ def _table(pkg: Package, rel: Rel) -> OldTable | None:
                     [unescape_name(e.get("name", "")) for e in els], els, root)
 
 
-_WORKSHEET_ORDER = (
+WORKSHEET_ORDER = (
     "sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr",
     "sheetProtection", "protectedRanges", "scenarios", "autoFilter", "sortState",
     "dataConsolidate", "customSheetViews", "mergeCells", "phoneticPr", "conditionalFormatting",
@@ -309,7 +313,7 @@ def read_sheet_shell(pkg: Package, part: str, want_cells: Callable[[dict, list[O
         if not isinstance(el.tag, str):
             continue
         name = etree.QName(el).localname
-        if name in _WORKSHEET_ORDER:
+        if name in WORKSHEET_ORDER:
             last = name
         children.append(Carried(name, etree.tostring(el, with_tail=False), last, el))
     sheet = OldSheet(part, root, children, rels_root, rels, tables, dim)

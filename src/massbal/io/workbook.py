@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from lxml import etree
 
 from massbal.io.package import (
-    CT_TABLE, CT_WORKSHEET, NS_CT, NS_MAIN, NS_PKG_REL, NS_R, NS_STRICT_MAIN, REL_CALC_CHAIN,
+    CT_TABLE, CT_WORKSHEET, NS_CT, NS_MAIN, NS_R, NS_STRICT_MAIN, REL_CALC_CHAIN,
     REL_OFFICE_DOC, REL_SHARED_STRINGS, REL_STYLES, REL_WORKSHEET, Package, PackageError,
-    add_rel, free_rid, parse_xml, read_rels, relative, rels_path, to_xml,
+    add_rel, free_rid, parse_xml, read_rels, relative, rels_path, resolve, to_xml,
 )
 from massbal.sheets import marker_name
 
@@ -239,7 +239,6 @@ class Workbook:
         for el in list(self.rels_root):
             if not isinstance(el.tag, str) or el.get("TargetMode") == "External":
                 continue
-            from massbal.io.package import resolve
             if resolve(self.part, el.get("Target", "")).lower() == part.lower():
                 self.rels_root.remove(el)
                 self.changed.add(rels_path(self.part))

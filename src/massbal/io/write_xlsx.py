@@ -26,25 +26,26 @@ import copy
 import os
 import re
 import time
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable, Iterable
 
-import pandas as pd
 from lxml import etree
 
 from massbal.engine.rawbook import column_letter
 from massbal.engine.result import Reconciliation
 from massbal.io import keep as K
 from massbal.io.package import (
-    CT_STYLES, CT_TABLE, NS_MAIN, NS_R, REL_HYPERLINK, REL_STYLES, REL_TABLE, Package,
-    PackageWriter, add_rel, free_rid, new_rels_root, parse_xml, relative, rels_path, to_xml,
+    CT_STYLES, CT_TABLE, NS_MAIN, NS_R, REL_STYLES, REL_TABLE, Package, PackageError,
+    PackageWriter, add_rel, free_rid, new_rels_root, relative, rels_path, to_xml,
 )
 from massbal.io.readback import (
-    OldCell, OldSheet, OldTable, adopt_range, parse_range, pick_table, read_cells, read_sheet_shell,
-    read_shared_strings, sheet_tables, _WORKSHEET_ORDER,
+    WORKSHEET_ORDER, DamagedPart, OldSheet, OldTable, adopt_range, parse_range, pick_table,
+    read_cells, read_shared_strings, read_sheet_shell, sheet_tables,
 )
-from massbal.io.safe_save import _signature, check_can_write, replace_atomically
+from massbal.io.safe_save import check_can_write, file_signature, replace_atomically
 from massbal.io.sheetxml import (
     OutColumn, esc_one, header_row_xml, hyperlinks_xml, sheet_rows,
 )
@@ -90,12 +91,16 @@ def write_results(path: str, rec: Reconciliation, *, backup: bool = True,
     t0 = time.perf_counter()
     path = os.path.realpath(path)
     check_can_write(path)
-    before = _signature(path)
+    before = file_signature(path)
     specs = result_sheets(rec)
     pkg = Package(path)
     try:
-        job = _Job(pkg, today or date.today())
-        job.plan(specs)
+        try:
+            job = _Job(pkg, today or date.today())
+            job.plan(specs)
+        except (etree.XMLSyntaxError, DamagedPart, zipfile.BadZipFile, zlib.error, EOFError, KeyError) as e:
+            raise PackageError(f"{os.path.basename(path)} is damaged ({type(e).__name__}): open "
+                               "and save it in Excel, then run massbal again.") from e
         saved = replace_atomically(path, job.write, backup=backup, before=before,
                                    on_written=pkg.close)
     finally:
@@ -655,7 +660,7 @@ def _sheet_xml(old, columns, nrows, r0, c0, date1904, header_style, left, right,
     yield _root_start(old)
     declared = _root_namespaces(old)
     carried = old.children if old is not None else []
-    for name in _WORKSHEET_ORDER:
+    for name in WORKSHEET_ORDER:
         if name == "dimension":
             yield (f'<dimension ref="{column_letter(bounds[1])}{bounds[0]}:'
                    f'{column_letter(bounds[3])}{bounds[2]}"/>').encode()
@@ -698,7 +703,7 @@ def _sheet_xml(old, columns, nrows, r0, c0, date1904, header_style, left, right,
                 if d:
                     yield d
         for c in carried:  # elements outside the schema list (mc:AlternateContent ...)
-            if c.name not in _WORKSHEET_ORDER and c.after == name:
+            if c.name not in WORKSHEET_ORDER and c.after == name:
                 yield _strip_ns(c.xml, declared)
     yield b"</worksheet>"
 
