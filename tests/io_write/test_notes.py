@@ -283,3 +283,16 @@ def test_empty_results_write_empty_tables(book):
         ws = wb[name]
         assert ws.tables[name].ref.endswith("2") and _rows(ws) == []
     assert not wb["Exceptions"]["G2"].hyperlink
+
+
+def test_cells_under_the_orphan_table_are_kept_when_it_grows(book):
+    write_results(book, recs.reconciliation(), today=TODAY)
+    _type_notes(book, "Balance", {"Item": "Raisins"}, Notes="one")
+    write_results(book, recs.reconciliation(items=("Almonds",)), today=TODAY)
+    wb = openpyxl.load_workbook(book)
+    wb[ORPHANS_SHEET]["A3"] = "typed under the orphans"
+    wb.save(book)
+    _type_notes(book, "Balance", {"Item": "Almonds"}, Notes="two")
+    write_results(book, recs.reconciliation(items=("Oats",)), today=TODAY)
+    values = {o["Value"] for o in _rows(openpyxl.load_workbook(book)[ORPHANS_SHEET])}
+    assert values == {"one", "two", "typed under the orphans"}

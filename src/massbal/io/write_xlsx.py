@@ -265,6 +265,18 @@ class _Job:
         for h in ORPHAN_HEADERS:
             if h not in headers:
                 headers.append(h)
+        # cells typed beside the orphan table that the grown table would cover are
+        # orphans too (each one added may grow the table over another)
+        own = old.own if old is not None else None
+        r0, c0 = (own.first_row, own.first_col) if own is not None else (1, 1)
+        new = list(new)
+        while True:
+            body = max(len(kept) + len(new), 1)
+            covered = _take_covered(old, ORPHANS_SHEET, (r0, c0, r0 + body, c0 + len(headers) - 1))
+            if not covered:
+                break
+            new += covered
+            self.report.notes_orphaned += len(covered)
         date_style = self.styles.xf(StyleWish(DATE_FORMAT))
         cells = K.orphan_table_rows(kept, new, headers, self.today, date_style, self.wb.date1904)
         columns = []
@@ -274,10 +286,7 @@ class _Job:
                                      formula=old.own.calc_formula(h) if user else None,
                                      table_column=old.own.column_els[old.own.columns.index(h)] if user else None))
         more = self.emit(ORPHANS_SHEET, target, old, columns, len(kept) + len(new), {})
-        if more:  # cells typed outside the orphan table that the table now covers
-            self.report.warnings.append(
-                f"{len(more)} cell(s) typed beside the 'Orphaned notes' table were covered by it; "
-                "they are in the backup.")
+        assert not more, "cells under the orphan table were taken above"
 
     # -- one sheet ---------------------------------------------------------------------
     def _table_name(self, output: str) -> str:
@@ -298,9 +307,8 @@ class _Job:
         last_row, last_col = r0 + body, c0 + ncols - 1
         region = (r0, c0, last_row, last_col)
         old_region = (own.first_row, own.first_col, own.last_row, own.last_col) if own else None
-        orphans: list[K.Orphan] = []
-
         # cells the user typed outside the table: in place, unless the table now covers them
+        orphans = _take_covered(old, output, region)
         left: dict[int, str] = {}
         right: dict[int, str] = {}
         rows_out: dict[int, list[tuple[int, bytes]]] = {}
@@ -308,10 +316,6 @@ class _Job:
         if old is not None:
             for rnum, cells in sorted(old.outside.items()):
                 for col, xml, cell in sorted(cells, key=lambda x: x[0]):
-                    if r0 <= rnum <= last_row and c0 <= col <= last_col:
-                        ref = f"{column_letter(col)}{rnum}"
-                        orphans.append(K.Orphan(output, f"cell {ref}", K.OUTSIDE, cell))
-                        continue
                     bounds = [min(bounds[0], rnum), min(bounds[1], col), max(bounds[2], rnum),
                               max(bounds[3], col)]
                     if cell.formula:
@@ -498,6 +502,27 @@ class _Job:
         for name, content, level in self.added:
             _put(w, name, content, level)
         w.close(self.pkg.comment)
+
+
+def _take_covered(old: OldSheet | None, output: str, region) -> list[K.Orphan]:
+    """Remove from the old sheet's outside cells those the new table covers; they become
+    orphans (key: their cell address), never lost."""
+    if old is None:
+        return []
+    r0, c0, r1, c1 = region
+    out = []
+    for rnum in sorted(old.outside):
+        if not r0 <= rnum <= r1:
+            continue
+        stay = []
+        for col, xml, cell in sorted(old.outside[rnum], key=lambda x: x[0]):
+            if c0 <= col <= c1:
+                if not cell.empty:  # an empty formatted cell holds nothing to keep
+                    out.append(K.Orphan(output, f"cell {column_letter(col)}{rnum}", K.OUTSIDE, cell))
+            else:
+                stay.append((col, xml, cell))
+        old.outside[rnum] = stay
+    return out
 
 
 def _put(w: PackageWriter, name: str, content, level: int) -> None:
