@@ -337,6 +337,7 @@ class _Job:
         else:
             part = self.wb.free_part("xl/worksheets", "sheet", self.taken_parts)
             entry = self.wb.add_sheet(target.name, part)
+            self.wb.add_print_titles(entry, r0)
         if own is not None and own.part:
             table_part, table_name, table_id = own.part, own.name, own.id
         else:
