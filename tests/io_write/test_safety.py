@@ -223,3 +223,19 @@ def test_killed_at_every_file_system_step_the_book_is_old_or_new(tmp_path):
             check.trial(f"trace write {n}", n)
     finally:
         server.close()
+
+
+def test_a_damaged_massbal_sheet_is_refused_untouched(book):
+    write_results(book, recs.reconciliation(), today=TODAY, backup=False)
+    damaged = book.with_name("damaged.xlsx")
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(damaged, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet2.xml":  # the Balance sheet
+                data = data[: len(data) // 2]
+            dst.writestr(info, data)
+    before = _sha(damaged)
+    with pytest.raises(PackageError) as e:
+        write_results(damaged, recs.reconciliation(), today=TODAY)
+    assert "damaged" in str(e.value) and "\n" not in str(e.value)
+    assert _sha(damaged) == before
