@@ -189,9 +189,9 @@ def test_killed_at_random_moments_the_book_is_old_or_new(tmp_path):
     try:
         check = _Checker(path, server)
         rng = random.Random(20251205)
-        for _ in range(12):  # anywhere in the run
+        for _ in range(10):  # anywhere in the run
             check.trial(f"time {rng.uniform(0, check.full)}", 0)
-        for _ in range(12):  # and often near the end, when the new file is put in place
+        for _ in range(10):  # and often near the end, when the new file is put in place
             d = rng.uniform(0.8 * check.full, 1.1 * check.full)
             check.trial(f"time {d}", d)
         assert check.seen["old"]

@@ -215,8 +215,8 @@ class Workbook:
         return dn
 
     def set_full_calc_on_load(self) -> None:
-        """Formulas carried into massbal's sheets have stale cached values: ask Excel to
-        recalculate when the book opens."""
+        """Cached formula results that depend on massbal's sheets are stale after a
+        write: ask Excel to recalculate when the book opens."""
         calc = self.root.find(M + "calcPr")
         if calc is None:
             calc = etree.Element(M + "calcPr")

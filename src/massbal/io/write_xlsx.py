@@ -2,9 +2,10 @@
 
 The workbook is changed at the package level: massbal's own worksheet parts (with
 their table parts and relationships) are replaced or added, and the parts that list
-them get the smallest possible edit (workbook.xml, its relationships,
-[Content_Types].xml, styles.xml by appending, calcChain.xml by dropping massbal's
-cells). Every other zip member is copied through byte for byte.
+them get the smallest possible edit (workbook.xml: the sheet list, hidden marker names,
+print titles, fullCalcOnLoad; its relationships; [Content_Types].xml; styles.xml by
+appending; calcChain.xml by dropping massbal's cells). Every other zip member is
+copied through byte for byte.
 
 Which sheet is massbal's: the sheet its hidden marker name (_massbal.Balance) points at,
 or a sheet of that name holding a table with massbal's columns. A sheet named Balance
@@ -132,7 +133,6 @@ class _Job:
         self.used_names = self.wb.used_names()
         self.table_id = self.wb.next_table_id()
         self.replaced_sheet_ids: set[int] = set()
-        self.formulas = False
         self.header_style = self.styles.xf(HEADER)
         if pkg.has("_xmlsignatures/origin.sigs") or any(
                 m.name.lower().startswith("_xmlsignatures/") for m in pkg.members):
@@ -232,9 +232,6 @@ class _Job:
             reattached |= c.reattached
             new_orphans += c.orphans
             self.report.notes_kept += c.kept
-            if any(col.kind == "cells" and (col.formula or any(x.formula for x in col.cells.values()))
-                   for col in c.columns):
-                self.formulas = True
             new_orphans += self.emit(spec.name, target, old, c.columns, spec.nrows, spec.links)
         kept = [(i, o) for i, o in earlier if i not in reattached]
         self.report.notes_orphaned = len(new_orphans)
@@ -315,8 +312,6 @@ class _Job:
                 for col, xml, cell in sorted(cells, key=lambda x: x[0]):
                     bounds = [min(bounds[0], rnum), min(bounds[1], col), max(bounds[2], rnum),
                               max(bounds[3], col)]
-                    if cell.formula:
-                        self.formulas = True
                     if r0 <= rnum <= last_row:
                         side = left if col < c0 else right
                         side[rnum] = side.get(rnum, "") + xml.decode("utf-8")
@@ -464,8 +459,9 @@ class _Job:
     # -- the shared parts ------------------------------------------------------------
     def finish(self) -> None:
         wb = self.wb
-        if self.formulas:
-            wb.set_full_calc_on_load()
+        # formulas anywhere in the book may use massbal's figures (=SUM(Balance[Variance]));
+        # their cached results are stale now, so Excel recalculates when the book opens
+        wb.set_full_calc_on_load()
         chain = wb.calc_chain_part
         if chain and self.replaced_sheet_ids:
             data = self.pkg.read(chain)
