@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 import recs
-from conftest import CORPUS, changed_members, copy_writable, member_order
+from iowrite_helpers import CORPUS, changed_members, copy_writable, member_order
 from massbal.io.package import Package
 
 from massbal.io.write_xlsx import write_results

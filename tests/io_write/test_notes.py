@@ -8,7 +8,7 @@ import pytest
 from openpyxl.worksheet.table import Table, TableColumn, TableFormula
 
 import recs
-from conftest import changed_members
+from iowrite_helpers import changed_members
 from massbal.io.write_xlsx import write_results
 from massbal.sheets import ORPHANS_SHEET
 

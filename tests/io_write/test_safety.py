@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 import recs
-from conftest import CORPUS, copy_writable
+from iowrite_helpers import CORPUS, copy_writable
 from massbal.io.package import PackageError
 from massbal.io.safe_save import (
     NoBackup, WorkbookChanged, WorkbookLocked, WorkbookReadOnly, backup_path, replace_atomically, undo,

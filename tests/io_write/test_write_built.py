@@ -13,7 +13,7 @@ import xlsxwriter
 from lxml import etree
 
 import recs
-from conftest import CORPUS, changed_members, member_order, png_bytes
+from iowrite_helpers import CORPUS, changed_members, member_order, png_bytes
 from massbal.io.write_xlsx import write_results
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}

@@ -16,6 +16,7 @@ from typing import Callable
 
 from lxml import etree
 
+from massbal.engine.rawbook import column_letter
 from massbal.io.package import NS_MAIN, REL_TABLE, Package, Rel, parse_xml, read_rels
 
 M = "{%s}" % NS_MAIN
@@ -363,7 +364,7 @@ def read_cells(sheet: OldSheet, middle: bytes, root_start: bytes,
                         and c.get("s") in (None, "0"):
                     continue  # an empty unformatted cell holds nothing of the user's
                 if not ref:
-                    c.set("r", _col_letters(col) + str(rnum))
+                    c.set("r", column_letter(col) + str(rnum))
                 sheet.outside.setdefault(rnum, []).append((col, etree.tostring(c, with_tail=False), cell))
         if rnum in sheet.outside or not in_rows:
             attrs = {k: v for k, v in row.attrib.items() if k not in ("r", "spans")}
@@ -379,14 +380,6 @@ def read_cells(sheet: OldSheet, middle: bytes, root_start: bytes,
 def _root_prefix(root_start: bytes) -> bytes:
     m = re.match(rb"<((?:[A-Za-z_][\w.\-]*:)?)worksheet", root_start)
     return m.group(1) if m else b""
-
-
-def _col_letters(index: int) -> str:
-    letters = ""
-    while index > 0:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 
