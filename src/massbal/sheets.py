@@ -291,3 +291,25 @@ def row_keys(spec: SheetSpec, frame: Mapping[str, pd.Series] | None = None) -> p
     for p in parts[1:]:
         out = out + KEY_SEPARATOR + p
     return out.astype(object)
+
+
+def final_order(spec: SheetSpec, old_names: list[str] | None) -> list[str]:
+    """Column order: the user's arrangement of the old table (their added columns where
+    they put them); massbal's columns that are new go after their predecessor."""
+    spec_headers = list(spec.headers)
+    if not old_names:
+        return spec_headers
+    data = {c.header for c in spec.columns if c.kind != "note"}
+    order = [n for n in old_names if n not in data or n in spec_headers]
+    seen = {n.lower() for n in order}
+    for i, h in enumerate(spec_headers):
+        if h.lower() in seen:
+            continue
+        at = 0
+        for prev in reversed(spec_headers[:i]):
+            if prev in order:
+                at = order.index(prev) + 1
+                break
+        order.insert(at, h)
+        seen.add(h.lower())
+    return order

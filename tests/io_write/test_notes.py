@@ -8,7 +8,7 @@ import pytest
 from openpyxl.worksheet.table import Table, TableColumn, TableFormula
 
 import recs
-from conftest import changed_members
+from iowrite_helpers import changed_members
 from massbal.io.write_xlsx import write_results
 from massbal.sheets import ORPHANS_SHEET
 
@@ -218,3 +218,81 @@ def test_libreoffice_resaved_book_keeps_notes(book, tmp_path, libreoffice):
     wb = openpyxl.load_workbook(resaved)
     assert _row_of(wb["Balance"], Item="Quinoa")["Notes"] == "seen by LibreOffice"
     assert [r["Item"] for r in _rows(wb["Balance"])] == ["Quinoa", "Almonds"]
+
+
+def test_a_table_converted_to_a_range_still_carries_its_notes(book):
+    write_results(book, recs.reconciliation(), today=TODAY)
+    _type_notes(book, "Balance", {"Item": "Quinoa"}, Notes="recount done")
+    wb = openpyxl.load_workbook(book)
+    del wb["Balance"].tables["Balance"]      # Table Design > Convert to Range
+    wb.save(book)
+    report = write_results(book, recs.reconciliation(items=("Quinoa", "Almonds")), today=TODAY)
+    assert report.notes_kept == 1 and report.notes_orphaned == 0
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Balance"]
+    assert list(ws.tables) == ["Balance"] and ws.tables["Balance"].ref == "A1:T3"
+    assert _row_of(ws, Item="Quinoa")["Notes"] == "recount done"
+    assert [r["Item"] for r in _rows(ws)] == ["Quinoa", "Almonds"]
+    assert ORPHANS_SHEET not in wb.sheetnames
+
+
+def test_the_users_settings_on_a_massbal_sheet_survive(book, tmp_path, libreoffice):
+    """Tab colour, column widths, a drop-down on Root cause, a conditional format, a
+    comment and print titles that a user put on the Balance sheet."""
+    from openpyxl.comments import Comment
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    write_results(book, recs.reconciliation(), today=TODAY)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Balance"]
+    ws.sheet_properties.tabColor = "FF0000"
+    ws.column_dimensions["Q"].width = 55
+    dv = DataValidation(type="list", formula1='"Typo,Shrinkage,Theft"', allow_blank=True)
+    dv.add("R2:R200")
+    ws.add_data_validation(dv)
+    ws.conditional_formatting.add("M2:M200", CellIsRule(operator="lessThan", formula=["-5"],
+                                                         fill=PatternFill("solid", fgColor="FFFF00")))
+    ws["A2"].comment = Comment("checked with the warehouse", "Ann")
+    ws.print_title_rows = "1:1"
+    wb.save(book)
+    write_results(book, recs.reconciliation(), today=TODAY)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Balance"]
+    assert ws.sheet_properties.tabColor.rgb == "00FF0000"
+    assert ws.column_dimensions["Q"].width == 55
+    assert [str(v.sqref) for v in ws.data_validations.dataValidation] == ["R2:R200"]
+    assert [str(r.sqref) for r in ws.conditional_formatting] == ["M2:M200"]
+    assert ws["A2"].comment is not None and ws["A2"].comment.text == "checked with the warehouse"
+    assert ws.print_title_rows == "$1:$1"
+    assert ws["A2"].value == "Almonds" and list(ws.tables) == ["Balance"]
+    csv = libreoffice.to_csv([book], tmp_path / "csv")[book.stem]
+    assert csv["Balance"][1][0] == "Almonds"
+
+
+def test_empty_results_write_empty_tables(book):
+    from massbal.engine import findings as F
+    write_results(book, recs.reconciliation(), today=TODAY)
+    empty = recs.reconciliation(balances=recs.balances([]), supply=recs.supply([]),
+                                yields=recs.yields([]), findings=F.empty(), ledger=recs.ledger(0))
+    report = write_results(book, empty, today=TODAY)
+    assert [s.rows for s in report.sheets] == [0, 0, 0, 0, 0]
+    wb = openpyxl.load_workbook(book)
+    for name in ("Balance", "Supply", "Yield", "Exceptions", "Ledger"):
+        ws = wb[name]
+        assert ws.tables[name].ref.endswith("2") and _rows(ws) == []
+    assert not wb["Exceptions"]["G2"].hyperlink
+
+
+def test_cells_under_the_orphan_table_are_kept_when_it_grows(book):
+    write_results(book, recs.reconciliation(), today=TODAY)
+    _type_notes(book, "Balance", {"Item": "Raisins"}, Notes="one")
+    write_results(book, recs.reconciliation(items=("Almonds",)), today=TODAY)
+    wb = openpyxl.load_workbook(book)
+    wb[ORPHANS_SHEET]["A3"] = "typed under the orphans"
+    wb.save(book)
+    _type_notes(book, "Balance", {"Item": "Almonds"}, Notes="two")
+    write_results(book, recs.reconciliation(items=("Oats",)), today=TODAY)
+    values = {o["Value"] for o in _rows(openpyxl.load_workbook(book)[ORPHANS_SHEET])}
+    assert values == {"one", "two", "typed under the orphans"}

@@ -3,7 +3,6 @@ and macros, built here with XlsxWriter: nothing of theirs may change."""
 from __future__ import annotations
 
 import io
-import os
 import zipfile
 from datetime import date, datetime
 
@@ -14,7 +13,7 @@ import xlsxwriter
 from lxml import etree
 
 import recs
-from conftest import CORPUS, changed_members, member_order, png_bytes
+from iowrite_helpers import CORPUS, changed_members, member_order, png_bytes
 from massbal.io.write_xlsx import write_results
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
@@ -166,6 +165,7 @@ def test_user_names_and_sheets_unchanged_and_markers_hidden(book):
     assert wb.sheetnames == ["Receipts", "Notes", "Balance", "Supply", "Yield", "Exceptions", "Ledger"]
     assert wb.defined_names["TotalReceived"].attr_text == "Notes!$B$6"
     assert wb["Receipts"].tables["Receipts"].ref == "A1:E21"
+    assert wb["Ledger"].print_title_rows == "$1:$1"
 
 
 def test_a_second_run_with_the_same_results_changes_nothing(book):

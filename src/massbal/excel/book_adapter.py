@@ -120,27 +120,6 @@ def _find_table(sheet, name: str):
     return None
 
 
-def _final_order(spec_headers: list[str], data_headers: set[str], old: list[str] | None) -> list[str]:
-    """Column order: the user's arrangement of the old table with their added columns
-    where they put them; massbal's columns that are new go after their predecessor
-    (the rule the .xlsx writer follows)."""
-    if not old:
-        return list(spec_headers)
-    order = [n for n in old if n not in data_headers or n in spec_headers]
-    seen = {n.lower() for n in order}
-    for i, h in enumerate(spec_headers):
-        if h.lower() in seen:
-            continue
-        at = 0
-        for prev in reversed(spec_headers[:i]):
-            if prev in order:
-                at = order.index(prev) + 1
-                break
-        order.insert(at, h)
-        seen.add(h.lower())
-    return order
-
-
 def _carried(spec, old_values: list[list[Any]] | None, order: list[str]):
     """Cells of note columns and user-added columns, moved to their row's new place by key.
 
@@ -193,14 +172,14 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 def _write_sheet(book, spec) -> list[tuple[str, str, Any]]:
     """Replace one result sheet's table; returns the notes that lost their row."""
-    from massbal.sheets import COLORS
+    from massbal.sheets import COLORS, final_order
 
     sheet = _find_sheet(book, spec.name)
     table = _find_table(sheet, spec.name) if sheet is not None else None
     old_values = _rows_2d(table.range) if table is not None else None
     data_headers = {c.header for c in spec.columns if c.kind != "note"}
     old_head = [str(h) for h in old_values[0]] if old_values else None
-    order = _final_order(list(spec.headers), data_headers, old_head)
+    order = final_order(spec, old_head)
     carried, orphans = _carried(spec, old_values, order)
 
     n = spec.nrows

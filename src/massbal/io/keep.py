@@ -18,7 +18,7 @@ import pandas as pd
 
 from massbal.io.readback import OldCell, OldSheet
 from massbal.io.sheet_writer import OutColumn
-from massbal.sheets import KEY_SEPARATOR, ORPHAN_HEADERS, SheetSpec, key_parts, row_keys
+from massbal.sheets import KEY_SEPARATOR, ORPHAN_HEADERS, SheetSpec, final_order, key_parts, row_keys
 
 # Columns that describe a row of a sheet without keys (the Ledger) in the orphan list.
 _DESCRIBE = ("Date", "Kind", "Item", "Lot", "Sheet", "Row")
@@ -40,28 +40,6 @@ class Carry:
     orphans: list[Orphan] = field(default_factory=list)
     reattached: set[int] = field(default_factory=set)  # ids of earlier orphans that found a row
     kept: int = 0                                       # note cells back on their row
-
-
-def final_order(spec: SheetSpec, old_names: list[str] | None) -> list[str]:
-    """Column order: the user's arrangement of the old table (their added columns where
-    they put them); massbal's columns that are new go after their predecessor."""
-    spec_headers = list(spec.headers)
-    if not old_names:
-        return spec_headers
-    data = {c.header for c in spec.columns if c.kind != "note"}
-    order = [n for n in old_names if n not in data or n in spec_headers]
-    seen = {n.lower() for n in order}
-    for i, h in enumerate(spec_headers):
-        if h.lower() in seen:
-            continue
-        at = 0
-        for prev in reversed(spec_headers[:i]):
-            if prev in order:
-                at = order.index(prev) + 1
-                break
-        order.insert(at, h)
-        seen.add(h.lower())
-    return order
 
 
 def _as_key_values(cells: list[OldCell | None], kind: str, date1904: bool) -> pd.Series:

@@ -16,7 +16,8 @@ from typing import Callable
 
 from lxml import etree
 
-from massbal.io.package import NS_MAIN, NS_R, REL_TABLE, Package, Rel, parse_xml, read_rels
+from massbal.engine.rawbook import column_letter
+from massbal.io.package import NS_MAIN, REL_TABLE, Package, Rel, parse_xml, read_rels
 
 M = "{%s}" % NS_MAIN
 _ROW = M + "row"
@@ -51,6 +52,10 @@ def parse_range(ref: str) -> tuple[int, int, int, int]:
 def unescape_name(name: str) -> str:
     """Table column names escape control characters as _x000A_."""
     return _XESC.sub(lambda m: chr(int(m.group(1), 16)), name)
+
+
+class DamagedPart(Exception):
+    """A part of the workbook cannot be read as XML."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,7 @@ def _split(stream, want_middle: Callable[[bytes], bool]) -> tuple[bytes, bytes |
     while close < 0:
         chunk = stream.read(1 << 20)
         if not chunk:
-            raise ValueError("sheet XML ends inside <sheetData>")
+            raise DamagedPart("sheet XML ends inside <sheetData>")
         buf += chunk
         close = buf.find(b">", m.end())
     if buf[close - 1:close] == b"/":
@@ -166,7 +171,7 @@ def _split(stream, want_middle: Callable[[bytes], bool]) -> tuple[bytes, bytes |
             return head, middle, window[e:] + stream.read()
         chunk = stream.read(1 << 22)
         if not chunk:
-            raise ValueError("sheet XML ends inside <sheetData>")
+            raise DamagedPart("sheet XML ends inside <sheetData>")
         if keep:
             parts.append(chunk)
         window = window[-64:] + chunk
@@ -256,7 +261,7 @@ def _table(pkg: Package, rel: Rel) -> OldTable | None:
                     [unescape_name(e.get("name", "")) for e in els], els, root)
 
 
-_WORKSHEET_ORDER = (
+WORKSHEET_ORDER = (
     "sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr",
     "sheetProtection", "protectedRanges", "scenarios", "autoFilter", "sortState",
     "dataConsolidate", "customSheetViews", "mergeCells", "phoneticPr", "conditionalFormatting",
@@ -309,7 +314,7 @@ def read_sheet_shell(pkg: Package, part: str, want_cells: Callable[[dict, list[O
         if not isinstance(el.tag, str):
             continue
         name = etree.QName(el).localname
-        if name in _WORKSHEET_ORDER:
+        if name in WORKSHEET_ORDER:
             last = name
         children.append(Carried(name, etree.tostring(el, with_tail=False), last, el))
     sheet = OldSheet(part, root, children, rels_root, rels, tables, dim)
@@ -359,7 +364,7 @@ def read_cells(sheet: OldSheet, middle: bytes, root_start: bytes,
                         and c.get("s") in (None, "0"):
                     continue  # an empty unformatted cell holds nothing of the user's
                 if not ref:
-                    c.set("r", _col_letters(col) + str(rnum))
+                    c.set("r", column_letter(col) + str(rnum))
                 sheet.outside.setdefault(rnum, []).append((col, etree.tostring(c, with_tail=False), cell))
         if rnum in sheet.outside or not in_rows:
             attrs = {k: v for k, v in row.attrib.items() if k not in ("r", "spans")}
@@ -377,10 +382,45 @@ def _root_prefix(root_start: bytes) -> bytes:
     return m.group(1) if m else b""
 
 
-def _col_letters(index: int) -> str:
-    letters = ""
-    while index > 0:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
+def adopt_range(sheet: OldSheet, headers) -> None:
+    """massbal's table was turned into a plain range (Table Design > Convert to Range):
+    take the block under the header row that holds massbal's headers as the old table,
+    so the notes in it are carried by key instead of orphaned cell by cell."""
+    want = set(headers)
+    for rnum in sorted(sheet.outside)[:50]:
+        cells = {col: cell for col, _, cell in sheet.outside[rnum]}
+        texts = {col: str(c.value) for col, c in cells.items() if c.type == "s" and c.value}
+        if not want <= set(texts.values()):
+            continue
+        c1 = min(col for col, t in texts.items() if t in want)
+        c2 = c1
+        while c2 + 1 in texts:
+            c2 += 1
+        if c2 - c1 + 1 < len(want):
+            continue
+        names = [texts[c] for c in range(c1, c2 + 1)]
+        r2 = rnum
+        while any(c1 <= col <= c2 for col, _, _ in sheet.outside.get(r2 + 1, [])):
+            r2 += 1
+        r2 = max(r2, rnum + 1)
+        els = []
+        for n in names:
+            el = etree.Element(M + "tableColumn")
+            el.set("name", n)
+            els.append(el)
+        sheet.own = OldTable("", "", 0, "", rnum, c1, r2, c2, 1, 0, names, els, None)
+        for r in range(rnum, r2 + 1):
+            keep = []
+            for col, xml, cell in sheet.outside.get(r, []):
+                if c1 <= col <= c2:
+                    if r > rnum and not cell.empty:
+                        sheet.table_cells.setdefault(col, {})[r] = cell
+                else:
+                    keep.append((col, xml, cell))
+            if keep:
+                sheet.outside[r] = keep
+            else:
+                sheet.outside.pop(r, None)
+                sheet.outside_row_attrs.pop(r, None)
+        return

@@ -145,7 +145,7 @@ def _keep_backup(path: str) -> str:
     return target
 
 
-def _signature(path: str) -> tuple:
+def file_signature(path: str) -> tuple:
     st = os.stat(path)
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
@@ -161,7 +161,7 @@ def replace_atomically(path: str, write: Callable[[BinaryIO], None], *, backup: 
     Returns the backup's path.
     """
     folder, name = os.path.split(path)
-    before = before or _signature(path)
+    before = before or file_signature(path)
     clean_stale_temps(path)
     tmp = _temp_name(folder, name)
     try:
@@ -172,7 +172,7 @@ def replace_atomically(path: str, write: Callable[[BinaryIO], None], *, backup: 
         shutil.copymode(path, tmp)
         if on_written is not None:
             on_written()
-        if _signature(path) != before:
+        if file_signature(path) != before:
             raise WorkbookChanged(f"{name} was saved by someone else while massbal worked; "
                                   "run massbal again.")
         check_unlocked(path)

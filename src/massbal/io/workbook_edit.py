@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from lxml import etree
 
 from massbal.io.package import (
-    CT_TABLE, CT_WORKSHEET, NS_CT, NS_MAIN, NS_PKG_REL, NS_R, NS_STRICT_MAIN, REL_CALC_CHAIN,
+    CT_TABLE, CT_WORKSHEET, NS_CT, NS_MAIN, NS_R, NS_STRICT_MAIN, REL_CALC_CHAIN,
     REL_OFFICE_DOC, REL_SHARED_STRINGS, REL_STYLES, REL_WORKSHEET, Package, PackageError,
-    add_rel, free_rid, parse_xml, read_rels, relative, rels_path, to_xml,
+    add_rel, free_rid, parse_xml, read_rels, relative, rels_path, resolve, to_xml,
 )
 from massbal.sheets import marker_name
 
@@ -188,19 +188,35 @@ class Workbook:
                     n.text = value
                     self.changed.add(self.part)
                 return
-        dn = self.root.find(M + "definedNames")
-        if dn is None:
-            dn = etree.Element(M + "definedNames")
-            self._insert_before(dn, _AFTER_NAMES)
-        el = etree.SubElement(dn, M + "definedName")
+        el = etree.SubElement(self._names_element(), M + "definedName")
         el.set("name", name)
         el.set("hidden", "1")
         el.text = value
         self.changed.add(self.part)
 
+    def add_print_titles(self, entry: SheetEntry, header_row: int) -> None:
+        """Repeat the header row on every printed page of a sheet massbal adds (an
+        inspector's printout of a long Ledger stays readable)."""
+        index = self.sheets.index(entry)
+        for n in self.defined_names():
+            if n.get("name") == "_xlnm.Print_Titles" and n.get("localSheetId") == str(index):
+                return
+        el = etree.SubElement(self._names_element(), M + "definedName")
+        el.set("name", "_xlnm.Print_Titles")
+        el.set("localSheetId", str(index))
+        el.text = f"{quote_sheet(entry.name)}!${header_row}:${header_row}"
+        self.changed.add(self.part)
+
+    def _names_element(self) -> etree._Element:
+        dn = self.root.find(M + "definedNames")
+        if dn is None:
+            dn = etree.Element(M + "definedNames")
+            self._insert_before(dn, _AFTER_NAMES)
+        return dn
+
     def set_full_calc_on_load(self) -> None:
-        """Formulas carried into massbal's sheets have stale cached values: ask Excel to
-        recalculate when the book opens."""
+        """Cached formula results that depend on massbal's sheets are stale after a
+        write: ask Excel to recalculate when the book opens."""
         calc = self.root.find(M + "calcPr")
         if calc is None:
             calc = etree.Element(M + "calcPr")
@@ -239,7 +255,6 @@ class Workbook:
         for el in list(self.rels_root):
             if not isinstance(el.tag, str) or el.get("TargetMode") == "External":
                 continue
-            from massbal.io.package import resolve
             if resolve(self.part, el.get("Target", "")).lower() == part.lower():
                 self.rels_root.remove(el)
                 self.changed.add(rels_path(self.part))

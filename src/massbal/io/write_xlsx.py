@@ -2,9 +2,10 @@
 
 The workbook is changed at the package level: massbal's own worksheet parts (with
 their table parts and relationships) are replaced or added, and the parts that list
-them get the smallest possible edit (workbook.xml, its relationships,
-[Content_Types].xml, styles.xml by appending, calcChain.xml by dropping massbal's
-cells). Every other zip member is copied through byte for byte.
+them get the smallest possible edit (workbook.xml: the sheet list, hidden marker names,
+print titles, fullCalcOnLoad; its relationships; [Content_Types].xml; styles.xml by
+appending; calcChain.xml by dropping massbal's cells). Every other zip member is
+copied through byte for byte.
 
 Which sheet is massbal's: the sheet its hidden marker name (_massbal.Balance) points at,
 or a sheet of that name holding a table with massbal's columns. A sheet named Balance
@@ -24,30 +25,29 @@ from __future__ import annotations
 
 import copy
 import os
-import re
 import time
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable, Iterable
 
-import pandas as pd
 from lxml import etree
 
 from massbal.engine.rawbook import column_letter
 from massbal.engine.result import Reconciliation
 from massbal.io import keep as K
 from massbal.io.package import (
-    CT_STYLES, CT_TABLE, NS_MAIN, NS_R, REL_HYPERLINK, REL_STYLES, REL_TABLE, Package,
-    PackageWriter, add_rel, free_rid, new_rels_root, parse_xml, relative, rels_path, to_xml,
+    CT_STYLES, CT_TABLE, NS_MAIN, NS_R, REL_STYLES, REL_TABLE, Package, PackageError,
+    PackageWriter, add_rel, free_rid, new_rels_root, relative, rels_path, to_xml,
 )
 from massbal.io.readback import (
-    OldCell, OldSheet, OldTable, parse_range, pick_table, read_cells, read_sheet_shell,
-    read_shared_strings, sheet_tables, _WORKSHEET_ORDER,
+    DamagedPart, OldSheet, adopt_range, parse_range, pick_table, read_cells, read_shared_strings,
+    read_sheet_shell, sheet_tables,
 )
-from massbal.io.safe_save import _signature, check_can_write, replace_atomically
-from massbal.io.sheet_writer import (
-    OutColumn, esc_one, header_row_xml, hyperlinks_xml, sheet_rows,
-)
+from massbal.io.safe_save import check_can_write, file_signature, replace_atomically
+from massbal.io.sheetparts import sheet_xml, table_xml
+from massbal.io.sheet_writer import OutColumn
 from massbal.io.styles import HEADER, LINK, StyleWish, Styles, status_wish
 from massbal.io.workbook_edit import SheetEntry, Workbook, filter_calc_chain
 from massbal.sheets import (
@@ -56,7 +56,6 @@ from massbal.sheets import (
 
 M = "{%s}" % NS_MAIN
 BIG_SHEET_ROWS = 20_000   # above this, deflate level 1: 5x faster, 1.5x larger
-TABLE_STYLE = "TableStyleMedium2"
 _ORPHAN_WIDTHS = {"Sheet": 12, "Key": 40, "Column": 18, "Value": 40, "Formula": 24, "Orphaned on": 12}
 
 
@@ -97,11 +96,15 @@ def write_sheets(path: str, specs: list[SheetSpec], *, backup: bool = True,
     t0 = time.perf_counter()
     path = os.path.realpath(path)
     check_can_write(path)
-    before = _signature(path)
+    before = file_signature(path)
     pkg = Package(path)
     try:
-        job = _Job(pkg, today or date.today())
-        job.plan(specs)
+        try:
+            job = _Job(pkg, today or date.today())
+            job.plan(specs)
+        except (etree.XMLSyntaxError, DamagedPart, zipfile.BadZipFile, zlib.error, EOFError, KeyError) as e:
+            raise PackageError(f"{os.path.basename(path)} is damaged ({type(e).__name__}): open "
+                               "and save it in Excel, then run massbal again.") from e
         saved = replace_atomically(path, job.write, backup=backup, before=before,
                                    on_written=pkg.close)
     finally:
@@ -136,7 +139,6 @@ class _Job:
         self.used_names = self.wb.used_names()
         self.table_id = self.wb.next_table_id()
         self.replaced_sheet_ids: set[int] = set()
-        self.formulas = False
         self.header_style = self.styles.xf(HEADER)
         if pkg.has("_xmlsignatures/origin.sigs") or any(
                 m.name.lower().startswith("_xmlsignatures/") for m in pkg.members):
@@ -215,6 +217,8 @@ class _Job:
             own = sheet.own
             region = (own.first_row, own.first_col, own.last_row, own.last_col) if own else (0, 0, -1, -1)
             read_cells(sheet, middle, root_start, region, chosen.get("wanted"), self.strings)
+            if own is None:
+                adopt_range(sheet, data_headers)
         return sheet
 
     # -- planning --------------------------------------------------------------------
@@ -234,9 +238,6 @@ class _Job:
             reattached |= c.reattached
             new_orphans += c.orphans
             self.report.notes_kept += c.kept
-            if any(col.kind == "cells" and (col.formula or any(x.formula for x in col.cells.values()))
-                   for col in c.columns):
-                self.formulas = True
             new_orphans += self.emit(spec.name, target, old, c.columns, spec.nrows, spec.links)
         kept = [(i, o) for i, o in earlier if i not in reattached]
         self.report.notes_orphaned = len(new_orphans)
@@ -264,6 +265,18 @@ class _Job:
         for h in ORPHAN_HEADERS:
             if h not in headers:
                 headers.append(h)
+        # cells typed beside the orphan table that the grown table would cover are
+        # orphans too (each one added may grow the table over another)
+        own = old.own if old is not None else None
+        r0, c0 = (own.first_row, own.first_col) if own is not None else (1, 1)
+        new = list(new)
+        while True:
+            body = max(len(kept) + len(new), 1)
+            covered = _take_covered(old, ORPHANS_SHEET, (r0, c0, r0 + body, c0 + len(headers) - 1))
+            if not covered:
+                break
+            new += covered
+            self.report.notes_orphaned += len(covered)
         date_style = self.styles.xf(StyleWish(DATE_FORMAT))
         cells = K.orphan_table_rows(kept, new, headers, self.today, date_style, self.wb.date1904)
         columns = []
@@ -273,10 +286,7 @@ class _Job:
                                      formula=old.own.calc_formula(h) if user else None,
                                      table_column=old.own.column_els[old.own.columns.index(h)] if user else None))
         more = self.emit(ORPHANS_SHEET, target, old, columns, len(kept) + len(new), {})
-        if more:  # cells typed outside the orphan table that the table now covers
-            self.report.warnings.append(
-                f"{len(more)} cell(s) typed beside the 'Orphaned notes' table were covered by it; "
-                "they are in the backup.")
+        assert not more, "cells under the orphan table were taken above"
 
     # -- one sheet ---------------------------------------------------------------------
     def _table_name(self, output: str) -> str:
@@ -297,9 +307,8 @@ class _Job:
         last_row, last_col = r0 + body, c0 + ncols - 1
         region = (r0, c0, last_row, last_col)
         old_region = (own.first_row, own.first_col, own.last_row, own.last_col) if own else None
-        orphans: list[K.Orphan] = []
-
         # cells the user typed outside the table: in place, unless the table now covers them
+        orphans = _take_covered(old, output, region)
         left: dict[int, str] = {}
         right: dict[int, str] = {}
         rows_out: dict[int, list[tuple[int, bytes]]] = {}
@@ -307,14 +316,8 @@ class _Job:
         if old is not None:
             for rnum, cells in sorted(old.outside.items()):
                 for col, xml, cell in sorted(cells, key=lambda x: x[0]):
-                    if r0 <= rnum <= last_row and c0 <= col <= last_col:
-                        ref = f"{column_letter(col)}{rnum}"
-                        orphans.append(K.Orphan(output, f"cell {ref}", K.OUTSIDE, cell))
-                        continue
                     bounds = [min(bounds[0], rnum), min(bounds[1], col), max(bounds[2], rnum),
                               max(bounds[3], col)]
-                    if cell.formula:
-                        self.formulas = True
                     if r0 <= rnum <= last_row:
                         side = left if col < c0 else right
                         side[rnum] = side.get(rnum, "") + xml.decode("utf-8")
@@ -335,7 +338,8 @@ class _Job:
         else:
             part = self.wb.free_part("xl/worksheets", "sheet", self.taken_parts)
             entry = self.wb.add_sheet(target.name, part)
-        if own is not None:
+            self.wb.add_print_titles(entry, r0)
+        if own is not None and own.part:
             table_part, table_name, table_id = own.part, own.name, own.id
         else:
             table_part = self.wb.free_part("xl/tables", "table", self.taken_parts)
@@ -344,7 +348,8 @@ class _Job:
             self.wb.set_override(table_part, CT_TABLE)
         self.wb.set_marker(output, entry.name)
         ref = f"{column_letter(c0)}{r0}:{column_letter(last_col)}{last_row}"
-        table_bytes = _table_xml(own, table_id, table_name, ref, columns)
+        table_bytes = table_xml(own if own is not None and own.part else None, table_id, table_name,
+                                 ref, columns)
 
         rels_root = copy.deepcopy(old.rels_root) if old is not None and old.rels_root is not None else None
         rels_changed = False
@@ -355,7 +360,7 @@ class _Job:
         keep_tables = []
         if old is not None:
             for t in old.tables:
-                if own is not None and t.part == own.part:
+                if own is not None and own.part and t.part == own.part:
                     continue
                 if _overlaps((t.first_row, t.first_col, t.last_row, t.last_col), region):
                     # a table of the user's that the new table would cover: it cannot stay
@@ -368,7 +373,7 @@ class _Job:
                         f"{output} table; its cells are in 'Orphaned notes' and in the backup.")
                 else:
                     keep_tables.append(t.rid)
-        if own is not None:
+        if own is not None and own.part:
             table_rids.append(own.rid)
         else:
             rid = free_rid(rids)
@@ -413,7 +418,7 @@ class _Job:
         header_style = self.header_style
 
         def chunks():
-            yield from _sheet_xml(old, columns, nrows, r0, c0, date1904, header_style, left, right,
+            yield from sheet_xml(old, columns, nrows, r0, c0, date1904, header_style, left, right,
                                   rows_out, bounds, link_cols, links, hyper_carried, merges, table_rids)
 
         zip_name = self.pkg.find(part) if target.entry is not None else None
@@ -424,7 +429,7 @@ class _Job:
         else:
             self.added.append((part, chunks, level))
         tz = self.pkg.find(table_part)
-        if tz and own is not None:
+        if tz and own is not None and own.part:
             self.replaced[tz.lower()] = table_bytes
         else:
             self.added.append((table_part, table_bytes, 6))
@@ -460,8 +465,9 @@ class _Job:
     # -- the shared parts ------------------------------------------------------------
     def finish(self) -> None:
         wb = self.wb
-        if self.formulas:
-            wb.set_full_calc_on_load()
+        # formulas anywhere in the book may use massbal's figures (=SUM(Balance[Variance]));
+        # their cached results are stale now, so Excel recalculates when the book opens
+        wb.set_full_calc_on_load()
         chain = wb.calc_chain_part
         if chain and self.replaced_sheet_ids:
             data = self.pkg.read(chain)
@@ -498,6 +504,27 @@ class _Job:
         w.close(self.pkg.comment)
 
 
+def _take_covered(old: OldSheet | None, output: str, region) -> list[K.Orphan]:
+    """Remove from the old sheet's outside cells those the new table covers; they become
+    orphans (key: their cell address), never lost."""
+    if old is None:
+        return []
+    r0, c0, r1, c1 = region
+    out = []
+    for rnum in sorted(old.outside):
+        if not r0 <= rnum <= r1:
+            continue
+        stay = []
+        for col, xml, cell in sorted(old.outside[rnum], key=lambda x: x[0]):
+            if c0 <= col <= c1:
+                if not cell.empty:  # an empty formatted cell holds nothing to keep
+                    out.append(K.Orphan(output, f"cell {column_letter(col)}{rnum}", K.OUTSIDE, cell))
+            else:
+                stay.append((col, xml, cell))
+        old.outside[rnum] = stay
+    return out
+
+
 def _put(w: PackageWriter, name: str, content, level: int) -> None:
     if callable(content):
         w.write_chunks(name, content(), level)
@@ -513,213 +540,3 @@ def _drop_rel(rels_root, rid: str) -> None:
     for el in list(rels_root):
         if isinstance(el.tag, str) and el.get("Id") == rid:
             rels_root.remove(el)
-
-
-def _table_xml(old: OldTable | None, tid: int, name: str, ref: str, columns: list[OutColumn]) -> bytes:
-    if old is not None:
-        root = copy.deepcopy(old.root)
-    else:
-        root = etree.Element(M + "table", nsmap={None: NS_MAIN})
-    root.set("id", str(tid))
-    root.set("name", name)
-    root.set("displayName", name)
-    root.set("ref", ref)
-    for a in ("totalsRowCount", "headerRowCount", "insertRow", "insertRowShift", "totalsRowDxfId",
-              "totalsRowBorderDxfId", "tableType", "connectionId"):
-        if a in root.attrib:
-            del root.attrib[a]
-    root.set("totalsRowShown", "0")
-    for tag in ("autoFilter", "sortState", "tableColumns"):
-        for el in root.findall(M + tag):
-            root.remove(el)
-    af = etree.Element(M + "autoFilter")
-    af.set("ref", ref)
-    root.insert(0, af)
-    tc = etree.Element(M + "tableColumns")
-    old_by_name = {}
-    if old is not None:
-        for n, el in zip(old.columns, old.column_els):
-            old_by_name.setdefault(n.lower(), el)
-    ids = set()
-    pending = []
-    for col in columns:
-        el = col.table_column if col.table_column is not None else old_by_name.get(col.header.lower())
-        if el is not None:
-            el = copy.deepcopy(el)
-            if col.table_column is None:  # one of massbal's columns: only its identity is kept
-                for k in list(el):
-                    el.remove(k)
-                for a in list(el.attrib):
-                    if a not in ("id", "name") and not a.startswith("{"):
-                        del el.attrib[a]
-            for a in ("queryTableFieldId", "uniqueName"):
-                el.attrib.pop(a, None)
-            el.set("name", _escape_column_name(col.header) if col.table_column is None else el.get("name"))
-        else:
-            el = etree.Element(M + "tableColumn")
-            el.set("id", "0")
-            el.set("name", _escape_column_name(col.header))
-        cid = int(el.get("id", "0") or 0)
-        if cid <= 0 or cid in ids:
-            pending.append(el)
-        else:
-            ids.add(cid)
-        tc.append(el)
-    nxt = max(ids | {0}) + 1
-    for el in pending:
-        el.set("id", str(nxt))
-        nxt += 1
-    tc.set("count", str(len(columns)))
-    root.insert(1, tc)
-    if root.find(M + "tableStyleInfo") is None:
-        tsi = etree.Element(M + "tableStyleInfo")
-        for k, v in (("name", TABLE_STYLE), ("showFirstColumn", "0"), ("showLastColumn", "0"),
-                     ("showRowStripes", "1"), ("showColumnStripes", "0")):
-            tsi.set(k, v)
-        ext = root.find(M + "extLst")
-        if ext is not None:
-            ext.addprevious(tsi)
-        else:
-            root.append(tsi)
-    return to_xml(root)
-
-
-def _escape_column_name(name: str) -> str:
-    return "".join(f"_x{ord(ch):04X}_" if ord(ch) < 0x20 else ch for ch in name)
-
-
-def _header_text(col: OutColumn) -> str:
-    if col.table_column is not None:
-        from massbal.io.readback import unescape_name
-        return unescape_name(col.table_column.get("name", col.header))
-    return col.header
-
-
-def _root_namespaces(old: OldSheet | None) -> dict:
-    ns = {None: NS_MAIN, "r": NS_R}
-    if old is not None:
-        for p, uri in old.root.nsmap.items():
-            if p is not None and p not in ns and uri not in (NS_MAIN,):
-                ns[p] = uri
-    return ns
-
-
-_XMLNS = re.compile(rb'\s+xmlns(?::([A-Za-z_][\w.\-]*))?="([^"]*)"')
-
-
-def _strip_ns(xml: bytes, declared: dict) -> bytes:
-    """Drop namespace declarations from a carried element's start tag that the new root
-    already makes (lxml repeats them when an element is serialized on its own)."""
-    end = xml.find(b">")
-    head, rest = xml[:end], xml[end:]
-
-    def drop(m):
-        p = m.group(1).decode() if m.group(1) else None
-        return b"" if declared.get(p) == m.group(2).decode() else m.group(0)
-
-    return _XMLNS.sub(drop, head) + rest
-
-
-def _root_start(old: OldSheet | None) -> bytes:
-    ns = _root_namespaces(old)
-    attrs = []
-    if old is not None:
-        rev = {uri: p for p, uri in ns.items() if p}
-        for k, v in old.root.attrib.items():
-            q = etree.QName(k)
-            if q.namespace is None:
-                attrs.append(f'{q.localname}="{esc_one(v, attr=True)}"')
-            elif q.namespace in rev:
-                attrs.append(f'{rev[q.namespace]}:{q.localname}="{esc_one(v, attr=True)}"')
-    decl = [f'xmlns="{NS_MAIN}"'] + [f'xmlns:{p}="{uri}"' for p, uri in ns.items() if p]
-    return ("<worksheet " + " ".join(decl + attrs) + ">").encode("utf-8")
-
-
-def _default_element(name: str, columns: list[OutColumn], c0: int, r0: int) -> bytes | None:
-    if name == "sheetViews":
-        top = f"{column_letter(c0)}{r0 + 1}"
-        return (f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{r0}" topLeftCell="{top}" '
-                f'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="{top}" '
-                f'sqref="{top}"/></sheetView></sheetViews>').encode()
-    if name == "sheetFormatPr":
-        return b'<sheetFormatPr defaultRowHeight="15"/>'
-    if name == "cols":
-        cols = "".join(f'<col min="{c0 + j}" max="{c0 + j}" width="{col.width or 14}" customWidth="1"/>'
-                       for j, col in enumerate(columns))
-        return f"<cols>{cols}</cols>".encode()
-    if name == "pageMargins":
-        return b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-    return None
-
-
-def _sheet_xml(old, columns, nrows, r0, c0, date1904, header_style, left, right, rows_out, bounds,
-               link_cols, links, hyper_carried, merges, table_rids):
-    yield b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    yield _root_start(old)
-    declared = _root_namespaces(old)
-    carried = old.children if old is not None else []
-    for name in _WORKSHEET_ORDER:
-        if name == "dimension":
-            yield (f'<dimension ref="{column_letter(bounds[1])}{bounds[0]}:'
-                   f'{column_letter(bounds[3])}{bounds[2]}"/>').encode()
-        elif name == "sheetData":
-            yield b"<sheetData>"
-            yield from _outside_rows(rows_out, old, lambda r: r < r0)
-            yield header_row_xml([_header_text(c) for c in columns], r0, c0, header_style,
-                                 left.get(r0, ""), right.get(r0, "")).encode("utf-8")
-            yield from sheet_rows(columns, nrows, r0 + 1, c0, date1904, left, right)
-            if nrows == 0 and (r0 + 1 in left or r0 + 1 in right):
-                yield f'<row r="{r0 + 1}">{left.get(r0 + 1, "")}{right.get(r0 + 1, "")}</row>'.encode()
-            yield from _outside_rows(rows_out, old, lambda r: r > r0 + max(nrows, 1))
-            yield b"</sheetData>"
-        elif name == "hyperlinks":
-            ours = []
-            for j, col in link_cols:
-                loc = links.get(col.header)
-                if loc is not None and len(loc):
-                    ours += hyperlinks_xml(column_letter(c0 + j), r0 + 1, loc.reset_index(drop=True),
-                                           col.values.reset_index(drop=True))
-            if ours or hyper_carried:
-                yield b"<hyperlinks>"
-                yield from ours
-                for h in hyper_carried:
-                    yield _strip_ns(h, declared)
-                yield b"</hyperlinks>"
-        elif name == "mergeCells":
-            if merges:
-                yield (f'<mergeCells count="{len(merges)}">' +
-                       "".join(f'<mergeCell ref="{m}"/>' for m in merges) + "</mergeCells>").encode()
-        elif name == "tableParts":
-            yield (f'<tableParts count="{len(table_rids)}">' +
-                   "".join(f'<tablePart r:id="{rid}"/>' for rid in table_rids) + "</tableParts>").encode()
-        elif name not in ("autoFilter", "sortState"):  # a sheet filter would fight the table's
-            mine = [c for c in carried if c.name == name]
-            for c in mine:
-                yield _strip_ns(c.xml, declared)
-            if old is None:
-                d = _default_element(name, columns, c0, r0)
-                if d:
-                    yield d
-        for c in carried:  # elements outside the schema list (mc:AlternateContent ...)
-            if c.name not in _WORKSHEET_ORDER and c.after == name:
-                yield _strip_ns(c.xml, declared)
-    yield b"</worksheet>"
-
-
-def _outside_rows(rows_out, old, pick):
-    for rnum in sorted(r for r in rows_out if pick(r)):
-        attrs = old.outside_row_attrs.get(rnum, {}) if old is not None else {}
-        a = "".join(f' {_attr_name(k, old)}="{esc_one(v, attr=True)}"' for k, v in attrs.items()
-                    if _attr_name(k, old))
-        cells = b"".join(x for _, x in sorted(rows_out[rnum], key=lambda t: t[0]))
-        yield f'<row r="{rnum}"{a}>'.encode() + cells + b"</row>"
-
-
-def _attr_name(key: str, old) -> str | None:
-    q = etree.QName(key)
-    if q.namespace is None:
-        return q.localname
-    for p, uri in (old.root.nsmap.items() if old is not None else []):
-        if uri == q.namespace and p:
-            return f"{p}:{q.localname}"
-    return None
