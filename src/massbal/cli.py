@@ -2,41 +2,20 @@
 from __future__ import annotations
 
 import sys
-import time
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from . import __version__
+from .console import err, fail, first_line, load_raw, out, parse_day
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Organic mass balance and lot traceability for Excel workbooks.")
-# piped into a file or another program, tables keep their columns whole
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
 STATUS_STYLE = {"PASS": "green", "INVESTIGATE": "yellow", "NO COUNT": "yellow", "NEGATIVE": "bold red",
                 "OVERSOLD": "bold red", "error": "red", "warning": "yellow", "info": "cyan"}
-
-
-def fail(reason: str, code: int = 2) -> None:
-    err.print(f"massbal: {reason}", markup=False)
-    raise typer.Exit(code)
-
-
-def parse_day(text: Optional[str], flag: str):
-    if text is None:
-        return None
-    from .engine.parse import _date_from_text
-    value, problem = _date_from_text(text)
-    if value is None:
-        fail(f"{flag} {problem}")
-    return value
 
 
 @contextmanager
@@ -55,14 +34,6 @@ def stages(show: bool):
                 progress.update(current["task"], completed=1, total=1)
             current["task"] = progress.add_task(name, total=None)
         yield stage
-
-
-def load_raw(book: Path):
-    from .io.read_xlsx import BookReadError, read_book
-    try:
-        return read_book(book)
-    except BookReadError as e:
-        fail(str(e))
 
 
 @app.command()
@@ -105,11 +76,7 @@ def write_into(book: Path, rec):
     try:
         return write_results(str(book), rec)
     except Exception as e:  # locked, read-only, changed meanwhile, damaged: the file is untouched
-        fail(f"{book.name} was not changed: {_first_line(e)}")
-
-
-def _first_line(e: BaseException) -> str:
-    return (str(e).strip().splitlines() or [type(e).__name__])[0]
+        fail(f"{book.name} was not changed: {first_line(e)}")
 
 
 def show_reconciliation(rec, book: Path, written) -> None:
@@ -178,7 +145,7 @@ def undo(book: Path = typer.Argument(..., help="The workbook to restore.")):
     try:
         restored = restore(str(book))
     except Exception as e:  # no backup, locked, read-only
-        fail(_first_line(e))
+        fail(first_line(e))
     out.print(f"Restored {book} from {restored}.")
 
 

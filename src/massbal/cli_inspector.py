@@ -14,48 +14,13 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _fail(reason: str, code: int = 2):
-    err.print(f"massbal: {reason}", markup=False)
-    raise typer.Exit(code)
-
-
-def _read(book: Path):
-    from .io.read_xlsx import BookReadError, read_book
-    if not book.exists():
-        _fail(f"{book} does not exist")
-    try:
-        return read_book(book)
-    except BookReadError as e:
-        _fail(str(e))
-
-
-def _day(text: Optional[str], flag: str):
-    if text is None:
-        return None
-    from .engine.parse import _date_from_text
-    value, problem = _date_from_text(text)
-    if value is None:
-        _fail(f"{flag} {problem}")
-    return value
-
+from .console import err, fail as _fail, load_raw as _read, out, parse_day as _day, write_specs
 
 def _write_sheet(book: Path, spec) -> None:
     """The Trace or Recall sheet into the workbook (massbal's package writer)."""
-    from .io.write_xlsx import write_sheets
-    try:
-        rep = write_sheets(str(book), [spec])
-    except Exception as e:  # locked, read-only, changed meanwhile, damaged: the file is untouched
-        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        _fail(f"{book.name} was not changed: {first}")
-    for w in rep.warnings:
-        err.print(w, markup=False)
+    write_specs(book, [spec])
     err.print(f"Wrote the {spec.name} sheet into {book.name}.", markup=False)
 
 
