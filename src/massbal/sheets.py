@@ -50,6 +50,7 @@ MARKER_PREFIX = "_massbal."
 ORPHANS_SHEET = "Orphaned notes"
 ORPHANS_TABLE = "OrphanedNotes"
 ORPHAN_HEADERS = ("Sheet", "Key", "Column", "Value", "Formula", "Orphaned on")
+ORPHAN_WIDTHS = {"Sheet": 12, "Key": 40, "Column": 18, "Value": 40, "Formula": 24, "Orphaned on": 12}
 
 KEY_SEPARATOR = " | "
 

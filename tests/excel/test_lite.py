@@ -3,7 +3,6 @@ custom-script call paths, with request payloads shaped like the Office.js client
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -13,25 +12,21 @@ import pytest
 import xlwings as xw
 from xlwings import CustomFunctionResult
 from xlwings.pro.caller import Caller, caller_from_address
-from xlwings.pro.udfs_officejs import custom_functions_call, custom_functions_meta, custom_scripts_call
+from xlwings.pro.udfs_officejs import custom_functions_call, custom_functions_meta
+
+from openpyxl.utils import get_column_letter as sheet_col
 
 from massbal.engine.api import reconcile
+from massbal.engine.schema import TABLES
 from massbal.excel import functions as F
 from massbal.excel import lite
 from massbal.excel.book_adapter import read_raw_book
 
 from books import granola_tables
+from lite_run import MAIN, replayed, run_script
 from payload import payload_from_xlsx, write_book
 
 MAIN = Path(__file__).resolve().parents[2] / "addin" / "lite" / "main.py"
-
-
-@pytest.fixture(scope="module")
-def main():
-    spec = importlib.util.spec_from_file_location("massbal_lite_main", MAIN)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(autouse=True)
@@ -54,10 +49,6 @@ def call_function(main, func_name, args, book_name="Granola.xlsx"):
             "version": xw.__version__, "client": "Office.js", "culture_info_name": "en-US",
             "date_format": "M/d/yyyy", "runtime": "1.4"}
     return asyncio.run(custom_functions_call(data, main, typehint_to_value={Caller: caller_from_address(address)}))
-
-
-def run_script(main, name, book):
-    return asyncio.run(custom_scripts_call(main, name, typehint_to_value={xw.Book: book}))
 
 
 def test_function_metadata_names(main):
@@ -122,19 +113,24 @@ def test_reconcile_script_writes_the_balance_table(main, xlsx):
 
 def test_new_workbook_adds_missing_tables(main, tmp_path):
     path = write_book(tmp_path / "Start.xlsx", {"Items": [{"Item": "Oats"}]})
-    book = xw.Book(json=payload_from_xlsx(path))
-    run_script(main, "new_workbook", book)
-    added = [a["args"][-1] for a in book.json()["actions"] if a["func"] == "addTable"]
-    assert "Receipts" in added and "Items" not in added
-    assert any(a["func"] == "alert" for a in book.json()["actions"])
+    excel = replayed(main, "new_workbook", payload_from_xlsx(path))
+    added = [s.name for s in excel.sheets[1:]]
+    assert added == [t for t in TABLES if t != "Items"]
+    for name in added:  # each an empty Excel Table with the table's headers
+        sheet = excel.sheet(name)
+        headers = [c.name for c in TABLES[name].columns]
+        assert [sheet.values.get((1, c)) for c in range(1, len(headers) + 1)] == headers
+        assert sheet.tables == {name: f"A1:{sheet_col(len(headers))}2"}
+    assert excel.sheet("Items").values[(2, 1)] == "Oats"
+    assert excel.alerts == ["Added the input tables: " + ", ".join(added) + "."]
 
 
-def test_script_failure_is_a_sentence(main, tmp_path):
+def test_export_in_lite_says_where_to_make_it(main, tmp_path):
     path = write_book(tmp_path / "Start.xlsx", {"Items": [{"Item": "Oats"}]})
-    book = xw.Book(json=payload_from_xlsx(path, selection="A1"))
-    run_script(main, "export_for_inspector", book)
-    alerts = [a for a in book.json()["actions"] if a["func"] == "alert"]
-    assert alerts and "Traceback" not in alerts[0]["args"][0]
+    excel = replayed(main, "export_for_inspector", payload_from_xlsx(path))
+    assert len(excel.alerts) == 1 and "xlwings Lite cannot write files" in excel.alerts[0]
+    assert "massbal export" in excel.alerts[0]
+    assert [s.name for s in excel.sheets] == ["Items"]  # nothing written
 
 
 def test_lite_import_path_is_pure_python():

@@ -8,12 +8,13 @@ traceback.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, Callable
 
 from massbal.engine.api import prepare, reconcile_prepared
 
 from . import functions as F
-from .book_adapter import read_raw_book, write_results
+from .book_adapter import TABLE_STYLE, on_remote_engine, read_raw_book, write_results, write_sheet
 
 log = logging.getLogger(__name__)
 TITLE = "Mass Balance"
@@ -23,22 +24,24 @@ class UserMessage(Exception):
     """A problem the user can fix, said in their words."""
 
 
-def _alert(book, text: str) -> None:
+def _alert(where, text: str) -> None:
+    """A message box over the workbook (or the Excel app) `where`."""
     try:
-        book.app.alert(text, title=TITLE)
+        getattr(where, "app", where).alert(text, title=TITLE)
     except Exception:  # an engine without message boxes: the log still has it
         log.warning("%s", text)
 
 
-def run_for_user(book, action: Callable, *args: Any) -> Any:
-    """Run an action; any failure becomes one plain sentence in a message box."""
+def run_for_user(where, action: Callable, *args: Any) -> Any:
+    """Run an action on a workbook (or, for New workbook, the Excel app); any failure
+    becomes one plain sentence in a message box."""
     try:
-        return action(book, *args)
+        return action(where, *args)
     except UserMessage as e:
-        _alert(book, str(e))
+        _alert(where, str(e))
     except Exception as e:  # never show a traceback to the user
         log.exception("massbal %s failed", getattr(action, "__name__", action))
-        _alert(book, f"massbal could not finish: {e}. Nothing was changed in your input sheets.")
+        _alert(where, f"massbal could not finish: {e}. Nothing was changed in your input sheets.")
     return None
 
 
@@ -89,18 +92,25 @@ def validate_lots(book) -> Any:
     return rec
 
 
-def trace_lot(book, lot: str) -> Any:
+def trace_lot(book, lot: str) -> list:
+    """The lot back to its receipts and forward to its customers, on the Trace sheet.
+
+    A lot number that several items use is traced for each (as `massbal trace` does).
+    """
+    from massbal.engine.trace import LotNotFound, Tracer
+    from massbal.io.trace_sheets import trace_sheet
+
     lot = (lot or "").strip()
     if not lot:
         raise UserMessage("Select a cell holding a lot, or type the lot to trace.")
-    try:
-        from massbal.engine.api import trace  # the engine's lot tree (CONTRACT section 4)
-    except ImportError:
-        raise UserMessage("Trace lot needs a newer massbal engine.") from None
     prep = _prepared(book)
-    tree = trace(prep, lot)
-    _alert(book, _trace_text(tree))
-    return tree
+    try:
+        traces = Tracer(prep).trace_each(lot)
+    except LotNotFound as e:
+        raise UserMessage(str(e)) from None
+    write_sheet(book, trace_sheet(traces))
+    _alert(book, trace_text(traces))
+    return traces
 
 
 def trace_selected_lot(book) -> Any:
@@ -117,36 +127,50 @@ def trace_selected_lot(book) -> Any:
     return trace_lot(book, str(lot))
 
 
-def _trace_text(tree) -> str:
-    data = tree if isinstance(tree, dict) else tree.model_dump() if hasattr(tree, "model_dump") else dict(tree)
-    lines = [f"Lot {data.get('lot')} ({data.get('item')})", "Back to:"]
-    for e in data.get("back", []) or ["(nothing)"]:
-        lines.append("  " + (e if isinstance(e, str) else _entry_text(e)))
-    lines.append("Forward to:")
-    for e in data.get("forward", []) or ["(nothing)"]:
-        lines.append("  " + (e if isinstance(e, str) else _entry_text(e)))
+def trace_text(traces) -> str:
+    """The message after Trace lot: where each traced lot came from and went."""
+    lines = []
+    for t in traces:
+        a = t.accounted
+        received = [s for s in t.back if s.kind == "receipt"]
+        suppliers = sorted({s.supplier for s in received if s.supplier})
+        lapsed = sorted({s.certificate or "(none)" for s in received if s.certificate_valid is False})
+        customers = sorted({s.customer for s in t.forward if s.kind == "shipment" and s.customer})
+        lines.append(f"Lot {t.lot} ({t.item}): {t.origin}, {a.total:,.2f} {t.unit}.")
+        lines.append("Came from: " + (", ".join(suppliers) or "no supplier recorded") + ".")
+        if lapsed:
+            lines.append("Certificate not valid on the receipt date: " + ", ".join(lapsed) + ".")
+        shown = ", ".join(customers[:5]) + (", ..." if len(customers) > 5 else "")
+        n = len(customers)
+        lines.append(f"Went to {n} customer{'' if n == 1 else 's'}" + (f": {shown}." if n else "."))
+        lines.append(f"Shipped {a.shipped:,.2f}, lost {a.losses:,.2f}, run losses {a.process_loss:,.2f}, "
+                     f"on hand {a.on_hand:,.2f}, not accounted for {a.unaccounted:,.2f} {t.unit}.")
+        if t.open_questions:
+            lines.append(f"{len(t.open_questions)} open questions (links that could not be followed).")
+    lines.append("Every step is on the Trace sheet, with a link to its row.")
     return "\n".join(lines)
 
 
-def _entry_text(e: dict) -> str:
-    bits = [f"{e.get('lot')} {e.get('item')}", f"{e.get('quantity')}"]
-    for k in ("batch", "supplier", "certificate", "customer"):
-        if e.get(k):
-            bits.append(f"{k} {e[k]}")
-    return ", ".join(str(b) for b in bits)
+def export_for_inspector(book) -> Path:
+    """The inspector's copy, made from the saved workbook file beside it (and its PDF
+    where LibreOffice is installed)."""
+    from massbal.io.export import default_copy_path, export_book
 
-
-def export_for_inspector(book) -> Any:
-    path = getattr(book, "fullname", "")
-    try:
-        from massbal.io.export import export_book  # the inspector's copy (CONTRACT section 4)
-    except ImportError:
-        raise UserMessage("Export for inspector needs massbal's export module; use "
-                          "'massbal export' from a command prompt.") from None
-    if not path or not str(path).lower().endswith((".xlsx", ".xlsm")):
+    if on_remote_engine(book):
+        raise UserMessage("xlwings Lite cannot write files. Make the inspector's copy with the desktop "
+                          "add-in, or with 'massbal export' on a computer with Python.")
+    path = Path(str(getattr(book, "fullname", "") or ""))
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
         raise UserMessage("Save the workbook first: the inspector's copy is made from the saved file.")
+    pdf = default_copy_path(path).with_suffix(".pdf")
+    pdf_before = pdf.stat().st_mtime_ns if pdf.is_file() else None  # an earlier export's
     out = export_book(path)
-    _alert(book, f"The inspector's copy is at {out}.")
+    text = f"The inspector's copy of the workbook as last saved is at\n{out}"
+    if pdf.is_file() and pdf.stat().st_mtime_ns != pdf_before:
+        text += f"\nand its PDF at\n{pdf}"
+    else:
+        text += "\nNo PDF was made (that needs LibreOffice); the copy prints as it is."
+    _alert(book, text)
     return out
 
 
@@ -165,21 +189,38 @@ def add_input_tables(book) -> list[str]:
         headers = [c.name for c in spec.columns]
         sheet.range((1, 1)).value = [headers]
         sheet.tables.add(source=sheet.range((1, 1), (2, len(headers))), name=name,
-                         table_style_name="TableStyleMedium2")
+                         table_style_name=TABLE_STYLE)
         added.append(name)
     _alert(book, ("Added the input tables: " + ", ".join(added) + ".") if added
            else "Every input table is already in this workbook.")
     return added
 
 
-def new_workbook(app) -> Any:
-    import tempfile
-    from pathlib import Path
+NEW_BOOK = "Mass balance.xlsx"
 
-    try:
-        from massbal.template import write_template
-    except ImportError:
-        raise UserMessage("New workbook needs massbal's template module.") from None
-    target = Path(tempfile.mkdtemp(prefix="massbal-")) / "Mass balance.xlsx"
+
+def new_workbook(app, folder: str | Path | None = None) -> Any:
+    """A new workbook with every input table, saved in Documents (never over a file
+    that exists) and opened in Excel."""
+    from massbal.template import write_template
+
+    folder = Path(folder) if folder is not None else _documents()
+    target = _free_path(folder / NEW_BOOK)
     write_template(target)
-    return app.books.open(str(target))
+    book = app.books.open(str(target))
+    _alert(app, f"A new mass balance workbook is at\n{target}\nFill in the input tables, then press Reconcile.")
+    return book
+
+
+def _documents() -> Path:
+    docs = Path.home() / "Documents"
+    return docs if docs.is_dir() else Path.home()
+
+
+def _free_path(path: Path) -> Path:
+    n = 2
+    out = path
+    while out.exists():
+        out = path.with_name(f"{path.stem} ({n}){path.suffix}")
+        n += 1
+    return out

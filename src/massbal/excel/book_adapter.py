@@ -11,6 +11,7 @@ Balance sheet a button writes is the Balance sheet the command line writes.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -91,6 +92,16 @@ def read_raw_book(book) -> RawBook:
 # ------------------------------------------------------------------ writing
 
 TABLE_STYLE = "TableStyleMedium2"
+TEXT_KINDS = ("text", "status", "link")
+
+# Excel parses text written to a cell as if typed: "00123" becomes 123, "2025-11" a date,
+# "=x" or "-x" a formula, "TRUE" a boolean. A leading apostrophe keeps text as text (and
+# is not part of the value), so text Excel could read otherwise gets one. Wider than
+# Excel's rules on purpose: an apostrophe too many changes nothing.
+_EXCEL_WOULD_PARSE = re.compile(
+    r"^(?:[\s=+\-@'0-9.,($\u20ac\u00a3\u00a5#]|(?:true|false)$"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?[\s\-/,]*\d)",
+    re.IGNORECASE)
 
 
 def _cell_value(v: Any) -> Any:
@@ -104,6 +115,45 @@ def _cell_value(v: Any) -> Any:
     if isinstance(v, (np.integer, np.floating, np.bool_)):
         return v.item()
     return v
+
+
+def _text_kept(values: pd.Series) -> pd.Series:
+    """A text column as written to Excel: an apostrophe before text Excel would parse."""
+    text = values.astype("string")
+    risky = text.str.match(_EXCEL_WOULD_PARSE).fillna(False).astype(bool)
+    return text.mask(risky, "'" + text)
+
+
+def _value_kept(v: Any) -> Any:
+    """One cell written back as it was read (a user's note): text stays text."""
+    if isinstance(v, str) and _EXCEL_WOULD_PARSE.match(v):
+        return "'" + v
+    return _cell_value(v)
+
+
+def _column_cells(spec, header: str) -> list[Any]:
+    values = spec.data[header]
+    if spec.column(header).kind in TEXT_KINDS:
+        values = _text_kept(values)
+    return [_cell_value(v) for v in values.tolist()]
+
+
+def on_remote_engine(book) -> bool:
+    """xlwings Lite (and xlwings Server) drive Excel through the remote engine: Office.js
+    underneath, no files on disk, no reading back what was just written."""
+    return getattr(getattr(book.app, "engine", None), "name", "") == "remote"
+
+
+def _width_setter(book):
+    """Column widths in massbal's unit (characters of the default font) as the engine
+    takes them: desktop Excel in characters, the remote engine of xlwings Lite in points
+    (Office.js). Characters to points: 7 pixels a character plus 5 of padding (Calibri
+    11, Excel's default font), 0.75 points a pixel."""
+    remote = on_remote_engine(book)
+
+    def setter(rng, characters: float) -> None:
+        rng.column_width = round((characters * 7 + 5) * 0.75, 2) if remote else characters
+    return setter
 
 
 def _find_sheet(book, name: str):
@@ -156,7 +206,7 @@ def _carried(spec, old_values: list[list[Any]] | None, order: list[str]):
                 continue
             at = where.get(key) if key is not None else None
             if at is not None and out[h][at] is None:
-                out[h][at] = v
+                out[h][at] = _value_kept(v)
             else:
                 orphans.append((key or "", h, v))
     return out, orphans
@@ -167,7 +217,9 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     if not mask.any():
         return []
     d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1) - 1))
+    # Python ints: the remote engine would send numpy ints as text, which Office.js'
+    # getRangeByIndexes does not take.
+    return list(zip(np.flatnonzero(d == 1).tolist(), (np.flatnonzero(d == -1) - 1).tolist()))
 
 
 def _write_sheet(book, spec) -> list[tuple[str, str, Any]]:
@@ -186,10 +238,11 @@ def _write_sheet(book, spec) -> list[tuple[str, str, Any]]:
     columns: list[list[Any]] = []
     for h in order:
         if h in data_headers:
-            columns.append([_cell_value(v) for v in spec.data[h].tolist()])
+            columns.append(_column_cells(spec, h))
         else:
             columns.append(carried.get(h, [None] * n))
-    values = [order] + [list(r) for r in zip(*columns)] if n else [order]
+    head = [_value_kept(h) for h in order]
+    values = [head] + [list(r) for r in zip(*columns)] if n else [head]
 
     if sheet is None:
         sheet = book.sheets.add(spec.name, after=book.sheets[len(book.sheets) - 1])
@@ -203,11 +256,12 @@ def _write_sheet(book, spec) -> list[tuple[str, str, Any]]:
         table.resize(target)
     else:
         sheet.tables.add(source=target, name=spec.name, table_style_name=TABLE_STYLE)
+    set_width = _width_setter(book)
     for j, h in enumerate(order, start=1):
         col = spec.column(h) if h in spec.headers else None
         if col is None:
             continue
-        sheet.range((1, j)).column_width = col.width
+        set_width(sheet.range((1, j)), col.width)
         if n and col.number_format:
             sheet.range((2, j), (n + 1, j)).number_format = col.number_format
         if n and col.kind == "status":
@@ -219,10 +273,10 @@ def _write_sheet(book, spec) -> list[tuple[str, str, Any]]:
                     rng.color = "#" + fill
                     rng.font.color = "#" + font
         if n and h in spec.links:
-            targets = spec.links[h].tolist()
-            shown = spec.data[h].tolist()
+            targets = spec.links[h].astype(object).tolist()
+            shown = spec.data[h].astype(object).tolist()
             for i, (loc, text) in enumerate(zip(targets, shown)):
-                if loc:
+                if isinstance(loc, str) and loc:  # rows without a link hold <NA>
                     sheet.range((i + 2, j)).add_hyperlink("#" + loc, text_to_display=text)
     return orphans
 
@@ -234,7 +288,7 @@ def write_results(book, rec, only: tuple[str, ...] | None = None) -> int:
     whose row is gone goes to the 'Orphaned notes' sheet, never lost. Returns how many
     notes were orphaned.
     """
-    from massbal.sheets import ORPHAN_HEADERS, ORPHANS_SHEET, ORPHANS_TABLE, result_sheets
+    from massbal.sheets import result_sheets
 
     orphans: list[tuple[str, str, str, Any]] = []
     for spec in result_sheets(rec):
@@ -242,24 +296,42 @@ def write_results(book, rec, only: tuple[str, ...] | None = None) -> int:
             continue
         orphans += [(spec.name, k, c, v) for k, c, v in _write_sheet(book, spec)]
     if orphans:
-        _append_orphans(book, orphans, ORPHANS_SHEET, ORPHANS_TABLE, ORPHAN_HEADERS)
+        _append_orphans(book, orphans)
     return len(orphans)
 
 
-def _append_orphans(book, orphans, sheet_name: str, table_name: str, headers) -> None:
+def write_sheet(book, spec) -> int:
+    """Write one massbal sheet from its SheetSpec (the Trace sheet); returns how many
+    notes went to 'Orphaned notes'."""
+    orphans = [(spec.name, k, c, v) for k, c, v in _write_sheet(book, spec)]
+    if orphans:
+        _append_orphans(book, orphans)
+    return len(orphans)
+
+
+def _append_orphans(book, orphans) -> None:
+    """Add rows to the 'Orphaned notes' table, laid out as the package writer lays it."""
     from datetime import date as _date
 
-    sheet = _find_sheet(book, sheet_name)
-    table = _find_table(sheet, table_name) if sheet is not None else None
+    from massbal.sheets import DATE_FORMAT, ORPHAN_HEADERS, ORPHAN_WIDTHS, ORPHANS_SHEET, ORPHANS_TABLE
+
+    sheet = _find_sheet(book, ORPHANS_SHEET)
+    table = _find_table(sheet, ORPHANS_TABLE) if sheet is not None else None
     old = _rows_2d(table.range)[1:] if table is not None else []
     old = [r for r in old if not all(_is_empty(v) for v in r)]
     today = _date.today()
     rows = old + [[s, k, c, v, None, today] for s, k, c, v in orphans]
     if sheet is None:
-        sheet = book.sheets.add(sheet_name, after=book.sheets[len(book.sheets) - 1])
-    sheet.range((1, 1)).value = [list(headers)] + rows
+        sheet = book.sheets.add(ORPHANS_SHEET, after=book.sheets[len(book.sheets) - 1])
+    headers = list(ORPHAN_HEADERS)
+    sheet.range((1, 1)).value = [headers] + [[_value_kept(v) for v in r] for r in rows]
     target = sheet.range((1, 1), (len(rows) + 1, len(headers)))
     if table is not None:
         table.resize(target)
     else:
-        sheet.tables.add(source=target, name=table_name, table_style_name=TABLE_STYLE)
+        sheet.tables.add(source=target, name=ORPHANS_TABLE, table_style_name=TABLE_STYLE)
+    set_width = _width_setter(book)
+    for j, h in enumerate(headers, start=1):
+        set_width(sheet.range((1, j)), ORPHAN_WIDTHS[h])
+    on = headers.index("Orphaned on") + 1
+    sheet.range((2, on), (len(rows) + 1, on)).number_format = DATE_FORMAT

@@ -40,5 +40,4 @@ def export_for_inspector(argument: str = "") -> None:
 
 
 def new_workbook(argument: str = "") -> None:
-    app = xw.apps.active
-    actions.new_workbook(app)
+    actions.run_for_user(xw.apps.active, actions.new_workbook)

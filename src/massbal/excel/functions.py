@@ -45,34 +45,37 @@ class Figure:
     doc: str
 
 
-FIGURES: tuple[Figure, ...] = (
-    Figure("MASSBAL", "MASSBAL", "expected_ending", "balance",
-           "Expected ending balance of an item over a period: beginning + received + produced "
-           "- used - shipped - losses, in the report unit."),
-    Figure("MASSBAL_BEGINNING", "MASSBAL.BEGINNING", "beginning", "balance",
-           "Beginning balance: the last count before the period, rolled forward to its start."),
-    Figure("MASSBAL_RECEIVED", "MASSBAL.RECEIVED", "received", "balance",
-           "Quantity received in the period (Receipts)."),
-    Figure("MASSBAL_PRODUCED", "MASSBAL.PRODUCED", "produced", "balance",
-           "Quantity produced in the period (Batches)."),
-    Figure("MASSBAL_USED", "MASSBAL.USED", "used", "balance",
-           "Quantity used by production runs in the period (BatchInputs)."),
-    Figure("MASSBAL_SHIPPED", "MASSBAL.SHIPPED", "shipped", "balance",
-           "Quantity shipped in the period (Shipments)."),
-    Figure("MASSBAL_LOSSES", "MASSBAL.LOSSES", "losses", "balance",
-           "Stock losses in the period (Losses rows without a Batch)."),
-    Figure("MASSBAL_COUNTED", "MASSBAL.COUNTED", "counted_ending", "balance",
-           "Physical count on the period's end date; empty when there is none."),
-    Figure("MASSBAL_VARIANCE", "MASSBAL.VARIANCE", "variance", "balance",
-           "Counted ending minus expected ending (negative: less on hand than the books)."),
-    Figure("MASSBAL_VARIANCE_PCT", "MASSBAL.VARIANCE_PCT", "variance_pct", "balance",
-           "Variance as a percentage of the expected ending (1.5 means 1.5 %)."),
-    Figure("MASSBAL_STATUS", "MASSBAL.STATUS", "status", "balance",
-           "Status of the balance: PASS, INVESTIGATE, NEGATIVE or NO COUNT."),
-    Figure("MASSBAL_UNACCOUNTED", "MASSBAL.UNACCOUNTED", "unaccounted", "supply",
-           "Organic supply of an ingredient not accounted for: available - shipped - losses "
-           "- on hand, all as ingredient equivalent. Below zero means more went out than came in."),
-)
+# What each figure is, by the engine column it reads. The names follow from the column:
+# MASSBAL is the expected ending, the others MASSBAL_<COLUMN> (MASSBAL.<COLUMN> in Lite).
+_BALANCE_FIGURES = {
+    "expected_ending": "Expected ending balance of an item over a period: beginning + received + produced "
+                       "- used - shipped - losses, in the report unit.",
+    "beginning": "Beginning balance: the last count before the period, rolled forward to its start.",
+    "received": "Quantity received in the period (Receipts).",
+    "produced": "Quantity produced in the period (Batches).",
+    "used": "Quantity used by production runs in the period (BatchInputs).",
+    "shipped": "Quantity shipped in the period (Shipments).",
+    "losses": "Stock losses in the period (Losses rows without a Batch).",
+    "counted_ending": "Physical count on the period's end date; empty when there is none.",
+    "variance": "Counted ending minus expected ending (negative: less on hand than the books).",
+    "variance_pct": "Variance as a percentage of the expected ending (1.5 means 1.5 %).",
+    "status": "Status of the balance: PASS, INVESTIGATE, NEGATIVE or NO COUNT.",
+}
+_SUPPLY_FIGURES = {
+    "unaccounted": "Organic supply of an ingredient not accounted for: available - shipped - losses "
+                   "- on hand, all as ingredient equivalent. Below zero means more went out than came in.",
+}
+
+
+def _figure(column: str, table: Literal["balance", "supply"], doc: str) -> Figure:
+    word = {"expected_ending": "", "counted_ending": "COUNTED"}.get(column, column.upper())
+    classic = "MASSBAL" + (f"_{word}" if word else "")
+    return Figure(classic, classic.replace("_", ".", 1), column, table, doc)
+
+
+FIGURES: tuple[Figure, ...] = tuple(
+    [_figure(c, "balance", d) for c, d in _BALANCE_FIGURES.items()]
+    + [_figure(c, "supply", d) for c, d in _SUPPLY_FIGURES.items()])
 FIGURES_BY_CLASSIC = {f.classic: f for f in FIGURES}
 
 ARG_DOCS = {
@@ -81,6 +84,15 @@ ARG_DOCS = {
     "end_date": "Last day of the period: an Excel date or text such as 2025-11-30. Empty: the last day of the data.",
     "owner": "Owner, where the workbook keeps stock per owner (co-packing). Empty: stock without an owner.",
 }
+ARGS = tuple(ARG_DOCS)  # the parameters of every function, in order
+
+
+def arg_doc(fig: Figure, arg: str) -> str:
+    """The function wizard's help for one argument of one function."""
+    if fig.table == "supply" and arg == "item":
+        return "Organic ingredient, as on the Items sheet."
+    return ARG_DOCS[arg]
+
 
 # ---------------------------------------------------------------- arguments
 

@@ -13,10 +13,14 @@ showing a number.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Callable
 
 import xlwings as xw
+# xlwings.server holds Lite's decorators whatever XLWINGS_ON_SERVER says, so these
+# functions behave the same in Lite and in the tests that run them through xlwings.
+from xlwings.server import Caller, arg, func, script
 
+from . import actions
 from . import functions as F
 from .book_adapter import read_raw_book
 
@@ -58,3 +62,53 @@ def check(book) -> bool:
 def reset() -> None:
     with _lock:
         _check_pending.clear()
+
+
+# ---------------------------------------------------------------- what main.py exposes
+
+def _function(fig: F.Figure) -> Callable:
+    """The Lite worksheet function of one figure, volatile (Excel cannot see that it
+    depends on the input tables)."""
+    def function(item, start_date=None, end_date=None, owner=None, caller: Caller = None):
+        return figure(fig.classic, item, start_date, end_date, owner, caller.book_name)
+
+    function.__name__ = function.__qualname__ = fig.lite.lower().replace(".", "_")
+    function.__doc__ = fig.doc
+    for name in F.ARGS:
+        function = arg(name, doc=F.arg_doc(fig, name))(function)
+    return func(name=fig.lite, volatile=True)(function)
+
+
+def _button(title: str, action: Callable, doc: str) -> Callable:
+    """A Lite script that runs one of the Mass Balance buttons on the open workbook."""
+    def button(book: xw.Book):
+        actions.run_for_user(book, action)
+
+    button.__name__ = button.__qualname__ = title.lower().replace(" ", "_")
+    button.__doc__ = doc
+    return script(name=title)(button)
+
+
+def massbal_check(book: xw.Book):
+    """Run by the MASSBAL functions themselves: refresh their ledger when the tables changed."""
+    check(book)
+
+
+BUTTONS = (
+    ("Reconcile", actions.reconcile,
+     "Balance every item, check supply, yields and lots; write the five result sheets."),
+    ("Validate lots", actions.validate_lots, "List every problem in the input sheets on the Exceptions sheet."),
+    ("Trace lot", actions.trace_selected_lot,
+     "Trace the lot in the selected cell back to its receipts and forward to its customers."),
+    ("Export for inspector", actions.export_for_inspector,
+     "The inspector's copy is a file: made by the desktop add-in or 'massbal export'."),
+    ("New workbook", actions.add_input_tables, "Add every missing input table to this workbook, ready to fill in."),
+)
+
+
+def main_module_names() -> dict[str, Callable]:
+    """Every function and script of xlwings Lite's main.py, by its Python name."""
+    out = {f.__name__: f for f in (_function(fig) for fig in F.FIGURES)}
+    out.update({b.__name__: b for b in (_button(*spec) for spec in BUTTONS)})
+    out[CHECK_SCRIPT] = script(name=CHECK_SCRIPT)(massbal_check)
+    return out

@@ -52,11 +52,8 @@ def _make(fig: F.Figure):
     udf.__name__ = udf.__qualname__ = fig.classic
     udf.__doc__ = fig.doc
     udf.__module__ = __name__
-    for arg in ("item", "start_date", "end_date", "owner"):
-        doc = F.ARG_DOCS[arg]
-        if fig.table == "supply" and arg == "item":
-            doc = "Organic ingredient, as on the Items sheet."
-        udf = xw.arg(arg, doc=doc)(udf)
+    for arg in F.ARGS:
+        udf = xw.arg(arg, doc=F.arg_doc(fig, arg))(udf)
     return xw.func(volatile=True, category=CATEGORY)(udf)
 
 

@@ -51,12 +51,11 @@ from massbal.io.sheet_writer import OutColumn
 from massbal.io.styles import HEADER, LINK, StyleWish, Styles, status_wish
 from massbal.io.workbook_edit import SheetEntry, Workbook, filter_calc_chain
 from massbal.sheets import (
-    DATE_FORMAT, ORPHAN_HEADERS, ORPHANS_SHEET, ORPHANS_TABLE, SheetSpec, result_sheets,
+    DATE_FORMAT, ORPHAN_HEADERS, ORPHAN_WIDTHS, ORPHANS_SHEET, ORPHANS_TABLE, SheetSpec, result_sheets,
 )
 
 M = "{%s}" % NS_MAIN
 BIG_SHEET_ROWS = 20_000   # above this, deflate level 1: 5x faster, 1.5x larger
-_ORPHAN_WIDTHS = {"Sheet": 12, "Key": 40, "Column": 18, "Value": 40, "Formula": 24, "Orphaned on": 12}
 
 
 @dataclass
@@ -282,7 +281,7 @@ class _Job:
         columns = []
         for h in headers:
             user = old is not None and old.own is not None and h in old.own.columns and h not in ORPHAN_HEADERS
-            columns.append(OutColumn(h, "cells", cells=cells[h], width=_ORPHAN_WIDTHS.get(h),
+            columns.append(OutColumn(h, "cells", cells=cells[h], width=ORPHAN_WIDTHS.get(h),
                                      formula=old.own.calc_formula(h) if user else None,
                                      table_column=old.own.column_els[old.own.columns.index(h)] if user else None))
         more = self.emit(ORPHANS_SHEET, target, old, columns, len(kept) + len(new), {})
