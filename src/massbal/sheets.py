@@ -149,7 +149,7 @@ _FINDINGS = [
 _LEDGER = [
     ("date", "Date", "date", 12), ("kind", "Kind", "text", 12), ("item", "Item", "text", 24),
     ("lot", "Lot", "text", 14), ("owner", "Owner", "text", 14),
-    ("location", "Location", "text", 14), ("quantity", "Quantity", "quantity", 14),
+    ("location", "Location", "text", 14), ("qty", "Quantity", "quantity", 14),
     ("effect", "Effect", "quantity", 14), ("batch", "Batch", "text", 12),
     ("partner", "Partner", "text", 18), ("certificate", "Certificate", "text", 16),
     ("organic", "Organic", "text", 9), ("reference", "Reference", "text", 14),
@@ -209,7 +209,13 @@ def _sheet(name: str, layout, frame: pd.DataFrame, unit: str, notes: bool) -> Sh
     columns, data = [], {}
     for col, header, kind, width in layout:
         columns.append(ColumnSpec(header, kind, width, _number_format(kind, unit)))
-        src = frame[col] if col in frame.columns else pd.Series([None] * n, dtype=object)
+        if col not in frame.columns:
+            # a column the engine does not give would print as a blank column: a defect
+            if n:
+                raise KeyError(f"the {name} frame has no column {col!r}")
+            src = pd.Series([None] * n, dtype=object)
+        else:
+            src = frame[col]
         data[header] = _convert(src, kind)
     note_cols: tuple[str, ...] = ()
     if notes:

@@ -28,7 +28,7 @@ YIELD_COLUMNS = [
 ]
 FINDING_COLUMNS = ["severity", "code", "sheet", "row", "column", "cell", "message"]
 LEDGER_COLUMNS = [
-    "date", "kind", "item", "lot", "owner", "location", "quantity", "effect", "batch",
+    "date", "kind", "item", "lot", "owner", "location", "qty", "effect", "batch",
     "partner", "certificate", "organic", "reference", "sheet", "row",
 ]
 
