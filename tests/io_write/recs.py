@@ -65,7 +65,7 @@ def ledger(n: int, seed: int = 0) -> pd.DataFrame:
         "date": pd.Timestamp("2025-01-01") + pd.to_timedelta(np.arange(n) % 365, unit="D"),
         "kind": kinds[np.arange(n) % 5], "item": items[(np.arange(n) // 7) % 5],
         "lot": ("L-" + lots).to_numpy(), "owner": np.where(np.arange(n) % 4 == 0, "Acme", None),
-        "location": np.where(np.arange(n) % 3 == 0, "Main", None), "quantity": qty,
+        "location": np.where(np.arange(n) % 3 == 0, "Main", None), "qty": qty,
         "effect": effect, "batch": np.where(np.arange(n) % 5 >= 2, "B-" + lots, None),
         "partner": np.where(np.arange(n) % 5 == 0, "Sun Farms Co-op", None),
         "certificate": np.where(np.arange(n) % 5 == 0, "CCOF-123", None),

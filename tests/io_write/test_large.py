@@ -28,7 +28,7 @@ def test_a_ledger_of_several_slices_reads_back_exactly(tmp_path):
     got = fastexcel.read_excel(str(path)).load_sheet("Ledger").to_pandas()
     exp = rec.ledger
     assert len(got) == rows
-    assert np.array_equal(got["Quantity"].to_numpy(), exp["quantity"].to_numpy())
+    assert np.array_equal(got["Quantity"].to_numpy(), exp["qty"].to_numpy())
     assert np.array_equal(got["Effect"].to_numpy(), exp["effect"].to_numpy())
     assert (got["Lot"].to_numpy() == exp["lot"].to_numpy()).all()
     assert (pd.to_datetime(got["Date"]).to_numpy() == exp["date"].to_numpy()).all()

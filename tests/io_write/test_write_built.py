@@ -145,7 +145,7 @@ def test_openpyxl_reads_the_tables_with_the_right_values(book):
     led = wb["Ledger"]
     assert led.max_row == len(rec.ledger) + 1
     assert led["A2"].value == datetime(2025, 1, 1) and led["D2"].value == "L-0"
-    assert led["G2"].value == pytest.approx(rec.ledger["quantity"][0])
+    assert led["G2"].value == pytest.approx(rec.ledger["qty"][0])
 
 
 def test_user_names_and_sheets_unchanged_and_markers_hidden(book):

@@ -283,15 +283,6 @@ def _items_table(items: pd.DataFrame, movement_items: pd.DataFrame, settings: Se
     return allitems.set_index("item_key", drop=False)
 
 
-def _to_report(kg_per_unit: pd.Series, report_per_kg: float) -> pd.Series:
-    """Report units per row unit, to 12 significant digits: lb -> kg -> lb is then exactly
-    1 (500 lb stays 500, not 500.00000000000006), and no real factor loses anything."""
-    f = kg_per_unit * report_per_kg
-    uniq = pd.unique(f.dropna())
-    snapped = {v: float(f"{v:.12g}") for v in uniq}
-    return f.map(snapped) if len(uniq) else f
-
-
 def load_book(raw: RawBook) -> Book:
     out: list = []
     typed: dict[str, pd.DataFrame] = {}
@@ -349,7 +340,7 @@ def load_book(raw: RawBook) -> Book:
                               letters.get((name, "Quantity")), "Quantity is 0, so this row changes nothing. "
                               "Check whether a number is missing."))
         keep = ~bad & ~neg
-        t = t.assign(kg=qty * conv.factor, qty=qty * _to_report(conv.factor, rf))
+        t = t.assign(kg=qty * conv.factor, qty=qty * conv.factor * rf)
         typed[name] = t[keep.to_numpy()].reset_index(drop=True)
 
     # items that the Items table does not list
