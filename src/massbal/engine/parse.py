@@ -24,6 +24,10 @@ class Parsed:
     values: pd.Series  # parsed values (float, datetime64[ns] normalised to days, object)
     blank: pd.Series  # bool: the cell is empty
     problem: pd.Series  # object: sentence where a non-empty cell could not be read
+    # text columns read a distinct value at a time keep that reading: values is
+    # uniques[codes] (code -1: an empty cell), so names can be matched per distinct value
+    codes: np.ndarray | None = None
+    uniques: np.ndarray | None = None
 
 
 # Below this many cells, plain Python per distinct value beats whole-column string
@@ -292,7 +296,8 @@ def parse_text(col: pd.Series) -> Parsed:
             uvals[uerr] = None
         return Parsed(pd.Series(_spread(uvals, None, codes), index=col.index, dtype=object),
                       pd.Series(_spread(ublank, True, codes), index=col.index),
-                      pd.Series(_spread(uprob, None, codes), index=col.index, dtype=object))
+                      pd.Series(_spread(uprob, None, codes), index=col.index, dtype=object),
+                      codes, uvals)
     blank = is_blank(col)
     if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
         codes, uniques = pd.factorize(col.astype(object).where(~blank), use_na_sentinel=True)
