@@ -36,9 +36,15 @@ def batch_heads(book: Book) -> pd.DataFrame:
     return heads
 
 
-def _frame(t: pd.DataFrame, kind: str, sheet: str, sign: float, **cols) -> pd.DataFrame:
-    """One table's rows as ledger columns. Kind and sheet are not spelled out per row:
-    `_kind` and `_sheet` carry them once per part (build_ledger makes the categories)."""
+class _Part(dict):
+    """One table's rows as ledger columns (name -> Series), with the kind and sheet they
+    all share; build_ledger makes categories of these rather than a million strings."""
+    def __init__(self, cols: dict, kind: str, sheet: str, n: int):
+        super().__init__(cols)
+        self.kind, self.sheet, self.n = kind, sheet, n
+
+
+def _frame(t: pd.DataFrame, kind: str, sheet: str, sign: float, **cols) -> _Part:
     n = len(t)
     none = pd.Series(np.full(n, None, dtype=object), index=t.index, dtype=object)
     zero = pd.Series(np.zeros(n, dtype=np.int64), index=t.index)
@@ -54,9 +60,7 @@ def _frame(t: pd.DataFrame, kind: str, sheet: str, sign: float, **cols) -> pd.Da
         "row": t["_row"],
     }
     base.update(cols)
-    frame = pd.DataFrame(base, index=t.index)
-    frame.attrs.update(kind=kind, sheet=sheet)
-    return frame
+    return _Part(base, kind, sheet, n)
 
 
 def build_ledger(book: Book) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -114,7 +118,7 @@ def build_ledger(book: Book) -> tuple[pd.DataFrame, pd.DataFrame]:
     parts.append(_frame(tr, "transfer out", S["Transfers"], 0.0, location=tr["from"], partner=tr["to"]))
     parts.append(_frame(tr, "transfer in", S["Transfers"], 0.0, location=tr["to"], partner=tr["from"]))
 
-    parts = [p for p in parts if len(p)]
+    parts = [p for p in parts if p.n]
     if not parts:
         ledger = pd.DataFrame({c: pd.Series(dtype=object) for c in _COLS})
         ledger["date"] = ledger["date"].astype("datetime64[ns]")
@@ -128,13 +132,14 @@ def build_ledger(book: Book) -> tuple[pd.DataFrame, pd.DataFrame]:
         return ledger, F.combine(out)
     # kinds and sheets are few over a million rows: categories compare and copy fast, and
     # are made from one code per part rather than from a million strings
-    sheet_names = sorted({p.attrs["sheet"] for p in parts})
-    kind_code = np.concatenate([np.full(len(p), KIND_ORDER[p.attrs["kind"]], dtype=np.int8) for p in parts])
-    sheet_code = np.concatenate([np.full(len(p), sheet_names.index(p.attrs["sheet"]), dtype=np.int8)
-                                 for p in parts])
-    whole = pd.concat(parts, ignore_index=True)
-    date = pd.to_datetime(whole["date"]).astype("datetime64[ns]").to_numpy()
-    row = whole["row"].to_numpy()
+    sheet_names = sorted({p.sheet for p in parts})
+    kind_code = np.concatenate([np.full(p.n, KIND_ORDER[p.kind], dtype=np.int8) for p in parts])
+    sheet_code = np.concatenate([np.full(p.n, sheet_names.index(p.sheet), dtype=np.int8) for p in parts])
+
+    def whole(c: str) -> pd.Series:  # one column over all parts, dtypes as pd.concat makes them
+        return pd.concat([p[c] for p in parts], ignore_index=True)
+    date = pd.to_datetime(whole("date")).astype("datetime64[ns]").to_numpy()
+    row = whole("row").to_numpy()
     # date, then kind order within a day, then worksheet row; stable, undated rows last
     d = date.view(np.int64).copy()
     d[np.isnat(date)] = np.iinfo(np.int64).max
@@ -148,12 +153,12 @@ def build_ledger(book: Book) -> tuple[pd.DataFrame, pd.DataFrame]:
         elif c == "date":
             cols[c] = date[perm]
         else:
-            col = whole[c]
+            col = whole(c)
             if c in ("qty", "effect"):
                 col = col.astype(float)
             elif c in ("owner_key", "lot_key", "batch_key"):
                 col = col.fillna(0).astype(np.int64)  # 0: no name given
             cols[c] = col.take(perm).reset_index(drop=True)
     cols["_order"] = kind_code[perm]
-    ledger = pd.DataFrame(cols)
+    ledger = pd.DataFrame(cols, copy=False)  # the columns are new already: no second copy
     return ledger, F.combine(out)
