@@ -83,7 +83,8 @@ def _balance_findings(book: Book, ledger: pd.DataFrame, bal: pd.DataFrame) -> pd
                 hit["item"].astype(str) + owner_phrase(hit["owner"]) + " falls to " +
                 hit["min_running"].map(lambda v: f"{v:,.2f}") + f" {unit}: more went out than had come in. "
                 "Look for a missing receipt or run output, or an outflow keyed too high.")
-        for sheet, grp in hit.groupby(hit["sheet"].fillna(""), sort=False):
+        # as text: pandas 2.2 (Pyodide) cannot fill a categorical with a new category
+        for sheet, grp in hit.groupby(hit["sheet"].astype(object).fillna(""), sort=False):
             letter = book.letter(_table_of(book, sheet), "Quantity") if sheet else None
             out.append(F.make("error", "NEGATIVE_BALANCE", sheet or "Balance", grp["row"].astype("Int64").to_numpy(),
                               "Quantity" if sheet else None, letter, msgs[grp.index]))

@@ -326,7 +326,8 @@ def match_keys(values: pd.Series) -> np.ndarray:
         out[idx] = [name_key(v) for v in values.to_numpy()[idx]]
         return out
     t = values[filled].astype("string")
-    ascii_ = t.str.isascii().fillna(False).astype(bool).to_numpy()
+    # (Series.str.isascii is pandas 3 only; Pyodide has pandas 2.2)
+    ascii_ = (~t.str.contains(r"[^\x00-\x7f]", regex=True)).fillna(False).astype(bool).to_numpy()
     low = t.str.lower().to_numpy(dtype=object, na_value="")
     idx = np.flatnonzero(filled.to_numpy())
     out[idx[ascii_]] = low[ascii_]
