@@ -15,9 +15,9 @@ KEY = ["item_key", "owner_key"]
 
 def balance_inputs(ledger: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Movements, counts and count days of the item balance, from the ledger."""
-    flows = ledger[ledger["kind"].isin(INFLOW_KINDS + OUTFLOW_KINDS)]
+    flows = ledger.loc[ledger["kind"].isin(INFLOW_KINDS + OUTFLOW_KINDS).to_numpy(), KEY + ["date", "kind", "qty"]]
     moves = flows[KEY + ["date", "kind"]].assign(value=flows["qty"].to_numpy())
-    c = ledger[ledger["kind"] == "count"]
+    c = ledger.loc[(ledger["kind"] == "count").to_numpy(), KEY + ["date", "qty"]]
     counts = c[KEY + ["date"]].assign(value=c["qty"].to_numpy())
     days = c[KEY + ["date"]].drop_duplicates()
     return moves, counts, days
@@ -74,8 +74,8 @@ def _balance_findings(book: Book, ledger: pd.DataFrame, bal: pd.DataFrame) -> pd
     # merely inherit a negative beginning)
     neg = bal[(bal["status"] == "NEGATIVE") & ~bal["beginning_negative"]]
     if len(neg):
-        outs = ledger[ledger["kind"].isin(OUTFLOW_KINDS)]
-        hit = neg.merge(outs[["item_key", "owner_key", "date", "sheet", "row"]],
+        outs = ledger.loc[ledger["kind"].isin(OUTFLOW_KINDS).to_numpy(), ["item_key", "owner_key", "date", "sheet", "row"]]
+        hit = neg.merge(outs,
                         left_on=["item_key", "owner_key", "first_negative"],
                         right_on=["item_key", "owner_key", "date"], how="left")
         hit = hit.drop_duplicates(["item_key", "owner_key", "start"], keep="last")
@@ -83,13 +83,14 @@ def _balance_findings(book: Book, ledger: pd.DataFrame, bal: pd.DataFrame) -> pd
                 hit["item"].astype(str) + owner_phrase(hit["owner"]) + " falls to " +
                 hit["min_running"].map(lambda v: f"{v:,.2f}") + f" {unit}: more went out than had come in. "
                 "Look for a missing receipt or run output, or an outflow keyed too high.")
-        for sheet, grp in hit.groupby(hit["sheet"].fillna(""), sort=False):
+        # as text: pandas 2.2 (Pyodide) cannot fill a categorical with a new category
+        for sheet, grp in hit.groupby(hit["sheet"].astype(object).fillna(""), sort=False):
             letter = book.letter(_table_of(book, sheet), "Quantity") if sheet else None
             out.append(F.make("error", "NEGATIVE_BALANCE", sheet or "Balance", grp["row"].astype("Int64").to_numpy(),
                               "Quantity" if sheet else None, letter, msgs[grp.index]))
     inv = bal[bal["status"] == "INVESTIGATE"]
     if len(inv):
-        counts = ledger[ledger["kind"] == "count"][["item_key", "owner_key", "date", "sheet", "row"]]
+        counts = ledger.loc[(ledger["kind"] == "count").to_numpy(), ["item_key", "owner_key", "date", "sheet", "row"]]
         hit = inv.merge(counts, left_on=["item_key", "owner_key", "end"], right_on=["item_key", "owner_key", "date"],
                         how="left").drop_duplicates(["item_key", "owner_key", "start"])
         msgs = ("Counted " + hit["counted_ending"].map(lambda v: f"{v:,.2f}") + f" {unit} of " +

@@ -28,14 +28,17 @@ def _fmt(v: pd.Series) -> pd.Series:
 
 def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     unit = book.settings.unit
-    lots = ledger[ledger["lot_key"] != 0]
+    # only the columns the checks need (a million rows: every column kept is copied at
+    # each filter); names are added back for the rows a finding is about
+    lots = ledger.loc[(ledger["lot_key"] != 0).to_numpy(),
+                      LOT + ["date", "kind", "qty", "effect", "sheet", "row"]]
     creators = lots[lots["kind"].isin(INFLOW_KINDS + ("count",))]
     born = creators.groupby(LOT, sort=False)["date"].min().rename("born")
     takers = lots[lots["kind"].isin(OUTFLOW_KINDS + ("transfer out",))]
     takers = takers.join(born, on=LOT)
     out = []
-    never = takers[takers["born"].isna()]
-    early = takers[takers["born"].notna() & (takers["date"] < takers["born"])]
+    never = _named(ledger, takers[takers["born"].isna()])
+    early = _named(ledger, takers[takers["born"].notna() & (takers["date"] < takers["born"])])
     for frame, why in ((never, None), (early, "early")):
         if frame.empty:
             continue
@@ -55,7 +58,7 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     if len(ok) and len(flows):
         eff = flows[LOT + ["date", "effect"]].copy()
         eff["cum"] = eff.groupby(LOT, sort=False)["effect"].cumsum()  # ledger is in date/kind order
-        t = lots.loc[ok, LOT + ["date", "qty", "effect", "kind", "item", "lot", "sheet", "row"]].copy()
+        t = lots.loc[ok, LOT + ["date", "qty", "effect", "kind", "sheet", "row"]].copy()
         t["cum"] = eff["cum"].reindex(t.index)
         # transfers do not change the amount: their 'cum' is the last flow before them
         last = eff.reset_index()[LOT + ["date", "cum", "index"]].rename(columns={"index": "pos"})
@@ -78,7 +81,7 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
         else:
             t["held_after"] = t["cum"]
         t["held_before"] = t["held_after"] - t["effect"]
-        over = t[(t["qty"] > t["held_before"] + EPS) & (t["held_before"] >= -EPS)]
+        over = _named(ledger, t[(t["qty"] > t["held_before"] + EPS) & (t["held_before"] >= -EPS)])
         if len(over):
             msgs = ("Lot " + over["lot"].astype(str) + " of " + over["item"].astype(str) + " holds " +
                     _fmt(over["held_before"].clip(lower=0)) + f" {unit} on " + over["date"].dt.strftime("%Y-%m-%d") +
@@ -86,6 +89,11 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
                     "Check the quantity and the lot number, or record the receipt that is missing.")
             out.extend(_by_sheet(book, over, "error", "LOT_OVERDRAWN", "Quantity", msgs))
     return F.combine(out)
+
+
+def _named(ledger: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` (rows of the ledger) with the item and lot as typed."""
+    return frame.assign(item=ledger["item"].reindex(frame.index), lot=ledger["lot"].reindex(frame.index))
 
 
 def _by_sheet(book: Book, frame: pd.DataFrame, severity, code, column, msgs) -> list:
@@ -99,7 +107,8 @@ def _by_sheet(book: Book, frame: pd.DataFrame, severity, code, column, msgs) -> 
 
 
 def duplicate_lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
-    made = ledger[ledger["kind"].isin(INFLOW_KINDS) & (ledger["lot_key"] != 0)]
+    made = ledger.loc[(ledger["kind"].isin(INFLOW_KINDS) & (ledger["lot_key"] != 0)).to_numpy(),
+                      LOT + ["kind", "batch_key", "row", "lot", "item", "sheet"]]
     # one source is one receipt row, or one run (a run may list a lot on several rows)
     src = made["batch_key"].where(made["kind"] == "produced", "#" + made["row"].astype(str))
     made = made.assign(src=src.to_numpy())
@@ -127,7 +136,7 @@ def name_variant_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
         suspects = book.variants.get(col, frozenset())
         if not suspects:
             continue
-        sub = ledger[ledger[key].isin(suspects)][[key, col, "sheet", "row"]].dropna(subset=[col])
+        sub = ledger.loc[ledger[key].isin(suspects).to_numpy(), [key, col, "sheet", "row"]].dropna(subset=[col])
         spell = sub.drop_duplicates([key, col])
         multi = spell[spell.duplicated(key, keep=False)]
         if multi.empty:
@@ -142,7 +151,9 @@ def name_variant_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
 
 
 def certificate_findings(book: Book, ledger: pd.DataFrame, today: pd.Timestamp | None = None) -> pd.DataFrame:
-    rec = ledger[(ledger["kind"] == "receipt") & ledger["organic"].fillna(True).astype(bool)]
+    rec = ledger.loc[(ledger["kind"] == "receipt").to_numpy(),
+                     ["date", "item", "item_key", "partner", "certificate", "organic", "row"]]
+    rec = rec[rec["organic"].fillna(True).astype(bool)]
     rec = rec[rec["item_key"].map(book.items["agricultural"]).fillna(True).astype(bool)]
     if rec.empty:
         return F.empty()
@@ -254,17 +265,17 @@ def _scope(text) -> frozenset | None:
 
 def commingled_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     items = book.items
-    used = ledger[ledger["kind"] == "used"]
+    used = ledger.loc[(ledger["kind"] == "used").to_numpy(), LOT + ["batch_key", "batch", "lot", "item", "row"]]
     if used.empty:
         return F.empty()
-    rec = ledger[ledger["kind"] == "receipt"]
+    rec = ledger.loc[(ledger["kind"] == "receipt").to_numpy(), LOT + ["organic"]]
     conv_lots = rec[~rec["organic"].fillna(True).astype(bool)][LOT].drop_duplicates()
     conv_lots = set(zip(conv_lots["item_key"], conv_lots["lot_key"]))
     item_org = used["item_key"].map(items["organic"]).fillna(True).astype(bool)
     lot_conv = pd.Series([k in conv_lots for k in zip(used["item_key"], used["lot_key"])], index=used.index,
                          dtype=bool) if conv_lots else pd.Series(False, index=used.index)
     agricultural = used["item_key"].map(items["agricultural"]).fillna(True).astype(bool)
-    outputs = ledger[ledger["kind"] == "produced"]
+    outputs = ledger.loc[(ledger["kind"] == "produced").to_numpy(), ["item_key", "batch_key"]]
     org_out = outputs.assign(o=outputs["item_key"].map(items["organic"]).fillna(True).astype(bool)) \
         .groupby("batch_key")["o"].any()
     makes_organic = used["batch_key"].map(org_out).fillna(False).astype(bool)

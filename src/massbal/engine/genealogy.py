@@ -64,10 +64,12 @@ def batch_levels(used: pd.DataFrame, produced: pd.DataFrame) -> tuple[pd.Series,
 
 def build_genealogy(book: Book, ledger: pd.DataFrame) -> tuple[Genealogy, pd.DataFrame]:
     items = book.items
-    rec = ledger[ledger["kind"] == "receipt"]
-    used = ledger[ledger["kind"] == "used"]
-    produced = ledger[ledger["kind"] == "produced"]
-    counts = ledger[ledger["kind"] == "count"]
+    # only the columns genealogy needs: every column kept is copied at each filter and merge
+    kind = ledger["kind"]
+    rec = ledger.loc[(kind == "receipt").to_numpy(), LOT + ["qty", "organic"]]
+    used = ledger.loc[(kind == "used").to_numpy(), LOT + ["batch_key", "qty"]]
+    produced = ledger.loc[(kind == "produced").to_numpy(), LOT + ["batch_key", "qty"]]
+    counts = ledger.loc[(kind == "count").to_numpy(), LOT + ["date", "qty"]]
 
     # bases: received lots, and counted lots nobody received or made (opening stock)
     base = rec[LOT + ["qty", "organic"]].copy()
@@ -166,7 +168,7 @@ def equivalents(ledger: pd.DataFrame, gen: Genealogy, kinds: tuple[str, ...]) ->
     held at that moment: the make-up of its book stock of that owner on that day. Only
     when there is no such stock does it fall back to the item's average make-up.
     """
-    rows = ledger[ledger["kind"].isin(kinds)][["date", "kind", "item_key", "lot_key", "owner_key", "qty"]]
+    rows = ledger.loc[ledger["kind"].isin(kinds).to_numpy(), ["date", "kind", "item_key", "lot_key", "owner_key", "qty"]]
     rows = rows.reset_index().rename(columns={"index": "_i"})
     known = rows.merge(gen.lot_comp, on=LOT)
     rest = rows[~rows["_i"].isin(known["_i"])]

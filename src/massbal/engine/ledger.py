@@ -36,22 +36,31 @@ def batch_heads(book: Book) -> pd.DataFrame:
     return heads
 
 
-def _frame(t: pd.DataFrame, kind: str, sheet: str, sign: float, **cols) -> pd.DataFrame:
+class _Part(dict):
+    """One table's rows as ledger columns (name -> Series), with the kind and sheet they
+    all share; build_ledger makes categories of these rather than a million strings."""
+    def __init__(self, cols: dict, kind: str, sheet: str, n: int):
+        super().__init__(cols)
+        self.kind, self.sheet, self.n = kind, sheet, n
+
+
+def _frame(t: pd.DataFrame, kind: str, sheet: str, sign: float, **cols) -> _Part:
     n = len(t)
+    none = pd.Series(np.full(n, None, dtype=object), index=t.index, dtype=object)
+    zero = pd.Series(np.zeros(n, dtype=np.int64), index=t.index)
     base = {
         "date": t["date"] if "date" in t else pd.Series(pd.NaT, index=t.index),
-        "kind": np.full(n, kind, dtype=object),
         "item": t["item"], "item_key": t["item_key"],
-        "lot": t["lot"] if "lot" in t else None, "lot_key": t["lot_key"] if "lot_key" in t else 0,
-        "owner": t["owner"] if "owner" in t else None, "owner_key": t["owner_key"] if "owner_key" in t else 0,
-        "location": t["location"] if "location" in t else None,
+        "lot": t["lot"] if "lot" in t else none, "lot_key": t["lot_key"] if "lot_key" in t else zero,
+        "owner": t["owner"] if "owner" in t else none, "owner_key": t["owner_key"] if "owner_key" in t else zero,
+        "location": t["location"] if "location" in t else none,
         "qty": t["qty"], "effect": t["qty"] * sign,
-        "batch": None, "batch_key": 0, "partner": None, "certificate": None, "organic": None,
-        "reference": t["reference"] if "reference" in t else None, "reason": None,
-        "sheet": np.full(n, sheet, dtype=object), "row": t["_row"],
+        "batch": none, "batch_key": zero, "partner": none, "certificate": none, "organic": none,
+        "reference": t["reference"] if "reference" in t else none, "reason": none,
+        "row": t["_row"],
     }
     base.update(cols)
-    return pd.DataFrame(base, index=t.index)
+    return _Part(base, kind, sheet, n)
 
 
 def build_ledger(book: Book) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -109,20 +118,47 @@ def build_ledger(book: Book) -> tuple[pd.DataFrame, pd.DataFrame]:
     parts.append(_frame(tr, "transfer out", S["Transfers"], 0.0, location=tr["from"], partner=tr["to"]))
     parts.append(_frame(tr, "transfer in", S["Transfers"], 0.0, location=tr["to"], partner=tr["from"]))
 
-    parts = [p for p in parts if len(p)]
-    if parts:
-        ledger = pd.concat(parts, ignore_index=True)
-    else:
+    parts = [p for p in parts if p.n]
+    if not parts:
         ledger = pd.DataFrame({c: pd.Series(dtype=object) for c in _COLS})
-    ledger = ledger[_COLS]
-    ledger["date"] = pd.to_datetime(ledger["date"]).astype("datetime64[ns]")
-    ledger["qty"] = ledger["qty"].astype(float)
-    ledger["effect"] = ledger["effect"].astype(float)
-    for k in ("owner_key", "lot_key", "batch_key"):
-        ledger[k] = ledger[k].fillna(0).astype(np.int64)  # 0: no name given
-    # few distinct kinds and sheets over a million rows: categories compare and copy fast
-    ledger["kind"] = pd.Categorical(ledger["kind"], categories=list(KIND_ORDER))
-    ledger["sheet"] = ledger["sheet"].astype("category")
-    ledger["_order"] = ledger["kind"].cat.codes.astype(np.int8)
-    ledger = ledger.sort_values(["date", "_order", "row"], kind="stable").reset_index(drop=True)
+        ledger["date"] = ledger["date"].astype("datetime64[ns]")
+        ledger["qty"] = ledger["qty"].astype(float)
+        ledger["effect"] = ledger["effect"].astype(float)
+        for k in ("owner_key", "lot_key", "batch_key"):
+            ledger[k] = ledger[k].astype(np.int64)
+        ledger["kind"] = pd.Categorical(ledger["kind"], categories=list(KIND_ORDER))
+        ledger["sheet"] = ledger["sheet"].astype("category")
+        ledger["_order"] = ledger["kind"].cat.codes.astype(np.int8)
+        return ledger, F.combine(out)
+    # kinds and sheets are few over a million rows: categories compare and copy fast, and
+    # are made from one code per part rather than from a million strings
+    sheet_names = sorted({p.sheet for p in parts})
+    kind_code = np.concatenate([np.full(p.n, KIND_ORDER[p.kind], dtype=np.int8) for p in parts])
+    sheet_code = np.concatenate([np.full(p.n, sheet_names.index(p.sheet), dtype=np.int8) for p in parts])
+
+    def whole(c: str) -> pd.Series:  # one column over all parts, dtypes as pd.concat makes them
+        return pd.concat([p[c] for p in parts], ignore_index=True)
+    date = pd.to_datetime(whole("date")).astype("datetime64[ns]").to_numpy()
+    row = whole("row").to_numpy()
+    # date, then kind order within a day, then worksheet row; stable, undated rows last
+    d = date.view(np.int64).copy()
+    d[np.isnat(date)] = np.iinfo(np.int64).max
+    perm = np.lexsort((row, kind_code, d))
+    cols = {}
+    for c in _COLS:
+        if c == "kind":
+            cols[c] = pd.Categorical.from_codes(kind_code[perm], categories=list(KIND_ORDER))
+        elif c == "sheet":
+            cols[c] = pd.Categorical.from_codes(sheet_code[perm], categories=pd.Index(sheet_names))
+        elif c == "date":
+            cols[c] = date[perm]
+        else:
+            col = whole(c)
+            if c in ("qty", "effect"):
+                col = col.astype(float)
+            elif c in ("owner_key", "lot_key", "batch_key"):
+                col = col.fillna(0).astype(np.int64)  # 0: no name given
+            cols[c] = col.take(perm).reset_index(drop=True)
+    cols["_order"] = kind_code[perm]
+    ledger = pd.DataFrame(cols, copy=False)  # the columns are new already: no second copy
     return ledger, F.combine(out)

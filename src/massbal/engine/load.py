@@ -78,6 +78,9 @@ class _Typed:
     frame: pd.DataFrame
     findings: list
     letters: dict
+    # name columns read a distinct value at a time: their distinct values, by column; the
+    # frame holds the codes as `_codes_<column>` (dropped again by _encode)
+    uniques: dict = field(default_factory=dict)
 
 
 def _empty_frame(spec: TableSpec) -> pd.DataFrame:
@@ -153,6 +156,7 @@ def _type_table(spec: TableSpec, raw: RawTable, date1904: bool) -> _Typed:
             present[last] = False
     valid = present.copy()
     frame = {"_row": rows}
+    uniques = {}
     for c in spec.columns:
         key = snake(c.name)
         if c.name not in parsed:
@@ -185,8 +189,11 @@ def _type_table(spec: TableSpec, raw: RawTable, date1904: bool) -> _Typed:
                                   c.name + " " + vals[future].dt.strftime("%Y-%m-%d") + " is in the future. "
                                   "Check the year; the row is counted as dated."))
         frame[key] = vals
+        if key in KEY_KINDS and p.codes is not None:
+            frame["_codes_" + key] = p.codes
+            uniques[key] = p.uniques
     typed = pd.DataFrame(frame)
-    return _Typed(typed[valid.to_numpy()].reset_index(drop=True), out, letters)
+    return _Typed(typed[valid.to_numpy()].reset_index(drop=True), out, letters, uniques)
 
 
 # ------------------------------------------------------------------ whole book
@@ -234,30 +241,55 @@ KEY_KINDS = ("item", "lot", "batch", "owner", "supplier", "certificate", "locati
 BLANK = 0  # the code of an empty name
 
 
-def _encode(typed: dict[str, pd.DataFrame]) -> tuple[dict[str, np.ndarray], dict[str, frozenset]]:
+def _spellings(frame: pd.DataFrame, kind: str, uniques: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """A table's name column as codes (-1 blank) into its distinct spellings, in order of
+    first appearance; from the codes the text was read with where there are some."""
+    if uniques is None or "_codes_" + kind not in frame:
+        return pd.factorize(frame[kind].astype(object))
+    filled = np.append(pd.notna(uniques), False)  # the appended slot: code -1
+    read = frame["_codes_" + kind].to_numpy()
+    ok = filled[read]
+    local = np.full(len(read), -1, dtype=np.int64)
+    # integers: cheap, and in order of first appearance
+    local[ok], first = pd.factorize(read[ok])
+    return local, uniques[first]
+
+
+def _encode(typed: dict[str, pd.DataFrame], read_uniques: dict[str, dict] | None = None
+            ) -> tuple[dict[str, np.ndarray], dict[str, frozenset]]:
     """Give every table a `<kind>_key` integer column per name column, one dictionary per
     kind across all tables (so Receipts' and Certificates' suppliers share codes).
 
     Match keys are computed once per distinct spelling, not per row; keys that more than
-    one spelling maps to ('Oats', 'oats ') are returned as variants.
+    one spelling maps to ('Oats', 'oats ') are returned as variants. Codes follow the
+    order in which keys first appear, table by table, row by row.
     """
+    read_uniques = read_uniques or {}
     codes, variants = {}, {}
     for kind in KEY_KINDS:
         names = [t for t in typed if kind in typed[t].columns]
-        cols = [typed[t][kind].astype(object) for t in names]
-        allv = pd.concat(cols, ignore_index=True) if cols else pd.Series([], dtype=object)
-        spell, spellings = pd.factorize(allv)  # -1 for blank cells
+        parts = [_spellings(typed[t], kind, read_uniques.get(t, {}).get(kind)) for t in names]
+        # the distinct spellings of every table, in table order, as one dictionary
+        local_u = [np.asarray(u, dtype=object) for _, u in parts]
+        allu = np.concatenate(local_u) if local_u else np.array([], dtype=object)
+        gid, spellings = pd.factorize(allu)
         keys_u = match_keys(pd.Series(np.asarray(spellings, dtype=object)))
         kid_u, key_uniques = pd.factorize(np.concatenate([np.array([""], dtype=object), keys_u]))
         kid_u = kid_u[1:]
-        row_key = np.where(spell >= 0, kid_u[np.maximum(spell, 0)] if len(kid_u) else 0, 0)
         codes[kind] = np.asarray(key_uniques, dtype=object)
         counts = np.bincount(kid_u, minlength=len(key_uniques)) if len(kid_u) else np.zeros(1, int)
         variants[kind] = frozenset(np.flatnonzero(counts > 1).tolist())
         pos = 0
-        for t, c in zip(names, cols):
-            typed[t] = typed[t].assign(**{kind + "_key": row_key[pos:pos + len(c)].astype(np.int64)})
-            pos += len(c)
+        for t, (local, u) in zip(names, parts):
+            spell = gid[pos:pos + len(u)]
+            pos += len(u)
+            row_spell = np.append(spell, -1)[local]
+            row_key = np.where(row_spell >= 0, np.append(kid_u, 0)[row_spell], 0)
+            typed[t] = typed[t].assign(**{kind + "_key": row_key.astype(np.int64)})
+    for t in typed:
+        hidden = [c for c in typed[t].columns if str(c).startswith("_codes_")]
+        if hidden:
+            typed[t] = typed[t].drop(columns=hidden)
     return codes, variants
 
 
@@ -288,6 +320,7 @@ def load_book(raw: RawBook) -> Book:
     typed: dict[str, pd.DataFrame] = {}
     sheets: dict[str, str] = {}
     letters: dict[tuple[str, str], str] = {}
+    read_uniques: dict[str, dict] = {}
     for name, spec in TABLES.items():
         rt = raw.get(name)
         if rt is None:
@@ -301,13 +334,14 @@ def load_book(raw: RawBook) -> Book:
         t = _type_table(spec, rt, raw.date1904)
         out.extend(t.findings)
         typed[name] = t.frame
+        read_uniques[name] = t.uniques
         sheets[name] = rt.sheet
         for col, letter in t.letters.items():
             letters[(name, col)] = letter
     settings = _settings(typed["Settings"], sheets["Settings"],
                          {c: letters.get(("Settings", c)) for c in ("Setting", "Value")}, out)
 
-    codes, variants = _encode(typed)
+    codes, variants = _encode(typed, read_uniques)
 
     # the items each table names, for defaults and the unknown-item check
     movement_items = pd.concat([typed[t][["item", "item_key"]] for t in MOVEMENT_TABLES], ignore_index=True)

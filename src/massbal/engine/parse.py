@@ -24,6 +24,10 @@ class Parsed:
     values: pd.Series  # parsed values (float, datetime64[ns] normalised to days, object)
     blank: pd.Series  # bool: the cell is empty
     problem: pd.Series  # object: sentence where a non-empty cell could not be read
+    # text columns read a distinct value at a time keep that reading: values is
+    # uniques[codes] (code -1: an empty cell), so names can be matched per distinct value
+    codes: np.ndarray | None = None
+    uniques: np.ndarray | None = None
 
 
 # Below this many cells, plain Python per distinct value beats whole-column string
@@ -47,11 +51,27 @@ def _as_text(col: pd.Series) -> pd.Series:
     return col if (pd.api.types.is_string_dtype(col.dtype) and col.dtype != object) else col.astype("string")
 
 
+def _text_uniques(col: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """A text column as codes (-1 for empty cells) and its distinct values: names, lots
+    and units repeat, so whole-column string work is done once per distinct value."""
+    codes, uniques = _as_text(col).array.factorize()
+    return np.asarray(codes), pd.Series(uniques)
+
+
+def _blank_uniques(u: pd.Series) -> np.ndarray:
+    return u.str.strip().eq("").fillna(True).to_numpy(dtype=bool)
+
+
+def _spread(per_unique: np.ndarray, missing, codes: np.ndarray) -> np.ndarray:
+    """Per-unique values back onto the rows; `missing` where the code is -1."""
+    return np.append(per_unique, np.array([missing], dtype=per_unique.dtype))[codes]
+
+
 def is_blank(col: pd.Series) -> pd.Series:
     """Empty cells: None, NaN, or text that is only white space."""
     if _all_text(col):
-        t = _as_text(col)
-        return (t.isna() | t.str.strip().eq("")).fillna(True).astype(bool)
+        codes, u = _text_uniques(col)
+        return pd.Series(_spread(_blank_uniques(u), True, codes), index=col.index)
     blank = col.isna()
     if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
         s = col[~blank].astype(object)
@@ -257,17 +277,29 @@ def _text_one(v) -> str:
 
 
 def parse_text(col: pd.Series) -> Parsed:
-    blank = is_blank(col)
     if _all_text(col):
-        t = _as_text(col).where(~blank)
-        # only cells with stray white space need Python's hands
-        odd = (t.str.strip().ne(t) | t.str.contains("  ", regex=False) | t.str.contains("\t", regex=False) |
-               t.str.contains("\n", regex=False) | t.str.contains("\u00a0", regex=False)).fillna(False).astype(bool)
-        odd &= ~blank  # NaN != NaN is True for pandas' str dtype
-        vals = pd.Series(t.to_numpy(dtype=object, na_value=None), index=col.index, dtype=object)
+        codes, u = _text_uniques(col)
+        ublank = _blank_uniques(u)
+        # only values with stray white space need Python's hands
+        odd = (u.str.strip().ne(u) | u.str.contains("  ", regex=False) | u.str.contains("\t", regex=False) |
+               u.str.contains("\n", regex=False) | u.str.contains("\u00a0", regex=False)
+               ).fillna(False).to_numpy(dtype=bool) & ~ublank
+        uvals = u.to_numpy(dtype=object, na_value=None)
+        uvals[ublank] = None
+        uerr = u.isin(list(EXCEL_ERRORS)).to_numpy(dtype=bool) & ~odd
         if odd.any():
-            vals[odd.to_numpy()] = [_text_one(v) for v in vals[odd.to_numpy()]]
-    elif col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+            uvals[odd] = cleaned = [_text_one(v) for v in uvals[odd]]
+            uerr[odd] = [v in EXCEL_ERRORS for v in cleaned]
+        uprob = np.full(len(uvals), None, dtype=object)
+        if uerr.any():
+            uprob[uerr] = ["shows the Excel error " + v for v in uvals[uerr]]
+            uvals[uerr] = None
+        return Parsed(pd.Series(_spread(uvals, None, codes), index=col.index, dtype=object),
+                      pd.Series(_spread(ublank, True, codes), index=col.index),
+                      pd.Series(_spread(uprob, None, codes), index=col.index, dtype=object),
+                      codes, uvals)
+    blank = is_blank(col)
+    if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
         codes, uniques = pd.factorize(col.astype(object).where(~blank), use_na_sentinel=True)
         conv = np.array([_text_one(u) for u in uniques] + [None], dtype=object)
         vals = pd.Series(conv[np.where(codes < 0, len(uniques), codes)], index=col.index, dtype=object)
@@ -294,7 +326,8 @@ def match_keys(values: pd.Series) -> np.ndarray:
         out[idx] = [name_key(v) for v in values.to_numpy()[idx]]
         return out
     t = values[filled].astype("string")
-    ascii_ = t.str.isascii().fillna(False).astype(bool).to_numpy()
+    # (Series.str.isascii is pandas 3 only; Pyodide has pandas 2.2)
+    ascii_ = (~t.str.contains(r"[^\x00-\x7f]", regex=True)).fillna(False).astype(bool).to_numpy()
     low = t.str.lower().to_numpy(dtype=object, na_value="")
     idx = np.flatnonzero(filled.to_numpy())
     out[idx[ascii_]] = low[ascii_]

@@ -13,7 +13,8 @@ OUTLIER_MIN_POINTS = 3.0  # yield % points: smaller deviations are normal variat
 
 
 def compute_yields(book: Book, ledger: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    runs = ledger[ledger["kind"].isin(("used", "produced", "process loss"))]
+    runs = ledger.loc[ledger["kind"].isin(("used", "produced", "process loss")).to_numpy(),
+                      ["kind", "batch_key", "qty", "batch", "date", "owner", "row", "item", "item_key"]]
     if runs.empty:
         cols = ["batch", "product", "date", "owner", "input", "output", "process_loss",
                 "documented_loss", "undocumented_loss", "yield_pct"]

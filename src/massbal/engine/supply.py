@@ -25,7 +25,7 @@ ROUNDING_SHARE = 0.001
 
 def process_loss_equivalents(ledger: pd.DataFrame, gen: Genealogy) -> pd.DataFrame:
     """Each run's process loss (input - output) shared among its ingredients."""
-    runs = ledger[ledger["kind"].isin(("used", "produced"))]
+    runs = ledger.loc[ledger["kind"].isin(("used", "produced")).to_numpy(), ["kind", "qty", "batch_key", "date", "owner_key"]]
     signed = runs["qty"].where(runs["kind"] == "used", -runs["qty"])
     per = runs.assign(loss=signed).groupby("batch_key", sort=False).agg(
         loss=("loss", "sum"))
@@ -44,8 +44,7 @@ def compute_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, periods,
         eq = eq[eq["ingredient_key"].isin(ingredient_keys)]
     moves = eq[eq["kind"] != "count"][KEY + ["date", "kind", "value"]]
     counts = eq[eq["kind"] == "count"][KEY + ["date", "value"]]
-    c = ledger[ledger["kind"] == "count"]
-    days = c[["item_key", "owner_key", "date"]].drop_duplicates()
+    days = ledger.loc[(ledger["kind"] == "count").to_numpy(), ["item_key", "owner_key", "date"]].drop_duplicates()
     g = roll(moves, counts, days, periods, KEY, ["item_key", "owner_key"])
     # stock cannot be below zero: a book that went negative means more went out than came
     # in, and that must show as unaccounted (OVERSOLD), not vanish into a negative on-hand
@@ -103,7 +102,7 @@ def compute_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, periods,
 
 
 def _owner_names(ledger: pd.DataFrame) -> pd.Series:
-    o = ledger[ledger["owner_key"] != 0].drop_duplicates("owner_key")
+    o = ledger.loc[(ledger["owner_key"] != 0).to_numpy(), ["owner_key", "owner"]].drop_duplicates("owner_key")
     return pd.Series(o["owner"].to_numpy(), index=o["owner_key"].to_numpy())
 
 

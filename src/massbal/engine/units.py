@@ -106,17 +106,17 @@ def kg_factors(units: pd.Series, items: pd.Series, item_units: dict[str, str],
     item_units / item_kg_per_unit: by item key, from the Items table.
     """
     u_txt = units.astype(object).where(units.notna(), "")
-    pairs = pd.DataFrame({"u": u_txt.astype(str).to_numpy(), "i": items.to_numpy()})
-    uniq = pairs.drop_duplicates()
-    factors, problems = [], []
-    for u, i in zip(uniq["u"], uniq["i"]):
-        f, p = _factor_for(u, i, item_units, item_kg_per_unit)
-        factors.append(f)
-        problems.append(p)
-    uniq = uniq.assign(f=factors, p=problems)
-    merged = pairs.merge(uniq, on=["u", "i"], how="left")
-    return Conversion(pd.Series(merged["f"].to_numpy(dtype=float), index=units.index),
-                      pd.Series(merged["p"].to_numpy(dtype=object), index=units.index))
+    # one conversion per distinct (unit text, item) pair, found on integer codes
+    ucode, uniq_u = pd.factorize(u_txt.astype(str).to_numpy(dtype=object), use_na_sentinel=False)
+    icode, uniq_i = pd.factorize(items.to_numpy(), use_na_sentinel=False)
+    pair, uniq_p = pd.factorize(ucode.astype(np.int64) * max(len(uniq_i), 1) + icode, use_na_sentinel=False)
+    factors = np.empty(len(uniq_p), dtype=float)
+    problems = np.empty(len(uniq_p), dtype=object)
+    for j, p in enumerate(uniq_p):
+        u, i = divmod(int(p), max(len(uniq_i), 1))
+        factors[j], problems[j] = _factor_for(uniq_u[u], uniq_i[i], item_units, item_kg_per_unit)
+    return Conversion(pd.Series(factors[pair], index=units.index),
+                      pd.Series(problems[pair], index=units.index, dtype=object))
 
 
 def _factor_for(unit_text: str, item: str, item_units: dict[str, str],
