@@ -173,12 +173,12 @@ assert [c[0] for c in _LEDGER] == R.LEDGER_COLUMNS
 assert [c[0] for c in _FINDINGS] == [c for c in R.FINDING_COLUMNS if c != "cell"]
 
 
-def _number_format(kind: str, unit: str) -> str | None:
+def number_format(kind: str, unit: str) -> str | None:
     return {"date": DATE_FORMAT, "quantity": quantity_format(unit), "percent": PERCENT_FORMAT,
             "integer": INTEGER_FORMAT}.get(kind)
 
 
-def _convert(values: pd.Series, kind: str) -> pd.Series:
+def convert_column(values: pd.Series, kind: str) -> pd.Series:
     """A frame column as the sheet stores it (see SheetSpec.data), index 0..n-1."""
     values = values.reset_index(drop=True)
     if kind == "date":
@@ -208,7 +208,7 @@ def _sheet(name: str, layout, frame: pd.DataFrame, unit: str, notes: bool) -> Sh
     n = len(frame)
     columns, data = [], {}
     for col, header, kind, width in layout:
-        columns.append(ColumnSpec(header, kind, width, _number_format(kind, unit)))
+        columns.append(ColumnSpec(header, kind, width, number_format(kind, unit)))
         if col not in frame.columns:
             # a column the engine does not give would print as a blank column: a defect
             if n:
@@ -216,7 +216,7 @@ def _sheet(name: str, layout, frame: pd.DataFrame, unit: str, notes: bool) -> Sh
             src = pd.Series([None] * n, dtype=object)
         else:
             src = frame[col]
-        data[header] = _convert(src, kind)
+        data[header] = convert_column(src, kind)
     note_cols: tuple[str, ...] = ()
     if notes:
         note_cols = USER_NOTE_COLUMNS

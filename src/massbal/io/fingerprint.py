@@ -26,6 +26,8 @@ from datetime import date, datetime
 
 from defusedxml import ElementTree as ET
 
+from massbal.engine.rawbook import column_letter as col_letter
+
 FINGERPRINT_SHEET = "_fingerprint"
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -101,14 +103,6 @@ def _col_number(letters: str) -> int:
     for ch in letters:
         n = n * 26 + (ord(ch) - 64)
     return n
-
-
-def col_letter(n: int) -> str:
-    s = ""
-    while n > 0:
-        n, rem = divmod(n - 1, 26)
-        s = chr(65 + rem) + s
-    return s
 
 
 _REF = re.compile(r"([A-Z]+)(\d+)")

@@ -8,11 +8,10 @@ replaced by the next trace or recall, like Reconcile's sheets.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from massbal.engine.trace import LotTrace, Recall, TraceStep
-from massbal.sheets import DATE_FORMAT, PERCENT_FORMAT, ColumnSpec, SheetSpec, quantity_format
+from massbal.sheets import ColumnSpec, SheetSpec, convert_column, number_format
 
 from .trace_tables import STEP_WORDS
 
@@ -46,27 +45,11 @@ def _spec(name: str, layout, rows: list[dict], links: list[tuple], unit: str) ->
     cols, data = [], {}
     frame = pd.DataFrame(rows, columns=[h for h, _, _ in layout])
     for header, kind, width in layout:
-        fmt = {"date": DATE_FORMAT, "quantity": quantity_format(unit), "percent": PERCENT_FORMAT,
-               "integer": "0"}.get(kind)
-        cols.append(ColumnSpec(header, kind, width, fmt))
-        data[header] = _as(frame[header], kind)
+        cols.append(ColumnSpec(header, kind, width, number_format(kind, unit)))
+        data[header] = convert_column(frame[header], kind)
     cols.append(ColumnSpec(GO_TO, "link", 16))
     data[GO_TO] = pd.Series([d for d, _ in links], dtype="string")
     return SheetSpec(name, tuple(cols), data, (), (), {GO_TO: pd.Series([l for _, l in links], dtype="string")})
-
-
-def _as(values: pd.Series, kind: str) -> pd.Series:
-    """A column as SheetSpec.data holds it."""
-    values = values.reset_index(drop=True)
-    if kind == "date":
-        return pd.to_datetime(values, errors="coerce").astype("datetime64[ns]")
-    if kind in ("quantity", "percent"):
-        out = pd.to_numeric(values, errors="coerce").astype("float64")
-        return out.where(np.isfinite(out))
-    if kind == "integer":
-        return pd.to_numeric(values, errors="coerce").round().astype("Int64")
-    return values.astype(object).where(values.notna(), None).map(lambda v: None if v is None else str(v)) \
-        .astype("string")
 
 
 def _step_row(tr: LotTrace, direction: str, s: TraceStep) -> dict:
