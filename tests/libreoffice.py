@@ -1,19 +1,19 @@
-"""LibreOffice headless, the independent spreadsheet engine the tests check files with."""
+"""LibreOffice headless, the independent spreadsheet engine the tests check files with.
+The conversion itself is massbal's own (massbal.io.soffice, which the export uses)."""
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
+
+from massbal.io.soffice import convert as _convert, find_soffice
 
 
 def soffice() -> str:
     """The soffice executable. Missing on a developer's machine: skip; missing in CI (where
     .ci/run installs it): fail, so a broken install never passes as skipped tests."""
-    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    exe = find_soffice()
     if exe:
         return exe
     if os.environ.get("CI"):
@@ -23,11 +23,5 @@ def soffice() -> str:
 
 def convert(files, outdir: Path, to: str = "pdf", timeout: int = 300) -> list[Path]:
     """Convert files in one soffice run (start-up is the slow part), with a throw-away profile."""
-    exe = soffice()
-    outdir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="lo_profile_") as profile:
-        subprocess.run([exe, "--headless", "--norestore", f"-env:UserInstallation=file://{profile}",
-                        "--convert-to", to, "--outdir", str(outdir), *map(str, files)],
-                       check=True, capture_output=True, timeout=timeout)
-    ext = to.split(":")[0]
-    return [outdir / (Path(f).stem + "." + ext) for f in files]
+    soffice()
+    return _convert(list(files), outdir, to, timeout=timeout)

@@ -1,7 +1,6 @@
 """Shared fixtures: the demo tables, generated once, and the books written from them."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -31,11 +30,7 @@ def demo_books(tmp_path_factory, demo):
     return out
 
 
-def soffice() -> str:
-    exe = shutil.which("soffice") or shutil.which("libreoffice")
-    if not exe:
-        pytest.skip("LibreOffice is not installed")
-    return exe
+from libreoffice import soffice  # noqa: E402  (one finder for every test area)
 
 
 # LibreOffice leaves formulas in files from other programs as saved; this profile makes it

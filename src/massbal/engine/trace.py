@@ -225,18 +225,16 @@ class Tracer:
         book = self.prep.book
         code = book.code("lot", lot)
         want_item = book.code("item", item) if item is not None else None
-        hits = g.lots[g.lots["lot_key"] == code] if code else g.lots.iloc[:0]
-        if item is not None:
-            hits = hits[hits["item_key"] == want_item]
-        pairs = list(dict.fromkeys(zip(hits["item_key"], hits["lot_key"])))
+        def pairs_of(frame: pd.DataFrame, key: str, code) -> list[tuple[str, str]]:
+            hits = frame[frame[key] == code] if code else frame.iloc[:0]
+            if item is not None:
+                hits = hits[hits["item_key"] == want_item]
+            return list(dict.fromkeys(zip(hits["item_key"], hits["lot_key"])))
+        pairs = pairs_of(g.lots, "lot_key", code)
         if pairs:
             return pairs
         # a batch number given instead of a lot: its output lots
-        bcode = book.code("batch", lot)
-        runs = g.produced[g.produced["batch_key"] == bcode] if bcode else g.produced.iloc[:0]
-        if item is not None:
-            runs = runs[runs["item_key"] == want_item]
-        pairs = list(dict.fromkeys(zip(runs["item_key"], runs["lot_key"])))
+        pairs = pairs_of(g.produced, "batch_key", book.code("batch", lot))
         if pairs:
             return pairs
         import difflib  # only on a miss
