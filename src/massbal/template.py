@@ -18,7 +18,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-from .engine.schema import TABLES, TableSpec
+from .engine.schema import TABLES, TableSpec, book_specs
 
 # A fixed document date: the template must not change when nothing in it changed.
 DOC_DATE = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
@@ -104,13 +104,13 @@ def column_help(table: str, column: str) -> str:
     return spec.help or HELP.get((table, column)) or _TEXT_HELP.get(column) or _GENERIC_HELP.get(spec.kind, "")
 
 
-def write_template(path: str | Path) -> Path:
+def write_template(path: str | Path, *, farm: bool = False) -> Path:
     """Write the empty input workbook (what `massbal new` gives a first-time user)."""
-    return write_input_book(path, None)
+    return write_input_book(path, None, farm=farm)
 
 
 def write_input_book(path: str | Path, tables: Mapping[str, pd.DataFrame] | None = None,
-                     *, title: str = "massbal workbook") -> Path:
+                     *, title: str = "massbal workbook", farm: bool = False) -> Path:
     """Write the input workbook layout, with `tables` (by schema table name) as its rows.
 
     tables[name] holds the schema's columns (missing ones stay blank); dates may be
@@ -126,8 +126,9 @@ def write_input_book(path: str | Path, tables: Mapping[str, pd.DataFrame] | None
                        "comments": "Organic mass balance and lot traceability workbook"})
     wb.set_calc_mode("auto")
     fmt = _Formats(wb)
-    _start_sheet(wb, fmt)
-    for name, spec in TABLES.items():
+    _start_sheet(wb, fmt, farm)
+    for spec in book_specs(farm):
+        name = spec.name
         frame = None if tables is None else tables.get(name)
         if frame is None and name == "Settings":
             frame = pd.DataFrame(list(DEFAULT_SETTINGS), columns=["Setting", "Value"])
@@ -349,7 +350,7 @@ _NOTES = (
 )
 
 
-def _start_sheet(wb, fmt: _Formats) -> None:
+def _start_sheet(wb, fmt: _Formats, farm: bool = False) -> None:
     ws = wb.add_worksheet("Start here")
     ws.hide_gridlines(2)
     ws.set_column(0, 0, 18)
@@ -374,7 +375,8 @@ def _start_sheet(wb, fmt: _Formats) -> None:
     for c, head in enumerate(("Sheet", "One row is", "Required columns", "Optional columns")):
         ws.write_string(r, c, head, fmt.bold_wrap)
     r += 1
-    for name, spec in TABLES.items():
+    for spec in book_specs(farm):
+        name = spec.name
         ws.write_url(r, 0, f"internal:'{name}'!A1", fmt.link, string=name)
         ws.write_string(r, 1, spec.row_is[0].upper() + spec.row_is[1:] + ".", fmt.wrap)
         ws.write_string(r, 2, ", ".join(spec.required), fmt.wrap)

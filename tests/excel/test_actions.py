@@ -14,7 +14,7 @@ import pytest
 
 import xlwings as xw
 from massbal.engine.api import prepare
-from massbal.engine.schema import TABLES
+from massbal.engine.schema import book_specs
 from massbal.engine.trace import Tracer
 from massbal.excel import actions
 from massbal.io.read_xlsx import read_book
@@ -25,6 +25,8 @@ import sheetread as SR
 from books import granola_tables
 from lite_run import replayed
 from payload import payload_from_xlsx, write_book
+
+TABLES = {t.name: t for t in book_specs()}  # a handler's book: no farm tables
 
 RECEIPTS = 2  # sheet index of Receipts in the granola book; its Lot column is C
 

@@ -17,7 +17,7 @@ from xlwings.pro.udfs_officejs import custom_functions_call, custom_functions_me
 from openpyxl.utils import get_column_letter as sheet_col
 
 from massbal.engine.api import reconcile
-from massbal.engine.schema import TABLES
+from massbal.engine.schema import book_specs
 from massbal.excel import functions as F
 from massbal.excel import lite
 from massbal.excel.book_adapter import read_raw_book
@@ -25,6 +25,8 @@ from massbal.excel.book_adapter import read_raw_book
 from books import granola_tables
 from lite_run import MAIN, replayed, run_script
 from payload import payload_from_xlsx, write_book
+
+TABLES = {t.name: t for t in book_specs()}  # a handler's book: no farm tables
 
 MAIN = Path(__file__).resolve().parents[2] / "addin" / "lite" / "main.py"
 

@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 from openpyxl.utils import range_boundaries
 
-from massbal.engine.schema import KINDS, LOSS_REASONS, TABLES
+from massbal.engine.schema import KINDS, LOSS_REASONS, book_specs
+
+TABLES = {t.name: t for t in book_specs()}  # a handler's book: no farm tables or columns
 from massbal.template import (COMMON_UNITS, NAMES, XLWINGS_CONF, write_input_book,
                               write_template)
 

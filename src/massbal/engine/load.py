@@ -22,7 +22,8 @@ from .units import kg_factors, report_factor, unit_info
 
 # Tables whose absence a user should hear about; the rest are simply empty when absent.
 CORE_TABLES = ("Items", "Receipts", "Shipments")
-MOVEMENT_TABLES = ("Receipts", "Batches", "BatchInputs", "Shipments", "Losses", "Counts", "Transfers")
+MOVEMENT_TABLES = ("Receipts", "Batches", "BatchInputs", "Shipments", "Losses", "Counts", "Transfers",
+                   "Harvests", "FarmUse", "Applications")  # the last three: farms only (CONTRACT section 6)
 # Other header spellings people use for the same column.
 _HEADER_ALIASES = {"qty": "quantity", "uom": "unit", "lotnumber": "lot", "lot#": "lot",
                    "lotno": "lot", "batch#": "batch", "batchno": "batch", "product": "item"}

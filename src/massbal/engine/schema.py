@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 ColumnKind = Literal["text", "number", "date", "yesno", "unit", "choice"]
@@ -20,6 +20,7 @@ class Column:
     required: bool = False
     choices: tuple[str, ...] = ()
     help: str = ""
+    farm: bool = False  # a farm's column (CONTRACT section 6): left out of a handler's template
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class TableSpec:
     name: str
     columns: tuple[Column, ...]
     row_is: str  # what one row is, in the user's words (template instructions)
+    farm: bool = False  # a farm's table (CONTRACT section 6): optional, not in a handler's template
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -40,7 +42,12 @@ class TableSpec:
 
 
 KINDS = ("Ingredient", "Product", "Intermediate")
+FARM_KINDS = ("Crop", "Seed", "Input", "Feed", "Livestock product")
 LOSS_REASONS = ("cleaning", "shrinkage", "spoilage", "sample", "process", "other")
+FIELD_ORGANIC = ("Yes", "Transition", "No")
+ALLOWED = ("Yes", "No", "Restricted")
+FARM_USES = ("seed", "feed", "bedding", "other")
+ANIMAL_EVENTS = ("count", "birth", "bought", "moved in", "sold", "slaughtered", "culled", "died", "moved out")
 
 _q = Column("Quantity", "number", True)
 _u = Column("Unit", "unit", True)
@@ -50,12 +57,14 @@ TABLES: dict[str, TableSpec] = {
     for t in (
         TableSpec("Items", (
             Column("Item", required=True),
-            Column("Kind", "choice", choices=KINDS),
+            Column("Kind", "choice", choices=KINDS + FARM_KINDS),
             Column("Organic", "yesno"),
             Column("Category"),
             Column("Unit", "unit"),
             Column("Kg per unit", "number"),
             Column("Tolerance %", "number"),
+            Column("Dry matter %", "number", farm=True),
+            Column("Allowed", "choice", choices=ALLOWED, farm=True),
         ), "a thing that is bought, made or sold"),
         TableSpec("Certificates", (
             Column("Supplier", required=True),
@@ -135,10 +144,83 @@ TABLES: dict[str, TableSpec] = {
             Column("Setting", required=True),
             Column("Value", required=True),
         ), "one setting (key and value)"),
+        # farms (CONTRACT section 6): optional tables, a handler's book has none of them
+        TableSpec("Fields", (
+            Column("Field", required=True),
+            Column("Crop", required=True),
+            Column("Season", "number", True),
+            Column("Acres", "number", True),
+            Column("Expected yield", "number", True),
+            Column("Yield unit", "unit", True),
+            Column("Yield source"),
+            Column("Organic", "choice", choices=FIELD_ORGANIC),
+            Column("Seed"),
+            Column("Seeding rate", "number"),
+            Column("Seed unit", "unit"),
+        ), "one field or block planted to one crop for one season", farm=True),
+        TableSpec("Harvests", (
+            Column("Date", "date", True),
+            Column("Item", required=True),
+            Column("Lot", required=True),
+            _q, _u,
+            Column("Field"),
+            Column("Herd"),
+            Column("Organic", "yesno"),
+            Column("Location"),
+            Column("Reference"),
+        ), "product taken in from a field (weigh sheet, scale ticket) or from a herd (milk, eggs, wool)", farm=True),
+        TableSpec("FarmUse", (
+            Column("Date", "date", True),
+            Column("Item", required=True),
+            _q, _u,
+            Column("Use", "choice", True, choices=FARM_USES),
+            Column("Lot"),
+            Column("Field"),
+            Column("Herd"),
+            Column("Reference"),
+        ), "the operation's own product used on the operation: seed planted, feed fed", farm=True),
+        TableSpec("Applications", (
+            Column("Date", "date", True),
+            Column("Field", required=True),
+            Column("Item", required=True),
+            _q, _u,
+            Column("Lot"),
+            Column("Reference"),
+        ), "an input (amendment, fertilizer, pest control, seed treatment) applied to a field", farm=True),
+        TableSpec("Herds", (
+            Column("Herd", required=True),
+            Column("Species", required=True),
+            Column("Class"),
+            Column("Ruminant", "yesno"),
+            Column("Dry matter demand", "number", True),
+            Column("Grazing start", "date"),
+            Column("Grazing end", "date"),
+            Column("Product"),
+            Column("Output per head per day", "number"),
+        ), "a group of organic animals fed and managed together", farm=True),
+        TableSpec("Animals", (
+            Column("Date", "date", True),
+            Column("Herd", required=True),
+            Column("Event", "choice", True, choices=ANIMAL_EVENTS),
+            Column("Head", "number", True),
+            Column("Organic", "yesno"),
+            Column("Certificate"),
+            Column("Reference"),
+        ), "a head count of a herd at the end of that day, or a change to it", farm=True),
     )
 }
 
 INPUT_TABLES = tuple(TABLES)
+FARM_TABLES = tuple(n for n, t in TABLES.items() if t.farm)
+
+
+def book_specs(farm: bool = False) -> tuple[TableSpec, ...]:
+    """The tables (and columns) a new workbook gets: a handler's, or with farm=True a farm's."""
+    def column(c: Column) -> Column:
+        # a handler's Kind dropdown offers a handler's kinds only
+        return c if farm else replace(c, choices=tuple(x for x in c.choices if x not in FARM_KINDS))
+    return tuple(TableSpec(t.name, tuple(column(c) for c in t.columns if farm or not c.farm), t.row_is, t.farm)
+                 for t in TABLES.values() if farm or not t.farm)
 
 # Sheets that massbal writes and owns (CONTRACT.md section 3).
 OUTPUT_SHEETS = ("Balance", "Supply", "Yield", "Exceptions", "Ledger")

@@ -177,12 +177,13 @@ def export_for_inspector(book) -> Path:
 def add_input_tables(book) -> list[str]:
     """Add an empty Excel Table for every input table the workbook lacks (Lite's
     'New workbook': Lite cannot open a new file). Existing sheets are left alone."""
-    from massbal.engine.schema import TABLES, table_key
+    from massbal.engine.schema import book_specs, table_key
 
     have = {table_key(t.name) for s in book.sheets for t in s.tables}
     have |= {table_key(s.name) for s in book.sheets}
     added = []
-    for name, spec in TABLES.items():
+    for spec in book_specs(farm=False):
+        name = spec.name
         if table_key(name) in have:
             continue
         sheet = book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])

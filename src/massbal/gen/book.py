@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engine.schema import TABLES
+from ..engine.schema import TABLES, book_specs
 from ..engine.units import unit_info
 from . import flow
 from .catalog import PLANT, YEAR, Catalog
@@ -176,7 +176,7 @@ def _items_table(cat: Catalog) -> pd.DataFrame:
         mass = unit_info(i.unit).kind == "mass"
         rows.append((i.name, i.kind, "Yes" if i.organic else "No", i.category, i.unit,
                      None if mass else i.kg_per_unit, i.tolerance))
-    return pd.DataFrame(rows, columns=[c.name for c in TABLES["Items"].columns])
+    return pd.DataFrame(rows, columns=[c.name for c in TABLES["Items"].columns if not c.farm])
 
 
 def _certificates_table(cat: Catalog) -> pd.DataFrame:
@@ -287,10 +287,11 @@ SORT = {
 }
 
 
-def finalize(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def finalize(tables: dict[str, pd.DataFrame], farm: bool = False) -> dict[str, pd.DataFrame]:
     """Schema column order, final row order, and an `_id` kept for locating rows."""
     out = {}
-    for name, spec in TABLES.items():
+    for spec in book_specs(farm):
+        name = spec.name
         t = tables.get(name)
         if t is None:
             t = pd.DataFrame(columns=[c.name for c in spec.columns])
