@@ -72,6 +72,9 @@ QUANTITIES = [
     ("padded-text-number", "  12 ", 12.0),
     ("non-breaking-space-thousands", "1\u00a0000", 1000.0),
     ("date-in-quantity", dt.date(2025, 1, 1), "BAD_QUANTITY"),
+    ("beyond-any-stock", 1e200, "BAD_QUANTITY"),  # would drown the item's other figures
+    ("near-float-max", 1e308, "BAD_QUANTITY"),  # would become infinity in pounds
+    ("beyond-any-stock-as-text", "1e15", "BAD_QUANTITY"),
 ]
 
 

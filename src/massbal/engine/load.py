@@ -33,6 +33,10 @@ NON_AGRICULTURAL = frozenset({"water", "salt", "non-agricultural", "nonagricultu
                               "processing aid", "mineral", "packaging"})
 
 
+# A billion tonnes: more than any operation's stock; above it a quantity is a typo.
+MAX_PLAUSIBLE_KG = 1e12
+
+
 def snake(name: str) -> str:
     return name.strip().lower().replace("%", "pct").replace(" ", "_")
 
@@ -394,8 +398,16 @@ def load_book(raw: RawBook) -> Book:
             out.append(F.make("warning", "BAD_QUANTITY", sheets[name], t.loc[zero, "_row"].to_numpy(), "Quantity",
                               letters.get((name, "Quantity")), "Quantity is 0, so this row changes nothing. "
                               "Check whether a number is missing."))
-        keep = ~bad & ~neg
-        t = t.assign(kg=qty * conv.factor, qty=qty * conv.factor * rf)
+        kg = qty * conv.factor
+        # beyond any stock on earth: a typo or a hostile cell, and 1e308 would become infinity
+        huge = ~bad & qty.notna() & ~(kg.abs() <= MAX_PLAUSIBLE_KG)
+        if huge.any():
+            out.append(F.make("error", "BAD_QUANTITY", sheets[name], t.loc[huge, "_row"].to_numpy(), "Quantity",
+                              letters.get((name, "Quantity")),
+                              "Quantity " + qty[huge].map("{:.4g}".format) + " is more than any stock could hold "
+                              f"(over {MAX_PLAUSIBLE_KG:,.0f} kg). Check the number; this row is left out."))
+        keep = ~bad & ~neg & ~huge
+        t = t.assign(kg=kg, qty=kg * rf)
         typed[name] = t[keep.to_numpy()].reset_index(drop=True)
 
     # items that the Items table does not list
