@@ -68,3 +68,29 @@ def test_settings_tolerance_follows_the_same_rule(tmp_path):
     assert oats(rec).tolerance_pct == pytest.approx(4.0) and oats(rec).status == "PASS"
     rec = tolerance_book(tmp_path / "s3.xlsx", None, settings=[["Tolerance %", -1]])
     assert finding(rec, "BAD_VALUE") == ("Settings", 2, "Value")
+
+
+# ---- 10. a run that consumes its own output lot: only that input is blamed
+
+def test_lot_cycle_blames_only_the_input_that_closes_the_circle(tmp_path):
+    extra = {"Batches": [["Batch", "Date", "Item", "Lot", "Quantity", "Unit"],
+                         ["B1", dt.date(2025, 3, 3), "Granola", "G1", 900, "lb"]],
+             "BatchInputs": [["Batch", "Item", "Lot", "Quantity", "Unit"],
+                             ["B1", "Oats", "L1", 800, "lb"],  # received: innocent
+                             ["B1", "Granola", "G1", 100, "lb"]]}  # its own output: the circle
+    rec = run(tmp_path, extra=extra)
+    cyc = rec.findings[rec.findings["code"] == "LOT_CYCLE"]
+    assert [(r.sheet, int(r.row), r.column) for r in cyc.itertuples()] == [("BatchInputs", 3, "Lot")]
+    assert "L1" not in " ".join(cyc["message"])
+
+
+# ---- 11. a name longer than a message can quote
+
+def test_a_huge_name_is_quoted_short_and_the_advice_survives(tmp_path):
+    name = "Oats " + "x" * 32_000  # near Excel's 32,767 characters per cell
+    row = [dt.date(2025, 3, 2), name, "L9", 10, "lb", "Andes", "C1"]
+    rec = run(tmp_path, receipts=[OK_RECEIPT, row])
+    f = rec.findings[rec.findings["code"] == "UNKNOWN_ITEM"].iloc[0]
+    assert (f.sheet, int(f.row), f.column) == ("Receipts", 3, "Item")
+    assert len(f.message) <= 1_000 and "32,005 characters" in f.message and "Items sheet" in f.message
+    assert all(len(m) <= 1_000 for m in rec.findings["message"])
