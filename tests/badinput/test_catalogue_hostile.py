@@ -8,7 +8,7 @@ import pytest
 from massbal.engine.api import reconcile
 from massbal.io.read_xlsx import BookReadError, read_book
 
-from test_catalogue import CERTS, OK_RECEIPT, RECEIPT_HEAD, finding, received, run
+from test_catalogue import CERTS, OK_RECEIPT, RECEIPT_HEAD, finding, run
 
 COUNT_HEAD = ["Date", "Item", "Quantity", "Unit"]
 

@@ -108,3 +108,28 @@ def test_backups_keep_generations(book):
     kept = [_sha(newest)] + [_sha(newest.with_name(f"Book.backup.{n}.xlsx")) for n in (2, 3)]
     # the book as it was before each of the three writes: edits 3, 2 and the original
     assert kept == [versions[4], versions[2], versions[0]]
+
+
+def _findings(rows_and_lots):
+    from massbal.engine import findings as F
+    return F.combine([F.make("error", "UNKNOWN_LOT", "Receipts", [r], "Lot", "C", f"Lot {lot} was never received.")
+                      for r, lot in rows_and_lots])
+
+
+def test_an_exceptions_note_stays_on_its_finding_when_a_row_is_inserted_above(book):
+    wb_rows = lambda ws: [dict(zip([c.value for c in ws[1]], (c.value for c in r), strict=True))  # noqa: E731
+                          for r in ws.iter_rows(min_row=2) if any(c.value is not None for c in r)]
+    write_results(book, recs.reconciliation(findings=_findings([(17, "L-9"), (18, "L-10")])), today=TODAY)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Exceptions"]
+    notes = [c.value for c in ws[1]].index("Notes") + 1
+    for r in range(2, ws.max_row + 1):
+        if ws.cell(r, [c.value for c in ws[1]].index("Message") + 1).value == "Lot L-10 was never received.":
+            ws.cell(r, notes).value = "relabelled, see PO-7"
+    wb.save(book)
+    # the user inserts a receipt above both rows: the same findings now sit on rows 18 and 19
+    report = write_results(book, recs.reconciliation(findings=_findings([(18, "L-9"), (19, "L-10")])), today=TODAY)
+    rows = wb_rows(openpyxl.load_workbook(book)["Exceptions"])
+    assert [r["Notes"] for r in rows if r["Code"] == "UNKNOWN_LOT"] == [None, "relabelled, see PO-7"]
+    assert [r["Row"] for r in rows if r["Notes"]] == [19]
+    assert report.notes_orphaned == 0

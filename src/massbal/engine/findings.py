@@ -71,7 +71,7 @@ def make(severity: Severity, code: str, sheet: str | None, rows, column: str | N
 # message longer than an Excel cell holds (32,767) and bury the advice that follows it.
 MAX_MESSAGE = 1_000
 MAX_QUOTED = 80
-_LONG_QUOTE = re.compile(r"'([^']{%d,})'" % (MAX_QUOTED + 1))
+_LONG_QUOTE = re.compile(rf"'([^']{{{MAX_QUOTED + 1},}})'")
 
 
 def _shorten_quote(m: re.Match) -> str:
