@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from . import __version__
-from .console import err, fail, first_line, load_raw, out, parse_day
+from .console import err, fail, first_line, load_raw, out, parse_day, plain
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Organic mass balance and lot traceability for Excel workbooks.")
@@ -63,7 +63,7 @@ def reconcile(
         written = None
         if not dry_run:
             stage("Writing result sheets")
-            written = write_into(book, rec)
+            written = write_into(book, rec, raw.signature)
     if as_json:
         sys.stdout.write(rec.to_json() + "\n")
     else:
@@ -71,10 +71,11 @@ def reconcile(
     raise typer.Exit(rec.exit_code)
 
 
-def write_into(book: Path, rec):
+def write_into(book: Path, rec, before: tuple | None = None):
+    """before: the book's signature as read; a book saved since is not written over."""
     from .io.write_xlsx import write_results
     try:
-        return write_results(str(book), rec)
+        return write_results(str(book), rec, before=before)
     except Exception as e:  # locked, read-only, changed meanwhile, damaged: the file is untouched
         fail(f"{book.name} was not changed: {first_line(e)}")
 
@@ -85,7 +86,7 @@ def show_reconciliation(rec, book: Path, written) -> None:
     for c in ("Item", "Owner", "Period", "Beginning", "In", "Out", "Expected", "Counted", "Var %", "Status"):
         t.add_column(c, justify="right" if c not in ("Item", "Owner", "Period", "Status") else "left")
     for r in rec.balances.itertuples(index=False):
-        t.add_row(str(r.item), r.owner or "", f"{r.start:%Y-%m-%d}..{r.end:%Y-%m-%d}",
+        t.add_row(plain(r.item), plain(r.owner), f"{r.start:%Y-%m-%d}..{r.end:%Y-%m-%d}",
                   f"{r.beginning:,.2f}", f"{r.received + r.produced:,.2f}",
                   f"{r.used + r.shipped + r.losses:,.2f}", f"{r.expected_ending:,.2f}",
                   "" if r.counted_ending != r.counted_ending else f"{r.counted_ending:,.2f}",
@@ -96,7 +97,7 @@ def show_reconciliation(rec, book: Path, written) -> None:
     for c in ("Ingredient", "Owner", "Period", "Available", "Shipped", "Losses", "On hand", "Unaccounted", "Status"):
         s.add_column(c, justify="left" if c in ("Ingredient", "Owner", "Period", "Status") else "right")
     for r in rec.supply.itertuples(index=False):
-        s.add_row(str(r.ingredient), r.owner or "", f"{r.start:%Y-%m-%d}..{r.end:%Y-%m-%d}", f"{r.available:,.2f}",
+        s.add_row(plain(r.ingredient), plain(r.owner), f"{r.start:%Y-%m-%d}..{r.end:%Y-%m-%d}", f"{r.available:,.2f}",
                   f"{r.shipped_equivalent:,.2f}", f"{r.losses_equivalent:,.2f}", f"{r.on_hand_equivalent:,.2f}",
                   f"{r.unaccounted:,.2f}", f"[{STATUS_STYLE.get(r.status, '')}]{r.status}[/]")
     out.print(s)
@@ -107,12 +108,12 @@ def show_reconciliation(rec, book: Path, written) -> None:
             e.add_column(c, overflow="fold")
         for r in f.head(200).itertuples(index=False):
             where = f"{r.sheet or ''}!{r.cell or ''}" if r.cell else (r.sheet or "")
-            e.add_row(f"[{STATUS_STYLE.get(r.severity, '')}]{r.severity}[/]", r.code, where, r.message)
+            e.add_row(f"[{STATUS_STYLE.get(r.severity, '')}]{r.severity}[/]", r.code, plain(where), plain(r.message))
         out.print(e)
         if len(f) > 200:
             out.print(f"... and {len(f) - 200} more findings: see the Exceptions sheet or use --json.")
     if written is not None:
-        out.print(f"Wrote Balance, Supply, Yield, Exceptions and Ledger into {book}.")
+        out.print(f"Wrote Balance, Supply, Yield, Exceptions and Ledger into {book}.", markup=False)
 
 
 @app.command()
@@ -122,7 +123,7 @@ def new(book: Path = typer.Argument(..., help="Where to write the empty workbook
     if book.exists():
         fail(f"{book} already exists; massbal new never overwrites a workbook")
     write_template(book)
-    out.print(str(book))
+    out.print(str(book), markup=False)
 
 
 @app.command()
@@ -132,10 +133,11 @@ def demo(directory: Path = typer.Argument(Path("."), help="Folder for massbal_de
     from .engine.api import reconcile as run
     directory.mkdir(parents=True, exist_ok=True)
     path = write_demo(directory)
-    rec = run(load_raw(path))
-    write_into(path, rec)
+    raw = load_raw(path)
+    rec = run(raw)
+    write_into(path, rec, raw.signature)
     out.print(f"{path}: {len(rec.balances)} balances, {len(rec.supply)} supply rows, {len(rec.yields)} runs, "
-              f"{len(rec.findings)} findings. Open it in Excel and look at the Exceptions sheet.")
+              f"{len(rec.findings)} findings. Open it in Excel and look at the Exceptions sheet.", markup=False)
 
 
 @app.command()
@@ -146,7 +148,7 @@ def undo(book: Path = typer.Argument(..., help="The workbook to restore.")):
         restored = restore(str(book))
     except Exception as e:  # no backup, locked, read-only
         fail(first_line(e))
-    out.print(f"Restored {book} from {restored}.")
+    out.print(f"Restored {book} from {restored}.", markup=False)
 
 
 @app.command()

@@ -16,7 +16,7 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from .console import err, fail as _fail, load_raw as _read, out, parse_day as _day, write_specs
+from .console import err, fail as _fail, load_raw as _read, out, parse_day as _day, plain, write_specs
 
 def _write_sheet(book: Path, spec) -> None:
     """The Trace or Recall sheet into the workbook (massbal's package writer)."""
@@ -81,7 +81,7 @@ def _q(v: float | None) -> str:
 
 
 def _show_trace(t) -> None:
-    out.print(f"[bold]Lot {t.lot}[/bold] ({t.item}): {t.origin}, {_q(t.total)} {t.unit}"
+    out.print(f"[bold]Lot {plain(t.lot)}[/bold] ({plain(t.item)}): {plain(t.origin)}, {_q(t.total)} {plain(t.unit)}"
               + (f"; organic content {', '.join(f'{k} {100 * v:.1f} %' for k, v in t.composition.items())}"
                  if t.composition else ""))
     back = Table("depth", "step", "date", "lot", "item", f"qty ({t.unit})", "batch / supplier", "certificate",
@@ -91,13 +91,13 @@ def _show_trace(t) -> None:
         cert = ""
         if s.kind == "receipt":
             cert = f"{s.certificate or '-'}: " + {True: "valid", False: "NOT valid", None: "n/a"}[s.certificate_valid]
-        back.add_row(str(s.depth), s.kind, str(s.date or ""), s.lot or "", s.item, _q(s.quantity), who, cert)
+        back.add_row(str(s.depth), s.kind, str(s.date or ""), plain(s.lot), plain(s.item), _q(s.quantity), plain(who), plain(cert))
     out.print(back)
     fwd = Table("depth", "step", "date", "lot", "item", f"qty ({t.unit})", "as entered", "batch / customer",
                 "location", title="Forward: where it went", title_justify="left")
     for s in t.forward:
-        fwd.add_row(str(s.depth), s.kind, str(s.date or ""), s.lot or "", s.item, _q(s.quantity), s.entered or "",
-                    s.batch or s.customer or "", s.location or "")
+        fwd.add_row(str(s.depth), s.kind, str(s.date or ""), plain(s.lot), plain(s.item), _q(s.quantity), plain(s.entered),
+                    plain(s.batch or s.customer), plain(s.location))
     out.print(fwd)
     a = t.accounted
     out.print(f"Shipped {_q(a.shipped)}, lost {_q(a.losses)}, run losses {_q(a.process_loss)}, on hand "
@@ -156,17 +156,17 @@ def recall(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm).
 
 
 def _show_recall(rc) -> None:
-    out.print(f"[bold]Mock recall of lot {rc.lot}[/bold] ({rc.item}), {_q(rc.total)} {rc.unit}")
+    out.print(f"[bold]Mock recall of lot {plain(rc.lot)}[/bold] ({plain(rc.item)}), {_q(rc.total)} {plain(rc.unit)}")
     t = Table("customer", "shipments", f"of the lot ({rc.unit})", f"shipped ({rc.unit})", "lots", "first", "last",
               title="Customers", title_justify="left")
     for c in rc.customers:
-        t.add_row(c.customer, str(c.shipments), _q(c.quantity), _q(c.shipped), ", ".join(c.lots),
+        t.add_row(plain(c.customer), str(c.shipments), _q(c.quantity), _q(c.shipped), plain(", ".join(c.lots)),
                   str(c.first_date or ""), str(c.last_date or ""))
     out.print(t)
     s = Table("location", "item", "lot", f"on hand ({rc.unit})", "of the lot", "last count",
               title="Stock to quarantine", title_justify="left")
     for x in rc.on_hand:
-        s.add_row(x.location or "", x.item, x.lot or "", _q(x.row_quantity), _q(x.quantity),
+        s.add_row(plain(x.location), plain(x.item), plain(x.lot), _q(x.row_quantity), _q(x.quantity),
                   f"{_q(x.counted)} on {x.counted_on}" if x.counted is not None else "")
     out.print(s)
     _show_questions(rc.open_questions)

@@ -13,6 +13,13 @@ out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def plain(value) -> str:
+    """A user's text (item, lot, customer, message) for rich output: shown as typed, never
+    read as markup ('Oats [organic]' stays whole, 'Oats [/i]' does not crash the table)."""
+    from rich.markup import escape
+    return "" if value is None else escape(str(value))
+
+
 def fail(reason: str, code: int = 2) -> None:
     """One plain line on standard error, then exit (2: the workbook could not be used)."""
     err.print(f"massbal: {reason}", markup=False)

@@ -161,7 +161,9 @@ _KEYS = {
     "Balance": ("Item", "Owner", "Start", "End"),
     "Supply": ("Ingredient", "Owner", "Start", "End"),
     "Yield": ("Batch",),
-    "Exceptions": ("Code", "Sheet", "Row", "Column"),
+    # a finding by what it says, not by its row number: a row inserted above it in the
+    # input moves the row but not the finding, and its note must stay on it
+    "Exceptions": ("Code", "Sheet", "Column", "Message"),
     "Ledger": (),
 }
 
@@ -297,7 +299,17 @@ def row_keys(spec: SheetSpec, frame: Mapping[str, pd.Series] | None = None) -> p
     out = parts[0]
     for p in parts[1:]:
         out = out + KEY_SEPARATOR + p
-    return out.astype(object)
+    return number_repeats(out.astype(object))
+
+
+def number_repeats(keys: pd.Series) -> pd.Series:
+    """Keys made unique in row order: the second row with a key gets ' #2', and so on
+    (two findings that say the same thing keep their own notes)."""
+    keys = pd.Series(keys, dtype=object).reset_index(drop=True)
+    n = keys.groupby(keys, sort=False).cumcount()
+    if not (n > 0).any():
+        return keys
+    return keys.where(n == 0, keys + " #" + (n + 1).astype(str))
 
 
 def final_order(spec: SheetSpec, old_names: list[str] | None) -> list[str]:

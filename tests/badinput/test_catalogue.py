@@ -13,7 +13,7 @@ from massbal.engine.api import reconcile
 from massbal.io.read_xlsx import read_book
 
 ITEMS = [["Item", "Kind", "Unit", "Kg per unit"], ["Oats", "Ingredient", None, None],
-         ["Granola", "Product", "case", 5.0]]
+         ["Granola", "Product", "case", 5.0], ["Bars", "Product", "ct", 0.5], ["Juice", "Product", "btl", 1.2]]
 CERTS = [["Supplier", "Certificate", "Valid to"], ["Andes", "C1", dt.date(2030, 1, 1)]]
 RECEIPT_HEAD = ["Date", "Item", "Lot", "Quantity", "Unit", "Supplier", "Certificate"]
 OK_RECEIPT = [dt.date(2025, 3, 1), "Oats", "L1", 1000, "lb", "Andes", "C1"]
@@ -72,6 +72,9 @@ QUANTITIES = [
     ("padded-text-number", "  12 ", 12.0),
     ("non-breaking-space-thousands", "1\u00a0000", 1000.0),
     ("date-in-quantity", dt.date(2025, 1, 1), "BAD_QUANTITY"),
+    ("beyond-any-stock", 1e200, "BAD_QUANTITY"),  # would drown the item's other figures
+    ("near-float-max", 1e308, "BAD_QUANTITY"),  # would become infinity in pounds
+    ("beyond-any-stock-as-text", "1e15", "BAD_QUANTITY"),
 ]
 
 
@@ -140,6 +143,15 @@ UNITS = [
     ("volume-without-kg-per-unit", "gallon", "BAD_UNIT"),
     ("count-without-kg-per-unit", "bag", "BAD_UNIT"),
     ("blank", None, "MISSING_VALUE"),
+    # spellings that mean different things in food trade are never guessed (pint would read
+    # gr as grains, ct as carats, u as atomic mass units, dr as drams, st as stones)
+    ("grams-or-grains", "gr", "BAD_UNIT"),
+    ("count-or-carats", "ct", "BAD_UNIT"),
+    ("unit-or-atomic-mass", "u", "BAD_UNIT"),
+    ("dram-or-drum", "dr", "BAD_UNIT"),
+    ("stone-or-piece", "st", "BAD_UNIT"),
+    ("us-or-uk-hundredweight", "cwt", "BAD_UNIT"),
+    ("a-weight-nobody-trades-in", "slug", "BAD_UNIT"),
 ]
 
 
@@ -150,6 +162,41 @@ def test_units(tmp_path, case, unit, expect):
         assert finding(rec, expect) == ("Receipts", 3, "Unit")
     else:
         assert received(rec) == pytest.approx(1000 + expect)
+
+
+def test_ambiguous_unit_says_what_to_type(tmp_path):
+    rec = run(tmp_path, receipts=[OK_RECEIPT] + q(10, "gr"))
+    msg = rec.findings[rec.findings["code"] == "BAD_UNIT"].iloc[0].message
+    assert "grams" in msg and "grains" in msg and "Type g" in msg
+
+
+# An item's own declared Unit wins over whatever else the spelling could mean, and any
+# package unit converts through the item's Kg per unit (10 ct of bars at 0.5 kg = 5 kg;
+# 10 btl of juice at 1.2 kg = 12 kg), in pounds: kg / 0.45359237.
+OWN_UNITS = [("Bars", "ct", 5.0), ("Bars", "CT", 5.0), ("Juice", "btl", 12.0)]
+
+
+@pytest.mark.parametrize("item,unit,kg", OWN_UNITS, ids=[f"{i}-{u}" for i, u, _ in OWN_UNITS])
+def test_own_declared_unit_wins(tmp_path, item, unit, kg):
+    row = [dt.date(2025, 3, 2), item, "X1", 10, unit, "Andes", "C1"]
+    rec = run(tmp_path, receipts=[OK_RECEIPT, row])
+    assert received(rec, item) == pytest.approx(kg / 0.45359237)
+    assert not (rec.findings["code"] == "BAD_UNIT").any()
+
+
+@pytest.mark.parametrize("unit", ["ctn", "tray", "cnt", "dz", "sk", "tin", "stick", "block"])
+def test_any_package_unit_declared_on_the_item_converts(tmp_path, unit):
+    items = [ITEMS[0], ["Pack", "Product", unit, 2.5]]
+    row = [dt.date(2025, 3, 2), "Pack", "P1", 4, unit, "Andes", "C1"]
+    rec = run(tmp_path, receipts=[OK_RECEIPT, row], extra={"Items": items})
+    assert received(rec, "Pack") == pytest.approx(10 / 0.45359237)
+
+
+def test_ambiguous_report_unit_is_refused(tmp_path):
+    settings = [["Setting", "Value"], ["Unit", "gr"]]
+    rec = run(tmp_path, extra={"Settings": settings})
+    assert finding(rec, "BAD_UNIT") == ("Settings", 2, "Value")
+    assert rec.unit == "lb" and received(rec) == 1000
 
 
 def test_item_unit_through_kg_per_unit_plural_and_other_unit(tmp_path):

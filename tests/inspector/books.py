@@ -148,3 +148,22 @@ def odd_names() -> RawBook:
         "Counts": T("Counts", ["Date", "Item", "Quantity", "Unit", "Owner"], [
             ["2025-04-30", "Oats", 300, "lb", None], ["2025-04-30", "=Rye", 40, "lb", "Acme*"]]),
     })
+
+
+def numeric_names() -> RawBook:
+    """Names Excel's SUMIFS would read as numbers: items '0012' and '12' (equal as numbers),
+    batches '007' and '7', a certificate '1e3', digits past the 15th (issue 14)."""
+    rows = [["2025-05-01", "0012", "A1", 100, "lb", "Farm", "1e3"], ["2025-05-01", "12", "A2", 40, "lb", "Farm", "1000"],
+            ["2025-05-02", "1234567890123456789", "A3", 7, "lb", "Farm", "1e3"],
+            ["2025-05-02", "1234567890123456780", "A4", 3, "lb", "Farm", "1e3"]]
+    return RawBook({
+        "Certificates": T("Certificates", ["Supplier", "Certificate", "Valid to"],
+                          [["Farm", "1e3", "2030-01-01"], ["Farm", "1000", "2030-01-01"]]),
+        "Receipts": T("Receipts", ["Date", "Item", "Lot", "Quantity", "Unit", "Supplier", "Certificate"], rows),
+        "Batches": T("Batches", ["Batch", "Date", "Item", "Lot", "Quantity", "Unit"],
+                     [["007", "2025-05-03", "Mix", "M1", 50, "lb"], ["7", "2025-05-04", "Mix", "M2", 20, "lb"]]),
+        "BatchInputs": T("BatchInputs", ["Batch", "Item", "Lot", "Quantity", "Unit"],
+                         [["007", "0012", "A1", 60, "lb"], ["7", "12", "A2", 30, "lb"]]),
+        "Shipments": T("Shipments", ["Date", "Item", "Lot", "Quantity", "Unit", "Customer"],
+                       [["2025-05-10", "Mix", "M1", 50, "lb", "Shop"], ["2025-05-10", "0012", "A1", 10, "lb", "Shop"]]),
+    })

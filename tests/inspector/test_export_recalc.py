@@ -16,7 +16,7 @@ from massbal.engine.api import prepare, reconcile_prepared
 from massbal.io.export import export_inspector
 from massbal.io.soffice import recalculated_copies
 
-from .books import copacker, granola, odd_names
+from .books import copacker, granola, numeric_names, odd_names
 from .xlsxkit import set_number, sheet_rows, sheet_xml, table
 
 
@@ -31,6 +31,7 @@ CASES = {
     "copacker": (copacker, dict(lots=["F1"])),  # monthly periods, owners, counts that open March
     "flax_only": (copacker, dict(item="Flax*")),  # a wildcard character in an item name
     "odd_names": (odd_names, dict()),  # < = * ? ~ in item and owner names
+    "numeric_names": (numeric_names, dict()),  # '0012' and '12', '007' and '7': one number to Excel
 }
 BAL = {"Beginning": "beginning", "Received": "received", "Produced": "produced", "Used": "used",
        "Shipped": "shipped", "Losses": "losses", "Expected ending": "expected_ending",
@@ -202,3 +203,22 @@ def test_a_copy_recomputed_and_saved_by_libreoffice_still_verifies(recalculated)
     res = verify(files["edited"][1])
     assert not res.ok
     assert len(res.problems) == 1 and res.problems[0].startswith("Ledger row ") and "(Quantity)" in res.problems[0]
+
+
+def test_criteria_never_match_numeric_looking_text(recalculated):
+    """Excel's SUMIFS/COUNTIFS read a criterion that looks like a number as that number
+    ('0012' equals '12'), which LibreOffice does not do, so this is checked in the formulas:
+    every criterion on a name is over a key column whose text no spreadsheet takes for a
+    number, and each key column holds 'k:' + the name beside it."""
+    import re
+    files, _ = recalculated
+    src, _ = files["numeric_names"]
+    for sheet in ("Balance", "Supply", "Yield", "Certificates"):
+        xml = sheet_xml(src, sheet)
+        for m in re.finditer(r"(?:SUMIFS|COUNTIFS)\(([^<]*?)\)", xml):
+            body = m.group(1)
+            for name in ("Item", "Owner", "Batch", "Certificate", "Ingredient"):
+                assert f"[{name}]," not in body, (sheet, body[:200])
+    led = table(src, "Ledger", "Date")
+    assert {r["Item key"] for r in led} >= {"k:0012", "k:12", "k:1234567890123456789"}
+    assert all(r["Item key"] == "k:" + str(r["Item"]) for r in led)

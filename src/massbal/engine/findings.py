@@ -6,6 +6,7 @@ rows affordable.
 """
 from __future__ import annotations
 
+import re
 from typing import Iterable, Literal
 
 import numpy as np
@@ -48,8 +49,8 @@ def make(severity: Severity, code: str, sheet: str | None, rows, column: str | N
         return empty()
     if isinstance(messages, str):
         messages = [messages] * n
-    msgs = pd.Series(list(messages) if not isinstance(messages, pd.Series) else messages.to_numpy(),
-                     dtype=object)
+    msgs = cap_messages(pd.Series(list(messages) if not isinstance(messages, pd.Series) else messages.to_numpy(),
+                                  dtype=object))
     if cell_letter:
         cells = (cell_letter + pd.Series(rows).astype("string").fillna("")).astype(object)
         cells = cells.where(pd.Series(rows).notna().to_numpy(), None)
@@ -64,6 +65,30 @@ def make(severity: Severity, code: str, sheet: str | None, rows, column: str | N
         "cell": cells.to_numpy(),
         "message": msgs.to_numpy(),
     })
+
+
+# A message quotes what the user typed; a name thousands of characters long would make the
+# message longer than an Excel cell holds (32,767) and bury the advice that follows it.
+MAX_MESSAGE = 1_000
+MAX_QUOTED = 80
+_LONG_QUOTE = re.compile(rf"'([^']{{{MAX_QUOTED + 1},}})'")
+
+
+def _shorten_quote(m: re.Match) -> str:
+    text = m.group(1)
+    return f"'{text[:MAX_QUOTED - 20]}…' ({len(text):,} characters)"
+
+
+def cap_messages(msgs: pd.Series) -> pd.Series:
+    """Messages with long quoted names cut to their start; any still too long cut at the end."""
+    long = msgs.map(lambda m: isinstance(m, str) and len(m) > MAX_MESSAGE).astype(bool)
+    if not long.any():
+        return msgs
+    fixed = msgs[long].map(lambda m: _LONG_QUOTE.sub(_shorten_quote, m))
+    fixed = fixed.map(lambda m: m if len(m) <= MAX_MESSAGE else m[:MAX_MESSAGE - 1] + "…")
+    out = msgs.copy()
+    out[long] = fixed
+    return out
 
 
 def combine(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:

@@ -153,11 +153,32 @@ def _cycle_findings(book: Book, ledger: pd.DataFrame, cycle: frozenset) -> pd.Da
     if not cycle:
         return F.empty()
     u = ledger[(ledger["kind"] == "used") & ledger["batch_key"].isin(cycle)]
+    made = ledger.loc[(ledger["kind"] == "produced").to_numpy(), LOT + ["batch_key"]].rename(columns={"batch_key": "maker"})
+    edges = u[["batch_key"] + LOT].merge(made, on=LOT)
+    core = _on_a_circle(edges[["batch_key", "maker"]].drop_duplicates(), cycle)
+    # only the inputs that close the circle: a lot made by a run on it. A received lot the
+    # run also used is innocent and is not blamed.
+    culprit = edges[edges["batch_key"].isin(core) & edges["maker"].isin(core)][LOT + ["batch_key"]].drop_duplicates()
+    u = u.merge(culprit.assign(_c=True), on=LOT + ["batch_key"], how="left")
+    u = u[u["_c"].fillna(False).astype(bool).to_numpy()]
     msgs = ("Batch " + u["batch"].astype(str) + " uses lot " + u["lot"].astype(str) + " of " +
             u["item"].astype(str) + ", which is made (directly or through other runs) from this batch's own "
             "output. Lot links cannot go round in a circle; check the lot numbers of this run's inputs.")
     return F.make("error", "LOT_CYCLE", book.sheets["BatchInputs"], u["row"].to_numpy(), "Lot",
                   book.letter("BatchInputs", "Lot"), msgs)
+
+
+def _on_a_circle(edges: pd.DataFrame, runs: frozenset) -> set:
+    """Runs that lie on a circle of lot links: the cycle set of batch_levels (runs whose
+    level kept rising, downstream ones included) without those that feed nothing in the
+    set or are fed by nothing in it, pruned until none is left to prune."""
+    core = set(runs)
+    while True:
+        e = edges[edges["batch_key"].isin(core) & edges["maker"].isin(core)]
+        keep = set(e["batch_key"]) & set(e["maker"])
+        if keep == core:
+            return core
+        core = keep
 
 
 def equivalents(ledger: pd.DataFrame, gen: Genealogy, kinds: tuple[str, ...]) -> pd.DataFrame:

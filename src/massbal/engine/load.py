@@ -17,8 +17,9 @@ from pydantic import BaseModel, Field
 from . import findings as F
 from .parse import match_keys, parse_date, parse_number, parse_text, parse_yesno
 from .rawbook import RawBook, RawTable
-from .schema import TABLES, Column, TableSpec, header_key, name_key
-from .units import kg_factors, report_factor, unit_info
+from .schema import TABLES, TableSpec, header_key, name_key
+from .tolerance import read_tolerance, read_tolerance_column
+from .units import kg_factors, report_factor, unit_info, unit_problem
 
 # Tables whose absence a user should hear about; the rest are simply empty when absent.
 CORE_TABLES = ("Items", "Receipts", "Shipments")
@@ -31,6 +32,10 @@ _HEADER_ALIASES = {"qty": "quantity", "uom": "unit", "lotnumber": "lot", "lot#":
 # salt), so a conventional lot of them in an organic run is not commingling.
 NON_AGRICULTURAL = frozenset({"water", "salt", "non-agricultural", "nonagricultural",
                               "processing aid", "mineral", "packaging"})
+
+
+# A billion tonnes: more than any operation's stock; above it a quantity is a typo.
+MAX_PLAUSIBLE_KG = 1e12
 
 
 def snake(name: str) -> str:
@@ -193,6 +198,9 @@ def _type_table(spec: TableSpec, raw: RawTable, date1904: bool) -> _Typed:
         if key in KEY_KINDS and p.codes is not None:
             frame["_codes_" + key] = p.codes
             uniques[key] = p.uniques
+    for name, i in found.items():
+        if i in raw.percent:  # the face saw which cells are formatted as percentages
+            frame["_pct_" + snake(name)] = pd.Series(np.asarray(raw.percent[i], dtype=bool), index=data.index)
     typed = pd.DataFrame(frame)
     return _Typed(typed[valid.to_numpy()].reset_index(drop=True), out, letters, uniques)
 
@@ -211,18 +219,23 @@ def _settings(frame: pd.DataFrame, sheet: str, letters: dict, out: list) -> Sett
                 s.unit = str(val).strip()
             else:
                 out.append(F.make("error", "BAD_UNIT", sheet, row, "Value", letters.get("Value"),
-                                  f"The report unit '{val}' is not a unit of weight; massbal reports in lb instead."))
+                                  f"The report unit: {unit_problem(info, str(val).strip())} "
+                                  "Until then massbal reports in lb."))
         elif key.startswith("tolerance%"):
             try:
-                pct = float(str(val).replace("%", "").replace(",", "."))
-                if pct < 0:
-                    raise ValueError
+                number = float(str(val).replace("%", "").replace(",", "."))
             except ValueError:
                 out.append(F.make("warning", "BAD_VALUE", sheet, row, "Value", letters.get("Value"),
                                   f"'{val}' is not a percentage; the default tolerance is used instead."))
                 continue
-            if 0 < pct < 1 and "%" not in str(val):
-                pct *= 100  # a cell formatted as percent holds 0.05 for 5 %
+            fmt = rec.get("_pct_value")
+            tol = read_tolerance(number, None if fmt is None or fmt != fmt else bool(fmt),
+                                 has_percent_sign="%" in str(val), fallback="the default (5 %)")
+            if tol.message:
+                out.append(F.make(tol.severity, "BAD_VALUE", sheet, row, "Value", letters.get("Value"), tol.message))
+            if tol.pct is None:
+                continue
+            pct = tol.pct
             category = key[len("tolerance%"):]
             if category:
                 # the category keeps its own spelling from the Setting text
@@ -294,6 +307,18 @@ def _encode(typed: dict[str, pd.DataFrame], read_uniques: dict[str, dict] | None
     return codes, variants
 
 
+def _item_tolerances(items: pd.DataFrame, sheet: str, letter: str | None, out: list) -> pd.DataFrame:
+    """Items' Tolerance % in percent, rescaled only where the cell is formatted as one."""
+    if not len(items) or items["tolerance_pct"].isna().all():
+        return items
+    fmt = items["_pct_tolerance_pct"] if "_pct_tolerance_pct" in items else None
+    pct, read = read_tolerance_column(items["tolerance_pct"], fmt, "the category's or the default tolerance")
+    for r, t in zip(items["_row"], read, strict=True):
+        if t.message:
+            out.append(F.make(t.severity, "BAD_VALUE", sheet, int(r), "Tolerance %", letter, t.message))
+    return items.assign(tolerance_pct=pct)
+
+
 def _items_table(items: pd.DataFrame, movement_items: pd.DataFrame, settings: Settings,
                  produced_keys: set, consumed_keys: set) -> pd.DataFrame:
     """One row per item_key: attributes from Items, defaults for items seen only in movements."""
@@ -308,8 +333,7 @@ def _items_table(items: pd.DataFrame, movement_items: pd.DataFrame, settings: Se
                         "Ingredient")
     allitems["kind"] = allitems["kind"].where(allitems["kind"].notna(), pd.Series(inferred, index=allitems.index))
     allitems["category_key"] = allitems["category"].map(lambda c: name_key(c) if isinstance(c, str) else "")
-    tol = allitems["tolerance_pct"].astype(float)
-    tol = tol.where(~((tol > 0) & (tol < 1)), tol * 100)
+    tol = allitems["tolerance_pct"].astype(float)  # already in percent (_item_tolerances)
     cat_tol = allitems["category_key"].map(lambda k: settings.tolerance_for(k))
     allitems["tolerance_pct"] = tol.where(tol.notna(), cat_tol)
     allitems["agricultural"] = ~allitems["category_key"].isin(NON_AGRICULTURAL)
@@ -342,6 +366,7 @@ def load_book(raw: RawBook) -> Book:
     settings = _settings(typed["Settings"], sheets["Settings"],
                          {c: letters.get(("Settings", c)) for c in ("Setting", "Value")}, out)
 
+    typed["Items"] = _item_tolerances(typed["Items"], sheets["Items"], letters.get(("Items", "Tolerance %")), out)
     codes, variants = _encode(typed, read_uniques)
 
     # the items each table names, for defaults and the unknown-item check
@@ -352,8 +377,8 @@ def load_book(raw: RawBook) -> Book:
 
     # quantities into the report unit, through pint, one factor per distinct (unit, item)
     rf = report_factor(settings.unit)
-    item_units = {k: u for k, u in zip(items["item_key"], items["unit"]) if isinstance(u, str) and u.strip()}
-    kpu = {k: float(v) for k, v in zip(items["item_key"], items["kg_per_unit"]) if pd.notna(v)}
+    item_units = {k: u for k, u in zip(items["item_key"], items["unit"], strict=True) if isinstance(u, str) and u.strip()}
+    kpu = {k: float(v) for k, v in zip(items["item_key"], items["kg_per_unit"], strict=True) if pd.notna(v)}
     for name in MOVEMENT_TABLES:
         t = typed[name]
         conv = kg_factors(t["unit"], t["item_key"], item_units, kpu)
@@ -374,8 +399,16 @@ def load_book(raw: RawBook) -> Book:
             out.append(F.make("warning", "BAD_QUANTITY", sheets[name], t.loc[zero, "_row"].to_numpy(), "Quantity",
                               letters.get((name, "Quantity")), "Quantity is 0, so this row changes nothing. "
                               "Check whether a number is missing."))
-        keep = ~bad & ~neg
-        t = t.assign(kg=qty * conv.factor, qty=qty * conv.factor * rf)
+        kg = qty * conv.factor
+        # beyond any stock on earth: a typo or a hostile cell, and 1e308 would become infinity
+        huge = ~bad & qty.notna() & ~(kg.abs() <= MAX_PLAUSIBLE_KG)
+        if huge.any():
+            out.append(F.make("error", "BAD_QUANTITY", sheets[name], t.loc[huge, "_row"].to_numpy(), "Quantity",
+                              letters.get((name, "Quantity")),
+                              "Quantity " + qty[huge].map("{:.4g}".format) + " is more than any stock could hold "
+                              f"(over {MAX_PLAUSIBLE_KG:,.0f} kg). Check the number; this row is left out."))
+        keep = ~bad & ~neg & ~huge
+        t = t.assign(kg=kg, qty=kg * rf)
         typed[name] = t[keep.to_numpy()].reset_index(drop=True)
 
     # items that the Items table does not list

@@ -42,6 +42,10 @@ class RawTable:
     columns: tuple[str, ...]
     header_row: int = 1
     is_table: bool = True  # an Excel Table (ListObject), not a plain sheet
+    # column index -> per data row, whether the cell's number format is a percentage
+    # (0.005 shown as 0.5 %). Given by faces that can see formats, for the columns whose
+    # meaning depends on it (Tolerance %); a column not in here: formats unknown.
+    percent: dict = field(default_factory=dict)
 
     @staticmethod
     def from_records(name: str, headers: list[str], records: list[list], *,
@@ -63,6 +67,8 @@ class RawBook:
     date1904: bool = False
     source: str = ""
     sheet_names: tuple[str, ...] = field(default_factory=tuple)
+    # the file's (size, mtime_ns, inode) as read: the writer refuses when it has moved since
+    signature: tuple = ()
 
     def get(self, name: str) -> RawTable | None:
         return self.tables.get(name)

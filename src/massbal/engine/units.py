@@ -3,14 +3,15 @@
 Quantities enter as (number, unit text, item) and leave as numbers in the report unit.
 The conversion factor of each distinct (unit, item) pair is asked of pint once, then
 applied to whole columns; pint decides every factor, nothing here is a hand-typed
-constant. Mass units convert directly. Count and volume units (case, each, bag, tote,
-bushel, gallon ...) convert only through the item's 'Kg per unit', and only when the
-row's unit is the item's own Unit: a bushel of oats is not a bushel of wheat, and a
-case is not an each.
+constant. Only the unambiguous weight spellings of MASS_KEYS go to pint: food trade
+uses short spellings that pint reads as something else ('ct' is a count there, a carat
+to pint; 'gr' is grams to most people, grains to pint), and a guess there is a silently
+wrong figure. The item's own Unit wins: any unit (case, ctn, btl, ct, bushel, gallon ...)
+converts through the item's 'Kg per unit' when it is the item's declared Unit, and only
+then: a bushel of oats is not a bushel of wheat, and a case is not an each.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -55,18 +56,52 @@ def unit_key(text: object) -> str:
     return s.replace(" ", "_")
 
 
+# The weight spellings massbal hands to pint, after unit_key (case, dots, plurals and
+# the _ALIASES folded). Nothing else is taken as a weight, however pint reads it.
+MASS_KEYS = frozenset({
+    "kg", "g", "mg", "lb", "oz", "tonne", "metric_ton", "ton", "short_ton", "long_ton",
+    "kilogram", "gram", "milligram", "pound", "ounce", "milligrams", "grams",
+})
+
+# Spellings that mean different things in food trade; what to type instead. They are
+# accepted only as an item's own declared Unit (with its Kg per unit).
+AMBIGUOUS = {
+    "gr": "'gr' means grams to some and grains to others. Type g for grams",
+    "grain": "'grain' is a tiny apothecary weight (0.065 g), not a unit of trade. Type g, kg or lb",
+    "ct": "'ct' is a count of pieces in food trade but carats to a unit converter. For pieces, "
+          "give the item ct as its Unit and a Kg per unit on the Items sheet",
+    "carat": "'carat' is a jeweller's weight (0.2 g). Type g, kg or lb",
+    "u": "'u' can be a unit (each) or an atomic mass unit. For pieces, give the item u as its "
+         "Unit and a Kg per unit on the Items sheet",
+    "dr": "'dr' can be a dram (1.77 g or 3.89 g) or a drum. Type g, or for drums give the "
+          "item dr as its Unit and a Kg per unit on the Items sheet",
+    "dram": "'dram' has two sizes (1.77 g avoirdupois, 3.89 g apothecary). Type g, kg or lb",
+    "st": "'st' can be a stone (14 lb) or a piece (Stück). Type lb or kg, or for pieces give "
+          "the item st as its Unit and a Kg per unit on the Items sheet",
+    "stone": "'stone' (14 lb) is rarely meant in trade. Type lb or kg",
+    "cwt": "'cwt' is 100 lb in the US but 112 lb in the UK. Type lb or kg",
+    "hundredweight": "'hundredweight' is 100 lb in the US but 112 lb in the UK. Type lb or kg",
+    "q": "'q' can be a quintal (100 kg, or 46 kg in old Spanish use) or a count. Type kg",
+    "quintal": "'quintal' is 100 kg in most places but 46 kg in old Spanish use. Type kg",
+    "dwt": "'dwt' is a pennyweight (1.56 g) or deadweight tonnage. Type g, kg or lb",
+}
+
+
 @dataclass(frozen=True)
 class UnitInfo:
     key: str
-    kind: str  # "mass", "volume", "count", "other", "unknown"
+    kind: str  # "mass", "ambiguous", "volume", "count", "other", "unknown"
     to_kg: float | None  # for mass units
 
 
 @lru_cache(maxsize=4096)
 def unit_info(text: str) -> UnitInfo:
     key = unit_key(text)
+    raw = " ".join(str(text).strip().casefold().replace(".", "").split())
     if not key:
         return UnitInfo(key, "unknown", None)
+    if raw in AMBIGUOUS or key in AMBIGUOUS:
+        return UnitInfo(raw if raw in AMBIGUOUS else key, "ambiguous", None)
     if key in COUNT_UNITS:
         return UnitInfo(key, "count", None)
     try:
@@ -74,7 +109,9 @@ def unit_info(text: str) -> UnitInfo:
     except Exception:  # pint raises several kinds for odd text ('#', '1/0', ...)
         return UnitInfo(key, "unknown", None)
     if q.check("[mass]"):
-        return UnitInfo(key, "mass", float(q.to(ureg.kilogram).magnitude))
+        if key in MASS_KEYS:
+            return UnitInfo(key, "mass", float(q.to(ureg.kilogram).magnitude))
+        return UnitInfo(key, "ambiguous", None)  # a weight pint knows but trade does not use
     if q.check("[volume]"):
         return UnitInfo(key, "volume", None)
     return UnitInfo(key, "other", None)
@@ -119,6 +156,13 @@ def kg_factors(units: pd.Series, items: pd.Series, item_units: dict[str, str],
                       pd.Series(problems[pair], index=units.index, dtype=object))
 
 
+def unit_problem(info: UnitInfo, shown: str) -> str:
+    """What to type instead of a unit that is not an unambiguous weight."""
+    if info.kind == "ambiguous":
+        return AMBIGUOUS.get(info.key, f"'{shown}' is not a unit of weight used in trade. Type g, kg or lb") + "."
+    return f"'{shown}' is not a unit of weight. Type lb, kg, g, oz, tonne or ton."
+
+
 def _factor_for(unit_text: str, item: str, item_units: dict[str, str],
                 item_kg_per_unit: dict[str, float]) -> tuple[float, str | None]:
     info = unit_info(unit_text)
@@ -127,9 +171,17 @@ def _factor_for(unit_text: str, item: str, item_units: dict[str, str],
     kpu = item_kg_per_unit.get(item)
     own = item_units.get(item)
     shown = unit_text.strip()
+    has_kpu = kpu is not None and np.isfinite(kpu) and kpu > 0
+    if own is not None and unit_key(own) == info.key and has_kpu:
+        return float(kpu), None  # the item's own declared Unit wins, whatever else it could mean
+    if info.kind == "ambiguous":
+        return np.nan, unit_problem(info, shown)
+    if info.kind == "unknown" and own is not None and unit_key(own) == info.key:
+        return np.nan, (f"'{shown}' is this item's own unit, so it needs a Kg per unit on the Items "
+                        "sheet before massbal can turn it into weight.")
     if info.kind == "unknown":
         return np.nan, f"'{shown}' is not a unit massbal knows. Use a unit of weight such as lb or kg, or the item's own unit from the Items sheet."
-    if kpu is None or not np.isfinite(kpu) or kpu <= 0:
+    if not has_kpu:
         what = {"volume": "a volume", "count": "a count of packages"}.get(info.kind, "not a weight")
         return np.nan, (f"'{shown}' is {what}, so it cannot be turned into weight until the Items "
                         f"sheet gives this item's Unit as '{shown}' and its Kg per unit.")

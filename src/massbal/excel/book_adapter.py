@@ -176,7 +176,7 @@ def _carried(spec, old_values: list[list[Any]] | None, order: list[str]):
     Returns (header -> one value per new row, [(key, column, value)] of notes whose row
     is gone).
     """
-    from massbal.sheets import KEY_SEPARATOR, key_parts, row_keys
+    from massbal.sheets import KEY_SEPARATOR, key_parts, number_repeats, row_keys
 
     data_headers = {c.header for c in spec.columns if c.kind != "note"}
     user_cols = [h for h in order if h not in data_headers]
@@ -193,7 +193,8 @@ def _carried(spec, old_values: list[list[Any]] | None, order: list[str]):
     if spec.keys and all(k in head for k in spec.keys):
         parts = [key_parts(pd.Series([r[head.index(k)] for r in body], dtype=object),
                            spec.column(k).kind) for k in spec.keys]
-        old_keys = [KEY_SEPARATOR.join(p.iloc[i] for p in parts) for i in range(len(body))]
+        old_keys = list(number_repeats(pd.Series([KEY_SEPARATOR.join(p.iloc[i] for p in parts)
+                                                  for i in range(len(body))], dtype=object)))
     else:
         old_keys = [None] * len(body)
     for h in user_cols:

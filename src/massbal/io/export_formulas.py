@@ -8,7 +8,12 @@ this-row references (`Balance[[#This Row],[Item]]`); never `Ledger[#Data]`.
 
 SUMIFS reads * ? ~ in a criterion as wildcards and a leading < > = as a comparison, so
 a name holding one of those is matched through an escaped literal instead of its cell.
-SUMPRODUCT's `=` has no wildcards, which is why the ingredient-weighted sums use it.
+Excel's SUMIFS also reads numeric-looking text as a number (lot '0012' equals '12', and
+digits past the 15th are lost), so names are never matched directly: each name column a
+criterion looks at has a key column massbal writes beside it ('Item key': 'k:0012'),
+which no spreadsheet reads as a number, and the criterion is 'k:' & the name.
+SUMPRODUCT's `=` has no wildcards and compares text as text, which is why the
+ingredient-weighted sums use it.
 """
 from __future__ import annotations
 
@@ -20,12 +25,34 @@ EPS = "0.000001"
 L = "Ledger"
 
 
+KEY_PREFIX = "k:"
+
+
+def key_header(column: str) -> str:
+    """The key column massbal writes beside a name column that criteria match on."""
+    return f"{column} key"
+
+
+def key_values(values) -> list[str]:
+    """'k:' + the name as text ('k:' alone for a blank): never a number to a spreadsheet."""
+    out = []
+    for v in values:
+        blank = v is None or (isinstance(v, float) and v != v)
+        out.append(KEY_PREFIX + ("" if blank else str(v)))
+    return out
+
+
 def crit(table: str, column: str, value) -> str:
-    """A SUMIFS criterion matching `value` exactly (blank matches blank)."""
-    if isinstance(value, str) and (any(ch in value for ch in "*?~") or value[:1] in "<>="):
+    """A SUMIFS criterion matching `value` exactly (blank matches blank) in the key column."""
+    if isinstance(value, str) and any(ch in value for ch in "*?~"):
         esc = value.replace("~", "~~").replace("*", "~*").replace("?", "~?").replace('"', '""')
-        return f'"={esc}"'
-    return this_row(table, column) + '&""'
+        return f'"{KEY_PREFIX}{esc}"'
+    return f'"{KEY_PREFIX}"&{this_row(table, column)}'
+
+
+def match(source: str, table: str, column: str, value) -> str:
+    """A SUMIFS range-criterion pair: `source`'s key column of `column` equals this row's name."""
+    return f"{col_ref(source, key_header(column))},{crit(table, column, value)}"
 
 
 def _in_period(t: str, date_col: str = "Date", table: str = L) -> str:
@@ -38,7 +65,7 @@ def _in_period(t: str, date_col: str = "Date", table: str = L) -> str:
 def balance(t: str, item: str, owner) -> dict[str, str]:
     """Formulas of one Balance row, by column header."""
     r = lambda c: this_row(t, c)  # noqa: E731
-    who = f'{col_ref(L, "Item")},{crit(t, "Item", item)},{col_ref(L, "Owner")},{crit(t, "Owner", owner)}'
+    who = f'{match(L, t, "Item", item)},{match(L, t, "Owner", owner)}'
     qty, eff = col_ref(L, "Quantity"), col_ref(L, "Effect")
     kind = col_ref(L, "Kind")
     date = col_ref(L, "Date")
@@ -104,8 +131,8 @@ def supply(t: str, d: str, y: str, ingredient: str, owner, share_col: str) -> di
     """Formulas of one Supply row: sums of its 'Supply by item' rows (table d), plus the
     ingredient's share of each run's process loss from the Yield table (y)."""
     r = lambda c: this_row(t, c)  # noqa: E731
-    rows = (f'{col_ref(d, "Ingredient")},{crit(t, "Ingredient", ingredient)},{col_ref(d, "Owner")},'
-            f'{crit(t, "Owner", owner)},{col_ref(d, "Start")},{r("Start")},{col_ref(d, "End")},{r("End")}')
+    rows = (f'{match(d, t, "Ingredient", ingredient)},{match(d, t, "Owner", owner)},'
+            f'{col_ref(d, "Start")},{r("Start")},{col_ref(d, "End")},{r("End")}')
     allowance = f'MAX({ROUNDING_UNITS},{ROUNDING_SHARE}*MAX({r("Available")},0))'
     band = f'{r("Tolerance %")}/100*MAX({r("Available")},0)+{allowance}'
     run_loss = (f'SUMPRODUCT({col_ref(y, "Process loss")},{col_ref(y, share_col)},'
@@ -131,7 +158,7 @@ def supply(t: str, d: str, y: str, ingredient: str, owner, share_col: str) -> di
 
 def yield_row(t: str, batch: str) -> dict[str, str]:
     r = lambda c: this_row(t, c)  # noqa: E731
-    who = f'{col_ref(L, "Batch")},{crit(t, "Batch", batch)}'
+    who = match(L, t, "Batch", batch)
     qty, kind = col_ref(L, "Quantity"), col_ref(L, "Kind")
     f = {
         "Input": f'SUMIFS({qty},{who},{kind},"used")',
@@ -153,7 +180,7 @@ def ledger_effect() -> str:
 def certificate_row(t: str, certificate: str, start: str, end: str) -> dict[str, str]:
     """start/end: DATE(y,m,d) texts of the copy's period."""
     r = lambda c: this_row(t, c)  # noqa: E731
-    who = f'{col_ref(L, "Certificate")},{crit(t, "Certificate", certificate)},{col_ref(L, "Kind")},"receipt"'
+    who = f'{match(L, t, "Certificate", certificate)},{col_ref(L, "Kind")},"receipt"'
     f = {
         "Valid at period end": (f'IF(AND(OR({r("Valid from")}="",{r("Valid from")}<={end}),'
                                 f'{r("Valid to")}>={end}),"Yes","No")'),

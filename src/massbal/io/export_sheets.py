@@ -104,6 +104,9 @@ def ledger_sheet(s: Sheet, m: Meta, src_names: dict[str, str], src_pos: dict[str
             return None
         return f"'{src_names[t]}'!A{SRC_FIRST_ROW + int(pos[int(rows[i])])}"
     cols.append(Col("Source row", led["row"], "int", 9, link=src_link))
+    # what the formulas' criteria match on (export_formulas.crit): names as text, never numbers
+    for name in ("Item", "Owner", "Batch", "Certificate"):
+        cols.append(Col(FX.key_header(name), FX.key_values(led[name.lower()]), "text", 8))
     for k, name in m.data.ingredients.items():
         cols.append(Col(share_header(name), m.data.shares[k], "share", 11))
     _, first = s.table(FX.L, cols, len(led))
@@ -177,7 +180,9 @@ def detail_sheet(s: Sheet, m: Meta, loc) -> int:
                    link=(lambda i, lk=lk: lk.get(i)) if lk else None)
     cols = [Col("Ingredient", d["ingredient"], "text", 16), Col("Item", d["item"], "text", 18),
             Col("Owner", d["owner"], "text", 10), Col("Start", d["start"], "date", 11),
-            Col("End", d["end"], "date", 11), Col("Opening count date", d["anchor"], "date", 12)]
+            Col("End", d["end"], "date", 11), Col("Opening count date", d["anchor"], "date", 12),
+            Col(FX.key_header("Ingredient"), FX.key_values(d["ingredient"]), "text", 8),
+            Col(FX.key_header("Owner"), FX.key_values(d["owner"]), "text", 8)]
     if len(d):
         cols += [col("Opening", d["beginning"]), col("Received", d["sum_receipt"]),
                  col("Produced", d["sum_produced"]), col("Used", d["sum_used"]), col("Shipped", d["sum_shipped"]),

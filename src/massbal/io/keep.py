@@ -18,7 +18,9 @@ import pandas as pd
 
 from massbal.io.readback import OldCell, OldSheet
 from massbal.io.sheet_writer import OutColumn
-from massbal.sheets import KEY_SEPARATOR, ORPHAN_HEADERS, SheetSpec, final_order, key_parts, row_keys
+from massbal.sheets import (
+    KEY_SEPARATOR, ORPHAN_HEADERS, SheetSpec, final_order, key_parts, number_repeats, row_keys,
+)
 
 # Columns that describe a row of a sheet without keys (the Ledger) in the orphan list.
 _DESCRIBE = ("Date", "Kind", "Item", "Lot", "Sheet", "Row")
@@ -109,15 +111,24 @@ def carry(spec: SheetSpec, spec_columns: dict[str, OutColumn], old: OldSheet | N
                 content.setdefault(rnum, []).append((name, cell))
         rows = sorted(content)
         ident = [h for h in (spec.keys or _DESCRIBE) if h in own.columns]
+        # keyed sheets: every row's key, so repeated keys are numbered as row_keys numbers them
+        read = list(range(first, last + 1)) if spec.keys and rows else rows
         parts = []
         for h in ident:
             col = own.first_col + own.columns.index(h)
-            cells = [old.table_cells.get(col, {}).get(r) for r in rows]
+            cells = [old.table_cells.get(col, {}).get(r) for r in read]
             kind = spec.column(h).kind if h in spec.headers else "text"
             parts.append(key_parts(_as_key_values(cells, kind, date1904), kind))
-        keys = [KEY_SEPARATOR.join(p.iloc[i] for p in parts) for i in range(len(rows))]
+        joined = pd.Series([""] * len(read), dtype=object) if not parts else parts[0].astype(object)
+        for p in parts[1:]:
+            joined = joined + KEY_SEPARATOR + p
+        if spec.keys and rows:
+            joined = number_repeats(joined)
+            keys = [joined.iloc[r - first] for r in rows]
+        else:
+            keys = list(joined)
         complete = spec.keys and all(h in own.columns for h in spec.keys)
-        for rnum, key in zip(rows, keys):
+        for rnum, key in zip(rows, keys, strict=True):
             for name, cell in content[rnum]:
                 if complete and place(key, name, cell):
                     result.kept += 1

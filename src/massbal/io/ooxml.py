@@ -8,6 +8,7 @@ before any part, ours or calamine's, is decompressed.
 """
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import shutil
@@ -74,11 +75,12 @@ class Relationship:
 class Package:
     """An opened, shape-checked xlsx zip. Use as a context manager."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, data: bytes | None = None):
+        """data: the file's bytes as read once (read_once); else the file is opened."""
         self.path = path
         self.name = path.name
         try:
-            self.zip = zipfile.ZipFile(path)
+            self.zip = zipfile.ZipFile(io.BytesIO(data) if data is not None else path)
         except zipfile.BadZipFile:
             raise BookReadError(f"{self.name} is damaged: it is not a readable zip/xlsx package") from None
         except (OSError, ValueError, EOFError) as exc:

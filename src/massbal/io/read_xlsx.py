@@ -13,7 +13,7 @@ workbook's map from its XML parts (defusedxml).
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import fastexcel
@@ -24,8 +24,11 @@ from ..engine.rawbook import RawBook, RawTable, column_letter
 from ..engine.schema import TABLES, header_key, table_key
 from .cells import UnsupportedErrorCell, load_block
 from .errors import BookReadError
-from .ooxml import Package, copy_with_error_cells_as_text
+from .ooxml import MAX_TOTAL_BYTES, Package, copy_with_error_cells_as_text
 from .sheetxml import SharedStrings, find_header_row
+from .percent_cells import percent_flags, percent_styles
+from .read_once import check_inflated_sizes, read_once
+from .readback import col_index
 from .sniff import check_file
 from .workbook import SheetInfo, TableInfo, WorkbookInfo, read_workbook_info
 
@@ -78,26 +81,51 @@ class _Wanted:
 
 def _read(path: Path) -> RawBook:
     check_file(path)
-    with Package(path) as pkg:
+    book = read_once(path)  # every part below comes from these bytes (one open handle)
+    with Package(path, book.data) as pkg:
+        check_inflated_sizes(pkg.zip, book.data, path.name, MAX_TOTAL_BYTES)
         info = read_workbook_info(pkg)
         wanted = _find_inputs(pkg, info)
-    sheet_names = tuple(s.name for s in info.sheets)
-    tables: dict[str, RawTable] = {}
-    loadable = [w for w in wanted if w.headers]
-    for w in wanted:
-        if not w.headers:  # a sheet of that name with nothing on it
-            tables[w.name] = _empty_table(w)
-    if loadable:
-        reader = _open_reader(path, path.name)
-        for sheet in dict.fromkeys(w.sheet for w in loadable):
-            group = [w for w in loadable if w.sheet == sheet]
-            for w, table in zip(group, _load_sheet_group(reader, sheet, group, info, path)):
-                tables[w.name] = table
+        sheet_names = tuple(s.name for s in info.sheets)
+        tables: dict[str, RawTable] = {}
+        loadable = [w for w in wanted if w.headers]
+        for w in wanted:
+            if not w.headers:  # a sheet of that name with nothing on it
+                tables[w.name] = _empty_table(w)
+        if loadable:
+            reader = _open_reader(book.data, path.name)
+            for sheet in dict.fromkeys(w.sheet for w in loadable):
+                group = [w for w in loadable if w.sheet == sheet]
+                for w, table in zip(group, _load_sheet_group(reader, sheet, group, info, path, pkg), strict=True):
+                    tables[w.name] = table
+        tables = _with_percent_formats(pkg, info, tables)
     ordered = {name: tables[name] for name in TABLES if name in tables}
-    return RawBook(ordered, date1904=info.date1904, source=str(path), sheet_names=sheet_names)
+    return RawBook(ordered, date1904=info.date1904, source=str(path), sheet_names=sheet_names,
+                   signature=book.signature)
 
 
-def _open_reader(path: Path, book: str) -> fastexcel.ExcelReader:
+# The columns whose meaning depends on the cells' number format (0.005 shown as 0.5 %).
+_PERCENT_COLUMNS = {"Items": "Tolerance %", "Settings": "Value"}
+
+
+def _with_percent_formats(pkg: Package, info: WorkbookInfo, tables: dict[str, RawTable]) -> dict[str, RawTable]:
+    styles = None
+    out = dict(tables)
+    for name, header in _PERCENT_COLUMNS.items():
+        t = tables.get(name)
+        cols = [i for i, h in enumerate(t.headers) if header_key(h) == header_key(header)] if t else []
+        part = next((s.part for s in info.sheets if t and s.name == t.sheet), "")
+        if not cols or not part or not len(t.rows):
+            continue
+        if styles is None:
+            rel = next((r for r in pkg.rels(info.workbook_part) if r.type == "styles"), None)
+            styles = percent_styles(pkg, rel.target if rel else None)
+        column = col_index(t.columns[cols[0]])
+        out[name] = replace(t, percent={cols[0]: percent_flags(pkg, part, styles, t.rows, column)})
+    return out
+
+
+def _open_reader(path: Path | bytes, book: str) -> fastexcel.ExcelReader:
     try:
         return fastexcel.read_excel(path)
     except fastexcel.FastExcelError as exc:
@@ -150,7 +178,7 @@ def _from_sheet(name: str, sheet: SheetInfo, pkg: Package, strings: SharedString
 
 
 def _load_sheet_group(reader: fastexcel.ExcelReader, sheet: str, group: list[_Wanted],
-                      info: WorkbookInfo, path: Path) -> list[RawTable]:
+                      info: WorkbookInfo, path: Path, pkg: Package) -> list[RawTable]:
     """One calamine pass for all input tables on one sheet (each pass parses the whole sheet)."""
     first_row = min(w.first_row for w in group)
     last_row = None if any(w.last_row is None for w in group) else max(w.last_row for w in group)
@@ -175,7 +203,7 @@ def _load_sheet_group(reader: fastexcel.ExcelReader, sheet: str, group: list[_Wa
             # A #SPILL!, #CALC! ... cell somewhere on the sheet: read a copy in which
             # error cells are marked as text, so they arrive as their text like any error.
             part = next(s.part for s in info.sheets if s.name == sheet)
-            with tempfile.TemporaryDirectory(prefix="massbal_") as tmp, Package(path) as pkg:
+            with tempfile.TemporaryDirectory(prefix="massbal_") as tmp:
                 copy = Path(tmp) / "errors_as_text.xlsx"
                 copy_with_error_cells_as_text(pkg, part, copy)
                 block = load_block(_open_reader(copy, path.name), *args, **options)

@@ -20,6 +20,9 @@ import stat
 import uuid
 from typing import BinaryIO, Callable
 
+from .write_guard import WorkbookBusy as WorkbookBusy  # raised by replace_atomically and undo
+from .write_guard import book_lock, last_written, remember_written, shift_generations
+
 
 class WorkbookLocked(Exception):
     """The workbook is open in Excel or LibreOffice (its lock file is there)."""
@@ -140,6 +143,7 @@ def _keep_backup(path: str) -> str:
     os.makedirs(folder, exist_ok=True)
     tmp = _temp_name(folder, os.path.basename(path))
     _link_or_copy(path, tmp)
+    shift_generations(target)  # the next write never overwrites the only backup
     os.replace(tmp, target)
     _fsync_dir(folder)
     return target
@@ -162,6 +166,15 @@ def replace_atomically(path: str, write: Callable[[BinaryIO], None], *, backup: 
     """
     folder, name = os.path.split(path)
     before = before or file_signature(path)
+    with book_lock(path):  # a second massbal run refuses rather than races
+        return _replace_locked(path, write, backup, before, on_written)
+
+
+def _replace_locked(path: str, write: Callable[[BinaryIO], None], backup: bool, before: tuple,
+                    on_written: Callable[[], None] | None) -> str | None:
+    folder, name = os.path.split(path)
+    if file_signature(path) != before:
+        raise WorkbookChanged(changed_since_read(name))
     clean_stale_temps(path)
     tmp = _temp_name(folder, name)
     try:
@@ -173,8 +186,7 @@ def replace_atomically(path: str, write: Callable[[BinaryIO], None], *, backup: 
         if on_written is not None:
             on_written()
         if file_signature(path) != before:
-            raise WorkbookChanged(f"{name} was saved by someone else while massbal worked; "
-                                  "run massbal again.")
+            raise WorkbookChanged(changed_since_read(name))
         check_unlocked(path)
         saved = _keep_backup(path) if backup else None
         try:
@@ -183,6 +195,8 @@ def replace_atomically(path: str, write: Callable[[BinaryIO], None], *, backup: 
             raise WorkbookLocked(f"{name} is open in another program; close it and run massbal "
                                  "again.") from e
         _fsync_dir(folder or ".")
+        if saved:
+            remember_written(saved, file_signature(path))
         return saved
     except OSError as e:
         if e.errno == errno.ENOSPC:
@@ -196,15 +210,35 @@ def replace_atomically(path: str, write: Callable[[BinaryIO], None], *, backup: 
                 pass
 
 
+def changed_since_read(name: str) -> str:
+    return (f"{name} was changed after massbal read it (saved in Excel, or written by another massbal "
+            "run), so these results would be out of date. Nothing was written; run massbal again.")
+
+
 def undo(path: str) -> str:
     """Put back the version before the last Reconcile; the undone version becomes the
-    backup (undo again to redo). Returns the backup's path."""
+    backup (undo again to redo). Refuses when the book was changed since massbal wrote it:
+    those changes would be lost. Returns the backup's path."""
     path = os.path.realpath(path)
     target = backup_path(path)
     name = os.path.basename(path)
     if not os.path.isfile(target):
         raise NoBackup(f"There is no earlier version of {name} to go back to.")
     check_can_write(path)
+    with book_lock(path):
+        written = last_written(target)
+        if written is not None and file_signature(path) != written:
+            raise WorkbookChanged(
+                f"{name} was changed after massbal last wrote it (saved in Excel?), and undo would throw "
+                f"those changes away; nothing was undone. The earlier versions are in the "
+                f"{BACKUP_DIR} folder beside it ({os.path.basename(target)} is the newest).")
+        restored = _swap_with_backup(path, target)
+        remember_written(target, file_signature(path))
+        return restored
+
+
+def _swap_with_backup(path: str, target: str) -> str:
+    name = os.path.basename(path)
     folder = os.path.dirname(path)
     restore = _temp_name(folder, name)
     current = _temp_name(os.path.dirname(target), name)

@@ -27,6 +27,7 @@ class RawCell:
     col: int  # 1-based
     type: str  # the cell's t attribute: n, s, str, inlineStr, b, e, d
     value: str  # <v> text, or the inline string's text
+    style: int = 0  # the cell's s attribute: its index into styles.xml's cellXfs
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class _RowCollector:
         self._row = 0
         self._cells: list[RawCell] | None = None
         self._col = 0
-        self._cell: tuple[int, str] | None = None
+        self._cell: tuple[int, str, str] | None = None
         self._text: list[str] = []
         self._in_v = self._in_is = self._in_t = False
         self._in_rph = 0
@@ -66,7 +67,7 @@ class _RowCollector:
             else:  # r is optional: cells then follow one another
                 col = self._col + 1
             self._col = col
-            self._cell, self._text = (col, attrib.get("t", "n")), []
+            self._cell, self._text = (col, attrib.get("t", "n"), attrib.get("s", "0")), []
         elif self._cell is None:
             return
         elif name == "v":
@@ -93,8 +94,8 @@ class _RowCollector:
         elif name == "is":
             self._in_is = False
         elif name == "c" and self._cell is not None and self._cells is not None:
-            col, ctype = self._cell
-            self._cells.append(RawCell(col, ctype, "".join(self._text)))
+            col, ctype, style = self._cell
+            self._cells.append(RawCell(col, ctype, "".join(self._text), int(style) if style.isdigit() else 0))
             self._cell = None
         elif name == "row" and self._cells is not None:
             self.rows.append((self._row, self._cells))

@@ -29,6 +29,9 @@ def check_file(path: Path) -> None:
         raise BookReadError(f"{name}: file not found ({path})")
     if path.is_dir():
         raise BookReadError(f"{name} is a folder, not an Excel workbook")
+    if not path.is_file():  # a FIFO named x.xlsx would block the open below forever
+        raise BookReadError(f"{name} is not an ordinary file (a pipe, device or socket), so it is not "
+                            "an Excel workbook; save the workbook as a file and point massbal at it")
     try:
         with path.open("rb") as fh:
             head = fh.read(512)

@@ -7,6 +7,8 @@ defined names with localSheetId, VBA code names and pivot caches stay valid.
 """
 from __future__ import annotations
 
+import os
+
 import re
 from dataclasses import dataclass
 
@@ -164,7 +166,17 @@ class Workbook:
             i += 1
 
     # -- edits -------------------------------------------------------------------------
+    def structure_locked(self) -> bool:
+        """Review > Protect Workbook (structure): Excel lets nobody add, remove or rename sheets."""
+        prot = self.root.find(M + "workbookProtection")
+        return prot is not None and (prot.get("lockStructure") or "").strip().lower() in ("1", "true")
+
     def add_sheet(self, name: str, part: str) -> SheetEntry:
+        if self.structure_locked():  # adding one anyway would do what Excel itself refuses
+            book = os.path.basename(str(self.pkg.path))
+            raise PackageError(f"{book}'s structure is protected (Review > Protect Workbook), so no sheet can be "
+                               f"added to it and massbal needs to add the sheet '{name}'. Unprotect the workbook's "
+                               "structure, run massbal again, then protect it again.")
         rid = free_rid(self.rel_ids)
         add_rel(self.rels_root, rid, REL_WORKSHEET, relative(self.part, part))
         sheet_id = max([s.sheet_id for s in self.sheets] + [0]) + 1

@@ -45,7 +45,9 @@ from massbal.io.readback import (
     DamagedPart, OldSheet, adopt_range, parse_range, pick_table, read_cells, read_shared_strings,
     read_sheet_shell, sheet_tables,
 )
-from massbal.io.safe_save import check_can_write, file_signature, replace_atomically
+from massbal.io.safe_save import (
+    WorkbookChanged, changed_since_read, check_can_write, file_signature, replace_atomically,
+)
 from massbal.io.sheetparts import sheet_xml, table_xml
 from massbal.io.sheet_writer import OutColumn
 from massbal.io.styles import HEADER, LINK, StyleWish, Styles, status_wish
@@ -79,23 +81,27 @@ class WriteReport:
 
 
 def write_results(path: str, rec: Reconciliation, *, backup: bool = True,
-                  today: date | None = None) -> WriteReport:
+                  today: date | None = None, before: tuple | None = None) -> WriteReport:
     """Write Balance, Supply, Yield, Exceptions and Ledger into the workbook at `path`.
 
-    Raises WorkbookLocked / WorkbookReadOnly (safe_save) or PackageError with a one-line
-    reason; in every failure the file is untouched.
+    before: the file's signature when it was read (RawBook.signature); when the file has
+    moved since, nothing is written (WorkbookChanged). Raises WorkbookLocked /
+    WorkbookReadOnly / WorkbookBusy (safe_save) or PackageError with a one-line reason;
+    in every failure the file is untouched.
     """
-    return write_sheets(path, result_sheets(rec), backup=backup, today=today)
+    return write_sheets(path, result_sheets(rec), backup=backup, today=today, before=before)
 
 
 def write_sheets(path: str, specs: list[SheetSpec], *, backup: bool = True,
-                 today: date | None = None) -> WriteReport:
+                 today: date | None = None, before: tuple | None = None) -> WriteReport:
     """Write the given sheets (massbal's own, by SheetSpec name: Reconcile's five, the
     inspector's Trace and Recall) into the workbook at `path`, as write_results does."""
     t0 = time.perf_counter()
     path = os.path.realpath(path)
     check_can_write(path)
-    before = file_signature(path)
+    before = tuple(before) if before else file_signature(path)
+    if file_signature(path) != before:  # saved meanwhile: refuse before any work
+        raise WorkbookChanged(changed_since_read(os.path.basename(path)))
     pkg = Package(path)
     try:
         try:

@@ -1,0 +1,31 @@
+"""User text is shown as typed, never read as terminal markup (issue 14, item 4), and a
+book saved since it was read is not written over (item 3), through the real CLI."""
+import subprocess
+import sys
+
+from bookkit import certified, receipt, ship
+from cli_books import write_book
+
+
+def massbal(*args):
+    env = {"COLUMNS": "200", "PATH": "/usr/bin:/bin"}
+    import os
+    env["PYTHONPATH"] = os.environ.get("PYTHONPATH", "")
+    return subprocess.run([sys.executable, "-m", "massbal.cli", *map(str, args)], capture_output=True,
+                          text=True, env=env)
+
+
+def test_names_with_brackets_print_as_typed(tmp_path):
+    path = tmp_path / "brackets.xlsx"
+    names = ["Oats [/i]", "Oats [organic]", "Rye [link=http://x.example]"]
+    write_book(path, Items=[{"Item": n, "Kind": "Ingredient"} for n in names],
+               Certificates=[certified("Nutco", "C1")],
+               Receipts=[receipt("2025-11-04", n, f"L{i}", 100, supplier="Nutco", cert="C1") for i, n in enumerate(names)],
+               Shipments=[ship("2025-11-10", names[0], "L-none", 10)])  # an unknown lot: a finding quoting it
+    p = massbal("reconcile", path, "--from", "2025-11-01", "--to", "2025-11-30")
+    assert "Traceback" not in p.stderr, p.stderr
+    assert p.returncode == 1  # the unknown lot is an error finding, not a crash
+    for n in names:
+        assert n in p.stdout
+    assert "\x1b]8;" not in p.stdout  # no terminal hyperlink
+    assert "Wrote Balance" in p.stdout
