@@ -7,15 +7,12 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.table import Table
 
 from . import __version__
 from .console import err, fail, first_line, load_raw, out, parse_day
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Organic mass balance and lot traceability for Excel workbooks.")
-STATUS_STYLE = {"PASS": "green", "INVESTIGATE": "yellow", "NO COUNT": "yellow", "NEGATIVE": "bold red",
-                "OVERSOLD": "bold red", "error": "red", "warning": "yellow", "info": "cyan"}
 
 
 @contextmanager
@@ -39,12 +36,14 @@ def stages(show: bool):
 @app.command()
 def reconcile(
     book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm)."),
-    date_from: Optional[str] = typer.Option(None, "--from", help="First day (YYYY-MM-DD)."),
-    date_to: Optional[str] = typer.Option(None, "--to", help="Last day (YYYY-MM-DD)."),
-    item: Optional[str] = typer.Option(None, "--item", help="Only this item (or ingredient)."),
-    period: Optional[str] = typer.Option(None, "--period", help="month, quarter, year or all."),
+    date_from: Optional[str] = typer.Option(None, "--from", metavar="DATE", help="First day (YYYY-MM-DD)."),
+    date_to: Optional[str] = typer.Option(None, "--to", metavar="DATE", help="Last day (YYYY-MM-DD)."),
+    item: Optional[str] = typer.Option(None, "--item", metavar="NAME", help="Only this item (or ingredient)."),
+    period: Optional[str] = typer.Option(None, "--period", metavar="PERIOD", help="month, quarter, year or all."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Compute, but do not write the workbook."),
+    everything: bool = typer.Option(False, "--all", help="Print every balance, supply row and finding, not "
+                                                         "only those that need attention."),
 ):
     """Compute every balance, check every lot link, and write the result sheets into BOOK."""
     from .engine.api import prepare, reconcile_prepared
@@ -67,7 +66,7 @@ def reconcile(
     if as_json:
         sys.stdout.write(rec.to_json() + "\n")
     else:
-        show_reconciliation(rec, book, written)
+        show_reconciliation(rec, book, written, everything)
     raise typer.Exit(rec.exit_code)
 
 
@@ -79,40 +78,9 @@ def write_into(book: Path, rec):
         fail(f"{book.name} was not changed: {first_line(e)}")
 
 
-def show_reconciliation(rec, book: Path, written) -> None:
-    unit = rec.unit
-    t = Table(title=f"Balance ({unit})", title_justify="left")
-    for c in ("Item", "Owner", "Period", "Beginning", "In", "Out", "Expected", "Counted", "Var %", "Status"):
-        t.add_column(c, justify="right" if c not in ("Item", "Owner", "Period", "Status") else "left")
-    for r in rec.balances.itertuples(index=False):
-        t.add_row(str(r.item), r.owner or "", f"{r.start:%Y-%m-%d}..{r.end:%Y-%m-%d}",
-                  f"{r.beginning:,.2f}", f"{r.received + r.produced:,.2f}",
-                  f"{r.used + r.shipped + r.losses:,.2f}", f"{r.expected_ending:,.2f}",
-                  "" if r.counted_ending != r.counted_ending else f"{r.counted_ending:,.2f}",
-                  "" if r.variance_pct != r.variance_pct else f"{r.variance_pct:+.2f}",
-                  f"[{STATUS_STYLE.get(r.status, '')}]{r.status}[/]")
-    out.print(t)
-    s = Table(title=f"Organic supply ({unit}, ingredient equivalents)", title_justify="left")
-    for c in ("Ingredient", "Owner", "Period", "Available", "Shipped", "Losses", "On hand", "Unaccounted", "Status"):
-        s.add_column(c, justify="left" if c in ("Ingredient", "Owner", "Period", "Status") else "right")
-    for r in rec.supply.itertuples(index=False):
-        s.add_row(str(r.ingredient), r.owner or "", f"{r.start:%Y-%m-%d}..{r.end:%Y-%m-%d}", f"{r.available:,.2f}",
-                  f"{r.shipped_equivalent:,.2f}", f"{r.losses_equivalent:,.2f}", f"{r.on_hand_equivalent:,.2f}",
-                  f"{r.unaccounted:,.2f}", f"[{STATUS_STYLE.get(r.status, '')}]{r.status}[/]")
-    out.print(s)
-    f = rec.findings
-    if len(f):
-        e = Table(title=f"Findings ({len(f)})", title_justify="left")
-        for c in ("Severity", "Code", "Where", "Message"):
-            e.add_column(c, overflow="fold")
-        for r in f.head(200).itertuples(index=False):
-            where = f"{r.sheet or ''}!{r.cell or ''}" if r.cell else (r.sheet or "")
-            e.add_row(f"[{STATUS_STYLE.get(r.severity, '')}]{r.severity}[/]", r.code, where, r.message)
-        out.print(e)
-        if len(f) > 200:
-            out.print(f"... and {len(f) - 200} more findings: see the Exceptions sheet or use --json.")
-    if written is not None:
-        out.print(f"Wrote Balance, Supply, Yield, Exceptions and Ledger into {book}.")
+def show_reconciliation(rec, book: Path, written, everything: bool = False) -> None:
+    from .reconcile_report import show_reconciliation as show
+    show(out, rec, everything=everything, written=None if written is None else str(book))
 
 
 @app.command()

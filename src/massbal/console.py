@@ -1,6 +1,7 @@
 """What every command of the CLI shares: its two consoles and its plain-sentence exits."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -8,9 +9,29 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-# piped into a file or another program, tables keep their columns whole
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+# piped into a file or another program, tables keep their columns whole (unless COLUMNS says)
+out = Console(highlight=False, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _flags_take_no_value() -> None:
+    """typer prints `<bool>` beside every flag in --help (--json <bool>), as if it took a
+    value: a flag's type column stays empty."""
+    try:
+        from typer.core import TyperOption
+    except ImportError:
+        return
+    shown = getattr(TyperOption, "display_type_rich", None)
+    if shown is None or getattr(shown, "massbal", False):
+        return
+
+    def display_type_rich(self, ctx):
+        return None if getattr(self, "is_flag", False) else shown(self, ctx)
+    display_type_rich.massbal = True
+    TyperOption.display_type_rich = display_type_rich
+
+
+_flags_take_no_value()
 
 
 def fail(reason: str, code: int = 2) -> None:
