@@ -2,35 +2,16 @@
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
 import typer
 
 from . import __version__
-from .console import err, fail, first_line, load_raw, out, parse_day
+from .console import err, fail, first_line, load_raw, out, parse_day, stages
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Organic mass balance and lot traceability for Excel workbooks.")
-
-
-@contextmanager
-def stages(show: bool):
-    """A progress display on standard error, one line per stage, for long runs."""
-    if not show:
-        yield lambda name: None
-        return
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err, transient=True) as progress:
-        current = {"task": None}
-
-        def stage(name: str):
-            if current["task"] is not None:
-                progress.update(current["task"], completed=1, total=1)
-            current["task"] = progress.add_task(name, total=None)
-        yield stage
 
 
 @app.command()
@@ -94,14 +75,29 @@ def new(book: Path = typer.Argument(..., help="Where to write the empty workbook
 
 
 @app.command()
-def demo(directory: Path = typer.Argument(Path("."), help="Folder for massbal_demo.xlsx.")):
+def demo(directory: Path = typer.Argument(Path("."), help="Folder for massbal_demo.xlsx."),
+         force: bool = typer.Option(False, "--force", help="Replace an existing massbal_demo.xlsx (the old one is "
+                                                           "kept as massbal_demo.old.xlsx).")):
     """Write a realistic example workbook (a year of an organic snack brand) and reconcile it."""
-    from .demo import write_demo
+    from .demo import DEMO_FILE, set_aside, write_demo
     from .engine.api import reconcile as run
-    directory.mkdir(parents=True, exist_ok=True)
-    path = write_demo(directory)
-    rec = run(load_raw(path))
-    write_into(path, rec)
+    target = directory / DEMO_FILE
+    if target.exists() and not force:  # it may hold the user's edits: never overwritten unasked
+        fail(f"{target} already exists (you may have edited it); massbal demo never overwrites it. "
+             "Use --force to write a fresh one (the old one is kept as massbal_demo.old.xlsx).")
+    with stages(sys.stderr.isatty()) as stage:
+        directory.mkdir(parents=True, exist_ok=True)
+        kept = set_aside(target) if target.exists() else None
+        stage("Writing the demo workbook")
+        path = write_demo(directory)
+        stage("Reading it back")
+        raw = load_raw(path)
+        stage("Reconciling")
+        rec = run(raw)
+        stage("Writing result sheets")
+        write_into(path, rec)
+    if kept is not None:
+        err.print(f"The previous {DEMO_FILE} is kept as {kept}.", markup=False)
     out.print(f"{path}: {len(rec.balances)} balances, {len(rec.supply)} supply rows, {len(rec.yields)} runs, "
               f"{len(rec.findings)} findings. Open it in Excel and look at the Exceptions sheet.")
 

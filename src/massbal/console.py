@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -73,3 +74,23 @@ def write_specs(book: Path, specs) -> None:
     for w in rep.warnings:
         err.print(w, markup=False)
     return rep
+
+
+@contextmanager
+def stages(show: bool):
+    """A progress display on standard error, one line per stage, for long runs (every
+    command that can take more than a second). Off when standard error is not a terminal."""
+    if not show:
+        yield lambda name: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err, transient=True) as progress:
+        current = {"task": None}
+
+        def stage(name: str):
+            if current["task"] is not None:
+                progress.update(current["task"], completed=1, total=1)
+            current["task"] = progress.add_task(name, total=None)
+            progress.refresh()  # every stage is shown, however quick
+        yield stage
