@@ -2,49 +2,29 @@
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.table import Table
 
 from . import __version__
-from .console import err, fail, first_line, load_raw, out, parse_day, plain
+from .console import err, fail, first_line, load_raw, out, parse_day, plain, stages
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Organic mass balance and lot traceability for Excel workbooks.")
-STATUS_STYLE = {"PASS": "green", "INVESTIGATE": "yellow", "NO COUNT": "yellow", "NEGATIVE": "bold red",
-                "OVERSOLD": "bold red", "error": "red", "warning": "yellow", "info": "cyan"}
-
-
-@contextmanager
-def stages(show: bool):
-    """A progress display on standard error, one line per stage, for long runs."""
-    if not show:
-        yield lambda name: None
-        return
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err, transient=True) as progress:
-        current = {"task": None}
-
-        def stage(name: str):
-            if current["task"] is not None:
-                progress.update(current["task"], completed=1, total=1)
-            current["task"] = progress.add_task(name, total=None)
-        yield stage
 
 
 @app.command()
 def reconcile(
     book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm)."),
-    date_from: Optional[str] = typer.Option(None, "--from", help="First day (YYYY-MM-DD)."),
-    date_to: Optional[str] = typer.Option(None, "--to", help="Last day (YYYY-MM-DD)."),
-    item: Optional[str] = typer.Option(None, "--item", help="Only this item (or ingredient)."),
-    period: Optional[str] = typer.Option(None, "--period", help="month, quarter, year or all."),
+    date_from: Optional[str] = typer.Option(None, "--from", metavar="DATE", help="First day (YYYY-MM-DD)."),
+    date_to: Optional[str] = typer.Option(None, "--to", metavar="DATE", help="Last day (YYYY-MM-DD)."),
+    item: Optional[str] = typer.Option(None, "--item", metavar="NAME", help="Only this item (or ingredient)."),
+    period: Optional[str] = typer.Option(None, "--period", metavar="PERIOD", help="month, quarter, year or all."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Compute, but do not write the workbook."),
+    everything: bool = typer.Option(False, "--all", help="Print every balance, supply row and finding, not "
+                                                         "only those that need attention."),
 ):
     """Compute every balance, check every lot link, and write the result sheets into BOOK."""
     from .engine.api import prepare, reconcile_prepared
@@ -67,7 +47,7 @@ def reconcile(
     if as_json:
         sys.stdout.write(rec.to_json() + "\n")
     else:
-        show_reconciliation(rec, book, written)
+        show_reconciliation(rec, book, written, everything)
     raise typer.Exit(rec.exit_code)
 
 
@@ -80,40 +60,9 @@ def write_into(book: Path, rec, before: tuple | None = None):
         fail(f"{book.name} was not changed: {first_line(e)}")
 
 
-def show_reconciliation(rec, book: Path, written) -> None:
-    unit = rec.unit
-    t = Table(title=f"Balance ({unit})", title_justify="left")
-    for c in ("Item", "Owner", "Period", "Beginning", "In", "Out", "Expected", "Counted", "Var %", "Status"):
-        t.add_column(c, justify="right" if c not in ("Item", "Owner", "Period", "Status") else "left")
-    for r in rec.balances.itertuples(index=False):
-        t.add_row(plain(r.item), plain(r.owner), f"{r.start:%Y-%m-%d}..{r.end:%Y-%m-%d}",
-                  f"{r.beginning:,.2f}", f"{r.received + r.produced:,.2f}",
-                  f"{r.used + r.shipped + r.losses:,.2f}", f"{r.expected_ending:,.2f}",
-                  "" if r.counted_ending != r.counted_ending else f"{r.counted_ending:,.2f}",
-                  "" if r.variance_pct != r.variance_pct else f"{r.variance_pct:+.2f}",
-                  f"[{STATUS_STYLE.get(r.status, '')}]{r.status}[/]")
-    out.print(t)
-    s = Table(title=f"Organic supply ({unit}, ingredient equivalents)", title_justify="left")
-    for c in ("Ingredient", "Owner", "Period", "Available", "Shipped", "Losses", "On hand", "Unaccounted", "Status"):
-        s.add_column(c, justify="left" if c in ("Ingredient", "Owner", "Period", "Status") else "right")
-    for r in rec.supply.itertuples(index=False):
-        s.add_row(plain(r.ingredient), plain(r.owner), f"{r.start:%Y-%m-%d}..{r.end:%Y-%m-%d}", f"{r.available:,.2f}",
-                  f"{r.shipped_equivalent:,.2f}", f"{r.losses_equivalent:,.2f}", f"{r.on_hand_equivalent:,.2f}",
-                  f"{r.unaccounted:,.2f}", f"[{STATUS_STYLE.get(r.status, '')}]{r.status}[/]")
-    out.print(s)
-    f = rec.findings
-    if len(f):
-        e = Table(title=f"Findings ({len(f)})", title_justify="left")
-        for c in ("Severity", "Code", "Where", "Message"):
-            e.add_column(c, overflow="fold")
-        for r in f.head(200).itertuples(index=False):
-            where = f"{r.sheet or ''}!{r.cell or ''}" if r.cell else (r.sheet or "")
-            e.add_row(f"[{STATUS_STYLE.get(r.severity, '')}]{r.severity}[/]", r.code, plain(where), plain(r.message))
-        out.print(e)
-        if len(f) > 200:
-            out.print(f"... and {len(f) - 200} more findings: see the Exceptions sheet or use --json.")
-    if written is not None:
-        out.print(f"Wrote Balance, Supply, Yield, Exceptions and Ledger into {book}.", markup=False)
+def show_reconciliation(rec, book: Path, written, everything: bool = False) -> None:
+    from .reconcile_report import show_reconciliation as show
+    show(out, rec, everything=everything, written=None if written is None else str(book))
 
 
 @app.command()
@@ -127,15 +76,29 @@ def new(book: Path = typer.Argument(..., help="Where to write the empty workbook
 
 
 @app.command()
-def demo(directory: Path = typer.Argument(Path("."), help="Folder for massbal_demo.xlsx.")):
+def demo(directory: Path = typer.Argument(Path("."), help="Folder for massbal_demo.xlsx."),
+         force: bool = typer.Option(False, "--force", help="Replace an existing massbal_demo.xlsx (the old one is "
+                                                           "kept as massbal_demo.old.xlsx).")):
     """Write a realistic example workbook (a year of an organic snack brand) and reconcile it."""
-    from .demo import write_demo
+    from .demo import DEMO_FILE, set_aside, write_demo
     from .engine.api import reconcile as run
-    directory.mkdir(parents=True, exist_ok=True)
-    path = write_demo(directory)
-    raw = load_raw(path)
-    rec = run(raw)
-    write_into(path, rec, raw.signature)
+    target = directory / DEMO_FILE
+    if target.exists() and not force:  # it may hold the user's edits: never overwritten unasked
+        fail(f"{target} already exists (you may have edited it); massbal demo never overwrites it. "
+             "Use --force to write a fresh one (the old one is kept as massbal_demo.old.xlsx).")
+    with stages(sys.stderr.isatty()) as stage:
+        directory.mkdir(parents=True, exist_ok=True)
+        kept = set_aside(target) if target.exists() else None
+        stage("Writing the demo workbook")
+        path = write_demo(directory)
+        stage("Reading it back")
+        raw = load_raw(path)
+        stage("Reconciling")
+        rec = run(raw)
+        stage("Writing result sheets")
+        write_into(path, rec, raw.signature)
+    if kept is not None:
+        err.print(f"The previous {DEMO_FILE} is kept as {kept}.", markup=False)
     out.print(f"{path}: {len(rec.balances)} balances, {len(rec.supply)} supply rows, {len(rec.yields)} runs, "
               f"{len(rec.findings)} findings. Open it in Excel and look at the Exceptions sheet.", markup=False)
 

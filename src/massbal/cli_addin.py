@@ -23,7 +23,11 @@ def register(app: typer.Typer) -> None:
         """Build the add-in and put it where Excel loads add-ins (as `xlwings addin install` does)."""
         from .addin_build.xlam import install_addin
         from .cli import out as console
-        path = install_addin(folder)
+        from .console import fail, first_line
+        try:
+            path = install_addin(folder)
+        except RuntimeError as e:  # not Windows or macOS, or Excel holds the add-in open: its sentence
+            fail(first_line(e))
         console.print(f"Installed {path}. Restart Excel: the Mass Balance tab appears on the ribbon.")
 
     app.add_typer(addin, name="addin")

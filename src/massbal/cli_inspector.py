@@ -16,7 +16,7 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from .console import err, fail as _fail, load_raw as _read, out, parse_day as _day, plain, write_specs
+from .console import err, fail as _fail, load_raw as _read, out, parse_day as _day, plain, stages, write_specs
 
 def _write_sheet(book: Path, spec) -> None:
     """The Trace or Recall sheet into the workbook (massbal's package writer)."""
@@ -60,10 +60,14 @@ def trace(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm)."
     and write it on the workbook's Trace sheet."""
     from .engine.api import prepare
     from .io.trace_sheets import trace_sheet
-    raw = _read(book)
-    traces, _ = _traces(prepare(raw), lot, item)
-    if not dry_run:
-        _write_sheet(book, trace_sheet(traces))
+    with stages(sys.stderr.isatty() and not as_json) as stage:
+        stage("Reading workbook")
+        raw = _read(book)
+        stage(f"Tracing lot {lot}")
+        traces, _ = _traces(prepare(raw), lot, item)
+        if not dry_run:
+            stage("Writing the Trace sheet")
+            _write_sheet(book, trace_sheet(traces))
     if len(traces) > 1 and not as_json:
         err.print(f"Lot {lot} belongs to {len(traces)} items ({', '.join(t.item for t in traces)}); "
                   "tracing each. Use --item to pick one.", markup=False)
@@ -129,25 +133,31 @@ def recall(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm).
     from .engine.api import prepare
     from .engine.trace import recall_of
     t0 = time.perf_counter()  # the clock starts before the workbook is read: a recall's real time
-    raw = _read(book)
-    prep = prepare(raw)
-    traces, _ = _traces(prep, lot, item)
-    if len(traces) > 1:
-        _fail(f"lot {lot} belongs to {len(traces)} items ({', '.join(t.item for t in traces)}); "
-              "say which with --item")
-    rc = recall_of(traces[0], t0)
-    operation = prep.book.settings.operation or ""
-    if not dry_run:
-        from .io.trace_sheets import recall_sheet
-        _write_sheet(book, recall_sheet(rc))
-    if xlsx is not None:
-        from .io.recall_report import write_recall
-        write_recall(rc, xlsx, operation=operation, source=book.name)
-        err.print(f"Recall report: {xlsx}", markup=False)
-    if pdf is not None:
-        from .io.recall_report import recall_pdf
-        made, problem = recall_pdf(rc, pdf, operation=operation, source=book.name)
-        err.print(f"Recall PDF: {made}" if made else f"No PDF: {problem}", markup=False)
+    with stages(sys.stderr.isatty() and not as_json) as stage:
+        stage("Reading workbook")
+        raw = _read(book)
+        stage(f"Tracing lot {lot}")
+        prep = prepare(raw)
+        traces, _ = _traces(prep, lot, item)
+        if len(traces) > 1:
+            _fail(f"lot {lot} belongs to {len(traces)} items ({', '.join(t.item for t in traces)}); "
+                  "say which with --item")
+        rc = recall_of(traces[0], t0)
+        operation = prep.book.settings.operation or ""
+        if not dry_run:
+            from .io.trace_sheets import recall_sheet
+            stage("Writing the Recall sheet")
+            _write_sheet(book, recall_sheet(rc))
+        if xlsx is not None:
+            from .io.recall_report import write_recall
+            stage("Writing the recall report")
+            write_recall(rc, xlsx, operation=operation, source=book.name)
+            err.print(f"Recall report: {xlsx}", markup=False)
+        if pdf is not None:
+            from .io.recall_report import recall_pdf
+            stage("Making the PDF (LibreOffice)")
+            made, problem = recall_pdf(rc, pdf, operation=operation, source=book.name)
+            err.print(f"Recall PDF: {made}" if made else f"No PDF: {problem}", markup=False)
     if as_json:
         sys.stdout.write(rc.model_dump_json(indent=2) + "\n")
     else:
@@ -190,18 +200,21 @@ def export(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm).
         _fail(f"{target.name}: the inspector's copy is an .xlsx file (no macros)")
     if target.resolve() == book.resolve():
         _fail("the inspector's copy cannot replace the workbook itself; choose another -o")
-    raw = _read(book)
-    try:
-        res = export_inspector(raw, target, start=start, end=end, item=item, lots=lots or (),
-                               source_name=book.name, pdf=pdf)
-    except (ValueError, LookupError) as e:  # a period that ends before it starts, a lot not in the book
-        _fail(str(e))
-    except PermissionError:
-        _fail(f"{target} cannot be written (is it open in Excel?)")
+    with stages(sys.stderr.isatty()) as stage:
+        stage("Reading workbook")
+        raw = _read(book)
+        try:
+            res = export_inspector(raw, target, start=start, end=end, item=item, lots=lots or (),
+                                   source_name=book.name, pdf=pdf, progress=stage)
+        except (ValueError, LookupError) as e:  # a period that ends before it starts, a lot not in the book
+            _fail(str(e))
+        except PermissionError:
+            _fail(f"{target} cannot be written (is it open in Excel?)")
     out.print(str(res.path), markup=False)
     if pdf:
         err.print(f"PDF: {res.pdf}" if res.pdf else f"No PDF: {res.pdf_problem}", markup=False)
-    err.print(f"Fingerprint (SHA-256): {res.fingerprint}", markup=False)
+    err.print(f"Fingerprint (SHA-256): {res.fingerprint} (of the data: the same for every export of "
+              "this book while it does not change)", markup=False)
 
 
 def verify(copy: Path = typer.Argument(..., help="An inspector's copy written by massbal export."),

@@ -1,15 +1,17 @@
 """What every command of the CLI shares: its two consoles and its plain-sentence exits."""
 from __future__ import annotations
 
+import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.console import Console
 
-# piped into a file or another program, tables keep their columns whole
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+# piped into a file or another program, tables keep their columns whole (unless COLUMNS says)
+out = Console(highlight=False, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -18,6 +20,24 @@ def plain(value) -> str:
     read as markup ('Oats [organic]' stays whole, 'Oats [/i]' does not crash the table)."""
     from rich.markup import escape
     return "" if value is None else escape(str(value))
+def _flags_take_no_value() -> None:
+    """typer prints `<bool>` beside every flag in --help (--json <bool>), as if it took a
+    value: a flag's type column stays empty."""
+    try:
+        from typer.core import TyperOption
+    except ImportError:
+        return
+    shown = getattr(TyperOption, "display_type_rich", None)
+    if shown is None or getattr(shown, "massbal", False):
+        return
+
+    def display_type_rich(self, ctx):
+        return None if getattr(self, "is_flag", False) else shown(self, ctx)
+    display_type_rich.massbal = True
+    TyperOption.display_type_rich = display_type_rich
+
+
+_flags_take_no_value()
 
 
 def fail(reason: str, code: int = 2) -> None:
@@ -59,3 +79,23 @@ def write_specs(book: Path, specs) -> None:
     for w in rep.warnings:
         err.print(w, markup=False)
     return rep
+
+
+@contextmanager
+def stages(show: bool):
+    """A progress display on standard error, one line per stage, for long runs (every
+    command that can take more than a second). Off when standard error is not a terminal."""
+    if not show:
+        yield lambda name: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err, transient=True) as progress:
+        current = {"task": None}
+
+        def stage(name: str):
+            if current["task"] is not None:
+                progress.update(current["task"], completed=1, total=1)
+            current["task"] = progress.add_task(name, total=None)
+            progress.refresh()  # every stage is shown, however quick
+        yield stage

@@ -29,3 +29,15 @@ def demo_manifest() -> Manifest:
     """The planted problems of the demo book (the same every time), without writing it."""
     from .gen import generate_tables
     return generate_tables("demo", DEMO_SEED)[1]
+
+
+def set_aside(path: Path) -> Path:
+    """Rename an existing demo workbook to the first free massbal_demo.old[N].xlsx beside it
+    (`massbal demo --force`: a fresh demo never costs the user an edited one)."""
+    n = 1
+    while True:
+        kept = path.with_name(f"{path.stem}.old{'' if n == 1 else n}{path.suffix}")
+        if not kept.exists():
+            path.rename(kept)
+            return kept
+        n += 1

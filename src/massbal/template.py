@@ -79,7 +79,8 @@ HELP: dict[tuple[str, str], str] = {
     ("Counts", "Lot"): "Optional: count by lot where you can.",
     ("Transfers", "From"): "Location the lot leaves.",
     ("Transfers", "To"): "Location the lot arrives at (e.g. your co-packer).",
-    ("Settings", "Setting"): "Unit, Tolerance %, or Tolerance % <Category>.",
+    ("Settings", "Setting"): "Operation (your business's name, on the inspector's copy), Unit, Tolerance %, "
+                             "or Tolerance % <Category>.",
     ("Settings", "Value"): "The setting's value.",
 }
 _GENERIC_HELP = {
@@ -291,8 +292,8 @@ def _rule(table: str, name: str, kind: str, choices: tuple[str, ...], letter: st
         return {"validate": "decimal", "criteria": ">=", "value": 0, "error_title": "Not a number",
                 "error_message": "Type a number (no unit in the cell: the unit goes in the Unit column)."}
     if table == "Settings" and name == "Setting":
-        return {"validate": "list", "source": ["Unit", "Tolerance %"], "error_title": "Setting",
-                "error_message": "Known settings: Unit, Tolerance %, and Tolerance % <Category> "
+        return {"validate": "list", "source": ["Operation", "Unit", "Tolerance %"], "error_title": "Setting",
+                "error_message": "Known settings: Operation, Unit, Tolerance %, and Tolerance % <Category> "
                                  "(for example 'Tolerance % Nuts'). Keep this value if it is one of those."}
     return None
 
@@ -395,7 +396,8 @@ def _start_sheet(wb, fmt: _Formats, farm: bool = False) -> None:
     ws.write_string(r, 0, "Settings", fmt.h2)
     r += 1
     ws.merge_range(r, 0, r, 3, "The Settings sheet holds Unit = lb (the unit of every result) and "
-                   "Tolerance % = 5. Add rows such as 'Tolerance % Nuts' = 3 for a category.", fmt.wrap)
+                   "Tolerance % = 5. Add rows such as 'Tolerance % Nuts' = 3 for a category, and "
+                   "'Operation' = your business's name for the cover of the inspector's copy.", fmt.wrap)
     ws.set_row(r, 32)
     _print_setup(ws, repeat_header=False)
     ws.fit_to_pages(1, 0)

@@ -88,6 +88,8 @@ def test_unreadable_workbook_exits_2_with_one_line_and_untouched(tmp_path, conte
 def test_human_output_names_status_and_findings(almonds):
     p = massbal("reconcile", almonds, "--from", "2025-11-01", "--to", "2025-11-30", "--dry-run")
     assert p.returncode == 0
+    assert p.stdout.startswith("Nothing needs investigating")  # every row passes: none listed without --all
+    p = massbal("reconcile", almonds, "--from", "2025-11-01", "--to", "2025-11-30", "--dry-run", "--all")
     assert "Almonds" in p.stdout and "PASS" in p.stdout and "10,850.00" in p.stdout
 
 

@@ -379,14 +379,21 @@ def load_book(raw: RawBook) -> Book:
     rf = report_factor(settings.unit)
     item_units = {k: u for k, u in zip(items["item_key"], items["unit"], strict=True) if isinstance(u, str) and u.strip()}
     kpu = {k: float(v) for k, v in zip(items["item_key"], items["kg_per_unit"], strict=True) if pd.notna(v)}
+    listed = set(typed["Items"]["item_key"]) if len(typed["Items"]) else None
     for name in MOVEMENT_TABLES:
         t = typed[name]
         conv = kg_factors(t["unit"], t["item_key"], item_units, kpu)
         bad = conv.problem.notna()
-        if bad.any():
-            out.append(F.make("error", "BAD_UNIT", sheets[name], t.loc[bad, "_row"].to_numpy(), "Unit",
+        # an item not on Items is the mistake to fix (a misspelling, usually), not its unit
+        unknown = ~t["item_key"].isin(listed) if listed is not None else pd.Series(False, index=t.index)
+        if unknown.any():
+            out.append(_unknown_items(t[unknown], bad[unknown], typed["Items"]["item"], sheets[name],
+                                      letters.get((name, "Item"))))
+        if (bad & ~unknown).any():
+            bad_unit = bad & ~unknown
+            out.append(F.make("error", "BAD_UNIT", sheets[name], t.loc[bad_unit, "_row"].to_numpy(), "Unit",
                               letters.get((name, "Unit")),
-                              "Unit " + conv.problem[bad].astype(str) + " This row is left out of the figures until it is fixed."))
+                              "Unit " + conv.problem[bad_unit].astype(str) + " This row is left out of the figures until it is fixed."))
         qty = t["quantity"].astype(float)
         neg = qty < 0
         if neg.any():
@@ -411,16 +418,25 @@ def load_book(raw: RawBook) -> Book:
         t = t.assign(kg=kg, qty=kg * rf)
         typed[name] = t[keep.to_numpy()].reset_index(drop=True)
 
-    # items that the Items table does not list
-    if len(typed["Items"]):
-        listed = set(typed["Items"]["item_key"])
-        for name in MOVEMENT_TABLES:
-            t = typed[name]
-            unk = ~t["item_key"].isin(listed)
-            if unk.any():
-                out.append(F.make("error", "UNKNOWN_ITEM", sheets[name], t.loc[unk, "_row"].to_numpy(), "Item",
-                                  letters.get((name, "Item")),
-                                  "'" + t.loc[unk, "item"].astype(str) + "' is not on the Items sheet. Add it "
-                                  "there (or correct the spelling); it is counted as its own item meanwhile."))
     return Book(typed, items, settings, F.combine(out), sheets, letters,
                 frozenset(n for n in TABLES if raw.get(n) is not None), codes, variants)
+
+
+def _unknown_items(rows: pd.DataFrame, unconvertible: pd.Series, listed_names: pd.Series, sheet: str,
+                   letter: str | None) -> pd.DataFrame:
+    """UNKNOWN_ITEM at each row whose item the Items sheet does not list, with the listed
+    names it is closest to (one look-up per distinct name typed)."""
+    import difflib
+    names = [str(n) for n in listed_names.dropna().unique()]
+    folded = {n.casefold(): n for n in names}
+    hints = {}
+    for typed_name in rows["item"].astype(str).unique():
+        close = difflib.get_close_matches(typed_name.casefold(), list(folded), n=2, cutoff=0.6)
+        hints[typed_name] = (" Did you mean " + " or ".join(f"'{folded[c]}'" for c in close) + "?") if close else ""
+    item = rows["item"].astype(str)
+    consequence = pd.Series(" It is counted as its own item meanwhile.", index=rows.index)
+    consequence[unconvertible.to_numpy()] = (" Its unit cannot be converted without the item's Items row, so this "
+                                             "row is left out of the figures until it is fixed.")
+    msgs = "'" + item + "' is not on the Items sheet." + item.map(hints) + " Correct the spelling, or add it to " \
+        "the Items sheet." + consequence
+    return F.make("error", "UNKNOWN_ITEM", sheet, rows["_row"].to_numpy(), "Item", letter, msgs)

@@ -14,13 +14,14 @@ import re
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from massbal import __version__
 from massbal.engine.api import Prepared, prepare, reconcile_prepared
 from massbal.engine.load import MOVEMENT_TABLES
+from massbal.engine.period_findings import findings_in_period
 from massbal.engine.rawbook import RawBook
 from massbal.engine.trace import LotTrace, Tracer
 
@@ -56,11 +57,16 @@ def safe_sheet(name: str, taken: set[str]) -> str:
 
 def export_inspector(raw: RawBook, out, *, start=None, end=None, item: str | None = None, lots=(),
                      period=None, source_name: str = "", now: datetime | None = None, pdf: bool = True,
-                     prep: Prepared | None = None) -> ExportResult:
+                     prep: Prepared | None = None, progress=None) -> ExportResult:
+    """progress(stage name), when given, is told each stage as it starts (the CLI's display)."""
     t0 = time.perf_counter()
+    stage = progress or (lambda name: None)
     out = Path(out)
+    stage("Reconciling")
     prep = prep or prepare(raw)
     rec = reconcile_prepared(prep, start, end, item, period)
+    # the period's findings only (and the book-wide ones), on the Exceptions sheet and the cover alike
+    rec = replace(rec, findings=findings_in_period(rec.findings, raw, rec.periods[0][0], rec.periods[-1][1]))
     data = build(prep, rec)
     tracer = Tracer(prep)
     traces: list[LotTrace] = []
@@ -68,9 +74,11 @@ def export_inspector(raw: RawBook, out, *, start=None, end=None, item: str | Non
         traces += tracer.trace_each(lot, item if item and _has_lot(tracer, lot, item) else None)
     now = (now or datetime.now()).replace(microsecond=0)
     meta = Meta(prep, rec, data, traces, now, source_name or raw.source or "", item, out.name)
+    stage("Writing the inspector's copy")
     digest = _write(out, raw, meta, print_copy=False)
     pdf_path, problem = None, None
     if pdf:
+        stage("Making the PDF (LibreOffice)")
         pdf_path, problem = _pdf(out, raw, meta)
     return ExportResult(out, digest, pdf_path, problem, round(time.perf_counter() - t0, 3), traces)
 

@@ -33,15 +33,20 @@ def cover_sheet(s: Sheet, m: Meta, names, trace_names, src_names, print_copy: bo
         ("Balances", ", ".join(f"{k}: {v}" for k, v in sorted(bal_status.items())) or "none"),
         ("Supply balances", ", ".join(f"{k}: {v}" for k, v in sorted(sup_status.items())) or "none"),
         ("Errors found", errors),
-        ("massbal version", __version__),
-        ("Generated", f"{m.now:%Y-%m-%d %H:%M:%S}"),  # text: a time of day is a fraction LibreOffice rounds
     ])
     fp_row = s.row
     s.put(fp_row, 0, "Fingerprint (SHA-256)", s.report.f["bold"])
     s.row += 1
+    # beside the fingerprint, not inside it: it fingerprints the data, the same for two
+    # exports of an unchanged book
+    for label, value in (("massbal version", __version__),
+                         ("Generated", f"{m.now:%Y-%m-%d %H:%M:%S}")):  # text: LibreOffice rounds a time of day
+        s.put(s.row, 0, label, s.report.f["bold"])
+        s.beside(s.row, 1, value)
+        s.row += 1
     s.put(s.row, 0, "How to check this copy", s.report.f["bold"])
-    s.put(s.row, 1, f"Run: massbal verify \"{m.out_name}\"  "
-                    "(it recomputes the fingerprint from every cell and names any cell that changed since export)")
+    s.beside(s.row, 1, f"Run: massbal verify \"{m.out_name}\"  (it recomputes the fingerprint from every cell "
+                       "but the version and time above, and names any cell that changed since export)")
     s.row += 2
     s.table("Tolerances", [Col("Item", own_tol["item"].tolist(), "text", 22),
                            Col("Tolerance %", own_tol["tolerance_pct"].tolist(), "pct", 12)], len(own_tol),

@@ -188,14 +188,18 @@ class Stored:
     rows: dict[str, dict[int, str]] = field(default_factory=dict)
     cols: dict[str, dict[int, str]] = field(default_factory=dict)
     labels: dict[str, dict[int, str]] = field(default_factory=dict)  # column headers
+    beside: list[tuple[str, int, int]] = field(default_factory=list)  # cells outside the fingerprint
 
 
-def fingerprint_rows(d: Digests, cover_cell: tuple[str, int, int], labels: dict[str, dict[int, str]]) -> list[list]:
-    """The hidden sheet's rows: Sheet | Kind | Index | Digest | Label."""
+def fingerprint_rows(d: Digests, cover_cell: tuple[str, int, int], labels: dict[str, dict[int, str]],
+                     beside: list[tuple[str, int, int]] = ()) -> list[list]:
+    """The hidden sheet's rows: Sheet | Kind | Index | Digest | Label. Cells `beside` the
+    fingerprint (time of export, version) are listed so that verify leaves them out too."""
     # stored as "sha256:<hex>" so it is not the very string the cover shows (an edit of
     # the cover's text cannot change both)
     out = [["*", "overall", 0, "sha256:" + d.overall, ""],
            [cover_cell[0], "cover", cover_cell[1], "", str(cover_cell[2])]]
+    out += [[sheet, "beside", r, "", str(c)] for sheet, r, c in beside]
     for sheet in sorted(d.rows):
         out += [[sheet, "row", r, h, ""] for r, h in sorted(d.rows[sheet].items())]
         out += [[sheet, "column", c, h, labels.get(sheet, {}).get(c, "")] for c, h in sorted(d.cols[sheet].items())]
@@ -217,6 +221,8 @@ def _stored(cells: dict[str, dict[tuple[int, int], str]]) -> Stored | None:
             st.overall = dig.removeprefix("sha256:")
         elif kind == "cover":
             st.cover_cell = (sheet, i, int(float(label)))
+        elif kind == "beside":
+            st.beside.append((sheet, i, int(float(label))))
         elif kind == "row":
             st.rows.setdefault(sheet, {})[i] = dig
         elif kind == "column":
@@ -244,6 +250,8 @@ def verify(path, expected: str | None = None, limit: int = 20) -> VerifyResult:
     if st.cover_cell:
         sheet, r, c = st.cover_cell
         stated = cells.get(sheet, {}).pop((r, c), "")[2:]
+    for sheet, r, c in st.beside:
+        cells.get(sheet, {}).pop((r, c), None)
     d = digests(cells)
     problems: list[str] = []
     if stated != st.overall:

@@ -77,6 +77,7 @@ class Report:
                                                   "strings_to_urls": False})
         self.cells: dict[str, dict[tuple[int, int], str]] = {}
         self.labels: dict[str, dict[int, str]] = {}
+        self.beside: list[tuple[str, int, int]] = []  # cells stated beside the fingerprint, not in it (1-based)
         self.sheets: list[Sheet] = []
         self.header_left, self.header_right, self.footer_left = header_left, header_right, footer_left
         wb = self.wb
@@ -133,7 +134,7 @@ class Report:
             sheet, r, c = cover
             sheet.ws.write_string(r, c, d.overall, self.f["fp"])  # not hashed: it is the hash
             fp = self.wb.add_worksheet(FINGERPRINT_SHEET)
-            rows = fingerprint_rows(d, (sheet.name, r + 1, c + 1), labels)
+            rows = fingerprint_rows(d, (sheet.name, r + 1, c + 1), labels, self.beside)
             fp.write_row(0, 0, ["Sheet", "Kind", "Index", "Digest", "Label"])
             for i, row in enumerate(rows, start=1):
                 fp.write_string(i, 0, str(row[0]))
@@ -185,6 +186,13 @@ class Sheet:
             s = str(v)[:MAX_STRING]
             self.ws.write_string(r, c, s, fmt)
             cells[(r + 1, c + 1)] = canon_string(s)
+
+    def beside(self, r: int, c: int, v: Any, fmt=None) -> None:
+        """A cell stated beside the fingerprint but not inside it (the time of export, the
+        version): two exports of an unchanged book carry the same fingerprint."""
+        self.put(r, c, v, fmt)
+        if self.report.cells[self.name].pop((r + 1, c + 1), None) is not None:
+            self.report.beside.append((self.name, r + 1, c + 1))
 
     def formula(self, r: int, c: int, text: str, cached: Any, fmt=None) -> None:
         if blank(cached):
