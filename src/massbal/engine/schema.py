@@ -141,7 +141,7 @@ TABLES: dict[str, TableSpec] = {
 INPUT_TABLES = tuple(TABLES)
 
 # Sheets that massbal writes and owns (CONTRACT.md section 3).
-OUTPUT_SHEETS = ("Balance", "Supply", "Yield", "Exceptions", "Ledger")
+OUTPUT_SHEETS = ("Balance", "Supply", "Yield", "Exceptions", "Ledger", "Investigations")
 
 # Columns of output tables whose content is the user's, kept across re-runs.
 USER_NOTE_COLUMNS = ("Notes", "Root cause", "Corrective action", "Investigated by")
