@@ -181,3 +181,28 @@ def test_variance_trend_lists_the_months():
     # fewer months than the setting: no finding
     two = reconcile(raw, "2025-03-01", "2025-04-30", period="month")
     assert not (two.findings["code"] == "VARIANCE_TREND").any()
+
+
+def test_supply_through_a_run():
+    # run B-101 used 1,000 lb of raw quinoa, keyed 10,000: the run seems to lose 9,050 and
+    # the raw quinoa supply is oversold; the input cell, corrected, closes it
+    items = [{"Item": "Quinoa, raw", "Kind": "Ingredient"}, {"Item": "Quinoa, cleaned", "Kind": "Product"}]
+    raw = book(Items=items, Certificates=[certified()],
+               Receipts=[receipt("2025-03-01", "Quinoa, raw", "Q1", 1000)],
+               Batches=[run("B-101", "2025-03-02", "Quinoa, cleaned", "QC1", 950)],
+               BatchInputs=[use("B-101", "Quinoa, raw", "Q1", 10000)],
+               Losses=[loss("2025-03-02", "Quinoa, raw", 50, Reason="cleaning", Batch="B-101")],
+               Shipments=[ship("2025-03-05", "Quinoa, cleaned", "QC1", 950)],
+               Counts=[count("2025-03-31", "Quinoa, raw", 0), count("2025-03-31", "Quinoa, cleaned", 0)])
+    rec = reconcile(raw, "2025-03-01", "2025-03-31")
+    s = rec.supply[rec.supply["ingredient"] == "Quinoa, raw"].iloc[0]
+    assert s.status == "OVERSOLD" and s.unaccounted == -9000
+    inv = rec.investigations
+    first = inv[inv["figure"] == "Supply"].iloc[0]
+    assert (first["item"], first.cause, first.sheet, first.row, first.column, first.typed, first.suggested) == \
+        ("Quinoa, raw", "DIGIT_SHIFT", "BatchInputs", 2, "Quantity", 10000, 1000)
+    assert (first.variance_after, first.status_after) == (0, "PASS")
+    # the same cell is the first candidate of the raw quinoa's NEGATIVE stock balance
+    bal = inv[(inv["figure"] == "Balance") & (inv["item"] == "Quinoa, raw")].iloc[0]
+    assert (bal.cell, bal.suggested, bal.status_after) == ("D2", 1000, "PASS")
+    assert_recomputed(raw, inv, "2025-03-01", "2025-03-31", "all")

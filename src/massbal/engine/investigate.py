@@ -148,7 +148,7 @@ def explain(prep, periods, balances: pd.DataFrame, supply: pd.DataFrame) -> pd.D
     """Every flagged balance and supply row, with its candidate cells (COLUMNS)."""
     from .investigate_supply import explain_supply
     parts = [explain_balances(prep.book, prep.ledger, prep.yields, balances, periods),
-             explain_supply(prep.book, prep.ledger, prep.genealogy, supply, periods)]
+             explain_supply(prep.book, prep.ledger, prep.genealogy, prep.yields, supply, periods)]
     parts = [p for p in parts if len(p)]
     if not parts:
         return empty()
@@ -200,6 +200,7 @@ def explain_balances(book: Book, ledger: pd.DataFrame, yields: pd.DataFrame, bal
         S.run_loss_fixes(rows, yields, ledger, UNDOCUMENTED_MIN_PCT / 100.0),
     ], ignore_index=True)
     allrows = pd.concat([rows, flows[~flows.index.isin(rows.index)]])
+    alts = alts.assign(prior=alts["prior"].to_numpy() + S.run_fit(allrows, alts, yields, ledger))
     touches, alts = _touches(allrows, alts)
     pairs = affected(touches, bal, starts).groupby(["alt", "bal_id"], sort=False)[["d_expected", "d_counted"]] \
         .sum().reset_index()
