@@ -28,7 +28,6 @@ FLAGGED = ("INVESTIGATE", "NEGATIVE")
 OK_AFTER = ("PASS", "NO COUNT")
 SHORT_LIST = 12  # alternatives per balance whose running balance is recomputed
 SHOWN = 5  # candidates listed per flagged figure
-BREAKS_OTHER = 0.5  # rank penalty: the correction flags another period that passed
 CLOSES_OTHER = -0.1  # rank bonus: it also closes the other period's gap
 FLOW_KINDS = INFLOW_KINDS + OUTFLOW_KINDS
 
@@ -193,7 +192,9 @@ def explain_balances(book: Book, ledger: pd.DataFrame, yields: pd.DataFrame, bal
     hit = affected(probe, bal, starts)
     hit = hit[hit["bal_id"].isin(flagged["bal_id"])]
     rows = S.typed_rows(book, mine.loc[pd.unique(hit["_i"])])
-    flows = S.typed_rows(book, mine[mine["kind"].astype(object).isin(FLOW_KINDS).to_numpy()])
+    # run inputs carry their batch's date: a wrong date is the Batches row's, not theirs
+    dated = tuple(k for k in FLOW_KINDS if k != "used")
+    flows = S.typed_rows(book, mine[mine["kind"].astype(object).isin(dated).to_numpy()])
     alts = pd.concat([
         S.digit_shifts(rows), S.transpositions(rows), S.unit_slips(rows, book.settings.unit),
         S.duplicate_rows(rows, S.duplicates(mine)), S.date_slips(flows, starts, ends),
@@ -258,7 +259,8 @@ def _daily(ledger: pd.DataFrame, bal: pd.DataFrame, which: pd.DataFrame, pairs: 
 
 def _rank(cand: pd.DataFrame, other: pd.DataFrame, bal: pd.DataFrame) -> pd.DataFrame:
     """Best first: how much of the gap is left, how plausible the slip, and what the
-    correction does to the other period it touches."""
+    correction does to the other period it touches. A correction that only moves the gap
+    to another period that passed is no explanation: it is dropped."""
     adj = np.zeros(len(cand))
     if len(other):
         o = cand[["alt", "bal_id_o"]].merge(other[["alt", "bal_id", "status_after"]].rename(
@@ -267,7 +269,9 @@ def _rank(cand: pd.DataFrame, other: pd.DataFrame, bal: pd.DataFrame) -> pd.Data
         was_ok = pd.Series(before).isin(OK_AFTER).to_numpy()
         now_ok = o["o_after"].isin(OK_AFTER).to_numpy()
         has = o["o_after"].notna().to_numpy()
-        adj = np.where(has & was_ok & ~now_ok, BREAKS_OTHER, np.where(has & ~was_ok & now_ok, CLOSES_OTHER, 0.0))
+        adj = np.where(has & ~was_ok & now_ok, CLOSES_OTHER, 0.0)
+        cand = cand[~(has & was_ok & ~now_ok)]
+        adj = adj[~(has & was_ok & ~now_ok)]
     cand = cand.assign(score=cand["score"].to_numpy() + adj)
     cand = cand.sort_values(["bal_id", "score"], kind="stable").groupby("bal_id", sort=False).head(SHOWN)
     return cand.assign(rank=cand.groupby("bal_id", sort=False).cumcount() + 1)
