@@ -34,6 +34,9 @@ def show_reconciliation(console: Console, rec, *, everything: bool = False, writ
         console.print(_balance_table(balances, rec.unit, console.width))
     if len(supply):
         console.print(_supply_table(supply, rec.unit, console.width))
+    from .cli_investigations import investigations_table
+    if (inv := investigations_table(getattr(rec, "investigations", None), rec.unit)) is not None:
+        console.print(inv)
     findings = rec.findings if everything else rec.findings[rec.findings["severity"] != "info"]
     if len(findings):
         _show_findings(console, findings, everything)

@@ -156,6 +156,23 @@ _LEDGER = [
     ("sheet", "Sheet", "text", 12), ("row", "Row", "integer", 8),
 ]
 GO_TO = "Go to"
+# CONTRACT section 7: one row per candidate cell of a flagged figure
+_INVESTIGATIONS = [
+    ("figure", "Figure", "text", 9), ("item", "Item", "text", 22), ("owner", "Owner", "text", 12),
+    ("start", "Start", "date", 12), ("end", "End", "date", 12), ("variance", "Variance", "quantity", 14),
+    ("rank", "Rank", "integer", 6), ("cause", "Cause", "text", 22),
+    ("sheet", "Sheet", "text", 12), ("row", "Row", "integer", 7), ("column", "Column", "text", 10),
+    ("typed", "Typed", "text", 12), ("suggested", "Suggested", "text", 12),
+    ("variance_after", "Variance after", "quantity", 15), ("variance_pct_after", "Variance % after", "percent", 12),
+    ("status_after", "Status after", "status", 12),
+    ("other_start", "Other period start", "date", 12), ("other_end", "Other period end", "date", 12),
+    ("other_variance_after", "Other variance after", "quantity", 15),
+    ("other_status_after", "Other status after", "status", 12),
+    ("explanation", "Explanation", "text", 80),
+]
+INVESTIGATION_NOTES = ("Root cause", "Corrective action", "Investigated by", "Date investigated",
+                       "Recomputed variance")
+FIRST_CANDIDATE = "Investigation"
 
 _KEYS = {
     "Balance": ("Item", "Owner", "Start", "End"),
@@ -165,6 +182,7 @@ _KEYS = {
     # input moves the row but not the finding, and its note must stay on it
     "Exceptions": ("Code", "Sheet", "Column", "Message"),
     "Ledger": (),
+    "Investigations": ("Figure", "Item", "Owner", "Start", "End", "Sheet", "Row", "Column"),
 }
 
 # Every layout above must name each frame column of result.py exactly once.
@@ -173,6 +191,7 @@ assert [c[0] for c in _SUPPLY] == R.SUPPLY_COLUMNS
 assert [c[0] for c in _YIELD] == R.YIELD_COLUMNS
 assert [c[0] for c in _LEDGER] == R.LEDGER_COLUMNS
 assert [c[0] for c in _FINDINGS] == [c for c in R.FINDING_COLUMNS if c != "cell"]
+assert {c[0] for c in _INVESTIGATIONS} <= set(R.INVESTIGATION_COLUMNS)
 
 
 def number_format(kind: str, unit: str) -> str | None:
@@ -272,6 +291,10 @@ def result_sheets(rec: R.Reconciliation) -> list[SheetSpec]:
     exc = SheetSpec(exc.name, tuple(cols), data, exc.keys, exc.note_columns, {GO_TO: location})
     out.append(exc)
     out.append(_sheet("Ledger", _LEDGER, rec.ledger, unit, notes=False))
+    from massbal.investigations_sheet import investigations_sheet, link_first_candidates
+    out[0] = link_first_candidates(out[0], rec.balances, rec.investigations, "Balance")
+    out[1] = link_first_candidates(out[1], rec.supply, rec.investigations, "Supply")
+    out.append(investigations_sheet(rec.investigations, unit))
     assert tuple(s.name for s in out) == OUTPUT_SHEETS
     return out
 

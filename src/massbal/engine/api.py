@@ -91,10 +91,15 @@ def reconcile_prepared(prep: Prepared, start=None, end=None, item: str | None = 
     if len(yields):
         in_span = (yields["date"] >= lo) & (yields["date"] <= hi)
         yields = yields[in_span.to_numpy()].reset_index(drop=True)
-    findings = F.combine([prep.findings, f_bal, f_sup])
+    # section 7: the cells that would close each flagged figure, and drifts month on month
+    from .investigate import explain
+    from .trend import monthly_balances, trend_findings
+    inv = explain(prep, periods, balances, supply)
+    f_trend = trend_findings(prep.book, prep.ledger, monthly_balances(prep.book, prep.ledger, balances, periods, keys))
+    findings = F.combine([prep.findings, f_bal, f_sup, f_trend])
     settings = prep.book.settings.model_dump()
     return Reconciliation(prep.unit, [(p[0].date(), p[1].date()) for p in periods],
-                          balances, supply, yields, findings, prep.ledger, settings)
+                          balances, supply, yields, findings, prep.ledger, settings, inv)
 
 
 def reconcile(raw: RawBook, start=None, end=None, item: str | None = None,

@@ -23,6 +23,11 @@ def balance_inputs(ledger: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd
     return moves, counts, days
 
 
+def variance_pct(variance: pd.Series, expected: pd.Series) -> pd.Series:
+    """100 x variance / expected, rounded to 2 decimals; null where expected <= 0."""
+    return (100.0 * variance / expected.where(expected > EPS)).round(2)
+
+
 def status_of(frame: pd.DataFrame) -> pd.Series:
     neg = frame["min_running"] < -EPS
     no_count = frame["counted_ending"].isna()
@@ -51,8 +56,7 @@ def compute_balances(book: Book, ledger: pd.DataFrame, periods, item_keys: set |
         "expected_ending": g["book_end"], "counted_ending": g["counted_end"],
     })
     out["variance"] = out["counted_ending"] - out["expected_ending"]
-    pct = 100.0 * out["variance"] / out["expected_ending"].where(out["expected_ending"] > EPS)
-    out["variance_pct"] = pct.round(2)
+    out["variance_pct"] = variance_pct(out["variance"], out["expected_ending"])
     out["tolerance_pct"] = g["tolerance_pct"]
     for c in ("beginning", "received", "produced", "used", "shipped", "losses", "expected_ending",
               "counted_ending", "variance"):

@@ -22,6 +22,7 @@ CODES = (
     "VARIANCE_OVER_TOLERANCE",
     # added by massbal beyond the contract's list
     "BAD_VALUE", "CERT_EXPIRING", "SUPPLY_OVERSOLD", "NAME_VARIANT",
+    "VARIANCE_TREND",
 )
 
 COLUMNS = ["severity", "code", "sheet", "row", "column", "cell", "message"]

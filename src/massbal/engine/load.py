@@ -47,6 +47,8 @@ class Settings(BaseModel):
     tolerance_pct: float = 5.0
     category_tolerance: dict[str, float] = Field(default_factory=dict)  # by name_key
     operation: str | None = None
+    trend_pct: float = 3.0  # VARIANCE_TREND: |variance %| above this ...
+    trend_months: int = 3  # ... in this many consecutive months
 
     def tolerance_for(self, category_key: str | None) -> float:
         if category_key and category_key in self.category_tolerance:
@@ -243,6 +245,19 @@ def _settings(frame: pd.DataFrame, sheet: str, letters: dict, out: list) -> Sett
                 s.category_tolerance[name_key(cat_text)] = pct
             else:
                 s.tolerance_pct = pct
+        elif key in ("trend%", "trendmonths"):
+            try:
+                v = float(str(val).replace("%", "").replace(",", "."))
+                if v <= 0:
+                    raise ValueError
+            except ValueError:
+                out.append(F.make("warning", "BAD_VALUE", sheet, row, "Value", letters.get("Value"),
+                                  f"'{val}' is not a positive number; the default {rec['setting']} is used instead."))
+                continue
+            if key == "trend%":
+                s.trend_pct = v
+            else:
+                s.trend_months = max(2, int(round(v)))
         elif key in ("operation", "company", "operationname", "business"):
             s.operation = str(val)
         else:

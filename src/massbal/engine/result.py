@@ -32,6 +32,13 @@ LEDGER_COLUMNS = [
     "partner", "certificate", "organic", "reference", "sheet", "row",
 ]
 
+INVESTIGATION_COLUMNS = [
+    "figure", "item", "owner", "start", "end", "variance", "rank", "cause", "sheet", "row", "column",
+    "cell", "typed", "suggested", "variance_after", "variance_pct_after", "status_after",
+    "other_start", "other_end", "other_variance", "other_variance_after", "other_status_after",
+    "explanation",
+]
+
 BalanceStatus = Literal["PASS", "INVESTIGATE", "NEGATIVE", "NO COUNT"]
 SupplyStatus = Literal["PASS", "INVESTIGATE", "OVERSOLD"]
 
@@ -91,12 +98,41 @@ class FindingOut(BaseModel):
     message: str
 
 
+class InvestigationOut(BaseModel):
+    """One candidate cell for a flagged figure (CONTRACT section 7); cause is null on the
+    one row of a figure for which no single corrected cell closes the gap."""
+    figure: Literal["Balance", "Supply"]
+    item: str
+    owner: str | None
+    start: date
+    end: date
+    variance: float | None
+    rank: int | None
+    cause: str | None
+    sheet: str | None
+    row: int | None
+    column: str | None
+    cell: str | None
+    typed: float | str | None
+    suggested: float | str | None
+    variance_after: float | None
+    variance_pct_after: float | None
+    status_after: str | None
+    other_start: date | None
+    other_end: date | None
+    other_variance: float | None
+    other_variance_after: float | None
+    other_status_after: str | None
+    explanation: str
+
+
 class ReconcileOut(BaseModel):
     unit: str
     balances: list[BalanceOut]
     supply: list[SupplyOut]
     yields: list[YieldOut]
     exceptions: list[FindingOut]
+    investigations: list[InvestigationOut] = []
 
 
 def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
@@ -127,6 +163,7 @@ class Reconciliation:
     findings: pd.DataFrame
     ledger: pd.DataFrame
     settings: dict = field(default_factory=dict)
+    investigations: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=INVESTIGATION_COLUMNS))
 
     def to_model(self) -> ReconcileOut:
         return ReconcileOut(
@@ -135,6 +172,7 @@ class Reconciliation:
             supply=[SupplyOut(**r) for r in _records(self.supply, SUPPLY_COLUMNS)],
             yields=[YieldOut(**r) for r in _records(self.yields, YIELD_COLUMNS)],
             exceptions=[FindingOut(**r) for r in _records(self.findings, FINDING_COLUMNS)],
+            investigations=[InvestigationOut(**r) for r in _records(self.investigations, INVESTIGATION_COLUMNS)],
         )
 
     def to_json(self) -> str:

@@ -223,7 +223,7 @@ def book_specs(farm: bool = False) -> tuple[TableSpec, ...]:
                  for t in TABLES.values() if farm or not t.farm)
 
 # Sheets that massbal writes and owns (CONTRACT.md section 3).
-OUTPUT_SHEETS = ("Balance", "Supply", "Yield", "Exceptions", "Ledger")
+OUTPUT_SHEETS = ("Balance", "Supply", "Yield", "Exceptions", "Ledger", "Investigations")
 
 # Columns of output tables whose content is the user's, kept across re-runs.
 USER_NOTE_COLUMNS = ("Notes", "Root cause", "Corrective action", "Investigated by")

@@ -41,7 +41,7 @@ class Figure:
     classic: str  # desktop name (VBA allows no dots)
     lite: str  # xlwings Lite name
     column: str  # column of the engine's balances or supply frame
-    table: Literal["balance", "supply"]
+    table: Literal["balance", "supply", "explain"]
     doc: str
 
 
@@ -67,15 +67,22 @@ _SUPPLY_FIGURES = {
 }
 
 
-def _figure(column: str, table: Literal["balance", "supply"], doc: str) -> Figure:
-    word = {"expected_ending": "", "counted_ending": "COUNTED"}.get(column, column.upper())
+_EXPLAIN_FIGURES = {
+    "explanation": "The likeliest cause of a flagged balance, as a sentence: the cell, the value that would "
+                   "close the gap and the variance after (the first row of the Investigations sheet).",
+}
+
+
+def _figure(column: str, table: Literal["balance", "supply", "explain"], doc: str) -> Figure:
+    word = {"expected_ending": "", "counted_ending": "COUNTED", "explanation": "EXPLAIN"}.get(column, column.upper())
     classic = "MASSBAL" + (f"_{word}" if word else "")
     return Figure(classic, classic.replace("_", ".", 1), column, table, doc)
 
 
 FIGURES: tuple[Figure, ...] = tuple(
     [_figure(c, "balance", d) for c, d in _BALANCE_FIGURES.items()]
-    + [_figure(c, "supply", d) for c, d in _SUPPLY_FIGURES.items()])
+    + [_figure(c, "supply", d) for c, d in _SUPPLY_FIGURES.items()]
+    + [_figure(c, "explain", d) for c, d in _EXPLAIN_FIGURES.items()])
 FIGURES_BY_CLASSIC = {f.classic: f for f in FIGURES}
 
 ARG_DOCS = {
@@ -201,6 +208,10 @@ class BookEntry:
             if table == "balance":
                 frame, _ = compute_balances(prep.book, prep.ledger, periods, None)
                 got[table] = _Rows(frame, "item")
+            elif table == "explain":
+                from massbal.engine.investigate import explained_balances
+                frame = self.rows("balance", start, end).frame
+                got[table] = _Rows(explained_balances(prep, periods, frame), "item")
             else:
                 frame, _ = compute_supply(prep.book, prep.ledger, prep.genealogy, periods, None)
                 got[table] = _Rows(frame, "ingredient")
@@ -215,6 +226,7 @@ class _Rows:
         owner = frame["owner"] if "owner" in frame.columns else pd.Series([None] * len(frame))
         owners = owner.map(lambda v: "" if _blank(v) else name_key(v)).tolist()
         records = frame.to_dict("records")
+        self.frame = frame
         self.by_item: dict[str, dict[str, dict]] = {}
         for n, o, rec in zip(names, owners, records):
             self.by_item.setdefault(n, {})[o] = rec

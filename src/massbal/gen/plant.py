@@ -228,6 +228,9 @@ class Planter:
         self.add("Losses", i, "Unit", id="unknown_unit", kind="mistake", code="BAD_UNIT", value="lbz",
                  intended="lb", note="Unit typed 'lbz'.")
 
+        from .plant_slips import plant_slips  # the slips the Investigations sheet names
+        plant_slips(self, taken)
+
     # -- rows and cells in the final tables
     def resolve(self, tables: dict[str, pd.DataFrame], cat) -> list[Planted]:
         """Fill in rows and cells now that the tables are in their final order, and add the
@@ -254,6 +257,8 @@ class Planter:
                 p.finding_row = self._count_row(tables, *key, "")
                 p.finding_cell = f"{_letter('Counts', p.finding_column)}{p.finding_row}"
                 explained.add(key)
+                if p.column == "Date" and p.intended is not None:  # the month it left is off too
+                    explained.add((src["Item"], pd.Timestamp(p.intended).month))
         # rows the engine cannot read leave the books short of a movement: the count shows it
         causes = {}
         for p in self.entries:

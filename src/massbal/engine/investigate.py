@@ -1,0 +1,344 @@
+"""Investigations: which single cell, corrected, would close a flagged balance (CONTRACT s.7).
+
+For every balance INVESTIGATE or NEGATIVE, each movement and count that enters it is
+tried with the slips people make (engine.slips). The balance is linear in the
+quantities, so the effect of every alternative comes in one pass from the same per-row
+contributions `roll` sums (value x SIGN of its kind): a changed movement moves the
+expected ending of the period it is dated in (and the beginning of the next one when
+no count stands between), a changed count the counted ending of its day (and the
+beginning of the period that opens from it). Variance, variance % and status after are
+then computed by balance.py's own functions. The running balance (NEGATIVE) is not
+linear in the day order, so for the short list of survivors it is recomputed by `roll`
+itself, on each survivor's corrected day totals.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import slips as S
+from .balance import KEY, status_of, variance_pct
+from .frames import asof_merge
+from .ledger import INFLOW_KINDS, OUTFLOW_KINDS
+from .load import Book
+from .roll import EPS, SIGN, roll
+from .runs import UNDOCUMENTED_MIN_PCT
+
+FLAGGED = ("INVESTIGATE", "NEGATIVE")
+OK_AFTER = ("PASS", "NO COUNT")
+SHORT_LIST = 12  # alternatives per balance whose running balance is recomputed
+SHOWN = 5  # candidates listed per flagged figure
+CLOSES_OTHER = -0.1  # rank bonus: it also closes the other period's gap
+FLOW_KINDS = INFLOW_KINDS + OUTFLOW_KINDS
+
+COLUMNS = ["figure", "item", "owner", "start", "end", "variance", "rank", "cause", "sheet", "row", "column",
+           "cell", "typed", "suggested", "variance_after", "variance_pct_after", "status_after",
+           "other_start", "other_end", "other_variance", "other_variance_after", "other_status_after",
+           "explanation"]
+
+
+def periods_arrays(periods) -> tuple[np.ndarray, np.ndarray]:
+    starts = np.array([p[0] for p in periods], dtype="datetime64[ns]")
+    ends = np.array([p[1] for p in periods], dtype="datetime64[ns]")
+    return starts, ends
+
+
+def _with_base(bal: pd.DataFrame, ledger: pd.DataFrame, starts: np.ndarray) -> pd.DataFrame:
+    """Balances with their period index `p` and `base`: the day of the count their
+    beginning comes from (NaT: none, the beginning is the whole history)."""
+    b = bal.assign(bal_id=np.arange(len(bal)), p=np.searchsorted(starts, bal["start"].to_numpy(dtype="datetime64[ns]")))
+    days = ledger.loc[(ledger["kind"] == "count").to_numpy(), KEY + ["date"]].drop_duplicates()
+    b = b.assign(day_before=b["start"] - pd.Timedelta(days=1))
+    if days.empty:
+        return b.assign(base=pd.NaT)
+    m = asof_merge(b[KEY + ["day_before"]], days.rename(columns={"date": "base"}), left_on="day_before",
+                   right_on="base", by=KEY)
+    return b.assign(base=pd.to_datetime(m["base"]).astype("datetime64[ns]").to_numpy())
+
+
+def affected(touches: pd.DataFrame, bal: pd.DataFrame, starts: np.ndarray) -> pd.DataFrame:
+    """Which balances each touch changes, and how.
+
+    touches: key + date + `count` (bool) + `delta` (change of book effect, or of the
+    counted quantity) + any id columns. Returns touches x balances with d_expected and
+    d_counted. A movement changes the period it is dated in and, when no count stands
+    between, the beginning of the next; a count the period ending on its day and the
+    one whose beginning it is.
+    """
+    d = touches["date"].to_numpy(dtype="datetime64[ns]")
+    p0 = np.searchsorted(starts, d, side="right") - 1
+    out = []
+    grid = bal[KEY + ["p", "bal_id", "start", "end", "base"]]
+    for step in (0, 1):
+        t = touches.assign(p=p0 + step)
+        m = t.merge(grid, on=KEY + ["p"], how="inner")
+        flow = ~m["count"].to_numpy(dtype=bool)
+        base_before = m["base"].isna() | (m["base"] < m["date"])
+        in_period = (m["date"] >= m["start"]) & (m["date"] <= m["end"])
+        exp = flow & (in_period | (m["date"] < m["start"])) & base_before
+        begin_count = ~flow & (m["base"] == m["date"])
+        counted = ~flow & (m["end"] == m["date"])
+        m["d_expected"] = np.where(exp | begin_count, m["delta"], 0.0)
+        m["d_counted"] = np.where(counted, m["delta"], 0.0)
+        out.append(m[(exp | begin_count | counted).to_numpy()])
+    return pd.concat(out, ignore_index=True)
+
+
+def _touches(rows: pd.DataFrame, alts: pd.DataFrame) -> pd.DataFrame:
+    """Each alternative as one or two touches of the books (a new date takes the row out
+    of one day and puts it into another)."""
+    a = alts.reset_index(drop=True).assign(alt=lambda f: np.arange(len(f)))
+    r = rows.loc[a["_i"].to_numpy()]
+    is_count = (r["kind"].astype(object) == "count").to_numpy()
+    sign = np.where(is_count, 1.0, r["kind"].astype(object).map(SIGN).fillna(0.0).to_numpy(dtype=float))
+    qty = r["qty"].to_numpy(dtype=float)
+    keys = {k: r[k].to_numpy() for k in KEY}
+    moved = a["date_new"].notna().to_numpy()
+    base = pd.DataFrame({"alt": a["alt"].to_numpy(), **keys, "count": is_count})
+    value = base.assign(date=r["date"].to_numpy(), delta=sign * (a["qty_new"].to_numpy() - qty))[~moved]
+    out_ = base.assign(date=r["date"].to_numpy(), delta=-sign * qty)[moved]
+    in_ = base.assign(date=a["date_new"].to_numpy(dtype="datetime64[ns]"), delta=sign * qty)[moved]
+    return pd.concat([value, out_, in_], ignore_index=True), a
+
+
+def _after(pairs: pd.DataFrame, bal: pd.DataFrame, min_running=None) -> pd.DataFrame:
+    """Expected, counted, variance, variance % and status of each balance after its change."""
+    b = bal.loc[pairs["bal_id"].to_numpy()]
+    exp = b["expected_ending"].to_numpy() + pairs["d_expected"].to_numpy()
+    cnt = b["counted_ending"].to_numpy(dtype=float) + pairs["d_counted"].to_numpy()
+    f = pd.DataFrame({"expected_ending": exp, "counted_ending": cnt, "tolerance_pct": b["tolerance_pct"].to_numpy(),
+                      "min_running": np.zeros(len(b)) if min_running is None else min_running})
+    f["variance"] = f["counted_ending"] - f["expected_ending"]
+    f["variance_pct"] = variance_pct(f["variance"], f["expected_ending"])
+    f["status"] = status_of(f)
+    return f
+
+
+def _running_low(pairs: pd.DataFrame, bal: pd.DataFrame, touches: pd.DataFrame, daily: pd.DataFrame,
+                 periods) -> np.ndarray:
+    """The lowest running balance of each (alternative, balance) pair, by `roll` on the
+    balance's day totals with the alternative's touches and the corrected beginning."""
+    if pairs.empty:
+        return np.zeros(0)
+    pr = pairs[["alt", "bal_id", "d_expected"]].reset_index(drop=True).assign(pair=lambda f: np.arange(len(f)))
+    b = bal.loc[pr["bal_id"].to_numpy()]
+    day_moves = pr[["pair", "bal_id"]].merge(daily, on="bal_id")[["pair", "date", "effect"]]
+    t = pr[["pair", "alt", "bal_id"]].merge(touches[~touches["count"]], on="alt")
+    t = t.merge(bal[["bal_id", "start", "end"]], on="bal_id")
+    t = t[(t["date"] >= t["start"]) & (t["date"] <= t["end"])][["pair", "date"]].assign(effect=t["delta"])
+    # the beginning after the change: what the touches did to it is the part of
+    # d_expected not dated inside the period
+    inside = t.groupby("pair")["effect"].sum().reindex(pr["pair"]).fillna(0.0).to_numpy()
+    opening = pd.DataFrame({"pair": pr["pair"], "date": (b["start"] - pd.Timedelta(days=1)).to_numpy(),
+                            "effect": b["beginning"].to_numpy() + pr["d_expected"].to_numpy() - inside})
+    mv = pd.concat([opening, day_moves, t], ignore_index=True)
+    mv = mv.assign(kind=np.where(mv["effect"] >= 0, "receipt", "shipped"), value=mv["effect"].abs())
+    none = pd.DataFrame({"pair": pd.Series(dtype=np.int64), "date": pd.Series(dtype="datetime64[ns]"),
+                         "value": pd.Series(dtype=float)})
+    g = roll(mv[["pair", "date", "kind", "value"]], none, none[["pair", "date"]], periods, ["pair"], ["pair"],
+             keys=pr[["pair"]])
+    starts = np.array([p[0] for p in periods], dtype="datetime64[ns]")
+    want = pd.DataFrame({"pair": pr["pair"], "p": np.searchsorted(starts, b["start"].to_numpy(dtype="datetime64[ns]"))})
+    low = want.merge(g[["pair", "p", "min_running"]], on=["pair", "p"], how="left")["min_running"]
+    return low.fillna(0.0).to_numpy()
+
+
+def explain(prep, periods, balances: pd.DataFrame, supply: pd.DataFrame) -> pd.DataFrame:
+    """Every flagged balance and supply row, with its candidate cells (COLUMNS)."""
+    from .investigate_supply import explain_supply
+    parts = [explain_balances(prep.book, prep.ledger, prep.yields, balances, periods),
+             explain_supply(prep.book, prep.ledger, prep.genealogy, prep.yields, supply, periods)]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return empty()
+    out = order(pd.concat(parts, ignore_index=True))
+    return out.astype({"row": "Int64", "rank": "Int64"})
+
+
+STATUS_SENTENCE = {
+    "PASS": "PASS: the count agrees with the books within tolerance; nothing to investigate.",
+    "NO COUNT": "NO COUNT: there is no count on the period's last day, so there is no variance to explain.",
+}
+
+
+def explained_balances(prep, periods, balances: pd.DataFrame) -> pd.DataFrame:
+    """Each balance with `explanation`: its first candidate's sentence when flagged, else
+    what its status means (MASSBAL_EXPLAIN)."""
+    inv = explain_balances(prep.book, prep.ledger, prep.yields, balances, periods)
+    top = inv.drop_duplicates(["item", "owner", "start"]) if len(inv) else inv
+    key = lambda f: list(zip(f["item"], f["owner"].fillna(""), pd.to_datetime(f["start"]), strict=True))  # noqa: E731
+    said = dict(zip(key(top), top["explanation"], strict=True)) if len(top) else {}
+    text = [said.get(k, STATUS_SENTENCE.get(st, st)) for k, st in zip(key(balances), balances["status"], strict=True)]
+    return balances.assign(explanation=text)
+
+
+def explain_balances(book: Book, ledger: pd.DataFrame, yields: pd.DataFrame, balances: pd.DataFrame,
+                     periods) -> pd.DataFrame:
+    """Candidates for every flagged balance, best first; one row per flagged balance
+    without any."""
+    if balances.empty or not balances["status"].isin(FLAGGED).any():
+        return empty()
+    starts, ends = periods_arrays(periods)
+    bal = _with_base(balances.reset_index(drop=True), ledger, starts)
+    flagged = bal[bal["status"].isin(FLAGGED)]
+    keys = flagged[KEY].drop_duplicates()
+    kinds = ledger["kind"].astype(object)
+    mine = ledger[kinds.isin(FLOW_KINDS + ("count",)).to_numpy()]
+    mine = mine[pd.MultiIndex.from_frame(mine[KEY]).isin(pd.MultiIndex.from_frame(keys))]
+    # rows that enter a flagged balance: their unchanged value touches it
+    probe = pd.DataFrame({"_i": mine.index, **{k: mine[k].to_numpy() for k in KEY},
+                          "date": mine["date"].to_numpy(), "count": (mine["kind"].astype(object) == "count").to_numpy(),
+                          "delta": 1.0})
+    hit = affected(probe, bal, starts)
+    hit = hit[hit["bal_id"].isin(flagged["bal_id"])]
+    rows = S.typed_rows(book, mine.loc[pd.unique(hit["_i"])])
+    # run inputs carry their batch's date: a wrong date is the Batches row's, not theirs
+    dated = tuple(k for k in FLOW_KINDS if k != "used")
+    flows = S.typed_rows(book, mine[mine["kind"].astype(object).isin(dated).to_numpy()])
+    alts = pd.concat([
+        S.digit_shifts(rows), S.transpositions(rows), S.unit_slips(rows, book.settings.unit),
+        S.duplicate_rows(rows, S.duplicates(mine)), S.date_slips(flows, starts, ends),
+        S.run_loss_fixes(rows, yields, ledger, UNDOCUMENTED_MIN_PCT / 100.0),
+    ], ignore_index=True)
+    allrows = pd.concat([rows, flows[~flows.index.isin(rows.index)]])
+    alts = alts.assign(prior=alts["prior"].to_numpy() + S.run_fit(allrows, alts, yields, ledger))
+    touches, alts = _touches(allrows, alts)
+    pairs = affected(touches, bal, starts).groupby(["alt", "bal_id"], sort=False)[["d_expected", "d_counted"]] \
+        .sum().reset_index()
+    after = _after(pairs, bal)
+    pairs = pd.concat([pairs, after.add_suffix("_after")], axis=1)
+    on_flagged = pairs["bal_id"].isin(flagged["bal_id"])
+    b = bal.loc[pairs["bal_id"].to_numpy()]
+    counted = b["counted_ending"].notna().to_numpy()
+    lifts = pairs["d_expected"].to_numpy() >= -b["min_running"].to_numpy() - EPS
+    fixes = np.where(counted, pairs["status_after"] == "PASS", lifts & (b["min_running"].to_numpy() < -EPS))
+    cand = pairs[on_flagged.to_numpy() & fixes]
+    if cand.empty:
+        return _none_rows(book, bal, flagged)
+    gap = b["variance"].abs().to_numpy()
+    pairs["closeness"] = np.where(counted, pairs["variance_after"].abs().to_numpy() / np.maximum(gap, EPS), 0.0)
+    cand = pairs.loc[cand.index]
+    cand = cand.assign(score=cand["closeness"].to_numpy() + alts.loc[cand["alt"].to_numpy(), "prior"].to_numpy())
+    cand = cand.sort_values(["bal_id", "score"], kind="stable").groupby("bal_id", sort=False).head(SHORT_LIST)
+    # the other balance each kept alternative changes
+    others = pairs[pairs["alt"].isin(cand["alt"])]
+    both = cand.merge(others, on="alt", suffixes=("", "_o"))
+    both = both[both["bal_id_o"] != both["bal_id"]]
+    both = both.assign(_big=both["d_expected_o"].abs() + both["d_counted_o"].abs()) \
+        .sort_values("_big", ascending=False, kind="stable").drop_duplicates(["alt", "bal_id"])
+    cand = cand.merge(both[["alt", "bal_id", "bal_id_o"]], on=["alt", "bal_id"], how="left")
+    # the running balance, recomputed for the short list and each other balance it changes
+    daily = _daily(ledger, bal, flagged, cand)
+    cand["min_running"] = _running_low(cand, bal, touches, daily, periods)
+    other = cand[cand["bal_id_o"].notna()][["alt", "bal_id_o"]].astype({"bal_id_o": np.int64}) \
+        .rename(columns={"bal_id_o": "bal_id"}).merge(pairs[["alt", "bal_id", "d_expected", "d_counted"]],
+                                                      on=["alt", "bal_id"])
+    if len(other):
+        daily_o = _daily(ledger, bal, bal[bal["bal_id"].isin(other["bal_id"])], other)
+        o_after = _after(other, bal, _running_low(other, bal, touches, daily_o, periods))
+        other = pd.concat([other.reset_index(drop=True), o_after.add_suffix("_after")], axis=1)
+    final = _after(cand, bal, cand["min_running"].to_numpy())
+    for c in ("variance", "variance_pct", "status"):
+        cand[c + "_after"] = final[c].to_numpy()
+    cand = cand[cand["status_after"].isin(OK_AFTER).to_numpy()]
+    cand = _rank(cand, other, bal)
+    return _rows(book, bal, flagged, cand, alts, allrows, other)
+
+
+def _daily(ledger: pd.DataFrame, bal: pd.DataFrame, which: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Day totals of the book effect (value x SIGN, as roll sums it) of each balance asked."""
+    want = which[which["bal_id"].isin(pairs["bal_id"] if "bal_id" in pairs else [])]
+    k = ledger["kind"].astype(object)
+    f = ledger.loc[k.isin(FLOW_KINDS).to_numpy(), KEY + ["date", "kind", "qty"]]
+    f = f.merge(want[KEY].drop_duplicates(), on=KEY)
+    f = f.assign(effect=f["qty"] * f["kind"].astype(object).map(SIGN).to_numpy(dtype=float))
+    m = f.merge(want[KEY + ["bal_id", "start", "end"]], on=KEY)
+    m = m[(m["date"] >= m["start"]) & (m["date"] <= m["end"])]
+    return m.groupby(["bal_id", "date"], sort=True)["effect"].sum().reset_index()
+
+
+def _rank(cand: pd.DataFrame, other: pd.DataFrame, bal: pd.DataFrame) -> pd.DataFrame:
+    """Best first: how much of the gap is left, how plausible the slip, and what the
+    correction does to the other period it touches. A correction that only moves the gap
+    to another period that passed is no explanation: it is dropped."""
+    adj = np.zeros(len(cand))
+    if len(other):
+        o = cand[["alt", "bal_id_o"]].merge(other[["alt", "bal_id", "status_after"]].rename(
+            columns={"bal_id": "bal_id_o", "status_after": "o_after"}), on=["alt", "bal_id_o"], how="left")
+        before = bal["status"].reindex(o["bal_id_o"].fillna(-1).astype(np.int64)).to_numpy()
+        was_ok = pd.Series(before).isin(OK_AFTER).to_numpy()
+        now_ok = o["o_after"].isin(OK_AFTER).to_numpy()
+        has = o["o_after"].notna().to_numpy()
+        adj = np.where(has & ~was_ok & now_ok, CLOSES_OTHER, 0.0)
+        cand = cand[~(has & was_ok & ~now_ok)]
+        adj = adj[~(has & was_ok & ~now_ok)]
+    cand = cand.assign(score=cand["score"].to_numpy() + adj)
+    cand = cand.sort_values(["bal_id", "score"], kind="stable").groupby("bal_id", sort=False).head(SHOWN)
+    return cand.assign(rank=cand.groupby("bal_id", sort=False).cumcount() + 1)
+
+
+def empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+
+
+NEXT_STEPS = {
+    "INVESTIGATE": "No single corrected cell closes this gap. Check next: recount the stock; look for a loss "
+                   "nobody recorded (spoilage, spills, samples, cleaning); stock in transit or held elsewhere; "
+                   "receipts, runs or shipments not entered yet.",
+    "NEGATIVE": "No single corrected cell keeps the stock above zero. Check next: a receipt or run output not "
+                "entered yet, an outflow dated before the stock arrived, or an opening count that is missing.",
+    "OVERSOLD": "No single corrected cell closes this gap. Check next: an organic receipt not entered (or entered "
+                "as conventional), a run input or shipment keyed too high, counts of products holding it.",
+}
+
+
+def _none_rows(book: Book, bal: pd.DataFrame, flagged: pd.DataFrame, figure: str = "Balance") -> pd.DataFrame:
+    n = len(flagged)
+    out = pd.DataFrame({
+        "figure": [figure] * n, "item": flagged["item"].to_numpy(), "owner": flagged["owner"].to_numpy(),
+        "start": flagged["start"].to_numpy(), "end": flagged["end"].to_numpy(),
+        "variance": flagged["variance"].to_numpy(), "rank": [None] * n,
+        "explanation": flagged["status"].map(NEXT_STEPS).to_numpy()})
+    return out.reindex(columns=COLUMNS)
+
+
+def _rows(book: Book, bal: pd.DataFrame, flagged: pd.DataFrame, cand: pd.DataFrame, alts: pd.DataFrame,
+          rows: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
+    """The investigation rows: candidates of each flagged balance, or one row saying none."""
+    a = alts.loc[cand["alt"].to_numpy()].reset_index(drop=True)
+    r = rows.loc[a["_i"].to_numpy()].reset_index(drop=True)
+    b = bal.loc[cand["bal_id"].to_numpy()].reset_index(drop=True)
+    c = cand.reset_index(drop=True)
+    letters = [book.letter(t, col) for t, col in zip(r["table"], a["column"], strict=True)]
+    out = pd.DataFrame({
+        "figure": "Balance", "item": b["item"], "owner": b["owner"], "start": b["start"], "end": b["end"],
+        "variance": b["variance"], "rank": c["rank"].to_numpy(), "cause": a["cause"],
+        "sheet": r["sheet"].astype(object), "row": r["row"].to_numpy(), "column": a["column"],
+        "cell": [f"{x}{y}" if x else None for x, y in zip(letters, r["row"], strict=True)],
+        "typed": a["typed"], "suggested": a["suggested"], "variance_after": c["variance_after"].round(6) + 0.0,
+        "variance_pct_after": c["variance_pct_after"], "status_after": c["status_after"],
+    })
+    out["_date_new"] = a["date_new"]
+    out["_table"] = r["table"].to_numpy()
+    if len(other):
+        o = c[["alt", "bal_id_o"]].merge(
+            other[["alt", "bal_id", "variance_after", "status_after"]].rename(columns={"bal_id": "bal_id_o"}),
+            on=["alt", "bal_id_o"], how="left")
+        ob = bal.reindex(o["bal_id_o"].fillna(-1).astype(np.int64))
+        out["other_start"], out["other_end"] = ob["start"].to_numpy(), ob["end"].to_numpy()
+        out["other_variance"] = ob["variance"].to_numpy()
+        out["other_variance_after"] = (o["variance_after"].round(6) + 0.0).to_numpy()
+        out["other_status_after"] = o["status_after"].to_numpy()
+    from .explain_text import sentences
+    out["explanation"] = sentences(out, book.settings.unit)
+    done = set(zip(out["item"], out["owner"].fillna(""), out["start"], strict=True))
+    missing = flagged[[(i, o if isinstance(o, str) else "", s) not in done
+                       for i, o, s in zip(flagged["item"], flagged["owner"], flagged["start"], strict=True)]]
+    res = pd.concat([out.reindex(columns=COLUMNS), _none_rows(book, bal, missing)], ignore_index=True)
+    return order(res)
+
+
+def order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Figure, item, owner, period, then rank (the row saying 'none' has no rank)."""
+    return frame.sort_values(["figure", "item", "owner", "start", "rank"], na_position="first", kind="stable") \
+        .reset_index(drop=True)

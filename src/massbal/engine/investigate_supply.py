@@ -1,0 +1,125 @@
+"""Investigations of the supply balance (CONTRACT s.7): which cell, corrected, would close
+an OVERSOLD or INVESTIGATE ingredient balance, through every level of runs.
+
+A supply figure is not linear in the quantities: a run input keyed ten times too high
+changes both the run's loss and the make-up of everything the run made. So each slip is
+first estimated from the row's present ingredient share, and the short list of the
+likeliest is recomputed exactly: genealogy and supply rebuilt by the engine's own
+code on the corrected rows of the ingredient's items and runs.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import slips as S
+from .genealogy import Genealogy, build_genealogy, equivalents
+from .investigate import COLUMNS, FLOW_KINDS, NEXT_STEPS, empty, order
+from .load import Book
+from .supply import ROUNDING_SHARE, ROUNDING_UNITS, compute_supply
+
+FLAGGED = ("OVERSOLD", "INVESTIGATE")
+EXACT_PER_ROW = 4  # alternatives recomputed in full per flagged supply row
+
+
+def _band(available: float, tol: float) -> float:
+    """The unaccounted amount compute_supply still calls PASS."""
+    a = max(available, 0.0)
+    return tol / 100.0 * a + max(ROUNDING_UNITS, ROUNDING_SHARE * a)
+
+
+def _scope(ledger: pd.DataFrame, gen: Genealogy, ing: int) -> pd.DataFrame:
+    """The ledger rows the supply of one ingredient depends on: every row of an item that
+    holds it, and every row of a run that used it."""
+    items = gen.item_comp.loc[gen.item_comp["ingredient_key"] == ing, "item_key"]
+    batches = gen.batch_comp.loc[gen.batch_comp["ingredient_key"] == ing, "batch_key"]
+    keep = ledger["item_key"].isin(items) | (ledger["batch_key"].isin(batches) & (ledger["batch_key"] != 0))
+    return ledger[keep.to_numpy()]
+
+
+def _exact(book: Book, scope: pd.DataFrame, i, qty_new: float, ing: int, periods) -> pd.DataFrame:
+    led = scope.drop(index=[i]) if qty_new == 0 else scope.copy()
+    if qty_new != 0:
+        led.loc[i, "qty"] = qty_new
+        led.loc[i, "effect"] = np.sign(scope.loc[i, "effect"]) * qty_new
+    gen, _ = build_genealogy(book, led)
+    return compute_supply(book, led, gen, periods, {ing})[0]
+
+
+def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.DataFrame, supply: pd.DataFrame,
+                   periods) -> pd.DataFrame:
+    if supply.empty or not supply["status"].isin(FLAGGED).any():
+        return empty()
+    rows_out = []
+    names = book.items["item"]
+    key_of = {str(n): k for k, n in names.items()}
+    for f in supply[supply["status"].isin(FLAGGED)].to_dict("records"):
+        ing = key_of.get(str(f["ingredient"]))
+        found = _one(book, ledger, gen, yields, f, ing, periods) if ing is not None else []
+        if not found:
+            found = [{"figure": "Supply", "item": f["ingredient"], "owner": f["owner"], "start": f["start"],
+                      "end": f["end"], "variance": f["unaccounted"], "explanation": NEXT_STEPS["OVERSOLD"]}]
+        rows_out += found
+    return order(pd.DataFrame(rows_out).reindex(columns=COLUMNS))
+
+
+def _one(book, ledger, gen, yields, f, ing, periods) -> list[dict]:
+    scope = _scope(ledger, gen, ing)
+    start, end = pd.Timestamp(f["start"]), pd.Timestamp(f["end"])
+    owner_rows = scope["owner"].astype(object).where(scope["owner_key"] != 0, None)
+    mine = scope[(owner_rows.fillna("") == (f["owner"] or "")).to_numpy()]
+    kind = mine["kind"].astype(object)
+    inside = (mine["date"] >= start) & (mine["date"] <= end)
+    rows = mine[(kind.isin(FLOW_KINDS) & inside) | ((kind == "count") & (mine["date"] == end))]
+    if rows.empty:
+        return []
+    typed = S.typed_rows(book, rows)
+    alts = pd.concat([S.digit_shifts(typed), S.transpositions(typed), S.unit_slips(typed, book.settings.unit),
+                      S.duplicate_rows(typed, S.duplicates(mine))], ignore_index=True)
+    if alts.empty:
+        return []
+    alts = alts.assign(prior=alts["prior"].to_numpy() + S.run_fit(typed, alts, yields, ledger))
+    # the row's present share of the ingredient, and whether its item is counted at the end
+    eq = equivalents(rows, gen, tuple(FLOW_KINDS) + ("count",))
+    eq = eq[eq["ingredient_key"] == ing]
+    frac = (eq.groupby("_i")["value"].sum() / rows["qty"].reindex(eq.groupby("_i")["value"].sum().index)).to_dict()
+    bfrac = gen.batch_comp[gen.batch_comp["ingredient_key"] == ing].set_index("batch_key")["frac"].to_dict()
+    counted = set(zip(*[ledger.loc[(ledger["kind"] == "count").to_numpy() & (ledger["date"] == end).to_numpy(), c]
+                        for c in ("item_key", "owner_key")], strict=True))
+    r = typed.loc[alts["_i"].to_numpy()]
+    dq = alts["qty_new"].to_numpy() - r["qty"].to_numpy()
+    fr = np.array([frac.get(i, 0.0) for i in r["_i"]])
+    fb = np.array([bfrac.get(b, 0.0) for b in r["batch_key"]])
+    cnt = np.array([(a, o) in counted for a, o in zip(r["item_key"], r["owner_key"], strict=True)])
+    k = r["kind"].astype(object).to_numpy()
+    est = np.select(
+        [k == "receipt", np.isin(k, ["shipped", "loss"]), k == "used", k == "produced", k == "count"],
+        [np.where(cnt, dq * fr, 0.0), np.where(cnt, -dq * fr, 0.0), -dq * fb + np.where(cnt, 0.0, dq * fr),
+         dq * fb - np.where(cnt, 0.0, dq * fr), -dq * fr], 0.0)
+    after = f["unaccounted"] + est
+    band = _band(f["available"], f["tolerance_pct"])
+    alts = alts.assign(est=np.abs(after), fits=np.abs(after) <= 3 * band)
+    alts = alts[alts["fits"]].sort_values(["est", "prior"], kind="stable").head(EXACT_PER_ROW)
+    out = []
+    for a in alts.to_dict("records"):
+        sup = _exact(book, scope, a["_i"], a["qty_new"], ing, periods)
+        hit = sup[(sup["start"] == start) & (sup["owner"].fillna("") == (f["owner"] or ""))]
+        if hit.empty or hit.iloc[0]["status"] != "PASS":
+            continue
+        h = hit.iloc[0]
+        src = typed.loc[a["_i"]]
+        letter = book.letter(src["table"], a["column"])
+        gap = max(abs(f["unaccounted"]), 1e-9)
+        out.append({"figure": "Supply", "item": f["ingredient"], "owner": f["owner"], "start": f["start"],
+                    "end": f["end"], "variance": f["unaccounted"], "cause": a["cause"], "sheet": src["sheet"],
+                    "row": int(src["row"]), "column": a["column"], "cell": f"{letter}{int(src['row'])}" if letter else None,
+                    "typed": a["typed"], "suggested": a["suggested"], "variance_after": round(float(h["unaccounted"]), 6) + 0.0,
+                    "variance_pct_after": None, "status_after": h["status"],
+                    "_score": abs(h["unaccounted"]) / gap + a["prior"]})
+    out.sort(key=lambda d: d["_score"])
+    from .explain_text import sentence
+    for rank, d in enumerate(out, start=1):
+        d["rank"] = rank
+        d.pop("_score")
+        d["explanation"] = sentence(d, book.settings.unit, "the unaccounted organic supply")
+    return out

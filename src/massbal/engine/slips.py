@@ -1,0 +1,233 @@
+"""Single-cell slips people make when keying a record, as alternative values per row.
+
+Each generator takes ledger rows (with the value and unit as typed, see `typed_rows`)
+and returns one row per alternative: the ledger row `_i`, the `cause` (CONTRACT
+section 7), the `column` holding the slip, the quantity in the report unit the row
+would hold if corrected (`qty_new`; 0 removes it from stock) or the date it would
+carry (`date_new`), what is typed and what is suggested, and a `prior`: how much less
+plausible the slip is than the likeliest (0). All whole-column numpy, no loop over rows.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .load import Book
+from .units import report_factor, unit_info, unit_key
+
+# ledger kind -> the input table its row lives on
+KIND_TABLE = {"receipt": "Receipts", "produced": "Batches", "used": "BatchInputs", "shipped": "Shipments",
+              "loss": "Losses", "process loss": "Losses", "count": "Counts"}
+ALT_COLUMNS = ["_i", "cause", "column", "qty_new", "date_new", "typed", "suggested", "prior"]
+# mass units people confuse with each other (kg keyed as lb, tonne as short ton ...)
+CONFUSED_UNITS = {
+    "kg": ("lb",), "lb": ("kg",), "tonne": ("short_ton", "long_ton"), "metric_ton": ("short_ton", "long_ton"),
+    "short_ton": ("tonne", "long_ton"), "long_ton": ("tonne", "short_ton"), "g": ("oz",), "oz": ("g",),
+}
+UNIT_WORD = {"short_ton": "ton", "long_ton": "long ton", "metric_ton": "tonne", "tonne": "tonne"}
+SHIFTS = (10.0, 100.0, 1000.0)
+PRIOR = {"DUPLICATE_ROW": 0.0, "DIGIT_SHIFT": 0.05, "TRANSPOSED_DIGITS": 0.1, "UNIT_SLIP": 0.1,
+         "UNDOCUMENTED_RUN_LOSS": 0.1, "WRONG_PERIOD": 0.05}
+EDGE_DAYS = 3  # a date this close to a period's edge may belong to the neighbouring period
+
+
+def typed_rows(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
+    """The ledger rows given, with `table`, `typed` (the Quantity cell as a number), `unit`
+    (the Unit cell's text) and `per_typed` (report units per typed unit)."""
+    out = ledger.assign(_i=ledger.index, table=ledger["kind"].astype(object).map(KIND_TABLE))
+    parts = []
+    for table, grp in out.groupby("table", sort=False):
+        t = book.tables[table][["_row", "quantity", "unit"]].drop_duplicates("_row")
+        parts.append(grp.merge(t.rename(columns={"_row": "row", "quantity": "typed"}), on="row", how="left"))
+    if not parts:
+        return out.assign(typed=np.nan, unit=None, per_typed=np.nan)
+    res = pd.concat(parts, ignore_index=True)
+    res["typed"] = res["typed"].astype(float)
+    res["per_typed"] = res["qty"] / res["typed"].where(res["typed"] != 0)
+    return res.set_index(res["_i"].to_numpy())
+
+
+def _alts(rows: pd.DataFrame, cause: str, column: str, qty_new, typed, suggested, prior=None,
+          date_new=None) -> pd.DataFrame:
+    n = len(rows)
+    return pd.DataFrame({
+        "_i": rows["_i"].to_numpy(), "cause": [cause] * n, "column": [column] * n,
+        "qty_new": np.asarray(qty_new, dtype=float),
+        "date_new": pd.to_datetime(date_new if date_new is not None else [pd.NaT] * n).astype("datetime64[ns]"),
+        "typed": np.asarray(typed, dtype=object), "suggested": np.asarray(suggested, dtype=object),
+        "prior": np.full(n, PRIOR[cause]) if prior is None else np.asarray(prior, dtype=float),
+    })
+
+
+def empty_alts() -> pd.DataFrame:
+    return _alts(pd.DataFrame({"_i": []}), "DIGIT_SHIFT", "Quantity", [], [], [])
+
+
+def digit_shifts(rows: pd.DataFrame) -> pd.DataFrame:
+    """1,000 keyed as 100 (and 100 as 1,000): the typed value times or over 10, 100, 1,000."""
+    out = []
+    ok = rows[rows["typed"].notna() & (rows["typed"] > 0) & rows["per_typed"].notna()]
+    for k, f in enumerate(SHIFTS):
+        for mult in (f, 1.0 / f):
+            new = ok["typed"] * mult
+            out.append(_alts(ok, "DIGIT_SHIFT", "Quantity", new * ok["per_typed"], ok["typed"], new,
+                             prior=np.full(len(ok), PRIOR["DIGIT_SHIFT"] * (k + 1))))
+    return pd.concat(out, ignore_index=True)
+
+
+def _decimals(x: np.ndarray) -> np.ndarray:
+    """How many decimals (0-3) a typed value shows."""
+    dec = np.full(len(x), 3)
+    for d in (2, 1, 0):
+        whole = np.abs(x * 10.0 ** d - np.round(x * 10.0 ** d)) < 1e-6
+        dec = np.where(whole, d, dec)
+    return dec
+
+
+def transpositions(rows: pd.DataFrame) -> pd.DataFrame:
+    """1,450 keyed as 1,540: every swap of two neighbouring digits of the typed value."""
+    ok = rows[rows["typed"].notna() & (rows["typed"] > 0) & rows["per_typed"].notna() & (rows["typed"] < 1e12)]
+    x = ok["typed"].to_numpy(dtype=float)
+    dec = _decimals(x)
+    n = np.round(x * 10.0 ** dec).astype(np.int64)
+    ndig = np.floor(np.log10(np.maximum(n, 1))).astype(np.int64) + 1
+    out = []
+    for i in range(15):
+        lo = (n // 10 ** i) % 10
+        hi = (n // 10 ** (i + 1)) % 10
+        # a swap needs two digits that differ, and must not move a 0 to the front
+        can = (i + 1 < ndig) & (lo != hi) & ~((i + 2 == ndig) & (lo == 0))
+        if not can.any():
+            continue
+        new_n = n - 9 * (hi - lo) * 10 ** i
+        new = new_n[can] / 10.0 ** dec[can]
+        sel = ok[can]
+        out.append(_alts(sel, "TRANSPOSED_DIGITS", "Quantity", new * sel["per_typed"].to_numpy(),
+                         sel["typed"], new))
+    return pd.concat(out, ignore_index=True) if out else empty_alts()
+
+
+def unit_slips(rows: pd.DataFrame, report_unit: str) -> pd.DataFrame:
+    """kg keyed as lb, tonne as short ton ...: the typed number in a unit people confuse."""
+    ok = rows[rows["typed"].notna() & rows["unit"].notna()]
+    keys = ok["unit"].astype(str).map(unit_key)
+    rf = report_factor(report_unit)
+    out = []
+    for key, grp in ok.groupby(keys.to_numpy(), sort=False):
+        for other in CONFUSED_UNITS.get(key, ()):
+            kg = unit_info(other).to_kg
+            word = UNIT_WORD.get(other, other)
+            out.append(_alts(grp, "UNIT_SLIP", "Unit", grp["typed"] * kg * rf, grp["unit"], [word] * len(grp)))
+    return pd.concat(out, ignore_index=True) if out else empty_alts()
+
+
+# the columns that make two rows the same movement (a row entered twice)
+TWIN_COLUMNS = ["kind", "item_key", "owner_key", "lot_key", "batch_key", "date", "qty", "partner", "location", "reference"]
+
+
+def duplicates(ledger: pd.DataFrame) -> pd.Index:
+    """Ledger index of every row that repeats an earlier row of the same table exactly."""
+    cols = [c for c in TWIN_COLUMNS if c in ledger.columns]
+    sub = ledger[cols].astype({c: object for c in ("partner", "location", "reference") if c in cols})
+    sub = sub.assign(row=ledger["row"]).sort_values("row", kind="stable")
+    dup = sub.drop(columns="row").duplicated(keep="first")
+    return sub.index[dup.to_numpy()]
+
+
+def duplicate_rows(rows: pd.DataFrame, twins: pd.Index) -> pd.DataFrame:
+    sel = rows[rows["_i"].isin(twins)]
+    return _alts(sel, "DUPLICATE_ROW", "Quantity", np.zeros(len(sel)), sel["typed"], [0.0] * len(sel))
+
+
+def date_slips(rows: pd.DataFrame, starts: np.ndarray, ends: np.ndarray) -> pd.DataFrame:
+    """A date that belongs to another period: day and month swapped, the year one off, or
+    a few days across the edge of its period."""
+    d = pd.DatetimeIndex(rows["date"])
+    cands = []
+    # day and month swapped (5 March keyed as 3 May)
+    swap = (d.day <= 12) & (d.day != d.month)
+    sw = pd.to_datetime({"year": d.year[swap], "month": d.day[swap], "day": d.month[swap]}, errors="coerce")
+    cands.append((rows[swap], pd.DatetimeIndex(sw), 0.0))
+    for dy in (-1, 1):  # the year one off (2024 for 2025)
+        y = d + pd.DateOffset(years=dy)
+        cands.append((rows, pd.DatetimeIndex(y), 0.05))
+    dd = d.to_numpy(dtype="datetime64[ns]")
+    p = np.searchsorted(starts, dd, side="right") - 1
+    inside = (p >= 0) & (dd <= ends[np.clip(p, 0, len(ends) - 1)])
+    pc = np.clip(p, 0, len(ends) - 1)
+    day = np.timedelta64(1, "D")
+    near_start = inside & ((dd - starts[pc]) < EDGE_DAYS * day)
+    near_end = inside & ((ends[pc] - dd) < EDGE_DAYS * day)
+    cands.append((rows[near_start], pd.DatetimeIndex(starts[pc][near_start] - day), 0.0))
+    cands.append((rows[near_end], pd.DatetimeIndex(ends[pc][near_end] + day), 0.0))
+    out = []
+    for sel, new, extra in cands:
+        good = ~pd.isna(new)
+        sel, new = sel[good], new[good]
+        iso = lambda d: pd.DatetimeIndex(d).strftime("%Y-%m-%d").to_numpy(dtype=object)  # noqa: E731
+        out.append(_alts(sel, "WRONG_PERIOD", "Date", sel["qty"], iso(sel["date"]), iso(new),
+                         prior=np.full(len(sel), PRIOR["WRONG_PERIOD"] + extra), date_new=new))
+    res = pd.concat(out, ignore_index=True)
+    return res.drop_duplicates(["_i", "date_new"])
+
+
+def run_loss_fixes(rows: pd.DataFrame, yields: pd.DataFrame, ledger: pd.DataFrame, min_share: float) -> pd.DataFrame:
+    """A run whose undocumented loss is a keying slip: its input keyed from the recipe, its
+    output keyed short, or its loss entered as a stock loss without the Batch."""
+    if yields.empty:
+        return empty_alts()
+    names = ledger.loc[ledger["batch_key"] != 0, ["batch", "batch_key"]].drop_duplicates("batch")
+    y = yields.merge(names, on="batch")
+    y = y[y["undocumented_loss"].abs() > min_share * y["input"]][["batch", "batch_key", "date", "undocumented_loss"]]
+    if y.empty:
+        return empty_alts()
+    out = []
+    runs = rows[rows["kind"].isin(["used", "produced"])].merge(y[["batch_key", "undocumented_loss"]], on="batch_key")
+    if len(runs):
+        u = runs["undocumented_loss"].to_numpy()
+        new_qty = np.where(runs["kind"] == "used", runs["qty"] - u, runs["qty"] + u)
+        ok = new_qty > 0
+        runs, new_qty = runs[ok], new_qty[ok]
+        out.append(_alts(runs, "UNDOCUMENTED_RUN_LOSS", "Quantity", new_qty, runs["typed"],
+                         new_qty / runs["per_typed"].to_numpy()))
+    # a stock loss of a run's input, dated near the run, that is the run's loss
+    lo = rows[(rows["kind"] == "loss") & (rows["batch_key"] == 0)]
+    if len(lo):
+        inputs = ledger.loc[(ledger["kind"] == "used").to_numpy(), ["batch_key", "item_key"]].drop_duplicates()
+        runs_in = inputs.merge(y, on="batch_key").rename(columns={"batch": "run_batch", "batch_key": "run_key",
+                                                                  "date": "run_date"})
+        m = lo.merge(runs_in, on="item_key")
+        near = (m["date"] - m["run_date"]).abs() <= pd.Timedelta(days=7)
+        fits = m["qty"] <= m["undocumented_loss"] * 1.05 + 1e-6
+        m = m[(near & fits).to_numpy()].drop_duplicates("_i")
+        # a row that is there and fits is stronger evidence than a quantity to be changed
+        out.append(_alts(m, "UNDOCUMENTED_RUN_LOSS", "Batch", np.zeros(len(m)), [""] * len(m), m["run_batch"],
+                         prior=np.full(len(m), PRIOR["UNDOCUMENTED_RUN_LOSS"] / 2)))
+    return pd.concat(out, ignore_index=True) if out else empty_alts()
+
+
+RUN_FIT = 0.05  # rank bonus (or penalty) when a correction closes (or opens) a run's undocumented loss
+
+
+def run_fit(rows: pd.DataFrame, alts: pd.DataFrame, yields: pd.DataFrame, ledger: pd.DataFrame) -> np.ndarray:
+    """Plausibility from the production record: a run input or output whose correction
+    brings its run's undocumented loss back towards zero is likelier than one that
+    opens a gap there (1,000 lb in, 950 out, 50 documented: 10,000 in is the slip)."""
+    adj = np.zeros(len(alts))
+    if yields.empty or alts.empty:
+        return adj
+    names = ledger.loc[(ledger["batch_key"] != 0).to_numpy(), ["batch", "batch_key"]].drop_duplicates("batch")
+    y = yields.merge(names, on="batch").drop_duplicates("batch_key").set_index("batch_key")
+    r = rows.loc[alts["_i"].to_numpy()]
+    kind = r["kind"].astype(object).to_numpy()
+    run = np.isin(kind, ["used", "produced"]) & alts["date_new"].isna().to_numpy() & (alts["column"] != "Batch").to_numpy()
+    if not run.any():
+        return adj
+    und = y["undocumented_loss"].reindex(r["batch_key"].to_numpy()).to_numpy(dtype=float)
+    inp = y["input"].reindex(r["batch_key"].to_numpy()).to_numpy(dtype=float)
+    dq = alts["qty_new"].to_numpy() - r["qty"].to_numpy()
+    after = np.where(kind == "used", und + dq, und - dq)
+    slack = 0.005 * np.nan_to_num(inp) + 1e-6
+    better = run & (np.abs(after) < np.abs(und) - slack)
+    worse = run & (np.abs(after) > np.abs(und) + slack)
+    return np.where(better, -RUN_FIT, np.where(worse, RUN_FIT, 0.0))
