@@ -21,6 +21,7 @@ CODES = (
     "VARIANCE_OVER_TOLERANCE",
     # added by massbal beyond the contract's list
     "BAD_VALUE", "CERT_EXPIRING", "SUPPLY_OVERSOLD", "NAME_VARIANT",
+    "CLOSED_PERIOD_CHANGED",  # CONTRACT section 8 (engine.closing)
 )
 
 COLUMNS = ["severity", "code", "sheet", "row", "column", "cell", "message"]
