@@ -244,9 +244,19 @@ def annotate_balances(balances: pd.DataFrame, state: BookState) -> pd.DataFrame:
     return b
 
 
+def review_reconciliation(rec, state: BookState, raw: RawBook, current: dict[str, Snapshot] | None = None):
+    """A Reconciliation with the closed period's findings added and, once a period is
+    closed, each Balance row's Closed and As closed."""
+    if state.closed is None:
+        return rec
+    f = closed_findings(state, raw, current)
+    return replace(rec, findings=F.combine([rec.findings, f]), balances=annotate_balances(rec.balances, state))
+
+
 def close_period(state: BookState, raw: RawBook, balances: pd.DataFrame, through: date,
                  now: datetime, user: str, current: dict[str, Snapshot] | None = None) -> Record:
     """Close every period up to `through`: keep its rows and balances, log it."""
+    through = pd.Timestamp(through).date()
     current = snapshots(raw) if current is None else current
     if state.closed is not None:
         if through < state.closed.through:
@@ -281,6 +291,7 @@ def close_period(state: BookState, raw: RawBook, balances: pd.DataFrame, through
 def reopen_period(state: BookState, raw: RawBook, through: date, reason: str, now: datetime,
                   user: str, current: dict[str, Snapshot] | None = None) -> Record:
     """Reopen the close made through `through` (the latest), saying why in the log."""
+    through = pd.Timestamp(through).date()
     c = state.closed
     if c is None:
         raise ClosingError("No period of this workbook is closed.")

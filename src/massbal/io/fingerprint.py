@@ -133,15 +133,16 @@ def _sheet_paths(z: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def read_cells(path) -> dict[str, dict[tuple[int, int], str]]:
-    """Every non-empty cell of every sheet as its canonical text."""
+def read_cells(path, only: set[str] | None = None) -> dict[str, dict[tuple[int, int], str]]:
+    """Every non-empty cell of every sheet (or of the sheets named in `only`) as its canonical text."""
     out: dict[str, dict[tuple[int, int], str]] = {}
     with zipfile.ZipFile(path) as z:
+        paths = {n: p for n, p in _sheet_paths(z).items() if only is None or n in only}
         shared: list[str] = []
-        if "xl/sharedStrings.xml" in z.namelist():
+        if "xl/sharedStrings.xml" in z.namelist() and paths:
             root = ET.fromstring(z.read("xl/sharedStrings.xml"))
             shared = [_text(si) for si in root.findall(_M + "si")]
-        for name, p in _sheet_paths(z).items():
+        for name, p in paths.items():
             grid: dict[tuple[int, int], str] = {}
             with z.open(p) as fh:
                 for _, el in ET.iterparse(fh, events=("end",)):
