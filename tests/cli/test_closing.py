@@ -5,16 +5,34 @@ import shutil
 import subprocess
 import sys
 
+from dataclasses import dataclass
+
 import openpyxl
 import pytest
+from typer.testing import CliRunner
 
 from bookkit import certified, count, receipt, ship
 from cli_books import write_book
 
+from massbal.cli import app
 from massbal.closing_sheets import LOG_SHEET, STATE_SHEET
 
 
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
 def massbal(*args):
+    """The CLI in this process (its start-up is most of a small run's time); the last test
+    runs `verify` as a real process too."""
+    r = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+    return Ran(r.exit_code, r.stdout, r.stderr)
+
+
+def real_process(*args):
     return subprocess.run([sys.executable, "-m", "massbal.cli", *map(str, args)], capture_output=True, text=True)
 
 
@@ -185,7 +203,7 @@ def test_a_truncated_log_fails_verify(logged):
 def test_a_resave_by_libreoffice_keeps_the_chain_and_changes_nothing(logged, tmp_path):
     from libreoffice import convert
     out = convert([logged], tmp_path / "lo", "xlsx:Calc MS Excel 2007 XML")[0]
-    p = massbal("verify", out)
+    p = real_process("verify", out)
     assert p.returncode == 0, p.stdout + p.stderr
     n = len(log(out))
     assert findings(out) == []                       # the closed rows read the same after the re-save
