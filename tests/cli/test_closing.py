@@ -52,7 +52,7 @@ def log(path):
     ws = openpyxl.load_workbook(path)[LOG_SHEET]
     rows = list(ws.iter_rows(values_only=True))
     head = rows[0]
-    return [dict(zip(head, r)) for r in rows[1:]]
+    return [dict(zip(head, r, strict=True)) for r in rows[1:]]
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def test_close_edit_insert_delete_sort_and_reopen(oats):
         r["D3"] = 50                       # R-2 (closed) 500 -> 50
         r["D5"] = 700                      # R-4 (open) 750 -> 700: no finding
         r.insert_rows(2)                   # a row inserted above: rows move down by one
-        for c, v in zip("ABCDEFGH", ["2025-08-20", "Oats", "R-5", 10, "lb", "Andes Organics", None, "CERT-1"]):
+        for c, v in zip("ABCDEFGH", ["2025-08-20", "Oats", "R-5", 10, "lb", "Andes Organics", None, "CERT-1"], strict=True):
             r[f"{c}2"] = v                 # ... and it is an open-period row: no finding
         s = wb["Shipments"]
         s.delete_rows(2)                   # the closed shipment of R-1 deleted
@@ -186,7 +186,7 @@ def test_reordered_entries_fail_verify(logged):
     def swap(ws):
         a = [c.value for c in ws[3]]
         b = [c.value for c in ws[4]]
-        for j, (x, y) in enumerate(zip(a, b), start=1):
+        for j, (x, y) in enumerate(zip(a, b, strict=True), start=1):
             ws.cell(3, j, y)
             ws.cell(4, j, x)
     tamper(logged, swap)

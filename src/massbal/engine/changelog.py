@@ -15,8 +15,11 @@ and another added.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import math
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -24,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .rawbook import RawTable
-from .schema import header_key, name_key
+from .schema import header_key
 
 _MASK = (1 << 64) - 1
 
@@ -55,23 +58,57 @@ class Snapshot:
     def hashes(self) -> np.ndarray:
         """Each row's fingerprint: the sum over its non-empty cells of hash(value) times a
         number drawn from the header, so neither column order nor empty columns count."""
+        got = self.__dict__.get("_hashes")
+        if got is not None:
+            return got
         out = np.zeros(len(self.rows), dtype=np.uint64)
         for key, col in zip(self.keys, self.cells, strict=True):
             if not len(col):
                 continue
-            h = pd.util.hash_array(col, categorize=True)
+            h = pd.util.hash_array(col, categorize=False)
             h[col == ""] = 0
             weight = np.uint64(int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little") | 1)
             out += h * weight   # wraps around modulo 2**64, as intended
+        object.__setattr__(self, "_hashes", out)  # a cache: the snapshot itself never changes
         return out
 
-    def take(self, mask: np.ndarray) -> "Snapshot":
-        return Snapshot(self.table, self.sheet, self.headers, self.rows[mask],
-                        tuple(c[mask] for c in self.cells))
+    def take(self, mask: np.ndarray) -> Snapshot:
+        out = Snapshot(self.table, self.sheet, self.headers, self.rows[mask],
+                       tuple(c[mask] for c in self.cells))
+        got = self.__dict__.get("_hashes")
+        if got is not None:
+            object.__setattr__(out, "_hashes", got[mask])
+        return out
 
     def row_text(self, i: int) -> str:
         """A row as a user reads it: 'Date 2025-03-04, Item Oats, ...' (empty cells left out)."""
         return ", ".join(f"{h} {c[i]}" for h, c in zip(self.headers, self.cells, strict=True) if c[i] != "")
+
+    def digest(self) -> str:
+        """One fingerprint of the whole table: headers, row numbers and row fingerprints."""
+        got = self.__dict__.get("_digest")
+        if got is None:
+            h = hashlib.sha256("\x1f".join(self.headers).encode("utf-8"))
+            h.update(self.rows.astype(np.int64).tobytes())
+            h.update(self.hashes().tobytes())
+            got = h.hexdigest()[:32]
+            object.__setattr__(self, "_digest", got)
+        return got
+
+    def to_text(self) -> str:
+        """The stored form: JSON, deflated, base64 (text any cell can hold, in any face)."""
+        got = self.__dict__.get("_text")
+        if got is None:
+            raw = json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+            got = base64.b64encode(zlib.compress(raw, 6)).decode("ascii")
+            object.__setattr__(self, "_text", got)
+        return got
+
+    @staticmethod
+    def from_text(text: str) -> Snapshot:
+        s = Snapshot.from_dict(json.loads(zlib.decompress(base64.b64decode(text)).decode("utf-8")))
+        object.__setattr__(s, "_text", text)
+        return s
 
     # -- stored form (the workbook's hidden state) ------------------------------------
     def to_dict(self) -> dict:
@@ -79,7 +116,7 @@ class Snapshot:
                 "rows": self.rows.tolist(), "cells": [c.tolist() for c in self.cells]}
 
     @staticmethod
-    def from_dict(d: dict) -> "Snapshot":
+    def from_dict(d: dict) -> Snapshot:
         n = len(d["rows"])
         cells = []
         for c in d["cells"]:
@@ -88,6 +125,31 @@ class Snapshot:
             cells.append(a)
         return Snapshot(d["table"], d["sheet"], tuple(d["headers"]), np.asarray(d["rows"], dtype=np.int64),
                         tuple(cells))
+
+
+class Stored:
+    """A snapshot as the workbook keeps it, read only when needed: a table whose digest is
+    unchanged is neither decoded nor encoded again (most tables at most writes)."""
+
+    def __init__(self, text: str, digest: str):
+        self.text = text
+        self._digest = digest
+        self._snap: Snapshot | None = None
+
+    def digest(self) -> str:
+        return self._digest
+
+    def to_text(self) -> str:
+        return self.text
+
+    def load(self) -> Snapshot:
+        if self._snap is None:
+            self._snap = Snapshot.from_text(self.text)
+        return self._snap
+
+
+def loaded(x: Snapshot | Stored | None) -> Snapshot | None:
+    return x.load() if isinstance(x, Stored) else x
 
 
 # ------------------------------------------------------------------ canonical text
@@ -108,8 +170,7 @@ def canon_value(v) -> str:
         return v.strftime("%Y-%m-%d") if (v.hour, v.minute, v.second) == (0, 0, 0) else v.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(v, date):
         return v.isoformat()
-    s = str(v)
-    return s if s.strip() else ""
+    return str(v)
 
 
 def _number(x: float) -> str:
@@ -148,20 +209,23 @@ def canon_column(s: pd.Series) -> np.ndarray:
             out[frac] = [format(x, ".15g") for x in v[frac]]
         return out
     if isinstance(dt, pd.StringDtype):
-        t = s.fillna("")
-        out[:] = t.to_numpy(dtype=object)
-        blank = t.str.strip().eq("").to_numpy(dtype=bool)
-        out[blank] = ""
+        out[:] = s.fillna("").to_numpy(dtype=object)
         return out
     values = s.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
-        miss = pd.isna(values)
         out[:] = values
-        out[miss] = ""
-        strip = pd.Series(out).str.strip().eq("").to_numpy(dtype=bool)
-        out[strip] = ""
+        out[pd.isna(values)] = ""
         return out
-    out[:] = [canon_value(v) for v in values]
+    # a mixed column (numbers with a few texts, say): each type as a block
+    kinds = pd.Series(values).map(type).to_numpy()
+    is_str = kinds == str
+    out[is_str] = values[is_str]
+    is_num = (kinds == float) | (kinds == int)
+    if is_num.any():
+        out[is_num] = canon_column(pd.Series(values[is_num].astype("float64")))
+    rest = ~(is_str | is_num)
+    if rest.any():
+        out[rest] = [canon_value(v) for v in values[rest]]
     return out
 
 
@@ -330,26 +394,50 @@ def _iso_days(col: np.ndarray) -> pd.Series:
     return d
 
 
-def batch_days(*snaps: Snapshot | None) -> dict[str, pd.Timestamp]:
-    """Batch name -> its date, from Batches snapshots (earlier ones win where both say)."""
-    out: dict[str, pd.Timestamp] = {}
+def batch_days(*snaps: Snapshot | None) -> dict[str, str]:
+    """Batch name -> its date as ISO text, from Batches snapshots (earlier ones win)."""
+    out: dict[str, str] = {}
     for s in snaps:
         if s is None or s.column("batch") is None or s.column("date") is None:
             continue
-        days = _iso_days(s.column("date"))
-        for b, d in zip(s.column("batch"), days, strict=True):
-            if b and not pd.isna(d):
-                out.setdefault(name_key(b), d)
+        col = s.column("date")
+        days = pd.Series(col, dtype=object).str.slice(0, 10)
+        odd = ~days.str.match(_ISO).fillna(False).to_numpy(dtype=bool) & (col != "")
+        if odd.any():
+            days[odd] = [d.strftime("%Y-%m-%d") if not pd.isna(d) else "" for d in _iso_days(col[odd])]
+        keys = name_keys(s.column("batch"))
+        ok = (s.column("batch") != "") & (days != "").to_numpy(dtype=bool)
+        for k, d in zip(keys[ok][::-1], days[ok][::-1], strict=True):
+            out[k] = d  # reversed: the first row of a batch wins
     return out
 
 
-def row_days(s: Snapshot, batches: dict[str, pd.Timestamp]) -> pd.Series:
-    """Each row's date: its Date cell, or for a batch input its batch's date (NaT: undated)."""
+_ISO = r"^\d{4}-\d{2}-\d{2}"
+
+
+def name_keys(values: np.ndarray) -> pd.Series:
+    """schema.name_key of a whole column (case, spaces and look-alike forms ignored)."""
+    t = pd.Series(values, dtype=object).astype(str)
+    return t.str.normalize("NFKC").str.casefold().str.split().str.join(" ")
+
+
+def dated_on_or_before(s: Snapshot, batches: dict[str, str], through: str) -> np.ndarray:
+    """Rows dated on or before `through` (ISO text): canonical dates compare as text, so
+    only dates typed some other way need reading."""
     col = s.column("date")
-    if col is not None:
-        return _iso_days(col).reset_index(drop=True)
-    b = s.column("batch")
-    if b is not None and batches:
-        return pd.Series([batches.get(name_key(x), pd.NaT) if x else pd.NaT for x in b],
-                         dtype="datetime64[ns]")
-    return pd.Series(pd.NaT, index=range(len(s)), dtype="datetime64[ns]")
+    if col is None:
+        b = s.column("batch")
+        if b is None or not batches:
+            return np.zeros(len(s), dtype=bool)
+        days = name_keys(b).map(batches).fillna("").to_numpy(dtype=object)
+    else:
+        days = pd.Series(col, dtype=object).str.slice(0, 10)
+        iso = days.str.match(_ISO).fillna(False).to_numpy(dtype=bool)
+        days = days.to_numpy(dtype=object)
+        if not iso.all():
+            odd = ~iso & (days != "")
+            if odd.any():
+                parsed = _iso_days(col[odd])
+                days = days.copy()
+                days[odd] = [d.strftime("%Y-%m-%d") if not pd.isna(d) else "" for d in parsed]
+    return (days != "") & (days <= through)

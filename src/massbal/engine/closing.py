@@ -8,9 +8,7 @@ workbook is the faces' job (io.record_sheets, excel.book_adapter).
 """
 from __future__ import annotations
 
-import base64
 import json
-import zlib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -18,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import findings as F
-from .changelog import RowChange, Snapshot, batch_days, diff, row_days, snapshots
+from .changelog import RowChange, Snapshot, Stored, batch_days, dated_on_or_before, diff, loaded, snapshots
 from .logchain import GENESIS, LogEntry, change_entries, seal
 from .rawbook import RawBook
 from .schema import header_key
@@ -41,7 +39,7 @@ class Closed:
     by: str
     on: str                      # ISO time of the close
     row: int                     # the Closed periods sheet row of the close
-    tables: dict[str, Snapshot]  # rows dated on or before `through`, as closed
+    tables: dict[str, Snapshot | Stored]  # rows dated on or before `through`, as closed
     balances: list[dict]         # balances of periods ending on or before `through`
 
 
@@ -49,35 +47,43 @@ class Closed:
 class BookState:
     """What massbal keeps in the workbook between two writes."""
 
-    last: dict[str, Snapshot] | None = None   # input tables at the last write (None: never)
+    last: dict[str, Snapshot | Stored] | None = None   # input tables at the last write (None: never)
     written: int = 0                          # Change log entries written
     last_hash: str = GENESIS
     closed: Closed | None = None
     closed_rows: int = 0                      # rows of the Closed periods table written
 
-    # -- stored form: JSON, deflated, base64 (text a cell can hold, in any face) ---------
+    # -- stored form: a line of JSON, then one line per table snapshot --------------------
     def to_text(self) -> str:
-        d = {"version": STATE_VERSION, "written": self.written, "last_hash": self.last_hash,
-             "closed_rows": self.closed_rows,
-             "last": None if self.last is None else {k: s.to_dict() for k, s in self.last.items()}}
+        meta = {"version": STATE_VERSION, "written": self.written, "last_hash": self.last_hash,
+                "closed_rows": self.closed_rows, "recorded": self.last is not None}
+        lines = []
+        for k, x in (self.last or {}).items():
+            lines.append(f"last\t{k}\t{x.digest()}\t{x.to_text()}")
         if self.closed is not None:
             c = self.closed
-            d["closed"] = {"through": c.through.isoformat(), "by": c.by, "on": c.on, "row": c.row,
-                           "tables": {k: s.to_dict() for k, s in c.tables.items()}, "balances": c.balances}
-        raw = json.dumps(d, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        return base64.b64encode(zlib.compress(raw, 6)).decode("ascii")
+            meta["closed"] = {"through": c.through.isoformat(), "by": c.by, "on": c.on, "row": c.row,
+                              "balances": c.balances}
+            for k, x in c.tables.items():
+                lines.append(f"closed\t{k}\t{x.digest()}\t{x.to_text()}")
+        return "\n".join([json.dumps(meta, separators=(",", ":"), ensure_ascii=False)] + lines)
 
     @staticmethod
-    def from_text(text: str) -> "BookState":
-        d = json.loads(zlib.decompress(base64.b64decode(text)).decode("utf-8"))
+    def from_text(text: str) -> BookState:
+        head, *lines = text.split("\n")
+        d = json.loads(head)
         if d.get("version") != STATE_VERSION:
             raise ValueError(f"massbal's state in this workbook is of version {d.get('version')}")
+        parts: dict[str, dict] = {"last": {}, "closed": {}}
+        for ln in lines:
+            part, name, digest, blob = ln.split("\t", 3)
+            parts[part][name] = Stored(blob, digest)
         closed = None
         if d.get("closed"):
             c = d["closed"]
             closed = Closed(date.fromisoformat(c["through"]), c["by"], c["on"], int(c["row"]),
-                            {k: Snapshot.from_dict(s) for k, s in c["tables"].items()}, c["balances"])
-        last = None if d.get("last") is None else {k: Snapshot.from_dict(s) for k, s in d["last"].items()}
+                            parts["closed"], c["balances"])
+        last = parts["last"] if d.get("recorded") else None
         return BookState(last, int(d["written"]), d["last_hash"], closed, int(d.get("closed_rows", 0)))
 
 
@@ -109,8 +115,14 @@ def record_write(state: BookState, raw: RawBook, now: datetime, user: str, actio
                             f"{n:,} rows in {len(current)} input tables recorded; later writes log what changes")]
     else:
         changes: list[RowChange] = []
+        kept = dict(current)
         for name in sorted(set(state.last) | set(current)):
-            changes += diff(state.last.get(name), current.get(name))
+            old, new = state.last.get(name), current.get(name)
+            if old is not None and new is not None and old.digest() == new.digest():
+                kept[name] = old   # unchanged: its stored form is reused as it is
+                continue
+            changes += diff(loaded(old), new)
+        current = kept
         pending = change_entries(changes, t, user, action)
     pending += list(extra)
     sealed = seal(state.last_hash, state.written + 1, pending)
@@ -123,14 +135,13 @@ def record_write(state: BookState, raw: RawBook, now: datetime, user: str, actio
 
 def _closed_part(snaps: dict[str, Snapshot], through: date) -> dict[str, Snapshot]:
     """The rows dated on or before `through` (batch inputs by their batch's date)."""
-    cut = pd.Timestamp(through)
+    cut = pd.Timestamp(through).strftime("%Y-%m-%d")
     days = batch_days(snaps.get("Batches"))
     out = {}
     for name, s in snaps.items():
-        d = row_days(s, days)
-        keep = (d.notna() & (d <= cut)).to_numpy(dtype=bool)
-        if d.notna().any():
-            out[name] = s.take(keep)
+        if s.column("date") is None and s.column("batch") is None:
+            continue  # Items, Certificates, Settings: not dated
+        out[name] = s.take(dated_on_or_before(s, days, cut))
     return out
 
 
@@ -142,7 +153,10 @@ def closed_changes(state: BookState, current: dict[str, Snapshot]) -> list[RowCh
     now_closed = _closed_part(current, c.through)
     out = []
     for name in sorted(set(c.tables) | set(now_closed)):
-        out += diff(c.tables.get(name), now_closed.get(name))
+        old, new = c.tables.get(name), now_closed.get(name)
+        if old is not None and new is not None and old.digest() == new.digest():
+            continue
+        out += diff(loaded(old), new)
     return out
 
 

@@ -138,10 +138,7 @@ def read_cells(path, only: set[str] | None = None) -> dict[str, dict[tuple[int, 
     out: dict[str, dict[tuple[int, int], str]] = {}
     with zipfile.ZipFile(path) as z:
         paths = {n: p for n, p in _sheet_paths(z).items() if only is None or n in only}
-        shared: list[str] = []
-        if "xl/sharedStrings.xml" in z.namelist() and paths:
-            root = ET.fromstring(z.read("xl/sharedStrings.xml"))
-            shared = [_text(si) for si in root.findall(_M + "si")]
+        shared = _LazyStrings(z)  # read only if a cell uses it (massbal writes inline strings)
         for name, p in paths.items():
             grid: dict[tuple[int, int], str] = {}
             with z.open(p) as fh:
@@ -157,7 +154,21 @@ def read_cells(path, only: set[str] | None = None) -> dict[str, dict[tuple[int, 
     return out
 
 
-def _cell_canon(el, shared: list[str]) -> str | None:
+class _LazyStrings:
+    def __init__(self, z: zipfile.ZipFile):
+        self.z = z
+        self.items: list[str] | None = None
+
+    def __getitem__(self, i: int) -> str:
+        if self.items is None:
+            self.items = []
+            if "xl/sharedStrings.xml" in self.z.namelist():
+                root = ET.fromstring(self.z.read("xl/sharedStrings.xml"))
+                self.items = [_text(si) for si in root.findall(_M + "si")]
+        return self.items[i]
+
+
+def _cell_canon(el, shared) -> str | None:
     if el.find(_M + "f") is not None:
         return FORMULA
     t = el.get("t", "n")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import getpass
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from massbal.closing_sheets import (
     CLOSED_SHEET, LOG_SHEET, STATE_SHEET, closed_lines_from, entries_from, record_specs, state_from,
@@ -77,7 +77,7 @@ def user_name() -> str:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def record_sheets(kept: Kept, record: Record, unit: str):
