@@ -40,10 +40,11 @@ def reconcile(
             rec = reconcile_prepared(prepare(raw), start, end, item, period)
         except ValueError as e:  # a period that ends before it starts, a report unit ...
             fail(str(e))
+        rec, kept, current = closing_review(book, raw, rec)
         written = None
         if not dry_run:
             stage("Writing result sheets")
-            written = write_into(book, rec, raw.signature)
+            written = write_into(book, rec, raw, kept, current)
     if as_json:
         sys.stdout.write(rec.to_json() + "\n")
     else:
@@ -51,11 +52,22 @@ def reconcile(
     raise typer.Exit(rec.exit_code)
 
 
-def write_into(book: Path, rec, before: tuple | None = None):
-    """before: the book's signature as read; a book saved since is not written over."""
-    from .io.write_xlsx import write_results
+def closing_review(book: Path, raw, rec):
+    """The closed periods' findings and the Balance's As closed (CONTRACT section 8)."""
+    from .io.record_xlsx import review
     try:
-        return write_results(str(book), rec, before=before)
+        return review(book, raw, rec)
+    except Exception as e:  # massbal's hidden state unreadable: say so, never guess
+        fail(f"{book.name}: the Change log or closed periods cannot be read ({first_line(e)})")
+
+
+def write_into(book: Path, rec, raw=None, kept=None, current=None):
+    """The result sheets and the Change log, in one write (io.record_xlsx)."""
+    from .io.record_xlsx import logged_write
+    from .sheets import result_sheets
+    try:
+        return logged_write(book, result_sheets(rec), raw, "Reconcile", kept=kept, unit=rec.unit,
+                            current=current)
     except Exception as e:  # locked, read-only, changed meanwhile, damaged: the file is untouched
         fail(f"{book.name} was not changed: {first_line(e)}")
 
@@ -96,7 +108,7 @@ def demo(directory: Path = typer.Argument(Path("."), help="Folder for massbal_de
         stage("Reconciling")
         rec = run(raw)
         stage("Writing result sheets")
-        write_into(path, rec, raw.signature)
+        write_into(path, rec, raw)
     if kept is not None:
         err.print(f"The previous {DEMO_FILE} is kept as {kept}.", markup=False)
     out.print(f"{path}: {len(rec.balances)} balances, {len(rec.supply)} supply rows, {len(rec.yields)} runs, "
@@ -122,7 +134,7 @@ def version():
 
 def _register_optional() -> None:
     """Faces that live in their own modules add their commands here."""
-    for mod in ("massbal.cli_inspector", "massbal.cli_addin"):
+    for mod in ("massbal.cli_inspector", "massbal.cli_addin", "massbal.cli_closing"):
         try:
             module = __import__(mod, fromlist=["register"])
         except ModuleNotFoundError as e:

@@ -220,14 +220,26 @@ def export(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm).
 def verify(copy: Path = typer.Argument(..., help="An inspector's copy written by massbal export."),
            fingerprint: Optional[str] = typer.Option(None, "--fingerprint",
                                                      help="The fingerprint you were given (PDF cover, email).")):
-    """Check that an inspector's copy is as exported: exit 0 if so, 1 naming what changed."""
+    """Check an inspector's copy is as exported, or a workbook's Change log is whole: exit 0
+    if so, 1 naming what changed (the first log entry edited or removed)."""
     from .io.fingerprint import verify as check
+    from .io.record_xlsx import verify_log
     if not copy.exists():
         _fail(f"{copy} does not exist")
     try:
-        res = check(copy, fingerprint)
+        log = verify_log(copy)
+        res = check(copy, fingerprint) if log is None or _is_export(copy) else None
     except Exception as e:  # not a zip, not an xlsx: one line, no traceback
         _fail(f"{copy.name} cannot be read as an .xlsx file ({type(e).__name__})")
+    if log is not None and not log.ok:
+        out.print(f"{copy}: the Change log was CHANGED ({log.entries} entries read).", markup=False)
+        for p in log.problems:
+            out.print(f"  - {p}", markup=False)
+        raise typer.Exit(1)
+    if res is None:  # a working workbook: its log is all there is to check
+        out.print(f"{copy}: the Change log is whole ({log.entries} entries, each chained to the one before).",
+                  markup=False)
+        raise typer.Exit(0)
     if res.ok:
         out.print(f"{copy}: as exported. Fingerprint {res.fingerprint}", markup=False)
         raise typer.Exit(0)
@@ -235,6 +247,11 @@ def verify(copy: Path = typer.Argument(..., help="An inspector's copy written by
     for p in res.problems:
         out.print(f"  - {p}", markup=False)
     raise typer.Exit(1)
+
+
+def _is_export(path: Path) -> bool:
+    from .io.fingerprint import FINGERPRINT_SHEET, read_cells
+    return bool(read_cells(path, only={FINGERPRINT_SHEET}).get(FINGERPRINT_SHEET))
 
 
 def register(app: typer.Typer) -> None:

@@ -71,9 +71,10 @@ def load_raw(book: Path):
 def write_specs(book: Path, specs) -> None:
     """Sheets into the workbook through massbal's package writer; the file stays untouched
     on any failure (locked, read-only, changed meanwhile, damaged)."""
-    from .io.write_xlsx import write_sheets
-    try:
-        rep = write_sheets(str(book), list(specs))
+    from .io.record_xlsx import logged_write
+    specs = list(specs)
+    try:  # every write appends the Change log (CONTRACT section 8)
+        rep = logged_write(book, specs, None, " and ".join(s.name for s in specs))
     except Exception as e:
         fail(f"{book.name} was not changed: {first_line(e)}")
     for w in rep.warnings:

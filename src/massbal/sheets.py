@@ -92,6 +92,7 @@ class SheetSpec:
     note_columns: tuple[str, ...] = ()
     links: Mapping[str, pd.Series] = field(default_factory=dict)
     status_colors: Mapping[str, str] = field(default_factory=lambda: dict(STATUS_COLORS))
+    very_hidden: bool = False  # massbal's own state: not shown in Excel's Unhide list
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -155,6 +156,9 @@ _LEDGER = [
     ("organic", "Organic", "text", 9), ("reference", "Reference", "text", 14),
     ("sheet", "Sheet", "text", 12), ("row", "Row", "integer", 8),
 ]
+# Where a period is closed (CONTRACT section 8): the close it lies in, and today's figures
+# against those recorded at the close. Shown only once the workbook has been closed.
+_BALANCE_CLOSED = [("closed", "Closed", "text", 30), ("as_closed", "As closed", "text", 60)]
 GO_TO = "Go to"
 # CONTRACT section 7: one row per candidate cell of a flagged figure
 _INVESTIGATIONS = [
@@ -277,7 +281,8 @@ def result_sheets(rec: R.Reconciliation) -> list[SheetSpec]:
     """Balance, Supply, Yield, Exceptions and Ledger, in that order."""
     unit = rec.unit
     out = [
-        _sheet("Balance", _BALANCE, rec.balances, unit, notes=True),
+        _sheet("Balance", _BALANCE + (_BALANCE_CLOSED if "closed" in rec.balances.columns else []),
+               rec.balances, unit, notes=True),
         _sheet("Supply", _SUPPLY, rec.supply, unit, notes=True),
         _sheet("Yield", _YIELD, rec.yields, unit, notes=True),
     ]

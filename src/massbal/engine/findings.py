@@ -23,6 +23,7 @@ CODES = (
     # added by massbal beyond the contract's list
     "BAD_VALUE", "CERT_EXPIRING", "SUPPLY_OVERSOLD", "NAME_VARIANT",
     "VARIANCE_TREND",
+    "CLOSED_PERIOD_CHANGED",  # CONTRACT section 8 (engine.closing)
 )
 
 COLUMNS = ["severity", "code", "sheet", "row", "column", "cell", "message"]

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Literal, Optional
 
 import pandas as pd
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 BALANCE_COLUMNS = [
     "item", "owner", "start", "end", "beginning", "received", "produced", "used",
@@ -27,6 +27,7 @@ YIELD_COLUMNS = [
     "documented_loss", "undocumented_loss", "yield_pct",
 ]
 FINDING_COLUMNS = ["severity", "code", "sheet", "row", "column", "cell", "message"]
+CLOSED_COLUMNS = ["closed", "as_closed"]  # added to balances by engine.closing
 LEDGER_COLUMNS = [
     "date", "kind", "item", "lot", "owner", "location", "qty", "effect", "batch",
     "partner", "certificate", "organic", "reference", "sheet", "row",
@@ -44,6 +45,7 @@ SupplyStatus = Literal["PASS", "INVESTIGATE", "OVERSOLD"]
 
 
 class BalanceOut(BaseModel):
+    model_config = ConfigDict(extra="allow")  # `closed` and `as_closed` once a period is closed
     item: str
     owner: Optional[str]
     start: date
@@ -168,7 +170,7 @@ class Reconciliation:
     def to_model(self) -> ReconcileOut:
         return ReconcileOut(
             unit=self.unit,
-            balances=[BalanceOut(**r) for r in _records(self.balances, BALANCE_COLUMNS)],
+            balances=[BalanceOut(**r) for r in _records(self.balances, BALANCE_COLUMNS + CLOSED_COLUMNS)],
             supply=[SupplyOut(**r) for r in _records(self.supply, SUPPLY_COLUMNS)],
             yields=[YieldOut(**r) for r in _records(self.yields, YIELD_COLUMNS)],
             exceptions=[FindingOut(**r) for r in _records(self.findings, FINDING_COLUMNS)],

@@ -133,15 +133,13 @@ def _sheet_paths(z: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def read_cells(path) -> dict[str, dict[tuple[int, int], str]]:
-    """Every non-empty cell of every sheet as its canonical text."""
+def read_cells(path, only: set[str] | None = None) -> dict[str, dict[tuple[int, int], str]]:
+    """Every non-empty cell of every sheet (or of the sheets named in `only`) as its canonical text."""
     out: dict[str, dict[tuple[int, int], str]] = {}
     with zipfile.ZipFile(path) as z:
-        shared: list[str] = []
-        if "xl/sharedStrings.xml" in z.namelist():
-            root = ET.fromstring(z.read("xl/sharedStrings.xml"))
-            shared = [_text(si) for si in root.findall(_M + "si")]
-        for name, p in _sheet_paths(z).items():
+        paths = {n: p for n, p in _sheet_paths(z).items() if only is None or n in only}
+        shared = _LazyStrings(z)  # read only if a cell uses it (massbal writes inline strings)
+        for name, p in paths.items():
             grid: dict[tuple[int, int], str] = {}
             with z.open(p) as fh:
                 for _, el in ET.iterparse(fh, events=("end",)):
@@ -156,7 +154,21 @@ def read_cells(path) -> dict[str, dict[tuple[int, int], str]]:
     return out
 
 
-def _cell_canon(el, shared: list[str]) -> str | None:
+class _LazyStrings:
+    def __init__(self, z: zipfile.ZipFile):
+        self.z = z
+        self.items: list[str] | None = None
+
+    def __getitem__(self, i: int) -> str:
+        if self.items is None:
+            self.items = []
+            if "xl/sharedStrings.xml" in self.z.namelist():
+                root = ET.fromstring(self.z.read("xl/sharedStrings.xml"))
+                self.items = [_text(si) for si in root.findall(_M + "si")]
+        return self.items[i]
+
+
+def _cell_canon(el, shared) -> str | None:
     if el.find(_M + "f") is not None:
         return FORMULA
     t = el.get("t", "n")

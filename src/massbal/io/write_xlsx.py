@@ -244,11 +244,19 @@ class _Job:
             new_orphans += c.orphans
             self.report.notes_kept += c.kept
             new_orphans += self.emit(spec.name, target, old, c.columns, spec.nrows, spec.links)
+            if spec.very_hidden:
+                self._hide(target.name)
         kept = [(i, o) for i, o in earlier if i not in reattached]
         self.report.notes_orphaned = len(new_orphans)
         if orph_target.entry is not None or new_orphans:
             self.emit_orphans(orph_target, orph_old, kept, new_orphans)
         self.finish()
+
+    def _hide(self, name: str) -> None:
+        entry = self.wb.sheet(name)
+        if entry is not None and entry.el.get("state") != "veryHidden":
+            entry.el.set("state", "veryHidden")
+            self.wb.changed.add(self.wb.part)
 
     def spec_columns(self, spec: SheetSpec) -> dict[str, OutColumn]:
         out = {}

@@ -1,0 +1,443 @@
+"""What changed in the input tables between two writes: row snapshots and their diff.
+
+A snapshot holds every row of one input table as canonical text (the value a user sees,
+the same whichever program saved the file: 1000.0 and 1000 are "1000", a date is
+2025-03-04), with its worksheet row. A row's fingerprint is a 64-bit hash of its cells
+keyed by header, computed for a whole table at once (pandas' hash_array, no Python per
+row), so a column moved, renamed in case or added empty changes no fingerprint.
+
+The diff pairs rows by fingerprint first: a row inserted above, a sort or a cut-and-paste
+moves rows without changing them, and such rows are not reported. What is left are rows
+added, deleted or edited. An edited row is paired with the row it was by its place (the
+same unchanged row before it, in the old and the new order) or, failing that, by the most
+cells in common; at least half of its cells must be the same, else it is one row deleted
+and another added.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import zlib
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from .rawbook import RawTable
+from .schema import header_key
+
+_MASK = (1 << 64) - 1
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One input table's rows as canonical text; cells[j][i] is row i's cell in column j."""
+
+    table: str
+    sheet: str
+    headers: tuple[str, ...]
+    rows: np.ndarray              # worksheet row of each row (int64)
+    cells: tuple[np.ndarray, ...]  # one object array of str per header
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(header_key(h) for h in self.headers)
+
+    def column(self, key: str) -> np.ndarray | None:
+        for k, c in zip(self.keys, self.cells, strict=True):
+            if k == key:
+                return c
+        return None
+
+    def hashes(self) -> np.ndarray:
+        """Each row's fingerprint: the sum over its non-empty cells of hash(value) times a
+        number drawn from the header, so neither column order nor empty columns count."""
+        got = self.__dict__.get("_hashes")
+        if got is not None:
+            return got
+        out = np.zeros(len(self.rows), dtype=np.uint64)
+        for key, col in zip(self.keys, self.cells, strict=True):
+            if not len(col):
+                continue
+            h = pd.util.hash_array(col, categorize=False)
+            h[col == ""] = 0
+            weight = np.uint64(int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little") | 1)
+            out += h * weight   # wraps around modulo 2**64, as intended
+        object.__setattr__(self, "_hashes", out)  # a cache: the snapshot itself never changes
+        return out
+
+    def take(self, mask: np.ndarray) -> Snapshot:
+        out = Snapshot(self.table, self.sheet, self.headers, self.rows[mask],
+                       tuple(c[mask] for c in self.cells))
+        got = self.__dict__.get("_hashes")
+        if got is not None:
+            object.__setattr__(out, "_hashes", got[mask])
+        return out
+
+    def row_text(self, i: int) -> str:
+        """A row as a user reads it: 'Date 2025-03-04, Item Oats, ...' (empty cells left out)."""
+        return ", ".join(f"{h} {c[i]}" for h, c in zip(self.headers, self.cells, strict=True) if c[i] != "")
+
+    def digest(self) -> str:
+        """One fingerprint of the whole table: headers, row numbers and row fingerprints."""
+        got = self.__dict__.get("_digest")
+        if got is None:
+            h = hashlib.sha256("\x1f".join(self.headers).encode("utf-8"))
+            h.update(self.rows.astype(np.int64).tobytes())
+            h.update(self.hashes().tobytes())
+            got = h.hexdigest()[:32]
+            object.__setattr__(self, "_digest", got)
+        return got
+
+    def to_text(self) -> str:
+        """The stored form: JSON, deflated, base64 (text any cell can hold, in any face)."""
+        got = self.__dict__.get("_text")
+        if got is None:
+            raw = json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+            got = base64.b64encode(zlib.compress(raw, 6)).decode("ascii")
+            object.__setattr__(self, "_text", got)
+        return got
+
+    @staticmethod
+    def from_text(text: str) -> Snapshot:
+        s = Snapshot.from_dict(json.loads(zlib.decompress(base64.b64decode(text)).decode("utf-8")))
+        object.__setattr__(s, "_text", text)
+        return s
+
+    # -- stored form (the workbook's hidden state) ------------------------------------
+    def to_dict(self) -> dict:
+        return {"table": self.table, "sheet": self.sheet, "headers": list(self.headers),
+                "rows": self.rows.tolist(), "cells": [c.tolist() for c in self.cells]}
+
+    @staticmethod
+    def from_dict(d: dict) -> Snapshot:
+        n = len(d["rows"])
+        cells = []
+        for c in d["cells"]:
+            a = np.empty(n, dtype=object)
+            a[:] = c
+            cells.append(a)
+        return Snapshot(d["table"], d["sheet"], tuple(d["headers"]), np.asarray(d["rows"], dtype=np.int64),
+                        tuple(cells))
+
+
+class Stored:
+    """A snapshot as the workbook keeps it, read only when needed: a table whose digest is
+    unchanged is neither decoded nor encoded again (most tables at most writes)."""
+
+    def __init__(self, text: str, digest: str):
+        self.text = text
+        self._digest = digest
+        self._snap: Snapshot | None = None
+
+    def digest(self) -> str:
+        return self._digest
+
+    def to_text(self) -> str:
+        return self.text
+
+    def load(self) -> Snapshot:
+        if self._snap is None:
+            self._snap = Snapshot.from_text(self.text)
+        return self._snap
+
+
+def loaded(x: Snapshot | Stored | None) -> Snapshot | None:
+    return x.load() if isinstance(x, Stored) else x
+
+
+# ------------------------------------------------------------------ canonical text
+
+def canon_value(v) -> str:
+    """One cell as canonical text (the slow path, for mixed columns)."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return ""
+    if isinstance(v, (bool, np.bool_)):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        if math.isnan(v):
+            return ""
+        return _number(float(v))
+    if isinstance(v, (datetime, pd.Timestamp)):
+        return v.strftime("%Y-%m-%d") if (v.hour, v.minute, v.second) == (0, 0, 0) else v.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v)
+
+
+def _number(x: float) -> str:
+    # 15 significant digits: what Excel shows and LibreOffice writes back on a re-save
+    if x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return format(x, ".15g")
+
+
+def canon_column(s: pd.Series) -> np.ndarray:
+    """A whole column as canonical text, vectorised for the types the readers give."""
+    n = len(s)
+    out = np.empty(n, dtype=object)
+    if n == 0:
+        return out
+    dt = s.dtype
+    if pd.api.types.is_datetime64_any_dtype(dt):
+        d = s.to_numpy(dtype="datetime64[ns]")
+        day = d.astype("datetime64[D]")
+        nat = np.isnat(d)
+        out[:] = np.datetime_as_string(day, unit="D")
+        timed = ~nat & (d != day.astype("datetime64[ns]"))
+        if timed.any():
+            out[timed] = np.datetime_as_string(d[timed], unit="s")
+            out[timed] = [t.replace("T", " ") for t in out[timed]]
+        out[nat] = ""
+        return out
+    if pd.api.types.is_float_dtype(dt) or pd.api.types.is_integer_dtype(dt):
+        v = s.to_numpy(dtype="float64", na_value=np.nan)
+        ok = np.isfinite(v)
+        whole = ok & (v == np.round(v)) & (np.abs(v) < 1e15)
+        out[:] = ""
+        out[whole] = v[whole].astype(np.int64).astype(str).astype(object)
+        frac = ok & ~whole
+        if frac.any():
+            out[frac] = [format(x, ".15g") for x in v[frac]]
+        return out
+    if isinstance(dt, pd.StringDtype):
+        out[:] = s.fillna("").to_numpy(dtype=object)
+        return out
+    values = s.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        out[:] = values
+        out[pd.isna(values)] = ""
+        return out
+    # a mixed column (numbers with a few texts, say): each type as a block
+    kinds = pd.Series(values).map(type).to_numpy()
+    is_str = kinds == str
+    out[is_str] = values[is_str]
+    is_num = (kinds == float) | (kinds == int)
+    if is_num.any():
+        out[is_num] = canon_column(pd.Series(values[is_num].astype("float64")))
+    rest = ~(is_str | is_num)
+    if rest.any():
+        out[rest] = [canon_value(v) for v in values[rest]]
+    return out
+
+
+def snapshot(t: RawTable) -> Snapshot:
+    """A table as the reader got it; rows with no value at all are not records."""
+    cells = tuple(canon_column(t.data[j]) for j in range(len(t.headers)))
+    rows = np.asarray(t.rows, dtype=np.int64)
+    if cells:
+        filled = np.zeros(len(rows), dtype=bool)
+        for c in cells:
+            filled |= c != ""
+        if not filled.all():
+            return Snapshot(t.name, t.sheet, t.headers, rows[filled], tuple(c[filled] for c in cells))
+    return Snapshot(t.name, t.sheet, t.headers, rows, cells)
+
+
+def snapshots(raw) -> dict[str, Snapshot]:
+    return {name: snapshot(t) for name, t in raw.tables.items()}
+
+
+# ------------------------------------------------------------------ the diff
+
+@dataclass(frozen=True)
+class CellChange:
+    column: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """One row added, deleted or changed. row: where it is now (deleted: where it was)."""
+
+    table: str
+    sheet: str
+    kind: str                 # added | changed | deleted
+    row: int
+    old_row: int | None
+    cells: tuple[CellChange, ...]   # changed: the cells that differ; added/deleted: every non-empty cell
+    old_index: int | None = None    # position in the old snapshot
+    new_index: int | None = None    # position in the new snapshot
+
+
+def _occurrence_keys(h: np.ndarray) -> np.ndarray:
+    """Fingerprint plus how many identical rows came before: two equal rows are two rows."""
+    occ = pd.Series(h).groupby(h).cumcount().to_numpy(dtype=np.uint64)
+    return h + occ * np.uint64(0x9E3779B97F4A7C15)
+
+
+def _last_matched(matched: np.ndarray) -> np.ndarray:
+    """For each position, the last matched position before it (-1 if none)."""
+    pos = np.where(matched, np.arange(len(matched)), -1)
+    prev = np.maximum.accumulate(pos) if len(pos) else pos
+    return np.concatenate([[-1], prev[:-1]]) if len(prev) else prev
+
+
+def _aligned(old: Snapshot, new: Snapshot):
+    """Columns of both tables matched by header: (name, old column or None, new column or None)."""
+    out = []
+    ok = dict(zip(old.keys, old.cells, strict=True))
+    seen = set()
+    for h, k, c in zip(new.headers, new.keys, new.cells, strict=True):
+        out.append((h, ok.get(k), c))
+        seen.add(k)
+    for h, k, c in zip(old.headers, old.keys, old.cells, strict=True):
+        if k not in seen:
+            out.append((h, c, None))
+    return out
+
+
+def _cell_pairs(cols, i: int, j: int):
+    for h, oc, nc in cols:
+        yield h, ("" if oc is None else oc[i]), ("" if nc is None else nc[j])
+
+
+def _similar(cols, i: int, j: int) -> int:
+    """How many filled cells agree, or -1 when fewer than half do."""
+    same = filled = 0
+    for _, a, b in _cell_pairs(cols, i, j):
+        if a or b:
+            filled += 1
+            same += a == b
+    return same if filled and same * 2 >= filled else -1
+
+
+MAX_FUZZY = 400  # leftover rows compared each with each (beyond, they stay added/deleted)
+
+
+def diff(old: Snapshot | None, new: Snapshot | None) -> list[RowChange]:
+    """Rows added, deleted and changed from `old` to `new` (either may be None: no table)."""
+    if old is None and new is None:
+        return []
+    if old is None:
+        old = Snapshot(new.table, new.sheet, new.headers, new.rows[:0], tuple(c[:0] for c in new.cells))
+    if new is None:
+        new = Snapshot(old.table, old.sheet, old.headers, old.rows[:0], tuple(c[:0] for c in old.cells))
+    ko, kn = _occurrence_keys(old.hashes()), _occurrence_keys(new.hashes())
+    partner = pd.Index(ko).get_indexer(kn)          # new position -> old position, -1 unmatched
+    new_matched = partner >= 0
+    old_matched = np.zeros(len(ko), dtype=bool)
+    old_matched[partner[new_matched]] = True
+    if new_matched.all() and old_matched.all():
+        return []
+    cols = _aligned(old, new)
+    # pair unmatched rows that follow the same unchanged row (the row edited in place)
+    anchor_old = _last_matched(old_matched)
+    prev_new = _last_matched(new_matched)
+    anchor_new = np.where(prev_new >= 0, partner[np.maximum(prev_new, 0)], -1)
+    lone_old = np.flatnonzero(~old_matched)
+    lone_new = np.flatnonzero(~new_matched)
+    by_anchor: dict[int, list[int]] = {}
+    for i in lone_old.tolist():
+        by_anchor.setdefault(int(anchor_old[i]), []).append(i)
+    pairs: list[tuple[int, int]] = []
+    left_new = []
+    for j in lone_new.tolist():
+        group = by_anchor.get(int(anchor_new[j]))
+        if group and _similar(cols, group[0], j) >= 0:
+            pairs.append((group.pop(0), j))
+        else:
+            left_new.append(j)
+    left_old = [i for g in by_anchor.values() for i in g]
+    # rows edited and moved: the most similar leftover, while few enough to compare
+    if left_old and left_new and len(left_old) * len(left_new) <= MAX_FUZZY * MAX_FUZZY:
+        still_new = []
+        for j in left_new:
+            best, at = -1, None
+            for i in left_old:
+                s = _similar(cols, i, j)
+                if s > best:
+                    best, at = s, i
+            if at is None:
+                still_new.append(j)
+            else:
+                pairs.append((at, j))
+                left_old.remove(at)
+        left_new = still_new
+    out: list[RowChange] = []
+    for i, j in pairs:
+        changed = tuple(CellChange(h, a, b) for h, a, b in _cell_pairs(cols, i, j) if a != b)
+        out.append(RowChange(new.table, new.sheet, "changed", int(new.rows[j]), int(old.rows[i]), changed, i, j))
+    for j in left_new:
+        cells = tuple(CellChange(h, "", c[j]) for h, c in zip(new.headers, new.cells, strict=True) if c[j])
+        out.append(RowChange(new.table, new.sheet, "added", int(new.rows[j]), None, cells, None, j))
+    for i in left_old:
+        cells = tuple(CellChange(h, c[i], "") for h, c in zip(old.headers, old.cells, strict=True) if c[i])
+        out.append(RowChange(old.table, old.sheet, "deleted", int(old.rows[i]), int(old.rows[i]), cells, i, None))
+    order = {"changed": 0, "added": 0, "deleted": 1}
+    out.sort(key=lambda c: (order[c.kind], c.row))
+    return out
+
+
+# ------------------------------------------------------------------ dates of rows
+
+def _iso_days(col: np.ndarray) -> pd.Series:
+    s = pd.Series(col, dtype=object).astype(str)
+    d = pd.to_datetime(s.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    odd = d.isna() & s.ne("")
+    if odd.any():  # dates typed as text in another form: the engine's own reading
+        from .parse import _date_from_text
+        d = d.astype(object)
+        for i in np.flatnonzero(odd.to_numpy()):
+            v, _ = _date_from_text(s.iat[i])
+            d.iat[i] = pd.Timestamp(v) if v is not None else pd.NaT
+        d = pd.to_datetime(d, errors="coerce")
+    return d
+
+
+def batch_days(*snaps: Snapshot | None) -> dict[str, str]:
+    """Batch name -> its date as ISO text, from Batches snapshots (earlier ones win)."""
+    out: dict[str, str] = {}
+    for s in snaps:
+        if s is None or s.column("batch") is None or s.column("date") is None:
+            continue
+        col = s.column("date")
+        days = pd.Series(col, dtype=object).str.slice(0, 10)
+        odd = ~days.str.match(_ISO).fillna(False).to_numpy(dtype=bool) & (col != "")
+        if odd.any():
+            days[odd] = [d.strftime("%Y-%m-%d") if not pd.isna(d) else "" for d in _iso_days(col[odd])]
+        keys = name_keys(s.column("batch"))
+        ok = (s.column("batch") != "") & (days != "").to_numpy(dtype=bool)
+        for k, d in zip(keys[ok][::-1], days[ok][::-1], strict=True):
+            out[k] = d  # reversed: the first row of a batch wins
+    return out
+
+
+_ISO = r"^\d{4}-\d{2}-\d{2}"
+
+
+def name_keys(values: np.ndarray) -> pd.Series:
+    """schema.name_key of a whole column (case, spaces and look-alike forms ignored)."""
+    t = pd.Series(values, dtype=object).astype(str)
+    return t.str.normalize("NFKC").str.casefold().str.split().str.join(" ")
+
+
+def dated_on_or_before(s: Snapshot, batches: dict[str, str], through: str) -> np.ndarray:
+    """Rows dated on or before `through` (ISO text): canonical dates compare as text, so
+    only dates typed some other way need reading."""
+    col = s.column("date")
+    if col is None:
+        b = s.column("batch")
+        if b is None or not batches:
+            return np.zeros(len(s), dtype=bool)
+        days = name_keys(b).map(batches).fillna("").to_numpy(dtype=object)
+    else:
+        days = pd.Series(col, dtype=object).str.slice(0, 10)
+        iso = days.str.match(_ISO).fillna(False).to_numpy(dtype=bool)
+        days = days.to_numpy(dtype=object)
+        if not iso.all():
+            odd = ~iso & (days != "")
+            if odd.any():
+                parsed = _iso_days(col[odd])
+                days = days.copy()
+                days[odd] = [d.strftime("%Y-%m-%d") if not pd.isna(d) else "" for d in parsed]
+    return (days != "") & (days <= through)

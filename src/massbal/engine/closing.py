@@ -1,0 +1,336 @@
+"""Closed periods and the change log's content (CONTRACT.md section 8), as pure functions.
+
+The workbook keeps a small state (massbal's hidden sheet): the input tables as they were
+at massbal's last write (so the next write can log what changed since), the rows of the
+closed period as they were when it was closed, the balances as closed, and where the log
+ended. Everything here works on that state and the RawBook; reading and writing the
+workbook is the faces' job (io.record_sheets, excel.book_adapter).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from . import findings as F
+from .changelog import RowChange, Snapshot, Stored, batch_days, dated_on_or_before, diff, loaded, snapshots
+from .logchain import GENESIS, LogEntry, change_entries, seal
+from .rawbook import RawBook
+from .schema import header_key
+
+CODE = "CLOSED_PERIOD_CHANGED"
+STATE_VERSION = 1
+CLOSED_SHEET = "Closed periods"
+# the figures kept for a balance as closed, and compared with today's
+CLOSED_FIGURES = ("beginning", "received", "produced", "used", "shipped", "losses",
+                  "expected_ending", "counted_ending", "variance", "status")
+
+
+class ClosingError(ValueError):
+    """A close or reopen that cannot be done, in a sentence for the user."""
+
+
+@dataclass(frozen=True)
+class Closed:
+    through: date
+    by: str
+    on: str                      # ISO time of the close
+    row: int                     # the Closed periods sheet row of the close
+    tables: dict[str, Snapshot | Stored]  # rows dated on or before `through`, as closed
+    balances: list[dict]         # balances of periods ending on or before `through`
+
+
+@dataclass(frozen=True)
+class BookState:
+    """What massbal keeps in the workbook between two writes."""
+
+    last: dict[str, Snapshot | Stored] | None = None   # input tables at the last write (None: never)
+    written: int = 0                          # Change log entries written
+    last_hash: str = GENESIS
+    closed: Closed | None = None
+    closed_rows: int = 0                      # rows of the Closed periods table written
+
+    # -- stored form: a line of JSON, then one line per table snapshot --------------------
+    def to_text(self) -> str:
+        meta = {"version": STATE_VERSION, "written": self.written, "last_hash": self.last_hash,
+                "closed_rows": self.closed_rows, "recorded": self.last is not None}
+        lines = []
+        for k, x in (self.last or {}).items():
+            lines.append(f"last\t{k}\t{x.digest()}\t{x.to_text()}")
+        if self.closed is not None:
+            c = self.closed
+            meta["closed"] = {"through": c.through.isoformat(), "by": c.by, "on": c.on, "row": c.row,
+                              "balances": c.balances}
+            for k, x in c.tables.items():
+                lines.append(f"closed\t{k}\t{x.digest()}\t{x.to_text()}")
+        return "\n".join([json.dumps(meta, separators=(",", ":"), ensure_ascii=False)] + lines)
+
+    @staticmethod
+    def from_text(text: str) -> BookState:
+        head, *lines = text.split("\n")
+        d = json.loads(head)
+        if d.get("version") != STATE_VERSION:
+            raise ValueError(f"massbal's state in this workbook is of version {d.get('version')}")
+        parts: dict[str, dict] = {"last": {}, "closed": {}}
+        for ln in lines:
+            part, name, digest, blob = ln.split("\t", 3)
+            parts[part][name] = Stored(blob, digest)
+        closed = None
+        if d.get("closed"):
+            c = d["closed"]
+            closed = Closed(date.fromisoformat(c["through"]), c["by"], c["on"], int(c["row"]),
+                            parts["closed"], c["balances"])
+        last = parts["last"] if d.get("recorded") else None
+        return BookState(last, int(d["written"]), d["last_hash"], closed, int(d.get("closed_rows", 0)))
+
+
+@dataclass(frozen=True)
+class Record:
+    """One write's additions: log entries (sealed), Closed periods rows, the new state."""
+
+    entries: list[LogEntry]
+    closed_rows: list[dict] = field(default_factory=list)
+    state: BookState = field(default_factory=BookState)
+
+
+def iso_now(now: datetime) -> str:
+    return now.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ------------------------------------------------------------------ the log of a write
+
+def record_write(state: BookState, raw: RawBook, now: datetime, user: str, action: str,
+                 extra: list[LogEntry] = (), current: dict[str, Snapshot] | None = None) -> Record:
+    """The log entries for one write by massbal: what changed in the input tables since the
+    last write (on a first write, one entry saying the tables were recorded), then `extra`
+    (a close, a reopen)."""
+    current = snapshots(raw) if current is None else current
+    t = iso_now(now)
+    if state.last is None:
+        n = sum(len(s) for s in current.values())
+        pending = [LogEntry(0, t, user, action, "recorded", "", None, "", "",
+                            f"{n:,} rows in {len(current)} input tables recorded; later writes log what changes")]
+    else:
+        changes: list[RowChange] = []
+        kept = dict(current)
+        for name in sorted(set(state.last) | set(current)):
+            old, new = state.last.get(name), current.get(name)
+            if old is not None and new is not None and old.digest() == new.digest():
+                kept[name] = old   # unchanged: its stored form is reused as it is
+                continue
+            changes += diff(loaded(old), new)
+        current = kept
+        pending = change_entries(changes, t, user, action)
+    pending += list(extra)
+    sealed = seal(state.last_hash, state.written + 1, pending)
+    last_hash = sealed[-1].hash if sealed else state.last_hash
+    new_state = replace(state, last=current, written=state.written + len(sealed), last_hash=last_hash)
+    return Record(sealed, [], new_state)
+
+
+# ------------------------------------------------------------------ closed periods
+
+def _closed_part(snaps: dict[str, Snapshot], through: date) -> dict[str, Snapshot]:
+    """The rows dated on or before `through` (batch inputs by their batch's date)."""
+    cut = pd.Timestamp(through).strftime("%Y-%m-%d")
+    days = batch_days(snaps.get("Batches"))
+    out = {}
+    for name, s in snaps.items():
+        if s.column("date") is None and s.column("batch") is None:
+            continue  # Items, Certificates, Settings: not dated
+        out[name] = s.take(dated_on_or_before(s, days, cut))
+    return out
+
+
+def closed_changes(state: BookState, current: dict[str, Snapshot]) -> list[RowChange]:
+    """Rows of the closed period added, changed or deleted since the close."""
+    c = state.closed
+    if c is None:
+        return []
+    now_closed = _closed_part(current, c.through)
+    out = []
+    for name in sorted(set(c.tables) | set(now_closed)):
+        old, new = c.tables.get(name), now_closed.get(name)
+        if old is not None and new is not None and old.digest() == new.digest():
+            continue
+        out += diff(loaded(old), new)
+    return out
+
+
+def closed_findings(state: BookState, raw: RawBook, current: dict[str, Snapshot] | None = None) -> pd.DataFrame:
+    """CLOSED_PERIOD_CHANGED at each row of a closed period added or changed since the
+    close, and at the Closed periods sheet for each row deleted (with its old content)."""
+    c = state.closed
+    if c is None:
+        return F.empty()
+    current = snapshots(raw) if current is None else current
+    since = f"the period closed through {c.through:%Y-%m-%d} (closed by {c.by} on {c.on[:10]})"
+    fix = ("Put corrections in new rows dated after the close, or reopen the period with a reason "
+           "(massbal reopen).")
+    frames = []
+    for ch in closed_changes(state, current):
+        t = raw.get(ch.table)
+        letters = {header_key(h): L for h, L in zip(t.headers, t.columns, strict=True)} if t is not None else {}
+        if ch.kind == "deleted":
+            content = ", ".join(f"{x.column} {x.old}" for x in ch.cells)
+            msg = (f"A row of {ch.sheet} in {since} is gone (deleted, or its date moved after the close); "
+                   f"it was row {ch.old_row}: {content}. {fix}")
+            frames.append(F.make("error", CODE, CLOSED_SHEET, c.row, "Through", "A", msg))
+        elif ch.kind == "added":
+            content = ", ".join(f"{x.column} {x.new}" for x in ch.cells)
+            msg = f"{ch.sheet} row {ch.row} was added to {since}: {content}. {fix}"
+            col = ch.cells[0].column if ch.cells else None
+            frames.append(F.make("error", CODE, ch.sheet, ch.row, col, letters.get(header_key(col or "")), msg))
+        else:
+            what = "; ".join(f"{x.column} was {x.old or '(empty)'}, now {x.new or '(empty)'}" for x in ch.cells)
+            moved = f" (row {ch.old_row} at the close)" if ch.old_row != ch.row else ""
+            msg = f"{ch.sheet} row {ch.row}{moved} in {since} was changed: {what}. {fix}"
+            col = ch.cells[0].column if ch.cells else None
+            frames.append(F.make("error", CODE, ch.sheet, ch.row, col, letters.get(header_key(col or "")), msg))
+    return F.combine(frames)
+
+
+def _key(item, owner, start, end) -> str:
+    def day(v):
+        return pd.Timestamp(v).strftime("%Y-%m-%d")
+    own = "" if owner is None or (isinstance(owner, float) and owner != owner) or owner is pd.NA else str(owner)
+    return f"{item}\x1f{own}\x1f{day(start)}\x1f{day(end)}"
+
+
+def _fmt(v) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return "(none)"
+    return f"{v:,.2f}" if isinstance(v, (int, float)) else str(v)
+
+
+def closed_balance_records(balances: pd.DataFrame, through: date) -> list[dict]:
+    """The balances of periods ending on or before `through`, as JSON-able records."""
+    if not len(balances):
+        return []
+    b = balances[pd.to_datetime(balances["end"]) <= pd.Timestamp(through)]
+    out = []
+    for r in b.to_dict("records"):
+        rec = {"item": str(r["item"]), "owner": None if pd.isna(r["owner"]) else str(r["owner"]),
+               "start": pd.Timestamp(r["start"]).strftime("%Y-%m-%d"), "end": pd.Timestamp(r["end"]).strftime("%Y-%m-%d")}
+        for f in CLOSED_FIGURES:
+            v = r.get(f)
+            rec[f] = None if v is None or (isinstance(v, float) and v != v) else (
+                float(v) if isinstance(v, (int, float, np.floating)) else str(v))
+        out.append(rec)
+    return out
+
+
+def annotate_balances(balances: pd.DataFrame, state: BookState) -> pd.DataFrame:
+    """Balance rows gain `closed` (the close a period lies in) and `as_closed` (today's
+    figures against those recorded at the close: where they differ, the closed ones)."""
+    b = balances.copy()
+    n = len(b)
+    closed = pd.Series([None] * n, dtype=object, index=b.index)
+    as_closed = pd.Series([None] * n, dtype=object, index=b.index)
+    c = state.closed
+    if c is not None and n:
+        kept = {_key(r["item"], r["owner"], r["start"], r["end"]): r for r in c.balances}
+        cut = pd.Timestamp(c.through)
+        for idx, r in b.iterrows():
+            if pd.Timestamp(r["end"]) > cut:
+                continue
+            closed[idx] = f"Closed through {c.through:%Y-%m-%d} on {c.on[:10]} by {c.by}"
+            old = kept.get(_key(r["item"], r["owner"], r["start"], r["end"]))
+            if old is None:
+                as_closed[idx] = "No balance of this period was recorded at the close."
+                continue
+            diffs = []
+            for f in CLOSED_FIGURES:
+                now, then = r.get(f), old.get(f)
+                now = None if now is None or (isinstance(now, float) and now != now) else now
+                if isinstance(now, (int, float, np.floating)) and isinstance(then, (int, float)):
+                    same = abs(float(now) - then) <= 0.005
+                else:
+                    same = (None if now is None else str(now)) == then
+                if not same:
+                    diffs.append(f"{f.replace('_', ' ')} {_fmt(then)} (now {_fmt(now)})")
+            as_closed[idx] = ("As closed." if not diffs else "DIFFERS from the close: " + "; ".join(diffs) + ".")
+    b["closed"] = closed
+    b["as_closed"] = as_closed
+    return b
+
+
+def review_reconciliation(rec, state: BookState, raw: RawBook, current: dict[str, Snapshot] | None = None):
+    """A Reconciliation with the closed period's findings added and, once a period is
+    closed, each Balance row's Closed and As closed."""
+    if state.closed is None:
+        return rec
+    f = closed_findings(state, raw, current)
+    return replace(rec, findings=F.combine([rec.findings, f]), balances=annotate_balances(rec.balances, state))
+
+
+def close_period(state: BookState, raw: RawBook, balances: pd.DataFrame, through: date,
+                 now: datetime, user: str, current: dict[str, Snapshot] | None = None) -> Record:
+    """Close every period up to `through`: keep its rows and balances, log it."""
+    through = pd.Timestamp(through).date()
+    current = snapshots(raw) if current is None else current
+    if state.closed is not None:
+        if through < state.closed.through:
+            raise ClosingError(f"The workbook is already closed through {state.closed.through:%Y-%m-%d}; "
+                               "reopen it first to close an earlier date.")
+        if closed_changes(state, current):
+            raise ClosingError(f"Rows of the period closed through {state.closed.through:%Y-%m-%d} changed "
+                               "since it was closed (CLOSED_PERIOD_CHANGED on the Exceptions sheet). Undo "
+                               "those changes, or reopen the period with a reason, before closing again.")
+    part = _closed_part(current, through)
+    nrows = sum(len(s) for s in part.values())
+    t = iso_now(now)
+    bal = closed_balance_records(balances, through)
+    print_hash = _rows_fingerprint(part)
+    row = 2 + state.closed_rows   # the close's line on the Closed periods sheet
+    entry = LogEntry(0, t, user, "Close period", "closed", CLOSED_SHEET, row, "",
+                     "", f"closed through {through:%Y-%m-%d}: {nrows:,} rows, {len(bal)} balances, "
+                         f"fingerprint {print_hash[:16]}")
+    rec = record_write(state, raw, now, user, "Close period", [entry], current)
+    lines = [{"Through": f"{through:%Y-%m-%d}", "Action": "Closed", "By": user, "On": t, "Reason": "",
+              "Rows": nrows, "Fingerprint": print_hash}]
+    for b in bal:
+        lines.append({"Through": f"{through:%Y-%m-%d}", "Action": "Balance as closed", "Item": b["item"],
+                      "Owner": b["owner"], "Start": b["start"], "End": b["end"],
+                      "Expected ending": b["expected_ending"], "Counted ending": b["counted_ending"],
+                      "Variance": b["variance"], "Status": b["status"]})
+    closed = Closed(through, user, t, row, part, bal)
+    st = replace(rec.state, closed=closed, closed_rows=state.closed_rows + len(lines))
+    return Record(rec.entries, lines, st)
+
+
+def reopen_period(state: BookState, raw: RawBook, through: date, reason: str, now: datetime,
+                  user: str, current: dict[str, Snapshot] | None = None) -> Record:
+    """Reopen the close made through `through` (the latest), saying why in the log."""
+    through = pd.Timestamp(through).date()
+    c = state.closed
+    if c is None:
+        raise ClosingError("No period of this workbook is closed.")
+    if through != c.through:
+        raise ClosingError(f"The workbook is closed through {c.through:%Y-%m-%d}, not {through:%Y-%m-%d}; "
+                           f"reopen --through {c.through:%Y-%m-%d}.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ClosingError("Say why the period is reopened (--reason): the log keeps it for the inspector.")
+    t = iso_now(now)
+    changed = closed_changes(state, snapshots(raw) if current is None else current)
+    row = 2 + state.closed_rows
+    entry = LogEntry(0, t, user, "Reopen", "reopened", CLOSED_SHEET, row, "", f"closed through {c.through:%Y-%m-%d}",
+                     f"reopened: {reason}" + (f" ({len(changed)} rows of it had changed)" if changed else ""))
+    rec = record_write(state, raw, now, user, "Reopen", [entry], current)
+    lines = [{"Through": f"{c.through:%Y-%m-%d}", "Action": "Reopened", "By": user, "On": t, "Reason": reason}]
+    st = replace(rec.state, closed=None, closed_rows=state.closed_rows + len(lines))
+    return Record(rec.entries, lines, st)
+
+
+def _rows_fingerprint(part: dict[str, Snapshot]) -> str:
+    """SHA-256 over the closed rows' fingerprints, table by table, order-free."""
+    import hashlib
+    h = hashlib.sha256()
+    for name in sorted(part):
+        fp = np.sort(part[name].hashes())
+        h.update(name.encode() + b"\x1e" + fp.tobytes())
+    return h.hexdigest()
