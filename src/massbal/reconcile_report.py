@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .cli_investigations import likeliest_causes
 from .engine.verdict import headline, period_label, shown, tallies
 
 STATUS_STYLE = {"PASS": "green", "INVESTIGATE": "yellow", "NO COUNT": "yellow", "NEGATIVE": "bold red",
@@ -34,9 +35,8 @@ def show_reconciliation(console: Console, rec, *, everything: bool = False, writ
         console.print(_balance_table(balances, rec.unit, console.width))
     if len(supply):
         console.print(_supply_table(supply, rec.unit, console.width))
-    from .cli_investigations import investigations_table
-    if (inv := investigations_table(getattr(rec, "investigations", None), rec.unit)) is not None:
-        console.print(inv)
+    for part in likeliest_causes(rec.investigations, rec.unit):
+        console.print(part)
     findings = rec.findings if everything else rec.findings[rec.findings["severity"] != "info"]
     if len(findings):
         _show_findings(console, findings, everything)
