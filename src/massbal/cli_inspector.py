@@ -18,9 +18,10 @@ from rich.table import Table
 
 from .console import err, fail as _fail, load_raw as _read, out, parse_day as _day, plain, write_specs
 
-def _write_sheet(book: Path, spec) -> None:
-    """The Trace or Recall sheet into the workbook (massbal's package writer)."""
-    write_specs(book, [spec])
+def _write_sheet(book: Path, spec, before: tuple | None = None) -> None:
+    """The Trace or Recall sheet into the workbook (massbal's package writer); before: the
+    book's signature as read, so a book saved since is not written over."""
+    write_specs(book, [spec], before)
     err.print(f"Wrote the {spec.name} sheet into {book.name}.", markup=False)
 
 
@@ -63,7 +64,7 @@ def trace(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm)."
     raw = _read(book)
     traces, _ = _traces(prepare(raw), lot, item)
     if not dry_run:
-        _write_sheet(book, trace_sheet(traces))
+        _write_sheet(book, trace_sheet(traces), raw.signature)
     if len(traces) > 1 and not as_json:
         err.print(f"Lot {lot} belongs to {len(traces)} items ({', '.join(t.item for t in traces)}); "
                   "tracing each. Use --item to pick one.", markup=False)
@@ -139,7 +140,7 @@ def recall(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm).
     operation = prep.book.settings.operation or ""
     if not dry_run:
         from .io.trace_sheets import recall_sheet
-        _write_sheet(book, recall_sheet(rc))
+        _write_sheet(book, recall_sheet(rc), raw.signature)
     if xlsx is not None:
         from .io.recall_report import write_recall
         write_recall(rc, xlsx, operation=operation, source=book.name)

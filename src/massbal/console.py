@@ -48,12 +48,12 @@ def load_raw(book: Path):
         fail(str(e))
 
 
-def write_specs(book: Path, specs) -> None:
+def write_specs(book: Path, specs, before: tuple | None = None) -> None:
     """Sheets into the workbook through massbal's package writer; the file stays untouched
-    on any failure (locked, read-only, changed meanwhile, damaged)."""
+    on any failure (locked, read-only, changed since `before` was taken at read, damaged)."""
     from .io.write_xlsx import write_sheets
     try:
-        rep = write_sheets(str(book), list(specs))
+        rep = write_sheets(str(book), list(specs), before=before)
     except Exception as e:
         fail(f"{book.name} was not changed: {first_line(e)}")
     for w in rep.warnings:
