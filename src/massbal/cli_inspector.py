@@ -18,9 +18,10 @@ from rich.table import Table
 
 from .console import err, fail as _fail, load_raw as _read, out, parse_day as _day, plain, stages, write_specs
 
-def _write_sheet(book: Path, spec) -> None:
-    """The Trace or Recall sheet into the workbook (massbal's package writer)."""
-    write_specs(book, [spec])
+def _write_sheet(book: Path, spec, before: tuple | None = None) -> None:
+    """The Trace or Recall sheet into the workbook (massbal's package writer); before: the
+    book's signature as read, so a book saved since is not written over."""
+    write_specs(book, [spec], before)
     err.print(f"Wrote the {spec.name} sheet into {book.name}.", markup=False)
 
 
@@ -67,7 +68,7 @@ def trace(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm)."
         traces, _ = _traces(prepare(raw), lot, item)
         if not dry_run:
             stage("Writing the Trace sheet")
-            _write_sheet(book, trace_sheet(traces))
+            _write_sheet(book, trace_sheet(traces), raw.signature)
     if len(traces) > 1 and not as_json:
         err.print(f"Lot {lot} belongs to {len(traces)} items ({', '.join(t.item for t in traces)}); "
                   "tracing each. Use --item to pick one.", markup=False)
@@ -147,7 +148,7 @@ def recall(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm).
         if not dry_run:
             from .io.trace_sheets import recall_sheet
             stage("Writing the Recall sheet")
-            _write_sheet(book, recall_sheet(rc))
+            _write_sheet(book, recall_sheet(rc), raw.signature)
         if xlsx is not None:
             from .io.recall_report import write_recall
             stage("Writing the recall report")

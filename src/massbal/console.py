@@ -68,13 +68,13 @@ def load_raw(book: Path):
         fail(str(e))
 
 
-def write_specs(book: Path, specs) -> None:
+def write_specs(book: Path, specs, before: tuple | None = None) -> None:
     """Sheets into the workbook through massbal's package writer; the file stays untouched
-    on any failure (locked, read-only, changed meanwhile, damaged)."""
+    on any failure (locked, read-only, changed since `before` was taken at read, damaged)."""
     from .io.record_xlsx import logged_write
     specs = list(specs)
     try:  # every write appends the Change log (CONTRACT section 8)
-        rep = logged_write(book, specs, None, " and ".join(s.name for s in specs))
+        rep = logged_write(book, specs, None, " and ".join(s.name for s in specs), before=before)
     except Exception as e:
         fail(f"{book.name} was not changed: {first_line(e)}")
     for w in rep.warnings:

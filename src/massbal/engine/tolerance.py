@@ -8,6 +8,7 @@ see formats: it says so per cell (RawTable.percent), or says nothing (formats un
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,14 @@ import pandas as pd
 
 # Above this a tolerance hides real losses: half the stock could vanish and still PASS.
 MAX_TOLERANCE_PCT = 50.0
+
+
+_QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+
+
+def is_percent_code(code: str | None) -> bool:
+    """A number format shows a percentage when a % stands outside quotes, escapes and [...]."""
+    return bool(code) and "%" in _QUOTED.sub("", code)
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,32 @@ def read_raw_book(book) -> RawBook:
         if not values or all(_is_empty(v) for v in values[0]):
             continue
         out[name] = _raw_table(name, sheet.name, values, rng.row, rng.column, False)
+    for name, header in (("Items", "Tolerance %"), ("Settings", "Value")):
+        if name in out:
+            sheet = next(s for s in sheets if s.name == out[name].sheet)
+            out[name] = _with_percent_formats(sheet, out[name], header)
     return RawBook(out, _date1904(book), source=book.name, sheet_names=tuple(s.name for s in sheets))
+
+
+def _with_percent_formats(sheet, t: RawTable, header: str) -> RawTable:
+    """Which cells of the Tolerance % column are formatted as percentages (0.005 shown as
+    0.5 %), where the engine can tell: desktop Excel can, the remote engine (xlwings Lite)
+    cannot read formats synchronously, and then the engine says how it read the value."""
+    from dataclasses import replace
+
+    from massbal.engine.schema import header_key
+    from massbal.engine.tolerance import is_percent_code
+    cols = [i for i, h in enumerate(t.headers) if header_key(h) == header_key(header)]
+    if not cols or not len(t.rows) or len(t.rows) > 1_000:  # Items and Settings are small
+        return t
+    col = 0
+    for ch in t.columns[cols[0]]:
+        col = col * 26 + ord(ch) - 64
+    try:
+        flags = [is_percent_code(sheet.range((int(r), col)).number_format) for r in t.rows]
+    except Exception:  # NotImplementedError on the remote engine, COM errors
+        return t
+    return replace(t, percent={cols[0]: np.asarray(flags, dtype=bool)})
 
 
 # ------------------------------------------------------------------ writing

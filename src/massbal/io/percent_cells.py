@@ -7,21 +7,15 @@ Items, Settings) and hands it to the engine (RawTable.percent).
 """
 from __future__ import annotations
 
-import re
-
 import numpy as np
+
+from ..engine.tolerance import is_percent_code
 
 from .ooxml import Package, local
 from .sheetxml import iter_rows
 
 # Excel's built-in number formats that are percentages: 9 "0%", 10 "0.00%".
 _BUILTIN_PERCENT = frozenset({9, 10})
-_QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
-
-
-def is_percent_code(code: str) -> bool:
-    """A format code shows a percentage when a % stands outside quotes, escapes and [...]."""
-    return "%" in _QUOTED.sub("", code)
 
 
 def percent_styles(pkg: Package, styles_part: str | None) -> frozenset[int]:

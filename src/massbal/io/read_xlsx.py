@@ -83,8 +83,15 @@ def _read(path: Path) -> RawBook:
     check_file(path)
     book = read_once(path)  # every part below comes from these bytes (one open handle)
     with Package(path, book.data) as pkg:
-        check_inflated_sizes(pkg.zip, book.data, path.name, MAX_TOTAL_BYTES)
-        info = read_workbook_info(pkg)
+        info = read_workbook_info(pkg)  # small parts, read no further than their declared size
+        # calamine inflates the input sheets whole, trusting the declared sizes: check those
+        # and every other part it may read; sheets that cannot hold an input table (massbal's
+        # own Ledger, say) are never inflated whole
+        names = {table_key(n) for n in TABLES}
+        inputs = {t.sheet for t in info.tables if table_key(t.name) in names} | \
+            {s.name for s in info.sheets if table_key(s.name) in names}
+        others = frozenset(s.part.casefold() for s in info.sheets if s.part and s.name not in inputs)
+        check_inflated_sizes(pkg.zip, book.data, path.name, MAX_TOTAL_BYTES, skip=others)
         wanted = _find_inputs(pkg, info)
         sheet_names = tuple(s.name for s in info.sheets)
         tables: dict[str, RawTable] = {}

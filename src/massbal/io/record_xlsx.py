@@ -88,7 +88,7 @@ def record_sheets(kept: Kept, record: Record, unit: str):
 
 
 def logged_write(path, specs, raw, action: str, *, record: Record | None = None, kept: Kept | None = None,
-                 unit: str = "lb", backup: bool = True, today=None, current=None):
+                 unit: str = "lb", backup: bool = True, today=None, current=None, before: tuple | None = None):
     """Write `specs` into the workbook with the Change log appended (one atomic write).
 
     record: the log of this write when the caller made it (close, reopen, Reconcile with
@@ -104,7 +104,7 @@ def logged_write(path, specs, raw, action: str, *, record: Record | None = None,
         record = record_write(kept.state, raw, utc_now(), user_name(), action, current=current)
     # the signature as the book was read: a book saved meanwhile is never written over
     return write_sheets(str(path), list(specs) + record_sheets(kept, record, unit), backup=backup, today=today,
-                        before=getattr(raw, "signature", None))
+                        before=before or getattr(raw, "signature", None))
 
 
 def review(path, raw, rec):
