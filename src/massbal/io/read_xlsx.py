@@ -27,6 +27,7 @@ from .errors import BookReadError
 from .ooxml import Package, copy_with_error_cells_as_text
 from .sheetxml import SharedStrings, find_header_row
 from .sniff import check_file
+from .calamine_view import readable_by_calamine
 from .workbook import SheetInfo, TableInfo, WorkbookInfo, read_workbook_info
 
 __all__ = ["BookReadError", "read_book"]
@@ -88,11 +89,13 @@ def _read(path: Path) -> RawBook:
         if not w.headers:  # a sheet of that name with nothing on it
             tables[w.name] = _empty_table(w)
     if loadable:
-        reader = _open_reader(path, path.name)
-        for sheet in dict.fromkeys(w.sheet for w in loadable):
-            group = [w for w in loadable if w.sheet == sheet]
-            for w, table in zip(group, _load_sheet_group(reader, sheet, group, info, path)):
-                tables[w.name] = table
+        # macro or dialog sheets, a sheet pointing nowhere: calamine reads a worksheets-only copy
+        with readable_by_calamine(path, info) as source:
+            reader = _open_reader(source, path.name)
+            for sheet in dict.fromkeys(w.sheet for w in loadable):
+                group = [w for w in loadable if w.sheet == sheet]
+                for w, table in zip(group, _load_sheet_group(reader, sheet, group, info, source)):
+                    tables[w.name] = table
     ordered = {name: tables[name] for name in TABLES if name in tables}
     return RawBook(ordered, date1904=info.date1904, source=str(path), sheet_names=sheet_names)
 
