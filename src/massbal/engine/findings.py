@@ -20,7 +20,7 @@ CODES = (
     "CERT_SCOPE", "COMMINGLED", "LOT_CYCLE", "UNDOCUMENTED_LOSS", "YIELD_OUTLIER",
     "VARIANCE_OVER_TOLERANCE",
     # added by massbal beyond the contract's list
-    "BAD_VALUE", "CERT_EXPIRING", "SUPPLY_OVERSOLD", "NAME_VARIANT",
+    "BAD_VALUE", "CERT_EXPIRING", "SUPPLY_OVERSOLD", "NAME_VARIANT", "ROWS_BELOW_TABLE",
 )
 
 COLUMNS = ["severity", "code", "sheet", "row", "column", "cell", "message"]
