@@ -82,12 +82,46 @@ def trace(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm)."
 
 
 def _q(v: float | None) -> str:
-    return "" if v is None else f"{v:,.2f}"
+    if v is None:
+        return ""
+    text = f"{v:,.2f}"
+    return "0.00" if text == "-0.00" else text  # rounding dust has no sign
+
+
+_WHOLE = ("depth", "date", "shipments", "step")  # short columns never broken
+
+
+def _fold(table: Table) -> Table:
+    """Sized to the terminal: numbers and dates are never broken, lot numbers, names and
+    customers wrap instead of being cut (no 'SFK-250108…')."""
+    from rich import box
+    table.box, table.collapse_padding, table.pad_edge = box.SIMPLE_HEAD, True, False
+    for c in table.columns:
+        header = str(c.header)
+        cells = [str(x) for x in c.cells]
+        if header in _WHOLE or header.endswith(")") or header.startswith("of "):
+            c.min_width = max([len(x) for x in cells] + [5])  # the header may wrap, the figures not
+        else:  # a word (a lot number, a name) is broken only when it is longer than 16
+            c.overflow = "fold"
+            c.min_width = min(16, max([len(w) for x in cells for w in x.split()] + [4]))
+    if sum(c.min_width for c in table.columns) + len(table.columns) > out.width:
+        for c in table.columns:  # too many columns for this terminal: wrap everything, cut nothing
+            c.min_width, c.overflow = None, "fold"
+    return table
+
+
+def _share(v: float) -> str:
+    """A share as a percentage that never reads 0.0 % for a real, small part (salt: 0.04 %)."""
+    pct = 100 * v
+    return f"{pct:.1f} %" if pct >= 0.1 or pct == 0 else f"{pct:.2g} %"
+
+
+DUST = 0.05  # report-unit quantities below this are rounding left by proportional splits
 
 
 def _show_trace(t) -> None:
     out.print(f"[bold]Lot {plain(t.lot)}[/bold] ({plain(t.item)}): {plain(t.origin)}, {_q(t.total)} {plain(t.unit)}"
-              + (f"; organic content {', '.join(f'{k} {100 * v:.1f} %' for k, v in t.composition.items())}"
+              + (f"; organic content {', '.join(f'{plain(k)} {_share(v)}' if v else f'{plain(k)} (not organic)' for k, v in t.composition.items())}"
                  if t.composition else ""))
     back = Table("depth", "step", "date", "lot", "item", f"qty ({t.unit})", "batch / supplier", "certificate",
                  title="Back: where it came from", title_justify="left")
@@ -97,13 +131,15 @@ def _show_trace(t) -> None:
         if s.kind == "receipt":
             cert = f"{s.certificate or '-'}: " + {True: "valid", False: "NOT valid", None: "n/a"}[s.certificate_valid]
         back.add_row(str(s.depth), s.kind, str(s.date or ""), plain(s.lot), plain(s.item), _q(s.quantity), plain(who), plain(cert))
-    out.print(back)
-    fwd = Table("depth", "step", "date", "lot", "item", f"qty ({t.unit})", "as entered", "batch / customer",
-                "location", title="Forward: where it went", title_justify="left")
+    out.print(_fold(back))
+    fwd = Table("depth", "step", "date", "lot", "item", f"of this lot ({t.unit})", "as entered", "batch / customer",
+                "location", title="Forward: where it went", title_justify="left",
+                caption=f"'of this lot' is how much of lot {plain(t.lot)} each step holds (in products: its ingredient "
+                        f"equivalent, {t.unit}); 'as entered' is the row's own quantity.", caption_justify="left")
     for s in t.forward:
         fwd.add_row(str(s.depth), s.kind, str(s.date or ""), plain(s.lot), plain(s.item), _q(s.quantity), plain(s.entered),
                     plain(s.batch or s.customer), plain(s.location))
-    out.print(fwd)
+    out.print(_fold(fwd))
     a = t.accounted
     out.print(f"Shipped {_q(a.shipped)}, lost {_q(a.losses)}, run losses {_q(a.process_loss)}, on hand "
               f"{_q(a.on_hand)}, not accounted for {_q(a.unaccounted)} {t.unit}. Traced in {t.seconds:.2f} s.")
@@ -168,18 +204,25 @@ def recall(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm).
 
 def _show_recall(rc) -> None:
     out.print(f"[bold]Mock recall of lot {plain(rc.lot)}[/bold] ({plain(rc.item)}), {_q(rc.total)} {plain(rc.unit)}")
-    t = Table("customer", "shipments", f"of the lot ({rc.unit})", f"shipped ({rc.unit})", "lots", "first", "last",
+    t = Table("customer", "shipments", f"of the lot ({rc.unit})", f"shipped ({rc.unit})", "lots", "when",
               title="Customers", title_justify="left")
     for c in rc.customers:
+        first, last = str(c.first_date or ""), str(c.last_date or "")
         t.add_row(plain(c.customer), str(c.shipments), _q(c.quantity), _q(c.shipped), plain(", ".join(c.lots)),
-                  str(c.first_date or ""), str(c.last_date or ""))
-    out.print(t)
+                  first if first == last else f"{first} to {last}")
+    out.print(_fold(t))
     s = Table("location", "item", "lot", f"on hand ({rc.unit})", "of the lot", "last count",
               title="Stock to quarantine", title_justify="left")
+    dust = [x for x in rc.on_hand if x.quantity is not None and abs(x.quantity) < DUST]
     for x in rc.on_hand:
+        if x in dust:
+            continue
         s.add_row(plain(x.location), plain(x.item), plain(x.lot), _q(x.row_quantity), _q(x.quantity),
                   f"{_q(x.counted)} on {x.counted_on}" if x.counted is not None else "")
-    out.print(s)
+    out.print(_fold(s))
+    if dust:
+        out.print(f"({len(dust)} place(s) hold less than {DUST} {rc.unit} of the lot: rounding of the proportional "
+                  "split, not stock to quarantine.)", markup=False)
     _show_questions(rc.open_questions)
     out.print(f"Trace took {rc.seconds:.2f} s (reading the workbook included).")
 

@@ -88,3 +88,73 @@ def test_sample_opens_in_libreoffice_and_openpyxl(tmp_path, libreoffice):
         ws = wb["Balance"]
         assert ws.tables["Balance"].ref == "A1:T4"
         assert ws["A3"].value == "Raisins" and ws["M3"].value == -10
+
+
+# ---------------------------------------------------------------- issue 9, item 5
+# A user's macro-enabled workbook is a normal thing: Excel 4 macro sheets and a sheet that
+# points nowhere (r:id="", which Excel opens) must be read and written like any other.
+
+MACRO_BOOKS = ["poi_xlmmacro.xlsm", "sjs_BlankSheetTypes.xlsm", "cx_tdf111974.xlsm"]
+
+
+def _input_sheet(name, rows):
+    import pandas as pd
+    from massbal.sheets import ColumnSpec, SheetSpec
+    heads = list(rows[0])
+    kind = {"Date": "date", "Quantity": "quantity"}
+    data = {}
+    for h in heads:
+        vals = [r[h] for r in rows]
+        data[h] = (pd.to_datetime(pd.Series(vals)) if h == "Date" else pd.Series(vals, dtype=float)
+                   if h == "Quantity" else pd.Series(vals, dtype="string"))
+    return SheetSpec(name, tuple(ColumnSpec(h, kind.get(h, "text"), 14) for h in heads), data)
+
+
+@pytest.mark.parametrize("name", MACRO_BOOKS)
+def test_macro_and_dangling_sheet_books_reconcile_and_keep_every_part(tmp_path, name):
+    from massbal.engine.api import reconcile
+    from massbal.io.read_xlsx import read_book
+    from massbal.io.write_xlsx import write_sheets
+    src = CORPUS / name
+    book = copy_writable(src, tmp_path)
+    # the user's input tables, put in by massbal's own package writer: real Excel Tables
+    write_sheets(str(book), [
+        _input_sheet("Items", [{"Item": "Oats", "Kind": "Ingredient"}]),
+        _input_sheet("Receipts", [{"Date": "2025-03-01", "Item": "Oats", "Lot": "O1", "Quantity": 1000.0,
+                                   "Unit": "lb", "Organic": "No"}]),
+        _input_sheet("Shipments", [{"Date": "2025-03-10", "Item": "Oats", "Lot": "O1", "Quantity": 400.0,
+                                    "Unit": "lb", "Customer": "Costco"}]),
+    ], backup=False, today=TODAY)
+    typed = book.with_name("typed_" + name)
+    typed.write_bytes(book.read_bytes())
+    rec = reconcile(read_book(book), "2025-03-01", "2025-03-31", today=TODAY)
+    b = rec.balances.iloc[0]
+    assert (b["item"], b["received"], b["shipped"], b["expected_ending"]) == ("Oats", 1000.0, 400.0, 600.0)
+    write_results(str(book), rec, today=TODAY, backup=False)
+    differ, removed, added = changed_members(typed, book)
+    assert not removed and {n.lstrip("/") for n in differ} <= SHARED | {"xl/styles.xml"}, differ
+    assert all(n.startswith(("xl/worksheets/", "xl/tables/")) for n in added), added
+    # the macro sheets, the VBA project and every other part of the original, byte for byte
+    differ, removed, _ = changed_members(src, book)
+    assert not removed and {n.lstrip("/") for n in differ} <= SHARED | {"xl/styles.xml"}, differ
+
+
+def test_the_corpus_reconciles_except_strict_open_xml(tmp_path):
+    """Every workbook either reconciles and is written (every other part kept: see above),
+    or is refused with one plain line for a reason Excel agrees with."""
+    from massbal.engine.api import reconcile
+    from massbal.io.read_xlsx import read_book
+    from massbal.io.write_xlsx import PackageError
+    files = sorted(CORPUS.glob("*.xls*"))
+    refused = {}
+    for src in files:
+        book = copy_writable(src, tmp_path)
+        try:
+            write_results(str(book), reconcile(read_book(book), today=TODAY), today=TODAY, backup=False)
+        except PackageError as e:
+            assert "\n" not in str(e)
+            refused[src.name] = str(e)
+        book.unlink()
+    assert list(refused) == ["oxsdk_xl8galry_strict.xlsx"], refused
+    assert "Strict Open XML" in refused["oxsdk_xl8galry_strict.xlsx"]
+    assert len(files) - len(refused) == 78

@@ -373,6 +373,8 @@ def load_book(raw: RawBook) -> Book:
             continue
         t = _type_table(spec, rt, raw.date1904)
         out.extend(t.findings)
+        if rt.below_table_from or rt.detached_row:
+            out.append(_rows_below_table(rt))
         typed[name] = t.frame
         read_uniques[name] = t.uniques
         sheets[name] = rt.sheet
@@ -455,3 +457,23 @@ def _unknown_items(rows: pd.DataFrame, unconvertible: pd.Series, listed_names: p
     msgs = "'" + item + "' is not on the Items sheet." + item.map(hints) + " Correct the spelling, or add it to " \
         "the Items sheet." + consequence
     return F.make("error", "UNKNOWN_ITEM", sheet, rows["_row"].to_numpy(), "Item", letter, msgs)
+
+
+def _rows_below_table(rt) -> pd.DataFrame:
+    """Rows typed or pasted just under an Excel Table are read as part of it (Excel grows a
+    table when you type there); said once, at the first of them, never dropped silently."""
+    out = []
+    if rt.below_table_from:
+        a, b = int(rt.below_table_from), int(rt.rows[-1])
+        rows = f"Row {a} is" if a == b else f"Rows {a} to {b} are"
+        out.append(F.make("info", "ROWS_BELOW_TABLE", rt.sheet, a, None, None,
+                          f"{rows} just below the Excel Table '{rt.name}', which ends at row {a - 1}. massbal "
+                          "counts them as part of the table, as Excel does when you type there; to make it "
+                          "official, resize the table to include them (Table Design > Resize Table)."))
+    if rt.detached_row:
+        r = int(rt.detached_row)
+        out.append(F.make("warning", "ROWS_BELOW_TABLE", rt.sheet, r, None, None,
+                          f"Row {r} is under the Excel Table '{rt.name}' but a blank row separates it from the "
+                          "table, so massbal does not count it. If it is a record, delete the blank row above "
+                          "it or resize the table to include it."))
+    return F.combine(out)

@@ -42,6 +42,11 @@ class RawTable:
     columns: tuple[str, ...]
     header_row: int = 1
     is_table: bool = True  # an Excel Table (ListObject), not a plain sheet
+    # the first row read from just under the Table's range (rows typed or pasted there, which
+    # Excel itself would have taken into the table), or None
+    below_table_from: int | None = None
+    # the first filled row further down, after a blank row: not read, but said
+    detached_row: int | None = None
     # column index -> per data row, whether the cell's number format is a percentage
     # (0.005 shown as 0.5 %). Given by faces that can see formats, for the columns whose
     # meaning depends on it (Tolerance %); a column not in here: formats unknown.

@@ -30,6 +30,7 @@ from .percent_cells import percent_flags, percent_styles
 from .read_once import check_inflated_sizes, read_once
 from .readback import col_index
 from .sniff import check_file
+from .calamine_view import readable_by_calamine
 from .workbook import SheetInfo, TableInfo, WorkbookInfo, read_workbook_info
 
 __all__ = ["BookReadError", "read_book"]
@@ -65,6 +66,9 @@ class _Wanted:
     is_table: bool
     kinds: dict[int, str]  # column number -> the schema's kind ('number', 'date', 'text', ...)
     date1904: bool = False
+    # an Excel Table also takes the filled rows right under it, up to this row (another
+    # table's start), as Excel grows a table when you type there; 0: it does not grow
+    grow_to: int = 0
 
     @property
     def dtypes(self) -> dict[int, str]:
@@ -100,11 +104,13 @@ def _read(path: Path) -> RawBook:
             if not w.headers:  # a sheet of that name with nothing on it
                 tables[w.name] = _empty_table(w)
         if loadable:
-            reader = _open_reader(book.data, path.name)
-            for sheet in dict.fromkeys(w.sheet for w in loadable):
-                group = [w for w in loadable if w.sheet == sheet]
-                for w, table in zip(group, _load_sheet_group(reader, sheet, group, info, path, pkg), strict=True):
-                    tables[w.name] = table
+            # macro or dialog sheets, a sheet pointing nowhere: calamine reads a worksheets-only copy
+            with readable_by_calamine(path.name, book.data, info, pkg) as source:
+                reader = _open_reader(source, path.name)
+                for sheet in dict.fromkeys(w.sheet for w in loadable):
+                    group = [w for w in loadable if w.sheet == sheet]
+                    for w, table in zip(group, _load_sheet_group(reader, sheet, group, info, path, pkg), strict=True):
+                        tables[w.name] = table
         tables = _with_percent_formats(pkg, info, tables)
     ordered = {name: tables[name] for name in TABLES if name in tables}
     return RawBook(ordered, date1904=info.date1904, source=str(path), sheet_names=sheet_names,
@@ -156,7 +162,7 @@ def _find_inputs(pkg: Package, info: WorkbookInfo) -> list[_Wanted]:
         kinds = {header_key(c.name): c.kind for c in spec.columns}
         table = _pick([t for t in info.tables if table_key(t.name) == key], name, lambda t: t.name)
         if table is not None:
-            out.append(_from_table(name, table, kinds, info.date1904))
+            out.append(_from_table(name, table, kinds, info.date1904, _grow_limit(table, info.tables)))
             continue
         sheet = _pick([s for s in info.sheets if s.kind == "worksheet" and s.part
                        and pkg.has(s.part) and table_key(s.name) == key], name, lambda s: s.name)
@@ -169,10 +175,21 @@ def _kinds(first_col: int, headers: tuple[str, ...], spec_kinds: dict[str, str])
     return {first_col + i: spec_kinds.get(header_key(h), "text") for i, h in enumerate(headers)}
 
 
-def _from_table(name: str, t: TableInfo, kinds: dict[str, str], date1904: bool) -> _Wanted:
+def _grow_limit(t: TableInfo, tables) -> int:
+    """The last row a table may grow into: the row before the next table below it (on its
+    columns), else the sheet's last; 0 when it has a totals row (rows under that are not
+    the table's)."""
+    if t.totals_rows:
+        return 0
+    below = [o.first_row for o in tables if o.sheet == t.sheet and o is not t and o.first_row > t.last_row
+             and o.first_col <= t.last_col and o.last_col >= t.first_col]
+    return min(below) - 1 if below else 1_048_576
+
+
+def _from_table(name: str, t: TableInfo, kinds: dict[str, str], date1904: bool, grow_to: int = 0) -> _Wanted:
     header_row = t.first_row if t.header_rows else t.first_row - 1
     return _Wanted(name, t.sheet, t.columns, header_row, t.data_first_row, t.data_last_row,
-                   t.first_col, True, _kinds(t.first_col, t.columns, kinds), date1904)
+                   t.first_col, True, _kinds(t.first_col, t.columns, kinds), date1904, grow_to)
 
 
 def _from_sheet(name: str, sheet: SheetInfo, pkg: Package, strings: SharedStrings,
@@ -188,7 +205,7 @@ def _load_sheet_group(reader: fastexcel.ExcelReader, sheet: str, group: list[_Wa
                       info: WorkbookInfo, path: Path, pkg: Package) -> list[RawTable]:
     """One calamine pass for all input tables on one sheet (each pass parses the whole sheet)."""
     first_row = min(w.first_row for w in group)
-    last_row = None if any(w.last_row is None for w in group) else max(w.last_row for w in group)
+    last_row = None if any(w.last_row is None or w.grow_to for w in group) else max(w.last_row for w in group)
     first_col = min(w.first_col for w in group)
     last_col = max(w.last_col for w in group)
     dtypes: dict[int, str] = {}
@@ -218,7 +235,11 @@ def _load_sheet_group(reader: fastexcel.ExcelReader, sheet: str, group: list[_Wa
     for w in group:
         start = w.first_row - first_row
         stop = len(block) if w.last_row is None else max(min(len(block), w.last_row - first_row + 1), start)
-        part = block.iloc[start:stop, w.first_col - first_col: w.last_col - first_col + 1]
+        cols = slice(w.first_col - first_col, w.last_col - first_col + 1)
+        under = block.iloc[stop:w.grow_to - first_row + 1, cols] if w.grow_to else block.iloc[0:0]
+        below = _rows_just_below(under)
+        later = np.flatnonzero(_filled(under.iloc[below:])) if len(under) > below else []
+        part = block.iloc[start:stop + below, cols]
         part = part.iloc[:_rows_in_use(part)]
         data = part.reset_index(drop=True)
         data.columns = pd.RangeIndex(len(w.headers))
@@ -228,8 +249,18 @@ def _load_sheet_group(reader: fastexcel.ExcelReader, sheet: str, group: list[_Wa
             data = data.infer_objects()
         rows = np.arange(w.first_row, w.first_row + len(data), dtype=np.int64)
         letters = tuple(column_letter(w.first_col + i) for i in range(len(w.headers)))
-        out.append(RawTable(w.name, w.sheet, w.headers, data, rows, letters, w.header_row, w.is_table))
+        out.append(RawTable(w.name, w.sheet, w.headers, data, rows, letters, w.header_row, w.is_table,
+                            w.last_row + 1 if below else None,
+                            w.last_row + 1 + below + int(later[0]) if len(later) else None))
     return out
+
+
+def _rows_just_below(frame: pd.DataFrame) -> int:
+    """How many filled rows follow one another from the top of `frame` (up to the first blank)."""
+    if not len(frame):
+        return 0
+    filled = _filled(frame)
+    return len(filled) if filled.all() else int(np.argmin(filled))
 
 
 def _empty_table(w: _Wanted) -> RawTable:
