@@ -20,6 +20,8 @@ def plain(value) -> str:
     read as markup ('Oats [organic]' stays whole, 'Oats [/i]' does not crash the table)."""
     from rich.markup import escape
     return "" if value is None else escape(str(value))
+
+
 def _flags_take_no_value() -> None:
     """typer prints `<bool>` beside every flag in --help (--json <bool>), as if it took a
     value: a flag's type column stays empty."""
