@@ -60,7 +60,7 @@ def link_first_candidates(spec: SheetSpec, figures: pd.DataFrame, inv: pd.DataFr
         target = ("'" + SHEET + "'!A" + m["_sheet_row"].astype("Int64").astype(str)).where(has, None)
     columns = list(spec.columns)
     at = len(columns) - len(spec.note_columns)
-    columns.insert(at, ColumnSpec(FIRST_CANDIDATE, "link", 24))
+    columns.insert(at, ColumnSpec(FIRST_CANDIDATE, "link", 30))
     data = dict(spec.data)
     data[FIRST_CANDIDATE] = shown.astype("string").reset_index(drop=True)
     links = dict(spec.links)

@@ -18,9 +18,10 @@ def quinoa_book(shipments=(900, 1000, 1000, 1200, 100, 1500, 800, 1100, 1000), c
                 **extra)
 
 
-def candidates(rec, item, start):
+def candidates(rec, item, start, figure="Balance"):
     inv = rec.investigations
-    return inv[(inv["item"] == item) & (inv["start"] == pd.Timestamp(start))].reset_index(drop=True)
+    return inv[(inv["figure"] == figure) & (inv["item"] == item) & (inv["start"] == pd.Timestamp(start))] \
+        .reset_index(drop=True)
 
 
 def test_contract_quinoa_example():

@@ -26,7 +26,7 @@ from .runs import UNDOCUMENTED_MIN_PCT
 
 FLAGGED = ("INVESTIGATE", "NEGATIVE")
 OK_AFTER = ("PASS", "NO COUNT")
-SHORT_LIST = 12  # alternatives per balance whose running balance is recomputed
+SHORT_LIST = 8  # alternatives per balance whose running balance is recomputed
 SHOWN = 5  # candidates listed per flagged figure
 CLOSES_OTHER = -0.1  # rank bonus: it also closes the other period's gap
 FLOW_KINDS = INFLOW_KINDS + OUTFLOW_KINDS
@@ -120,6 +120,19 @@ def _running_low(pairs: pd.DataFrame, bal: pd.DataFrame, touches: pd.DataFrame, 
     balance's day totals with the alternative's touches and the corrected beginning."""
     if pairs.empty:
         return np.zeros(0)
+    # a correction that takes nothing from the running balance on any day cannot make
+    # it negative: the lowest point stays where it was (roll only for the others)
+    lower = touches[(touches["delta"] < 0).to_numpy()]
+    may_drop = pairs["alt"].isin(lower["alt"]).to_numpy() | (pairs["d_expected"].to_numpy() < 0) | \
+        (bal.loc[pairs["bal_id"].to_numpy(), "min_running"].to_numpy() < -EPS)
+    out = bal.loc[pairs["bal_id"].to_numpy(), "min_running"].to_numpy(dtype=float).copy()
+    if may_drop.any():
+        out[may_drop] = _roll_low(pairs[may_drop], bal, touches, daily, periods)
+    return out
+
+
+def _roll_low(pairs: pd.DataFrame, bal: pd.DataFrame, touches: pd.DataFrame, daily: pd.DataFrame,
+              periods) -> np.ndarray:
     pr = pairs[["alt", "bal_id", "d_expected"]].reset_index(drop=True).assign(pair=lambda f: np.arange(len(f)))
     b = bal.loc[pr["bal_id"].to_numpy()]
     day_moves = pr[["pair", "bal_id"]].merge(daily, on="bal_id")[["pair", "date", "effect"]]
@@ -152,6 +165,13 @@ def explain(prep, periods, balances: pd.DataFrame, supply: pd.DataFrame) -> pd.D
     if not parts:
         return empty()
     out = order(pd.concat(parts, ignore_index=True))
+    # one row per cell of a figure: its best reading (the others are other slips of it)
+    cell = ["figure", "item", "owner", "start", "sheet", "row", "column"]
+    seen = out[cell].astype(object).fillna("").duplicated() & out["cause"].notna()
+    out = out[~seen.to_numpy()].reset_index(drop=True)
+    ranked = out["cause"].notna()
+    out["rank"] = (ranked.groupby([out["figure"], out["item"], out["owner"].fillna(""), out["start"]])
+                   .cumsum()).where(ranked, None)
     return out.astype({"row": "Int64", "rank": "Int64"})
 
 
@@ -183,7 +203,9 @@ def explain_balances(book: Book, ledger: pd.DataFrame, yields: pd.DataFrame, bal
     flagged = bal[bal["status"].isin(FLAGGED)]
     keys = flagged[KEY].drop_duplicates()
     kinds = ledger["kind"].astype(object)
-    mine = ledger[kinds.isin(FLOW_KINDS + ("count",)).to_numpy()]
+    # only the columns the slips need: every column carried is copied at each step
+    slim = KEY + ["date", "kind", "qty", "sheet", "row", "batch_key", "lot_key", "partner", "location", "reference"]
+    mine = ledger.loc[kinds.isin(FLOW_KINDS + ("count",)).to_numpy(), slim]
     mine = mine[pd.MultiIndex.from_frame(mine[KEY]).isin(pd.MultiIndex.from_frame(keys))]
     # rows that enter a flagged balance: their unchanged value touches it
     probe = pd.DataFrame({"_i": mine.index, **{k: mine[k].to_numpy() for k in KEY},

@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import slips as S
 from .genealogy import Genealogy, build_genealogy, equivalents
-from .investigate import COLUMNS, FLOW_KINDS, NEXT_STEPS, empty, order
+from .investigate import CLOSES_OTHER, COLUMNS, FLOW_KINDS, NEXT_STEPS, empty, order
 from .load import Book
 from .supply import ROUNDING_SHARE, ROUNDING_UNITS, compute_supply
 
@@ -37,11 +37,13 @@ def _scope(ledger: pd.DataFrame, gen: Genealogy, ing: int) -> pd.DataFrame:
     return ledger[keep.to_numpy()]
 
 
-def _exact(book: Book, scope: pd.DataFrame, i, qty_new: float, ing: int, periods) -> pd.DataFrame:
+def _exact(book: Book, scope: pd.DataFrame, i, qty_new: float, date_new, ing: int, periods) -> pd.DataFrame:
     led = scope.drop(index=[i]) if qty_new == 0 else scope.copy()
     if qty_new != 0:
         led.loc[i, "qty"] = qty_new
         led.loc[i, "effect"] = np.sign(scope.loc[i, "effect"]) * qty_new
+    if pd.notna(date_new):
+        led.loc[i, "date"] = date_new
     gen, _ = build_genealogy(book, led)
     return compute_supply(book, led, gen, periods, {ing})[0]
 
@@ -55,7 +57,7 @@ def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.
     key_of = {str(n): k for k, n in names.items()}
     for f in supply[supply["status"].isin(FLAGGED)].to_dict("records"):
         ing = key_of.get(str(f["ingredient"]))
-        found = _one(book, ledger, gen, yields, f, ing, periods) if ing is not None else []
+        found = _one(book, ledger, gen, yields, f, ing, periods, supply) if ing is not None else []
         if not found:
             found = [{"figure": "Supply", "item": f["ingredient"], "owner": f["owner"], "start": f["start"],
                       "end": f["end"], "variance": f["unaccounted"], "explanation": NEXT_STEPS["OVERSOLD"]}]
@@ -63,19 +65,30 @@ def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.
     return order(pd.DataFrame(rows_out).reindex(columns=COLUMNS))
 
 
-def _one(book, ledger, gen, yields, f, ing, periods) -> list[dict]:
+def _one(book, ledger, gen, yields, f, ing, periods, supply) -> list[dict]:
     scope = _scope(ledger, gen, ing)
     start, end = pd.Timestamp(f["start"]), pd.Timestamp(f["end"])
     owner_rows = scope["owner"].astype(object).where(scope["owner_key"] != 0, None)
     mine = scope[(owner_rows.fillna("") == (f["owner"] or "")).to_numpy()]
     kind = mine["kind"].astype(object)
     inside = (mine["date"] >= start) & (mine["date"] <= end)
-    rows = mine[(kind.isin(FLOW_KINDS) & inside) | ((kind == "count") & (mine["date"] == end))]
+    near = (mine["date"] >= start - pd.Timedelta(days=S.EDGE_DAYS)) & (mine["date"] <= end + pd.Timedelta(days=S.EDGE_DAYS))
+    dated = kind.isin([k for k in FLOW_KINDS if k != "used"]) & near  # run inputs carry their batch's date
+    rows = mine[(kind.isin(FLOW_KINDS) & inside) | ((kind == "count") & (mine["date"] == end)) | dated]
     if rows.empty:
         return []
     typed = S.typed_rows(book, rows)
-    alts = pd.concat([S.digit_shifts(typed), S.transpositions(typed), S.unit_slips(typed, book.settings.unit),
-                      S.duplicate_rows(typed, S.duplicates(mine))], ignore_index=True)
+    in_p = typed[((typed["date"] >= start) & (typed["date"] <= end)).to_numpy()]
+    starts = np.array([p[0] for p in periods], dtype="datetime64[ns]")
+    ends = np.array([p[1] for p in periods], dtype="datetime64[ns]")
+    moves = S.date_slips(typed[typed["_i"].isin(dated[dated].index).to_numpy()], starts, ends)
+    was_in = typed.loc[moves["_i"].to_numpy(), "date"].between(start, end).to_numpy()
+    now_in = ((moves["date_new"] >= start) & (moves["date_new"] <= end)).to_numpy()
+    moves = moves[was_in != now_in]
+    # relative to this period a move out is a removal, a move in an addition
+    moves = moves.assign(qty_new=np.where(now_in[was_in != now_in], 2 * moves["qty_new"].to_numpy(), 0.0))
+    alts = pd.concat([S.digit_shifts(in_p), S.transpositions(in_p), S.unit_slips(in_p, book.settings.unit),
+                      S.duplicate_rows(in_p, S.duplicates(mine)), moves], ignore_index=True)
     if alts.empty:
         return []
     alts = alts.assign(prior=alts["prior"].to_numpy() + S.run_fit(typed, alts, yields, ledger))
@@ -102,11 +115,29 @@ def _one(book, ledger, gen, yields, f, ing, periods) -> list[dict]:
     alts = alts[alts["fits"]].sort_values(["est", "prior"], kind="stable").head(EXACT_PER_ROW)
     out = []
     for a in alts.to_dict("records"):
-        sup = _exact(book, scope, a["_i"], a["qty_new"], ing, periods)
+        moved = pd.notna(a["date_new"])
+        qty = typed.loc[a["_i"], "qty"] if moved else a["qty_new"]  # a move keeps the quantity
+        sup = _exact(book, scope, a["_i"], qty, a["date_new"], ing, periods)
         hit = sup[(sup["start"] == start) & (sup["owner"].fillna("") == (f["owner"] or ""))]
         if hit.empty or hit.iloc[0]["status"] != "PASS":
             continue
         h = hit.iloc[0]
+        other = {}
+        if moved:  # the other period the row moves from or to
+            src_date = typed.loc[a["_i"], "date"]
+            od = pd.Timestamp(a["date_new"]) if start <= src_date <= end else src_date
+            o = sup[(sup["start"] <= od) & (sup["end"] >= od) & (sup["owner"].fillna("") == (f["owner"] or ""))]
+            if len(o):
+                o = o.iloc[0]
+                was = supply[(supply["ingredient"] == f["ingredient"]) & (supply["start"] == o["start"]) &
+                             (supply["owner"].fillna("") == (f["owner"] or ""))]["status"]
+                if (was.empty or was.iat[0] == "PASS") and o["status"] != "PASS":
+                    continue  # it only moves the gap to a period that passed
+                if len(was) and was.iat[0] != "PASS" and o["status"] == "PASS":
+                    a["prior"] += CLOSES_OTHER
+                other = {"other_start": o["start"], "other_end": o["end"], "other_variance": None,
+                         "other_variance_after": round(float(o["unaccounted"]), 6) + 0.0,
+                         "other_status_after": o["status"]}
         src = typed.loc[a["_i"]]
         letter = book.letter(src["table"], a["column"])
         gap = max(abs(f["unaccounted"]), 1e-9)
@@ -115,7 +146,7 @@ def _one(book, ledger, gen, yields, f, ing, periods) -> list[dict]:
                     "row": int(src["row"]), "column": a["column"], "cell": f"{letter}{int(src['row'])}" if letter else None,
                     "typed": a["typed"], "suggested": a["suggested"], "variance_after": round(float(h["unaccounted"]), 6) + 0.0,
                     "variance_pct_after": None, "status_after": h["status"],
-                    "_score": abs(h["unaccounted"]) / gap + a["prior"]})
+                    "_score": abs(h["unaccounted"]) / gap + a["prior"], **other})
     out.sort(key=lambda d: d["_score"])
     from .explain_text import sentence
     for rank, d in enumerate(out, start=1):

@@ -149,7 +149,7 @@ def date_slips(rows: pd.DataFrame, starts: np.ndarray, ends: np.ndarray) -> pd.D
     sw = pd.to_datetime({"year": d.year[swap], "month": d.day[swap], "day": d.month[swap]}, errors="coerce")
     cands.append((rows[swap], pd.DatetimeIndex(sw), 0.0))
     for dy in (-1, 1):  # the year one off (2024 for 2025)
-        y = d + pd.DateOffset(years=dy)
+        y = pd.to_datetime({"year": d.year + dy, "month": d.month, "day": d.day}, errors="coerce")
         cands.append((rows, pd.DatetimeIndex(y), 0.05))
     dd = d.to_numpy(dtype="datetime64[ns]")
     p = np.searchsorted(starts, dd, side="right") - 1
@@ -202,7 +202,7 @@ def run_loss_fixes(rows: pd.DataFrame, yields: pd.DataFrame, ledger: pd.DataFram
         m = m[(near & fits).to_numpy()].drop_duplicates("_i")
         # a row that is there and fits is stronger evidence than a quantity to be changed
         out.append(_alts(m, "UNDOCUMENTED_RUN_LOSS", "Batch", np.zeros(len(m)), [""] * len(m), m["run_batch"],
-                         prior=np.full(len(m), PRIOR["UNDOCUMENTED_RUN_LOSS"] / 2)))
+                         prior=np.full(len(m), PRIOR["UNDOCUMENTED_RUN_LOSS"] / 5)))
     return pd.concat(out, ignore_index=True) if out else empty_alts()
 
 

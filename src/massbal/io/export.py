@@ -130,7 +130,7 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
                  footer_left=f"massbal {__version__}, {m.now:%Y-%m-%d %H:%M}")
     taken: set[str] = set()
     names = {k: safe_sheet(k, taken) for k in ("Cover", "Balance", "Supply", "Supply by item", "Yield",
-                                               "Exceptions")}
+                                               "Exceptions", "Investigations")}
     trace_names = [safe_sheet(f"Trace {t.lot}" + (f" {t.item}" if sum(1 for x in m.traces if x.lot == t.lot) > 1 else ""), taken)
                    for t in m.traces]
     for k in ("FSMA 204", "Certificates", "Ledger"):
@@ -153,6 +153,9 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
                     "ingredient's part of the run's input, through every level of runs.")
     exc = rep.sheet(names["Exceptions"], "Exceptions: every problem massbal found",
                     "Row is the row of the user's workbook; click it to see that row as typed.")
+    invs = rep.sheet(names["Investigations"], "Investigations: the cells that would close each flagged figure",
+                     "One row per candidate, best first, with the figure after the correction; the last columns are "
+                     "the investigator's notes as typed in the workbook.")
     trs = [rep.sheet(n, f"Trace of lot {t.lot} ({t.item})",
                      "Back to the receipts, forward to the customers; quantities are this lot's part, "
                      f"in {t.unit}.") for n, t in zip(trace_names, m.traces)]
@@ -174,6 +177,12 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
     X.supply_sheet(sup, m, names["Supply by item"], det_first)
     X.yield_sheet(yld, m)
     X.exceptions_sheet(exc, m, raw, src_names, src_pos)
+    from .export_investigations import export_frame
+    inv_frame = export_frame(m.rec.investigations, m.prep.unit, raw.source)
+    X.frame_table(invs, "Investigations", inv_frame,
+                  {"Start": "date", "End": "date", "Variance": "number", "Rank": "int", "Row": "int",
+                   "Variance after": "number", "Variance % after": "pct", "Other period start": "date",
+                   "Other period end": "date", "Other variance after": "number", "Explanation": "wrap60"})
     for n, (s, t) in enumerate(zip(trs, m.traces), start=1):
         X.trace_sheet(s, t, n)
     if fsma is not None:

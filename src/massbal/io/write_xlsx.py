@@ -228,6 +228,7 @@ class _Job:
 
     # -- planning --------------------------------------------------------------------
     def plan(self, specs: list[SheetSpec]) -> None:
+        self.coming = {s.name.lower() for s in specs}  # sheets this write adds: links may point there
         date1904 = self.wb.date1904
         orph_target = self.resolve(ORPHANS_SHEET, ORPHAN_HEADERS[:4])
         orph_old = self.read_old(orph_target, ORPHAN_HEADERS[:4], lambda cols: None)
@@ -462,7 +463,7 @@ class _Job:
         sheet that is not there; Excel would report the link as invalid)."""
         if not links:
             return links
-        names = {s.name.lower() for s in self.wb.sheets}
+        names = {s.name.lower() for s in self.wb.sheets} | getattr(self, "coming", set())
         out = dict(links)
         for _, col in link_cols:
             loc = links.get(col.header)

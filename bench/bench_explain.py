@@ -1,0 +1,71 @@
+"""Time the explainer (engine.investigate) on a generated book with 1 %, 5 % and 20 % of
+item-months flagged.
+
+    PYTHONPATH=src python bench/bench_explain.py 1000000      # movements
+
+The book's tables are generated in memory (massbal.gen) and handed to the engine as a
+RawBook, so the figures are the engine's alone (no xlsx reading or writing). To flag a
+share of item-months, that share of the counted balances gets its count moved off the
+books by the tolerance plus 3 to 30 % (as a slip would), and its status recomputed by
+balance.status_of; the explainer then runs on those balances as Reconcile runs it.
+Not a test: the suite asserts no timings.
+"""
+from __future__ import annotations
+
+import resource
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+
+def raw_from_tables(tables: dict[str, pd.DataFrame]):
+    from massbal.engine.rawbook import RawBook, RawTable
+    out = {}
+    for name, t in tables.items():
+        t = t.drop(columns="_id")
+        out[name] = RawTable.from_records(name, list(t.columns), t.astype(object).where(t.notna(), None).values.tolist())
+    return RawBook(out)
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    from massbal.engine.api import periods_for, prepare
+    from massbal.engine.balance import compute_balances, status_of, variance_pct
+    from massbal.engine.investigate import explain_balances
+    from massbal.gen import generate_tables
+    t = time.perf_counter()
+    tables, man = generate_tables(n, seed=7)
+    raw = raw_from_tables(tables)
+    print(f"book: {man.movement_rows:,} movements, generated in {time.perf_counter() - t:.1f} s", flush=True)
+    t = time.perf_counter()
+    prep = prepare(raw)
+    periods = periods_for(prep)
+    t1 = time.perf_counter()
+    bal, _ = compute_balances(prep.book, prep.ledger, periods)
+    t2 = time.perf_counter()
+    print(f"prepare {t1 - t:.2f} s; balances {t2 - t1:.2f} s ({len(bal):,} item-months)", flush=True)
+    rng = np.random.default_rng(1)
+    counted = np.flatnonzero(bal["counted_ending"].notna().to_numpy() & (bal["expected_ending"] > 100).to_numpy())
+    for share in (0.01, 0.05, 0.20):
+        b = bal.copy()
+        b["status"] = "PASS"
+        pick = rng.choice(counted, size=max(1, int(share * len(bal))), replace=False)
+        off = (b["tolerance_pct"].to_numpy()[pick] + rng.uniform(3, 30, len(pick))) / 100 * rng.choice([-1, 1], len(pick))
+        b.loc[pick, "counted_ending"] = b["expected_ending"].to_numpy()[pick] * (1 + off)
+        b["variance"] = b["counted_ending"] - b["expected_ending"]
+        b["variance_pct"] = variance_pct(b["variance"], b["expected_ending"])
+        b.loc[pick, "status"] = status_of(b.loc[pick]).to_numpy()
+        flagged = int(b["status"].isin(["INVESTIGATE", "NEGATIVE"]).sum())
+        t = time.perf_counter()
+        inv = explain_balances(prep.book, prep.ledger, prep.yields, b, periods)
+        dt = time.perf_counter() - t
+        named = inv["cause"].notna().groupby([inv["item"], inv["start"]]).any().sum() if len(inv) else 0
+        print(f"{share:>4.0%} flagged: {flagged:>5,} balances, explainer {dt:7.2f} s, {len(inv):,} rows, "
+              f"{named:,} with a candidate; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
