@@ -176,8 +176,8 @@ def test_closing_again_refuses_while_closed_rows_differ_and_reopen_needs_a_reaso
 def test_balance_rows_say_when_todays_figures_differ_from_the_close():
     rec, bal = _closed()
     same = C.annotate_balances(bal, rec.state)
-    assert same["as_closed"].iloc[0] == "As closed."
-    assert same["closed"].iloc[0].startswith("Closed through 2025-06-30")
+    assert same["as_closed"].iloc[0] == "As closed on 2025-09-01 by ana."
+    assert same["closed"].iloc[0] == "through 2025-06-30"
     now = bal.assign(received=1400.0, expected_ending=1400.0)
     d = C.annotate_balances(now, rec.state)["as_closed"].iloc[0]
     assert "expected ending 1,500.00 (now 1,400.00)" in d and "received" in d
