@@ -16,12 +16,32 @@ Public Sub MassbalTraceLot(control As IRibbonControl)
     RunEntry "trace_lot", lot
 End Sub
 
+Public Sub MassbalClosePeriod(control As IRibbonControl)
+    Dim through As String
+    through = InputBox("Close every period up to this date (YYYY-MM-DD). Later changes to rows " & _
+                       "dated on or before it are errors; corrections go in new rows.", _
+                       "Close period", Format$(DateSerial(Year(Date), Month(Date), 0), "yyyy-mm-dd"))
+    If Len(Trim$(through)) = 0 Then Exit Sub
+    RunEntry "close_period", through
+End Sub
+
+Public Sub MassbalReopen(control As IRibbonControl)
+    Dim through As String, reason As String
+    through = InputBox("The date the workbook is closed through (YYYY-MM-DD):", "Reopen")
+    If Len(Trim$(through)) = 0 Then Exit Sub
+    reason = InputBox("Why is it reopened? The Change log keeps the reason for the inspector.", "Reopen")
+    If Len(Trim$(reason)) = 0 Then Exit Sub
+    RunEntry "reopen_period", through & vbLf & reason
+End Sub
+
 Public Sub MassbalHelp(control As IRibbonControl)
     MsgBox "Reconcile: balances every item over every month, compares them with your " & _
            "counts and writes the Balance, Supply, Yield, Exceptions and Ledger sheets." & vbLf & vbLf & _
            "Validate lots: lists every problem in your input sheets on the Exceptions sheet." & vbLf & vbLf & _
            "Trace lot: follows a lot back to its receipts and certificates and forward to its customers." & vbLf & vbLf & _
            "Export for inspector: writes a macro-free copy next to this workbook." & vbLf & vbLf & _
+           "Close period / Reopen: closes every period up to a date (later changes to its rows are " & _
+           "errors) or reopens it with a reason; every write is kept on the Change log sheet." & vbLf & vbLf & _
            "New workbook: opens an empty workbook with every input table." & vbLf & vbLf & _
            "Worksheet functions: =MASSBAL(item, start, end) is the expected ending balance; " & _
            "MASSBAL_VARIANCE, MASSBAL_STATUS and the others give the other figures." & vbLf & vbLf & _

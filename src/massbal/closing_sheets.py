@@ -21,7 +21,8 @@ STATE_CHUNK = 32000             # characters per cell (Excel's limit is 32,767)
 RECORD_SHEETS = (CLOSED_SHEET, LOG_SHEET, STATE_SHEET)
 
 _LOG_KINDS = {"Entry": ("integer", 8), "Time": ("text", 21), "User": ("text", 14), "Action": ("text", 14),
-              "Change": ("text", 10), "Sheet": ("text", 14), "Row": ("integer", 7), "Column": ("text", 16),
+              "Change": ("text", 10), "Sheet": ("text", 14), "Row": ("integer", 7), "Dated": ("text", 11),
+              "Column": ("text", 16),
               "Old value": ("text", 30), "New value": ("text", 40), "Hash": ("text", 66)}
 CLOSED_COLUMNS = (("Through", "text", 12), ("Action", "text", 18), ("By", "text", 14), ("On", "text", 21),
                   ("Reason", "text", 30), ("Item", "text", 22), ("Owner", "text", 12), ("Start", "text", 12),
@@ -103,7 +104,7 @@ def entries_from(head: list[str], rows: list[tuple[int, list[str]]]) -> list[Log
         row = get(t, "Row")
         out.append(LogEntry(number, get(t, "Time"), get(t, "User"), get(t, "Action"), get(t, "Change"),
                             get(t, "Sheet"), int(float(row)) if row else None, get(t, "Column"),
-                            get(t, "Old value"), get(t, "New value"), get(t, "Hash"), r))
+                            get(t, "Old value"), get(t, "New value"), get(t, "Hash"), r, get(t, "Dated")))
     return out
 
 

@@ -158,7 +158,7 @@ _LEDGER = [
 ]
 # Where a period is closed (CONTRACT section 8): the close it lies in, and today's figures
 # against those recorded at the close. Shown only once the workbook has been closed.
-_BALANCE_CLOSED = [("closed", "Closed", "text", 30), ("as_closed", "As closed", "text", 60)]
+_BALANCE_CLOSED = [("closed", "Closed", "text", 18), ("as_closed", "As closed", "text", 60)]
 GO_TO = "Go to"
 # CONTRACT section 7: one row per candidate cell of a flagged figure
 _INVESTIGATIONS = [

@@ -142,7 +142,7 @@ def test_balance_shows_closed_figures_where_they_differ(oats):
     edit(oats, lambda wb: wb["Receipts"].__setitem__("D3", 50))
     p = ok("reconcile", oats, "--from", "2025-03-01", "--to", "2025-03-31", "--json")
     b = json.loads(p.stdout)["balances"][0]
-    assert b["closed"].startswith("Closed through 2025-06-30")
+    assert b["closed"] == "through 2025-06-30"
     # March as closed: 1,000 + 500 received, 800 shipped: 700 expected; today 1,000 + 50 - 800 = 250
     assert "expected ending 700.00 (now 250.00)" in b["as_closed"]
     ws = openpyxl.load_workbook(oats)["Balance"]
@@ -210,3 +210,25 @@ def test_a_resave_by_libreoffice_keeps_the_chain_and_changes_nothing(logged, tmp
     assert [e["Change"] for e in log(out)[n:]] == []  # and the log sees no change
     assert massbal("verify", out).returncode == 0
     shutil.copyfile(out, tmp_path / "keep.xlsx")
+
+
+def test_the_inspectors_copy_carries_the_closes_and_the_periods_log(logged, tmp_path):
+    copy = tmp_path / "copy.xlsx"
+    p = massbal("export", logged, "--from", "2025-08-01", "--to", "2025-08-31", "-o", copy, "--no-pdf")
+    assert p.returncode == 0, p.stderr
+    wb = openpyxl.load_workbook(copy)
+    assert {"Closed periods", "Change log"} <= set(wb.sheetnames)
+    text = [[c for c in r if c is not None] for r in wb["Change log"].iter_rows(values_only=True)]
+    changes = [r for r in text if "changed" in r]
+    # the three edits of R-4 (dated 2025-08-01) are this period's; each keeps its hash
+    assert len(changes) == 2 and all("2025-08-01" in r for r in changes)
+    assert any("closed" in r for r in text)
+    assert massbal("verify", copy).returncode == 0
+    ws = wb["Change log"]
+    for row in ws.iter_rows():
+        for c in row:
+            if c.value == "710":
+                c.value = "711"
+    wb.save(copy)
+    p = massbal("verify", copy)
+    assert p.returncode == 1 and "Change log" in p.stdout

@@ -176,8 +176,26 @@ def test_closing_again_refuses_while_closed_rows_differ_and_reopen_needs_a_reaso
 def test_balance_rows_say_when_todays_figures_differ_from_the_close():
     rec, bal = _closed()
     same = C.annotate_balances(bal, rec.state)
-    assert same["as_closed"].iloc[0] == "As closed."
-    assert same["closed"].iloc[0].startswith("Closed through 2025-06-30")
+    assert same["as_closed"].iloc[0] == "As closed on 2025-09-01 by ana."
+    assert same["closed"].iloc[0] == "through 2025-06-30"
     now = bal.assign(received=1400.0, expected_ending=1400.0)
     d = C.annotate_balances(now, rec.state)["as_closed"].iloc[0]
     assert "expected ending 1,500.00 (now 1,400.00)" in d and "received" in d
+
+
+def test_batch_inputs_belong_to_their_batchs_date():
+    batches = RawTable.from_records("Batches", ["Batch", "Date", "Item", "Lot", "Quantity", "Unit"],
+                                    [["B-1", datetime(2025, 3, 10), "Mix", "M-1", 90.0, "lb"],
+                                     ["B-2", datetime(2025, 8, 10), "Mix", "M-2", 90.0, "lb"]])
+    head = ["Batch", "Item", "Lot", "Quantity", "Unit"]
+    inputs = [["B-1", "Oats", "R-1", 100.0, "lb"], ["b-2 ", "Oats", "R-4", 100.0, "lb"]]
+
+    def bk(rows):
+        return RawBook({"Batches": batches, "BatchInputs": RawTable.from_records("BatchInputs", head, rows)})
+    st = C.record_write(C.BookState(), bk(inputs), NOW, "ana", "Reconcile").state
+    st = C.close_period(st, bk(inputs), pd.DataFrame(columns=["end"]), date(2025, 6, 30), NOW, "ana").state
+    edited = [["B-1", "Oats", "R-1", 90.0, "lb"], ["b-2 ", "Oats", "R-4", 90.0, "lb"]]
+    f = C.closed_findings(st, bk(edited))
+    assert list(zip(f["sheet"], f["row"].astype(object), f["column"], strict=True)) == [("BatchInputs", 2, "Quantity")]
+    rec = C.record_write(st, bk(edited), NOW, "ana", "Reconcile")
+    assert [(e.row, e.dated) for e in rec.entries] == [(2, "2025-03-10"), (3, "2025-08-10")]

@@ -67,6 +67,7 @@ class Sheet:
     links: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
     widths: dict[int, float] = field(default_factory=dict)
     tables: dict[str, str] = field(default_factory=dict)  # name -> "A1:T8"
+    visibility: str = "Visible"
 
     def number_format(self, cell: tuple[int, int]) -> str:
         return self.formats.get(cell, "General")
@@ -176,6 +177,10 @@ class Workbook:
 
     def _calculate(self, a):
         self.calculated = True
+
+    def _setSheetVisibility(self, a):
+        args = a["args"]
+        self.sheets[a["sheet_position"]].visibility = args[0] if isinstance(args, list) else args
 
     # -- and back into a request payload, for a second script run on the result
 

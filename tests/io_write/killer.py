@@ -25,8 +25,15 @@ import recs  # noqa: E402
 from massbal.io.write_xlsx import write_results  # noqa: E402
 
 
-def main(path: str, rows: int) -> None:
+def main(path: str, rows: int, logged: bool = False) -> None:
     rec = recs.reconciliation(items=[f"Item {i}" for i in range(50)], ledger_rows=rows)
+    write = lambda: write_results(path, rec, today=date(2025, 12, 5))  # noqa: E731
+    if logged:  # as the CLI writes: the result sheets and the Change log in one replacement
+        from massbal.io.read_xlsx import read_book
+        from massbal.io.record_xlsx import logged_write
+        from massbal.sheets import result_sheets
+        raw = read_book(path)
+        write = lambda: logged_write(path, result_sheets(rec), raw, "Reconcile", today=date(2025, 12, 5))  # noqa: E731
     print("ready", flush=True)
     for line in sys.stdin:
         mode, *args = line.split()
@@ -36,7 +43,7 @@ def main(path: str, rows: int) -> None:
             try:
                 if mode == "trace":
                     os.kill(os.getpid(), signal.SIGSTOP)  # until strace is attached
-                write_results(path, rec, today=date(2025, 12, 5))
+                write()
                 os._exit(0)
             except BaseException:
                 os._exit(3)
@@ -80,4 +87,4 @@ def _tracer(pid: int) -> int:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]))
+    main(sys.argv[1], int(sys.argv[2]), len(sys.argv) > 3 and sys.argv[3] == "logged")

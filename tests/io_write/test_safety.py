@@ -119,9 +119,9 @@ def test_write_keeps_the_files_permissions(book):
 class _KillServer:
     """Drives killer.py: a process that forks one writer per trial and kills it."""
 
-    def __init__(self, path: Path, rows: int):
+    def __init__(self, path: Path, rows: int, *mode: str):
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE.parents[1] / "src"), str(HERE)]))
-        self.proc = subprocess.Popen([sys.executable, str(HERE / "killer.py"), str(path), str(rows)],
+        self.proc = subprocess.Popen([sys.executable, str(HERE / "killer.py"), str(path), str(rows), *mode],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
         assert self.proc.stdout.readline().strip() == "ready"
 
@@ -200,6 +200,48 @@ def test_killed_at_random_moments_the_book_is_old_or_new(tmp_path):
         assert server.ask("time -1")[0] == "exit 0"
         assert path.read_bytes() == check.new_bytes
         assert not [p for p in tmp_path.iterdir() if p.name.startswith(".~massbal-")]
+    finally:
+        server.close()
+
+
+def test_killed_while_logging_the_change_log_is_the_old_or_the_new_chain(tmp_path):
+    """The Change log is written in the same replacement as the result sheets: a writer
+    killed at any moment leaves the old log or the new one, never a chain with a hole."""
+    from massbal.io.read_xlsx import read_book
+    from massbal.io.record_xlsx import logged_write, read_kept, verify_log
+    path = tmp_path / "Book.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Receipts"
+    ws.append(["Date", "Item", "Lot", "Quantity", "Unit"])
+    for i in range(200):
+        ws.append([f"2025-03-{1 + i % 28:02d}", "Oats", f"R-{i}", 100 + i, "lb"])
+    wb.save(path)
+    logged_write(path, [], read_book(path), "Reconcile", backup=False)   # the log's first entry
+    ws = openpyxl.load_workbook(path)
+    ws["Receipts"]["D2"] = 999                                           # a change the next write logs
+    ws.save(path)
+    old = path.read_bytes()
+    server = _KillServer(path, 5000, "logged")
+    try:
+        what, full = server.ask("time -1")
+        assert what == "exit 0" and len(read_kept(path).entries) == 2
+        # each new log entry holds the time it was written, so 'new' is told by its content
+        seen = set()
+        rng = random.Random(20251206)
+        for _ in range(10):
+            path.write_bytes(old)
+            server.ask(f"time {rng.uniform(0.2 * full, 2.5 * full)}")
+            if path.read_bytes() == old:
+                seen.add("old")
+                continue
+            with zipfile.ZipFile(path) as z:
+                assert z.testzip() is None
+            log = verify_log(path)
+            assert log.ok and log.entries == 2, log
+            assert openpyxl.load_workbook(path)["Change log"]["K3"].value == "999"   # the logged change
+            seen.add("new")
+        assert seen == {"old", "new"}
     finally:
         server.close()
 

@@ -41,6 +41,7 @@ class Snapshot:
     headers: tuple[str, ...]
     rows: np.ndarray              # worksheet row of each row (int64)
     cells: tuple[np.ndarray, ...]  # one object array of str per header
+    iso: tuple[bool, ...] = ()    # per column: read as dates, so every cell is ISO text or empty
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -74,7 +75,7 @@ class Snapshot:
 
     def take(self, mask: np.ndarray) -> Snapshot:
         out = Snapshot(self.table, self.sheet, self.headers, self.rows[mask],
-                       tuple(c[mask] for c in self.cells))
+                       tuple(c[mask] for c in self.cells), self.iso)
         got = self.__dict__.get("_hashes")
         if got is not None:
             object.__setattr__(out, "_hashes", got[mask])
@@ -113,7 +114,7 @@ class Snapshot:
     # -- stored form (the workbook's hidden state) ------------------------------------
     def to_dict(self) -> dict:
         return {"table": self.table, "sheet": self.sheet, "headers": list(self.headers),
-                "rows": self.rows.tolist(), "cells": [c.tolist() for c in self.cells]}
+                "rows": self.rows.tolist(), "cells": [c.tolist() for c in self.cells], "iso": list(self.iso)}
 
     @staticmethod
     def from_dict(d: dict) -> Snapshot:
@@ -124,7 +125,7 @@ class Snapshot:
             a[:] = c
             cells.append(a)
         return Snapshot(d["table"], d["sheet"], tuple(d["headers"]), np.asarray(d["rows"], dtype=np.int64),
-                        tuple(cells))
+                        tuple(cells), tuple(d.get("iso", ())))
 
 
 class Stored:
@@ -232,14 +233,15 @@ def canon_column(s: pd.Series) -> np.ndarray:
 def snapshot(t: RawTable) -> Snapshot:
     """A table as the reader got it; rows with no value at all are not records."""
     cells = tuple(canon_column(t.data[j]) for j in range(len(t.headers)))
+    iso = tuple(pd.api.types.is_datetime64_any_dtype(t.data[j].dtype) for j in range(len(t.headers)))
     rows = np.asarray(t.rows, dtype=np.int64)
     if cells:
         filled = np.zeros(len(rows), dtype=bool)
         for c in cells:
             filled |= c != ""
         if not filled.all():
-            return Snapshot(t.name, t.sheet, t.headers, rows[filled], tuple(c[filled] for c in cells))
-    return Snapshot(t.name, t.sheet, t.headers, rows, cells)
+            return Snapshot(t.name, t.sheet, t.headers, rows[filled], tuple(c[filled] for c in cells), iso)
+    return Snapshot(t.name, t.sheet, t.headers, rows, cells, iso)
 
 
 def snapshots(raw) -> dict[str, Snapshot]:
@@ -405,10 +407,12 @@ def batch_days(*snaps: Snapshot | None) -> dict[str, str]:
         odd = ~days.str.match(_ISO).fillna(False).to_numpy(dtype=bool) & (col != "")
         if odd.any():
             days[odd] = [d.strftime("%Y-%m-%d") if not pd.isna(d) else "" for d in _iso_days(col[odd])]
-        keys = name_keys(s.column("batch"))
-        ok = (s.column("batch") != "") & (days != "").to_numpy(dtype=bool)
-        for k, d in zip(keys[ok][::-1], days[ok][::-1], strict=True):
-            out[k] = d  # reversed: the first row of a batch wins
+        names = s.column("batch")
+        ok = (names != "") & (days != "").to_numpy(dtype=bool)
+        keys = name_keys(names[ok])
+        # reversed: the first row of a batch wins; by exact name and by name key
+        out.update(zip(names[ok][::-1], days[ok][::-1], strict=True))
+        out.update(zip(keys[::-1], days[ok][::-1], strict=True))
     return out
 
 
@@ -425,11 +429,18 @@ def dated_on_or_before(s: Snapshot, batches: dict[str, str], through: str) -> np
     """Rows dated on or before `through` (ISO text): canonical dates compare as text, so
     only dates typed some other way need reading."""
     col = s.column("date")
+    last = through + " 99"   # a date with a time on the last day is still on it
     if col is None:
         b = s.column("batch")
         if b is None or not batches:
             return np.zeros(len(s), dtype=bool)
-        days = name_keys(b).map(batches).fillna("").to_numpy(dtype=object)
+        days = pd.Series(b, dtype=object).map(batches)          # exact names first (fast) ...
+        odd = days.isna().to_numpy() & (b != "")
+        if odd.any():                                            # ... then as a user means them
+            days[odd] = name_keys(b[odd]).map(batches).to_numpy()
+        days = days.fillna("").to_numpy(dtype=object)
+    elif s.iso and s.iso[s.keys.index("date")]:
+        return (col != "") & (col <= last)
     else:
         days = pd.Series(col, dtype=object).str.slice(0, 10)
         iso = days.str.match(_ISO).fillna(False).to_numpy(dtype=bool)
@@ -440,4 +451,4 @@ def dated_on_or_before(s: Snapshot, batches: dict[str, str], through: str) -> np
                 parsed = _iso_days(col[odd])
                 days = days.copy()
                 days[odd] = [d.strftime("%Y-%m-%d") if not pd.isna(d) else "" for d in parsed]
-    return (days != "") & (days <= through)
+    return (days != "") & (days <= last)

@@ -19,7 +19,7 @@ from . import findings as F
 from .changelog import RowChange, Snapshot, Stored, batch_days, dated_on_or_before, diff, loaded, snapshots
 from .logchain import GENESIS, LogEntry, change_entries, seal
 from .rawbook import RawBook
-from .schema import header_key
+from .schema import header_key, name_key
 
 CODE = "CLOSED_PERIOD_CHANGED"
 STATE_VERSION = 1
@@ -115,20 +115,43 @@ def record_write(state: BookState, raw: RawBook, now: datetime, user: str, actio
                             f"{n:,} rows in {len(current)} input tables recorded; later writes log what changes")]
     else:
         changes: list[RowChange] = []
+        days: list[str] = []
         kept = dict(current)
+        batches = None
         for name in sorted(set(state.last) | set(current)):
             old, new = state.last.get(name), current.get(name)
             if old is not None and new is not None and old.digest() == new.digest():
                 kept[name] = old   # unchanged: its stored form is reused as it is
                 continue
-            changes += diff(loaded(old), new)
+            found = diff(loaded(old), new)
+            if found:
+                if batches is None:
+                    batches = batch_days(current.get("Batches"))
+                days += _change_days(found, loaded(old), new, batches)
+            changes += found
         current = kept
-        pending = change_entries(changes, t, user, action)
+        pending = change_entries(changes, t, user, action, days)
     pending += list(extra)
     sealed = seal(state.last_hash, state.written + 1, pending)
     last_hash = sealed[-1].hash if sealed else state.last_hash
     new_state = replace(state, last=current, written=state.written + len(sealed), last_hash=last_hash)
     return Record(sealed, [], new_state)
+
+
+def _change_days(found: list[RowChange], old: Snapshot | None, new: Snapshot | None, batches) -> list[str]:
+    """The date of each changed row as ISO text (its new date; a deleted row's old one)."""
+    out = []
+    for c in found:
+        snap, i = (new, c.new_index) if c.new_index is not None else (old, c.old_index)
+        day = ""
+        if snap is not None and i is not None:
+            col = snap.column("date")
+            if col is not None:
+                day = col[i][:10]
+            elif snap.column("batch") is not None:
+                day = batches.get(name_key(snap.column("batch")[i]), "")
+        out.append(day)
+    return out
 
 
 # ------------------------------------------------------------------ closed periods
@@ -237,7 +260,7 @@ def annotate_balances(balances: pd.DataFrame, state: BookState) -> pd.DataFrame:
         for idx, r in b.iterrows():
             if pd.Timestamp(r["end"]) > cut:
                 continue
-            closed[idx] = f"Closed through {c.through:%Y-%m-%d} on {c.on[:10]} by {c.by}"
+            closed[idx] = f"through {c.through:%Y-%m-%d}"
             old = kept.get(_key(r["item"], r["owner"], r["start"], r["end"]))
             if old is None:
                 as_closed[idx] = "No balance of this period was recorded at the close."
@@ -252,7 +275,8 @@ def annotate_balances(balances: pd.DataFrame, state: BookState) -> pd.DataFrame:
                     same = (None if now is None else str(now)) == then
                 if not same:
                     diffs.append(f"{f.replace('_', ' ')} {_fmt(then)} (now {_fmt(now)})")
-            as_closed[idx] = ("As closed." if not diffs else "DIFFERS from the close: " + "; ".join(diffs) + ".")
+            as_closed[idx] = (f"As closed on {c.on[:10]} by {c.by}." if not diffs else
+                              f"DIFFERS from the close on {c.on[:10]}: " + "; ".join(diffs) + ".")
     b["closed"] = closed
     b["as_closed"] = as_closed
     return b

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from .changelog import RowChange
 
 GENESIS = "0" * 64
-LOG_HEADERS = ("Entry", "Time", "User", "Action", "Change", "Sheet", "Row", "Column",
+LOG_HEADERS = ("Entry", "Time", "User", "Action", "Change", "Sheet", "Row", "Dated", "Column",
                "Old value", "New value", "Hash")
 MAX_CELL = 32000  # Excel holds at most 32,767 characters in a cell
 
@@ -33,15 +33,16 @@ class LogEntry:
     new: str
     hash: str = ""
     at: int | None = None   # the worksheet row it was read from (verify names it)
+    dated: str = ""         # the changed row's date (its Date, or its batch's), ISO
 
     def content(self) -> str:
         row = "" if self.row is None else str(self.row)
         return "\x1f".join((str(self.number), self.time, self.user, self.action, self.change,
-                            self.sheet, row, self.column, self.old, self.new))
+                            self.sheet, row, self.dated, self.column, self.old, self.new))
 
     def cells(self) -> list:
         return [self.number, self.time, self.user, self.action, self.change, self.sheet, self.row,
-                self.column, self.old, self.new, self.hash]
+                self.dated, self.column, self.old, self.new, self.hash]
 
 
 def chain_hash(previous: str, entry: LogEntry) -> str:
@@ -66,20 +67,23 @@ def seal(previous: str, first_number: int, entries: list[LogEntry]) -> list[LogE
 MAX_ROWS_LISTED = 5000  # per write; beyond it one entry says how many more
 
 
-def change_entries(changes: list[RowChange], time: str, user: str, action: str) -> list[LogEntry]:
+def change_entries(changes: list[RowChange], time: str, user: str, action: str,
+                   days: list[str] | None = None) -> list[LogEntry]:
     """Log entries (not yet sealed) for rows added, changed and deleted: one per changed
-    cell, one per row added or deleted with its whole content."""
+    cell, one per row added or deleted with its whole content. days: each change's row date."""
     out: list[LogEntry] = []
     shown = changes[:MAX_ROWS_LISTED]
-    for c in shown:
+    days = days or [""] * len(changes)
+    for c, day in zip(shown, days, strict=False):
         if c.kind == "changed":
             for cell in c.cells:
-                out.append(LogEntry(0, time, user, action, "changed", c.sheet, c.row, cell.column, cell.old, cell.new))
+                out.append(LogEntry(0, time, user, action, "changed", c.sheet, c.row, cell.column, cell.old, cell.new,
+                                    dated=day))
         else:
             text = ", ".join(f"{x.column} {x.old or x.new}" for x in c.cells)
             old, new = (text, "") if c.kind == "deleted" else ("", text)
             where = f"was row {c.row}" if c.kind == "deleted" else ""
-            out.append(LogEntry(0, time, user, action, c.kind, c.sheet, c.row, where, old, new))
+            out.append(LogEntry(0, time, user, action, c.kind, c.sheet, c.row, where, old, new, dated=day))
     rest = changes[MAX_ROWS_LISTED:]
     if rest:
         kinds = {k: sum(1 for c in rest if c.kind == k) for k in ("added", "changed", "deleted")}

@@ -45,12 +45,16 @@ def run_for_user(where, action: Callable, *args: Any) -> Any:
     return None
 
 
-def _prepared(book):
+def _read(book):
     raw = read_raw_book(book)
     prep = prepare(raw)
     # Keep the worksheet functions in step with what the sheets now show.
     F.CACHE.store(book.name, raw, prepared=prep)
-    return prep
+    return raw, prep
+
+
+def _prepared(book):
+    return _read(book)[1]
 
 
 def _summary(rec) -> str:
@@ -68,9 +72,16 @@ def _summary(rec) -> str:
 
 
 def reconcile(book, start=None, end=None, item=None, period=None) -> Any:
-    prep = _prepared(book)
+    from massbal.engine.changelog import snapshots
+    from massbal.engine.closing import review_reconciliation
+
+    from .closing_actions import log_write, read_kept_book
+    raw, prep = _read(book)
     rec = reconcile_prepared(prep, start, end, item, period)
+    kept, current = read_kept_book(book), snapshots(raw)
+    rec = review_reconciliation(rec, kept.state, raw, current)   # closed periods (CONTRACT s.8)
     orphaned = write_results(book, rec)
+    log_write(book, raw, "Reconcile", rec.unit, kept, current)
     text = _summary(rec)
     if orphaned:
         text += f"\n{orphaned} notes lost their row and were kept on the 'Orphaned notes' sheet."
@@ -79,9 +90,14 @@ def reconcile(book, start=None, end=None, item=None, period=None) -> Any:
 
 
 def validate_lots(book) -> Any:
-    prep = _prepared(book)
-    rec = reconcile_prepared(prep)
+    from massbal.engine.closing import review_reconciliation
+
+    from .closing_actions import log_write, read_kept_book
+    raw, prep = _read(book)
+    kept = read_kept_book(book)
+    rec = review_reconciliation(reconcile_prepared(prep), kept.state, raw)
     write_results(book, rec, only=("Exceptions",))
+    log_write(book, raw, "Validate lots", rec.unit, kept)
     f = rec.findings
     if not len(f):
         _alert(book, "No problems found in the input sheets.")
@@ -103,12 +119,14 @@ def trace_lot(book, lot: str) -> list:
     lot = (lot or "").strip()
     if not lot:
         raise UserMessage("Select a cell holding a lot, or type the lot to trace.")
-    prep = _prepared(book)
+    raw, prep = _read(book)
     try:
         traces = Tracer(prep).trace_each(lot)
     except LotNotFound as e:
         raise UserMessage(str(e)) from None
     write_sheet(book, trace_sheet(traces))
+    from .closing_actions import log_write
+    log_write(book, raw, "Trace", prep.unit)
     _alert(book, trace_text(traces))
     return traces
 
@@ -125,6 +143,67 @@ def trace_selected_lot(book) -> Any:
     if isinstance(lot, float) and lot.is_integer():
         lot = int(lot)
     return trace_lot(book, str(lot))
+
+
+def close_period(book, through: str | None = None) -> Any:
+    """Close every period up to a date (the one typed, or in the selected cell)."""
+    from massbal.engine.closing import review_reconciliation
+
+    from .closing_actions import ClosingError, close
+    day = _day(through if through else _selected(book), "the date to close through")
+    raw, prep = _read(book)
+    rec = reconcile_prepared(prep)
+    try:
+        record = close(book, raw, rec, day)
+    except ClosingError as e:
+        raise UserMessage(str(e)) from None
+    write_results(book, review_reconciliation(rec, record.state, raw))
+    line = record.closed_rows[0]
+    _alert(book, f"Closed through {day:%Y-%m-%d}: {line['Rows']:,} input rows and {len(record.closed_rows) - 1} "
+                 "balances are kept on the Closed periods sheet. A later change to those rows is an error "
+                 "(CLOSED_PERIOD_CHANGED); put corrections in new rows dated after the close.")
+    return record
+
+
+def reopen_period(book, through: str | None = None, reason: str | None = None) -> Any:
+    """Reopen the closed periods, with the reason typed (Lite: the selected cell's text)."""
+    from .closing_actions import ClosingError, read_kept_book, reopen
+    raw, prep = _read(book)
+    state = read_kept_book(book).state
+    if state.closed is None:
+        raise UserMessage("No period of this workbook is closed.")
+    day = _day(through, "the closed date") if through else state.closed.through
+    reason = reason if reason is not None else str(_selected(book) or "")
+    if not reason.strip():
+        raise UserMessage("Type why the period is reopened in a cell, select it, then press Reopen: "
+                          "the Change log keeps the reason for the inspector.")
+    try:
+        reopen(book, raw, prep.unit, day, reason)
+    except ClosingError as e:
+        raise UserMessage(str(e)) from None
+    _alert(book, f"Reopened (was closed through {day:%Y-%m-%d}). The reason is in the Change log: {reason.strip()}")
+
+
+def _selected(book) -> Any:
+    try:
+        cell = book.app.selection
+        return cell.options(ndim=2).value[0][0] if cell is not None else None
+    except Exception:
+        return None
+
+
+def _day(value: Any, what: str):
+    import datetime as dt
+
+    from massbal.engine.parse import _date_from_text
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    day, problem = _date_from_text(str(value or "").strip())
+    if day is None:
+        raise UserMessage(f"Select a cell holding {what} (or type it as 2025-06-30).")
+    return day.date() if hasattr(day, "date") else day
 
 
 def trace_text(traces) -> str:

@@ -253,7 +253,8 @@ def _write_sheet(book, spec) -> list[tuple[str, str, Any]]:
     from massbal.sheets import COLORS, final_order
 
     sheet = _find_sheet(book, spec.name)
-    table = _find_table(sheet, spec.name) if sheet is not None else None
+    table_name = spec.name.replace(" ", "_")  # a table's name has no spaces (as the package writer names it)
+    table = _find_table(sheet, table_name) if sheet is not None else None
     old_values = _rows_2d(table.range) if table is not None else None
     data_headers = {c.header for c in spec.columns if c.kind != "note"}
     old_head = [str(h) for h in old_values[0]] if old_values else None
@@ -281,7 +282,7 @@ def _write_sheet(book, spec) -> list[tuple[str, str, Any]]:
     if table is not None:
         table.resize(target)
     else:
-        sheet.tables.add(source=target, name=spec.name, table_style_name=TABLE_STYLE)
+        sheet.tables.add(source=target, name=table_name, table_style_name=TABLE_STYLE)
     set_width = _width_setter(book)
     for j, h in enumerate(order, start=1):
         col = spec.column(h) if h in spec.headers else None
@@ -291,7 +292,7 @@ def _write_sheet(book, spec) -> list[tuple[str, str, Any]]:
         if n and col.number_format:
             sheet.range((2, j), (n + 1, j)).number_format = col.number_format
         if n and col.kind == "status":
-            status = spec.data[h].astype(object).to_numpy()
+            status = spec.data[h].astype(object).fillna("").to_numpy()  # a row without a status: no colour
             for value, colour in spec.status_colors.items():
                 fill, font = COLORS[colour]
                 for a, b in _runs(status == value):

@@ -39,5 +39,15 @@ def export_for_inspector(argument: str = "") -> None:
     _run(actions.export_for_inspector)
 
 
+def close_period(argument: str = "") -> None:
+    _run(actions.close_period, decode_argument(argument))
+
+
+def reopen_period(argument: str = "") -> None:
+    # "date<newline>reason", as MassbalReopen sends them
+    day, _, reason = decode_argument(argument).partition("\n")
+    _run(actions.reopen_period, day, reason)
+
+
 def new_workbook(argument: str = "") -> None:
     actions.run_for_user(xw.apps.active, actions.new_workbook)

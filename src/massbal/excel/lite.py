@@ -103,6 +103,10 @@ BUTTONS = (
     ("Export for inspector", actions.export_for_inspector,
      "The inspector's copy is a file: made by the desktop add-in or 'massbal export'."),
     ("New workbook", actions.add_input_tables, "Add every missing input table to this workbook, ready to fill in."),
+    ("Close period", actions.close_period,
+     "Close every period up to the date in the selected cell: later changes to its rows are errors."),
+    ("Reopen", actions.reopen_period,
+     "Reopen the closed periods; the selected cell holds the reason, kept in the Change log."),
 )
 
 

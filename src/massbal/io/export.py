@@ -28,6 +28,7 @@ from massbal.engine.trace import LotTrace, Tracer
 from . import export_sheets as X
 from .export_cover import cover_sheet
 from .export_data import Meta, build
+from .export_record import record_frames
 from .trace_tables import fsma_frame
 from .xlsx_report import Report
 
@@ -162,6 +163,17 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
     fsma = rep.sheet(names["FSMA 204"], "FSMA 204 sortable spreadsheet of the traced lots",
                      "One row per critical tracking event with its key data elements.") if m.traces else None
     cert = rep.sheet(names["Certificates"], "Certificate register", "Suppliers' organic certificates (COO).")
+    closed_f, log_f = record_frames(raw.source, m.data.periods[0][0], m.data.periods[-1][1])
+    if closed_f is not None:  # CONTRACT s.8: the closes, and the changes to this period's rows
+        X.frame_table(rep.sheet(safe_sheet("Closed periods", taken), "Closed periods",
+                                "Every close and reopen of the workbook, with the balances as closed."),
+                      "ClosedPeriods", closed_f, {"Expected ending": "number", "Counted ending": "number",
+                                                  "Variance": "number", "Rows": "int"})
+    if log_f is not None:
+        X.frame_table(rep.sheet(safe_sheet("Change log", taken), "Change log of this period's rows",
+                                "What changed in the input tables between massbal's writes. Each entry's hash "
+                                "covers its content and the previous entry's hash (SHA-256)."),
+                      "ChangeLog", log_f, {"Entry": "int", "Row": "int", "Old value": "wrap40", "New value": "wrap40"})
     led = rep.sheet(names["Ledger"], "Ledger: every movement behind the figures",
                     f"One row per movement, in {m.prep.unit}, sorted by item, owner, kind and date. Effect is what the "
                     "row does to the item's stock; Share X is the part of the row that is organic ingredient X.")
