@@ -112,7 +112,7 @@ def show_reconciliation(rec, book: Path, written) -> None:
         if len(f) > 200:
             out.print(f"... and {len(f) - 200} more findings: see the Exceptions sheet or use --json.")
     if written is not None:
-        out.print(f"Wrote Balance, Supply, Yield, Exceptions and Ledger into {book}.")
+        out.print(f"Wrote Balance, Supply, Yield, Exceptions, Ledger and Dashboard into {book}.")
 
 
 @app.command()
