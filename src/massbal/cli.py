@@ -64,9 +64,9 @@ def closing_review(book: Path, raw, rec):
 def write_into(book: Path, rec, raw=None, kept=None, current=None):
     """The result sheets and the Change log, in one write (io.record_xlsx)."""
     from .io.record_xlsx import logged_write
-    from .sheets import result_sheets
+    from .sheets import written_sheets
     try:
-        return logged_write(book, result_sheets(rec), raw, "Reconcile", kept=kept, unit=rec.unit,
+        return logged_write(book, written_sheets(rec), raw, "Reconcile", kept=kept, unit=rec.unit,
                             current=current)
     except Exception as e:  # locked, read-only, changed meanwhile, damaged: the file is untouched
         fail(f"{book.name} was not changed: {first_line(e)}")

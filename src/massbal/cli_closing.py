@@ -16,10 +16,10 @@ def _balances(raw):
 
 def _write(book: Path, rec, kept, record, what: str):
     from .io.record_xlsx import logged_write
-    from .sheets import result_sheets
+    from .sheets import written_sheets
     try:
         # the result sheets are written too, so the Balance shows the close at once
-        return logged_write(book, result_sheets(rec), None, what, record=record, kept=kept, unit=rec.unit)
+        return logged_write(book, written_sheets(rec), None, what, record=record, kept=kept, unit=rec.unit)
     except Exception as e:
         fail(f"{book.name} was not changed: {first_line(e)}")
 

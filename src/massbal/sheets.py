@@ -10,7 +10,7 @@ same sheet.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Mapping
 
 import numpy as np
@@ -72,6 +72,28 @@ class ColumnSpec:
     kind: ColumnKind
     width: float
     number_format: str | None = None
+    wrap: bool = False    # long text wraps inside the column, top-aligned (messages)
+
+
+@dataclass(frozen=True)
+class PrintSetup:
+    """How a result sheet prints: one place, so every sheet that declares a SheetSpec
+    prints alike (the inspector's export uses the same settings).
+
+    repeat_columns: leading columns repeated on every page (the item), besides the
+    header row. area_columns: print only this many leading columns (the Dashboard's
+    charts, not its data table). row_breaks: page breaks after these sheet rows.
+    """
+    landscape: bool = True
+    fit_width: bool = True
+    repeat_header: bool = True
+    repeat_columns: int = 1
+    area_columns: int | None = None
+    area_rows: int | None = None
+    row_breaks: tuple[int, ...] = ()
+
+
+PRINT = PrintSetup()
 
 
 @dataclass(frozen=True)
@@ -93,6 +115,11 @@ class SheetSpec:
     links: Mapping[str, pd.Series] = field(default_factory=dict)
     status_colors: Mapping[str, str] = field(default_factory=lambda: dict(STATUS_COLORS))
     very_hidden: bool = False  # massbal's own state: not shown in Excel's Unhide list
+    print_setup: PrintSetup = PRINT
+    origin: tuple[int, int] = (1, 1)   # (row, column) of the header row's first cell on a new sheet
+    # dashboard.ChartSpec: native charts over this table's cells. None: the sheet's drawing
+    # is the user's and is kept; a tuple (even empty): the drawing is massbal's, replaced
+    charts: tuple | None = None
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -145,7 +172,7 @@ _YIELD = [
 _FINDINGS = [
     ("severity", "Severity", "status", 10), ("code", "Code", "text", 24),
     ("sheet", "Sheet", "text", 14), ("row", "Row", "integer", 8),
-    ("column", "Column", "text", 16), ("message", "Message", "text", 80),
+    ("column", "Column", "text", 16), ("message", "Message", "wrap", 60),
 ]
 _LEDGER = [
     ("date", "Date", "date", 12), ("kind", "Kind", "text", 12), ("item", "Item", "text", 24),
@@ -199,6 +226,7 @@ assert {c[0] for c in _INVESTIGATIONS} <= set(R.INVESTIGATION_COLUMNS)
 
 
 def number_format(kind: str, unit: str) -> str | None:
+    """The cell format of a column kind ('wrap' is text that wraps)."""
     return {"date": DATE_FORMAT, "quantity": quantity_format(unit), "percent": PERCENT_FORMAT,
             "integer": INTEGER_FORMAT}.get(kind)
 
@@ -233,7 +261,9 @@ def _sheet(name: str, layout, frame: pd.DataFrame, unit: str, notes: bool) -> Sh
     n = len(frame)
     columns, data = [], {}
     for col, header, kind, width in layout:
-        columns.append(ColumnSpec(header, kind, width, number_format(kind, unit)))
+        wrap = kind == "wrap"
+        kind = "text" if wrap else kind
+        columns.append(ColumnSpec(header, kind, width, number_format(kind, unit), wrap))
         if col not in frame.columns:
             # a column the engine does not give would print as a blank column: a defect
             if n:
@@ -295,13 +325,20 @@ def result_sheets(rec: R.Reconciliation) -> list[SheetSpec]:
     data[GO_TO] = display
     exc = SheetSpec(exc.name, tuple(cols), data, exc.keys, exc.note_columns, {GO_TO: location})
     out.append(exc)
-    out.append(_sheet("Ledger", _LEDGER, rec.ledger, unit, notes=False))
+    ledger = _sheet("Ledger", _LEDGER, rec.ledger, unit, notes=False)
+    out.append(replace(ledger, print_setup=PrintSetup(repeat_columns=3)))   # date, kind and item
     from massbal.investigations_sheet import investigations_sheet, link_first_candidates
     out[0] = link_first_candidates(out[0], rec.balances, rec.investigations, "Balance")
     out[1] = link_first_candidates(out[1], rec.supply, rec.investigations, "Supply")
     out.append(investigations_sheet(rec.investigations, unit))
     assert tuple(s.name for s in out) == OUTPUT_SHEETS
     return out
+
+
+def written_sheets(rec: R.Reconciliation) -> list[SheetSpec]:
+    """Everything Reconcile writes: the five result sheets, then the Dashboard."""
+    from massbal.dashboard import dashboard_sheet   # it builds on this module's specs
+    return result_sheets(rec) + [dashboard_sheet(rec)]
 
 
 def key_parts(values: pd.Series, kind: str) -> pd.Series:

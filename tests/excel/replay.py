@@ -65,6 +65,7 @@ class Sheet:
     fills: dict[tuple[int, int], str] = field(default_factory=dict)
     font_colors: dict[tuple[int, int], str] = field(default_factory=dict)
     links: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    wraps: dict[tuple[int, int], bool] = field(default_factory=dict)
     widths: dict[int, float] = field(default_factory=dict)
     tables: dict[str, str] = field(default_factory=dict)  # name -> "A1:T8"
     visibility: str = "Visible"
@@ -156,6 +157,12 @@ class Workbook:
         for at in cells:
             sheet.links[at] = (target, text)
             sheet.values[at] = text
+
+    def _setWrapText(self, a):
+        sheet, cells = self._cells(a)
+        assert a["args"] in ([True], [False]), a
+        for at in cells:
+            sheet.wraps[at] = a["args"][0]
 
     def _setColumnWidth(self, a):
         sheet, cells = self._cells(a)

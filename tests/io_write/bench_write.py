@@ -38,7 +38,7 @@ def main(rows: int) -> None:
             report = write_results(path, rec)
             dt = time.perf_counter() - t
             print(f"{label}: {dt:.2f} s wall, {time.process_time() - cpu:.2f} s CPU, "
-                  f"{os.path.getsize(path) / 1e6:.1f} MB file, ledger rows {report.sheets[-1].rows}, "
+                  f"{os.path.getsize(path) / 1e6:.1f} MB file, ledger rows {next(s for s in report.sheets if s.output == "Ledger").rows}, "
                   f"peak memory of the write {_rss('VmHWM') - before:.0f} MB above the "
                   f"{before:.0f} MB held before it")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -45,7 +45,8 @@ def test_every_corpus_book_keeps_all_its_parts(tmp_path):
         differ, removed, added = changed_members(src, book)
         allowed = {n for n in differ if n.lstrip("/") in SHARED or n.lower().endswith("styles.xml")}
         assert differ == allowed and not removed, (src.name, differ, removed)
-        assert all(n.startswith(("xl/worksheets/", "xl/tables/")) for n in added), (src.name, added)
+        assert all(n.startswith(("xl/worksheets/", "xl/tables/", "xl/charts/", "xl/drawings/")) for n in added), \
+            (src.name, added)
         assert member_order(book)[:len(member_order(src))] == member_order(src)
 
 

@@ -76,12 +76,15 @@ def test_nothing_but_massbal_parts_change(book, tmp_path):
     differ, removed, added = changed_members(original, book)
     assert differ <= SHARED, differ
     assert not removed
-    assert {n for n in added if not n.startswith(("xl/worksheets/", "xl/tables/"))} == set()
-    assert len([n for n in added if n.startswith("xl/tables/table")]) == 5
+    assert {n for n in added if not n.startswith(("xl/worksheets/", "xl/tables/", "xl/charts/", "xl/drawings/"))} == set()
+    assert len([n for n in added if n.startswith("xl/tables/table")]) == 6   # the five result sheets and the Dashboard
+    # the Dashboard's charts: 3 items, 2 ingredients, 1 product; one drawing and its relationships
+    assert len([n for n in added if n.startswith("xl/charts/chart")]) == 3 + 2 + 1
+    assert len([n for n in added if n.startswith("xl/drawings/")]) == 2
     # untouched members keep their order; new ones come last
     old_order = member_order(original)
     assert member_order(book)[:len(old_order)] == old_order
-    assert [s.sheet for s in report.sheets] == ["Balance", "Supply", "Yield", "Exceptions", "Ledger"]
+    assert [s.sheet for s in report.sheets] == ["Balance", "Supply", "Yield", "Exceptions", "Ledger", "Dashboard"]
     assert report.backup and open(report.backup, "rb").read() == original.read_bytes()
 
 
@@ -156,13 +159,13 @@ def test_user_names_and_sheets_unchanged_and_markers_hidden(book):
     new_names = after.find("m:definedNames", NS)
     assert [etree.tostring(n) for n in new_names][:len(old_names)] == old_names
     markers = {n.get("name"): n for n in new_names if n.get("name").startswith("_massbal.")}
-    assert set(markers) == {f"_massbal.{s}" for s in ("Balance", "Supply", "Yield", "Exceptions", "Ledger")}
+    assert set(markers) == {f"_massbal.{s}" for s in ("Balance", "Supply", "Yield", "Exceptions", "Ledger", "Dashboard")}
     assert all(m.get("hidden") == "1" for m in markers.values())
     assert markers["_massbal.Balance"].text == "'Balance'!$A$1"
     old_sheets = [etree.tostring(s) for s in before.find("m:sheets", NS)]
     assert [etree.tostring(s) for s in after.find("m:sheets", NS)][:len(old_sheets)] == old_sheets
     wb = openpyxl.load_workbook(book)
-    assert wb.sheetnames == ["Receipts", "Notes", "Balance", "Supply", "Yield", "Exceptions", "Ledger"]
+    assert wb.sheetnames == ["Receipts", "Notes", "Balance", "Supply", "Yield", "Exceptions", "Ledger", "Dashboard"]
     assert wb.defined_names["TotalReceived"].attr_text == "Notes!$B$6"
     assert wb["Receipts"].tables["Receipts"].ref == "A1:E21"
     assert wb["Ledger"].print_title_rows == "$1:$1"

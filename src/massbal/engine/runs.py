@@ -53,6 +53,21 @@ def compute_yields(book: Book, ledger: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     return res.drop(columns=["_row", "_product_key"]).reset_index(drop=True), found
 
 
+def yield_outliers(y: pd.DataFrame, key: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(odd, typical) per run of y: whether its yield stands far from the same product's
+    other runs (key: the product), against their median and robust spread (MAD), and
+    that median. Runs that made more than went in are judged on their own (a gain)."""
+    normal = y["output"] <= y["input"] + 0.005
+    yn, kn = y[normal], key[normal]
+    grp = yn.groupby(kn)["yield_pct"]
+    n = grp.transform("size")
+    med = grp.transform("median")
+    mad = (yn["yield_pct"] - med).abs().groupby(kn).transform("median")
+    limit = np.maximum(4.0 * 1.4826 * mad, OUTLIER_MIN_POINTS)
+    odd = (n >= OUTLIER_MIN_RUNS) & ((yn["yield_pct"] - med).abs() > limit)
+    return odd.reindex(y.index, fill_value=False).astype(bool), med.reindex(y.index)
+
+
 def _yield_findings(book: Book, y: pd.DataFrame) -> pd.DataFrame:
     sheet, unit = book.sheets["Batches"], book.settings.unit
     out = []
@@ -72,14 +87,8 @@ def _yield_findings(book: Book, y: pd.DataFrame) -> pd.DataFrame:
                 "or an output quantity is keyed too high.")
         out.append(F.make("warning", "YIELD_OUTLIER", sheet, gain["_row"].to_numpy(), "Quantity",
                           book.letter("Batches", "Quantity"), msgs))
-    # against the same product's other runs: median and robust spread (MAD)
-    normal = y[y["output"] <= y["input"] + 0.005]
-    grp = normal.groupby("_product_key")["yield_pct"]
-    n = grp.transform("size")
-    med = grp.transform("median")
-    mad = (normal["yield_pct"] - med).abs().groupby(normal["_product_key"]).transform("median")
-    limit = np.maximum(4.0 * 1.4826 * mad, OUTLIER_MIN_POINTS)
-    odd = normal[(n >= OUTLIER_MIN_RUNS) & ((normal["yield_pct"] - med).abs() > limit)]
+    odd_mask, med = yield_outliers(y, y["_product_key"])
+    odd = y[odd_mask]
     if len(odd):
         m = med[odd.index]
         msgs = ("Batch " + odd["batch"].astype(str) + " yielded " + odd["yield_pct"].map("{:.1f}".format) +

@@ -273,30 +273,34 @@ def _write_sheet(book, spec) -> list[tuple[str, str, Any]]:
 
     if sheet is None:
         sheet = book.sheets.add(spec.name, after=book.sheets[len(book.sheets) - 1])
+    # where the table is (or, new, where its spec puts it: the Dashboard's right of its charts)
+    r0, c0 = (table.range.row, table.range.column) if table is not None else spec.origin
     if table is not None:
         table.range.clear_contents()
     width = len(order)
-    sheet.range((1, 1)).value = values
-    last_row = max(n + 1, 2)  # a table needs a data row, even an empty one
-    target = sheet.range((1, 1), (last_row, width))
+    sheet.range((r0, c0)).value = values
+    last_row = r0 + max(n, 1)  # a table needs a data row, even an empty one
+    target = sheet.range((r0, c0), (last_row, c0 + width - 1))
     if table is not None:
         table.resize(target)
     else:
         sheet.tables.add(source=target, name=table_name, table_style_name=TABLE_STYLE)
     set_width = _width_setter(book)
-    for j, h in enumerate(order, start=1):
+    for j, h in enumerate(order, start=c0):
         col = spec.column(h) if h in spec.headers else None
         if col is None:
             continue
-        set_width(sheet.range((1, j)), col.width)
+        set_width(sheet.range((r0, j)), col.width)
         if n and col.number_format:
-            sheet.range((2, j), (n + 1, j)).number_format = col.number_format
+            sheet.range((r0 + 1, j), (r0 + n, j)).number_format = col.number_format
+        if n and col.wrap:
+            sheet.range((r0 + 1, j), (r0 + n, j)).wrap_text = True
         if n and col.kind == "status":
             status = spec.data[h].astype(object).fillna("").to_numpy()  # a row without a status: no colour
             for value, colour in spec.status_colors.items():
                 fill, font = COLORS[colour]
                 for a, b in _runs(status == value):
-                    rng = sheet.range((a + 2, j), (b + 2, j))
+                    rng = sheet.range((r0 + 1 + a, j), (r0 + 1 + b, j))
                     rng.color = "#" + fill
                     rng.font.color = "#" + font
         if n and h in spec.links:
@@ -304,21 +308,24 @@ def _write_sheet(book, spec) -> list[tuple[str, str, Any]]:
             shown = spec.data[h].astype(object).tolist()
             for i, (loc, text) in enumerate(zip(targets, shown)):
                 if isinstance(loc, str) and loc:  # rows without a link hold <NA>
-                    sheet.range((i + 2, j)).add_hyperlink("#" + loc, text_to_display=text)
+                    sheet.range((r0 + 1 + i, j)).add_hyperlink("#" + loc, text_to_display=text)
     return orphans
 
 
 def write_results(book, rec, only: tuple[str, ...] | None = None) -> int:
-    """Write the Balance, Supply, Yield, Exceptions and Ledger sheets (or `only` some).
+    """Write the Balance, Supply, Yield, Exceptions and Ledger sheets and the Dashboard's
+    data table (or `only` some). The Dashboard's charts are drawn by the package writer
+    (CLI, desktop button on a saved file): xlwings cannot style a chart's series on
+    every engine, and a chart without its band and flagged marks would mislead.
 
     Notes and columns the user added to a result table follow their row by key; a note
     whose row is gone goes to the 'Orphaned notes' sheet, never lost. Returns how many
     notes were orphaned.
     """
-    from massbal.sheets import result_sheets
+    from massbal.sheets import written_sheets
 
     orphans: list[tuple[str, str, str, Any]] = []
-    for spec in result_sheets(rec):
+    for spec in written_sheets(rec):
         if only is not None and spec.name not in only:
             continue
         orphans += [(spec.name, k, c, v) for k, c, v in _write_sheet(book, spec)]

@@ -27,6 +27,7 @@ from massbal.engine.trace import LotTrace, Tracer
 
 from . import export_sheets as X
 from .export_cover import cover_sheet
+from .export_dashboard import dashboard_sheet
 from .export_data import Meta, build
 from .export_record import record_frames
 from .trace_tables import fsma_frame
@@ -130,8 +131,8 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
     rep = Report(path, header_left=m.prep.book.settings.operation or "", header_right=m.period_text,
                  footer_left=f"massbal {__version__}, {m.now:%Y-%m-%d %H:%M}")
     taken: set[str] = set()
-    names = {k: safe_sheet(k, taken) for k in ("Cover", "Balance", "Supply", "Supply by item", "Yield",
-                                               "Exceptions", "Investigations")}
+    names = {k: safe_sheet(k, taken) for k in ("Cover", "Dashboard", "Balance", "Supply", "Supply by item",
+                                               "Yield", "Exceptions", "Investigations")}
     trace_names = [safe_sheet(f"Trace {t.lot}" + (f" {t.item}" if sum(1 for x in m.traces if x.lot == t.lot) > 1 else ""), taken)
                    for t in m.traces]
     for k in ("FSMA 204", "Certificates", "Ledger"):
@@ -140,6 +141,9 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
     src_names = {t: safe_sheet(f"Src {t}", taken) for t in src_tables}
 
     cover = rep.sheet(names["Cover"], "Organic mass balance: inspector's copy", landscape=False)
+    dash = rep.sheet(names["Dashboard"], "Dashboard: the balances as pictures",
+                     f"Book against counted stock with the tolerance band, in {m.prep.unit}; organic supply "
+                     "against where it went; yield per run. Red diamonds: flagged months and runs.")
     bal = rep.sheet(names["Balance"], "Balance of each item",
                     f"Quantities in {m.prep.unit}. Each figure is a formula over the Ledger sheet; click it to "
                     "see the ledger rows behind it.")
@@ -184,6 +188,7 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
     src_pos = X.source_rows(raw, m, src_tables)
     ledger_first = X.ledger_sheet(led, m, src_names, src_pos)
     ledger_loc = X.locator(names["Ledger"], ledger_first, len(X.LEDGER_COLS) + len(m.data.ingredients))
+    dashboard_sheet(dash, m.rec)
     X.balance_sheet(bal, m, ledger_loc)
     det_first = X.detail_sheet(det, m, ledger_loc)
     X.supply_sheet(sup, m, names["Supply by item"], det_first)

@@ -56,7 +56,9 @@ def cover_sheet(s: Sheet, m: Meta, names, trace_names, src_names, print_copy: bo
                             (("Unit as typed", "text", 22), ("Item", "text", 18),
                              (f"{st.unit} per unit", "share", 14), ("Source", "text", 70))], len(conv),
             caption="Conversion factors used", repeat=False)
-    guide = [(names["Balance"], "Stock balance of each item and period (live formulas)"),
+    guide = [*([(names["Dashboard"], "Charts: stock against counts, organic supply, yield per run")]
+               if "Dashboard" in names else []),
+             (names["Balance"], "Stock balance of each item and period (live formulas)"),
              (names["Supply"], "Organic supply balance of each ingredient (live formulas)"),
              (names["Supply by item"], "The supply balance split by the item holding the ingredient"),
              (names["Yield"], "Each production run: input, output, loss, yield"),

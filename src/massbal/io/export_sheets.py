@@ -12,7 +12,9 @@ import re
 import numpy as np
 import pandas as pd
 
+from massbal.engine.parse import parse_date
 from massbal.engine.rawbook import RawBook
+from massbal.engine.schema import TABLES, header_key
 from massbal.engine.trace import LotTrace
 
 from . import export_formulas as FX
@@ -76,9 +78,26 @@ def source_sheet(s: Sheet, raw: RawBook, table: str, pos: pd.Series | None) -> N
         seen.add(h.casefold())
         headers.append(h)
     cols = [Col("Row", list(np.asarray(rt.rows)[keep]), "int", 7)]
+    dates = _date_columns(table, rt.headers)
     for j, h in enumerate(headers):
-        cols.append(Col(h, list(data[j]), "text", 14))
+        if j in dates:   # shown as dates, never as day numbers; text that is no date stays as typed
+            vals = data[j]
+            if raw.date1904:
+                parsed = parse_date(vals, True).values
+                vals = vals.where(parsed.isna() | vals.map(lambda v: isinstance(v, str)), parsed.astype(object))
+            cols.append(Col(h, list(vals), "date", 11))
+        else:
+            cols.append(Col(h, list(data[j]), "text", 14))
     s.table("Src" + re.sub(r"\W", "", table), cols, int(keep.sum()))
+
+
+def _date_columns(table: str, headers) -> set[int]:
+    """Positions of the headers that name a date column of the input table (schema)."""
+    spec = TABLES.get(table)
+    if spec is None:
+        return set()
+    keys = {header_key(c.name) for c in spec.columns if c.kind == "date"}
+    return {j for j, h in enumerate(headers) if header_key(h) in keys}
 
 
 def ledger_sheet(s: Sheet, m: Meta, src_names: dict[str, str], src_pos: dict[str, pd.Series]) -> int:
@@ -159,7 +178,7 @@ def balance_sheet(s: Sheet, m: Meta, loc) -> None:
             col("Variance", b["variance"]), col("Variance %", b["variance_pct"], "pct", 10),
             Col("Tolerance %", b["tolerance_pct"], "pct", 10),
             Col("Lowest book balance", b["min_running"], "number", 12),
-            col("Status", b["status"], "text", 12)]
+            col("Status", b["status"], "status", 12)]
     s.table(t, cols, len(b))
 
 
@@ -224,7 +243,7 @@ def supply_sheet(s: Sheet, m: Meta, det_sheet: str, det_first: int) -> None:
         cols += [col("Available", sp["available"]), col("Shipped equivalent", sp["shipped_equivalent"]),
                  col("Losses equivalent", sp["losses_equivalent"]), col("On hand equivalent", sp["on_hand_equivalent"]),
                  col("Unaccounted", sp["unaccounted"]), Col("Tolerance %", sp["tolerance_pct"], "pct", 10),
-                 col("Book short", short), col("Status", sp["status"], "text", linked=False)]
+                 col("Book short", short), col("Status", sp["status"], "status", linked=False)]
     else:
         cols += [Col(h, [], "number") for h in ("Available", "Shipped equivalent", "Losses equivalent",
                                                  "On hand equivalent", "Unaccounted", "Tolerance %", "Book short",
@@ -262,7 +281,7 @@ def exceptions_sheet(s: Sheet, m: Meta, raw: RawBook, src_names, src_pos) -> Non
         if pos is None or int(r["row"]) not in pos.index:
             return None
         return f"'{src_names[t]}'!A{SRC_FIRST_ROW + int(pos[int(r['row'])])}"
-    cols = [Col("Severity", f["severity"], "text", 9), Col("Code", f["code"], "text", 20),
+    cols = [Col("Severity", f["severity"], "status", 9), Col("Code", f["code"], "text", 20),
             Col("Sheet", f["sheet"], "text", 12), Col("Row", f["row"].astype(object), "int", 7, link=link),
             Col("Column", f["column"], "text", 12), Col("Cell", f["cell"], "text", 7),
             Col("Message", f["message"], "wrap", 90)]

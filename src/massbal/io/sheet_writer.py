@@ -247,17 +247,23 @@ def _sparse(extra: Mapping[int, str] | None, first: int, count: int) -> pa.Array
 
 
 def sheet_rows(columns: list[OutColumn], nrows: int, row0: int, col0: int, date1904: bool,
-               left: Mapping[int, str] | None = None, right: Mapping[int, str] | None = None
-               ) -> Iterator[pa.Buffer | bytes]:
+               left: Mapping[int, str] | None = None, right: Mapping[int, str] | None = None,
+               heights: np.ndarray | None = None) -> Iterator[pa.Buffer | bytes]:
     """<row> elements for the data rows (sheet rows row0 .. row0+nrows-1), in slices.
 
     left / right: sheet row -> XML of a user's cells beside the table on that row.
+    heights: points per data row (0: the default height), for rows of wrapped text:
+    neither Excel nor LibreOffice fits a row to its wrapped text when a file opens.
     """
     letters = [column_letter(col0 + j) for j in range(len(columns))]
 
     def rows_xml(a: int, b: int) -> list[pa.Buffer]:
         rows = pc.cast(pa.array(np.arange(row0 + a, row0 + b, dtype=np.int64)), pa.string())
-        parts: list = ['<row r="', rows, '">']
+        parts: list = ['<row r="', rows, '"']
+        if heights is not None and heights[a:b].any():
+            h = heights[a:b]
+            parts.append(pa.array(np.where(h > 0, [f' ht="{x:g}" customHeight="1"' for x in h], ""), pa.string()))
+        parts.append(">")
         before = _sparse(left, row0 + a, b - a)
         if before is not None:
             parts.append(before)

@@ -158,13 +158,18 @@ def _default_element(name: str, columns: list[OutColumn], c0: int, r0: int) -> b
 
 
 def sheet_xml(old, columns, nrows, r0, c0, date1904, header_style, left, right, rows_out, bounds,
-               link_cols, links, hyper_carried, merges, table_rids):
+               link_cols, links, hyper_carried, merges, table_rids, own=None, heights=None):
+    """own: elements massbal sets on this sheet (print setup, its drawing), by name; they
+    replace the old sheet's element of that name."""
+    own = own or {}
     yield b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     yield _root_start(old)
     declared = _root_namespaces(old)
     carried = old.children if old is not None else []
     for name in WORKSHEET_ORDER:
-        if name == "dimension":
+        if name in own:
+            yield _strip_ns(own[name], declared)
+        elif name == "dimension":
             yield (f'<dimension ref="{column_letter(bounds[1])}{bounds[0]}:'
                    f'{column_letter(bounds[3])}{bounds[2]}"/>').encode()
         elif name == "sheetData":
@@ -172,7 +177,7 @@ def sheet_xml(old, columns, nrows, r0, c0, date1904, header_style, left, right, 
             yield from _outside_rows(rows_out, old, lambda r: r < r0)
             yield header_row_xml([_header_text(c) for c in columns], r0, c0, header_style,
                                  left.get(r0, ""), right.get(r0, "")).encode("utf-8")
-            yield from sheet_rows(columns, nrows, r0 + 1, c0, date1904, left, right)
+            yield from sheet_rows(columns, nrows, r0 + 1, c0, date1904, left, right, heights)
             if nrows == 0 and (r0 + 1 in left or r0 + 1 in right):
                 yield f'<row r="{r0 + 1}">{left.get(r0 + 1, "")}{right.get(r0 + 1, "")}</row>'.encode()
             yield from _outside_rows(rows_out, old, lambda r: r > r0 + max(nrows, 1))

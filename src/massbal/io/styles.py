@@ -45,6 +45,8 @@ class StyleWish:
     font_color: str | None = None
     fill_color: str | None = None
     underline: bool = False
+    wrap: bool = False      # text wraps inside the cell
+    top: bool = False       # top-aligned (beside a wrapped cell of the same row)
 
 
 def _canon(el: etree._Element) -> tuple:
@@ -156,13 +158,23 @@ class Styles:
         fill = self._fill_id(wish)
         want = {"numFmtId": str(num), "fontId": str(font), "fillId": str(fill),
                 "borderId": "0", "xfId": "0"}
+        align = {}
+        if wish.wrap:
+            align["wrapText"] = "1"
+        if wish.top or wish.wrap:
+            align["vertical"] = "top"
         for i, x in enumerate(self._items("cellXfs", "xf")):
             extra = [k for k in x.attrib if k not in want and not k.startswith("apply")]
-            if len(x) == 0 and not extra and all(x.get(k, "0") == v for k, v in want.items()):
+            if not extra and all(x.get(k, "0") == v for k, v in want.items()) and _alignment(x) == align:
                 return i
         x = etree.Element(M + "xf")
         for k, v in want.items():
             x.set(k, v)
+        if align:
+            x.set("applyAlignment", "1")
+            a = etree.SubElement(x, M + "alignment")
+            for k, v in align.items():
+                a.set(k, v)
         if num:
             x.set("applyNumberFormat", "1")
         if font:
@@ -175,9 +187,20 @@ class Styles:
         return to_xml(self.root)
 
 
-def status_wish(color: str, number_format: str | None = None) -> StyleWish:
+def status_wish(color: str, number_format: str | None = None, top: bool = False) -> StyleWish:
     fill, font = COLORS[color]
-    return StyleWish(number_format, bold=False, font_color=font, fill_color=fill)
+    return StyleWish(number_format, bold=False, font_color=font, fill_color=fill, top=top)
+
+
+def _alignment(xf: etree._Element) -> dict | None:
+    """An xf's alignment attributes ({} without one); None when it has other children
+    (protection ...), so it never matches a plain wish."""
+    kids = [k for k in xf if isinstance(k.tag, str)]
+    if not kids:
+        return {}
+    if len(kids) == 1 and kids[0].tag == M + "alignment":
+        return dict(kids[0].attrib)
+    return None
 
 
 HEADER = StyleWish(bold=True)

@@ -19,6 +19,7 @@ from massbal.io.package import (
     REL_OFFICE_DOC, REL_SHARED_STRINGS, REL_STYLES, REL_WORKSHEET, Package, PackageError,
     add_rel, free_rid, parse_xml, read_rels, relative, rels_path, resolve, to_xml,
 )
+from massbal.engine.rawbook import column_letter
 from massbal.sheets import marker_name
 
 M = "{%s}" % NS_MAIN
@@ -206,17 +207,35 @@ class Workbook:
         el.text = value
         self.changed.add(self.part)
 
-    def add_print_titles(self, entry: SheetEntry, header_row: int) -> None:
-        """Repeat the header row on every printed page of a sheet massbal adds (an
-        inspector's printout of a long Ledger stays readable)."""
+    def add_print_titles(self, entry: SheetEntry, header_row: int, first_col: int = 1,
+                         repeat_columns: int = 0) -> None:
+        """Repeat the header row (and the first columns: the item) on every printed page
+        of a massbal sheet, unless the sheet already has print titles (the user's)."""
+        text = f"{quote_sheet(entry.name)}!${header_row}:${header_row}"
+        if repeat_columns:
+            a, b = column_letter(first_col), column_letter(first_col + repeat_columns - 1)
+            text = f"{quote_sheet(entry.name)}!${a}:${b},{text}"
+        self._add_local_name(entry, "_xlnm.Print_Titles", text)
+
+    def add_print_area(self, entry: SheetEntry, ref: str, replace: bool = False) -> None:
+        """Print only `ref` ('A1:P64') of the sheet, unless it has a print area already
+        (replace: massbal's own, which follows the sheet's content)."""
+        a, b = ref.split(":")
+        absolute = "$" + re.sub(r"(\d+)", r"$\1", a) + ":$" + re.sub(r"(\d+)", r"$\1", b)
+        self._add_local_name(entry, "_xlnm.Print_Area", f"{quote_sheet(entry.name)}!{absolute}", replace)
+
+    def _add_local_name(self, entry: SheetEntry, name: str, text: str, replace: bool = False) -> None:
         index = self.sheets.index(entry)
         for n in self.defined_names():
-            if n.get("name") == "_xlnm.Print_Titles" and n.get("localSheetId") == str(index):
+            if n.get("name") == name and n.get("localSheetId") == str(index):
+                if replace and n.text != text:
+                    n.text = text
+                    self.changed.add(self.part)
                 return
         el = etree.SubElement(self._names_element(), M + "definedName")
-        el.set("name", "_xlnm.Print_Titles")
+        el.set("name", name)
         el.set("localSheetId", str(index))
-        el.text = f"{quote_sheet(entry.name)}!${header_row}:${header_row}"
+        el.text = text
         self.changed.add(self.part)
 
     def _names_element(self) -> etree._Element:

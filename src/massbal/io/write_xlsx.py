@@ -28,7 +28,7 @@ import os
 import time
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Callable, Iterable
 
@@ -39,8 +39,10 @@ from massbal.engine.result import Reconciliation
 from massbal.io import keep as K
 from massbal.io.package import (
     CT_STYLES, CT_TABLE, NS_MAIN, NS_R, REL_STYLES, REL_TABLE, Package, PackageError,
-    PackageWriter, add_rel, free_rid, new_rels_root, relative, rels_path, to_xml,
+    PackageWriter, add_rel, free_rid, new_rels_root, read_rels, relative, rels_path, to_xml,
 )
+from massbal.io.chart_xml import CT_CHART, CT_DRAWING, REL_CHART, REL_DRAWING, chart_xml, drawing_xml
+from massbal.io.print_setup import print_elements, row_heights
 from massbal.io.readback import (
     DamagedPart, OldSheet, adopt_range, parse_range, pick_table, read_cells, read_shared_strings,
     read_sheet_shell, sheet_tables,
@@ -51,9 +53,9 @@ from massbal.io.safe_save import (
 from massbal.io.sheetparts import sheet_xml, table_xml
 from massbal.io.sheet_writer import OutColumn
 from massbal.io.styles import HEADER, LINK, StyleWish, Styles, status_wish
-from massbal.io.workbook_edit import SheetEntry, Workbook, filter_calc_chain
+from massbal.io.workbook_edit import SheetEntry, Workbook, filter_calc_chain, quote_sheet
 from massbal.sheets import (
-    DATE_FORMAT, ORPHAN_HEADERS, ORPHAN_WIDTHS, ORPHANS_SHEET, ORPHANS_TABLE, SheetSpec, result_sheets,
+    DATE_FORMAT, ORPHAN_HEADERS, ORPHAN_WIDTHS, ORPHANS_SHEET, ORPHANS_TABLE, PRINT, SheetSpec, written_sheets,
 )
 
 M = "{%s}" % NS_MAIN
@@ -89,7 +91,7 @@ def write_results(path: str, rec: Reconciliation, *, backup: bool = True,
     WorkbookReadOnly / WorkbookBusy (safe_save) or PackageError with a one-line reason;
     in every failure the file is untouched.
     """
-    return write_sheets(path, result_sheets(rec), backup=backup, today=today, before=before)
+    return write_sheets(path, written_sheets(rec), backup=backup, today=today, before=before)
 
 
 def write_sheets(path: str, specs: list[SheetSpec], *, backup: bool = True,
@@ -244,7 +246,7 @@ class _Job:
             reattached |= c.reattached
             new_orphans += c.orphans
             self.report.notes_kept += c.kept
-            new_orphans += self.emit(spec.name, target, old, c.columns, spec.nrows, spec.links)
+            new_orphans += self.emit(spec.name, target, old, c.columns, spec.nrows, spec.links, spec)
             if spec.very_hidden:
                 self._hide(target.name)
         kept = [(i, o) for i, o in earlier if i not in reattached]
@@ -261,15 +263,17 @@ class _Job:
 
     def spec_columns(self, spec: SheetSpec) -> dict[str, OutColumn]:
         out = {}
+        top = any(c.wrap for c in spec.columns)   # a row with wrapped text reads from its top
         for c in spec.columns:
             if c.kind == "note":
                 out[c.header] = OutColumn(c.header, "cells", width=c.width)
                 continue
-            style = self.styles.xf(LINK) if c.kind == "link" else (
-                self.styles.xf(StyleWish(c.number_format)) if c.number_format else 0)
+            style = self.styles.xf(replace(LINK, top=top)) if c.kind == "link" else (
+                self.styles.xf(StyleWish(c.number_format, wrap=c.wrap, top=top))
+                if c.number_format or c.wrap or top else 0)
             statuses = {}
             if c.kind == "status":
-                statuses = {v: self.styles.xf(status_wish(color)) for v, color in spec.status_colors.items()}
+                statuses = {v: self.styles.xf(status_wish(color, top=top)) for v, color in spec.status_colors.items()}
             out[c.header] = OutColumn(c.header, c.kind, spec.data[c.header], style, statuses,
                                       width=c.width)
         return out
@@ -312,10 +316,11 @@ class _Job:
         raise RuntimeError("no free table name")
 
     def emit(self, output: str, target: _Target, old: OldSheet | None, columns: list[OutColumn],
-             nrows: int, links) -> list[K.Orphan]:
+             nrows: int, links, spec: SheetSpec | None = None) -> list[K.Orphan]:
         """Plan the sheet's parts; returns cells typed outside the table that it now covers."""
         own = old.own if old is not None else None
-        r0, c0 = (own.first_row, own.first_col) if own is not None else (1, 1)
+        r0, c0 = (own.first_row, own.first_col) if own is not None else (spec.origin if spec else (1, 1))
+        setup = spec.print_setup if spec is not None else PRINT
         ncols = len(columns)
         body = max(nrows, 1)   # a table needs one data row, even an empty one
         last_row, last_col = r0 + body, c0 + ncols - 1
@@ -352,7 +357,11 @@ class _Job:
         else:
             part = self.wb.free_part("xl/worksheets", "sheet", self.taken_parts)
             entry = self.wb.add_sheet(target.name, part)
-            self.wb.add_print_titles(entry, r0)
+        if setup.repeat_header:
+            self.wb.add_print_titles(entry, r0, c0, setup.repeat_columns)
+        if setup.area_columns:
+            self.wb.add_print_area(entry, f"A1:{column_letter(setup.area_columns)}{setup.area_rows or 1}",
+                                   replace=spec is not None and spec.charts is not None)
         if own is not None and own.part:
             table_part, table_name, table_id = own.part, own.name, own.id
         else:
@@ -431,9 +440,24 @@ class _Job:
         date1904 = self.wb.date1904
         header_style = self.header_style
 
+        heights = row_heights(spec, [c.header for c in columns]) if spec is not None else None
+        drawn = spec is not None and spec.charts is not None   # massbal's own charts on this sheet
+        own_xml = print_elements(setup, {c.name: c.el for c in old.children} if old is not None else {},
+                                 force=drawn)
+        if drawn:
+            gone = self._drop_drawing(old, rels_root)
+            rels_changed |= bool(gone)
+            el = self._charts(spec, part, entry.name, rels_root, columns, r0, c0, gone)
+            if el is not None:
+                own_xml["drawing"] = el
+                rels_changed = True
+            if old is None:
+                own_xml["sheetViews"] = b'<sheetViews><sheetView workbookViewId="0"/></sheetViews>'
+
         def chunks():
             yield from sheet_xml(old, columns, nrows, r0, c0, date1904, header_style, left, right,
-                                  rows_out, bounds, link_cols, links, hyper_carried, merges, table_rids)
+                                  rows_out, bounds, link_cols, links, hyper_carried, merges, table_rids,
+                                  own_xml, heights)
 
         zip_name = self.pkg.find(part) if target.entry is not None else None
         level = 1 if nrows > BIG_SHEET_ROWS else 6
@@ -457,6 +481,81 @@ class _Job:
         self.report.sheets.append(SheetWritten(output, entry.name, table_name, nrows,
                                                target.entry is not None))
         return orphans
+
+    def _drop_drawing(self, old: OldSheet | None, rels_root) -> list[str]:
+        """Remove the drawing (and its charts) an earlier run put on this sheet; returns
+        the parts removed, whose names the new charts take again (a re-run replaces
+        parts rather than adding new ones)."""
+        gone: list[str] = []
+        if old is None:
+            return gone
+        for ch in old.children:
+            if ch.name != "drawing":
+                continue
+            rid = ch.el.get(f"{{{NS_R}}}id")
+            rel = next((r for r in old.rels if r.id == rid and not r.external), None)
+            if rel is not None:
+                self._remove_tree(self.pkg.find(rel.target) or rel.target, gone)
+            _drop_rel(rels_root, rid)
+        return gone
+
+    def _remove_tree(self, part: str, gone: list[str]) -> None:
+        """A drawing or chart part, its relationships and the charts (and chart styles)
+        they name; pictures (xl/media) stay, as another sheet may share them."""
+        if not part or not self.pkg.has(part) or part.lower().startswith("xl/media/"):
+            return
+        _, rels = read_rels(self.pkg, part)
+        for r in rels:
+            if not r.external:
+                self._remove_tree(self.pkg.find(r.target) or r.target, gone)
+        for name in (self.pkg.find(part), self.pkg.find(rels_path(part))):
+            if name and name.lower() not in self.removed:
+                self.removed.add(name.lower())
+                gone.append(name)
+        self.wb.remove_part(part)
+
+    def _put_part(self, name: str, content: bytes) -> None:
+        """Add a part, or replace the part of that name an earlier run made."""
+        if name.lower() in self.removed:
+            self.removed.discard(name.lower())
+            self.replaced[name.lower()] = content
+        else:
+            self.added.append((name, content, 6))
+
+    def _charts(self, spec: SheetSpec, part: str, sheet: str, rels_root, columns, r0: int, c0: int,
+                gone: list[str]) -> bytes | None:
+        """Plan the chart and drawing parts of the sheet's charts; returns its <drawing>."""
+        if not spec.charts:
+            return None
+        where = {col.header: column_letter(c0 + j) for j, col in enumerate(columns)}
+        q = quote_sheet(sheet)
+
+        def ref(header, a, b):
+            return f"{q}!${where[header]}${r0 + 1 + a}:${where[header]}${r0 + 1 + b}"
+
+        def again(folder: str, stem: str) -> list[str]:
+            names = [n for n in gone if n.lower().startswith(f"xl/{folder}/{stem}") and n.lower().endswith(".xml")]
+            return sorted(names, key=lambda n: int("".join(ch for ch in n if ch.isdigit()) or 0))
+
+        old_drawings, old_charts = again("drawings", "drawing"), again("charts", "chart")
+        drawing = old_drawings[0] if old_drawings else self.wb.free_part("xl/drawings", "drawing", self.taken_parts)
+        drels = new_rels_root()
+        rids = []
+        for i, chart in enumerate(spec.charts, start=1):
+            cpart = old_charts.pop(0) if old_charts else self.wb.free_part("xl/charts", "chart", self.taken_parts)
+
+            def values(header, chart=chart):
+                return list(spec.data[header].iloc[chart.first:chart.last + 1].astype(object))
+            self._put_part(cpart, chart_xml(chart, ref, lambda h: f"{q}!${where[h]}${r0}", values))
+            self.wb.set_override(cpart, CT_CHART)
+            rids.append(f"rId{i}")
+            add_rel(drels, rids[-1], REL_CHART, relative(drawing, cpart))
+        self._put_part(drawing, drawing_xml(spec.charts, rids))
+        self._put_part(self.pkg.find(rels_path(drawing)) or rels_path(drawing), to_xml(drels))
+        self.wb.set_override(drawing, CT_DRAWING)
+        rid = free_rid({el.get("Id") for el in rels_root if isinstance(el.tag, str)})
+        add_rel(rels_root, rid, REL_DRAWING, relative(part, drawing))
+        return f'<drawing r:id="{rid}"/>'.encode()
 
     def _existing_links(self, links, link_cols):
         """Links only to sheets the workbook has (a finding about a missing table names a

@@ -8,6 +8,7 @@ inspector can sort and filter, and formulas can use structured references.
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable, Sequence
@@ -15,6 +16,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 import xlsxwriter
+
+from massbal.sheets import COLORS, STATUS_COLORS
 
 from .fingerprint import FINGERPRINT_SHEET, FORMULA, MAX_STRING, Digests, canon_number, canon_string, digests, \
     excel_serial, fingerprint_rows
@@ -85,16 +88,18 @@ class Report:
             "title": wb.add_format({"bold": True, "font_size": 14}),
             "sub": wb.add_format({"italic": True, "font_color": "#555555"}),
             "bold": wb.add_format({"bold": True}),
-            "text": wb.add_format({"indent": 1}),  # a gap after a number column
-            "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
-            "number": wb.add_format({"num_format": NUM}),
-            "int": wb.add_format({"num_format": "0"}),
-            "pct": wb.add_format({"num_format": "0.00"}),
-            "share": wb.add_format({"num_format": "0.000000"}),
-            "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
-            "datetime": wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
-            "link_number": wb.add_format({"num_format": NUM, "font_color": "#1F4E9A", "underline": 1}),
-            "link_text": wb.add_format({"font_color": "#1F4E9A", "underline": 1}),
+            # every cell reads from the top of its row, beside a wrapped neighbour
+            "text": wb.add_format({"indent": 1, "valign": "top"}),  # a gap after a number column
+            "wrap": wb.add_format({"text_wrap": True, "valign": "top", "indent": 1}),
+            "number": wb.add_format({"num_format": NUM, "valign": "top"}),
+            "int": wb.add_format({"num_format": "0", "valign": "top"}),
+            "pct": wb.add_format({"num_format": "0.00", "valign": "top"}),
+            "share": wb.add_format({"num_format": "0.000000", "valign": "top"}),
+            "date": wb.add_format({"num_format": "yyyy-mm-dd", "valign": "top"}),
+            "datetime": wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss", "valign": "top"}),
+            "link_number": wb.add_format({"num_format": NUM, "font_color": "#1F4E9A", "underline": 1,
+                                          "valign": "top"}),
+            "link_text": wb.add_format({"font_color": "#1F4E9A", "underline": 1, "valign": "top"}),
             "fp": wb.add_format({"font_name": "Courier New", "bold": True}),
             "head": wb.add_format({"bold": True, "text_wrap": True, "valign": "bottom", "bottom": 1,
                                    "bg_color": "#DCE6F1"}),
@@ -102,6 +107,8 @@ class Report:
             "left_int": wb.add_format({"num_format": "0", "align": "left"}),
             "left_datetime": wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss", "align": "left"}),
         }
+        for colour, (fill, font) in COLORS.items():   # Excel's Good / Neutral / Bad, as the workbook's sheets
+            self.f["status_" + colour] = wb.add_format({"bg_color": "#" + fill, "font_color": "#" + font})
 
     def sheet(self, name: str, title: str | None = None, subtitle: str | None = None, *,
               landscape: bool = True) -> "Sheet":
@@ -166,7 +173,8 @@ class Sheet:
         cells = self.report.cells[self.name]
         if blank(v):  # nothing written: the column's own format covers what is typed later
             return
-        if kind == "date" or isinstance(v, (datetime, date, pd.Timestamp)):
+        number = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+        if (kind == "date" and not number) or isinstance(v, (datetime, date, pd.Timestamp)):
             ts = pd.Timestamp(v).to_pydatetime()
             x = excel_serial(ts)
             f = fmt or (self.report.f["datetime"] if ts.time() != datetime.min.time() else self.report.f["date"])
@@ -245,49 +253,60 @@ class Sheet:
         self.row += 1
 
     # -- tables
-    def table(self, name: str, cols: list[Col], n: int, *, caption: str | None = None, repeat: bool = True) -> tuple[int, int]:
-        """An Excel Table at the next free row; returns (header row, first data row) 0-based."""
+    def table(self, name: str, cols: list[Col], n: int, *, caption: str | None = None, repeat: bool = True,
+              first_col: int = 0) -> tuple[int, int]:
+        """An Excel Table at the next free row (from column first_col); returns (header
+        row, first data row) 0-based. Text longer than its column wraps (the column grows
+        a little first) and the row grows to show it all: nothing is cut on the page."""
         f = self.report.f
         if caption:
-            self.put(self.row, 0, caption, f["bold"])
+            self.put(self.row, first_col, caption, f["bold"])
             self.row += 1
         top = self.row
         first = top + 1
         last = top + max(n, 1)
         self.tables += 1
         ws = self.ws
-        ws.add_table(top, 0, last, len(cols) - 1, {
+        c0 = first_col
+        ws.add_table(top, c0, last, c0 + len(cols) - 1, {
             "name": name, "style": "Table Style Light 9",
             "columns": [{"header": c.header, "header_format": f["head"]} for c in cols]})
+        values = [list(c.values) if c.values is not None else [None] * n for c in cols]
+        widths = [fit_width(c, v) for c, v in zip(cols, values, strict=True)]
         # the header row as tall as its longest wrapped name; a column as wide as the widest
         # table on the sheet wants it (several tables share a sheet's columns)
-        head_lines = max((math.ceil(len(c.header) / max(c.width - 1, 1)) for c in cols), default=1)
+        head_lines = max((math.ceil(len(c.header) / max(w - 1, 1)) for c, w in zip(cols, widths, strict=True)),
+                         default=1)
         ws.set_row(top, 16 * max(2, min(head_lines, 4)) + 4)
         labels = self.report.labels.setdefault(self.name, {})
         for j, c in enumerate(cols):
-            self.report.cells[self.name][(top + 1, j + 1)] = canon_string(c.header)
-            labels.setdefault(j + 1, c.header)
-            if c.width > self.widths.get(j, 0):
-                self.widths[j] = c.width
-                ws.set_column(j, j, c.width)
+            self.report.cells[self.name][(top + 1, c0 + j + 1)] = canon_string(c.header)
+            labels.setdefault(c0 + j + 1, c.header)
+            if widths[j] > self.widths.get(c0 + j, 0):
+                self.widths[c0 + j] = widths[j]
+                ws.set_column(c0 + j, c0 + j, widths[j])
         fmt_of = {"number": f["number"], "date": f["date"], "pct": f["pct"], "int": f["int"],
-                  "share": f["share"], "text": f["text"], "wrap": f["wrap"]}
+                  "share": f["share"], "text": f["text"], "wrap": f["wrap"], "status": f["text"]}
         lines = np.ones(n, dtype=int)
         for j, c in enumerate(cols):
-            fmt = fmt_of.get(c.kind)
-            vals = list(c.values) if c.values is not None else [None] * n
+            vals = values[j]
+            wraps = c.kind in ("text", "wrap") and any(isinstance(v, str) and len(v) > widths[j] for v in vals)
+            fmt = f["wrap"] if wraps else fmt_of.get(c.kind)
             for i in range(n):
                 # a hyperlink on an empty cell would show its address as text in some viewers
                 loc = c.link(i) if c.link is not None and not blank(vals[i]) else None
                 cell_fmt = fmt
-                if loc and self.link(first + i, j, loc):
+                if loc and self.link(first + i, c0 + j, loc):
                     cell_fmt = f["link_number"] if c.kind == "number" else f["link_text"]
                 if c.formula is not None:
-                    self.formula(first + i, j, c.formula(i), vals[i], cell_fmt)
+                    self.formula(first + i, c0 + j, c.formula(i), vals[i], cell_fmt)
                 else:
-                    self.put(first + i, j, vals[i], cell_fmt, "date" if c.kind == "date" else None)
-                if c.kind == "wrap" and isinstance(vals[i], str):
-                    lines[i] = max(lines[i], math.ceil(len(vals[i]) / max(c.width * 1.1, 1)))
+                    kind = "date" if c.kind == "date" and not isinstance(vals[i], str) else None
+                    self.put(first + i, c0 + j, vals[i], cell_fmt, kind)
+                if wraps and isinstance(vals[i], str):
+                    lines[i] = max(lines[i], wrapped_lines(vals[i], widths[j]))
+            if c.kind == "status" and n:
+                self.status_colours(first, c0 + j, last)
         # LibreOffice does not fit row heights to wrapped text on load: set them
         for i in np.flatnonzero(lines > 1):
             ws.set_row(first + int(i), 15 * int(lines[i]))
@@ -296,3 +315,28 @@ class Sheet:
             ws.freeze_panes(first, 0)
         self.row = last + 2
         return top, first
+
+    def status_colours(self, first: int, col: int, last: int) -> None:
+        """Status cells coloured by their value (conditional, so a recalculated status
+        is coloured too): green PASS, amber INVESTIGATE / NO COUNT, red NEGATIVE / OVERSOLD."""
+        for value, colour in STATUS_COLORS.items():
+            self.ws.conditional_format(first, col, last, col, {
+                "type": "cell", "criteria": "==", "value": f'"{value}"',
+                "format": self.report.f["status_" + colour]})
+
+
+WRAP_AT = 40   # a text column grows to fit up to this width, then wraps
+
+
+def fit_width(c: Col, values: list) -> float:
+    """A text column as wide as its longest value, up to WRAP_AT (never narrower than asked)."""
+    if c.kind not in ("text",):
+        return c.width
+    longest = max((len(v) for v in values if isinstance(v, str)), default=0)
+    return max(c.width, min(longest + 2, max(c.width, WRAP_AT)))
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines a text takes wrapped at word boundaries in a column `width` wide (about 1.1
+    characters of text to a unit of width; rather a line too many than a cut one)."""
+    return max(1, len(textwrap.wrap(text, max(int(width * 1.1), 4), break_long_words=True)))

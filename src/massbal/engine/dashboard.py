@@ -1,0 +1,160 @@
+"""The figures behind the Dashboard's pictures, from one reconciliation (pure).
+
+Three kinds of chart, each a block of consecutive rows of one long table:
+- stock: per item (and owner), month by month, the book (expected ending) against the
+  counted stock, with the tolerance band around the book and the flagged months marked;
+- supply: per organic ingredient, per period, what was available against where it went
+  (shipped, losses, on hand, as ingredient equivalent), flagged periods marked;
+- yield: per product, run by run, the yield with the product's typical (median) yield
+  and the runs that stand out (the same rule as the YIELD_OUTLIER finding).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .result import Reconciliation
+from .runs import yield_outliers
+from .schema import name_key
+
+MAX_CHARTS = 60       # per kind; more would bury the ones that matter (flagged first)
+MAX_RUNS = 500        # per yield chart: the latest runs
+FLAG_BALANCE = ("INVESTIGATE", "NEGATIVE")
+FLAG_SUPPLY = ("OVERSOLD", "INVESTIGATE")
+
+COLUMNS = ["chart", "kind", "name", "owner", "label", "date", "book", "counted", "tolerance_low",
+           "tolerance_band", "tolerance_high", "flagged", "available", "shipped", "losses", "on_hand",
+           "yield_pct", "typical_yield_pct", "outlier", "status"]
+
+
+def period_label(start, end) -> str:
+    """'Jan 2025', 'Q1 2025', '2025', else '2025-01-05 to 2025-02-04'."""
+    s, e = pd.Timestamp(start), pd.Timestamp(end)
+    if s.day == 1 and e == s + pd.offsets.MonthEnd(0):
+        return s.strftime("%b %Y")
+    if s.day == 1 and s.month % 3 == 1 and e == s + pd.offsets.QuarterEnd(0):
+        return f"Q{(s.month - 1) // 3 + 1} {s.year}"
+    if s.month == 1 and s.day == 1 and e == s + pd.offsets.YearEnd(0):
+        return str(s.year)
+    return f"{s:%Y-%m-%d} to {e:%Y-%m-%d}"
+
+
+def _title(prefix: str, name, owner) -> str:
+    own = "" if owner is None or (isinstance(owner, float) and np.isnan(owner)) or owner == "" else f" ({owner})"
+    return f"{prefix} {name}{own}"
+
+
+def _group_keys(frame: pd.DataFrame, name_col: str, flagged: pd.Series) -> list[tuple]:
+    """The (name, owner) groups to chart: all, or the MAX_CHARTS with most flags."""
+    keys = frame[name_col].astype(str) + "\x00" + frame["owner"].astype(object).where(frame["owner"].notna(), "").astype(str)
+    counts = flagged.groupby(keys, sort=False).sum()
+    order = sorted(counts.index, key=lambda k: (-counts[k], k.casefold()))[:MAX_CHARTS]
+    return sorted(order, key=str.casefold), keys
+
+
+def _owner(v):
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v == "" else v
+
+
+def stock_rows(b: pd.DataFrame) -> pd.DataFrame:
+    if b.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    b = b.reset_index(drop=True)
+    flag = b["status"].isin(FLAG_BALANCE)
+    chosen, keys = _group_keys(b, "item", flag)
+    parts = []
+    for k in chosen:
+        g = b[(keys == k).to_numpy()].sort_values("start", kind="stable")
+        book = g["expected_ending"].astype(float)
+        tol = g["tolerance_pct"].astype(float).fillna(0.0) / 100.0
+        low, high = book - book.abs() * tol, book + book.abs() * tol
+        counted = pd.to_numeric(g["counted_ending"], errors="coerce").astype(float)
+        f = g["status"].isin(FLAG_BALANCE)
+        owner = _owner(g["owner"].iloc[0])
+        parts.append(pd.DataFrame({
+            "chart": _title("Stock of", g["item"].iloc[0], owner), "kind": "stock",
+            "name": g["item"].to_numpy(), "owner": owner,
+            "label": [period_label(s, e) for s, e in zip(g["start"], g["end"], strict=True)],
+            "date": pd.to_datetime(g["end"]).to_numpy(), "book": book.to_numpy(), "counted": counted.to_numpy(),
+            "tolerance_low": low.to_numpy(), "tolerance_band": (high - low).to_numpy(),
+            "tolerance_high": high.to_numpy(),
+            "flagged": np.where(f, counted.fillna(book), np.nan), "status": g["status"].to_numpy()}))
+    return pd.concat(parts, ignore_index=True).reindex(columns=COLUMNS)
+
+
+def supply_rows(sp: pd.DataFrame) -> pd.DataFrame:
+    if sp.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    sp = sp.reset_index(drop=True)
+    flag = sp["status"].isin(FLAG_SUPPLY)
+    chosen, keys = _group_keys(sp, "ingredient", flag)
+    parts = []
+    for k in chosen:
+        g = sp[(keys == k).to_numpy()].sort_values("start", kind="stable")
+        avail = g["available"].astype(float)
+        f = g["status"].isin(FLAG_SUPPLY)
+        owner = _owner(g["owner"].iloc[0])
+        parts.append(pd.DataFrame({
+            "chart": _title("Supply of organic", g["ingredient"].iloc[0], owner), "kind": "supply",
+            "name": g["ingredient"].to_numpy(), "owner": owner,
+            "label": [period_label(s, e) for s, e in zip(g["start"], g["end"], strict=True)],
+            "date": pd.to_datetime(g["end"]).to_numpy(), "available": avail.to_numpy(),
+            "shipped": g["shipped_equivalent"].astype(float).to_numpy(),
+            "losses": g["losses_equivalent"].astype(float).to_numpy(),
+            "on_hand": g["on_hand_equivalent"].astype(float).to_numpy(),
+            "flagged": np.where(f, avail, np.nan), "status": g["status"].to_numpy()}))
+    return pd.concat(parts, ignore_index=True).reindex(columns=COLUMNS)
+
+
+def yield_rows(y: pd.DataFrame) -> pd.DataFrame:
+    if y.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    y = y.reset_index(drop=True).copy()
+    y["yield_pct"] = pd.to_numeric(y["yield_pct"], errors="coerce").astype(float)
+    for c in ("input", "output"):
+        y[c] = pd.to_numeric(y[c], errors="coerce").astype(float)
+    key = y["product"].astype(str).map(name_key)
+    odd, typical = yield_outliers(y, key)
+    odd = odd | (y["output"] > y["input"] + 0.005)   # made more than went in
+    y = y.assign(_odd=odd, _typ=typical, owner=None)   # a run's yield is the product's, whoever owns it
+    chosen, keys = _group_keys(y, "product", y["_odd"])
+    parts = []
+    for k in chosen:
+        g = y[(keys == k).to_numpy()].sort_values(["date", "batch"], kind="stable").tail(MAX_RUNS)
+        typ = g["_typ"].astype(float)
+        typ = typ.fillna(typ.median())   # a run that gained has no median of its own
+        title = _title("Yield of", g["product"].iloc[0], None)
+        if len(y[(keys == k).to_numpy()]) > MAX_RUNS:
+            title += f" (latest {MAX_RUNS} runs)"
+        parts.append(pd.DataFrame({
+            "chart": title, "kind": "yield", "name": g["product"].to_numpy(), "owner": None,
+            "label": g["batch"].astype(str).to_numpy(), "date": pd.to_datetime(g["date"]).to_numpy(),
+            "yield_pct": g["yield_pct"].to_numpy(),
+            "typical_yield_pct": typ.to_numpy(),
+            "outlier": np.where(g["_odd"], g["yield_pct"], np.nan)}))
+    return pd.concat(parts, ignore_index=True).reindex(columns=COLUMNS)
+
+
+def dashboard_frame(rec: Reconciliation) -> pd.DataFrame:
+    """One row per point of every chart, charts in order (stock, supply, yield), each
+    chart's rows consecutive."""
+    parts = [stock_rows(rec.balances), supply_rows(rec.supply), yield_rows(rec.yields)]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+    out = pd.concat(parts, ignore_index=True)
+    for c in ("book", "counted", "tolerance_low", "tolerance_band", "tolerance_high", "flagged", "available",
+              "shipped", "losses", "on_hand", "yield_pct", "typical_yield_pct", "outlier"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64")
+    return out
+
+
+def chart_blocks(frame: pd.DataFrame) -> list[tuple[str, str, int, int]]:
+    """(title, kind, first row, last row) of each chart: its consecutive rows."""
+    if frame.empty:
+        return []
+    title = frame["chart"].astype(str).to_numpy()
+    starts = np.flatnonzero(np.r_[True, title[1:] != title[:-1]])
+    ends = np.r_[starts[1:] - 1, len(title) - 1]
+    kinds = frame["kind"].astype(str).to_numpy()
+    return [(str(title[a]), str(kinds[a]), int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
