@@ -14,6 +14,8 @@ from . import findings as F
 from .balance import compute_balances
 from .checks import (certificate_findings, commingled_findings, duplicate_lot_findings,
                      lot_findings, name_variant_findings)
+from .crop import farm_input_findings, is_farm
+from .farm_result import crop_figures
 from .genealogy import Genealogy, build_genealogy
 from .ledger import build_ledger
 from .load import Book, load_book
@@ -51,7 +53,7 @@ def prepare(raw: RawBook, today: date | None = None) -> Prepared:
         name_variant_findings(book, ledger),
         certificate_findings(book, ledger, pd.Timestamp(today) if today else None),
         commingled_findings(book, ledger),
-    ])
+    ] + ([farm_input_findings(book)] if is_farm(book) else []))
     return Prepared(book, ledger, gen, yields, found)
 
 
@@ -91,10 +93,11 @@ def reconcile_prepared(prep: Prepared, start=None, end=None, item: str | None = 
     if len(yields):
         in_span = (yields["date"] >= lo) & (yields["date"] <= hi)
         yields = yields[in_span.to_numpy()].reset_index(drop=True)
-    findings = F.combine([prep.findings, f_bal, f_sup])
+    crop, fields, f_crop = crop_figures(prep.book, prep.ledger, periods, keys)
+    findings = F.combine([prep.findings, f_bal, f_sup, f_crop])
     settings = prep.book.settings.model_dump()
     return Reconciliation(prep.unit, [(p[0].date(), p[1].date()) for p in periods],
-                          balances, supply, yields, findings, prep.ledger, settings)
+                          balances, supply, yields, findings, prep.ledger, settings, crop=crop, fields=fields)
 
 
 def reconcile(raw: RawBook, start=None, end=None, item: str | None = None,

@@ -268,7 +268,7 @@ def commingled_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     used = ledger.loc[(ledger["kind"] == "used").to_numpy(), LOT + ["batch_key", "batch", "lot", "item", "row"]]
     if used.empty:
         return F.empty()
-    rec = ledger.loc[(ledger["kind"] == "receipt").to_numpy(), LOT + ["organic"]]
+    rec = ledger.loc[ledger["kind"].isin(("receipt", "harvested")).to_numpy(), LOT + ["organic"]]
     conv_lots = rec[~rec["organic"].fillna(True).astype(bool)][LOT].drop_duplicates()
     conv_lots = set(zip(conv_lots["item_key"], conv_lots["lot_key"]))
     item_org = used["item_key"].map(items["organic"]).fillna(True).astype(bool)

@@ -21,6 +21,8 @@ CODES = (
     "VARIANCE_OVER_TOLERANCE",
     # added by massbal beyond the contract's list
     "BAD_VALUE", "CERT_EXPIRING", "SUPPLY_OVERSOLD", "NAME_VARIANT",
+    # crop farms (CONTRACT section 6)
+    "HARVEST_OVER_EXPECTED", "SEEDING_RATE", "PROHIBITED_INPUT", "UNKNOWN_FIELD", "FIELD_NOT_ORGANIC",
 )
 
 COLUMNS = ["severity", "code", "sheet", "row", "column", "cell", "message"]

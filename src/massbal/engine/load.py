@@ -42,6 +42,7 @@ class Settings(BaseModel):
     tolerance_pct: float = 5.0
     category_tolerance: dict[str, float] = Field(default_factory=dict)  # by name_key
     operation: str | None = None
+    harvest_tolerance_pct: float = 15.0  # farms: a harvest this far over the acres' expected yield is flagged
 
     def tolerance_for(self, category_key: str | None) -> float:
         if category_key and category_key in self.category_tolerance:
@@ -212,6 +213,12 @@ def _settings(frame: pd.DataFrame, sheet: str, letters: dict, out: list) -> Sett
             else:
                 out.append(F.make("error", "BAD_UNIT", sheet, row, "Value", letters.get("Value"),
                                   f"The report unit '{val}' is not a unit of weight; massbal reports in lb instead."))
+        elif key == "harvesttolerance%":
+            try:
+                s.harvest_tolerance_pct = float(str(val).replace("%", "").replace(",", "."))
+            except ValueError:
+                out.append(F.make("warning", "BAD_VALUE", sheet, row, "Value", letters.get("Value"),
+                                  f"'{val}' is not a percentage; the default harvest tolerance (15 %) is used instead."))
         elif key.startswith("tolerance%"):
             try:
                 pct = float(str(val).replace("%", "").replace(",", "."))
