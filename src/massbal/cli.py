@@ -112,27 +112,32 @@ def show_reconciliation(rec, book: Path, written) -> None:
         if len(f) > 200:
             out.print(f"... and {len(f) - 200} more findings: see the Exceptions sheet or use --json.")
     if written is not None:
-        out.print(f"Wrote Balance, Supply, Yield, Exceptions and Ledger into {book}.")
+        farm = ", Crop and Harvest" if rec.crop is not None else ""
+        out.print(f"Wrote Balance, Supply, Yield, Exceptions{farm} and Ledger into {book}.")
 
 
 @app.command()
-def new(book: Path = typer.Argument(..., help="Where to write the empty workbook.")):
+def new(book: Path = typer.Argument(..., help="Where to write the empty workbook."),
+        farm: bool = typer.Option(False, "--farm", help="Add the farm tables (Fields, Harvests, FarmUse, ...).")):
     """Write an empty workbook with every input table, ready to fill in."""
     from .template import write_template
     if book.exists():
         fail(f"{book} already exists; massbal new never overwrites a workbook")
-    write_template(book)
+    write_template(book, farm=farm)
     out.print(str(book))
 
 
 @app.command()
-def demo(directory: Path = typer.Argument(Path("."), help="Folder for massbal_demo.xlsx.")):
+def demo(directory: Path = typer.Argument(Path("."), help="Folder for massbal_demo.xlsx."),
+         farm: bool = typer.Option(False, "--farm", help="A year of a mixed organic grain farm instead.")):
     """Write a realistic example workbook (a year of an organic snack brand) and reconcile it."""
     from .demo import write_demo
     from .engine.api import reconcile as run
+    from .gen.farm import FARM_DEMO_SPAN, write_farm_demo
     directory.mkdir(parents=True, exist_ok=True)
-    path = write_demo(directory)
-    rec = run(load_raw(path))
+    path = write_farm_demo(directory) if farm else write_demo(directory)
+    # a farm balances its year (the NOP's crop instruction: at least yearly)
+    rec = run(load_raw(path), *FARM_DEMO_SPAN, period="year") if farm else run(load_raw(path))
     write_into(path, rec)
     out.print(f"{path}: {len(rec.balances)} balances, {len(rec.supply)} supply rows, {len(rec.yields)} runs, "
               f"{len(rec.findings)} findings. Open it in Excel and look at the Exceptions sheet.")

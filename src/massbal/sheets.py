@@ -35,6 +35,10 @@ STATUS_COLORS: dict[str, str] = {
     "OVERSOLD": "red",
     "error": "red",
     "warning": "amber",
+    # farms (CONTRACT section 6)
+    "OVER EXPECTED": "red",
+    "UNDER EXPECTED": "amber",
+    "NO HARVEST": "amber",
 }
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -158,6 +162,32 @@ _LEDGER = [
     ("organic", "Organic", "text", 9), ("reference", "Reference", "text", 14),
     ("sheet", "Sheet", "text", 12), ("row", "Row", "integer", 8),
 ]
+# farms (CONTRACT section 6): written only when the book has farm tables. Acres and
+# yields per acre are plain numbers (a fifth element overrides the number format).
+PLAIN = "#,##0.00"
+_CROP = [
+    ("crop", "Crop", "text", 20), ("season", "Season", "integer", 8),
+    ("start", "Start", "date", 12), ("end", "End", "date", 12),
+    ("beginning", "Beginning (A)", "quantity", 15), ("harvested", "Harvested (B)", "quantity", 15),
+    ("bought", "Bought (C)", "quantity", 14), ("sold", "Sold (D)", "quantity", 15),
+    ("losses", "Losses (E)", "quantity", 14), ("farm_use", "Farm use (F)", "quantity", 14),
+    ("accounted", "Accounted", "quantity", 15), ("counted_ending", "Counted ending (G)", "quantity", 17),
+    ("difference", "Difference", "quantity", 14), ("acres", "Acres", "quantity", 9, PLAIN),
+    ("expected_harvest", "Expected harvest", "quantity", 16), ("harvest_pct", "Harvest %", "percent", 10),
+    ("tolerance_pct", "Tolerance %", "percent", 11), ("status", "Status", "status", 15),
+]
+_HARVEST = [
+    ("field", "Field", "text", 12), ("crop", "Crop", "text", 16), ("season", "Season", "integer", 8),
+    ("organic", "Organic", "text", 11), ("acres", "Acres", "quantity", 9, PLAIN),
+    ("expected_yield", "Expected yield", "quantity", 10, PLAIN), ("yield_unit", "Yield unit", "text", 8),
+    ("harvested_per_acre", "Harvested per acre", "quantity", 12, PLAIN),
+    ("expected_harvest", "Expected harvest", "quantity", 16), ("harvested", "Harvested", "quantity", 15),
+    ("harvest_pct", "Harvest %", "percent", 10), ("seed", "Seed", "text", 14),
+    ("seed_planted", "Seed planted", "quantity", 14), ("seed_expected", "Seed expected", "quantity", 14),
+    ("yield_source", "Yield source", "text", 20), ("status", "Status", "status", 16),
+]
+FARM_OUTPUT_SHEETS = ("Crop", "Harvest")
+
 GO_TO = "Go to"
 
 _KEYS = {
@@ -166,6 +196,8 @@ _KEYS = {
     "Yield": ("Batch",),
     "Exceptions": ("Code", "Sheet", "Row", "Column"),
     "Ledger": (),
+    "Crop": ("Crop", "Season"),
+    "Harvest": ("Field", "Crop", "Season"),
 }
 
 # Every layout above must name each frame column of result.py exactly once.
@@ -210,8 +242,8 @@ def convert_column(values: pd.Series, kind: str) -> pd.Series:
 def _sheet(name: str, layout, frame: pd.DataFrame, unit: str, notes: bool) -> SheetSpec:
     n = len(frame)
     columns, data = [], {}
-    for col, header, kind, width in layout:
-        columns.append(ColumnSpec(header, kind, width, number_format(kind, unit)))
+    for col, header, kind, width, *fmt in layout:
+        columns.append(ColumnSpec(header, kind, width, fmt[0] if fmt else number_format(kind, unit)))
         if col not in frame.columns:
             # a column the engine does not give would print as a blank column: a defect
             if n:
@@ -274,7 +306,15 @@ def result_sheets(rec: R.Reconciliation) -> list[SheetSpec]:
     out.append(exc)
     out.append(_sheet("Ledger", _LEDGER, rec.ledger, unit, notes=False))
     assert tuple(s.name for s in out) == OUTPUT_SHEETS
-    return out
+    return out + farm_sheets(rec)
+
+
+def farm_sheets(rec: R.Reconciliation) -> list[SheetSpec]:
+    """Crop and Harvest (CONTRACT section 6), for a farm's book only."""
+    if rec.crop is None:
+        return []
+    return [_sheet("Crop", _CROP, rec.crop, rec.unit, notes=True),
+            _sheet("Harvest", _HARVEST, rec.fields, rec.unit, notes=True)]
 
 
 def key_parts(values: pd.Series, kind: str) -> pd.Series:

@@ -108,9 +108,13 @@ def _by_sheet(book: Book, frame: pd.DataFrame, severity, code, column, msgs) -> 
 
 def duplicate_lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     made = ledger.loc[(ledger["kind"].isin(INFLOW_KINDS) & (ledger["lot_key"] != 0)).to_numpy(),
-                      LOT + ["kind", "batch_key", "row", "lot", "item", "sheet"]]
-    # one source is one receipt row, or one run (a run may list a lot on several rows)
+                      LOT + ["kind", "batch_key", "row", "lot", "item", "sheet", "partner"]]
+    # one source is one receipt row, or one run (a run may list a lot on several rows), or
+    # one field's harvest (a lot filled by several loads, one scale ticket each)
     src = made["batch_key"].where(made["kind"] == "produced", "#" + made["row"].astype(str))
+    harvest = (made["kind"] == "harvested").to_numpy()
+    if harvest.any():
+        src = src.astype(object).where(~harvest, "F" + made["partner"].astype(str).str.strip().str.casefold())
     made = made.assign(src=src.to_numpy())
     firsts = made.drop_duplicates(LOT + ["src"])
     n = firsts.groupby(LOT, sort=False)["src"].transform("size")

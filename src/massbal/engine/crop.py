@@ -167,9 +167,13 @@ def crop_balances(book: Book, ledger: pd.DataFrame, f: pd.DataFrame, years: list
     exp = org.groupby(["crop_key", "season"])[["acres", "expected_harvest"]].sum().reset_index()
     exp["season"] = exp["season"].astype(int)
     g = g.merge(exp.rename(columns={"crop_key": "item_key"}), on=["item_key", "season"], how="left")
+    # a season shows when the crop was grown, moved or held then (not for a count alone: the
+    # opening count on 31 December belongs to the next season as its beginning)
     planted = set(zip(f["crop_key"], f["season"].astype("Int64"), strict=True))
-    g = g[(g["active"] | pd.Series([(a, b) in planted for a, b in zip(g["item_key"], g["season"], strict=True)],
-                                   index=g.index)).to_numpy()]
+    moved = g[[f"sum_{k}" for k in ("receipt", "harvested", "produced", "used", "shipped", "loss", "farm use")]].abs().sum(axis=1) > EPS
+    shown = moved | (g["beginning"].abs() > EPS) | pd.Series(
+        [(a, b) in planted for a, b in zip(g["item_key"], g["season"], strict=True)], index=g.index)
+    g = g[shown.to_numpy()]
     out = pd.DataFrame({
         "crop": g["item_key"].map(items["item"]).to_numpy(), "season": g["season"].to_numpy(),
         "start": g["start"].to_numpy(), "end": g["end"].to_numpy(),
