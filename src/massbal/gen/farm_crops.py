@@ -54,11 +54,11 @@ def crop_rows(year: int, rng: np.random.Generator) -> dict[str, list[dict]]:
                                                  "FarmUse", "Applications", "Shipments", "Losses", "Counts")}
     for crop, lb in LB_PER_BU.items():
         t["Items"].append({"Item": crop, "Kind": "Crop", "Organic": "Yes", "Category": "Grain", "Unit": "bu",
-                           "Kg per unit": round(lb * KG_PER_LB, 7), "Tolerance %": 3})
+                           "Kg per unit": lb * KG_PER_LB, "Tolerance %": 3})
     t["Items"] += [
         {"Item": "Seed corn", "Kind": "Seed", "Organic": "Yes", "Category": "Seed", "Unit": "lb"},
         {"Item": "Soybean seed", "Kind": "Seed", "Organic": "Yes", "Category": "Seed", "Unit": "bu",
-         "Kg per unit": round(60 * KG_PER_LB, 7)},
+         "Kg per unit": 60 * KG_PER_LB},
         {"Item": "Compost", "Kind": "Input", "Organic": "No", "Category": "Non-agricultural", "Unit": "ton",
          "Allowed": "Yes"},
         {"Item": "Urea 46-0-0", "Kind": "Input", "Organic": "No", "Category": "Non-agricultural", "Unit": "lb",
