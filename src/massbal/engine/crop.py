@@ -126,6 +126,7 @@ def field_yields(book: Book, f: pd.DataFrame, seasons: set | None = None) -> pd.
         "status": status,
     })
     out["_row"] = f["_row"].to_numpy()
+    out["yield_factor"] = f["yield_factor"].to_numpy()  # report unit per yield unit (the export shows it)
     return out.reset_index(drop=True)
 
 
@@ -198,6 +199,7 @@ def crop_balances(book: Book, ledger: pd.DataFrame, f: pd.DataFrame, years: list
     out["status"] = np.select([neg, over, out["counted_ending"].isna(), ok],
                               ["NEGATIVE", "OVER EXPECTED", "NO COUNT", "PASS"], "INVESTIGATE")
     out["item_key"] = g["item_key"].to_numpy()
+    out["min_running"] = g["min_running"].to_numpy()  # for the export's live status formula
     return out.sort_values(["crop", "season"], kind="stable").reset_index(drop=True)
 
 

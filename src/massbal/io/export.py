@@ -24,6 +24,7 @@ from massbal.engine.load import MOVEMENT_TABLES
 from massbal.engine.rawbook import RawBook
 from massbal.engine.trace import LotTrace, Tracer
 
+from . import export_farm as XF
 from . import export_sheets as X
 from .export_cover import cover_sheet
 from .export_data import Meta, build
@@ -125,7 +126,7 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
                                                "Exceptions")}
     trace_names = [safe_sheet(f"Trace {t.lot}" + (f" {t.item}" if sum(1 for x in m.traces if x.lot == t.lot) > 1 else ""), taken)
                    for t in m.traces]
-    for k in ("FSMA 204", "Certificates", "Ledger"):
+    for k in ("FSMA 204", "Certificates", "Ledger") + (("Crop", "Harvest") if XF.is_farm(m) else ()):
         names[k] = safe_sheet(k, taken)
     src_tables = [t for t in MOVEMENT_TABLES + ("Items", "Settings") if raw.get(t) is not None]
     src_names = {t: safe_sheet(f"Src {t}", taken) for t in src_tables}
@@ -150,6 +151,12 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
                      f"in {t.unit}.") for n, t in zip(trace_names, m.traces)]
     fsma = rep.sheet(names["FSMA 204"], "FSMA 204 sortable spreadsheet of the traced lots",
                      "One row per critical tracking event with its key data elements.") if m.traces else None
+    farm = [rep.sheet(names["Crop"], "Crop balance of each crop and season (NOP crop instruction A to G)",
+                      f"In {m.prep.unit}. Organic stock only: a lot from a transitional field or a buffer strip is not "
+                      "organic crop. Accounted, difference, harvest % and status are live formulas over each row."),
+            rep.sheet(names["Harvest"], "Field yield: each field's harvest against acres x expected yield",
+                      "Expected harvest, harvest %, harvested per acre and status are live formulas; the expected "
+                      "yields' sources are on the cover.")] if XF.is_farm(m) else []
     cert = rep.sheet(names["Certificates"], "Certificate register", "Suppliers' organic certificates (COO).")
     led = rep.sheet(names["Ledger"], "Ledger: every movement behind the figures",
                     f"One row per movement, in {m.prep.unit}, sorted by item, owner, kind and date. Effect is what the "
@@ -173,6 +180,9 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
         X.frame_table(fsma, "FSMA204", f, {"Event date": "date", "Quantity": "number",
                                           "Quantity (report unit)": "number", "Row": "int",
                                           "Input traceability lot codes": "wrap40"})
+    if farm:
+        XF.crop_sheet(farm[0], m)
+        XF.harvest_sheet(farm[1], m)
     X.certificates_sheet(cert, m)
     for t, s in srcs.items():
         X.source_sheet(s, raw, t, src_pos.get(t))
