@@ -87,7 +87,7 @@ def _show_trace(t) -> None:
     back = Table("depth", "step", "date", "lot", "item", f"qty ({t.unit})", "batch / supplier", "certificate",
                  title="Back: where it came from", title_justify="left")
     for s in t.back:
-        who = s.batch if s.kind == "input" else (s.supplier or "")
+        who = s.batch if s.kind == "input" else (s.supplier or (f"field {s.field}, {s.season}" if s.field else ""))
         cert = ""
         if s.kind == "receipt":
             cert = f"{s.certificate or '-'}: " + {True: "valid", False: "NOT valid", None: "n/a"}[s.certificate_valid]
@@ -97,7 +97,7 @@ def _show_trace(t) -> None:
                 "location", title="Forward: where it went", title_justify="left")
     for s in t.forward:
         fwd.add_row(str(s.depth), s.kind, str(s.date or ""), s.lot or "", s.item, _q(s.quantity), s.entered or "",
-                    s.batch or s.customer or "", s.location or "")
+                    s.batch or s.customer or (f"field {s.field}" if s.field else ""), s.location or "")
     out.print(fwd)
     a = t.accounted
     out.print(f"Shipped {_q(a.shipped)}, lost {_q(a.losses)}, run losses {_q(a.process_loss)}, on hand "

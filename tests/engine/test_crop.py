@@ -228,3 +228,18 @@ def test_a_handlers_json_has_no_farm_figures():
     assert "crop" not in out and "fields" not in out
     assert (out["balances"][0]["harvested"], out["balances"][0]["farm_use"], out["balances"][0]["applied"]) == (0, 0, 0)
     assert out["supply"][0]["farm_use_equivalent"] == 0
+
+
+def test_trace_back_to_field_and_season_and_forward_from_a_field():
+    from massbal.engine.api import prepare
+    from massbal.engine.trace import Tracer
+    tracer = Tracer(prepare(wheat_book()))
+    t = tracer.trace("W25-N40")
+    assert t.origin == "harvested" and t.total == 110400
+    assert [(s.kind, s.field, s.season, s.quantity) for s in t.back] == [("harvest", "N40", 2025, 110400)]
+    fwd = {(s.kind, s.customer, s.field): s.quantity for s in t.forward}
+    assert fwd[("shipment", "Elevator", None)] == 95000 and fwd[("loss", None, None)] == 2400
+    assert fwd[("farm use", None, None)] == 5000  # seed kept back (no field named on the row)
+    assert t.accounted.farm_use == 5000 and t.accounted.unaccounted == 0  # 110,400 - 95,000 - 2,400 - 5,000 - 8,000
+    # a field's name instead of a lot: every lot harvested from it
+    assert [x.lot for x in tracer.trace_each("n40")] == ["W25-N40"]
