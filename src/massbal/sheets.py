@@ -39,6 +39,7 @@ STATUS_COLORS: dict[str, str] = {
     "OVER EXPECTED": "red",
     "UNDER EXPECTED": "amber",
     "NO HARVEST": "amber",
+    "NO EXPECTED": "amber",
 }
 
 DATE_FORMAT = "yyyy-mm-dd"

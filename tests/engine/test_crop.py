@@ -243,3 +243,16 @@ def test_trace_back_to_field_and_season_and_forward_from_a_field():
     assert t.accounted.farm_use == 5000 and t.accounted.unaccounted == 0  # 110,400 - 95,000 - 2,400 - 5,000 - 8,000
     # a field's name instead of a lot: every lot harvested from it
     assert [x.lot for x in tracer.trace_each("n40")] == ["W25-N40"]
+
+
+def test_a_fields_row_massbal_cannot_use_is_said_at_its_cell():
+    b = farm_book(
+        Items=[crop_item("Wheat")],
+        Fields=[field("A", "Wheat", 2025, 10, 50, unit="gallon"), field("B", "Spelt", 2025, 10, 50)],
+        Harvests=[harvest("2025-07-01", "Wheat", "L", 500, "bu", field="A")],
+    )
+    rec = reconcile(b, *YEAR, period="year")
+    assert [(h["sheet"], h["row"], h["column"]) for h in codes(rec, "BAD_UNIT")] == [("Fields", 2, "Yield unit")]
+    assert [(h["sheet"], h["row"], h["column"]) for h in codes(rec, "UNKNOWN_ITEM")] == [("Fields", 3, "Crop")]
+    a = one(rec.fields, field="A")
+    assert a.status == "NO EXPECTED" and a.harvest_pct != a.harvest_pct  # not judged, not passed

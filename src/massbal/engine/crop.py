@@ -113,8 +113,10 @@ def field_yields(book: Book, f: pd.DataFrame, seasons: set | None = None) -> pd.
     tol = harvest_tolerance(book)
     exp = f["expected_harvest"]
     pct = (100.0 * f["harvested"] / exp.where(exp > EPS)).round(2)
-    status = np.select([f["harvested"] <= EPS, pct > 100 + tol, pct < 100 - 2 * tol],
-                       ["NO HARVEST", "OVER EXPECTED", "UNDER EXPECTED"], "PASS")
+    # no expected harvest to judge against (a unit that cannot be converted, zero acres):
+    # said, not passed (the Fields row has its finding)
+    status = np.select([f["harvested"] <= EPS, pct.isna(), pct > 100 + tol, pct < 100 - 2 * tol],
+                       ["NO HARVEST", "NO EXPECTED", "OVER EXPECTED", "UNDER EXPECTED"], "PASS")
     out = pd.DataFrame({
         "field": f["field"], "crop": f["crop"], "season": f["season"], "organic": f["status"],
         "acres": f["acres"], "expected_yield": f["expected_yield"], "yield_unit": f["yield_unit"],
@@ -237,12 +239,44 @@ def _season_statuses(f: pd.DataFrame) -> dict:
     return {(fk, int(s)): st for fk, s, st in zip(f["field_key"], f["season"], f["status"], strict=True) if pd.notna(s)}
 
 
+def _fields_sheet_findings(book: Book, f: pd.DataFrame) -> list:
+    """A Fields row whose crop or seed is not an item, or whose units cannot be converted:
+    its expected figures would be blank, so say so at the cell."""
+    out, sheet = [], book.sheets["Fields"]
+    listed = set(book.tables["Items"]["item_key"]) if len(book.tables["Items"]) else None
+    for col, key in (("Crop", "crop_key"), ("Seed", "seed_key")):
+        named = f[col.lower()].notna()
+        unknown = named & ((f[key] < 0) | (~f[key].isin(listed) if listed is not None else False))
+        if unknown.any():
+            out.append(F.make("error", "UNKNOWN_ITEM", sheet, f.loc[unknown, "_row"].to_numpy(), col,
+                              book.letter("Fields", col), "'" + f.loc[unknown, col.lower()].astype(str) +
+                              "' is not on the Items sheet. Add it there (Kind Crop or Seed, with its Unit and Kg per "
+                              "unit); until then this field has no expected harvest."))
+    for col, item_col, rate in (("Yield unit", "crop_key", "expected_yield"), ("Seed unit", "seed_key", "seeding_rate")):
+        items = f[item_col].where(f[item_col] > 0, f["crop_key"])
+        factor = _to_report(book, f[snake_unit(col)], items)
+        bad = factor.isna().to_numpy() & f[rate].notna().to_numpy() & (f[item_col] >= 0).to_numpy()
+        if col == "Seed unit":
+            bad &= f["seed_unit"].notna().to_numpy()
+        if bad.any():
+            out.append(F.make("error", "BAD_UNIT", sheet, f.loc[bad, "_row"].to_numpy(), col, book.letter("Fields", col),
+                              "'" + f.loc[bad, snake_unit(col)].astype(str) + "' cannot be turned into weight for this "
+                              "crop: use a unit of weight, or the item's own Unit with its Kg per unit on the Items "
+                              "sheet. Until then this field's expected figures are blank."))
+    return out
+
+
+def snake_unit(col: str) -> str:
+    return col.lower().replace(" ", "_")
+
+
 def farm_input_findings(book: Book) -> pd.DataFrame:
-    """UNKNOWN_FIELD, FIELD_NOT_ORGANIC and PROHIBITED_INPUT: rows that name fields."""
+    """UNKNOWN_FIELD, FIELD_NOT_ORGANIC and PROHIBITED_INPUT: rows that name fields; and
+    Fields rows whose crop, seed or units massbal cannot use."""
     f = fields_table(book)
     known = set(f["field_key"])
     statuses = _season_statuses(f)
-    out = []
+    out = _fields_sheet_findings(book, f)
     for table in ("Harvests", "FarmUse", "Applications"):
         t = book.tables[table]
         if not len(t):

@@ -46,7 +46,7 @@ class FieldOut(BaseModel):
     seed_planted: float
     seed_expected: float | None
     yield_source: str | None
-    status: Literal["PASS", "OVER EXPECTED", "UNDER EXPECTED", "NO HARVEST"]
+    status: Literal["PASS", "OVER EXPECTED", "UNDER EXPECTED", "NO HARVEST", "NO EXPECTED"]
 
 
 def farm_models(rec) -> dict:

@@ -65,7 +65,7 @@ def harvest_sheet(s: Sheet, m: Meta) -> None:
         "Expected harvest": f'{r("Acres")}*{r("Expected yield")}*{r(per)}',
         "Harvest %": f'IF({r("Expected harvest")}>{EPS},ROUND(100*{r("Harvested")}/{r("Expected harvest")},2),"")',
         "Harvested per acre": (f'IF(AND({r("Acres")}>0,{r(per)}>0),ROUND({r("Harvested")}/{r(per)}/{r("Acres")},2),"")'),
-        "Status": (f'IF({r("Harvested")}<={EPS},"NO HARVEST",IF({r("Harvest %")}="","PASS",'
+        "Status": (f'IF({r("Harvested")}<={EPS},"NO HARVEST",IF({r("Harvest %")}="","NO EXPECTED",'
                    f'IF({r("Harvest %")}>100+{r("Harvest tolerance %")},"OVER EXPECTED",'
                    f'IF({r("Harvest %")}<100-2*{r("Harvest tolerance %")},"UNDER EXPECTED","PASS"))))'),
     })
