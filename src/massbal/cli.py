@@ -86,20 +86,35 @@ def show_reconciliation(rec, book: Path, written) -> None:
         t.add_column(c, justify="right" if c not in ("Item", "Owner", "Period", "Status") else "left")
     for r in rec.balances.itertuples(index=False):
         t.add_row(str(r.item), r.owner or "", f"{r.start:%Y-%m-%d}..{r.end:%Y-%m-%d}",
-                  f"{r.beginning:,.2f}", f"{r.received + r.produced:,.2f}",
-                  f"{r.used + r.shipped + r.losses:,.2f}", f"{r.expected_ending:,.2f}",
+                  f"{r.beginning:,.2f}", f"{r.received + r.harvested + r.produced:,.2f}",
+                  f"{r.used + r.farm_use + r.applied + r.shipped + r.losses:,.2f}", f"{r.expected_ending:,.2f}",
                   "" if r.counted_ending != r.counted_ending else f"{r.counted_ending:,.2f}",
                   "" if r.variance_pct != r.variance_pct else f"{r.variance_pct:+.2f}",
                   f"[{STATUS_STYLE.get(r.status, '')}]{r.status}[/]")
     out.print(t)
     s = Table(title=f"Organic supply ({unit}, ingredient equivalents)", title_justify="left")
-    for c in ("Ingredient", "Owner", "Period", "Available", "Shipped", "Losses", "On hand", "Unaccounted", "Status"):
+    farm = rec.crop is not None  # a farm's book: its own use (seed, feed, inputs) is a column too
+    for c in ("Ingredient", "Owner", "Period", "Available", "Shipped", "Losses") + (("Farm use",) if farm else ()) + (
+            "On hand", "Unaccounted", "Status"):
         s.add_column(c, justify="left" if c in ("Ingredient", "Owner", "Period", "Status") else "right")
     for r in rec.supply.itertuples(index=False):
         s.add_row(str(r.ingredient), r.owner or "", f"{r.start:%Y-%m-%d}..{r.end:%Y-%m-%d}", f"{r.available:,.2f}",
-                  f"{r.shipped_equivalent:,.2f}", f"{r.losses_equivalent:,.2f}", f"{r.on_hand_equivalent:,.2f}",
+                  f"{r.shipped_equivalent:,.2f}", f"{r.losses_equivalent:,.2f}",
+                  *([f"{r.farm_use_equivalent:,.2f}"] if farm else []), f"{r.on_hand_equivalent:,.2f}",
                   f"{r.unaccounted:,.2f}", f"[{STATUS_STYLE.get(r.status, '')}]{r.status}[/]")
     out.print(s)
+    if farm:  # CONTRACT section 6
+        c = Table(title=f"Crop ({unit}; organic crop only)", title_justify="left")
+        for h in ("Crop", "Season", "Beginning", "Harvested", "Sold", "Farm use", "Accounted", "Counted", "Harvest %",
+                  "Status"):
+            c.add_column(h, justify="left" if h in ("Crop", "Status") else "right")
+        for r in rec.crop.itertuples(index=False):
+            c.add_row(str(r.crop), str(r.season), f"{r.beginning:,.2f}", f"{r.harvested:,.2f}", f"{r.sold:,.2f}",
+                      f"{r.farm_use:,.2f}", f"{r.accounted:,.2f}",
+                      "" if r.counted_ending != r.counted_ending else f"{r.counted_ending:,.2f}",
+                      "" if r.harvest_pct != r.harvest_pct else f"{r.harvest_pct:.2f}",
+                      f"[{STATUS_STYLE.get(r.status, '')}]{r.status}[/]")
+        out.print(c)
     f = rec.findings
     if len(f):
         e = Table(title=f"Findings ({len(f)})", title_justify="left")
