@@ -78,22 +78,25 @@ def show_reconciliation(rec, book: Path, written, everything: bool = False) -> N
 
 
 @app.command()
-def new(book: Path = typer.Argument(..., help="Where to write the empty workbook.")):
+def new(book: Path = typer.Argument(..., help="Where to write the empty workbook."),
+        farm: bool = typer.Option(False, "--farm", help="Add the farm tables (Fields, Harvests, FarmUse, ...).")):
     """Write an empty workbook with every input table, ready to fill in."""
     from .template import write_template
     if book.exists():
         fail(f"{book} already exists; massbal new never overwrites a workbook")
-    write_template(book)
+    write_template(book, farm=farm)
     out.print(str(book), markup=False)
 
 
 @app.command()
 def demo(directory: Path = typer.Argument(Path("."), help="Folder for massbal_demo.xlsx."),
          force: bool = typer.Option(False, "--force", help="Replace an existing massbal_demo.xlsx (the old one is "
-                                                           "kept as massbal_demo.old.xlsx).")):
+                                                           "kept as massbal_demo.old.xlsx)."),
+         farm: bool = typer.Option(False, "--farm", help="A year of a mixed organic grain farm instead.")):
     """Write a realistic example workbook (a year of an organic snack brand) and reconcile it."""
     from .demo import DEMO_FILE, set_aside, write_demo
     from .engine.api import reconcile as run
+    from .gen.farm import FARM_DEMO_SPAN, write_farm_demo
     target = directory / DEMO_FILE
     if target.exists() and not force:  # it may hold the user's edits: never overwritten unasked
         fail(f"{target} already exists (you may have edited it); massbal demo never overwrites it. "
@@ -102,11 +105,12 @@ def demo(directory: Path = typer.Argument(Path("."), help="Folder for massbal_de
         directory.mkdir(parents=True, exist_ok=True)
         kept = set_aside(target) if target.exists() else None
         stage("Writing the demo workbook")
-        path = write_demo(directory)
+        path = write_farm_demo(directory) if farm else write_demo(directory)
         stage("Reading it back")
         raw = load_raw(path)
         stage("Reconciling")
-        rec = run(raw)
+        # a farm balances its year (the NOP's crop instruction: at least yearly)
+        rec = run(raw, *FARM_DEMO_SPAN, period="year") if farm else run(raw)
         stage("Writing result sheets")
         write_into(path, rec, raw)
     if kept is not None:

@@ -126,7 +126,7 @@ def _show_trace(t) -> None:
     back = Table("depth", "step", "date", "lot", "item", f"qty ({t.unit})", "batch / supplier", "certificate",
                  title="Back: where it came from", title_justify="left")
     for s in t.back:
-        who = s.batch if s.kind == "input" else (s.supplier or "")
+        who = s.batch if s.kind == "input" else (s.supplier or (f"field {s.field}, {s.season}" if s.field else ""))
         cert = ""
         if s.kind == "receipt":
             cert = f"{s.certificate or '-'}: " + {True: "valid", False: "NOT valid", None: "n/a"}[s.certificate_valid]
@@ -138,7 +138,7 @@ def _show_trace(t) -> None:
                         f"equivalent, {t.unit}); 'as entered' is the row's own quantity.", caption_justify="left")
     for s in t.forward:
         fwd.add_row(str(s.depth), s.kind, str(s.date or ""), plain(s.lot), plain(s.item), _q(s.quantity), plain(s.entered),
-                    plain(s.batch or s.customer), plain(s.location))
+                    plain(s.batch or s.customer or (f"field {s.field}" if s.field else "")), plain(s.location))
     out.print(_fold(fwd))
     a = t.accounted
     out.print(f"Shipped {_q(a.shipped)}, lost {_q(a.losses)}, run losses {_q(a.process_loss)}, on hand "

@@ -66,6 +66,12 @@ def _pct(v) -> str:
     return "" if v is None or v != v else ("+0.00" if abs(v) < 0.005 else f"{v:+.2f}")
 
 
+def _farm(r, column: str) -> float:
+    """A farm's column of a balance row (harvested, farm_use, applied): 0 where absent."""
+    v = getattr(r, column, 0.0)
+    return 0.0 if v is None or v != v else v
+
+
 def _status(s: str) -> Text:
     return Text(s, style=STATUS_STYLE.get(s, ""))
 
@@ -90,7 +96,8 @@ def _balance_table(frame, unit: str, width: int) -> Table:
     for r in frame.itertuples(index=False):
         row = [str(r.item)] + ([r.owner or ""] if owners else []) + [period_label(r.start, r.end)]
         if wide:
-            row += [_num(r.beginning), _num(r.received + r.produced), _num(r.used + r.shipped + r.losses)]
+            row += [_num(r.beginning), _num(r.received + _farm(r, 'harvested') + r.produced),
+                    _num(r.used + _farm(r, 'farm_use') + _farm(r, 'applied') + r.shipped + r.losses)]
         row += [_num(r.expected_ending), _num(r.counted_ending), _num(r.variance), _pct(r.variance_pct)]
         t.add_row(*row, _status(r.status))
     return t

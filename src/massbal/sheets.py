@@ -35,6 +35,11 @@ STATUS_COLORS: dict[str, str] = {
     "OVERSOLD": "red",
     "error": "red",
     "warning": "amber",
+    # farms (CONTRACT section 6)
+    "OVER EXPECTED": "red",
+    "UNDER EXPECTED": "amber",
+    "NO HARVEST": "amber",
+    "NO EXPECTED": "amber",
 }
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -143,7 +148,9 @@ _BALANCE = [
     ("item", "Item", "text", 24), ("owner", "Owner", "text", 14),
     ("start", "Start", "date", 12), ("end", "End", "date", 12),
     ("beginning", "Beginning", "quantity", 14), ("received", "Received", "quantity", 14),
+    ("harvested", "Harvested", "quantity", 14),
     ("produced", "Produced", "quantity", 14), ("used", "Used", "quantity", 14),
+    ("farm_use", "Farm use", "quantity", 14), ("applied", "Applied", "quantity", 14),
     ("shipped", "Shipped", "quantity", 14), ("losses", "Losses", "quantity", 14),
     ("expected_ending", "Expected ending", "quantity", 16),
     ("counted_ending", "Counted ending", "quantity", 16),
@@ -156,6 +163,7 @@ _SUPPLY = [
     ("available", "Available", "quantity", 14),
     ("shipped_equivalent", "Shipped equivalent", "quantity", 18),
     ("losses_equivalent", "Losses equivalent", "quantity", 18),
+    ("farm_use_equivalent", "Farm use equivalent", "quantity", 18),
     ("on_hand_equivalent", "On hand equivalent", "quantity", 18),
     ("unaccounted", "Unaccounted", "quantity", 14),
     ("tolerance_pct", "Tolerance %", "percent", 12), ("status", "Status", "status", 13),
@@ -186,6 +194,32 @@ _LEDGER = [
 # Where a period is closed (CONTRACT section 8): the close it lies in, and today's figures
 # against those recorded at the close. Shown only once the workbook has been closed.
 _BALANCE_CLOSED = [("closed", "Closed", "text", 18), ("as_closed", "As closed", "text", 60)]
+# farms (CONTRACT section 6): written only when the book has farm tables. Acres and
+# yields per acre are plain numbers (a fifth element overrides the number format).
+PLAIN = "#,##0.00"
+_CROP = [
+    ("crop", "Crop", "text", 20), ("season", "Season", "integer", 8),
+    ("start", "Start", "date", 12), ("end", "End", "date", 12),
+    ("beginning", "Beginning (A)", "quantity", 15), ("harvested", "Harvested (B)", "quantity", 15),
+    ("bought", "Bought (C)", "quantity", 14), ("sold", "Sold (D)", "quantity", 15),
+    ("losses", "Losses (E)", "quantity", 14), ("farm_use", "Farm use (F)", "quantity", 14),
+    ("accounted", "Accounted", "quantity", 15), ("counted_ending", "Counted ending (G)", "quantity", 17),
+    ("difference", "Difference", "quantity", 14), ("acres", "Acres", "quantity", 9, PLAIN),
+    ("expected_harvest", "Expected harvest", "quantity", 16), ("harvest_pct", "Harvest %", "percent", 10),
+    ("tolerance_pct", "Tolerance %", "percent", 11), ("status", "Status", "status", 15),
+]
+_HARVEST = [
+    ("field", "Field", "text", 12), ("crop", "Crop", "text", 16), ("season", "Season", "integer", 8),
+    ("organic", "Organic", "text", 11), ("acres", "Acres", "quantity", 9, PLAIN),
+    ("expected_yield", "Expected yield", "quantity", 10, PLAIN), ("yield_unit", "Yield unit", "text", 8),
+    ("harvested_per_acre", "Harvested per acre", "quantity", 12, PLAIN),
+    ("expected_harvest", "Expected harvest", "quantity", 16), ("harvested", "Harvested", "quantity", 15),
+    ("harvest_pct", "Harvest %", "percent", 10), ("seed", "Seed", "text", 14),
+    ("seed_planted", "Seed planted", "quantity", 14), ("seed_expected", "Seed expected", "quantity", 14),
+    ("yield_source", "Yield source", "text", 20), ("status", "Status", "status", 16),
+]
+FARM_OUTPUT_SHEETS = ("Crop", "Harvest")
+
 GO_TO = "Go to"
 # CONTRACT section 7: one row per candidate cell of a flagged figure
 _INVESTIGATIONS = [
@@ -214,6 +248,8 @@ _KEYS = {
     "Exceptions": ("Code", "Sheet", "Column", "Message"),
     "Ledger": (),
     "Investigations": ("Figure", "Item", "Owner", "Start", "End", "Sheet", "Row", "Column"),
+    "Crop": ("Crop", "Season"),
+    "Harvest": ("Field", "Crop", "Season"),
 }
 
 # Every layout above must name each frame column of result.py exactly once.
@@ -260,10 +296,10 @@ def convert_column(values: pd.Series, kind: str) -> pd.Series:
 def _sheet(name: str, layout, frame: pd.DataFrame, unit: str, notes: bool) -> SheetSpec:
     n = len(frame)
     columns, data = [], {}
-    for col, header, kind, width in layout:
+    for col, header, kind, width, *fmt in layout:
         wrap = kind == "wrap"
         kind = "text" if wrap else kind
-        columns.append(ColumnSpec(header, kind, width, number_format(kind, unit), wrap))
+        columns.append(ColumnSpec(header, kind, width, fmt[0] if fmt else number_format(kind, unit), wrap))
         if col not in frame.columns:
             # a column the engine does not give would print as a blank column: a defect
             if n:
@@ -332,7 +368,15 @@ def result_sheets(rec: R.Reconciliation) -> list[SheetSpec]:
     out[1] = link_first_candidates(out[1], rec.supply, rec.investigations, "Supply")
     out.append(investigations_sheet(rec.investigations, unit))
     assert tuple(s.name for s in out) == OUTPUT_SHEETS
-    return out
+    return out + farm_sheets(rec)
+
+
+def farm_sheets(rec: R.Reconciliation) -> list[SheetSpec]:
+    """Crop and Harvest (CONTRACT section 6), for a farm's book only."""
+    if rec.crop is None:
+        return []
+    return [_sheet("Crop", _CROP, rec.crop, rec.unit, notes=True),
+            _sheet("Harvest", _HARVEST, rec.fields, rec.unit, notes=True)]
 
 
 def written_sheets(rec: R.Reconciliation) -> list[SheetSpec]:

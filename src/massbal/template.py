@@ -40,6 +40,9 @@ NAMES = {
     "CertificateList": "=Certificates[Certificate]",
 }
 
+# A farm's book (massbal new --farm) also names its fields, for the Field dropdowns.
+FARM_NAMES = {"FieldList": "=Fields[Field]"}
+
 # What to type in each column, shown as a note on its header and on the Start here sheet.
 HELP: dict[tuple[str, str], str] = {
     ("Items", "Item"): "The item's name, exactly as you will type it on the other sheets.",
@@ -82,6 +85,31 @@ HELP: dict[tuple[str, str], str] = {
     ("Settings", "Setting"): "Operation (your business's name, on the inspector's copy), Unit, Tolerance %, "
                              "or Tolerance % <Category>.",
     ("Settings", "Value"): "The setting's value.",
+    # farms (CONTRACT section 6)
+    ("Items", "Dry matter %"): "For feeds: the share of dry matter as fed (hay 90, grain 88, corn silage 35).",
+    ("Items", "Allowed"): "For inputs applied to fields: Yes, No (prohibited on organic land) or Restricted.",
+    ("Fields", "Field"): "The field's or block's name, as you will type it on Harvests, FarmUse and Applications.",
+    ("Fields", "Crop"): "The crop grown (an item of Kind Crop on the Items sheet).",
+    ("Fields", "Season"): "The year the crop is harvested (winter wheat sown in 2024 is season 2025).",
+    ("Fields", "Acres"): "Acres planted to this crop this season.",
+    ("Fields", "Expected yield"): "What an acre should give, in the Yield unit (for example 45 bu).",
+    ("Fields", "Yield unit"): "The unit of the expected yield: bu (the crop's Kg per unit on Items), lb, ton ...",
+    ("Fields", "Yield source"): "Where the expected yield comes from: county average (NASS), farm history ...",
+    ("Fields", "Organic"): "Yes, Transition or No this season. Blank means Yes. Only Yes fields grow organic crop.",
+    ("Fields", "Seed"): "The seed item sown (blank: the crop's own saved seed).",
+    ("Fields", "Seeding rate"): "Seed sown per acre, in the Seed unit.",
+    ("Fields", "Seed unit"): "Unit of the seeding rate (bu, lb ...).",
+    ("Harvests", "Date"): "Day the load came off the field (the scale ticket's date).",
+    ("Harvests", "Lot"): "The bin or lot the harvest went into; several loads of one field may share a lot.",
+    ("Harvests", "Field"): "The field it was harvested from (on the Fields sheet).",
+    ("Harvests", "Herd"): "For milk, eggs or wool: the herd it came from.",
+    ("Harvests", "Organic"): "No for a buffer strip or any load harvested as conventional. Blank follows the field.",
+    ("FarmUse", "Use"): "seed, feed, bedding or other.",
+    ("FarmUse", "Lot"): "The lot (bin) it was taken from.",
+    ("FarmUse", "Field"): "For seed: the field it was planted in.",
+    ("FarmUse", "Herd"): "For feed: the herd it was fed to.",
+    ("Applications", "Field"): "The field the input was applied to.",
+    ("Applications", "Item"): "The input (compost, fertiliser, pest control, bought seed) from the Items sheet.",
 }
 _GENERIC_HELP = {
     "date": "A date: an Excel date, or text as YYYY-MM-DD.",
@@ -134,7 +162,7 @@ def write_input_book(path: str | Path, tables: Mapping[str, pd.DataFrame] | None
         if frame is None and name == "Settings":
             frame = pd.DataFrame(list(DEFAULT_SETTINGS), columns=["Setting", "Value"])
         _table_sheet(wb, fmt, spec, frame)
-    for name, ref in NAMES.items():
+    for name, ref in {**NAMES, **(FARM_NAMES if farm else {})}.items():
         wb.define_name(name, ref)
     conf = wb.add_worksheet("xlwings.conf")
     for r, (key, value) in enumerate(XLWINGS_CONF):
@@ -265,6 +293,13 @@ def _rule(table: str, name: str, kind: str, choices: tuple[str, ...], letter: st
     if kind == "choice" and choices:
         return {"validate": "list", "source": list(choices), "error_title": f"Not a known {name}",
                 "error_message": f"{name} is one of: {', '.join(choices)}."}
+    if name == "Field" and table in ("Harvests", "FarmUse", "Applications"):
+        return {"validate": "list", "source": "=FieldList", "error_title": "Field not on the Fields sheet",
+                "error_message": "This field is not on the Fields sheet. Add it there with its crop, season, "
+                                 "acres and expected yield, or pick it from the list."}
+    if name in ("Crop", "Seed") and table == "Fields":
+        return {"validate": "list", "source": "=ItemList", "error_title": "Not on the Items sheet",
+                "error_message": "Add the crop or seed to the Items sheet (Kind Crop or Seed, with its unit)."}
     if name == "Batch" and table in ("BatchInputs", "Losses"):
         return {"validate": "list", "source": "=BatchList", "error_title": "Batch not on the Batches sheet",
                 "error_message": "This batch is not on the Batches sheet. Record the run's output there first."}
@@ -351,6 +386,21 @@ _NOTES = (
 )
 
 
+_FARM_STEPS = (
+    "1. Items: each crop (Kind Crop, Unit bu and its Kg per unit: wheat and soybeans 27.216, corn 25.401, oats "
+    "14.515), the seed you buy (Kind Seed) and every input you spread (Kind Input; Allowed No for anything "
+    "prohibited on organic land).",
+    "2. Fields: one row per field and season with its crop, acres, expected yield and where that yield comes "
+    "from; Organic Transition for a field still in transition.",
+    "3. Through the year: Applications for compost, fertiliser and bought seed; FarmUse for saved seed planted "
+    "and feed fed; Harvests for every load off a field (scale tickets), Organic No for a buffer strip; Shipments "
+    "for grain sold; Counts of the bins on 31 December.",
+    "4. Reconcile writes Crop (A beginning + B harvest + C bought - D sold - E loss - F farm use against G the "
+    "bin count) and Harvest (each field's harvest against acres x expected yield): an organic harvest far above "
+    "what the acres grow is the first thing an inspector checks.",
+)
+
+
 def _start_sheet(wb, fmt: _Formats, farm: bool = False) -> None:
     ws = wb.add_worksheet("Start here")
     ws.hide_gridlines(2)
@@ -370,6 +420,14 @@ def _start_sheet(wb, fmt: _Formats, farm: bool = False) -> None:
         ws.merge_range(r, 0, r, 3, step, fmt.wrap)
         ws.set_row(r, 32)
         r += 1
+    if farm:
+        r += 1
+        ws.write_string(r, 0, "On a farm", fmt.h2)
+        r += 1
+        for step in _FARM_STEPS:
+            ws.merge_range(r, 0, r, 3, step, fmt.wrap)
+            ws.set_row(r, 32)
+            r += 1
     r += 1
     ws.write_string(r, 0, "The tables", fmt.h2)
     r += 1

@@ -25,7 +25,7 @@ def write_book(path: Path, tables: dict[str, list[dict]], plain: tuple[str, ...]
     wb.remove(wb.active)
     for name, rows in tables.items():
         ws = wb.create_sheet(name)
-        headers = list(HEADERS[name])
+        headers = list(HEADERS.get(name, ()))  # farm tables: the headers the rows use
         for r in rows:
             headers += [k for k in r if k not in headers]
         ws.append(headers)

@@ -111,8 +111,7 @@ def function_help_module() -> Module:
         "    On Error Resume Next  ' Excel 2007 lacks ArgumentDescriptions; the functions work without",
     ]
     for fig in F.FIGURES:
-        item_doc = F.ARG_DOCS["item"] if fig.table == "balance" else "Organic ingredient, as on the Items sheet."
-        docs = [item_doc, F.ARG_DOCS["start_date"], F.ARG_DOCS["end_date"], F.ARG_DOCS["owner"]]
+        docs = [F.arg_doc(fig, a) for a in F.ARGS]
         args = ", ".join(_vba_string(d[:255]) for d in docs)
         lines.append(f"    Application.MacroOptions Macro:=\"'\" & ThisWorkbook.Name & \"'!{fig.classic}\", _")
         lines.append(f"        Description:={_vba_string(fig.doc[:255])}, _")

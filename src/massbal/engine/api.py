@@ -14,6 +14,8 @@ from . import findings as F
 from .balance import compute_balances
 from .checks import (certificate_findings, commingled_findings, duplicate_lot_findings,
                      lot_findings, name_variant_findings)
+from .crop import farm_input_findings, is_farm
+from .farm_result import crop_figures
 from .genealogy import Genealogy, build_genealogy
 from .ledger import build_ledger
 from .load import Book, load_book
@@ -51,7 +53,7 @@ def prepare(raw: RawBook, today: date | None = None) -> Prepared:
         name_variant_findings(book, ledger),
         certificate_findings(book, ledger, pd.Timestamp(today) if today else None),
         commingled_findings(book, ledger),
-    ])
+    ] + ([farm_input_findings(book)] if is_farm(book) else []))
     return Prepared(book, ledger, gen, yields, found)
 
 
@@ -96,10 +98,11 @@ def reconcile_prepared(prep: Prepared, start=None, end=None, item: str | None = 
     from .trend import monthly_balances, trend_findings
     inv = explain(prep, periods, balances, supply)
     f_trend = trend_findings(prep.book, prep.ledger, monthly_balances(prep.book, prep.ledger, balances, periods, keys))
-    findings = F.combine([prep.findings, f_bal, f_sup, f_trend])
+    crop, fields, f_crop = crop_figures(prep.book, prep.ledger, periods, keys)
+    findings = F.combine([prep.findings, f_bal, f_sup, f_trend, f_crop])
     settings = prep.book.settings.model_dump()
     return Reconciliation(prep.unit, [(p[0].date(), p[1].date()) for p in periods],
-                          balances, supply, yields, findings, prep.ledger, settings, inv)
+                          balances, supply, yields, findings, prep.ledger, settings, inv, crop=crop, fields=fields)
 
 
 def reconcile(raw: RawBook, start=None, end=None, item: str | None = None,

@@ -51,14 +51,16 @@ def compute_balances(book: Book, ledger: pd.DataFrame, periods, item_keys: set |
     g["tolerance_pct"] = g["item_key"].map(items["tolerance_pct"]).fillna(book.settings.tolerance_pct).astype(float)
     out = pd.DataFrame({
         "item": g["item"], "owner": g["owner"], "start": g["start"], "end": g["end"],
-        "beginning": g["beginning"], "received": g["sum_receipt"], "produced": g["sum_produced"],
-        "used": g["sum_used"], "shipped": g["sum_shipped"], "losses": g["sum_loss"],
+        "beginning": g["beginning"], "received": g["sum_receipt"], "harvested": g["sum_harvested"],
+        "produced": g["sum_produced"], "used": g["sum_used"], "farm_use": g["sum_farm use"],
+        "applied": g["sum_applied"], "shipped": g["sum_shipped"], "losses": g["sum_loss"],
         "expected_ending": g["book_end"], "counted_ending": g["counted_end"],
     })
     out["variance"] = out["counted_ending"] - out["expected_ending"]
     out["variance_pct"] = variance_pct(out["variance"], out["expected_ending"])
     out["tolerance_pct"] = g["tolerance_pct"]
-    for c in ("beginning", "received", "produced", "used", "shipped", "losses", "expected_ending",
+    for c in ("beginning", "received", "harvested", "produced", "used", "farm_use", "applied", "shipped", "losses",
+              "expected_ending",
               "counted_ending", "variance"):
         out[c] = out[c].round(6) + 0.0  # no -0.0 in reports
     out["min_running"] = g["min_running"]

@@ -108,9 +108,13 @@ def _by_sheet(book: Book, frame: pd.DataFrame, severity, code, column, msgs) -> 
 
 def duplicate_lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     made = ledger.loc[(ledger["kind"].isin(INFLOW_KINDS) & (ledger["lot_key"] != 0)).to_numpy(),
-                      LOT + ["kind", "batch_key", "row", "lot", "item", "sheet"]]
-    # one source is one receipt row, or one run (a run may list a lot on several rows)
+                      LOT + ["kind", "batch_key", "row", "lot", "item", "sheet", "partner"]]
+    # one source is one receipt row, or one run (a run may list a lot on several rows), or
+    # one field's harvest (a lot filled by several loads, one scale ticket each)
     src = made["batch_key"].where(made["kind"] == "produced", "#" + made["row"].astype(str))
+    harvest = (made["kind"] == "harvested").to_numpy()
+    if harvest.any():
+        src = src.astype(object).where(~harvest, "F" + made["partner"].astype(str).str.strip().str.casefold())
     made = made.assign(src=src.to_numpy())
     firsts = made.drop_duplicates(LOT + ["src"])
     n = firsts.groupby(LOT, sort=False)["src"].transform("size")
@@ -268,7 +272,7 @@ def commingled_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     used = ledger.loc[(ledger["kind"] == "used").to_numpy(), LOT + ["batch_key", "batch", "lot", "item", "row"]]
     if used.empty:
         return F.empty()
-    rec = ledger.loc[(ledger["kind"] == "receipt").to_numpy(), LOT + ["organic"]]
+    rec = ledger.loc[ledger["kind"].isin(("receipt", "harvested")).to_numpy(), LOT + ["organic"]]
     conv_lots = rec[~rec["organic"].fillna(True).astype(bool)][LOT].drop_duplicates()
     conv_lots = set(zip(conv_lots["item_key"], conv_lots["lot_key"]))
     item_org = used["item_key"].map(items["organic"]).fillna(True).astype(bool)

@@ -24,6 +24,8 @@ CODES = (
     "BAD_VALUE", "CERT_EXPIRING", "SUPPLY_OVERSOLD", "NAME_VARIANT", "ROWS_BELOW_TABLE",
     "VARIANCE_TREND",
     "CLOSED_PERIOD_CHANGED",  # CONTRACT section 8 (engine.closing)
+    # crop farms (CONTRACT section 6)
+    "HARVEST_OVER_EXPECTED", "SEEDING_RATE", "PROHIBITED_INPUT", "UNKNOWN_FIELD", "FIELD_NOT_ORGANIC",
 )
 
 COLUMNS = ["severity", "code", "sheet", "row", "column", "cell", "message"]

@@ -66,7 +66,8 @@ def build_genealogy(book: Book, ledger: pd.DataFrame) -> tuple[Genealogy, pd.Dat
     items = book.items
     # only the columns genealogy needs: every column kept is copied at each filter and merge
     kind = ledger["kind"]
-    rec = ledger.loc[(kind == "receipt").to_numpy(), LOT + ["qty", "organic"]]
+    # a farm's harvest lots are sources like received lots (organic or not, by field)
+    rec = ledger.loc[kind.isin(("receipt", "harvested")).to_numpy(), LOT + ["qty", "organic"]]
     used = ledger.loc[(kind == "used").to_numpy(), LOT + ["batch_key", "qty"]]
     produced = ledger.loc[(kind == "produced").to_numpy(), LOT + ["batch_key", "qty"]]
     counts = ledger.loc[(kind == "count").to_numpy(), LOT + ["date", "qty"]]

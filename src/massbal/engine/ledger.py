@@ -12,15 +12,17 @@ import numpy as np
 import pandas as pd
 
 from . import findings as F
+from .farm_ledger import FARM_MOVEMENTS, farm_parts
 from .load import Book
 
 # order of kinds within one day: inflows before outflows (CONTRACT: NEGATIVE rule),
 # stock moved to where it is used before it is used, counts last because a count is
 # taken at the end of its day
-KIND_ORDER = {"receipt": 0, "produced": 1, "transfer out": 2, "transfer in": 3, "used": 4,
-              "shipped": 5, "loss": 6, "process loss": 7, "count": 8}
-INFLOW_KINDS = ("receipt", "produced")
-OUTFLOW_KINDS = ("used", "shipped", "loss")
+# (a farm's harvests come in like receipts; its own use and applications go out like run inputs)
+KIND_ORDER = {"receipt": 0, "harvested": 1, "produced": 2, "transfer out": 3, "transfer in": 4, "used": 5,
+              "farm use": 6, "applied": 7, "shipped": 8, "loss": 9, "process loss": 10, "count": 11}
+INFLOW_KINDS = ("receipt", "harvested", "produced")
+OUTFLOW_KINDS = ("used", "farm use", "applied", "shipped", "loss")
 
 _COLS = ["date", "kind", "item", "item_key", "lot", "lot_key", "owner", "owner_key", "location",
          "qty", "effect", "batch", "batch_key", "partner", "certificate", "organic", "reference",
@@ -113,6 +115,10 @@ def build_ledger(book: Book) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     c = T["Counts"]
     parts.append(_frame(c, "count", S["Counts"], 0.0))
+
+    if any(len(T[t]) for t in FARM_MOVEMENTS):  # a farm's book (CONTRACT section 6)
+        for kind, table, cols in farm_parts(book):
+            parts.append(_frame(T[table], kind, S[table], -1.0 if kind != "harvested" else 1.0, **cols))
 
     tr = T["Transfers"]
     parts.append(_frame(tr, "transfer out", S["Transfers"], 0.0, location=tr["from"], partner=tr["to"]))

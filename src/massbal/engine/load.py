@@ -49,6 +49,7 @@ class Settings(BaseModel):
     operation: str | None = None
     trend_pct: float = 3.0  # VARIANCE_TREND: |variance %| above this ...
     trend_months: int = 3  # ... in this many consecutive months
+    harvest_tolerance_pct: float = 15.0  # farms: a harvest this far over the acres' expected yield is flagged
 
     def tolerance_for(self, category_key: str | None) -> float:
         if category_key and category_key in self.category_tolerance:
@@ -223,6 +224,12 @@ def _settings(frame: pd.DataFrame, sheet: str, letters: dict, out: list) -> Sett
                 out.append(F.make("error", "BAD_UNIT", sheet, row, "Value", letters.get("Value"),
                                   f"The report unit: {unit_problem(info, str(val).strip())} "
                                   "Until then massbal reports in lb."))
+        elif key == "harvesttolerance%":
+            try:
+                s.harvest_tolerance_pct = float(str(val).replace("%", "").replace(",", "."))
+            except ValueError:
+                out.append(F.make("warning", "BAD_VALUE", sheet, row, "Value", letters.get("Value"),
+                                  f"'{val}' is not a percentage; the default harvest tolerance (15 %) is used instead."))
         elif key.startswith("tolerance%"):
             try:
                 number = float(str(val).replace("%", "").replace(",", "."))

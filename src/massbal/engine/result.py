@@ -13,14 +13,16 @@ from typing import Literal, Optional
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from .farm_models import FARM_JSON, CropOut, FieldOut, farm_models
+
 BALANCE_COLUMNS = [
-    "item", "owner", "start", "end", "beginning", "received", "produced", "used",
-    "shipped", "losses", "expected_ending", "counted_ending", "variance", "variance_pct",
+    "item", "owner", "start", "end", "beginning", "received", "harvested", "produced", "used",
+    "farm_use", "applied", "shipped", "losses", "expected_ending", "counted_ending", "variance", "variance_pct",
     "tolerance_pct", "status",
 ]
 SUPPLY_COLUMNS = [
     "ingredient", "owner", "start", "end", "available", "shipped_equivalent",
-    "losses_equivalent", "on_hand_equivalent", "unaccounted", "tolerance_pct", "status",
+    "losses_equivalent", "farm_use_equivalent", "on_hand_equivalent", "unaccounted", "tolerance_pct", "status",
 ]
 YIELD_COLUMNS = [
     "batch", "product", "date", "owner", "input", "output", "process_loss",
@@ -52,8 +54,11 @@ class BalanceOut(BaseModel):
     end: date
     beginning: float
     received: float
+    harvested: float = 0.0  # farms (CONTRACT section 6): zero for a handler
     produced: float
     used: float
+    farm_use: float = 0.0
+    applied: float = 0.0
     shipped: float
     losses: float
     expected_ending: float
@@ -72,6 +77,7 @@ class SupplyOut(BaseModel):
     available: float
     shipped_equivalent: float
     losses_equivalent: float
+    farm_use_equivalent: float = 0.0  # farms: seed planted, feed fed, inputs applied
     on_hand_equivalent: float
     unaccounted: float
     tolerance_pct: float
@@ -135,6 +141,8 @@ class ReconcileOut(BaseModel):
     yields: list[YieldOut]
     exceptions: list[FindingOut]
     investigations: list[InvestigationOut] = []
+    crop: Optional[list[CropOut]] = None  # farms only (CONTRACT section 6)
+    fields: Optional[list[FieldOut]] = None
 
 
 def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
@@ -166,6 +174,9 @@ class Reconciliation:
     ledger: pd.DataFrame
     settings: dict = field(default_factory=dict)
     investigations: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=INVESTIGATION_COLUMNS))
+    # a farm's Crop and Harvest figures (CONTRACT section 6); None for a handler's book
+    crop: Optional[pd.DataFrame] = None
+    fields: Optional[pd.DataFrame] = None
 
     def to_model(self) -> ReconcileOut:
         return ReconcileOut(
@@ -175,10 +186,13 @@ class Reconciliation:
             yields=[YieldOut(**r) for r in _records(self.yields, YIELD_COLUMNS)],
             exceptions=[FindingOut(**r) for r in _records(self.findings, FINDING_COLUMNS)],
             investigations=[InvestigationOut(**r) for r in _records(self.investigations, INVESTIGATION_COLUMNS)],
+            **farm_models(self),
         )
 
     def to_json(self) -> str:
-        return self.to_model().model_dump_json(indent=2)
+        # a handler's JSON keeps exactly its fields; a farm's gains crop and fields
+        return self.to_model().model_dump_json(indent=2, exclude_none=False,
+                                               exclude={k for k in FARM_JSON if getattr(self, k) is None})
 
     @property
     def exit_code(self) -> int:

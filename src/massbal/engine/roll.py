@@ -18,7 +18,7 @@ import pandas as pd
 from .frames import asof_merge
 
 SIGN = {"receipt": 1.0, "produced": 1.0, "used": -1.0, "shipped": -1.0, "loss": -1.0,
-        "process": -1.0}
+        "process": -1.0, "harvested": 1.0, "farm use": -1.0, "applied": -1.0}
 EPS = 1e-6
 
 

@@ -15,7 +15,7 @@ from .load import Book
 from .roll import EPS, roll
 
 KEY = ["ingredient_key", "item_key", "owner_key"]
-STOCK_KINDS = ("receipt", "produced", "used", "shipped", "loss")
+STOCK_KINDS = ("receipt", "produced", "used", "shipped", "loss", "harvested", "farm use", "applied")
 # Counts are usually kept to whole units, so a count can sit up to half a unit per lot
 # from the book: differences within half a unit, or 0.1 % of what was available, are
 # rounding, not a finding.
@@ -53,7 +53,8 @@ def compute_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, periods,
     g["beginning"] = g["beginning"].clip(lower=0.0)
     per = g.groupby(["ingredient_key", "owner_key", "p"], sort=False).agg(
         start=("start", "first"), end=("end", "first"), opening=("beginning", "sum"),
-        received=("sum_receipt", "sum"), shipped=("sum_shipped", "sum"), stock_loss=("sum_loss", "sum"),
+        received=("sum_receipt", "sum"), harvested=("sum_harvested", "sum"), shipped=("sum_shipped", "sum"),
+        stock_loss=("sum_loss", "sum"), farm_use=("sum_farm use", "sum"), applied=("sum_applied", "sum"),
         on_hand=("on_hand", "sum"), book_short=("book_short", "sum")).reset_index()
 
     pl = process_loss_equivalents(ledger, gen)
@@ -74,19 +75,23 @@ def compute_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, periods,
         "ingredient": per["ingredient_key"].map(items["item"]).fillna(per["ingredient_key"]),
         "owner": per["owner_key"].map(_owner_names(ledger)).astype(object).where(per["owner_key"] != 0, None),
         "start": per["start"], "end": per["end"],
-        "available": per["opening"] + per["received"],
+        # a farm's organic harvests are organic supply like receipts (CONTRACT section 6); a
+        # conventional harvest lot holds no organic ingredient (genealogy), so adds nothing
+        "available": per["opening"] + per["received"] + per["harvested"],
         "shipped_equivalent": per["shipped"],
         "losses_equivalent": per["stock_loss"] + per["process_loss"],
+        "farm_use_equivalent": per["farm_use"] + per["applied"],
         "on_hand_equivalent": per["on_hand"],
     })
     out["unaccounted"] = (out["available"] - out["shipped_equivalent"] - out["losses_equivalent"]
-                          - out["on_hand_equivalent"])
-    for col in ("available", "shipped_equivalent", "losses_equivalent", "on_hand_equivalent", "unaccounted"):
+                          - out["farm_use_equivalent"] - out["on_hand_equivalent"])
+    for col in ("available", "shipped_equivalent", "losses_equivalent", "farm_use_equivalent", "on_hand_equivalent",
+                "unaccounted"):
         out[col] = out[col].round(6) + 0.0  # no -0.0 in reports
     out["tolerance_pct"] = per["ingredient_key"].map(items["tolerance_pct"]).fillna(
         book.settings.tolerance_pct).astype(float).to_numpy()
     out["_short"] = per["book_short"].to_numpy()
-    active = (out[["available", "shipped_equivalent", "losses_equivalent", "on_hand_equivalent"]].abs().sum(axis=1) > EPS)
+    active = (out[["available", "shipped_equivalent", "losses_equivalent", "farm_use_equivalent", "on_hand_equivalent"]].abs().sum(axis=1) > EPS)
     out = out[active.to_numpy()]
     # OVERSOLD: the books themselves send out more organic X than came in (some stock of
     # it went below zero), or the counts find more of it than the inputs can explain by

@@ -36,7 +36,7 @@ from .roll import EPS
 from .load import BLANK
 
 StepKind = Literal["receipt", "opening stock", "input", "output", "shipment", "loss",
-                   "process loss", "on hand"]
+                   "process loss", "on hand", "harvest", "farm use"]
 CERT_CODES = ("CERT_MISSING", "CERT_UNKNOWN", "CERT_EXPIRED", "CERT_SCOPE")
 NO_LOCATION = "(no location recorded)"
 NO_CUSTOMER = "(no customer recorded)"
@@ -64,6 +64,8 @@ class TraceStep(BaseModel):
     certificate: Optional[str] = None
     certifier: Optional[str] = None
     certificate_valid: Optional[bool] = None  # on the receipt date; None: not an organic input
+    field: Optional[str] = None  # a farm's harvest: the field and season (harvest year) it came from
+    season: Optional[int] = None
     certificate_note: Optional[str] = None
     customer: Optional[str] = None
     location: Optional[str] = None
@@ -91,7 +93,8 @@ class Accounting(BaseModel):
     losses: float
     process_loss: float
     on_hand: float
-    unaccounted: float  # total - shipped - losses - process_loss - on_hand
+    unaccounted: float  # total - shipped - losses - process_loss - on_hand - farm_use
+    farm_use: float = 0.0  # a farm's own use: seed planted, feed fed, inputs applied
 
 
 class LotTrace(BaseModel):
@@ -172,7 +175,7 @@ def _graph(prep: Prepared) -> _Graph:
     text = [c for c in led.columns if pd.api.types.is_string_dtype(led[c].dtype) and led[c].dtype != object]
     led = led.astype({c: object for c in text})
     lots = led[led["lot_key"] != BLANK]
-    inflow = lots[lots["kind"].isin(("receipt", "produced"))]
+    inflow = lots[lots["kind"].isin(("receipt", "produced", "harvested"))]
     # a lot first seen in a count (opening stock) came in with that first count
     made = pd.MultiIndex.from_frame(inflow[LOT]).unique() if len(inflow) else pd.MultiIndex.from_tuples([], names=LOT)
     counts = lots[lots["kind"] == "count"]
@@ -237,6 +240,16 @@ class Tracer:
         pairs = pairs_of(g.produced, "batch_key", book.code("batch", lot))
         if pairs:
             return pairs
+        # a field given instead of a lot: every lot harvested from it (trace forward from a field)
+        harvests = g.sources[g.sources["kind"] == "harvested"]
+        if len(harvests):
+            from .farm_ledger import field_keys
+            from .schema import name_key
+            hits = harvests[field_keys(harvests["partner"]) == name_key(lot)]
+            if item is not None:
+                hits = hits[hits["item_key"] == want_item]
+            if len(hits):
+                return list(dict.fromkeys(zip(hits["item_key"], hits["lot_key"], strict=True)))
         import difflib  # only on a miss
         names = pd.unique(g.lots["lot"].astype(str))
         raise LotNotFound(lot, difflib.get_close_matches(str(lot), list(names), n=3, cutoff=0.6))
@@ -366,12 +379,13 @@ def _back(g: _Graph, target: tuple[str, str], total: float) -> tuple[pd.DataFram
     demand = demand[demand["amount"].abs() > 0]
 
     # receipts and opening counts: the ends of the trace
-    src = g.sources[g.sources["kind"].isin(("receipt", "opening stock"))].reset_index().merge(demand, on=LOT)
+    src = g.sources[g.sources["kind"].isin(("receipt", "opening stock", "harvested"))].reset_index().merge(demand, on=LOT)
     if len(src):
         src["total"] = src.set_index(LOT).index.map(g.totals).to_numpy(dtype=float)
         src["amount"] = src["amount"] * src["qty"] / src["total"]
         src = _receipt_details(g, src)
-        steps.append(src.assign(step=src["kind"].where(src["kind"] == "opening stock", "receipt")))
+        steps.append(src.assign(step=src["kind"].astype(object).map({"opening stock": "opening stock",
+                                                                     "harvested": "harvest"}).fillna("receipt")))
         for r in _each(src[src["kind"] == "opening stock"].drop_duplicates(LOT)):
             questions.append(OpenQuestion(
                 lot=str(r.lot), item=str(r.item), sheet=str(r.sheet), row=int(r.row),
@@ -484,10 +498,12 @@ def _forward(g: _Graph, target: tuple[str, str]) -> tuple[pd.DataFrame, list[Ope
     lots = g.lots.reset_index().merge(fracs, on=LOT)
     ships = lots[lots["kind"] == "shipped"].assign(step="shipment")
     losses = lots[lots["kind"] == "loss"].assign(step="loss")
-    for frame in (ships, losses):
+    # a farm's own use of the lot: seed planted in a field, feed fed to a herd, an input applied
+    own_use = lots[lots["kind"].isin(("farm use", "applied"))].assign(step="farm use")
+    for frame in (ships, losses, own_use):
         frame["amount"] = frame["qty"] * frame["frac"]
     stock = _on_hand(g, lots)
-    steps += [ships, losses, stock]
+    steps += [ships, losses, own_use, stock]
     questions += _forward_questions(g, lots, ships, fracs)
     if len(stock):
         for r in _each(stock[stock["stock"] < -EPS]):
@@ -502,12 +518,12 @@ def _forward(g: _Graph, target: tuple[str, str]) -> tuple[pd.DataFrame, list[Ope
 def _on_hand(g: _Graph, lots: pd.DataFrame) -> pd.DataFrame:
     """Book stock of each reached lot by location: inflows - outflows, transfers move it."""
     sign = {"receipt": 1.0, "produced": 1.0, "used": -1.0, "shipped": -1.0, "loss": -1.0,
-            "transfer in": 1.0, "transfer out": -1.0}
+            "transfer in": 1.0, "transfer out": -1.0, "harvested": 1.0, "farm use": -1.0, "applied": -1.0}
     m = lots[lots["kind"].isin(list(sign))].copy()
     if m.empty:
         return m
     # a row with no location is where the lot came in (its first inflow with a location)
-    home = m[m["kind"].isin(("receipt", "produced")) & m["location"].notna()].drop_duplicates(LOT)
+    home = m[m["kind"].isin(("receipt", "produced", "harvested")) & m["location"].notna()].drop_duplicates(LOT)
     home = home.set_index(LOT)["location"]
     loc = m["location"].where(m["location"].notna(), m.set_index(LOT).index.map(home).to_numpy())
     m["location"] = loc.fillna(NO_LOCATION)
@@ -538,9 +554,10 @@ def _forward_questions(g: _Graph, lots: pd.DataFrame, ships: pd.DataFrame, fracs
                                 message=f"This shipment of lot {r.lot} names no customer: who received it?"))
     # stock losses of a reached item that name no lot, after the lot came in
     book, led = g.prep.book, g.prep.ledger
-    first = lots[lots["kind"].isin(("receipt", "produced"))].groupby("item_key")["date"].min()
+    first = lots[lots["kind"].isin(("receipt", "produced", "harvested"))].groupby("item_key")["date"].min()
     nolot = led[(led["kind"] == "loss") & (led["lot_key"] == BLANK) & led["item_key"].isin(first.index)]
-    nolot = nolot[(nolot["date"] >= nolot["item_key"].map(first)).to_numpy()]
+    if len(nolot):  # (map of an empty Series cannot compare to dates)
+        nolot = nolot[(nolot["date"] >= nolot["item_key"].map(first)).to_numpy()]
     for item_key, grp in nolot.groupby("item_key", sort=False):
         r = grp.iloc[0]
         out.append(OpenQuestion(item=str(r["item"]), sheet=str(r["sheet"]), row=int(r["row"]),
@@ -581,8 +598,8 @@ def _origin(g: _Graph, target: tuple[str, str]) -> str:
         return "unknown"
     if kinds == {"opening stock"}:
         return "opening count"
-    names = [k for k in ("receipt", "produced") if k in kinds]
-    return " and ".join({"receipt": "received", "produced": "produced"}[k] for k in names)
+    names = [k for k in ("receipt", "produced", "harvested") if k in kinds]
+    return " and ".join({"receipt": "received", "produced": "produced", "harvested": "harvested"}[k] for k in names)
 
 
 def _add_equivalents(fwd: pd.DataFrame, comp: dict[str, float]) -> pd.DataFrame:
@@ -597,14 +614,16 @@ def _accounting(total: float, fwd: pd.DataFrame) -> dict:
     def s(kind: str) -> float:
         return float(fwd.loc[fwd["step"] == kind, "amount"].sum()) if len(fwd) else 0.0
     acc = {"total": total, "shipped": s("shipment"), "losses": s("loss"), "process_loss": s("process loss"),
-           "on_hand": s("on hand")}
-    acc["unaccounted"] = total - acc["shipped"] - acc["losses"] - acc["process_loss"] - acc["on_hand"]
+           "on_hand": s("on hand"), "farm_use": s("farm use")}
+    acc["unaccounted"] = (total - acc["shipped"] - acc["losses"] - acc["process_loss"] - acc["on_hand"]
+                          - acc["farm_use"])
     return {k: round(v, 6) + 0.0 for k, v in acc.items()}
 
 
 # within one depth: back shows what went into a run, then where that lot came from;
 # forward shows how a lot came out of a run, then where it went
-_ORDER = {"output": 0, "input": 1, "receipt": 2, "opening stock": 2, "shipment": 2, "loss": 3,
+_ORDER = {"output": 0, "input": 1, "receipt": 2, "opening stock": 2, "harvest": 2, "shipment": 2, "loss": 3,
+          "farm use": 3,
           "process loss": 4, "on hand": 5}
 
 
@@ -632,8 +651,10 @@ def _steps(g: _Graph, frame: pd.DataFrame, total: float) -> list[TraceStep]:
             pct_of_lot=round(100.0 * amount / total, 2) if total > 0 else None,
             row_quantity=round(rq, 6) if rq is not None else None,
             pct_of_row=round(100.0 * amount / rq, 2) if rq else None,
-            entered=entered[i], via_lot=_s(r["via_lot"]) if step not in ("receipt", "opening stock") else None,
-            via_item=_s(r["via_item"]) if step not in ("receipt", "opening stock") else None,
+            entered=entered[i], via_lot=_s(r["via_lot"]) if step not in ("receipt", "opening stock", "harvest") else None,
+            via_item=_s(r["via_item"]) if step not in ("receipt", "opening stock", "harvest") else None,
+            field=_s(r["partner"]) if step in ("harvest", "farm use") else None,
+            season=_d(r["date"]).year if step == "harvest" and _d(r["date"]) else None,
             batch=_s(r["batch"]) if step in ("input", "output", "process loss") else None,
             supplier=_s(r["supplier"]) if step == "receipt" else None,
             supplier_lot=_s(r["supplier_lot"]), certificate=_s(r["certificate"]) if step == "receipt" else None,

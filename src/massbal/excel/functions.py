@@ -27,6 +27,7 @@ import pandas as pd
 
 from massbal.engine.api import Prepared, periods_for, prepare
 from massbal.engine.balance import compute_balances
+from massbal.engine.farm_result import crop_figures
 from massbal.engine.supply import compute_supply
 from massbal.engine.rawbook import RawBook
 from massbal.engine.schema import name_key
@@ -41,7 +42,7 @@ class Figure:
     classic: str  # desktop name (VBA allows no dots)
     lite: str  # xlwings Lite name
     column: str  # column of the engine's balances or supply frame
-    table: Literal["balance", "supply", "explain"]
+    table: Literal["balance", "supply", "explain", "crop"]
     doc: str
 
 
@@ -72,8 +73,15 @@ _EXPLAIN_FIGURES = {
                    "close the gap and the variance after (the first row of the Investigations sheet).",
 }
 
+# A farm's crop figures (CONTRACT section 6): =MASSBAL_HARVEST_PCT(crop, year); the second
+# argument is the season (a year, or any date in it), the third and fourth stay empty.
+_CROP_FIGURES = {
+    "harvest_pct": "Organic harvest of a crop in a season as a percentage of what its organic fields' acres "
+                   "x expected yield should give (the Crop sheet's Harvest %).",
+}
 
-def _figure(column: str, table: Literal["balance", "supply", "explain"], doc: str) -> Figure:
+
+def _figure(column: str, table: Literal["balance", "supply", "explain", "crop"], doc: str) -> Figure:
     word = {"expected_ending": "", "counted_ending": "COUNTED", "explanation": "EXPLAIN"}.get(column, column.upper())
     classic = "MASSBAL" + (f"_{word}" if word else "")
     return Figure(classic, classic.replace("_", ".", 1), column, table, doc)
@@ -82,7 +90,8 @@ def _figure(column: str, table: Literal["balance", "supply", "explain"], doc: st
 FIGURES: tuple[Figure, ...] = tuple(
     [_figure(c, "balance", d) for c, d in _BALANCE_FIGURES.items()]
     + [_figure(c, "supply", d) for c, d in _SUPPLY_FIGURES.items()]
-    + [_figure(c, "explain", d) for c, d in _EXPLAIN_FIGURES.items()])
+    + [_figure(c, "explain", d) for c, d in _EXPLAIN_FIGURES.items()]
+    + [_figure(c, "crop", d) for c, d in _CROP_FIGURES.items()])
 FIGURES_BY_CLASSIC = {f.classic: f for f in FIGURES}
 
 ARG_DOCS = {
@@ -98,6 +107,9 @@ def arg_doc(fig: Figure, arg: str) -> str:
     """The function wizard's help for one argument of one function."""
     if fig.table == "supply" and arg == "item":
         return "Organic ingredient, as on the Items sheet."
+    if fig.table == "crop":
+        return {"item": "Crop, as on the Items or Fields sheet.",
+                "start_date": "Season: the harvest year (2025), or any date in it."}.get(arg, "Leave empty.")
     return ARG_DOCS[arg]
 
 
@@ -212,6 +224,9 @@ class BookEntry:
                 from massbal.engine.investigate import explained_balances
                 frame = self.rows("balance", start, end).frame
                 got[table] = _Rows(explained_balances(prep, periods, frame), "item")
+            elif table == "crop":
+                frame, _, _ = crop_figures(prep.book, prep.ledger, periods, None)
+                got[table] = _Rows(frame if frame is not None else pd.DataFrame(columns=["crop"]), "crop")
             else:
                 frame, _ = compute_supply(prep.book, prep.ledger, prep.genealogy, periods, None)
                 got[table] = _Rows(frame, "ingredient")
@@ -332,6 +347,8 @@ def figure_value(entry: BookEntry, fig: Figure, item: Any, start: Any = None, en
     item_text = _text(item)
     if item_text is None:
         raise FigureError("Give the item name, for example =MASSBAL(\"Oats\", \"2025-11-01\", \"2025-11-30\").")
+    if fig.table == "crop":
+        return _crop_value(entry, fig, item_text, start)
     s = parse_date(start, "start", entry.date1904)
     e = parse_date(end, "end", entry.date1904)
     if s is not None and e is not None and e < s:
@@ -357,6 +374,27 @@ def figure_value(entry: BookEntry, fig: Figure, item: Any, start: Any = None, en
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     return value
+
+
+def _crop_value(entry: BookEntry, fig: Figure, crop: str, season: Any) -> Any:
+    """A crop figure of one season: the Crop sheet's row for that crop and year."""
+    if _blank(season):
+        raise FigureError(f"Give the season, for example ={fig.classic}(\"{crop}\", 2025).")
+    season = _scalar(season)
+    if isinstance(season, (int, float, np.integer, np.floating)) and 1900 <= float(season) <= 2200:
+        year = int(season)
+    else:
+        day = parse_date(season, "season", entry.date1904)
+        year = day.year
+    start, end = pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
+    row = entry.rows("crop", start, end).by_item.get(name_key(crop), {}).get("")
+    if row is None:
+        raise FigureError(f"{crop} has no row on the Crop sheet for {year}: it is not a crop of this workbook "
+                          f"(Kind Crop on Items, or on the Fields sheet), or had nothing that season.")
+    value = row[fig.column]
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value.item() if isinstance(value, (np.floating, np.integer)) else value
 
 
 def _no_row_sentence(entry: BookEntry, fig: Figure, item: str) -> str:

@@ -284,6 +284,7 @@ def settle_counts(tables: Tables, keep: set[tuple[str, int]]) -> None:
 SORT = {
     "Receipts": ["Date", "Reference"], "Batches": [], "BatchInputs": [], "Shipments": ["Date", "Reference"],
     "Losses": ["Date"], "Counts": ["Date", "Location", "Item"], "Transfers": ["Date"],
+    "Harvests": ["Date"], "FarmUse": ["Date"], "Applications": ["Date"],
 }
 
 

@@ -25,6 +25,7 @@ from massbal.engine.period_findings import findings_in_period
 from massbal.engine.rawbook import RawBook
 from massbal.engine.trace import LotTrace, Tracer
 
+from . import export_farm as XF
 from . import export_sheets as X
 from .export_cover import cover_sheet
 from .export_dashboard import dashboard_sheet
@@ -135,7 +136,7 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
                                                "Yield", "Exceptions", "Investigations")}
     trace_names = [safe_sheet(f"Trace {t.lot}" + (f" {t.item}" if sum(1 for x in m.traces if x.lot == t.lot) > 1 else ""), taken)
                    for t in m.traces]
-    for k in ("FSMA 204", "Certificates", "Ledger"):
+    for k in ("FSMA 204", "Certificates", "Ledger") + (("Crop", "Harvest") if XF.is_farm(m) else ()):
         names[k] = safe_sheet(k, taken)
     src_tables = [t for t in MOVEMENT_TABLES + ("Items", "Settings") if raw.get(t) is not None]
     src_names = {t: safe_sheet(f"Src {t}", taken) for t in src_tables}
@@ -166,6 +167,12 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
                      f"in {t.unit}.") for n, t in zip(trace_names, m.traces)]
     fsma = rep.sheet(names["FSMA 204"], "FSMA 204 sortable spreadsheet of the traced lots",
                      "One row per critical tracking event with its key data elements.") if m.traces else None
+    farm = [rep.sheet(names["Crop"], "Crop balance of each crop and season (NOP crop instruction A to G)",
+                      f"In {m.prep.unit}. Organic stock only: a lot from a transitional field or a buffer strip is not "
+                      "organic crop. Accounted, difference, harvest % and status are live formulas over each row."),
+            rep.sheet(names["Harvest"], "Field yield: each field's harvest against acres x expected yield",
+                      "Expected harvest, harvest %, harvested per acre and status are live formulas; the expected "
+                      "yields' sources are on the cover.")] if XF.is_farm(m) else []
     cert = rep.sheet(names["Certificates"], "Certificate register", "Suppliers' organic certificates (COO).")
     closed_f, log_f = record_frames(raw.source, m.data.periods[0][0], m.data.periods[-1][1])
     if closed_f is not None:  # CONTRACT s.8: the closes, and the changes to this period's rows
@@ -207,6 +214,9 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
         X.frame_table(fsma, "FSMA204", f, {"Event date": "date", "Quantity": "number",
                                           "Quantity (report unit)": "number", "Row": "int",
                                           "Input traceability lot codes": "wrap40"})
+    if farm:
+        XF.crop_sheet(farm[0], m)
+        XF.harvest_sheet(farm[1], m)
     X.certificates_sheet(cert, m)
     for t, s in srcs.items():
         X.source_sheet(s, raw, t, src_pos.get(t))

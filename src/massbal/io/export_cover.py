@@ -9,6 +9,7 @@ from massbal.engine.load import MOVEMENT_TABLES
 from massbal.engine.units import kg_factors, report_factor, unit_info
 
 from .export_data import Meta
+from .export_farm import cover_yields, is_farm
 from .xlsx_report import Col, Sheet
 
 
@@ -56,6 +57,8 @@ def cover_sheet(s: Sheet, m: Meta, names, trace_names, src_names, print_copy: bo
                             (("Unit as typed", "text", 22), ("Item", "text", 18),
                              (f"{st.unit} per unit", "share", 14), ("Source", "text", 70))], len(conv),
             caption="Conversion factors used", repeat=False)
+    if is_farm(m):
+        cover_yields(s, m)
     guide = [*([(names["Dashboard"], "Charts: stock against counts, organic supply, yield per run")]
                if "Dashboard" in names else []),
              (names["Balance"], "Stock balance of each item and period (live formulas)"),
@@ -63,6 +66,9 @@ def cover_sheet(s: Sheet, m: Meta, names, trace_names, src_names, print_copy: bo
              (names["Supply by item"], "The supply balance split by the item holding the ingredient"),
              (names["Yield"], "Each production run: input, output, loss, yield"),
              (names["Exceptions"], "Every problem found, with the row to look at"),
+             *([(names["Crop"], "Crop balance of each crop and season, A to G (live formulas)"),
+                (names["Harvest"], "Each field's harvest against acres x expected yield (live formulas)")]
+               if is_farm(m) else []),
              *[(n, f"Trace of lot {t.lot}: back to receipts, forward to customers") for n, t in zip(trace_names, m.traces)],
              *([(names["FSMA 204"], "Critical tracking events of the traced lots")] if m.traces else []),
              (names["Certificates"], "Suppliers' certificates and the receipts under them"),

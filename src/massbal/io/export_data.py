@@ -134,7 +134,8 @@ def _supply_detail(prep: Prepared, periods, sup: pd.DataFrame, eq: pd.DataFrame)
     g["on_hand"] = g["counted_end"].where(g["counted_end"].notna(), g["book_end"]).clip(lower=0.0)
     g["held_open"] = g["beginning"].clip(lower=0.0)
     g["short"] = (-g["book_end"]).clip(lower=0.0) + (-g["beginning"]).clip(lower=0.0)
-    figs = ["beginning", "sum_receipt", "sum_produced", "sum_used", "sum_shipped", "sum_loss", "book_end", "on_hand"]
+    figs = ["beginning", "sum_receipt", "sum_produced", "sum_used", "sum_shipped", "sum_loss", "book_end", "on_hand",
+            "sum_harvested", "sum_farm use", "sum_applied"]
     g = g[(g[figs].abs().sum(axis=1) > 1e-9) | g["counted_end"].notna()]
     g["start"] = pd.to_datetime(g["start"])
     g["end"] = pd.to_datetime(g["end"])

@@ -62,8 +62,9 @@ def _in_period(t: str, date_col: str = "Date", table: str = L) -> str:
 
 # ------------------------------------------------------------------ Balance
 
-def balance(t: str, item: str, owner) -> dict[str, str]:
-    """Formulas of one Balance row, by column header."""
+def balance(t: str, item: str, owner, farm: bool = False) -> dict[str, str]:
+    """Formulas of one Balance row, by column header (a farm's book has Harvested, Farm use
+    and Applied columns too)."""
     r = lambda c: this_row(t, c)  # noqa: E731
     who = f'{match(L, t, "Item", item)},{match(L, t, "Owner", owner)}'
     qty, eff = col_ref(L, "Quantity"), col_ref(L, "Effect")
@@ -80,7 +81,8 @@ def balance(t: str, item: str, owner) -> dict[str, str]:
         "Received": flow("receipt"), "Produced": flow("produced"), "Used": flow("used"),
         "Shipped": flow("shipped"), "Losses": flow("loss"),
         "Expected ending": (f'{r("Beginning")}+{r("Received")}+{r("Produced")}-{r("Used")}'
-                            f'-{r("Shipped")}-{r("Losses")}'),
+                            f'-{r("Shipped")}-{r("Losses")}'
+                            + (f'+{r("Harvested")}-{r("Farm use")}-{r("Applied")}' if farm else "")),
         "Counted ending": (f'IF(COUNTIFS({who},{kind},"count",{date},{r("End")})>0,'
                            f'SUMIFS({qty},{who},{kind},"count",{date},{r("End")}),"")'),
         "Variance": f'IF({r("Counted ending")}="","",{r("Counted ending")}-{r("Expected ending")})',
@@ -90,12 +92,14 @@ def balance(t: str, item: str, owner) -> dict[str, str]:
                    f'IF(ABS({r("Variance")})<={EPS},"PASS",IF({r("Variance %")}="","INVESTIGATE",'
                    f'IF(ABS({r("Variance %")})<={r("Tolerance %")},"PASS","INVESTIGATE")))))'),
     }
+    if farm:
+        f.update({"Harvested": flow("harvested"), "Farm use": flow("farm use"), "Applied": flow("applied")})
     return {k: "=" + v for k, v in f.items()}
 
 
 # ------------------------------------------------------------------ Supply by item
 
-def supply_detail(t: str, share_col: str) -> dict[str, str]:
+def supply_detail(t: str, share_col: str, farm: bool = False) -> dict[str, str]:
     """Formulas of one 'Supply by item' row: the item's stock in ingredient equivalents
     (each ledger row's quantity times its share of the ingredient)."""
     r = lambda c: this_row(t, c)  # noqa: E731
@@ -114,7 +118,8 @@ def supply_detail(t: str, share_col: str) -> dict[str, str]:
                     f'+SUMPRODUCT({eff},{share},{who}*({date}>{anchor})*({date}<{r("Start")})))'),
         "Received": flow("receipt"), "Produced": flow("produced"), "Used": flow("used"),
         "Shipped": flow("shipped"), "Losses": flow("loss"),
-        "Book at end": f'{r("Opening")}+{r("Received")}+{r("Produced")}-{r("Used")}-{r("Shipped")}-{r("Losses")}',
+        "Book at end": (f'{r("Opening")}+{r("Received")}+{r("Produced")}-{r("Used")}-{r("Shipped")}-{r("Losses")}'
+                        + (f'+{r("Harvested")}-{r("Farm use")}' if farm else "")),
         "Counted at end": (f'IF(SUMPRODUCT({counted_at_end})>0,'
                            f'SUMPRODUCT({qty},{share},{counted_at_end}),"")'),
         # stock is never below zero: what the books sent below zero is 'Short' (OVERSOLD)
@@ -122,12 +127,14 @@ def supply_detail(t: str, share_col: str) -> dict[str, str]:
         "On hand": f'MAX(0,IF({r("Counted at end")}="",{r("Book at end")},{r("Counted at end")}))',
         "Short": f'MAX(0,-{r("Book at end")})+MAX(0,-{r("Opening")})',
     }
+    if farm:  # organic harvests come in like receipts; seed, feed and inputs used go out
+        f.update({"Harvested": flow("harvested"), "Farm use": f'{flow("farm use")}+{flow("applied")}'})
     return {k: "=" + v for k, v in f.items()}
 
 
 # ------------------------------------------------------------------ Supply
 
-def supply(t: str, d: str, y: str, ingredient: str, owner, share_col: str) -> dict[str, str]:
+def supply(t: str, d: str, y: str, ingredient: str, owner, share_col: str, farm: bool = False) -> dict[str, str]:
     """Formulas of one Supply row: sums of its 'Supply by item' rows (table d), plus the
     ingredient's share of each run's process loss from the Yield table (y)."""
     r = lambda c: this_row(t, c)  # noqa: E731
@@ -144,13 +151,16 @@ def supply(t: str, d: str, y: str, ingredient: str, owner, share_col: str) -> di
         "Losses equivalent": f'SUMIFS({col_ref(d, "Losses")},{rows})+{run_loss}',
         "On hand equivalent": f'SUMIFS({col_ref(d, "On hand")},{rows})',
         "Unaccounted": (f'{r("Available")}-{r("Shipped equivalent")}-{r("Losses equivalent")}'
-                        f'-{r("On hand equivalent")}'),
+                        f'-{r("On hand equivalent")}' + (f'-{r("Farm use equivalent")}' if farm else "")),
         "Book short": f'SUMIFS({col_ref(d, "Short")},{rows})',
         # compute_supply's rule: a book short beyond the rounding allowance, or counts finding
         # more than the inputs explain beyond the tolerance band, is OVERSOLD
         "Status": (f'IF(OR({r("Book short")}>{allowance},{r("Unaccounted")}<-({band})),"OVERSOLD",'
                    f'IF(ABS({r("Unaccounted")})>{band},"INVESTIGATE","PASS"))'),
     }
+    if farm:
+        f["Available"] += f'+SUMIFS({col_ref(d, "Harvested")},{rows})'
+        f["Farm use equivalent"] = f'SUMIFS({col_ref(d, "Farm use")},{rows})'
     return {k: "=" + v for k, v in f.items()}
 
 
@@ -171,8 +181,11 @@ def yield_row(t: str, batch: str) -> dict[str, str]:
     return {k: "=" + v for k, v in f.items()}
 
 
-def ledger_effect() -> str:
+def ledger_effect(farm: bool = False) -> str:
     k, q = this_row(L, "Kind"), this_row(L, "Quantity")
+    if farm:  # harvests come in, the farm's own use and applications go out
+        return (f'=IF(OR({k}="receipt",{k}="produced",{k}="harvested"),{q},'
+                f'IF(OR({k}="used",{k}="shipped",{k}="loss",{k}="farm use",{k}="applied"),-{q},0))')
     return (f'=IF(OR({k}="receipt",{k}="produced"),{q},'
             f'IF(OR({k}="used",{k}="shipped",{k}="loss"),-{q},0))')
 

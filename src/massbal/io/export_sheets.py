@@ -103,6 +103,7 @@ def _date_columns(table: str, headers) -> set[int]:
 def ledger_sheet(s: Sheet, m: Meta, src_names: dict[str, str], src_pos: dict[str, pd.Series]) -> int:
     led = m.data.ledger
     book = m.prep.book
+    farm = m.rec.crop is not None
     table_of = {v: k for k, v in book.sheets.items()}
     org = led["organic"].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
                              else ("Yes" if v else "No"))
@@ -110,7 +111,7 @@ def ledger_sheet(s: Sheet, m: Meta, src_names: dict[str, str], src_pos: dict[str
             Col("Item", led["item"], "text", 18), Col("Lot", led["lot"], "text", 10),
             Col("Owner", led["owner"], "text", 10), Col("Location", led["location"], "text", 11),
             Col("Quantity", led["qty"], "number", 12),
-            Col("Effect", led["effect"], "number", 12, formula=lambda i: FX.ledger_effect()),
+            Col("Effect", led["effect"], "number", 12, formula=lambda i: FX.ledger_effect(farm)),
             Col("Batch", led["batch"], "text", 9), Col("Partner", led["partner"], "text", 14),
             Col("Certificate", led["certificate"], "text", 12), Col("Organic", org, "text", 8),
             Col("Reference", led["reference"], "text", 11), Col("Source sheet", led["sheet"], "text", 12)]
@@ -152,18 +153,21 @@ def _links_for(m: Meta, targets: pd.DataFrame, loc, kinds_by_col: dict[str, tupl
 def balance_sheet(s: Sheet, m: Meta, loc) -> None:
     b = m.data.balances.reset_index(drop=True)
     t = "Balance"
+    farm = m.rec.crop is not None
     tg = _targets(b)
     anchor_t = tg.assign(start=b["anchor"], end=b["anchor"])
     end_t = tg.assign(start=b["end"], end=b["end"])
     links = _links_for(m, tg, loc, {"Received": ("receipt",), "Produced": ("produced",), "Used": ("used",),
-                                    "Shipped": ("shipped",), "Losses": ("loss",), "Expected ending": None})
+                                    "Shipped": ("shipped",), "Losses": ("loss",), "Expected ending": None,
+                                    **({"Harvested": ("harvested",), "Farm use": ("farm use",),
+                                        "Applied": ("applied",)} if farm else {})})
     links["Counted ending"] = {int(k): loc(r["min"], r["max"]) for k, r in
                                blocks(m.data.ledger, end_t, ("count",)).iterrows()}
     opening = {int(k): loc(r["min"], r["max"]) for k, r in
                blocks(m.data.ledger, anchor_t.dropna(subset=["start"]), ("count",)).iterrows()}
     links["Beginning"] = {i: opening.get(i) or links["Expected ending"].get(i) for i in range(len(b))}
     links["Variance"] = links["Expected ending"]
-    forms = [FX.balance(t, it, ow) for it, ow in zip(b["item"], b["owner"])]
+    forms = [FX.balance(t, it, ow, farm) for it, ow in zip(b["item"], b["owner"])]
 
     def col(h, v, kind="number", width=12):
         lk = links.get(h)
@@ -172,8 +176,10 @@ def balance_sheet(s: Sheet, m: Meta, loc) -> None:
     cols = [Col("Item", b["item"], "text", 18), Col("Owner", b["owner"], "text", 10),
             Col("Start", b["start"], "date", 11), Col("End", b["end"], "date", 11),
             Col("Opening count date", b["anchor"], "date", 12),
-            col("Beginning", b["beginning"]), col("Received", b["received"]), col("Produced", b["produced"]),
-            col("Used", b["used"]), col("Shipped", b["shipped"]), col("Losses", b["losses"]),
+            col("Beginning", b["beginning"]), col("Received", b["received"]),
+            *([col("Harvested", b["harvested"])] if farm else []), col("Produced", b["produced"]),
+            col("Used", b["used"]), *([col("Farm use", b["farm_use"]), col("Applied", b["applied"])] if farm else []),
+            col("Shipped", b["shipped"]), col("Losses", b["losses"]),
             col("Expected ending", b["expected_ending"]), col("Counted ending", b["counted_ending"]),
             col("Variance", b["variance"]), col("Variance %", b["variance_pct"], "pct", 10),
             Col("Tolerance %", b["tolerance_pct"], "pct", 10),
@@ -191,7 +197,8 @@ def detail_sheet(s: Sheet, m: Meta, loc) -> int:
     links["Opening"] = links["Book at end"]
     links["Counted at end"] = {int(k): loc(r["min"], r["max"]) for k, r in
                                blocks(m.data.ledger, tg.assign(start=d["end"]), ("count",)).iterrows()}
-    forms = [FX.supply_detail(t, share_header(m.data.ingredients[k])) for k in d["ingredient_key"]]
+    farm = m.rec.crop is not None
+    forms = [FX.supply_detail(t, share_header(m.data.ingredients[k]), farm) for k in d["ingredient_key"]]
 
     def col(h, v):
         lk = links.get(h)
@@ -205,7 +212,9 @@ def detail_sheet(s: Sheet, m: Meta, loc) -> int:
     if len(d):
         cols += [col("Opening", d["beginning"]), col("Received", d["sum_receipt"]),
                  col("Produced", d["sum_produced"]), col("Used", d["sum_used"]), col("Shipped", d["sum_shipped"]),
-                 col("Losses", d["sum_loss"]), col("Book at end", d["book_end"]),
+                 col("Losses", d["sum_loss"]),
+                 *([col("Harvested", d["sum_harvested"]), col("Farm use", d["sum_farm use"] + d["sum_applied"])]
+                   if farm else []), col("Book at end", d["book_end"]),
                  col("Counted at end", d["counted_end"]), col("Opening held", d["held_open"]),
                  col("On hand", d["on_hand"]), col("Short", d["short"])]
     else:
@@ -232,7 +241,8 @@ def supply_sheet(s: Sheet, m: Meta, det_sheet: str, det_first: int) -> None:
             return None
         lo, hi = rng.loc[key]
         return f"'{det_sheet}'!A{det_first + lo + 1}:{col_letter(17)}{det_first + hi + 1}"
-    forms = [FX.supply(t, "SupplyByItem", "Yield", ing, ow, share_header(ing))
+    farm = m.rec.crop is not None
+    forms = [FX.supply(t, "SupplyByItem", "Yield", ing, ow, share_header(ing), farm)
              for ing, ow in zip(sp["ingredient"], sp["owner"])]
 
     def col(h, v, kind="number", linked=True):
@@ -241,7 +251,9 @@ def supply_sheet(s: Sheet, m: Meta, det_sheet: str, det_first: int) -> None:
             Col("Start", sp["start"], "date", 11), Col("End", sp["end"], "date", 11)]
     if len(sp):
         cols += [col("Available", sp["available"]), col("Shipped equivalent", sp["shipped_equivalent"]),
-                 col("Losses equivalent", sp["losses_equivalent"]), col("On hand equivalent", sp["on_hand_equivalent"]),
+                 col("Losses equivalent", sp["losses_equivalent"]),
+                 *([col("Farm use equivalent", sp["farm_use_equivalent"])] if farm else []),
+                 col("On hand equivalent", sp["on_hand_equivalent"]),
                  col("Unaccounted", sp["unaccounted"]), Col("Tolerance %", sp["tolerance_pct"], "pct", 10),
                  col("Book short", short), col("Status", sp["status"], "status", linked=False)]
     else:
