@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from massbal.engine import result as R
-from massbal.engine.schema import OUTPUT_SHEETS, USER_NOTE_COLUMNS
+from massbal.engine.schema import LIVESTOCK_SHEETS, OUTPUT_SHEETS, USER_NOTE_COLUMNS
 
 ColumnKind = Literal["text", "date", "quantity", "percent", "integer", "status", "link", "note"]
 
@@ -155,6 +155,37 @@ _LEDGER = [
     ("organic", "Organic", "text", 9), ("reference", "Reference", "text", 14),
     ("sheet", "Sheet", "text", 12), ("row", "Row", "integer", 8),
 ]
+# Livestock (CONTRACT section 6): head counts are whole animals, dry matter in the report unit.
+_HERD = [
+    ("herd", "Herd", "text", 18), ("start", "Start", "date", 12), ("end", "End", "date", 12),
+    ("beginning", "Beginning (J)", "integer", 10), ("born", "Born", "integer", 8),
+    ("bought", "Bought", "integer", 8), ("moved_in", "Moved in", "integer", 9),
+    ("sold", "Sold", "integer", 8), ("slaughtered", "Slaughtered", "integer", 11),
+    ("culled", "Culled", "integer", 8), ("moved_out", "Moved out", "integer", 9),
+    ("died", "Died (M)", "integer", 9), ("expected_ending", "Expected ending", "integer", 10),
+    ("counted_ending", "Counted (N)", "integer", 10), ("difference", "Difference", "integer", 10),
+    ("head_days", "Head-days", "integer", 11), ("output", "Output", "quantity", 16),
+    ("output_expected", "Output expected", "quantity", 16), ("output_pct", "Output %", "percent", 10),
+    ("status", "Status", "status", 13),
+]
+_FEED = [
+    ("herd", "Herd", "text", 18), ("start", "Start", "date", 12), ("end", "End", "date", 12),
+    ("head_days", "Head-days", "integer", 11), ("demand_dm", "Demand DM (P)", "quantity", 16),
+    ("fed_dm", "Fed DM", "quantity", 16), ("fed_organic_dm", "Fed organic DM", "quantity", 16),
+    ("fed_nonorganic_dm", "Fed non-organic DM", "quantity", 16),
+    ("fed_without_dm", "Fed, no DM %", "quantity", 14), ("pasture_dm", "Pasture DM", "quantity", 16),
+    ("shortfall_dm", "Shortfall DM", "quantity", 16), ("shortfall_pct", "Shortfall %", "percent", 11),
+    ("tolerance_pct", "Tolerance %", "percent", 11), ("status", "Status", "status", 14),
+]
+_PASTURE = [
+    ("herd", "Herd", "text", 18), ("start", "Season start", "date", 12), ("end", "Season end", "date", 12),
+    ("days", "Days", "integer", 7), ("head_days", "Head-days", "integer", 11),
+    ("demand_dm", "Demand DM", "quantity", 16), ("fed_dm", "Fed DM", "quantity", 16),
+    ("pasture_dm", "Pasture DM", "quantity", 16), ("dmi_pct", "DMI from pasture %", "percent", 12),
+    ("status", "Status", "status", 14),
+]
+LIVESTOCK_COLORS = {"SHORT": "red", "BELOW 30%": "red", "SHORT SEASON": "red", "NO DEMAND": "amber",
+                    "DM % MISSING": "amber", "IN SEASON": "amber"}
 GO_TO = "Go to"
 
 _KEYS = {
@@ -163,6 +194,9 @@ _KEYS = {
     "Yield": ("Batch",),
     "Exceptions": ("Code", "Sheet", "Row", "Column"),
     "Ledger": (),
+    "Herd": ("Herd", "Start", "End"),
+    "Feed": ("Herd", "Start", "End"),
+    "Pasture": ("Herd", "Season start", "Season end"),
 }
 
 # Every layout above must name each frame column of result.py exactly once.
@@ -171,6 +205,9 @@ assert [c[0] for c in _SUPPLY] == R.SUPPLY_COLUMNS
 assert [c[0] for c in _YIELD] == R.YIELD_COLUMNS
 assert [c[0] for c in _LEDGER] == R.LEDGER_COLUMNS
 assert [c[0] for c in _FINDINGS] == [c for c in R.FINDING_COLUMNS if c != "cell"]
+assert [c[0] for c in _HERD] == R.HERD_COLUMNS
+assert [c[0] for c in _FEED] == R.FEED_COLUMNS
+assert [c[0] for c in _PASTURE] == R.PASTURE_COLUMNS
 
 
 def number_format(kind: str, unit: str) -> str | None:
@@ -271,7 +308,18 @@ def result_sheets(rec: R.Reconciliation) -> list[SheetSpec]:
     out.append(exc)
     out.append(_sheet("Ledger", _LEDGER, rec.ledger, unit, notes=False))
     assert tuple(s.name for s in out) == OUTPUT_SHEETS
-    return out
+    return out + livestock_sheets(rec)
+
+
+def livestock_sheets(rec: R.Reconciliation) -> list[SheetSpec]:
+    """Herd, Feed and Pasture, on a farm with animals (rec.herds is not None); else none."""
+    if getattr(rec, "herds", None) is None:
+        return []
+    colors = dict(STATUS_COLORS, **LIVESTOCK_COLORS)
+    specs = [_sheet(name, layout, frame, rec.unit, notes=True) for name, layout, frame in
+             (("Herd", _HERD, rec.herds), ("Feed", _FEED, rec.feed), ("Pasture", _PASTURE, rec.pasture))]
+    assert tuple(s.name for s in specs) == LIVESTOCK_SHEETS
+    return [SheetSpec(s.name, s.columns, s.data, s.keys, s.note_columns, s.links, colors) for s in specs]
 
 
 def key_parts(values: pd.Series, kind: str) -> pd.Series:

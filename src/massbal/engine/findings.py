@@ -21,6 +21,9 @@ CODES = (
     "VARIANCE_OVER_TOLERANCE",
     # added by massbal beyond the contract's list
     "BAD_VALUE", "CERT_EXPIRING", "SUPPLY_OVERSOLD", "NAME_VARIANT",
+    # livestock (CONTRACT section 6)
+    "HEAD_COUNT", "FEED_SHORTFALL", "NONORGANIC_FEED", "PASTURE_DMI", "GRAZING_SEASON",
+    "OUTPUT_OVER_EXPECTED", "UNKNOWN_HERD", "HERD_MOVE",
 )
 
 COLUMNS = ["severity", "code", "sheet", "row", "column", "cell", "message"]

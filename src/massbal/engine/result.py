@@ -32,6 +32,19 @@ LEDGER_COLUMNS = [
     "partner", "certificate", "organic", "reference", "sheet", "row",
 ]
 
+# Livestock (CONTRACT section 6): only a book with Herds or Animals has these rows.
+HERD_COLUMNS = [
+    "herd", "start", "end", "beginning", "born", "bought", "moved_in", "sold", "slaughtered", "culled",
+    "moved_out", "died", "expected_ending", "counted_ending", "difference", "head_days", "output",
+    "output_expected", "output_pct", "status",
+]
+FEED_COLUMNS = [
+    "herd", "start", "end", "head_days", "demand_dm", "fed_dm", "fed_organic_dm", "fed_nonorganic_dm",
+    "fed_without_dm", "pasture_dm", "shortfall_dm", "shortfall_pct", "tolerance_pct", "status",
+]
+PASTURE_COLUMNS = ["herd", "start", "end", "days", "head_days", "demand_dm", "fed_dm", "pasture_dm", "dmi_pct",
+                   "status"]
+
 BalanceStatus = Literal["PASS", "INVESTIGATE", "NEGATIVE", "NO COUNT"]
 SupplyStatus = Literal["PASS", "INVESTIGATE", "OVERSOLD"]
 
@@ -91,12 +104,68 @@ class FindingOut(BaseModel):
     message: str
 
 
+class HerdOut(BaseModel):
+    herd: str
+    start: date
+    end: date
+    beginning: float
+    born: float
+    bought: float
+    moved_in: float
+    sold: float
+    slaughtered: float
+    culled: float
+    moved_out: float
+    died: float
+    expected_ending: float
+    counted_ending: float | None
+    difference: float | None
+    head_days: float
+    output: float | None
+    output_expected: float | None
+    output_pct: float | None
+    status: str
+
+
+class FeedOut(BaseModel):
+    herd: str
+    start: date
+    end: date
+    head_days: float
+    demand_dm: float | None
+    fed_dm: float
+    fed_organic_dm: float
+    fed_nonorganic_dm: float
+    fed_without_dm: float
+    pasture_dm: float | None
+    shortfall_dm: float | None
+    shortfall_pct: float | None
+    tolerance_pct: float
+    status: str
+
+
+class PastureOut(BaseModel):
+    herd: str
+    start: date
+    end: date
+    days: int
+    head_days: float
+    demand_dm: float | None
+    fed_dm: float
+    pasture_dm: float | None
+    dmi_pct: float | None
+    status: str
+
+
 class ReconcileOut(BaseModel):
     unit: str
     balances: list[BalanceOut]
     supply: list[SupplyOut]
     yields: list[YieldOut]
     exceptions: list[FindingOut]
+    herds: list[HerdOut] | None = None  # livestock farms only
+    feed: list[FeedOut] | None = None
+    pasture: list[PastureOut] | None = None
 
 
 def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
@@ -127,18 +196,29 @@ class Reconciliation:
     findings: pd.DataFrame
     ledger: pd.DataFrame
     settings: dict = field(default_factory=dict)
+    herds: pd.DataFrame | None = None  # livestock (None: the book has no Herds or Animals)
+    feed: pd.DataFrame | None = None
+    pasture: pd.DataFrame | None = None
 
     def to_model(self) -> ReconcileOut:
+        farm = {}
+        if self.herds is not None:
+            farm = dict(herds=[HerdOut(**r) for r in _records(self.herds, HERD_COLUMNS)],
+                        feed=[FeedOut(**r) for r in _records(self.feed, FEED_COLUMNS)],
+                        pasture=[PastureOut(**r) for r in _records(self.pasture, PASTURE_COLUMNS)])
         return ReconcileOut(
             unit=self.unit,
             balances=[BalanceOut(**r) for r in _records(self.balances, BALANCE_COLUMNS)],
             supply=[SupplyOut(**r) for r in _records(self.supply, SUPPLY_COLUMNS)],
             yields=[YieldOut(**r) for r in _records(self.yields, YIELD_COLUMNS)],
             exceptions=[FindingOut(**r) for r in _records(self.findings, FINDING_COLUMNS)],
+            **farm,
         )
 
     def to_json(self) -> str:
-        return self.to_model().model_dump_json(indent=2)
+        # a handler's JSON stays as it was: the livestock keys appear only on a farm with animals
+        absent = {k for k in ("herds", "feed", "pasture") if getattr(self, k) is None}
+        return self.to_model().model_dump_json(indent=2, exclude=absent)
 
     @property
     def exit_code(self) -> int:
