@@ -100,6 +100,8 @@ def show_reconciliation(rec, book: Path, written) -> None:
                   f"{r.shipped_equivalent:,.2f}", f"{r.losses_equivalent:,.2f}", f"{r.on_hand_equivalent:,.2f}",
                   f"{r.unaccounted:,.2f}", f"[{STATUS_STYLE.get(r.status, '')}]{r.status}[/]")
     out.print(s)
+    from .cli_livestock import show_livestock
+    show_livestock(rec, out)
     f = rec.findings
     if len(f):
         e = Table(title=f"Findings ({len(f)})", title_justify="left")
@@ -112,7 +114,7 @@ def show_reconciliation(rec, book: Path, written) -> None:
         if len(f) > 200:
             out.print(f"... and {len(f) - 200} more findings: see the Exceptions sheet or use --json.")
     if written is not None:
-        out.print(f"Wrote Balance, Supply, Yield, Exceptions and Ledger into {book}.")
+        out.print(f"Wrote {', '.join(w.sheet for w in written.sheets)} into {book}.")
 
 
 @app.command()

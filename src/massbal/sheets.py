@@ -10,7 +10,7 @@ same sheet.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Mapping
 
 import numpy as np
@@ -158,12 +158,12 @@ _LEDGER = [
 # Livestock (CONTRACT section 6): head counts are whole animals, dry matter in the report unit.
 _HERD = [
     ("herd", "Herd", "text", 18), ("start", "Start", "date", 12), ("end", "End", "date", 12),
-    ("beginning", "Beginning (J)", "integer", 10), ("born", "Born", "integer", 8),
+    ("beginning", "Beginning (J)", "integer", 13), ("born", "Born", "integer", 8),
     ("bought", "Bought", "integer", 8), ("moved_in", "Moved in", "integer", 9),
     ("sold", "Sold", "integer", 8), ("slaughtered", "Slaughtered", "integer", 11),
     ("culled", "Culled", "integer", 8), ("moved_out", "Moved out", "integer", 9),
-    ("died", "Died (M)", "integer", 9), ("expected_ending", "Expected ending", "integer", 10),
-    ("counted_ending", "Counted (N)", "integer", 10), ("difference", "Difference", "integer", 10),
+    ("died", "Died (M)", "integer", 9), ("expected_ending", "Expected ending", "integer", 15),
+    ("counted_ending", "Counted (N)", "integer", 12), ("difference", "Difference", "integer", 10),
     ("head_days", "Head-days", "integer", 11), ("output", "Output", "quantity", 16),
     ("output_expected", "Output expected", "quantity", 16), ("output_pct", "Output %", "percent", 10),
     ("status", "Status", "status", 13),
@@ -184,6 +184,7 @@ _PASTURE = [
     ("pasture_dm", "Pasture DM", "quantity", 16), ("dmi_pct", "DMI from pasture %", "percent", 12),
     ("status", "Status", "status", 14),
 ]
+LIVESTOCK_LAYOUTS = {"Herd": _HERD, "Feed": _FEED, "Pasture": _PASTURE}  # the inspector's copy uses them too
 LIVESTOCK_COLORS = {"SHORT": "red", "BELOW 30%": "red", "SHORT SEASON": "red", "NO DEMAND": "amber",
                     "DM % MISSING": "amber", "IN SEASON": "amber"}
 GO_TO = "Go to"
@@ -319,7 +320,9 @@ def livestock_sheets(rec: R.Reconciliation) -> list[SheetSpec]:
     specs = [_sheet(name, layout, frame, rec.unit, notes=True) for name, layout, frame in
              (("Herd", _HERD, rec.herds), ("Feed", _FEED, rec.feed), ("Pasture", _PASTURE, rec.pasture))]
     assert tuple(s.name for s in specs) == LIVESTOCK_SHEETS
-    return [SheetSpec(s.name, s.columns, s.data, s.keys, s.note_columns, s.links, colors) for s in specs]
+    # head counts and head-days are whole numbers, often in the thousands
+    return [SheetSpec(s.name, tuple(replace(c, number_format="#,##0") if c.kind == "integer" else c for c in s.columns),
+                      s.data, s.keys, s.note_columns, s.links, colors) for s in specs]
 
 
 def key_parts(values: pd.Series, kind: str) -> pd.Series:

@@ -41,3 +41,18 @@ def one(frame, **match):
 def findings(rec, code):
     f = rec.findings
     return f[f["code"] == code]
+
+
+def write_farm_xlsx(path, **tables):
+    """The same rows as a real farm workbook (massbal's own template layout, Excel Tables)."""
+    import pandas as pd
+
+    from massbal.template import write_input_book
+    frames = {}
+    for name, rows in tables.items():
+        f = pd.DataFrame(rows)
+        for c in TABLES[name].columns:
+            if c.kind == "date" and c.name in f:
+                f[c.name] = pd.to_datetime(f[c.name])
+        frames[name] = f
+    return write_input_book(path, frames, farm=True)

@@ -56,27 +56,26 @@ def farm_settings(book: Book) -> tuple[FarmSettings, pd.DataFrame]:
     return FarmSettings(**values), F.combine(out)
 
 
-def _conventional_lots(book: Book) -> set:
-    """(item_key, lot_key) of every lot that is not organic: a receipt or harvest marked
-    Organic = No, an item that is not organic, or a harvest from a field not organic that season."""
-    organic_item = book.items["organic"]
-    out = set()
+def _conventional_lots(book: Book) -> dict:
+    """(item_key, lot_key) -> why, for every lot that is not organic: a receipt or harvest
+    marked Organic = No, or a harvest from a field not organic that season."""
+    out = {}
     r = book.tables["Receipts"]
     if len(r):
-        item_org = r["item_key"].map(organic_item).fillna(True).astype(bool)
-        flag = r["organic"].map(lambda v: True if v is None or (isinstance(v, float) and np.isnan(v)) else bool(v))
-        conv = r[(~flag.astype(bool) | ~item_org).to_numpy()]
-        out |= set(zip(conv["item_key"], conv["lot_key"], strict=True))
+        conv = r[r["organic"].map(lambda v: v is False or v is np.False_).to_numpy()]
+        for k in zip(conv["item_key"], conv["lot_key"], strict=True):
+            out[k] = "its receipt says Organic = No"
     h = book.tables["Harvests"]
     if len(h):
         fields = book.tables["Fields"]
         not_organic = {(name_key(f), int(s)) for f, s, o in zip(fields["field"], fields["season"], fields["organic"], strict=True)
                        if isinstance(o, str) and name_key(o) != "yes" and pd.notna(s)}
-        item_org = h["item_key"].map(organic_item).fillna(True).astype(bool)
-        flag = h["organic"].map(lambda v: True if v is None or (isinstance(v, float) and np.isnan(v)) else bool(v))
-        field_conv = [isinstance(f, str) and (name_key(f), d.year) in not_organic for f, d in zip(h["field"], h["date"], strict=True)]
-        conv = h[(~flag.astype(bool) | ~item_org | np.asarray(field_conv, dtype=bool)).to_numpy()]
-        out |= set(zip(conv["item_key"], conv["lot_key"], strict=True))
+        for rec in h.to_dict("records"):
+            k = (rec["item_key"], rec["lot_key"])
+            if rec["organic"] is False or rec["organic"] is np.False_:
+                out[k] = "its harvest says Organic = No"
+            elif isinstance(rec["field"], str) and (name_key(rec["field"]), rec["date"].year) in not_organic:
+                out[k] = f"it was harvested from {rec['field']}, which is not organic in {rec['date'].year}"
     return out
 
 
@@ -131,12 +130,12 @@ def feeding(book: Book, h: Herds) -> tuple[pd.DataFrame, pd.DataFrame]:
         sub = hit[(lot_conv[hit.index] == by_lot).to_numpy()]
         if sub.empty:
             continue
-        why = (" lot " + sub["lot"].astype(str) + " of " + sub["item"].astype(str) + " is conventional (its receipt "
-               "or harvest says Organic = No, or its field is not organic)") if by_lot else \
-            (" " + sub["item"].astype(str) + " is not organic (Items sheet)")
+        why = ([f" lot {lot} of {item} is conventional: {conv_lots[k]}" for lot, item, k in
+                zip(sub["lot"], sub["item"], zip(sub["item_key"], sub["lot_key"], strict=True), strict=True)]
+               if by_lot else [f" {item} is not organic (Items sheet)" for item in sub["item"]])
         out.append(F.make("error", "NONORGANIC_FEED", sheet, sub["_row"].to_numpy(), column,
                           book.letter("FarmUse", column),
-                          "This row feeds " + sub["herd"].astype(str) + ", an organic herd, but" + why +
+                          "This row feeds " + sub["herd"].astype(str) + ", an organic herd, but" + pd.Series(why, index=sub.index) +
                           ". Organic animals must eat organic feed: correct the lot, or take it up with your "
                           "certifier (the animals may lose their organic status)."))
     frame = pd.DataFrame({"date": fu["date"], "herd_key": fu["herd_key"], "item": fu["item"], "item_key": fu["item_key"],

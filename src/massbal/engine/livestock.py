@@ -82,5 +82,7 @@ def dmi_for(lv: Livestock, herd: str, year: int) -> dict | None:
     lo, hi = pd.Timestamp(int(year), 1, 1), pd.Timestamp(int(year), 12, 31)
     rows, _ = pasture(lv.herds if lv.herds.days[-1] >= hi else read_herds(lv.book, (lo, hi)),
                       lv.feed, lo, hi, lv.settings, lv.book)
-    rows = rows[(rows["herd"].map(herd_key) == key) & (rows["start"].dt.year == int(year))]
+    if rows.empty:
+        return None
+    rows = rows[(rows["herd"].map(herd_key) == key) & (pd.to_datetime(rows["start"]).dt.year == int(year))]
     return rows.iloc[0].to_dict() if len(rows) else None

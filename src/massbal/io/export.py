@@ -27,6 +27,7 @@ from massbal.engine.trace import LotTrace, Tracer
 from . import export_sheets as X
 from .export_cover import cover_sheet
 from .export_data import Meta, build
+from .export_livestock import SOURCE_TABLES, livestock_names, livestock_sheets
 from .trace_tables import fsma_frame
 from .xlsx_report import Report
 
@@ -125,9 +126,11 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
                                                "Exceptions")}
     trace_names = [safe_sheet(f"Trace {t.lot}" + (f" {t.item}" if sum(1 for x in m.traces if x.lot == t.lot) > 1 else ""), taken)
                    for t in m.traces]
+    farm = livestock_names(m, safe_sheet, taken)  # Herd, Feed, Pasture on a farm with animals
+    names.update(farm)
     for k in ("FSMA 204", "Certificates", "Ledger"):
         names[k] = safe_sheet(k, taken)
-    src_tables = [t for t in MOVEMENT_TABLES + ("Items", "Settings") if raw.get(t) is not None]
+    src_tables = [t for t in MOVEMENT_TABLES + ("Items", "Settings") + SOURCE_TABLES if raw.get(t) is not None]
     src_names = {t: safe_sheet(f"Src {t}", taken) for t in src_tables}
 
     cover = rep.sheet(names["Cover"], "Organic mass balance: inspector's copy", landscape=False)
@@ -143,6 +146,7 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
     yld = rep.sheet(names["Yield"], "Yield of each production run",
                     f"Input and output are sums of the run's Ledger rows, in {m.prep.unit}; the shares are each "
                     "ingredient's part of the run's input, through every level of runs.")
+    livestock_sheets(rep, m, farm)
     exc = rep.sheet(names["Exceptions"], "Exceptions: every problem massbal found",
                     "Row is the row of the user's workbook; click it to see that row as typed.")
     trs = [rep.sheet(n, f"Trace of lot {t.lot} ({t.item})",

@@ -9,6 +9,7 @@ from massbal.engine.load import MOVEMENT_TABLES
 from massbal.engine.units import kg_factors, report_factor, unit_info
 
 from .export_data import Meta
+from .export_livestock import GUIDE as LIVESTOCK_GUIDE
 from .xlsx_report import Col, Sheet
 
 
@@ -55,6 +56,7 @@ def cover_sheet(s: Sheet, m: Meta, names, trace_names, src_names, print_copy: bo
              (names["Supply"], "Organic supply balance of each ingredient (live formulas)"),
              (names["Supply by item"], "The supply balance split by the item holding the ingredient"),
              (names["Yield"], "Each production run: input, output, loss, yield"),
+             *[(names[k], w) for k, w in LIVESTOCK_GUIDE.items() if k in names],
              (names["Exceptions"], "Every problem found, with the row to look at"),
              *[(n, f"Trace of lot {t.lot}: back to receipts, forward to customers") for n, t in zip(trace_names, m.traces)],
              *([(names["FSMA 204"], "Critical tracking events of the traced lots")] if m.traces else []),
