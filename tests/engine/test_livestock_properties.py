@@ -120,6 +120,7 @@ def test_dairy_demo_end_to_end(tmp_path):
     fed_conventional = fu[fu["Lot"] == "RAT-2025-03"]
     assert sorted(bad["row"]) == sorted(fed_conventional["row"]) and len(bad) >= 4
     assert set(pd.to_datetime(fed_conventional["Date"]).dt.month) <= {2, 3, 4}
+    assert rec.herds[rec.herds["herd"] != "Milking cows"]["output"].isna().all()  # no product, no output
     milk = rec.herds[(rec.herds["herd"] == "Milking cows")]
     assert ((milk["output_pct"] > 85) & (milk["output_pct"] < 100)).all()
     for code in ("HEAD_COUNT", "FEED_SHORTFALL", "UNKNOWN_HERD", "HERD_MOVE", "CERT_MISSING", "CERT_EXPIRED",

@@ -366,7 +366,7 @@ def herd_balance(h: Herds, output: pd.DataFrame, periods, harvest_tol: float, bo
             else:
                 r["status"] = "PASS" if r["difference"] == 0 else "INVESTIGATE"
             r["output"] = r["output_expected"] = r["output_pct"] = None
-            if herd["product_key"] is not None:
+            if pd.notna(herd["product_key"]):
                 got = output[(output["herd_key"] == key) & (output["item_key"] == herd["product_key"]) &
                              (output["date"] >= s) & (output["date"] <= e)]
                 r["output"] = float(got["qty"].sum())
