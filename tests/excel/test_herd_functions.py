@@ -76,3 +76,15 @@ def test_lite_functions(main, tmp_path):
     rec = reconcile(farm_book(**_rows()), "2025-01-01", "2025-12-31")
     assert call("massbal_dmi", [[["Cows"]], [[2025]]]) == [[rec.pasture.iloc[0].dmi_pct]]
     assert call("massbal_dmi", [[["Heifers"]], [[2025]]]) == [["'Heifers' is not a herd on the Herds or Animals sheet."]]
+
+
+def test_lite_reconcile_writes_herd_feed_and_pasture(main, tmp_path):
+    xlsx = write_farm_xlsx(tmp_path / "Dairy.xlsx", **_rows())
+    book = xw.Book(json=payload_from_xlsx(xlsx))
+    run_script(main, "reconcile", book)
+    actions = book.json()["actions"]
+    assert {a["args"][-1] for a in actions if a["func"] == "addTable"} >= {"Herd", "Feed", "Pasture"}
+    pos = next(a["args"][0] for a in actions if a["func"] == "addSheet" and a["args"][1] == "Pasture")
+    values = next(a for a in actions if a["func"] == "setValues" and a["sheet_position"] == pos)["values"]
+    assert values[0][:4] == ["Herd", "Season start", "Season end", "Days"] and values[1][0] == "Cows"
+    assert values[1][3] == 168
