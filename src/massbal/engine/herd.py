@@ -222,9 +222,8 @@ def _move_findings(book: Book, a: pd.DataFrame) -> pd.DataFrame:
 
 def _certificate_findings(book: Book, a: pd.DataFrame, herds: pd.DataFrame) -> pd.DataFrame:
     """Animals bought as organic need the seller's certificate, like an organic receipt."""
-    bought = a[(a["event"] == BOUGHT) & a["organic"].map(lambda v: v is None or v is np.nan or
-                                                         (not isinstance(v, float) and bool(v)) or
-                                                         (isinstance(v, float) and (np.isnan(v) or bool(v))))]
+    # bought as organic: Organic = Yes, or left blank (the herd is organic)
+    bought = a[(a["event"] == BOUGHT) & ~a["organic"].map(lambda v: v is False or v is np.False_)]
     if bought.empty:
         return F.empty()
     sheet = _sheet(book, "Animals")
