@@ -234,3 +234,12 @@ def test_a_handlers_json_has_no_livestock_keys():
                          Receipts=[receipt("2025-01-02", "Oats", "L1", 10)]), "2025-01-01", "2025-01-31")
     assert rec.herds is None
     assert not {"herds", "feed", "pasture"} & set(json.loads(rec.to_json()))
+
+
+def test_ruminants_without_a_grazing_season():
+    b = farm_book(Herds=[herd("Steers", 25), herd("Pigs", 5, species="Swine")],
+                  Animals=[animals("2025-03-31", "Steers", "count", 30), animals("2025-03-31", "Pigs", "count", 30)])
+    rec = reconcile(b, "2025-04-01", "2025-12-31")
+    f = one(findings(rec, "GRAZING_SEASON"), severity="error")
+    assert (f.sheet, f.row, f.column, f.cell) == ("Herds", 2, "Grazing start", "F2")  # not the pigs' row
+    assert rec.pasture.empty
