@@ -57,6 +57,34 @@ failed:
     MASSBAL_HARVEST_PCT = Err.Description
 End Function
 
+Function MASSBAL_DMI(herd, Optional year)
+    Application.Volatile
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        MASSBAL_DMI = XLPy.CallUDF("massbal.excel.udfs", "MASSBAL_DMI", Array(herd, year, Nothing), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        MASSBAL_DMI = XLPy.CallUDF("massbal.excel.udfs", "MASSBAL_DMI", Array(herd, year, Nothing))
+        Exit Function
+    #End If
+failed:
+    MASSBAL_DMI = Err.Description
+End Function
+
+Function MASSBAL_HEAD(herd, Optional on_date)
+    Application.Volatile
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        MASSBAL_HEAD = XLPy.CallUDF("massbal.excel.udfs", "MASSBAL_HEAD", Array(herd, on_date, Nothing), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        MASSBAL_HEAD = XLPy.CallUDF("massbal.excel.udfs", "MASSBAL_HEAD", Array(herd, on_date, Nothing))
+        Exit Function
+    #End If
+failed:
+    MASSBAL_HEAD = Err.Description
+End Function
+
 Function MASSBAL_LOSSES(item, Optional start_date, Optional end_date, Optional owner)
     Application.Volatile
     #If App = "Microsoft Excel" Then

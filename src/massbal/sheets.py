@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from massbal.engine import result as R
-from massbal.engine.schema import OUTPUT_SHEETS, USER_NOTE_COLUMNS
+from massbal.engine.schema import LIVESTOCK_SHEETS, OUTPUT_SHEETS, USER_NOTE_COLUMNS
 
 ColumnKind = Literal["text", "date", "quantity", "percent", "integer", "status", "link", "note"]
 
@@ -220,6 +220,38 @@ _HARVEST = [
 ]
 FARM_OUTPUT_SHEETS = ("Crop", "Harvest")
 
+# Livestock (CONTRACT section 6): head counts are whole animals, dry matter in the report unit.
+_HERD = [
+    ("herd", "Herd", "text", 18), ("start", "Start", "date", 12), ("end", "End", "date", 12),
+    ("beginning", "Beginning (J)", "integer", 13), ("born", "Born", "integer", 8),
+    ("bought", "Bought", "integer", 8), ("moved_in", "Moved in", "integer", 9),
+    ("sold", "Sold", "integer", 8), ("slaughtered", "Slaughtered", "integer", 11),
+    ("culled", "Culled", "integer", 8), ("moved_out", "Moved out", "integer", 9),
+    ("died", "Died (M)", "integer", 9), ("expected_ending", "Expected ending", "integer", 15),
+    ("counted_ending", "Counted (N)", "integer", 12), ("difference", "Difference", "integer", 10),
+    ("head_days", "Head-days", "integer", 11), ("output", "Output", "quantity", 16),
+    ("output_expected", "Output expected", "quantity", 16), ("output_pct", "Output %", "percent", 10),
+    ("status", "Status", "status", 13),
+]
+_FEED = [
+    ("herd", "Herd", "text", 18), ("start", "Start", "date", 12), ("end", "End", "date", 12),
+    ("head_days", "Head-days", "integer", 11), ("demand_dm", "Demand DM (P)", "quantity", 16),
+    ("fed_dm", "Fed DM", "quantity", 16), ("fed_organic_dm", "Fed organic DM", "quantity", 16),
+    ("fed_nonorganic_dm", "Fed non-organic DM", "quantity", 16),
+    ("fed_without_dm", "Fed, no DM %", "quantity", 14), ("pasture_dm", "Pasture DM", "quantity", 16),
+    ("shortfall_dm", "Shortfall DM", "quantity", 16), ("shortfall_pct", "Shortfall %", "percent", 11),
+    ("tolerance_pct", "Tolerance %", "percent", 11), ("status", "Status", "status", 14),
+]
+_PASTURE = [
+    ("herd", "Herd", "text", 18), ("start", "Season start", "date", 12), ("end", "Season end", "date", 12),
+    ("days", "Days", "integer", 7), ("head_days", "Head-days", "integer", 11),
+    ("demand_dm", "Demand DM", "quantity", 16), ("fed_dm", "Fed DM", "quantity", 16),
+    ("pasture_dm", "Pasture DM", "quantity", 16), ("dmi_pct", "DMI from pasture %", "percent", 12),
+    ("status", "Status", "status", 14),
+]
+LIVESTOCK_LAYOUTS = {"Herd": _HERD, "Feed": _FEED, "Pasture": _PASTURE}  # the inspector's copy uses them too
+LIVESTOCK_COLORS = {"SHORT": "red", "BELOW 30%": "red", "SHORT SEASON": "red", "NO DEMAND": "amber",
+                    "DM % MISSING": "amber", "IN SEASON": "amber"}
 GO_TO = "Go to"
 # CONTRACT section 7: one row per candidate cell of a flagged figure
 _INVESTIGATIONS = [
@@ -250,6 +282,9 @@ _KEYS = {
     "Investigations": ("Figure", "Item", "Owner", "Start", "End", "Sheet", "Row", "Column"),
     "Crop": ("Crop", "Season"),
     "Harvest": ("Field", "Crop", "Season"),
+    "Herd": ("Herd", "Start", "End"),
+    "Feed": ("Herd", "Start", "End"),
+    "Pasture": ("Herd", "Season start", "Season end"),
 }
 
 # Every layout above must name each frame column of result.py exactly once.
@@ -259,6 +294,9 @@ assert [c[0] for c in _YIELD] == R.YIELD_COLUMNS
 assert [c[0] for c in _LEDGER] == R.LEDGER_COLUMNS
 assert [c[0] for c in _FINDINGS] == [c for c in R.FINDING_COLUMNS if c != "cell"]
 assert {c[0] for c in _INVESTIGATIONS} <= set(R.INVESTIGATION_COLUMNS)
+assert [c[0] for c in _HERD] == R.HERD_COLUMNS
+assert [c[0] for c in _FEED] == R.FEED_COLUMNS
+assert [c[0] for c in _PASTURE] == R.PASTURE_COLUMNS
 
 
 def number_format(kind: str, unit: str) -> str | None:
@@ -368,7 +406,7 @@ def result_sheets(rec: R.Reconciliation) -> list[SheetSpec]:
     out[1] = link_first_candidates(out[1], rec.supply, rec.investigations, "Supply")
     out.append(investigations_sheet(rec.investigations, unit))
     assert tuple(s.name for s in out) == OUTPUT_SHEETS
-    return out + farm_sheets(rec)
+    return out + farm_sheets(rec) + livestock_sheets(rec)
 
 
 def farm_sheets(rec: R.Reconciliation) -> list[SheetSpec]:
@@ -379,8 +417,21 @@ def farm_sheets(rec: R.Reconciliation) -> list[SheetSpec]:
             _sheet("Harvest", _HARVEST, rec.fields, rec.unit, notes=True)]
 
 
+def livestock_sheets(rec: R.Reconciliation) -> list[SheetSpec]:
+    """Herd, Feed and Pasture, on a farm with animals (rec.herds is not None); else none."""
+    if getattr(rec, "herds", None) is None:
+        return []
+    colors = dict(STATUS_COLORS, **LIVESTOCK_COLORS)
+    specs = [_sheet(name, layout, frame, rec.unit, notes=True) for name, layout, frame in
+             (("Herd", _HERD, rec.herds), ("Feed", _FEED, rec.feed), ("Pasture", _PASTURE, rec.pasture))]
+    assert tuple(s.name for s in specs) == LIVESTOCK_SHEETS
+    # head counts and head-days are whole numbers, often in the thousands
+    return [SheetSpec(s.name, tuple(replace(c, number_format="#,##0") if c.kind == "integer" else c for c in s.columns),
+                      s.data, s.keys, s.note_columns, s.links, colors) for s in specs]
+
+
 def written_sheets(rec: R.Reconciliation) -> list[SheetSpec]:
-    """Everything Reconcile writes: the five result sheets, then the Dashboard."""
+    """Everything Reconcile writes: the result sheets, then the Dashboard."""
     from massbal.dashboard import dashboard_sheet   # it builds on this module's specs
     return result_sheets(rec) + [dashboard_sheet(rec)]
 

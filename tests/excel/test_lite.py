@@ -56,7 +56,7 @@ def call_function(main, func_name, args, book_name="Granola.xlsx"):
 def test_function_metadata_names(main):
     meta = custom_functions_meta(main)
     names = {f["name"] for f in meta["functions"]}
-    assert names == {f.lite for f in F.FIGURES}
+    assert names == {f.lite for f in F.FIGURES} | {f.lite for f in F.HERD_FIGURES}
     massbal = next(f for f in meta["functions"] if f["name"] == "MASSBAL")
     assert [p["name"] for p in massbal["parameters"]] == ["item", "start_date", "end_date", "owner"]
     assert massbal["options"]["volatile"] is True

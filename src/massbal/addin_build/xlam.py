@@ -116,6 +116,11 @@ def function_help_module() -> Module:
         lines.append(f"    Application.MacroOptions Macro:=\"'\" & ThisWorkbook.Name & \"'!{fig.classic}\", _")
         lines.append(f"        Description:={_vba_string(fig.doc[:255])}, _")
         lines.append(f"        Category:=\"Mass Balance\", ArgumentDescriptions:=Array({args})")
+    for hf in F.HERD_FIGURES:  # MASSBAL_HEAD(herd, on_date), MASSBAL_DMI(herd, year)
+        args = ", ".join(_vba_string(d[:255]) for d in hf.arg_docs)
+        lines.append(f"    Application.MacroOptions Macro:=\"'\" & ThisWorkbook.Name & \"'!{hf.classic}\", _")
+        lines.append(f"        Description:={_vba_string(hf.doc[:255])}, _")
+        lines.append(f"        Category:=\"Mass Balance\", ArgumentDescriptions:=Array({args})")
     lines.append("End Sub")
     return Module("MassbalFunctionHelp", "standard", "\n".join(lines))
 

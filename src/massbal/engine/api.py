@@ -18,6 +18,7 @@ from .crop import farm_input_findings, is_farm
 from .farm_result import crop_figures
 from .genealogy import Genealogy, build_genealogy
 from .ledger import build_ledger
+from .livestock import Livestock, livestock_results, prepare_livestock
 from .load import Book, load_book
 from .periods import PeriodKind, data_span, split
 from .rawbook import RawBook
@@ -35,6 +36,7 @@ class Prepared:
     genealogy: Genealogy
     yields: pd.DataFrame
     findings: pd.DataFrame  # input, lot, certificate and run findings
+    livestock: Livestock | None = None  # herds, animals and feed rows (farms with animals)
 
     @property
     def unit(self) -> str:
@@ -46,7 +48,9 @@ def prepare(raw: RawBook, today: date | None = None) -> Prepared:
     ledger, f_ledger = build_ledger(book)
     gen, f_gen = build_genealogy(book, ledger)
     yields, f_yield = compute_yields(book, ledger)
+    lv = prepare_livestock(book)
     found = F.combine([
+        lv.findings if lv else None,
         book.findings, f_ledger, f_gen, f_yield,
         lot_findings(book, ledger),
         duplicate_lot_findings(book, ledger),
@@ -54,7 +58,7 @@ def prepare(raw: RawBook, today: date | None = None) -> Prepared:
         certificate_findings(book, ledger, pd.Timestamp(today) if today else None),
         commingled_findings(book, ledger),
     ] + ([farm_input_findings(book)] if is_farm(book) else []))
-    return Prepared(book, ledger, gen, yields, found)
+    return Prepared(book, ledger, gen, yields, found, lv)
 
 
 def periods_for(prep: Prepared, start=None, end=None, period: PeriodKind | None = None
@@ -63,7 +67,10 @@ def periods_for(prep: Prepared, start=None, end=None, period: PeriodKind | None 
     either, one period unless --period says otherwise."""
     given = start is not None or end is not None
     kind: PeriodKind = period or ("all" if given else "month")
-    span = data_span(prep.ledger["date"], kind)
+    dates = prep.ledger["date"]
+    if prep.livestock is not None and len(prep.livestock.herds.animals):  # a herd's events are data too
+        dates = pd.concat([dates, prep.livestock.herds.animals["date"]], ignore_index=True)
+    span = data_span(dates, kind)
     if start is None or end is None:
         if span is None:
             today = pd.Timestamp.today().normalize()
@@ -99,10 +106,12 @@ def reconcile_prepared(prep: Prepared, start=None, end=None, item: str | None = 
     inv = explain(prep, periods, balances, supply)
     f_trend = trend_findings(prep.book, prep.ledger, monthly_balances(prep.book, prep.ledger, balances, periods, keys))
     crop, fields, f_crop = crop_figures(prep.book, prep.ledger, periods, keys)
-    findings = F.combine([prep.findings, f_bal, f_sup, f_trend, f_crop])
+    farm = livestock_results(prep.livestock, periods) if prep.livestock else None
+    findings = F.combine([prep.findings, f_bal, f_sup, f_trend, f_crop, farm.findings if farm else None])
     settings = prep.book.settings.model_dump()
     return Reconciliation(prep.unit, [(p[0].date(), p[1].date()) for p in periods],
-                          balances, supply, yields, findings, prep.ledger, settings, inv, crop=crop, fields=fields)
+                          balances, supply, yields, findings, prep.ledger, settings, inv, crop=crop, fields=fields,
+                          **({"herds": farm.herds, "feed": farm.feed, "pasture": farm.pasture} if farm else {}))
 
 
 def reconcile(raw: RawBook, start=None, end=None, item: str | None = None,

@@ -26,6 +26,9 @@ CODES = (
     "CLOSED_PERIOD_CHANGED",  # CONTRACT section 8 (engine.closing)
     # crop farms (CONTRACT section 6)
     "HARVEST_OVER_EXPECTED", "SEEDING_RATE", "PROHIBITED_INPUT", "UNKNOWN_FIELD", "FIELD_NOT_ORGANIC",
+    # livestock (CONTRACT section 6)
+    "HEAD_COUNT", "FEED_SHORTFALL", "NONORGANIC_FEED", "PASTURE_DMI", "GRAZING_SEASON",
+    "OUTPUT_OVER_EXPECTED", "UNKNOWN_HERD", "HERD_MOVE",
 )
 
 COLUMNS = ["severity", "code", "sheet", "row", "column", "cell", "message"]

@@ -267,12 +267,16 @@ def _settings(frame: pd.DataFrame, sheet: str, letters: dict, out: list) -> Sett
                 s.trend_months = max(2, int(round(v)))
         elif key in ("operation", "company", "operationname", "business"):
             s.operation = str(val)
+        elif key in FARM_SETTINGS:
+            continue  # read by the farm modules (engine.feed.farm_settings)
         else:
             out.append(F.make("info", "BAD_VALUE", sheet, row, "Setting", letters.get("Setting"),
                               f"'{rec['setting']}' is not a setting massbal uses; it is ignored."))
     return s
 
 
+# Settings of the farm balances (CONTRACT section 6), read where they are used.
+FARM_SETTINGS = frozenset({"harvesttolerance%", "feedtolerance%", "pasturedmi%", "grazingdays"})
 KEY_KINDS = ("item", "lot", "batch", "owner", "supplier", "certificate", "location")
 BLANK = 0  # the code of an empty name
 

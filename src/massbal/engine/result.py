@@ -41,6 +41,18 @@ INVESTIGATION_COLUMNS = [
     "other_start", "other_end", "other_variance", "other_variance_after", "other_status_after",
     "explanation",
 ]
+# Livestock (CONTRACT section 6): only a book with Herds or Animals has these rows.
+HERD_COLUMNS = [
+    "herd", "start", "end", "beginning", "born", "bought", "moved_in", "sold", "slaughtered", "culled",
+    "moved_out", "died", "expected_ending", "counted_ending", "difference", "head_days", "output",
+    "output_expected", "output_pct", "status",
+]
+FEED_COLUMNS = [
+    "herd", "start", "end", "head_days", "demand_dm", "fed_dm", "fed_organic_dm", "fed_nonorganic_dm",
+    "fed_without_dm", "pasture_dm", "shortfall_dm", "shortfall_pct", "tolerance_pct", "status",
+]
+PASTURE_COLUMNS = ["herd", "start", "end", "days", "head_days", "demand_dm", "fed_dm", "pasture_dm", "dmi_pct",
+                   "status"]
 
 BalanceStatus = Literal["PASS", "INVESTIGATE", "NEGATIVE", "NO COUNT"]
 SupplyStatus = Literal["PASS", "INVESTIGATE", "OVERSOLD"]
@@ -132,6 +144,57 @@ class InvestigationOut(BaseModel):
     other_variance_after: float | None
     other_status_after: str | None
     explanation: str
+class HerdOut(BaseModel):
+    herd: str
+    start: date
+    end: date
+    beginning: float
+    born: float
+    bought: float
+    moved_in: float
+    sold: float
+    slaughtered: float
+    culled: float
+    moved_out: float
+    died: float
+    expected_ending: float
+    counted_ending: float | None
+    difference: float | None
+    head_days: float
+    output: float | None
+    output_expected: float | None
+    output_pct: float | None
+    status: str
+
+
+class FeedOut(BaseModel):
+    herd: str
+    start: date
+    end: date
+    head_days: float
+    demand_dm: float | None
+    fed_dm: float
+    fed_organic_dm: float
+    fed_nonorganic_dm: float
+    fed_without_dm: float
+    pasture_dm: float | None
+    shortfall_dm: float | None
+    shortfall_pct: float | None
+    tolerance_pct: float
+    status: str
+
+
+class PastureOut(BaseModel):
+    herd: str
+    start: date
+    end: date
+    days: int
+    head_days: float
+    demand_dm: float | None
+    fed_dm: float
+    pasture_dm: float | None
+    dmi_pct: float | None
+    status: str
 
 
 class ReconcileOut(BaseModel):
@@ -143,6 +206,9 @@ class ReconcileOut(BaseModel):
     investigations: list[InvestigationOut] = []
     crop: Optional[list[CropOut]] = None  # farms only (CONTRACT section 6)
     fields: Optional[list[FieldOut]] = None
+    herds: list[HerdOut] | None = None  # livestock farms only
+    feed: list[FeedOut] | None = None
+    pasture: list[PastureOut] | None = None
 
 
 def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
@@ -177,8 +243,16 @@ class Reconciliation:
     # a farm's Crop and Harvest figures (CONTRACT section 6); None for a handler's book
     crop: Optional[pd.DataFrame] = None
     fields: Optional[pd.DataFrame] = None
+    herds: pd.DataFrame | None = None  # livestock (None: the book has no Herds or Animals)
+    feed: pd.DataFrame | None = None
+    pasture: pd.DataFrame | None = None
 
     def to_model(self) -> ReconcileOut:
+        farm = {}
+        if self.herds is not None:
+            farm = dict(herds=[HerdOut(**r) for r in _records(self.herds, HERD_COLUMNS)],
+                        feed=[FeedOut(**r) for r in _records(self.feed, FEED_COLUMNS)],
+                        pasture=[PastureOut(**r) for r in _records(self.pasture, PASTURE_COLUMNS)])
         return ReconcileOut(
             unit=self.unit,
             balances=[BalanceOut(**r) for r in _records(self.balances, BALANCE_COLUMNS + CLOSED_COLUMNS)],
@@ -187,12 +261,14 @@ class Reconciliation:
             exceptions=[FindingOut(**r) for r in _records(self.findings, FINDING_COLUMNS)],
             investigations=[InvestigationOut(**r) for r in _records(self.investigations, INVESTIGATION_COLUMNS)],
             **farm_models(self),
+            **farm,
         )
 
     def to_json(self) -> str:
-        # a handler's JSON keeps exactly its fields; a farm's gains crop and fields
-        return self.to_model().model_dump_json(indent=2, exclude_none=False,
-                                               exclude={k for k in FARM_JSON if getattr(self, k) is None})
+        # a handler's JSON keeps exactly its fields; a farm's gains crop and fields, and with
+        # animals herds, feed and pasture
+        absent = {k for k in (*FARM_JSON, "herds", "feed", "pasture") if getattr(self, k) is None}
+        return self.to_model().model_dump_json(indent=2, exclude_none=False, exclude=absent)
 
     @property
     def exit_code(self) -> int:

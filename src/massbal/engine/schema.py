@@ -224,6 +224,8 @@ def book_specs(farm: bool = False) -> tuple[TableSpec, ...]:
 
 # Sheets that massbal writes and owns (CONTRACT.md section 3).
 OUTPUT_SHEETS = ("Balance", "Supply", "Yield", "Exceptions", "Ledger", "Investigations")
+# ... and on a farm with animals (CONTRACT section 6), after those
+LIVESTOCK_SHEETS = ("Herd", "Feed", "Pasture")
 
 # Columns of output tables whose content is the user's, kept across re-runs.
 USER_NOTE_COLUMNS = ("Notes", "Root cause", "Corrective action", "Investigated by")

@@ -420,3 +420,74 @@ def compute(fig_name: str, book_key: Hashable, load: Callable[[], RawBook] | Non
     fig = FIGURES_BY_CLASSIC[fig_name]
     entry = cache.entry(book_key, load, token)
     return figure_value(entry, fig, item, start, end, owner)
+
+
+# ---------------------------------------------------------------- herds (CONTRACT section 6)
+
+@dataclass(frozen=True)
+class HerdFigure:
+    """A livestock function: a herd and one more argument (a day, a year)."""
+    classic: str
+    lite: str
+    args: tuple[str, str]
+    doc: str
+    arg_docs: tuple[str, str]
+
+
+_HERD_DOC = "Herd name as on the Herds sheet."
+HERD_FIGURES: tuple[HerdFigure, ...] = (
+    HerdFigure("MASSBAL_HEAD", "MASSBAL.HEAD", ("herd", "on_date"),
+               "Head count of a herd at the end of a day: its last count, rolled forward with the births, "
+               "purchases, sales, deaths and moves recorded on the Animals sheet since.",
+               (_HERD_DOC, "The day: an Excel date or text such as 2025-12-31.")),
+    HerdFigure("MASSBAL_DMI", "MASSBAL.DMI", ("herd", "year"),
+               "Dry matter intake from pasture, in % of the herd's demand, over its grazing season of that "
+               "year (the Pasture sheet's figure; ruminants need at least 30).",
+               (_HERD_DOC, "The year of the grazing season, such as 2025.")),
+)
+HERD_FIGURES_BY_CLASSIC = {f.classic: f for f in HERD_FIGURES}
+
+
+def _year(value: Any, date1904: bool) -> int:
+    value = _scalar(value)
+    if _blank(value):
+        raise FigureError("Give the year of the grazing season, for example =MASSBAL_DMI(\"Milking cows\", 2025).")
+    try:
+        number = float(str(value).strip()) if not isinstance(value, (int, float)) else float(value)
+    except ValueError:
+        number = None
+    if number is not None and 1950 <= number <= 2100 and float(number).is_integer():
+        return int(number)
+    return parse_date(value, "year", date1904).year  # a date in that year works too
+
+
+def herd_value(entry: BookEntry, name: str, herd: Any, when: Any) -> Any:
+    """MASSBAL_HEAD or MASSBAL_DMI from a book's entry; FigureError with the sentence to show."""
+    from massbal.engine.livestock import dmi_for, head_on
+    herd_text = _text(herd)
+    if herd_text is None:
+        raise FigureError("Give the herd name, for example =MASSBAL_HEAD(\"Milking cows\", \"2025-12-31\").")
+    lv = entry.prepared.livestock
+    if lv is None:
+        raise FigureError("This workbook has no Herds or Animals table.")
+    try:
+        if name == "MASSBAL_HEAD":
+            day = parse_date(when, "day", entry.date1904)
+            if day is None:
+                raise FigureError("Give the day, for example =MASSBAL_HEAD(\"Milking cows\", \"2025-12-31\").")
+            return int(round(head_on(lv, herd_text, day)))
+        year = _year(when, entry.date1904)
+        row = dmi_for(lv, herd_text, year)
+    except KeyError:
+        raise FigureError(f"'{herd_text}' is not a herd on the Herds or Animals sheet.") from None
+    if row is None:
+        raise FigureError(f"{herd_text} has no grazing season in {year} with animals on hand (see the Pasture sheet).")
+    if row["dmi_pct"] is None or row["dmi_pct"] != row["dmi_pct"]:
+        raise FigureError(f"The pasture figure of {herd_text} cannot be computed: {row['status']} (see the Exceptions sheet).")
+    return float(row["dmi_pct"])
+
+
+def compute_herd(fig_name: str, book_key: Hashable, load: Callable[[], RawBook] | None, herd: Any, when: Any,
+                 token: Hashable | None = None, cache: LedgerCache = CACHE) -> Any:
+    entry = cache.entry(book_key, load, token)
+    return herd_value(entry, fig_name, herd, when)

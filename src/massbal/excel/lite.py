@@ -33,6 +33,15 @@ _check_pending: dict[str, bool] = {}
 
 def figure(name: str, item: Any, start: Any, end: Any, owner: Any, book_name: str) -> Any:
     """The value a Lite function returns: a figure, a sentence, or either with a check."""
+    return _answer(book_name, lambda entry: F.figure_value(entry, F.FIGURES_BY_CLASSIC[name], item, start, end, owner))
+
+
+def herd_figure(name: str, herd: Any, when: Any, book_name: str) -> Any:
+    """MASSBAL.HEAD / MASSBAL.DMI in Lite, as `figure` answers the others."""
+    return _answer(book_name, lambda entry: F.herd_value(entry, name, herd, when))
+
+
+def _answer(book_name: str, value_of: Callable) -> Any:
     entry = F.CACHE.peek(book_name)
     with _lock:
         ask = not _check_pending.get(book_name, False)
@@ -40,7 +49,7 @@ def figure(name: str, item: Any, start: Any, end: Any, owner: Any, book_name: st
     if entry is None:
         return xw.WithScript(LOADING, CHECK_SCRIPT) if ask else LOADING
     try:
-        value = F.figure_value(entry, F.FIGURES_BY_CLASSIC[name], item, start, end, owner)
+        value = value_of(entry)
     except F.FigureError as e:
         value = str(e)
     return xw.WithScript(value, CHECK_SCRIPT) if ask else value
@@ -79,6 +88,25 @@ def _function(fig: F.Figure) -> Callable:
     return func(name=fig.lite, volatile=True)(function)
 
 
+def _herd_functions() -> list[Callable]:
+    """MASSBAL.HEAD(herd, on_date) and MASSBAL.DMI(herd, year), volatile like the others."""
+    head, dmi = F.HERD_FIGURES
+
+    def massbal_head(herd, on_date=None, caller: Caller = None):
+        return herd_figure(head.classic, herd, on_date, caller.book_name)
+
+    def massbal_dmi(herd, year=None, caller: Caller = None):
+        return herd_figure(dmi.classic, herd, year, caller.book_name)
+
+    out = []
+    for fig, function in ((head, massbal_head), (dmi, massbal_dmi)):
+        function.__doc__ = fig.doc
+        for name, doc in zip(fig.args, fig.arg_docs, strict=True):
+            function = arg(name, doc=doc)(function)
+        out.append(func(name=fig.lite, volatile=True)(function))
+    return out
+
+
 def _button(title: str, action: Callable, doc: str) -> Callable:
     """A Lite script that runs one of the Mass Balance buttons on the open workbook."""
     def button(book: xw.Book):
@@ -112,7 +140,7 @@ BUTTONS = (
 
 def main_module_names() -> dict[str, Callable]:
     """Every function and script of xlwings Lite's main.py, by its Python name."""
-    out = {f.__name__: f for f in (_function(fig) for fig in F.FIGURES)}
+    out = {f.__name__: f for f in [_function(fig) for fig in F.FIGURES] + _herd_functions()}
     out.update({b.__name__: b for b in (_button(*spec) for spec in BUTTONS)})
     out[CHECK_SCRIPT] = script(name=CHECK_SCRIPT)(massbal_check)
     return out

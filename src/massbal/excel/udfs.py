@@ -62,4 +62,38 @@ for _fig in F.FIGURES:
     globals()[_fig.classic] = _make(_fig)
 del _fig
 
-__all__ = [f.classic for f in F.FIGURES]
+
+def herd_figure_for_cell(name: str, herd: Any, when: Any, caller) -> Any:
+    """MASSBAL_HEAD / MASSBAL_DMI for the cell `caller`, as figure_for_cell does."""
+    if caller is None:
+        return "MASSBAL functions run only in a worksheet cell."
+    try:
+        book = caller.sheet.book
+        key = book.fullname
+        token = F.EPOCHS.token(key, (caller.sheet.name, caller.address), _calculation_is_automatic(book))
+        value = F.compute_herd(name, key, lambda: read_raw_book(book), herd, when, token=token)
+    except F.FigureError as e:
+        return str(e)
+    return "" if value is None else value
+
+
+_HEAD, _DMI = F.HERD_FIGURES
+
+
+@xw.func(volatile=True, category=CATEGORY)
+@xw.arg("herd", doc=_HEAD.arg_docs[0])
+@xw.arg("on_date", doc=_HEAD.arg_docs[1])
+def MASSBAL_HEAD(herd, on_date=None, caller=None):
+    return herd_figure_for_cell("MASSBAL_HEAD", herd, on_date, caller)
+
+
+@xw.func(volatile=True, category=CATEGORY)
+@xw.arg("herd", doc=_DMI.arg_docs[0])
+@xw.arg("year", doc=_DMI.arg_docs[1])
+def MASSBAL_DMI(herd, year=None, caller=None):
+    return herd_figure_for_cell("MASSBAL_DMI", herd, year, caller)
+
+
+MASSBAL_HEAD.__doc__, MASSBAL_DMI.__doc__ = _HEAD.doc, _DMI.doc
+
+__all__ = [f.classic for f in F.FIGURES] + [f.classic for f in F.HERD_FIGURES]

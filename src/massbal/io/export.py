@@ -31,6 +31,7 @@ from .export_cover import cover_sheet
 from .export_dashboard import dashboard_sheet
 from .export_data import Meta, build
 from .export_record import record_frames
+from .export_livestock import SOURCE_TABLES, livestock_names, livestock_sheets
 from .trace_tables import fsma_frame
 from .xlsx_report import Report
 
@@ -136,9 +137,11 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
                                                "Yield", "Exceptions", "Investigations")}
     trace_names = [safe_sheet(f"Trace {t.lot}" + (f" {t.item}" if sum(1 for x in m.traces if x.lot == t.lot) > 1 else ""), taken)
                    for t in m.traces]
+    farm = livestock_names(m, safe_sheet, taken)  # Herd, Feed, Pasture on a farm with animals
+    names.update(farm)
     for k in ("FSMA 204", "Certificates", "Ledger") + (("Crop", "Harvest") if XF.is_farm(m) else ()):
         names[k] = safe_sheet(k, taken)
-    src_tables = [t for t in MOVEMENT_TABLES + ("Items", "Settings") if raw.get(t) is not None]
+    src_tables = [t for t in MOVEMENT_TABLES + ("Items", "Settings") + SOURCE_TABLES if raw.get(t) is not None]
     src_names = {t: safe_sheet(f"Src {t}", taken) for t in src_tables}
 
     cover = rep.sheet(names["Cover"], "Organic mass balance: inspector's copy", landscape=False)
@@ -157,6 +160,7 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
     yld = rep.sheet(names["Yield"], "Yield of each production run",
                     f"Input and output are sums of the run's Ledger rows, in {m.prep.unit}; the shares are each "
                     "ingredient's part of the run's input, through every level of runs.")
+    livestock_sheets(rep, m, farm)
     exc = rep.sheet(names["Exceptions"], "Exceptions: every problem massbal found",
                     "Row is the row of the user's workbook; click it to see that row as typed.")
     invs = rep.sheet(names["Investigations"], "Investigations: the cells that would close each flagged figure",

@@ -10,6 +10,7 @@ from massbal.engine.units import kg_factors, report_factor, unit_info
 
 from .export_data import Meta
 from .export_farm import cover_yields, is_farm
+from .export_livestock import GUIDE as LIVESTOCK_GUIDE
 from .xlsx_report import Col, Sheet
 
 
@@ -65,6 +66,7 @@ def cover_sheet(s: Sheet, m: Meta, names, trace_names, src_names, print_copy: bo
              (names["Supply"], "Organic supply balance of each ingredient (live formulas)"),
              (names["Supply by item"], "The supply balance split by the item holding the ingredient"),
              (names["Yield"], "Each production run: input, output, loss, yield"),
+             *[(names[k], w) for k, w in LIVESTOCK_GUIDE.items() if k in names],
              (names["Exceptions"], "Every problem found, with the row to look at"),
              *([(names["Crop"], "Crop balance of each crop and season, A to G (live formulas)"),
                 (names["Harvest"], "Each field's harvest against acres x expected yield (live formulas)")]

@@ -55,7 +55,7 @@ def source_rows(raw: RawBook, m: Meta, tables: list[str]) -> dict[str, pd.Series
     by_sheet = {}
     for t in tables:
         rt = raw.get(t)
-        if t in ("Items", "Settings"):
+        if t in ("Items", "Settings", "Herds", "Animals"):  # not movements: every row
             rows = np.asarray(rt.rows)
         else:
             want = set(led.loc[led["sheet"] == m.prep.book.sheets.get(t, rt.sheet), "row"].astype(int))
