@@ -22,7 +22,7 @@ from datetime import date
 sys.path.insert(0, os.path.dirname(__file__))
 
 import recs  # noqa: E402
-from massbal.io.write_xlsx import write_results  # noqa: E402
+from massbal.xlsx.write.write_results import write_results  # noqa: E402
 
 
 def main(path: str, rows: int) -> None:

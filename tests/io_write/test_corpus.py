@@ -11,9 +11,9 @@ import pytest
 
 import recs
 from iowrite_helpers import CORPUS, changed_members, copy_writable, member_order
-from massbal.io.package import Package
+from massbal.xlsx.write.zip_copy import Package
 
-from massbal.io.write_xlsx import write_results
+from massbal.xlsx.write.write_results import write_results
 
 TODAY = date(2025, 12, 5)
 ALL = sorted(p for p in CORPUS.glob("*.xls*") if "strict" not in p.name) if CORPUS.exists() else []

@@ -16,11 +16,11 @@ import pytest
 
 import recs
 from iowrite_helpers import CORPUS, copy_writable
-from massbal.io.package import PackageError
-from massbal.io.safe_save import (
+from massbal.xlsx.write.zip_copy import PackageError
+from massbal.xlsx.write.safe_save import (
     NoBackup, WorkbookChanged, WorkbookLocked, WorkbookReadOnly, backup_path, replace_atomically, undo,
 )
-from massbal.io.write_xlsx import write_results
+from massbal.xlsx.write.write_results import write_results
 
 TODAY = date(2025, 12, 5)
 HERE = Path(__file__).parent

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from massbal.engine.schema import TABLES
-from massbal.gen import audit, catalog, generate_book, generate_tables
-from massbal.gen.fastxlsx import write_tables
+from massbal.books.gen import audit, catalog, generate_book, generate_tables
+from massbal.books.gen.fastxlsx import write_tables
 
 MOVEMENTS = ("Receipts", "Batches", "BatchInputs", "Shipments", "Losses", "Counts", "Transfers")
 
