@@ -34,7 +34,7 @@ def main() -> None:
     from massbal.engine.api import periods_for, prepare
     from massbal.engine.balance import compute_balances, status_of, variance_pct
     from massbal.engine.investigate import explain_balances
-    from massbal.gen import generate_tables
+    from massbal.books.gen import generate_tables
     t = time.perf_counter()
     tables, man = generate_tables(n, seed=7)
     raw = raw_from_tables(tables)

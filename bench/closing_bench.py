@@ -29,7 +29,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    from massbal.gen import generate_book
+    from massbal.books.gen import generate_book
     book = args.out / f"book_{args.rows}.xlsx"
     if not book.exists():
         t = time.perf_counter()
@@ -41,10 +41,10 @@ def main() -> None:
     from massbal.engine.api import prepare, reconcile_prepared
     from massbal.engine.changelog import snapshots
     from massbal.engine.closing import close_period, record_write, review_reconciliation
-    from massbal.io.read_xlsx import read_book
-    from massbal.io.record_xlsx import read_kept, record_sheets
-    from massbal.io.write_xlsx import write_sheets
-    from massbal.sheets import result_sheets
+    from massbal.xlsx.read.read_book import read_book
+    from massbal.xlsx.write.change_log import read_kept, record_sheets
+    from massbal.xlsx.write.write_results import write_sheets
+    from massbal.layout.sheets import result_sheets
 
     res: dict = {"rows": args.rows}
     plain, logged = args.out / "plain.xlsx", args.out / "logged.xlsx"

@@ -2,7 +2,7 @@
 
     PYTHONPATH=src python bench/engine_timing.py /tmp/raw1m.pkl [--profile prepare|reconcile] [--dump out.pkl]
 
-The RawBook pickle comes from massbal.io.read_xlsx.read_book of a generated book
+The RawBook pickle comes from massbal.xlsx.read.read_book.read_book of a generated book
 (bench/generate_books.py); timing it apart from reading shows what the engine costs.
 --dump writes balances, supply, yields and findings for bench/engine_equal.py.
 """

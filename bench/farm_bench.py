@@ -72,7 +72,7 @@ def farm_tables(n_fields: int, n_rows: int, rng: np.random.Generator) -> dict[st
 
 def timed(path: Path, periods: list[str]) -> dict:
     from massbal.engine.api import prepare, reconcile_prepared
-    from massbal.io.read_xlsx import read_book
+    from massbal.xlsx.read.read_book import read_book
     out = {}
     t = time.perf_counter()
     raw = read_book(path)
@@ -95,8 +95,8 @@ def main() -> None:
     ap.add_argument("--fields", type=int, default=5000)
     ap.add_argument("--rows", type=int, default=200_000)
     a = ap.parse_args()
-    from massbal.gen import generate_book
-    from massbal.gen.fastxlsx import write_tables
+    from massbal.books.gen import generate_book
+    from massbal.books.gen.fastxlsx import write_tables
     OUT.mkdir(exist_ok=True)
     farm = OUT / f"farm_{a.fields}_{a.rows}.xlsx"
     tables = farm_tables(a.fields, a.rows, np.random.default_rng(7))

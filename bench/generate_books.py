@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from massbal.gen import SCALES, generate_tables  # noqa: E402
-from massbal.gen.fastxlsx import write_tables  # noqa: E402
+from massbal.books.gen import SCALES, generate_tables  # noqa: E402
+from massbal.books.gen.fastxlsx import write_tables  # noqa: E402
 
 BENCH_SCALES = ("10k", "100k", "1m")
 

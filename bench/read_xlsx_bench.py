@@ -18,7 +18,7 @@ from pathlib import Path
 import fastexcel
 import xlsxwriter
 
-from massbal.io.read_xlsx import read_book
+from massbal.xlsx.read.read_book import read_book
 
 HEADERS = ["Date", "Item", "Lot", "Quantity", "Unit", "Supplier", "Certificate", "Organic"]
 

@@ -33,7 +33,7 @@ def peak_mb() -> float:
 
 
 def one_size(n: int) -> dict:
-    from massbal.gen import generate_book
+    from massbal.books.gen import generate_book
 
     OUT.mkdir(exist_ok=True)
     book = OUT / f"book_{n}.xlsx"
@@ -56,13 +56,13 @@ def one_size(n: int) -> dict:
         return sum(r.load_sheet(s).height for s in r.sheet_names)
 
     stage("floor", floor)
-    from massbal.io.read_xlsx import read_book
+    from massbal.xlsx.read.read_book import read_book
     raw = stage("read", lambda: read_book(book))
     movements = sum(len(t.data) for name, t in raw.tables.items() if name not in ("Items", "Certificates", "Settings"))
     from massbal.engine.api import prepare, reconcile_prepared
     prep = stage("prepare", lambda: prepare(raw))
     rec = stage("reconcile", lambda: reconcile_prepared(prep))
-    from massbal.io.write_xlsx import write_results
+    from massbal.xlsx.write.write_results import write_results
     target = OUT / f"written_{n}.xlsx"
     shutil.copyfile(book, target)
     stage("write", lambda: write_results(target, rec, backup=False))

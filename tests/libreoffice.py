@@ -1,5 +1,5 @@
 """LibreOffice headless, the independent spreadsheet engine the tests check files with.
-The conversion itself is massbal's own (massbal.io.soffice, which the export uses)."""
+The conversion itself is massbal's own (massbal.inspector.soffice, which the export uses)."""
 from __future__ import annotations
 
 import os
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from massbal.io.soffice import convert as _convert, find_soffice
+from massbal.inspector.soffice import convert as _convert, find_soffice
 
 
 def soffice() -> str:

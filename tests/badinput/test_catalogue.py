@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from massbal.engine.api import reconcile
-from massbal.io.read_xlsx import read_book
+from massbal.xlsx.read.read_book import read_book
 
 ITEMS = [["Item", "Kind", "Unit", "Kg per unit"], ["Oats", "Ingredient", None, None],
          ["Granola", "Product", "case", 5.0], ["Bars", "Product", "ct", 0.5], ["Juice", "Product", "btl", 1.2]]

@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 
 from massbal.engine.api import reconcile
-from massbal.io.read_xlsx import BookReadError, read_book
+from massbal.xlsx.read.read_book import BookReadError, read_book
 
 from test_catalogue import CERTS, OK_RECEIPT, RECEIPT_HEAD, finding, run
 
@@ -101,8 +101,8 @@ def test_a_huge_name_is_quoted_short_and_the_advice_survives(tmp_path):
 def test_locked_structure_is_refused_untouched(tmp_path):
     from openpyxl.workbook.protection import WorkbookProtection
 
-    from massbal.io.package import PackageError
-    from massbal.io.write_xlsx import write_results
+    from massbal.xlsx.write.zip_copy import PackageError
+    from massbal.xlsx.write.write_results import write_results
     run(tmp_path)
     path = tmp_path / "book.xlsx"
     wb = openpyxl.load_workbook(path)
@@ -124,7 +124,7 @@ def test_a_fifo_named_xlsx_is_refused(tmp_path):
     import sys
     fifo = tmp_path / "x.xlsx"
     os.mkfifo(fifo)
-    code = f"from massbal.io.read_xlsx import read_book\nread_book({str(fifo)!r})"
+    code = f"from massbal.xlsx.read.read_book import read_book\nread_book({str(fifo)!r})"
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "not an ordinary file" in p.stderr
 
@@ -185,7 +185,7 @@ def test_a_part_lying_about_its_size_is_refused_with_little_memory(tmp_path):
     bomb = tmp_path / "bomb.xlsx"
     _lying_bomb(bomb, tmp_path / "book.xlsx", 400)
     assert bomb.stat().st_size < 2 * 1024 * 1024
-    code = ("import resource, sys\nfrom massbal.io.read_xlsx import BookReadError, read_book\n"
+    code = ("import resource, sys\nfrom massbal.xlsx.read.read_book import BookReadError, read_book\n"
             f"try:\n    read_book({str(bomb)!r})\n    print('READ')\nexcept BookReadError as e:\n    print(e)\n"
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, file=sys.stderr)")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)

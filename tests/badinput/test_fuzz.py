@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from massbal.engine.api import reconcile
 from massbal.engine.rawbook import RawBook, RawTable
 from massbal.engine.schema import TABLES
-from massbal.io.read_xlsx import BookReadError, read_book
+from massbal.xlsx.read.read_book import BookReadError, read_book
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "xlsx_corpus"
 SMALL_CORPUS = ["xw_table06.xlsx", "poi_DateFormatTests.xlsx", "sjs_1904.xlsx", "xw_data_validation03.xlsx",

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from bookkit import certified, count, receipt, ship
 from cli_books import write_book
 
-from massbal.cli import app
-from massbal.closing_sheets import LOG_SHEET, STATE_SHEET
+from massbal.cli.main import app
+from massbal.layout.closing import LOG_SHEET, STATE_SHEET
 
 
 @dataclass

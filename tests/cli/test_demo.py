@@ -6,7 +6,7 @@ import sys
 import openpyxl
 
 from libreoffice import convert
-from massbal.demo import demo_manifest
+from massbal.books.demo import demo_manifest
 
 
 def test_demo_reconciles_in_place_and_opens_in_libreoffice(tmp_path):

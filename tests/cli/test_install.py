@@ -34,7 +34,7 @@ def test_every_module_the_cli_imports_is_a_plain_dependency():
     src = ROOT / "src"
     code = ("import sys, runpy; sys.argv=['massbal','--help']\n"
             "try:\n runpy.run_module('massbal.cli', run_name='__main__')\nexcept SystemExit: pass\n"
-            "import massbal.io.read_xlsx, massbal.io.write_xlsx, massbal.io.export\n"
+            "import massbal.xlsx.read.read_book, massbal.xlsx.write.write_results, massbal.inspector.export\n"
             "print('\\n'.join(sorted({m.split('.')[0] for m in sys.modules})))")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        env={**os.environ, "PYTHONPATH": str(src)})

@@ -47,7 +47,7 @@ def write_farm_xlsx(path, **tables):
     """The same rows as a real farm workbook (massbal's own template layout, Excel Tables)."""
     import pandas as pd
 
-    from massbal.template import write_input_book
+    from massbal.books.template import write_input_book
     frames = {}
     for name, rows in tables.items():
         f = pd.DataFrame(rows)

@@ -232,7 +232,7 @@ def test_a_handlers_json_has_no_farm_figures():
 
 def test_trace_back_to_field_and_season_and_forward_from_a_field():
     from massbal.engine.api import prepare
-    from massbal.engine.trace import Tracer
+    from massbal.engine.trace.tracer import Tracer
     tracer = Tracer(prepare(wheat_book()))
     t = tracer.trace("W25-N40")
     assert t.origin == "harvested" and t.total == 110400

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 FORBIDDEN = ("xlwings", "fastexcel", "python_calamine", "openpyxl", "xlsxwriter", "lxml", "defusedxml",
-             "typer", "rich", "massbal.io", "massbal.excel", "massbal.cli")
+             "typer", "rich", "massbal.xlsx", "massbal.inspector", "massbal.excel", "massbal.cli")
 
 
 def test_engine_imports_no_file_or_excel_library():

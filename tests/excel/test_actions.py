@@ -15,11 +15,11 @@ import pytest
 import xlwings as xw
 from massbal.engine.api import prepare
 from massbal.engine.schema import book_specs
-from massbal.engine.trace import Tracer
+from massbal.engine.trace.tracer import Tracer
 from massbal.excel import actions
-from massbal.io.read_xlsx import read_book
-from massbal.io.trace_sheets import TRACE_SHEET, trace_sheet
-from massbal.io.write_xlsx import write_sheets
+from massbal.xlsx.read.read_book import read_book
+from massbal.layout.trace_sheets import TRACE_SHEET, trace_sheet
+from massbal.xlsx.write.write_results import write_sheets
 
 import sheetread as SR
 from books import granola_tables

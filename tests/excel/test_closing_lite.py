@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from massbal.closing_sheets import LOG_SHEET, STATE_SHEET
+from massbal.layout.closing import LOG_SHEET, STATE_SHEET
 from massbal.engine.closing import CLOSED_SHEET
 
 import sheetread as SR

@@ -8,9 +8,9 @@ import xlwings as xw
 from massbal.engine.api import reconcile
 from massbal.excel import functions as F
 from massbal.excel import lite, udfs
-from massbal.excel.book_adapter import read_raw_book
-from massbal.gen.farm import write_farm_demo
-from massbal.sheets import FARM_OUTPUT_SHEETS, OUTPUT_SHEETS
+from massbal.excel.adapter import read_raw_book
+from massbal.books.gen.farm import write_farm_demo
+from massbal.layout.sheets import FARM_OUTPUT_SHEETS, OUTPUT_SHEETS
 
 from lite_run import replayed
 from payload import payload_from_xlsx, write_book

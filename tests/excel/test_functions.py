@@ -12,7 +12,7 @@ from massbal.engine.api import reconcile
 from massbal.engine.rawbook import RawTable
 from massbal.excel import functions as F
 from massbal.excel import udfs
-from massbal.excel.book_adapter import read_raw_book
+from massbal.excel.adapter import read_raw_book
 
 import bookkit
 from books import granola_tables

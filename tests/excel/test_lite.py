@@ -20,7 +20,7 @@ from massbal.engine.api import reconcile
 from massbal.engine.schema import book_specs
 from massbal.excel import functions as F
 from massbal.excel import lite
-from massbal.excel.book_adapter import read_raw_book
+from massbal.excel.adapter import read_raw_book
 
 from books import granola_tables
 from lite_run import MAIN, replayed, run_script
@@ -92,8 +92,8 @@ def test_check_without_change_does_not_recalculate(main, xlsx):
 
 
 def test_reconcile_script_writes_the_balance_table(main, xlsx):
-    pytest.importorskip("massbal.sheets")
-    from massbal.sheets import result_sheets
+    pytest.importorskip("massbal.layout.sheets")
+    from massbal.layout.sheets import result_sheets
     book = xw.Book(json=payload_from_xlsx(xlsx))
     run_script(main, "reconcile", book)
     actions = book.json()["actions"]

@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from massbal.demo import write_demo
+from massbal.books.demo import write_demo
 from massbal.engine.api import reconcile
-from massbal.io.read_xlsx import read_book
-from massbal.io.write_xlsx import write_results
-from massbal.sheets import ORPHANS_SHEET, ORPHANS_TABLE, OUTPUT_SHEETS
-from massbal.template import write_input_book
+from massbal.xlsx.read.read_book import read_book
+from massbal.xlsx.write.write_results import write_results
+from massbal.layout.sheets import ORPHANS_SHEET, ORPHANS_TABLE, OUTPUT_SHEETS
+from massbal.books.template import write_input_book
 
 import sheetread as SR
 from books import granola_tables

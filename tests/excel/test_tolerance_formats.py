@@ -4,7 +4,7 @@ never multiplied by 100 on a guess (issue 14, item 2)."""
 import xlwings as xw
 
 from massbal.engine.api import reconcile
-from massbal.excel.book_adapter import read_raw_book
+from massbal.excel.adapter import read_raw_book
 from payload import payload_from_xlsx, write_book
 
 

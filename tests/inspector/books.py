@@ -129,7 +129,7 @@ def to_xlsx(raw: RawBook, path):
     """Write a RawBook as a real workbook (the template's layout: one Excel Table per input)."""
     import pandas as pd
 
-    from massbal.template import write_input_book
+    from massbal.books.template import write_input_book
     tables = {name: pd.DataFrame(t.data.to_numpy(), columns=list(t.headers)) for name, t in raw.tables.items()}
     return write_input_book(path, tables)
 

@@ -8,7 +8,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from massbal.cli_inspector import register
+from massbal.cli.inspector import register
 
 from .books import granola, to_xlsx
 from .xlsxkit import set_number, sheet_rows
@@ -120,7 +120,7 @@ def test_export_refuses_to_overwrite_the_workbook(app, book):
 
 
 def test_the_lead_cli_has_the_commands():
-    from massbal.cli import app as main_app
+    from massbal.cli.main import app as main_app
     names = {c.name or c.callback.__name__ for c in main_app.registered_commands}
     assert {"trace", "recall", "export", "verify"} <= names
 
@@ -146,7 +146,7 @@ def test_trace_and_recall_write_their_sheet_into_the_workbook(app, tmp_path):
     what = [row[2].value for row in wb["Recall"].iter_rows(min_row=2)]
     assert what.count("Customer") == 4 and what.count("On hand") == 3 and what[-1] == "Trace time"
     # the input tables read as before
-    from massbal.io.read_xlsx import read_book
+    from massbal.xlsx.read.read_book import read_book
     assert {n: len(t.rows) for n, t in read_book(path).tables.items()} == \
         {n: len(t.rows) for n, t in read_book(to_xlsx(granola(), tmp_path / "fresh.xlsx")).tables.items()}
 
@@ -154,9 +154,9 @@ def test_trace_and_recall_write_their_sheet_into_the_workbook(app, tmp_path):
 def test_the_ribbon_entry_points(book):
     """Export for inspector (export_book) and Trace lot (engine.api.trace) as the add-in calls them."""
     from massbal.engine.api import prepare, trace
-    from massbal.io.export import export_book
-    from massbal.io.fingerprint import verify
-    from massbal.io.read_xlsx import read_book
+    from massbal.inspector.export import export_book
+    from massbal.inspector.verify import verify
+    from massbal.xlsx.read.read_book import read_book
     out = export_book(book, pdf=False)
     assert out.name == "granola inspector copy.xlsx" and verify(out).ok
     assert trace(prepare(read_book(book)), "G1").item == "Granola"

@@ -6,10 +6,10 @@ import openpyxl
 import pandas as pd
 
 from massbal.engine.api import reconcile
-from massbal.io.export import export_book
-from massbal.io.read_xlsx import read_book
-from massbal.io.write_xlsx import write_results
-from massbal.template import write_input_book
+from massbal.inspector.export import export_book
+from massbal.xlsx.read.read_book import read_book
+from massbal.xlsx.write.write_results import write_results
+from massbal.books.template import write_input_book
 
 D = pd.Timestamp
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from massbal.io.export import export_inspector
-from massbal.io.read_xlsx import read_book
+from massbal.inspector.export import export_inspector
+from massbal.xlsx.read.read_book import read_book
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
 from livestock_kit import animals, fed, herd, write_farm_xlsx  # noqa: E402

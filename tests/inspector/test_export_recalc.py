@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from massbal.engine.api import prepare, reconcile_prepared
-from massbal.io.export import export_inspector
-from massbal.io.soffice import recalculated_copies
+from massbal.inspector.export import export_inspector
+from massbal.inspector.soffice import recalculated_copies
 
 from .books import copacker, granola, numeric_names, odd_names
 from .xlsxkit import set_number, sheet_rows, sheet_xml, table
@@ -195,7 +195,7 @@ def test_each_figure_links_to_the_ledger_rows_behind_it(recalculated):
 def test_a_copy_recomputed_and_saved_by_libreoffice_still_verifies(recalculated):
     """Opening, recomputing and saving the copy changes no data cell (numbers to the 15
     digits Excel shows); the copy with a changed ledger quantity is caught, by cell."""
-    from massbal.io.fingerprint import verify
+    from massbal.inspector.verify import verify
     files, _ = recalculated
     for name in CASES:
         res = verify(files[name][1])

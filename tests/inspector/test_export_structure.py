@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from massbal.engine.api import prepare, reconcile_prepared
-from massbal.io.export import export_inspector
+from massbal.inspector.export import export_inspector
 
 from .books import granola
 from .xlsxkit import sheet_rows, table
@@ -124,8 +124,8 @@ def test_fsma_204_one_row_per_critical_tracking_event(copy):
 
 def test_an_empty_book_and_an_unknown_lot(tmp_path):
     from massbal.engine.rawbook import RawBook
-    from massbal.engine.trace import LotNotFound
-    from massbal.io.fingerprint import verify
+    from massbal.engine.trace.tracer import LotNotFound
+    from massbal.inspector.verify import verify
     res = export_inspector(RawBook({}), tmp_path / "empty.xlsx", pdf=False)
     assert verify(res.path).ok
     assert table(res.path, "Balance", "Item") == []

@@ -8,11 +8,11 @@ import math
 
 import pytest
 
-from massbal.cli import load_raw
+from massbal.cli.console import load_raw
 from massbal.engine.api import prepare, reconcile_prepared
-from massbal.gen.farm import FARM_DEMO_SPAN, write_farm_demo
-from massbal.io.export import export_inspector
-from massbal.io.soffice import recalculated_copies
+from massbal.books.gen.farm import FARM_DEMO_SPAN, write_farm_demo
+from massbal.inspector.export import export_inspector
+from massbal.inspector.soffice import recalculated_copies
 
 from .xlsxkit import sheet_rows, table
 

@@ -7,9 +7,9 @@ import subprocess
 import pytest
 
 from massbal.engine.api import prepare
-from massbal.engine.trace import Tracer
-from massbal.io.export import export_inspector
-from massbal.io.recall_report import recall_pdf
+from massbal.engine.trace.tracer import Tracer
+from massbal.inspector.export import export_inspector
+from massbal.inspector.recall_report import recall_pdf
 
 from .books import granola
 

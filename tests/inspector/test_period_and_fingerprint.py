@@ -7,8 +7,8 @@ from datetime import datetime
 
 from massbal.engine import findings as F
 from massbal.engine.period_findings import findings_in_period
-from massbal.io.export import export_inspector
-from massbal.io.fingerprint import verify
+from massbal.inspector.export import export_inspector
+from massbal.inspector.verify import verify
 
 from .books import granola
 from .xlsxkit import sheet_rows, table

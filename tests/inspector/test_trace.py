@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from massbal.engine.api import prepare, reconcile_prepared
-from massbal.engine.trace import AmbiguousLot, LotNotFound, Tracer
+from massbal.engine.trace.tracer import AmbiguousLot, LotNotFound, Tracer
 from massbal.engine.rawbook import RawBook, RawTable
 
 from .books import granola

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from massbal.io.export import export_inspector
-from massbal.io.fingerprint import verify
+from massbal.inspector.export import export_inspector
+from massbal.inspector.verify import verify
 
 from .books import granola
 from .xlsxkit import set_number, sheet_rows, table
@@ -54,7 +54,7 @@ def test_a_same_value_rewritten_is_not_a_change(copy, tmp_path):
 def test_a_formula_typed_over_is_named(copy, tmp_path):
     import re
     import zipfile
-    from massbal.io.fingerprint import _sheet_paths
+    from massbal.inspector.verify import _sheet_paths
     bal = table(copy.path, "Balance", "Item")
     top = next(i for i, r in enumerate(sheet_rows(copy.path, "Balance")) if r and r[0] == "Item")
     row = top + 2 + next(i for i, r in enumerate(bal) if r["Item"] == "Oats")

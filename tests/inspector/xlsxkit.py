@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 
-from massbal.io.fingerprint import _sheet_paths
+from massbal.inspector.verify import _sheet_paths
 
 
 def sheet_rows(path, sheet: str) -> list[tuple]:

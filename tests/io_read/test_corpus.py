@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from massbal.engine.rawbook import RawBook, RawTable
-from massbal.io.read_xlsx import BookReadError, read_book
+from massbal.xlsx.read.read_book import BookReadError, read_book
 
 from ioread_helpers import CORPUS
 

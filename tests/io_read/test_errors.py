@@ -7,8 +7,8 @@ import zipfile
 
 import pytest
 
-from massbal.io.ooxml import MAX_PARTS
-from massbal.io.read_xlsx import BookReadError, read_book
+from massbal.xlsx.read.package import MAX_PARTS
+from massbal.xlsx.read.read_book import BookReadError, read_book
 
 from ioread_helpers import new_book, put
 

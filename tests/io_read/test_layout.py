@@ -9,7 +9,7 @@ import pytest
 import xlsxwriter
 from openpyxl.worksheet.table import Table
 
-from massbal.io.read_xlsx import read_book
+from massbal.xlsx.read.read_book import read_book
 
 from ioread_helpers import add_table, new_book, put
 

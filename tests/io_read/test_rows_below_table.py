@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 
 from massbal.engine.api import reconcile
-from massbal.io.read_xlsx import read_book
-from massbal.template import write_template
+from massbal.xlsx.read.read_book import read_book
+from massbal.books.template import write_template
 
 
 def _filled(tmp_path, receipts, gap=False):

@@ -7,9 +7,9 @@ from xml.etree import ElementTree as ET
 
 import xlsxwriter
 
-from massbal.io.ooxml import Package
-from massbal.io.read_xlsx import read_book
-from massbal.io.sheetxml import SharedStrings, find_header_row
+from massbal.xlsx.read.package import Package
+from massbal.xlsx.read.read_book import read_book
+from massbal.xlsx.read.header_row import SharedStrings, find_header_row
 
 from ioread_helpers import write_package
 

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from massbal.io.cells import load_block
-from massbal.io.read_xlsx import read_book
+from massbal.xlsx.read.cells import load_block
+from massbal.xlsx.read.read_book import read_book
 
 from ioread_helpers import CORPUS, add_table, new_book, put, soffice_recalc, write_package
 

@@ -16,7 +16,7 @@ import time
 import openpyxl
 
 import recs
-from massbal.io.write_xlsx import write_results
+from massbal.xlsx.write.write_results import write_results
 
 
 def main(rows: int) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))  # recs.py
 
-from massbal.io.package import Package  # noqa: E402
+from massbal.xlsx.write.zip_copy import Package  # noqa: E402
 
 CORPUS = Path("/work/shared/xlsx_corpus")
 CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,false,false,false,-1"

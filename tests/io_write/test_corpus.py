@@ -11,9 +11,9 @@ import pytest
 
 import recs
 from iowrite_helpers import CORPUS, changed_members, copy_writable, member_order
-from massbal.io.package import Package
+from massbal.xlsx.write.zip_copy import Package
 
-from massbal.io.write_xlsx import write_results
+from massbal.xlsx.write.write_results import write_results
 
 TODAY = date(2025, 12, 5)
 ALL = sorted(p for p in CORPUS.glob("*.xls*") if "strict" not in p.name) if CORPUS.exists() else []
@@ -100,7 +100,7 @@ MACRO_BOOKS = ["poi_xlmmacro.xlsm", "sjs_BlankSheetTypes.xlsm", "cx_tdf111974.xl
 
 def _input_sheet(name, rows):
     import pandas as pd
-    from massbal.sheets import ColumnSpec, SheetSpec
+    from massbal.layout.sheets import ColumnSpec, SheetSpec
     heads = list(rows[0])
     kind = {"Date": "date", "Quantity": "quantity"}
     data = {}
@@ -114,8 +114,8 @@ def _input_sheet(name, rows):
 @pytest.mark.parametrize("name", MACRO_BOOKS)
 def test_macro_and_dangling_sheet_books_reconcile_and_keep_every_part(tmp_path, name):
     from massbal.engine.api import reconcile
-    from massbal.io.read_xlsx import read_book
-    from massbal.io.write_xlsx import write_sheets
+    from massbal.xlsx.read.read_book import read_book
+    from massbal.xlsx.write.write_results import write_sheets
     src = CORPUS / name
     book = copy_writable(src, tmp_path)
     # the user's input tables, put in by massbal's own package writer: real Excel Tables
@@ -144,8 +144,8 @@ def test_the_corpus_reconciles_except_strict_open_xml(tmp_path):
     """Every workbook either reconciles and is written (every other part kept: see above),
     or is refused with one plain line for a reason Excel agrees with."""
     from massbal.engine.api import reconcile
-    from massbal.io.read_xlsx import read_book
-    from massbal.io.write_xlsx import PackageError
+    from massbal.xlsx.read.read_book import read_book
+    from massbal.xlsx.write.write_results import PackageError
     files = sorted(CORPUS.glob("*.xls*"))
     refused = {}
     for src in files:

@@ -13,8 +13,8 @@ from lxml import etree
 
 import recs
 from iowrite_helpers import CORPUS, changed_members, copy_writable
-from massbal.dashboard import dashboard_sheet
-from massbal.io.write_xlsx import write_results
+from massbal.layout.dashboard import dashboard_sheet
+from massbal.xlsx.write.write_results import write_results
 
 TODAY = date(2025, 12, 5)
 ALL = sorted(p for p in CORPUS.glob("*.xls*") if "strict" not in p.name) if CORPUS.exists() else []

@@ -10,8 +10,8 @@ import openpyxl
 import pandas as pd
 
 import recs
-from massbal.io.sheet_writer import CHUNK_ROWS
-from massbal.io.write_xlsx import write_results
+from massbal.xlsx.write.cell_xml import CHUNK_ROWS
+from massbal.xlsx.write.write_results import write_results
 
 
 def test_a_ledger_of_several_slices_reads_back_exactly(tmp_path):

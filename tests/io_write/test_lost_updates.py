@@ -15,10 +15,10 @@ import openpyxl
 import pytest
 
 import recs
-from massbal.io.read_xlsx import read_book
-from massbal.io.safe_save import WorkbookBusy, WorkbookChanged, backup_path, undo
-from massbal.io.write_guard import lock_path
-from massbal.io.write_xlsx import write_results
+from massbal.xlsx.read.read_book import read_book
+from massbal.xlsx.write.safe_save import WorkbookBusy, WorkbookChanged, backup_path, undo
+from massbal.xlsx.write.write_guard import lock_path
+from massbal.xlsx.write.write_results import write_results
 
 TODAY = date(2025, 12, 5)
 

@@ -9,8 +9,8 @@ from openpyxl.worksheet.table import Table, TableColumn, TableFormula
 
 import recs
 from iowrite_helpers import changed_members
-from massbal.io.write_xlsx import write_results
-from massbal.sheets import ORPHANS_SHEET
+from massbal.xlsx.write.write_results import write_results
+from massbal.layout.sheets import ORPHANS_SHEET
 
 TODAY = date(2025, 12, 5)
 

@@ -16,11 +16,11 @@ import pytest
 
 import recs
 from iowrite_helpers import CORPUS, copy_writable
-from massbal.io.package import PackageError
-from massbal.io.safe_save import (
+from massbal.xlsx.write.zip_copy import PackageError
+from massbal.xlsx.write.safe_save import (
     NoBackup, WorkbookChanged, WorkbookLocked, WorkbookReadOnly, backup_path, replace_atomically, undo,
 )
-from massbal.io.write_xlsx import write_results
+from massbal.xlsx.write.write_results import write_results
 
 TODAY = date(2025, 12, 5)
 HERE = Path(__file__).parent
@@ -207,8 +207,8 @@ def test_killed_at_random_moments_the_book_is_old_or_new(tmp_path):
 def test_killed_while_logging_the_change_log_is_the_old_or_the_new_chain(tmp_path):
     """The Change log is written in the same replacement as the result sheets: a writer
     killed at any moment leaves the old log or the new one, never a chain with a hole."""
-    from massbal.io.read_xlsx import read_book
-    from massbal.io.record_xlsx import logged_write, read_kept, verify_log
+    from massbal.xlsx.read.read_book import read_book
+    from massbal.xlsx.write.change_log import logged_write, read_kept, verify_log
     path = tmp_path / "Book.xlsx"
     wb = openpyxl.Workbook()
     ws = wb.active

@@ -1,4 +1,4 @@
-"""The layout of the five output sheets (massbal.sheets): pure, no files."""
+"""The layout of the five output sheets (massbal.layout.sheets): pure, no files."""
 from __future__ import annotations
 
 from datetime import date
@@ -9,7 +9,7 @@ import pandas as pd
 import recs
 from massbal.engine import findings as F
 from massbal.engine.schema import USER_NOTE_COLUMNS
-from massbal.sheets import (
+from massbal.layout.sheets import (
     GO_TO, ORPHAN_HEADERS, STATUS_COLORS, finding_links, key_parts, marker_name, quantity_format,
     result_sheets, row_keys,
 )

@@ -14,7 +14,7 @@ from lxml import etree
 
 import recs
 from iowrite_helpers import CORPUS, changed_members, member_order, png_bytes
-from massbal.io.write_xlsx import write_results
+from massbal.xlsx.write.write_results import write_results
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 SHARED = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml"}

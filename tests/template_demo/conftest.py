@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from massbal.gen import generate_book, generate_tables
+from massbal.books.gen import generate_book, generate_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "workbook_template" / "massbal_template.xlsx"

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from openpyxl.utils import range_boundaries
 
-from massbal.demo import DEMO_FILE, demo_manifest, write_demo
+from massbal.books.demo import DEMO_FILE, demo_manifest, write_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 

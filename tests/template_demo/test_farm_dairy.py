@@ -1,4 +1,4 @@
-"""The dairy demo (massbal.gen.farm_dairy) written as a real workbook and reconciled end to
+"""The dairy demo (massbal.books.gen.farm_dairy) written as a real workbook and reconciled end to
 end: its herds close, the cows graze about 35 % and the heifers fall short, and March's
 conventional ration is found at every row that fed it (issue 11, item 7)."""
 from __future__ import annotations
@@ -16,8 +16,8 @@ from livestock_kit import findings, one, write_farm_xlsx  # noqa: E402
 
 
 def test_dairy_demo_end_to_end(tmp_path):
-    from massbal.gen.farm_dairy import dairy_rows
-    from massbal.io.read_xlsx import read_book
+    from massbal.books.gen.farm_dairy import dairy_rows
+    from massbal.xlsx.read.read_book import read_book
     rows = dairy_rows(2025, np.random.default_rng(11))
     path = write_farm_xlsx(tmp_path / "dairy.xlsx", **rows)
     rec = reconcile(read_book(path), "2025-01-01", "2025-12-31", period="month")

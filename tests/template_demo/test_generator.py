@@ -13,8 +13,8 @@ import pytest
 from massbal.engine.schema import book_specs
 
 TABLES = {t.name: t for t in book_specs()}  # a handler's book: no farm tables or columns
-from massbal.gen import audit, catalog, generate_book, generate_tables
-from massbal.gen.fastxlsx import write_tables
+from massbal.books.gen import audit, catalog, generate_book, generate_tables
+from massbal.books.gen.fastxlsx import write_tables
 
 MOVEMENTS = ("Receipts", "Batches", "BatchInputs", "Shipments", "Losses", "Counts", "Transfers")
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from massbal.demo import demo_manifest, write_demo
+from massbal.books.demo import demo_manifest, write_demo
 from massbal.engine.api import reconcile
-from massbal.io.read_xlsx import read_book
+from massbal.xlsx.read.read_book import read_book
 
 SLIPS = {"miskeyed_sale": "DIGIT_SHIFT", "unit_slip": "UNIT_SLIP", "duplicate_row": "DUPLICATE_ROW",
          "wrong_month": "WRONG_PERIOD"}

@@ -14,7 +14,7 @@ from openpyxl.utils import range_boundaries
 from massbal.engine.schema import KINDS, LOSS_REASONS, book_specs
 
 TABLES = {t.name: t for t in book_specs()}  # a handler's book: no farm tables or columns
-from massbal.template import (COMMON_UNITS, NAMES, XLWINGS_CONF, write_input_book,
+from massbal.books.template import (COMMON_UNITS, NAMES, XLWINGS_CONF, write_input_book,
                               write_template)
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "workbook_template" / "massbal_template.xlsx"
@@ -32,7 +32,7 @@ def test_committed_template_is_exactly_what_write_template_writes(tmp_path):
         a, b = zipfile.ZipFile(fresh), zipfile.ZipFile(TEMPLATE)
         changed = [n for n in a.namelist() if n not in b.namelist() or a.read(n) != b.read(n)]
         pytest.fail(f"workbook_template/massbal_template.xlsx is stale; parts that differ: {changed}. "
-                    "Regenerate it with massbal.template.write_template.")
+                    "Regenerate it with massbal.books.template.write_template.")
 
 
 def test_output_is_deterministic(tmp_path):

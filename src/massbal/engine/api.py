@@ -122,5 +122,5 @@ def reconcile(raw: RawBook, start=None, end=None, item: str | None = None,
 def trace(prep: Prepared, lot: str, item: str | None = None):
     """A lot's trace back to its receipts and forward to its customers (engine.trace);
     LotNotFound / AmbiguousLot (LookupErrors with a plain sentence) when it cannot say which."""
-    from .trace import trace as _trace  # trace imports this module: import on use
+    from .trace.tracer import trace as _trace  # trace imports this module: import on use
     return _trace(prep, lot, item)

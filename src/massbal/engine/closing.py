@@ -4,7 +4,7 @@ The workbook keeps a small state (massbal's hidden sheet): the input tables as t
 at massbal's last write (so the next write can log what changed since), the rows of the
 closed period as they were when it was closed, the balances as closed, and where the log
 ended. Everything here works on that state and the RawBook; reading and writing the
-workbook is the faces' job (io.record_sheets, excel.book_adapter).
+workbook is the faces' job (xlsx.write.change_log, excel.adapter).
 """
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from massbal.engine.api import prepare, reconcile_prepared
 
 from . import functions as F
-from .book_adapter import TABLE_STYLE, on_remote_engine, read_raw_book, write_results, write_sheet
+from .adapter import TABLE_STYLE, on_remote_engine, read_raw_book, write_results, write_sheet
 
 log = logging.getLogger(__name__)
 TITLE = "Mass Balance"
@@ -113,8 +113,8 @@ def trace_lot(book, lot: str) -> list:
 
     A lot number that several items use is traced for each (as `massbal trace` does).
     """
-    from massbal.engine.trace import LotNotFound, Tracer
-    from massbal.io.trace_sheets import trace_sheet
+    from massbal.engine.trace.tracer import LotNotFound, Tracer
+    from massbal.layout.trace_sheets import trace_sheet
 
     lot = (lot or "").strip()
     if not lot:
@@ -233,7 +233,7 @@ def trace_text(traces) -> str:
 def export_for_inspector(book) -> Path:
     """The inspector's copy, made from the saved workbook file beside it (and its PDF
     where LibreOffice is installed)."""
-    from massbal.io.export import default_copy_path, export_book
+    from massbal.inspector.export import default_copy_path, export_book
 
     if on_remote_engine(book):
         raise UserMessage("xlwings Lite cannot write files. Make the inspector's copy with the desktop "
@@ -282,7 +282,7 @@ NEW_BOOK = "Mass balance.xlsx"
 def new_workbook(app, folder: str | Path | None = None) -> Any:
     """A new workbook with every input table, saved in Documents (never over a file
     that exists) and opened in Excel."""
-    from massbal.template import write_template
+    from massbal.books.template import write_template
 
     folder = Path(folder) if folder is not None else _documents()
     target = _free_path(folder / NEW_BOOK)

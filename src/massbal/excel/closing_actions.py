@@ -11,16 +11,16 @@ import getpass
 import os
 from datetime import datetime, timezone
 
-from massbal.closing_sheets import RECORD_SHEETS, STATE_SHEET
+from massbal.layout.closing import RECORD_SHEETS, STATE_SHEET
 from massbal.engine.changelog import snapshots
 from massbal.engine.closing import ClosingError, Record, close_period, record_write, reopen_period
 
-from .book_adapter import _find_sheet, _rows_2d, write_sheet
+from massbal.excel.adapter import _find_sheet, _rows_2d, write_sheet
 
 
 def read_kept_book(book):
     """The Closed periods, Change log and state sheets of an open workbook."""
-    from massbal.io.record_xlsx import kept_from_grids
+    from massbal.xlsx.write.change_log import kept_from_grids
     grids = {}
     for name in RECORD_SHEETS:
         sheet = _find_sheet(book, name)
@@ -44,7 +44,7 @@ def _now() -> datetime:
 
 def write_record(book, kept, record: Record, unit: str) -> None:
     """The three sheets after this write: the old rows as read, the new ones appended."""
-    from massbal.io.record_xlsx import record_sheets
+    from massbal.xlsx.write.change_log import record_sheets
     for spec in record_sheets(kept, record, unit):
         write_sheet(book, spec)
         if spec.name == STATE_SHEET:

@@ -22,7 +22,7 @@ from xlwings.server import Caller, arg, func, script
 
 from . import actions
 from . import functions as F
-from .book_adapter import read_raw_book
+from .adapter import read_raw_book
 
 CHECK_SCRIPT = "massbal_check"
 LOADING = "Loading the ledger..."

@@ -16,7 +16,7 @@ from typing import Any
 import xlwings as xw
 
 from . import functions as F
-from .book_adapter import read_raw_book
+from .adapter import read_raw_book
 
 CATEGORY = "Mass Balance"
 

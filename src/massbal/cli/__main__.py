@@ -1,0 +1,4 @@
+"""`python -m massbal.cli`."""
+from massbal.cli import main
+
+main()

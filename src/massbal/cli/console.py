@@ -1,0 +1,104 @@
+"""What every command of the CLI shares: its two consoles and its plain-sentence exits."""
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+# piped into a file or another program, tables keep their columns whole (unless COLUMNS says)
+out = Console(highlight=False, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def plain(value) -> str:
+    """A user's text (item, lot, customer, message) for rich output: shown as typed, never
+    read as markup ('Oats [organic]' stays whole, 'Oats [/i]' does not crash the table)."""
+    from rich.markup import escape
+    return "" if value is None else escape(str(value))
+
+
+def _flags_take_no_value() -> None:
+    """typer prints `<bool>` beside every flag in --help (--json <bool>), as if it took a
+    value: a flag's type column stays empty."""
+    try:
+        from typer.core import TyperOption
+    except ImportError:
+        return
+    shown = getattr(TyperOption, "display_type_rich", None)
+    if shown is None or getattr(shown, "massbal", False):
+        return
+
+    def display_type_rich(self, ctx):
+        return None if getattr(self, "is_flag", False) else shown(self, ctx)
+    display_type_rich.massbal = True
+    TyperOption.display_type_rich = display_type_rich
+
+
+_flags_take_no_value()
+
+
+def fail(reason: str, code: int = 2) -> None:
+    """One plain line on standard error, then exit (2: the workbook could not be used)."""
+    err.print(f"massbal: {reason}", markup=False)
+    raise typer.Exit(code)
+
+
+def first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
+
+
+def parse_day(text: Optional[str], flag: str):
+    if text is None:
+        return None
+    from massbal.engine.parse import _date_from_text
+    value, problem = _date_from_text(text)
+    if value is None:
+        fail(f"{flag} {problem}")
+    return value
+
+
+def load_raw(book: Path):
+    from massbal.xlsx.read.read_book import BookReadError, read_book
+    try:
+        return read_book(book)
+    except BookReadError as e:
+        fail(str(e))
+
+
+def write_specs(book: Path, specs, before: tuple | None = None) -> None:
+    """Sheets into the workbook through massbal's package writer; the file stays untouched
+    on any failure (locked, read-only, changed since `before` was taken at read, damaged)."""
+    from massbal.xlsx.write.change_log import logged_write
+    specs = list(specs)
+    try:  # every write appends the Change log (CONTRACT section 8)
+        rep = logged_write(book, specs, None, " and ".join(s.name for s in specs), before=before)
+    except Exception as e:
+        fail(f"{book.name} was not changed: {first_line(e)}")
+    for w in rep.warnings:
+        err.print(w, markup=False)
+    return rep
+
+
+@contextmanager
+def stages(show: bool):
+    """A progress display on standard error, one line per stage, for long runs (every
+    command that can take more than a second). Off when standard error is not a terminal."""
+    if not show:
+        yield lambda name: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err, transient=True) as progress:
+        current = {"task": None}
+
+        def stage(name: str):
+            if current["task"] is not None:
+                progress.update(current["task"], completed=1, total=1)
+            current["task"] = progress.add_task(name, total=None)
+            progress.refresh()  # every stage is shown, however quick
+        yield stage

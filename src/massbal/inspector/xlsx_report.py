@@ -1,0 +1,342 @@
+"""A thin layer over XlsxWriter for massbal's reports (inspector copy, recall).
+
+It writes values with explicit types (a lot called "=1" stays text, a supplier called
+"http://..." is not a link), never NaN, dates as Excel day numbers, and feeds every
+cell it writes to the fingerprint. Tables are Excel Tables with a header row, so the
+inspector can sort and filter, and formulas can use structured references.
+"""
+from __future__ import annotations
+
+import math
+import textwrap
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+
+from massbal.layout.sheets import COLORS, STATUS_COLORS
+
+from massbal.inspector.verify import FINGERPRINT_SHEET, FORMULA, MAX_STRING, Digests, canon_number, canon_string, digests, \
+    excel_serial, fingerprint_rows
+
+MAX_LINKS = 65000  # Excel keeps at most 65,530 hyperlinks per worksheet
+NUM = "#,##0.00"
+
+
+def blank(v: Any) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    if isinstance(v, str) and v == "":
+        return True
+    try:
+        return bool(pd.isna(v)) if not isinstance(v, (str, bytes, dict, list, tuple)) else False
+    except (TypeError, ValueError):
+        return False
+
+
+def header_text(text: str) -> str:
+    """Page header/footer text: '&' is a code there."""
+    return str(text).replace("&", "&&")
+
+
+def ref_name(column: str) -> str:
+    """A column name inside a structured reference: ', [, ], # are escaped with '."""
+    out = []
+    for ch in column:
+        if ch in "'[]#":
+            out.append("'")
+        out.append(ch)
+    return "".join(out)
+
+
+def this_row(table: str, column: str) -> str:
+    return f"{table}[[#This Row],[{ref_name(column)}]]"
+
+
+def col_ref(table: str, column: str) -> str:
+    return f"{table}[{ref_name(column)}]"
+
+
+@dataclass
+class Col:
+    """One column of a table: values, or a formula per row with the engine's value cached."""
+    header: str
+    values: Sequence | None = None
+    kind: str = "text"  # text, number, date, pct, int
+    width: float = 12
+    formula: Callable[[int], str] | None = None  # row index -> formula text
+    link: Callable[[int], str | None] | None = None  # row index -> internal location
+
+
+class Report:
+    def __init__(self, path, *, header_left: str = "", header_right: str = "", footer_left: str = ""):
+        self.path = str(path)
+        self.wb = xlsxwriter.Workbook(self.path, {"strings_to_numbers": False, "strings_to_formulas": False,
+                                                  "strings_to_urls": False})
+        self.cells: dict[str, dict[tuple[int, int], str]] = {}
+        self.labels: dict[str, dict[int, str]] = {}
+        self.beside: list[tuple[str, int, int]] = []  # cells stated beside the fingerprint, not in it (1-based)
+        self.sheets: list[Sheet] = []
+        self.header_left, self.header_right, self.footer_left = header_left, header_right, footer_left
+        wb = self.wb
+        self.f = {
+            "title": wb.add_format({"bold": True, "font_size": 14}),
+            "sub": wb.add_format({"italic": True, "font_color": "#555555"}),
+            "bold": wb.add_format({"bold": True}),
+            # every cell reads from the top of its row, beside a wrapped neighbour
+            "text": wb.add_format({"indent": 1, "valign": "top"}),  # a gap after a number column
+            "wrap": wb.add_format({"text_wrap": True, "valign": "top", "indent": 1}),
+            "number": wb.add_format({"num_format": NUM, "valign": "top"}),
+            "int": wb.add_format({"num_format": "0", "valign": "top"}),
+            "pct": wb.add_format({"num_format": "0.00", "valign": "top"}),
+            "share": wb.add_format({"num_format": "0.000000", "valign": "top"}),
+            "date": wb.add_format({"num_format": "yyyy-mm-dd", "valign": "top"}),
+            "datetime": wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss", "valign": "top"}),
+            "link_number": wb.add_format({"num_format": NUM, "font_color": "#1F4E9A", "underline": 1,
+                                          "valign": "top"}),
+            "link_text": wb.add_format({"font_color": "#1F4E9A", "underline": 1, "valign": "top"}),
+            "fp": wb.add_format({"font_name": "Courier New", "bold": True}),
+            "head": wb.add_format({"bold": True, "text_wrap": True, "valign": "bottom", "bottom": 1,
+                                   "bg_color": "#DCE6F1"}),
+            "left_number": wb.add_format({"num_format": NUM, "align": "left"}),
+            "left_int": wb.add_format({"num_format": "0", "align": "left"}),
+            "left_datetime": wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss", "align": "left"}),
+        }
+        for colour, (fill, font) in COLORS.items():   # Excel's Good / Neutral / Bad, as the workbook's sheets
+            self.f["status_" + colour] = wb.add_format({"bg_color": "#" + fill, "font_color": "#" + font})
+
+    def sheet(self, name: str, title: str | None = None, subtitle: str | None = None, *,
+              landscape: bool = True) -> "Sheet":
+        ws = self.wb.add_worksheet(name)
+        s = Sheet(self, ws, name)
+        self.sheets.append(s)
+        self.cells[name] = {}
+        ws.set_paper(1)  # US letter: the inspectors are USDA NOP
+        if landscape:
+            ws.set_landscape()
+        ws.fit_to_pages(1, 0)  # pages fit the width
+        ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+        if title:
+            s.put(0, 0, title, self.f["title"])
+            s.row = 1
+        if subtitle:
+            s.put(s.row, 0, subtitle, self.f["sub"])
+            s.row += 1
+        if title or subtitle:
+            s.row += 1
+        return s
+
+    def close(self, cover: tuple["Sheet", int, int] | None = None) -> Digests:
+        """Hash every cell written, store the digests on a hidden sheet, write the
+        fingerprint on the cover cell and in every page footer, and close the file."""
+        d = digests(self.cells)
+        # column names in verify's messages only where one table fills the sheet
+        labels = {s.name: self.labels.get(s.name, {}) for s in self.sheets if s.tables == 1 and not s.pairs_used}
+        if cover is not None:
+            sheet, r, c = cover
+            sheet.ws.write_string(r, c, d.overall, self.f["fp"])  # not hashed: it is the hash
+            fp = self.wb.add_worksheet(FINGERPRINT_SHEET)
+            rows = fingerprint_rows(d, (sheet.name, r + 1, c + 1), labels, self.beside)
+            fp.write_row(0, 0, ["Sheet", "Kind", "Index", "Digest", "Label"])
+            for i, row in enumerate(rows, start=1):
+                fp.write_string(i, 0, str(row[0]))
+                fp.write_string(i, 1, str(row[1]))
+                fp.write_number(i, 2, int(row[2]))
+                fp.write_string(i, 3, str(row[3])) if row[3] else None
+                fp.write_string(i, 4, str(row[4])) if row[4] else None
+            fp.hide()
+        for s in self.sheets:
+            s.ws.set_header(f"&L{header_text(self.header_left)}&C&\"-,Bold\"{header_text(s.name)}"
+                            f"&R{header_text(self.header_right)}")
+            s.ws.set_footer(f"&L{header_text(self.footer_left)}&CPage &P of &N"
+                            + (f"&RFingerprint {d.overall[:16]}" if cover is not None else ""))
+        self.wb.close()
+        return d
+
+
+class Sheet:
+    def __init__(self, report: Report, ws, name: str):
+        self.report, self.ws, self.name = report, ws, name
+        self.row = 0  # next free row
+        self.links = 0
+        self.tables = 0
+        self.pairs_used = False
+        self.widths: dict[int, float] = {}
+
+    # -- single cells
+    def put(self, r: int, c: int, v: Any, fmt=None, kind: str | None = None) -> None:
+        cells = self.report.cells[self.name]
+        if blank(v):  # nothing written: the column's own format covers what is typed later
+            return
+        number = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+        if (kind == "date" and not number) or isinstance(v, (datetime, date, pd.Timestamp)):
+            ts = pd.Timestamp(v).to_pydatetime()
+            x = excel_serial(ts)
+            f = fmt or (self.report.f["datetime"] if ts.time() != datetime.min.time() else self.report.f["date"])
+            self.ws.write_number(r, c, x, f)
+            cells[(r + 1, c + 1)] = canon_number(x)
+        elif isinstance(v, (bool, np.bool_)):
+            s = "Yes" if v else "No"
+            self.ws.write_string(r, c, s, fmt)
+            cells[(r + 1, c + 1)] = canon_string(s)
+        elif isinstance(v, (int, float, np.integer, np.floating)):
+            x = float(v)
+            if math.isinf(x):
+                return
+            self.ws.write_number(r, c, x, fmt)
+            cells[(r + 1, c + 1)] = canon_number(x)
+        else:
+            s = str(v)[:MAX_STRING]
+            self.ws.write_string(r, c, s, fmt)
+            cells[(r + 1, c + 1)] = canon_string(s)
+
+    def beside(self, r: int, c: int, v: Any, fmt=None) -> None:
+        """A cell stated beside the fingerprint but not inside it (the time of export, the
+        version): two exports of an unchanged book carry the same fingerprint."""
+        self.put(r, c, v, fmt)
+        if self.report.cells[self.name].pop((r + 1, c + 1), None) is not None:
+            self.report.beside.append((self.name, r + 1, c + 1))
+
+    def formula(self, r: int, c: int, text: str, cached: Any, fmt=None) -> None:
+        if blank(cached):
+            cached = ""
+        elif isinstance(cached, (bool, np.bool_)):
+            cached = "Yes" if cached else "No"
+        elif isinstance(cached, (int, float, np.integer, np.floating)):
+            cached = float(cached)
+        elif isinstance(cached, (datetime, date, pd.Timestamp)):
+            cached = excel_serial(pd.Timestamp(cached).to_pydatetime())
+        else:
+            cached = str(cached)
+        self.ws.write_formula(r, c, text, fmt, cached)
+        self.report.cells[self.name][(r + 1, c + 1)] = FORMULA
+
+    def link(self, r: int, c: int, location: str) -> bool:
+        """An internal hyperlink on a cell (written before the cell's value)."""
+        if self.links >= MAX_LINKS:
+            return False
+        self.ws.write_url(r, c, "internal:" + location)
+        self.links += 1
+        return True
+
+    def pairs(self, rows: list[tuple[str, Any]], key_fmt=None, val_fmt=None, value_col: int = 1) -> int:
+        """Label/value lines (cover, summaries); returns the first row used. A label
+        runs on into the empty columns before value_col."""
+        first = self.row
+        f = self.report.f
+        self.pairs_used = True
+        for label, value in rows:
+            self.put(self.row, 0, label, key_fmt or f["bold"])
+            fmt = val_fmt
+            if fmt is None and isinstance(value, (datetime, pd.Timestamp)):
+                fmt = f["left_datetime"]
+            elif fmt is None and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+                fmt = f["left_int"]
+            elif fmt is None and isinstance(value, (float, np.floating)):
+                fmt = f["left_number"]
+            self.put(self.row, value_col, value, fmt)
+            self.row += 1
+        return first
+
+    def lines(self, caption: str, texts: list[str]) -> None:
+        """A caption and one line of text per row (it runs on across the empty cells)."""
+        self.put(self.row, 0, caption, self.report.f["bold"])
+        self.row += 1
+        for t in texts:
+            self.put(self.row, 0, t)
+            self.row += 1
+        self.row += 1
+
+    # -- tables
+    def table(self, name: str, cols: list[Col], n: int, *, caption: str | None = None, repeat: bool = True,
+              first_col: int = 0) -> tuple[int, int]:
+        """An Excel Table at the next free row (from column first_col); returns (header
+        row, first data row) 0-based. Text longer than its column wraps (the column grows
+        a little first) and the row grows to show it all: nothing is cut on the page."""
+        f = self.report.f
+        if caption:
+            self.put(self.row, first_col, caption, f["bold"])
+            self.row += 1
+        top = self.row
+        first = top + 1
+        last = top + max(n, 1)
+        self.tables += 1
+        ws = self.ws
+        c0 = first_col
+        ws.add_table(top, c0, last, c0 + len(cols) - 1, {
+            "name": name, "style": "Table Style Light 9",
+            "columns": [{"header": c.header, "header_format": f["head"]} for c in cols]})
+        values = [list(c.values) if c.values is not None else [None] * n for c in cols]
+        widths = [fit_width(c, v) for c, v in zip(cols, values, strict=True)]
+        # the header row as tall as its longest wrapped name; a column as wide as the widest
+        # table on the sheet wants it (several tables share a sheet's columns)
+        head_lines = max((math.ceil(len(c.header) / max(w - 1, 1)) for c, w in zip(cols, widths, strict=True)),
+                         default=1)
+        ws.set_row(top, 16 * max(2, min(head_lines, 4)) + 4)
+        labels = self.report.labels.setdefault(self.name, {})
+        for j, c in enumerate(cols):
+            self.report.cells[self.name][(top + 1, c0 + j + 1)] = canon_string(c.header)
+            labels.setdefault(c0 + j + 1, c.header)
+            if widths[j] > self.widths.get(c0 + j, 0):
+                self.widths[c0 + j] = widths[j]
+                ws.set_column(c0 + j, c0 + j, widths[j])
+        fmt_of = {"number": f["number"], "date": f["date"], "pct": f["pct"], "int": f["int"],
+                  "share": f["share"], "text": f["text"], "wrap": f["wrap"], "status": f["text"]}
+        lines = np.ones(n, dtype=int)
+        for j, c in enumerate(cols):
+            vals = values[j]
+            wraps = c.kind in ("text", "wrap") and any(isinstance(v, str) and len(v) > widths[j] for v in vals)
+            fmt = f["wrap"] if wraps else fmt_of.get(c.kind)
+            for i in range(n):
+                # a hyperlink on an empty cell would show its address as text in some viewers
+                loc = c.link(i) if c.link is not None and not blank(vals[i]) else None
+                cell_fmt = fmt
+                if loc and self.link(first + i, c0 + j, loc):
+                    cell_fmt = f["link_number"] if c.kind == "number" else f["link_text"]
+                if c.formula is not None:
+                    self.formula(first + i, c0 + j, c.formula(i), vals[i], cell_fmt)
+                else:
+                    kind = "date" if c.kind == "date" and not isinstance(vals[i], str) else None
+                    self.put(first + i, c0 + j, vals[i], cell_fmt, kind)
+                if wraps and isinstance(vals[i], str):
+                    lines[i] = max(lines[i], wrapped_lines(vals[i], widths[j]))
+            if c.kind == "status" and n:
+                self.status_colours(first, c0 + j, last)
+        # LibreOffice does not fit row heights to wrapped text on load: set them
+        for i in np.flatnonzero(lines > 1):
+            ws.set_row(first + int(i), 15 * int(lines[i]))
+        if repeat:
+            ws.repeat_rows(top)
+            ws.freeze_panes(first, 0)
+        self.row = last + 2
+        return top, first
+
+    def status_colours(self, first: int, col: int, last: int) -> None:
+        """Status cells coloured by their value (conditional, so a recalculated status
+        is coloured too): green PASS, amber INVESTIGATE / NO COUNT, red NEGATIVE / OVERSOLD."""
+        for value, colour in STATUS_COLORS.items():
+            self.ws.conditional_format(first, col, last, col, {
+                "type": "cell", "criteria": "==", "value": f'"{value}"',
+                "format": self.report.f["status_" + colour]})
+
+
+WRAP_AT = 40   # a text column grows to fit up to this width, then wraps
+
+
+def fit_width(c: Col, values: list) -> float:
+    """A text column as wide as its longest value, up to WRAP_AT (never narrower than asked)."""
+    if c.kind not in ("text",):
+        return c.width
+    longest = max((len(v) for v in values if isinstance(v, str)), default=0)
+    return max(c.width, min(longest + 2, max(c.width, WRAP_AT)))
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines a text takes wrapped at word boundaries in a column `width` wide (about 1.1
+    characters of text to a unit of width; rather a line too many than a cut one)."""
+    return max(1, len(textwrap.wrap(text, max(int(width * 1.1), 4), break_long_words=True)))

@@ -1,0 +1,96 @@
+"""A result sheet's print setup as worksheet XML (the SheetSpec's PrintSetup).
+
+A sheet massbal adds gets the whole setup. A sheet it replaces keeps whatever print
+setup the user gave it (their choice wins); only a sheet that has none (one written by
+an older massbal, which printed in portrait over dozens of pages) gets massbal's.
+"""
+from __future__ import annotations
+
+import copy
+import textwrap
+
+import numpy as np
+from lxml import etree
+
+from massbal.xlsx.write.zip_copy import NS_MAIN
+from massbal.layout.sheets import PrintSetup, SheetSpec
+
+M = f"{{{NS_MAIN}}}"
+
+# Sheet name on the left of every page, file name on the right, page x of y below: a
+# loose printed page still says where it came from.
+HEADER_FOOTER = (b'<headerFooter><oddHeader>&amp;L&amp;"-,Bold"&amp;A&amp;R&amp;F</oddHeader>'
+                 b'<oddFooter>&amp;CPage &amp;P of &amp;N</oddFooter></headerFooter>')
+
+
+def page_setup_xml(setup: PrintSetup) -> bytes:
+    attrs = []
+    if setup.landscape:
+        attrs.append('orientation="landscape"')
+    if setup.fit_width:
+        attrs.append('fitToWidth="1" fitToHeight="0"')
+    return ("<pageSetup " + " ".join(attrs) + "/>").encode()
+
+
+def row_breaks_xml(rows: tuple[int, ...]) -> bytes:
+    brk = "".join(f'<brk id="{r}" max="16383" man="1"/>' for r in rows)
+    return f'<rowBreaks count="{len(rows)}" manualBreakCount="{len(rows)}">{brk}</rowBreaks>'.encode()
+
+
+def _with_fit_to_page(sheet_pr: etree._Element | None) -> bytes:
+    """sheetPr with <pageSetUpPr fitToPage="1"/> (without it Excel ignores fitToWidth)."""
+    el = copy.deepcopy(sheet_pr) if sheet_pr is not None else etree.Element(M + "sheetPr", nsmap={None: NS_MAIN})
+    pr = el.find(M + "pageSetUpPr")
+    if pr is None:
+        pr = etree.SubElement(el, M + "pageSetUpPr")   # last child, as the schema orders it
+    pr.set("fitToPage", "1")
+    return etree.tostring(el, encoding="UTF-8", xml_declaration=False)
+
+
+def print_elements(setup: PrintSetup, old_children: dict[str, etree._Element], force: bool = False
+                   ) -> dict[str, bytes]:
+    """Worksheet elements to write in place of the old sheet's (name -> XML).
+
+    old_children: the replaced sheet's top-level elements by name (empty for a new sheet).
+    force: massbal's setup even over an existing one (the Dashboard, whose pages follow
+    its charts).
+    """
+    if "pageSetup" in old_children and not force:
+        return {}   # the user's (or an earlier run's) print setup stays as it is
+    out = {"pageSetup": page_setup_xml(setup)}
+    if setup.fit_width:
+        out["sheetPr"] = _with_fit_to_page(old_children.get("sheetPr"))
+    if "headerFooter" not in old_children:
+        out["headerFooter"] = HEADER_FOOTER
+    if setup.row_breaks or (force and "rowBreaks" in old_children):
+        out["rowBreaks"] = row_breaks_xml(setup.row_breaks) if setup.row_breaks else b""
+    return out
+
+
+LINE_POINTS = 15.0   # one line of 11 pt text
+
+
+def wrapped_lines(values, width: float) -> np.ndarray:
+    """Lines each text takes when wrapped in a column `width` wide (words kept whole, as
+    Excel and LibreOffice wrap them). A width counts the digit '0'; ordinary text is
+    narrower, about 1.3 characters to the unit in Calibri (rather a line too many than
+    a cut sentence)."""
+    chars = max(int(width * 1.3), 8)
+    out = np.ones(len(values), dtype=np.int64)
+    for i, v in enumerate(values):
+        if isinstance(v, str) and len(v) > chars:
+            out[i] = max(1, len(textwrap.wrap(v, chars, break_long_words=True)))
+    return out
+
+
+def row_heights(spec: SheetSpec, order: list[str]) -> np.ndarray | None:
+    """Points per data row for a sheet with wrapped columns (0: the default height);
+    None when the sheet wraps nothing. order: the headers as the sheet shows them."""
+    wrap = [c for c in spec.columns if c.wrap and c.header in order]
+    if not wrap or not spec.nrows:
+        return None
+    lines = np.ones(spec.nrows, dtype=np.int64)
+    for c in wrap:
+        vals = spec.data[c.header].astype(object).where(spec.data[c.header].notna(), None).tolist()
+        lines = np.maximum(lines, wrapped_lines(vals, c.width))
+    return np.where(lines > 1, lines * LINE_POINTS, 0.0)
