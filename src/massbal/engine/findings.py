@@ -6,7 +6,8 @@ rows affordable.
 """
 from __future__ import annotations
 
-from typing import Iterable, Literal
+from typing import Literal
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from . import findings as F
 from .parse import match_keys, parse_date, parse_number, parse_text, parse_yesno
 from .rawbook import RawBook, RawTable
-from .schema import TABLES, Column, TableSpec, header_key, name_key
+from .schema import TABLES, TableSpec, header_key, name_key
 from .units import kg_factors, report_factor, unit_info
 
 # Tables whose absence a user should hear about; the rest are simply empty when absent.
@@ -280,7 +280,7 @@ def _encode(typed: dict[str, pd.DataFrame], read_uniques: dict[str, dict] | None
         counts = np.bincount(kid_u, minlength=len(key_uniques)) if len(kid_u) else np.zeros(1, int)
         variants[kind] = frozenset(np.flatnonzero(counts > 1).tolist())
         pos = 0
-        for t, (local, u) in zip(names, parts):
+        for t, (local, u) in zip(names, parts, strict=True):
             spell = gid[pos:pos + len(u)]
             pos += len(u)
             row_spell = np.append(spell, -1)[local]
@@ -351,8 +351,8 @@ def load_book(raw: RawBook) -> Book:
 
     # quantities into the report unit, through pint, one factor per distinct (unit, item)
     rf = report_factor(settings.unit)
-    item_units = {k: u for k, u in zip(items["item_key"], items["unit"]) if isinstance(u, str) and u.strip()}
-    kpu = {k: float(v) for k, v in zip(items["item_key"], items["kg_per_unit"]) if pd.notna(v)}
+    item_units = {k: u for k, u in zip(items["item_key"], items["unit"], strict=True) if isinstance(u, str) and u.strip()}
+    kpu = {k: float(v) for k, v in zip(items["item_key"], items["kg_per_unit"], strict=True) if pd.notna(v)}
     for name in MOVEMENT_TABLES:
         t = typed[name]
         conv = kg_factors(t["unit"], t["item_key"], item_units, kpu)

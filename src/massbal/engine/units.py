@@ -10,7 +10,6 @@ case is not an each.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 

@@ -19,10 +19,10 @@ from datetime import datetime
 from pathlib import Path
 
 from massbal import __version__
-from massbal.engine.api import Prepared, prepare, reconcile_prepared
+from massbal.engine.api import Prepared, prepare, reconcile_prepared, trace_lots
 from massbal.engine.load import MOVEMENT_TABLES
 from massbal.engine.rawbook import RawBook
-from massbal.engine.trace.tracer import LotTrace, Tracer
+from massbal.engine.trace.model import LotTrace
 
 from . import sheets as X
 from .cover import cover_sheet
@@ -62,10 +62,7 @@ def export_inspector(raw: RawBook, out, *, start=None, end=None, item: str | Non
     prep = prep or prepare(raw)
     rec = reconcile_prepared(prep, start, end, item, period)
     data = build(prep, rec)
-    tracer = Tracer(prep)
-    traces: list[LotTrace] = []
-    for lot in lots:
-        traces += tracer.trace_each(lot, item if item and _has_lot(tracer, lot, item) else None)
+    traces: list[LotTrace] = trace_lots(prep, list(lots), item or None, item_if_present=True)
     now = (now or datetime.now()).replace(microsecond=0)
     meta = Meta(prep, rec, data, traces, now, source_name or raw.source or "", item, out.name)
     digest = _write(out, raw, meta, print_copy=False)
@@ -91,14 +88,6 @@ def export_book(book, out=None, *, start=None, end=None, item: str | None = None
         raise ValueError("the inspector's copy cannot replace the workbook itself")
     return export_inspector(read_book(book), out, start=start, end=end, item=item, lots=lots,
                             source_name=book.name, pdf=pdf).path
-
-
-def _has_lot(tracer: Tracer, lot: str, item: str) -> bool:
-    try:
-        tracer.find(lot, item)
-        return True
-    except LookupError:
-        return False
 
 
 def _pdf(out: Path, raw: RawBook, meta: Meta) -> tuple[Path | None, str | None]:
@@ -147,7 +136,7 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
                     "Row is the row of the user's workbook; click it to see that row as typed.")
     trs = [rep.sheet(n, f"Trace of lot {t.lot} ({t.item})",
                      "Back to the receipts, forward to the customers; quantities are this lot's part, "
-                     f"in {t.unit}.") for n, t in zip(trace_names, m.traces)]
+                     f"in {t.unit}.") for n, t in zip(trace_names, m.traces, strict=True)]
     fsma = rep.sheet(names["FSMA 204"], "FSMA 204 sortable spreadsheet of the traced lots",
                      "One row per critical tracking event with its key data elements.") if m.traces else None
     cert = rep.sheet(names["Certificates"], "Certificate register", "Suppliers' organic certificates (COO).")
@@ -166,7 +155,7 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
     X.supply_sheet(sup, m, names["Supply by item"], det_first)
     X.yield_sheet(yld, m)
     X.exceptions_sheet(exc, m, raw, src_names, src_pos)
-    for n, (s, t) in enumerate(zip(trs, m.traces), start=1):
+    for n, (s, t) in enumerate(zip(trs, m.traces, strict=True), start=1):
         X.trace_sheet(s, t, n)
     if fsma is not None:
         f = fsma_frame(m.prep, m.traces)
