@@ -231,10 +231,9 @@ def test_a_handlers_json_has_no_farm_figures():
 
 
 def test_trace_back_to_field_and_season_and_forward_from_a_field():
-    from massbal.engine.api import prepare
-    from massbal.engine.trace.tracer import Tracer
-    tracer = Tracer(prepare(wheat_book()))
-    t = tracer.trace("W25-N40")
+    from massbal.engine.api import prepare, trace_lots
+    prep = prepare(wheat_book())
+    [t] = trace_lots(prep, "W25-N40")
     assert t.origin == "harvested" and t.total == 110400
     assert [(s.kind, s.field, s.season, s.quantity) for s in t.back] == [("harvest", "N40", 2025, 110400)]
     fwd = {(s.kind, s.customer, s.field): s.quantity for s in t.forward}
@@ -242,7 +241,7 @@ def test_trace_back_to_field_and_season_and_forward_from_a_field():
     assert fwd[("farm use", None, None)] == 5000  # seed kept back (no field named on the row)
     assert t.accounted.farm_use == 5000 and t.accounted.unaccounted == 0  # 110,400 - 95,000 - 2,400 - 5,000 - 8,000
     # a field's name instead of a lot: every lot harvested from it
-    assert [x.lot for x in tracer.trace_each("n40")] == ["W25-N40"]
+    assert [x.lot for x in trace_lots(prep, "n40")] == ["W25-N40"]
 
 
 def test_a_fields_row_massbal_cannot_use_is_said_at_its_cell():

@@ -13,9 +13,8 @@ import openpyxl
 import pytest
 
 import xlwings as xw
-from massbal.engine.api import prepare
+from massbal.engine.api import prepare, trace_lots
 from massbal.engine.schema import book_specs
-from massbal.engine.trace.tracer import Tracer
 from massbal.excel import actions
 from massbal.xlsx.read.read_book import read_book
 from massbal.layout.trace_sheets import TRACE_SHEET, trace_sheet
@@ -55,7 +54,7 @@ def test_trace_lot_writes_the_trace_sheet_massbal_trace_writes(main, xlsx, tmp_p
     # the command line's Trace sheet for the same lot, through the package writer
     copy = tmp_path / "headless.xlsx"
     shutil.copyfile(xlsx, copy)
-    traces = Tracer(prepare(read_book(copy))).trace_each("OAT-1")
+    traces = trace_lots(prepare(read_book(copy)), "OAT-1")
     write_sheets(str(copy), [trace_sheet(traces)], backup=False)
     want = _untimed(SR.from_xlsx(copy, TRACE_SHEET, TRACE_SHEET))
     got = _untimed(SR.from_replay(excel, TRACE_SHEET, TRACE_SHEET))

@@ -33,11 +33,12 @@ def books(draw, lossless: bool = False) -> Book:
     consumed: set = set()
     receipts, batches, inputs, ships, losses, transfers = [], [], [], [], [], []
     bk = Book(RawBook({}), lossless=lossless)
-    for i, item in enumerate(RAW[:draw(st.integers(1, 4))]):
+    for item in RAW[:draw(st.integers(1, 4))]:
         for j in range(draw(st.integers(1, 2))):
             lot = f"{item[0]}{j + 1}"
             q = float(draw(st.integers(50, 2000)))
-            receipts.append([day.isoformat(), item, lot, q, "lb", "Farm", "C-1", "Plant"])
+            # a blank Certificate is judged by the supplier's certificate on file
+            receipts.append([day.isoformat(), item, lot, q, "lb", "Farm", draw(st.sampled_from(["C-1", None])), "Plant"])
             stock[(item, lot)] = q
             bk.totals[(item, lot)] = q
             bk.received[(item, lot)] = item
@@ -77,7 +78,7 @@ def books(draw, lossless: bool = False) -> Book:
         split = draw(st.sampled_from([0.5, 0.6, 0.8])) if n_out == 2 else 1.0
         qs = [round(out_total * split, 3)] + ([round(out_total - round(out_total * split, 3), 3)] if n_out == 2 else [])
         bk.runs[batch] = {"in": used, "out": []}
-        for k, q in zip(outs, qs):
+        for k, q in zip(outs, qs, strict=True):
             if q <= 0:
                 continue
             batches.append([batch, day.isoformat(), k[0], k[1], q, "lb", "Plant"])

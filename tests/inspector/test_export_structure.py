@@ -124,7 +124,7 @@ def test_fsma_204_one_row_per_critical_tracking_event(copy):
 
 def test_an_empty_book_and_an_unknown_lot(tmp_path):
     from massbal.engine.rawbook import RawBook
-    from massbal.engine.trace.tracer import LotNotFound
+    from massbal.engine.trace.model import LotNotFound
     from massbal.inspector.verify import verify
     res = export_inspector(RawBook({}), tmp_path / "empty.xlsx", pdf=False)
     assert verify(res.path).ok

@@ -13,8 +13,7 @@ from dataclasses import replace
 import openpyxl
 import pytest
 
-from massbal.engine.api import prepare
-from massbal.engine.trace.tracer import Tracer
+from massbal.engine.api import prepare, recall
 from massbal.inspector.export import export_inspector
 from massbal.inspector.recall_report import recall_pdf
 
@@ -96,7 +95,7 @@ def test_export_has_the_dashboards_native_charts_in_the_pdf_too(exported):
 
 
 def test_recall_pdf_shows_whole_customer_names_and_lots(tmp_path):
-    rc = Tracer(prepare(_book())).recall("O1")
+    rc = recall(prepare(_book()), "O1")
     made, problem = recall_pdf(rc, tmp_path / "recall O1.pdf", operation="Sunrise Granola Co")
     assert problem is None
     text = " ".join(" ".join(_text(made)).split())

@@ -6,8 +6,7 @@ import subprocess
 
 import pytest
 
-from massbal.engine.api import prepare
-from massbal.engine.trace.tracer import Tracer
+from massbal.engine.api import prepare, recall
 from massbal.inspector.export import export_inspector
 from massbal.inspector.recall_report import recall_pdf
 
@@ -80,7 +79,7 @@ def test_export_pdf_is_the_report_with_period_and_fingerprint_on_every_page(expo
 
 
 def test_recall_pdf(tmp_path):
-    rc = Tracer(prepare(granola())).recall("O1")
+    rc = recall(prepare(granola()), "O1")
     made, problem = recall_pdf(rc, tmp_path / "recall O1.pdf", operation="Sunrise Granola Co")
     assert problem is None and made.exists()
     t = pdf_text(made, 1)

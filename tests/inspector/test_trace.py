@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from massbal.engine.api import prepare, reconcile_prepared
-from massbal.engine.trace.tracer import AmbiguousLot, LotNotFound, Tracer
+from massbal.engine.api import prepare, recall, reconcile_prepared, trace_lots
+from massbal.engine.trace.model import AmbiguousLot, LotNotFound
 from massbal.engine.rawbook import RawBook, RawTable
 
 from .books import granola
@@ -18,7 +18,13 @@ T = RawTable.from_records
 
 @pytest.fixture(scope="module")
 def tracer():
-    return Tracer(prepare(granola()))
+    return prepare(granola())
+
+
+def one(prep, lot, item=None):
+    """The trace of a lot number that names one lot."""
+    [tr] = trace_lots(prep, lot, item)
+    return tr
 
 
 def kinds(steps, kind):
@@ -26,7 +32,7 @@ def kinds(steps, kind):
 
 
 def test_forward_of_a_split_raw_lot_shows_each_run_share(tracer):
-    tr = tracer.trace("O1")
+    tr = one(tracer, "O1")
     runs = {s.batch: s for s in kinds(tr.forward, "input") if s.lot == "O1"}
     assert runs["B1"].quantity == 1200 and runs["B1"].pct_of_lot == 60.0
     assert runs["B2"].quantity == 800 and runs["B2"].pct_of_lot == 40.0
@@ -38,7 +44,7 @@ def test_forward_of_a_split_raw_lot_shows_each_run_share(tracer):
 
 def test_forward_adds_up_to_what_the_lot_brought_in(tracer):
     for lot in ("O1", "O2", "H1", "A1", "GB1", "G1", "G2", "G3"):
-        tr = tracer.trace(lot)
+        tr = one(tracer, lot)
         a = tr.accounted
         leaves = sum(s.quantity for s in tr.forward if s.kind in ("shipment", "loss", "process loss", "on hand"))
         assert leaves == pytest.approx(tr.total), lot
@@ -46,7 +52,7 @@ def test_forward_adds_up_to_what_the_lot_brought_in(tracer):
 
 
 def test_forward_reaches_every_customer_with_quantity_in_units_and_equivalents(tracer):
-    tr = tracer.trace("O1")
+    tr = one(tracer, "O1")
     ships = kinds(tr.forward, "shipment")
     assert {s.customer for s in ships} == {"Whole Foods", "Costco", "Sprouts", "(no customer recorded)"}
     wf = next(s for s in ships if s.lot == "G1" and s.customer == "Whole Foods")
@@ -58,7 +64,7 @@ def test_forward_reaches_every_customer_with_quantity_in_units_and_equivalents(t
 
 
 def test_back_of_a_coproduct_takes_its_share_of_the_run(tracer):
-    tr = tracer.trace("G1")  # B3 made G1 (1,000 lb) and G2 (700 lb) from 1,500 GB1 + 300 A1
+    tr = one(tracer, "G1")  # B3 made G1 (1,000 lb) and G2 (700 lb) from 1,500 GB1 + 300 A1
     first = kinds(tr.back, "input")
     depth1 = [s for s in first if s.depth == 1]
     assert {s.lot: s.quantity for s in depth1} == {"GB1": pytest.approx(1500 * 1000 / 1700),
@@ -68,7 +74,7 @@ def test_back_of_a_coproduct_takes_its_share_of_the_run(tracer):
 
 
 def test_back_of_a_merged_lot_reaches_every_receipt_with_certificate(tracer):
-    tr = tracer.trace("GB1")  # made by B1 (O1 + H1) and by B2 (O1 + O2)
+    tr = one(tracer, "GB1")  # made by B1 (O1 + H1) and by B2 (O1 + O2)
     rec = {s.lot: s for s in kinds(tr.back, "receipt")}
     assert {k: v.quantity for k, v in rec.items()} == {"O1": pytest.approx(2000), "O2": pytest.approx(400),
                                                        "H1": pytest.approx(200)}
@@ -82,7 +88,7 @@ def test_back_of_a_merged_lot_reaches_every_receipt_with_certificate(tracer):
 
 
 def test_recall_lists_customers_stock_to_quarantine_and_open_questions(tracer):
-    rc = tracer.recall("GB1")
+    rc = recall(tracer, "GB1")
     # GB1 is 1500/1800 of what B3 made (G1, G2) and 600/800 of what B4 made (G3)
     assert {c.customer: c.quantity for c in rc.customers} == {
         "Whole Foods": pytest.approx((600 + 700) * 1500 / 1800),
@@ -103,19 +109,19 @@ def test_recall_lists_customers_stock_to_quarantine_and_open_questions(tracer):
 def test_a_lot_number_of_several_items_asks_which(tracer):
     raw = granola(extra_receipts=[["2025-03-02", "Almonds", "G1", 10, "lb", "Nutty Inc", "NI-6", "OTCO-333",
                                    "Plant", "PO-9"]])
-    t = Tracer(prepare(raw))
+    t = prepare(raw)
     with pytest.raises(AmbiguousLot) as e:
-        t.trace("G1")
+        recall(t, "G1")
     assert set(e.value.items) == {"Granola", "Almonds"}
-    assert t.trace("G1", item="Almonds").total == 10
-    assert {x.item for x in t.trace_each("G1")} == {"Granola", "Almonds"}
+    assert one(t, "G1", item="Almonds").total == 10
+    assert {x.item for x in trace_lots(t, "G1")} == {"Granola", "Almonds"}
 
 
 def test_unknown_lot_suggests_near_names_and_a_batch_traces_its_outputs(tracer):
     with pytest.raises(LotNotFound) as e:
-        tracer.trace("G 1")
+        one(tracer, "G 1")
     assert "G1" in e.value.suggestions
-    assert sorted(t.lot for t in tracer.trace_each("b3")) == ["G1", "G2"]
+    assert sorted(t.lot for t in trace_lots(tracer, "b3")) == ["G1", "G2"]
 
 
 def test_a_lot_that_never_arrived_is_an_open_question():
@@ -125,7 +131,7 @@ def test_a_lot_that_never_arrived_is_an_open_question():
         "BatchInputs": T("BatchInputs", ["Batch", "Item", "Lot", "Quantity", "Unit"],
                          [["B", "Oats", "O1", 100, "lb"], ["B", "Oats", "O9", 50, "lb"]]),
     })
-    tr = Tracer(prepare(raw)).trace("M1")
+    tr = one(prepare(raw), "M1")
     q = [q for q in tr.open_questions if q.lot == "O9"]
     assert q and q[0].sheet == "BatchInputs" and q[0].row == 3 and "never came in" in q[0].message
     assert sum(s.quantity for s in tr.back if s.kind == "receipt") == pytest.approx(100)
@@ -137,9 +143,9 @@ def test_a_lot_that_never_arrived_is_an_open_question():
 @given(books())
 def test_random_books_conserve_every_lot(bk):
     prep = prepare(bk.raw)
-    t = Tracer(prep)
+    t = prep
     for (item, lot), total in bk.totals.items():
-        tr = t.trace(lot, item)
+        tr = one(t, lot, item)
         assert tr.total == pytest.approx(total, abs=1e-6)
         assert tr.accounted.unaccounted == pytest.approx(0.0, abs=1e-6 * max(1, total)), (item, lot)
         # back: the runs that made the lot give it output/all-outputs of their inputs
@@ -159,10 +165,10 @@ def test_random_books_forward_traces_add_up_to_the_supply_balance(bk):
     engine's supply balance over the whole span: shipped, lost (stock and runs), on hand."""
     prep = prepare(bk.raw)
     rec = reconcile_prepared(prep, "2024-12-01", "2025-12-31")
-    t = Tracer(prep)
+    t = prep
     for _, row in rec.supply.iterrows():
         lots = [k for k, ing in bk.received.items() if ing == row["ingredient"]]
-        traces = [t.trace(lot, item) for item, lot in lots]
+        traces = [one(t, lot, item) for item, lot in lots]
         acc = {k: sum(getattr(tr.accounted, k) for tr in traces) for k in ("shipped", "losses", "process_loss", "on_hand")}
         assert acc["shipped"] == pytest.approx(row["shipped_equivalent"], abs=1e-4)
         assert acc["losses"] + acc["process_loss"] == pytest.approx(row["losses_equivalent"], abs=1e-4)
@@ -174,11 +180,11 @@ def test_random_books_forward_traces_add_up_to_the_supply_balance(bk):
 def test_random_lossless_books_back_and_forward_agree(bk):
     """With no process loss, the part of raw lot R that back-traces into lot T equals the
     part of T that R's forward trace says it made."""
-    t = Tracer(prepare(bk.raw))
+    t = prepare(bk.raw)
     made = [k for k in bk.totals if k not in bk.received]
-    fwd = {r: t.trace(r[1], r[0]) for r in bk.received}
+    fwd = {r: one(t, r[1], r[0]) for r in bk.received}
     for item, lot in made:
-        back = t.trace(lot, item)
+        back = one(t, lot, item)
         for s in back.back:
             if s.kind != "receipt":
                 continue
@@ -205,6 +211,6 @@ def test_a_lot_made_by_runs_at_two_levels_holds_both_in_proportion():
     sup = reconcile_prepared(prep, "2025-01-01", "2025-01-31").supply.set_index("ingredient")
     assert sup.loc["Almonds", "shipped_equivalent"] == pytest.approx(10)
     assert sup.loc["Oats", "shipped_equivalent"] == pytest.approx(35)
-    t = Tracer(prep)
-    assert t.trace("X1").composition == {"Oats": pytest.approx(35 / 45), "Almonds": pytest.approx(10 / 45)}
-    assert t.trace("A1").accounted.shipped == pytest.approx(10)
+    t = prep
+    assert one(t, "X1").composition == {"Oats": pytest.approx(35 / 45), "Almonds": pytest.approx(10 / 45)}
+    assert one(t, "A1").accounted.shipped == pytest.approx(10)

@@ -11,7 +11,6 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 from rich.table import Table
@@ -25,12 +24,13 @@ def _write_sheet(book: Path, spec, before: tuple | None = None) -> None:
     err.print(f"Wrote the {spec.name} sheet into {book.name}.", markup=False)
 
 
-def _traces(prep, lot: str, item: Optional[str]):
+def _traces(prep, lot: str, item: str | None):
     """The lot's trace(s): a lot number that several items use is traced for each."""
-    from massbal.engine.trace.tracer import LotNotFound, Tracer
+    from massbal.engine.api import trace_lots
+    from massbal.engine.trace.model import LotNotFound
     t0 = time.perf_counter()
     try:
-        return Tracer(prep).trace_each(lot, item), t0
+        return trace_lots(prep, lot, item), t0
     except LotNotFound as e:
         _fail(str(e) + (f" (for item {item})" if item else ""))
 
@@ -53,7 +53,7 @@ def trace_json(tr) -> dict:
 
 def trace(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm)."),
           lot: str = typer.Argument(..., help="The lot number (or a batch number: its output lots)."),
-          item: Optional[str] = typer.Option(None, "--item", help="The item, when several items use this lot number."),
+          item: str | None = typer.Option(None, "--item", help="The item, when several items use this lot number."),
           as_json: bool = typer.Option(False, "--json", help="Print JSON: one object, or a list when the lot "
                                                             "number belongs to several items."),
           dry_run: bool = typer.Option(False, "--dry-run", help="Do not write the Trace sheet into BOOK.")):
@@ -160,26 +160,27 @@ def _show_questions(qs) -> None:
 
 def recall(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm)."),
            lot: str = typer.Argument(..., help="The lot to recall."),
-           item: Optional[str] = typer.Option(None, "--item", help="The item, when several items use this lot number."),
-           pdf: Optional[Path] = typer.Option(None, "--pdf", help="Write the recall report as PDF here."),
-           xlsx: Optional[Path] = typer.Option(None, "--xlsx", help="Write the recall report as .xlsx here."),
+           item: str | None = typer.Option(None, "--item", help="The item, when several items use this lot number."),
+           pdf: Path | None = typer.Option(None, "--pdf", help="Write the recall report as PDF here."),
+           xlsx: Path | None = typer.Option(None, "--xlsx", help="Write the recall report as .xlsx here."),
            as_json: bool = typer.Option(False, "--json", help="Print the recall as JSON."),
            dry_run: bool = typer.Option(False, "--dry-run", help="Do not write the Recall sheet into BOOK.")):
     """Mock recall: every customer who got any part of the lot, stock to quarantine, open
     questions, and the time it took; written on the workbook's Recall sheet."""
-    from massbal.engine.api import prepare
-    from massbal.engine.trace.tracer import recall_of
+    from massbal.engine.api import prepare, recall as recall_lot
+    from massbal.engine.trace.model import AmbiguousLot, LotNotFound
     t0 = time.perf_counter()  # the clock starts before the workbook is read: a recall's real time
     with stages(sys.stderr.isatty() and not as_json) as stage:
         stage("Reading workbook")
         raw = _read(book)
         stage(f"Tracing lot {lot}")
         prep = prepare(raw)
-        traces, _ = _traces(prep, lot, item)
-        if len(traces) > 1:
-            _fail(f"lot {lot} belongs to {len(traces)} items ({', '.join(t.item for t in traces)}); "
-                  "say which with --item")
-        rc = recall_of(traces[0], t0)
+        try:
+            rc = recall_lot(prep, lot, item, started=t0)
+        except LotNotFound as e:
+            _fail(str(e) + (f" (for item {item})" if item else ""))
+        except AmbiguousLot as e:
+            _fail(f"lot {lot} belongs to {len(e.items)} items ({', '.join(e.items)}); say which with --item")
         operation = prep.book.settings.operation or ""
         if not dry_run:
             from massbal.layout.trace_sheets import recall_sheet
@@ -230,11 +231,11 @@ def _show_recall(rc) -> None:
 # ------------------------------------------------------------------ export and verify
 
 def export(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm)."),
-           date_from: Optional[str] = typer.Option(None, "--from", help="First day (YYYY-MM-DD)."),
-           date_to: Optional[str] = typer.Option(None, "--to", help="Last day (YYYY-MM-DD)."),
-           item: Optional[str] = typer.Option(None, "--item", help="Only this item (or ingredient)."),
-           lots: Optional[List[str]] = typer.Option(None, "--lot", help="Add a Trace sheet for this lot (repeatable)."),
-           output: Optional[Path] = typer.Option(None, "-o", "--output", help="The copy to write (.xlsx)."),
+           date_from: str | None = typer.Option(None, "--from", help="First day (YYYY-MM-DD)."),
+           date_to: str | None = typer.Option(None, "--to", help="Last day (YYYY-MM-DD)."),
+           item: str | None = typer.Option(None, "--item", help="Only this item (or ingredient)."),
+           lots: list[str] | None = typer.Option(None, "--lot", help="Add a Trace sheet for this lot (repeatable)."),
+           output: Path | None = typer.Option(None, "-o", "--output", help="The copy to write (.xlsx)."),
            pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also write a PDF of the report (LibreOffice).")):
     """Write the inspector's copy: a macro-free .xlsx with live formulas, a fingerprint and a PDF."""
     from massbal.inspector.export import default_copy_path, export_inspector
@@ -262,7 +263,7 @@ def export(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm).
 
 
 def verify(copy: Path = typer.Argument(..., help="An inspector's copy written by massbal export."),
-           fingerprint: Optional[str] = typer.Option(None, "--fingerprint",
+           fingerprint: str | None = typer.Option(None, "--fingerprint",
                                                      help="The fingerprint you were given (PDF cover, email).")):
     """Check an inspector's copy is as exported, or a workbook's Change log is whole: exit 0
     if so, 1 naming what changed (the first log entry edited or removed)."""

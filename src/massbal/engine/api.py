@@ -1,46 +1,38 @@
-"""The engine's front door: every face (CLI, ribbon, worksheet functions, Lite) calls this.
+"""The engine's front door: every face (CLI, ribbon, worksheet functions, Lite, export)
+calls this, and nothing else of the engine does work for a face.
 
 `prepare` does the work that does not depend on the period (reading, ledger, genealogy,
-checks) once; `reconcile` and the worksheet functions then ask it for any period.
+checks) once; `reconcile` and the worksheet functions then ask it for any period;
+`trace_lots` and `recall` follow lots through it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from collections.abc import Iterable
 from datetime import date
 
 import pandas as pd
 
 from . import findings as F
 from .balance import compute_balances
+from .certificates import receipt_certificates
 from .checks import (certificate_findings, commingled_findings, duplicate_lot_findings,
                      lot_findings, name_variant_findings)
 from .crop import farm_input_findings, is_farm
 from .farm_result import crop_figures
-from .genealogy import Genealogy, build_genealogy
+from .genealogy import build_genealogy
 from .ledger import build_ledger
-from .livestock import Livestock, livestock_results, prepare_livestock
-from .load import Book, load_book
+from .livestock import livestock_results, prepare_livestock
+from .load import load_book
 from .periods import PeriodKind, data_span, split
+from .prepared import Prepared
 from .rawbook import RawBook
 from .result import Reconciliation
 from .runs import compute_yields
-from .schema import name_key
 from .supply import compute_supply
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """Everything about a workbook that holds for any period."""
-    book: Book
-    ledger: pd.DataFrame
-    genealogy: Genealogy
-    yields: pd.DataFrame
-    findings: pd.DataFrame  # input, lot, certificate and run findings
-    livestock: Livestock | None = None  # herds, animals and feed rows (farms with animals)
-
-    @property
-    def unit(self) -> str:
-        return self.book.settings.unit
+from .trace.model import AmbiguousLot, LotTrace, Recall
+from .trace.recall import recall_of
+from .trace.tracer import Tracer
 
 
 def prepare(raw: RawBook, today: date | None = None) -> Prepared:
@@ -49,16 +41,17 @@ def prepare(raw: RawBook, today: date | None = None) -> Prepared:
     gen, f_gen = build_genealogy(book, ledger)
     yields, f_yield = compute_yields(book, ledger)
     lv = prepare_livestock(book)
+    certs = receipt_certificates(book, ledger)
     found = F.combine([
         lv.findings if lv else None,
         book.findings, f_ledger, f_gen, f_yield,
         lot_findings(book, ledger),
         duplicate_lot_findings(book, ledger),
         name_variant_findings(book, ledger),
-        certificate_findings(book, ledger, pd.Timestamp(today) if today else None),
+        certificate_findings(book, certs, pd.Timestamp(today) if today else None),
         commingled_findings(book, ledger),
     ] + ([farm_input_findings(book)] if is_farm(book) else []))
-    return Prepared(book, ledger, gen, yields, found, lv)
+    return Prepared(book, ledger, gen, yields, found, certs, livestock=lv)
 
 
 def periods_for(prep: Prepared, start=None, end=None, period: PeriodKind | None = None
@@ -119,8 +112,32 @@ def reconcile(raw: RawBook, start=None, end=None, item: str | None = None,
     return reconcile_prepared(prepare(raw, today), start, end, item, period)
 
 
-def trace(prep: Prepared, lot: str, item: str | None = None):
-    """A lot's trace back to its receipts and forward to its customers (engine.trace);
-    LotNotFound / AmbiguousLot (LookupErrors with a plain sentence) when it cannot say which."""
-    from .trace.tracer import trace as _trace  # trace imports this module: import on use
-    return _trace(prep, lot, item)
+def trace_lots(prep: Prepared, lots: str | Iterable[str], item: str | None = None, *,
+               item_if_present: bool = False) -> list[LotTrace]:
+    """Each lot back to its receipts and forward to its customers. A lot number that several
+    items use is traced for each, unless `item` says which (with item_if_present, only for
+    lots that item has: the export's item filter). A batch number stands for its output
+    lots. Raises LotNotFound (a LookupError with a plain sentence)."""
+    t0 = time.perf_counter()
+    tracer = Tracer(prep)
+    out: list[LotTrace] = []
+    for lot in [lots] if isinstance(lots, str) else lots:
+        narrow = item
+        if item is not None and item_if_present:
+            try:
+                tracer.find(lot, item)
+            except LookupError:
+                narrow = None
+        out += [tracer.trace_pair(p, t0) for p in tracer.find(lot, narrow)]
+    return out
+
+
+def recall(prep: Prepared, lot: str, item: str | None = None, started: float | None = None) -> Recall:
+    """A mock recall of one lot; `started` is when the clock started (before reading the
+    book, for a recall's real time). Raises LotNotFound, or AmbiguousLot when the lot
+    number belongs to several items and `item` does not say which."""
+    t0 = started if started is not None else time.perf_counter()
+    traces = trace_lots(prep, lot, item)
+    if len(traces) > 1:
+        raise AmbiguousLot(lot, [t.item for t in traces])
+    return recall_of(traces[0], t0)

@@ -7,7 +7,6 @@ import pandas as pd
 from . import findings as F
 from .ledger import INFLOW_KINDS, OUTFLOW_KINDS
 from .load import Book
-from .result import BALANCE_COLUMNS
 from .roll import EPS, roll
 
 KEY = ["item_key", "owner_key"]

@@ -7,7 +7,6 @@ point at the very row where it happened.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from . import findings as F
@@ -16,7 +15,6 @@ from .genealogy import LOT
 from .ledger import INFLOW_KINDS, OUTFLOW_KINDS
 from .load import Book
 from .roll import EPS
-from .schema import name_key
 
 _WHAT = {"used": "this run input", "shipped": "this shipment", "loss": "this loss",
          "transfer out": "this transfer"}
@@ -154,91 +152,12 @@ def name_variant_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     return F.combine(out)
 
 
-def certificate_findings(book: Book, ledger: pd.DataFrame, today: pd.Timestamp | None = None) -> pd.DataFrame:
-    rec = ledger.loc[(ledger["kind"] == "receipt").to_numpy(),
-                     ["date", "item", "item_key", "partner", "certificate", "organic", "row"]]
-    rec = rec[rec["organic"].fillna(True).astype(bool)]
-    rec = rec[rec["item_key"].map(book.items["agricultural"]).fillna(True).astype(bool)]
-    if rec.empty:
-        return F.empty()
-    certs = book.tables["Certificates"]
+def certificate_findings(book: Book, receipt_certs: pd.DataFrame, today: pd.Timestamp | None = None) -> pd.DataFrame:
+    """CERT_* findings from the certificate data prepare() computed once (certificates.py)."""
+    bad = receipt_certs[receipt_certs["problem"].notna()]
     sheet = book.sheets["Receipts"]
-    R = book.tables["Receipts"]
-    # the receipt's supplier and certificate keys (the ledger keeps display text)
-    rk = R.set_index("_row")[["supplier_key", "certificate_key"]]
-    rec = rec.join(rk, on="row")
-    rec["certificate_key"] = rec["certificate_key"].fillna(0).astype(np.int64)
-    rec["supplier_key"] = rec["supplier_key"].fillna(0).astype(np.int64)
-    rec = rec.reset_index().rename(columns={"index": "_i"})
-    c = certs.assign(scope=certs["items_covered"].map(_scope)).rename(columns={"supplier": "cert_supplier"})
-    c = c[["cert_supplier", "supplier_key", "certificate", "certificate_key", "valid_from", "valid_to", "scope",
-           "_row"]].rename(columns={"supplier_key": "cert_supplier_key", "_row": "cert_row", "certificate": "cert_name"})
-    named = rec[rec["certificate_key"] != 0]
-    blank = rec[rec["certificate_key"] == 0]
-    cand = pd.concat([
-        named.merge(c, on="certificate_key", how="left"),
-        blank.merge(c.drop(columns="certificate_key"), left_on="supplier_key", right_on="cert_supplier_key",
-                    how="left"),
-    ], ignore_index=True)
-    cand["known"] = cand["cert_row"].notna()
-    cand["supplier_ok"] = (cand["supplier_key"] == 0) | (cand["supplier_key"] == cand["cert_supplier_key"])
-    vf = cand["valid_from"].fillna(pd.Timestamp("1900-01-01"))
-    cand["in_date"] = (cand["date"] >= vf) & (cand["date"] <= cand["valid_to"])
-    cat = cand["item_key"].map(book.items["category_key"]).fillna("")
-    # scopes are few: test each receipt only against certificates that list items
-    listed = cand["scope"].map(lambda s: isinstance(s, frozenset))
-    cand["in_scope"] = True
-    if listed.any():
-        sub = cand[listed]
-        names = book.codes["item"][sub["item_key"].to_numpy()]
-        cand.loc[listed, "in_scope"] = [i in s or bool(k and k in s) for s, i, k in
-                                        zip(sub["scope"], names, cat[listed])]
-    cand["in_scope"] = cand["in_scope"].astype(bool)
-    cand["score"] = (cand["known"].astype(int) * 8 + cand["supplier_ok"].astype(int) * 4 +
-                     cand["in_date"].astype(int) * 2 + cand["in_scope"].astype(int))
-    best = cand.sort_values(["_i", "score"], ascending=[True, False]).drop_duplicates("_i").set_index("_i")
-    letter_c = book.letter("Receipts", "Certificate")
-    letter_s = book.letter("Receipts", "Supplier")
-    letter_d = book.letter("Receipts", "Date")
-    out = []
-    item = best["item"].astype(str)
-
-    missing = best[(best["certificate_key"] == 0) & ~best["known"]]
-    if len(missing):
-        sup = missing["partner"].fillna("").astype(str)
-        msgs = ("This organic receipt of " + missing["item"].astype(str) + " names no certificate" +
-                sup.map(lambda s: f", and supplier '{s}' has none on the Certificates sheet" if s else
-                        " and no supplier") + ". Add the supplier's organic certificate, or mark the lot Organic = No.")
-        out.append(F.make("error", "CERT_MISSING", sheet, missing["row"].to_numpy(),
-                          "Certificate", letter_c, msgs))
-    unknown = best[(best["certificate_key"] != 0) & ~best["known"]]
-    if len(unknown):
-        msgs = ("Certificate '" + unknown["certificate"].astype(str) + "' is not on the Certificates sheet. "
-                "Add it with its Valid to date, or correct the number.")
-        out.append(F.make("error", "CERT_UNKNOWN", sheet, unknown["row"].to_numpy(), "Certificate", letter_c, msgs))
-    wrong = best[best["known"] & ~best["supplier_ok"]]
-    if len(wrong):
-        msgs = ("Certificate '" + wrong["cert_name"].astype(str) + "' belongs to " +
-                wrong["cert_supplier"].astype(str) + ", not to " + wrong["partner"].astype(str) +
-                ". A lot is organic only under its own supplier's certificate.")
-        out.append(F.make("error", "CERT_UNKNOWN", sheet, wrong["row"].to_numpy(), "Supplier", letter_s, msgs))
-    expired = best[best["known"] & best["supplier_ok"] & ~best["in_date"]]
-    if len(expired):
-        before = expired["date"] < expired["valid_from"].fillna(pd.Timestamp("1900-01-01"))
-        msgs = ("Received on " + expired["date"].dt.strftime("%Y-%m-%d") + " under certificate '" +
-                expired["cert_name"].astype(str) + "', which " +
-                np.where(before, "was not yet valid (valid from " + expired["valid_from"].dt.strftime("%Y-%m-%d").fillna("") + ")",
-                         "had expired on " + expired["valid_to"].dt.strftime("%Y-%m-%d")) +
-                ". This lot is not a certified organic input unless a renewed certificate covers that date: "
-                "add it to the Certificates sheet.")
-        out.append(F.make("error", "CERT_EXPIRED", sheet, expired["row"].to_numpy(), "Date", letter_d, msgs))
-    scope = best[best["known"] & best["supplier_ok"] & best["in_date"] & ~best["in_scope"]]
-    if len(scope):
-        msgs = ("Certificate '" + scope["cert_name"].astype(str) + "' does not cover " +
-                scope["item"].astype(str) + " (it lists: " + scope["scope"].map(
-                    lambda s: ", ".join(sorted(s)) if s else "") + "). This lot is not a certified organic input.")
-        out.append(F.make("error", "CERT_SCOPE", sheet, scope["row"].to_numpy(), "Item",
-                          book.letter("Receipts", "Item"), msgs))
+    out = [F.make("error", code, sheet, grp.index.to_numpy(), column, book.letter("Receipts", column), grp["note"])
+           for (code, column), grp in bad.groupby(["problem", "column"], sort=False)]
     out.append(_expiring(book, today))
     return F.combine(out)
 
@@ -260,13 +179,6 @@ def _expiring(book: Book, today: pd.Timestamp | None) -> pd.DataFrame:
                   book.letter("Certificates", "Valid to"), msgs)
 
 
-def _scope(text) -> frozenset | None:
-    if not isinstance(text, str) or not text.strip():
-        return None
-    parts = [name_key(p) for p in text.replace(";", ",").split(",")]
-    return frozenset(p for p in parts if p) or None
-
-
 def commingled_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     items = book.items
     used = ledger.loc[(ledger["kind"] == "used").to_numpy(), LOT + ["batch_key", "batch", "lot", "item", "row"]]
@@ -274,9 +186,9 @@ def commingled_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
         return F.empty()
     rec = ledger.loc[ledger["kind"].isin(("receipt", "harvested")).to_numpy(), LOT + ["organic"]]
     conv_lots = rec[~rec["organic"].fillna(True).astype(bool)][LOT].drop_duplicates()
-    conv_lots = set(zip(conv_lots["item_key"], conv_lots["lot_key"]))
+    conv_lots = set(zip(conv_lots["item_key"], conv_lots["lot_key"], strict=True))
     item_org = used["item_key"].map(items["organic"]).fillna(True).astype(bool)
-    lot_conv = pd.Series([k in conv_lots for k in zip(used["item_key"], used["lot_key"])], index=used.index,
+    lot_conv = pd.Series([k in conv_lots for k in zip(used["item_key"], used["lot_key"], strict=True)], index=used.index,
                          dtype=bool) if conv_lots else pd.Series(False, index=used.index)
     agricultural = used["item_key"].map(items["agricultural"]).fillna(True).astype(bool)
     outputs = ledger.loc[(ledger["kind"] == "produced").to_numpy(), ["item_key", "batch_key"]]

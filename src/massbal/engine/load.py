@@ -320,7 +320,7 @@ def _encode(typed: dict[str, pd.DataFrame], read_uniques: dict[str, dict] | None
         counts = np.bincount(kid_u, minlength=len(key_uniques)) if len(kid_u) else np.zeros(1, int)
         variants[kind] = frozenset(np.flatnonzero(counts > 1).tolist())
         pos = 0
-        for t, (local, u) in zip(names, parts):
+        for t, (local, u) in zip(names, parts, strict=True):
             spell = gid[pos:pos + len(u)]
             pos += len(u)
             row_spell = np.append(spell, -1)[local]

@@ -55,7 +55,7 @@ class RawTable:
     @staticmethod
     def from_records(name: str, headers: list[str], records: list[list], *,
                      sheet: str | None = None, header_row: int = 1,
-                     first_column: int = 1, is_table: bool = True) -> "RawTable":
+                     first_column: int = 1, is_table: bool = True) -> RawTable:
         """Build from a list of rows, as cells lie under the header row (tests, adapters)."""
         width = len(headers)
         padded = [list(r)[:width] + [None] * (width - len(r)) for r in records]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, Optional
+from typing import Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
@@ -61,7 +61,7 @@ SupplyStatus = Literal["PASS", "INVESTIGATE", "OVERSOLD"]
 class BalanceOut(BaseModel):
     model_config = ConfigDict(extra="allow")  # `closed` and `as_closed` once a period is closed
     item: str
-    owner: Optional[str]
+    owner: str | None
     start: date
     end: date
     beginning: float
@@ -74,16 +74,16 @@ class BalanceOut(BaseModel):
     shipped: float
     losses: float
     expected_ending: float
-    counted_ending: Optional[float]
-    variance: Optional[float]
-    variance_pct: Optional[float]
+    counted_ending: float | None
+    variance: float | None
+    variance_pct: float | None
     tolerance_pct: float
     status: BalanceStatus
 
 
 class SupplyOut(BaseModel):
     ingredient: str
-    owner: Optional[str]
+    owner: str | None
     start: date
     end: date
     available: float
@@ -99,22 +99,22 @@ class SupplyOut(BaseModel):
 class YieldOut(BaseModel):
     batch: str
     product: str
-    date: Optional[date]
-    owner: Optional[str]
+    date: date | None
+    owner: str | None
     input: float
     output: float
     process_loss: float
     documented_loss: float
     undocumented_loss: float
-    yield_pct: Optional[float]
+    yield_pct: float | None
 
 
 class FindingOut(BaseModel):
     severity: Literal["error", "warning", "info"]
     code: str
-    sheet: Optional[str]
-    row: Optional[int]
-    column: Optional[str]
+    sheet: str | None
+    row: int | None
+    column: str | None
     message: str
 
 

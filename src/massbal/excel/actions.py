@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from massbal.engine.api import prepare, reconcile_prepared
 
@@ -113,7 +114,8 @@ def trace_lot(book, lot: str) -> list:
 
     A lot number that several items use is traced for each (as `massbal trace` does).
     """
-    from massbal.engine.trace.tracer import LotNotFound, Tracer
+    from massbal.engine.api import trace_lots
+    from massbal.engine.trace.model import LotNotFound
     from massbal.layout.trace_sheets import trace_sheet
 
     lot = (lot or "").strip()
@@ -121,7 +123,7 @@ def trace_lot(book, lot: str) -> list:
         raise UserMessage("Select a cell holding a lot, or type the lot to trace.")
     raw, prep = _read(book)
     try:
-        traces = Tracer(prep).trace_each(lot)
+        traces = trace_lots(prep, lot)
     except LotNotFound as e:
         raise UserMessage(str(e)) from None
     write_sheet(book, trace_sheet(traces))

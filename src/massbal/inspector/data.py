@@ -15,8 +15,8 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from massbal.engine.api import Prepared
-from massbal.engine.trace.tracer import LotTrace
+from massbal.engine.prepared import Prepared
+from massbal.engine.trace.model import LotTrace
 from massbal.engine.genealogy import equivalents
 from massbal.engine.ledger import KIND_ORDER
 from massbal.engine.result import Reconciliation
@@ -77,7 +77,7 @@ def build(prep: Prepared, rec: Reconciliation) -> ExportData:
     back = {v: k for k, v in okeys.items()}
     sup["owner_key"] = sup["owner"].map(lambda o: back.get(o, prep.book.code("owner", o)) if isinstance(o, str)
                                         else BLANK)
-    ingredients = dict(zip(sup["ingredient_key"], sup["ingredient"]))
+    ingredients = dict(zip(sup["ingredient_key"], sup["ingredient"], strict=True))
 
     # every row's ingredient equivalents, from the whole ledger: a row without a lot holds
     # what its item's stock held that day, which depends on every row before it

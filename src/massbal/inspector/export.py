@@ -19,11 +19,11 @@ from datetime import datetime
 from pathlib import Path
 
 from massbal import __version__
-from massbal.engine.api import Prepared, prepare, reconcile_prepared
+from massbal.engine.api import Prepared, prepare, reconcile_prepared, trace_lots
 from massbal.engine.load import MOVEMENT_TABLES
 from massbal.engine.period_findings import findings_in_period
 from massbal.engine.rawbook import RawBook
-from massbal.engine.trace.tracer import LotTrace, Tracer
+from massbal.engine.trace.model import LotTrace
 
 from massbal.inspector import crop as XF
 from massbal.inspector import sheets as X
@@ -72,10 +72,7 @@ def export_inspector(raw: RawBook, out, *, start=None, end=None, item: str | Non
     # the period's findings only (and the book-wide ones), on the Exceptions sheet and the cover alike
     rec = replace(rec, findings=findings_in_period(rec.findings, raw, rec.periods[0][0], rec.periods[-1][1]))
     data = build(prep, rec)
-    tracer = Tracer(prep)
-    traces: list[LotTrace] = []
-    for lot in lots:
-        traces += tracer.trace_each(lot, item if item and _has_lot(tracer, lot, item) else None)
+    traces: list[LotTrace] = trace_lots(prep, list(lots), item or None, item_if_present=True)
     now = (now or datetime.now()).replace(microsecond=0)
     meta = Meta(prep, rec, data, traces, now, source_name or raw.source or "", item, out.name)
     stage("Writing the inspector's copy")
@@ -103,14 +100,6 @@ def export_book(book, out=None, *, start=None, end=None, item: str | None = None
         raise ValueError("the inspector's copy cannot replace the workbook itself")
     return export_inspector(read_book(book), out, start=start, end=end, item=item, lots=lots,
                             source_name=book.name, pdf=pdf).path
-
-
-def _has_lot(tracer: Tracer, lot: str, item: str) -> bool:
-    try:
-        tracer.find(lot, item)
-        return True
-    except LookupError:
-        return False
 
 
 def _pdf(out: Path, raw: RawBook, meta: Meta) -> tuple[Path | None, str | None]:
@@ -168,7 +157,7 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
                      "the investigator's notes as typed in the workbook.")
     trs = [rep.sheet(n, f"Trace of lot {t.lot} ({t.item})",
                      "Back to the receipts, forward to the customers; quantities are this lot's part, "
-                     f"in {t.unit}.") for n, t in zip(trace_names, m.traces)]
+                     f"in {t.unit}.") for n, t in zip(trace_names, m.traces, strict=True)]
     fsma = rep.sheet(names["FSMA 204"], "FSMA 204 sortable spreadsheet of the traced lots",
                      "One row per critical tracking event with its key data elements.") if m.traces else None
     farm = [rep.sheet(names["Crop"], "Crop balance of each crop and season (NOP crop instruction A to G)",
@@ -211,7 +200,7 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
                   {"Start": "date", "End": "date", "Variance": "number", "Rank": "int", "Row": "int",
                    "Variance after": "number", "Variance % after": "pct", "Other period start": "date",
                    "Other period end": "date", "Other variance after": "number", "Explanation": "wrap60"})
-    for n, (s, t) in enumerate(zip(trs, m.traces), start=1):
+    for n, (s, t) in enumerate(zip(trs, m.traces, strict=True), start=1):
         X.trace_sheet(s, t, n)
     if fsma is not None:
         f = fsma_frame(m.prep, m.traces)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from massbal import __version__
-from massbal.engine.trace.tracer import Recall
+from massbal.engine.trace.model import Recall
 
 from massbal.layout.trace_tables import (customers_frame, forward_frame, on_hand_frame, question_lines, questions_frame,
                            summary_pairs)

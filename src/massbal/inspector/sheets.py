@@ -15,7 +15,7 @@ import pandas as pd
 from massbal.engine.parse import parse_date
 from massbal.engine.rawbook import RawBook
 from massbal.engine.schema import TABLES, header_key
-from massbal.engine.trace.tracer import LotTrace
+from massbal.engine.trace.model import LotTrace
 
 from . import formulas as FX
 from .data import Meta, blocks
@@ -71,7 +71,7 @@ def source_sheet(s: Sheet, raw: RawBook, table: str, pos: pd.Series | None) -> N
     keep = np.isin(np.asarray(rt.rows, dtype=int), pos.index.to_numpy())
     data = rt.data[keep]
     headers, seen = [], set()
-    for h, letter in zip(rt.headers, rt.columns):
+    for h, letter in zip(rt.headers, rt.columns, strict=True):
         h = str(h).strip() or f"Column {letter}"
         if h.casefold() in seen or h.casefold() == "row":
             h = f"{h} ({letter})"
@@ -167,7 +167,7 @@ def balance_sheet(s: Sheet, m: Meta, loc) -> None:
                blocks(m.data.ledger, anchor_t.dropna(subset=["start"]), ("count",)).iterrows()}
     links["Beginning"] = {i: opening.get(i) or links["Expected ending"].get(i) for i in range(len(b))}
     links["Variance"] = links["Expected ending"]
-    forms = [FX.balance(t, it, ow, farm) for it, ow in zip(b["item"], b["owner"])]
+    forms = [FX.balance(t, it, ow, farm) for it, ow in zip(b["item"], b["owner"], strict=True)]
 
     def col(h, v, kind="number", width=12):
         lk = links.get(h)
@@ -233,7 +233,7 @@ def supply_sheet(s: Sheet, m: Meta, det_sheet: str, det_first: int) -> None:
     rng = d.groupby(["ingredient_key", "owner_key", "start", "end"])["pos"].agg(["min", "max"])
     sums = d.groupby(["ingredient_key", "owner_key", "start", "end"])["short"].sum() if len(d) else pd.Series(dtype=float)
     short = [float(sums.get((a, b, pd.Timestamp(c), pd.Timestamp(e)), 0.0)) for a, b, c, e in
-             zip(sp["ingredient_key"], sp["owner_key"], sp["start"], sp["end"])]
+             zip(sp["ingredient_key"], sp["owner_key"], sp["start"], sp["end"], strict=True)]
     def link(i: int) -> str | None:
         r = sp.iloc[i]
         key = (r["ingredient_key"], r["owner_key"], pd.Timestamp(r["start"]), pd.Timestamp(r["end"]))
@@ -243,7 +243,7 @@ def supply_sheet(s: Sheet, m: Meta, det_sheet: str, det_first: int) -> None:
         return f"'{det_sheet}'!A{det_first + lo + 1}:{col_letter(17)}{det_first + hi + 1}"
     farm = m.rec.crop is not None
     forms = [FX.supply(t, "SupplyByItem", "Yield", ing, ow, share_header(ing), farm)
-             for ing, ow in zip(sp["ingredient"], sp["owner"])]
+             for ing, ow in zip(sp["ingredient"], sp["owner"], strict=True)]
 
     def col(h, v, kind="number", linked=True):
         return Col(h, v, kind, 13, formula=lambda i, h=h: forms[i][h], link=link if linked else None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from massbal.engine.trace.tracer import LotTrace, Recall, TraceStep
+from massbal.engine.trace.model import LotTrace, Recall, TraceStep
 from massbal.layout.sheets import ColumnSpec, SheetSpec, convert_column, number_format
 
 from .trace_tables import STEP_WORDS

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from massbal.engine.api import Prepared
-from massbal.engine.trace.tracer import LotTrace, Recall, TraceStep, typed_quantities
+from massbal.engine.prepared import Prepared
+from massbal.engine.trace.graph import typed_quantities
+from massbal.engine.trace.model import LotTrace, Recall, TraceStep
 
 STEP_WORDS = {"receipt": "Received", "opening stock": "Opening stock", "input": "Used in run",
               "output": "Made by run", "shipment": "Shipped", "loss": "Lost", "process loss": "Run loss",
@@ -129,7 +130,7 @@ def fsma_frame(prep: Prepared, traces: list[LotTrace]) -> pd.DataFrame:
     made = led[(led["kind"] == "produced") & led["batch_key"].isin(runs)]
     used = led[(led["kind"] == "used") & led["batch_key"].isin(runs)]
     unit = prep.unit
-    text = pd.Series([f"{lt} ({it}, {q:,.6g} {unit})" for lt, it, q in zip(used["lot"], used["item"], used["qty"])],
+    text = pd.Series([f"{lt} ({it}, {q:,.6g} {unit})" for lt, it, q in zip(used["lot"], used["item"], used["qty"], strict=True)],
                      index=used.index, dtype=object)
     ins = text.groupby(used["batch_key"]).agg("; ".join) if len(used) else pd.Series(dtype=object)
     R = prep.book.tables["Receipts"].set_index("_row")
