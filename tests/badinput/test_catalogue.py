@@ -198,7 +198,7 @@ def test_duplicate_header_uses_the_first(tmp_path):
 
 def test_missing_required_header(tmp_path):
     head = [h for h in RECEIPT_HEAD if h != "Unit"]
-    rec = run(tmp_path, head=head, receipts=[[c for c, h in zip(OK_RECEIPT, RECEIPT_HEAD) if h != "Unit"]])
+    rec = run(tmp_path, head=head, receipts=[[c for c, h in zip(OK_RECEIPT, RECEIPT_HEAD, strict=True) if h != "Unit"]])
     f = rec.findings[rec.findings["code"] == "MISSING_COLUMN"].iloc[0]
     assert (f.severity, f.sheet, f.column) == ("error", "Receipts", "Unit")
 

@@ -14,7 +14,6 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from massbal.engine.api import reconcile

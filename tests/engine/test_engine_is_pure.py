@@ -10,8 +10,8 @@ FORBIDDEN = ("xlwings", "fastexcel", "python_calamine", "openpyxl", "xlsxwriter"
 
 def test_engine_imports_no_file_or_excel_library():
     src = Path(__file__).resolve().parents[2] / "src"
-    code = ("import sys; sys.path.insert(0, %r); import massbal.engine.api, massbal.engine.result; "
-            "print('\\n'.join(sorted(sys.modules)))" % str(src))
+    code = (f"import sys; sys.path.insert(0, {str(src)!r}); import massbal.engine.api, massbal.engine.result; "
+            "print('\\n'.join(sorted(sys.modules)))")
     mods = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     loaded = [m for m in mods if any(m == f or m.startswith(f + ".") for f in FORBIDDEN)]
     assert loaded == []

@@ -27,7 +27,7 @@ def table(path, sheet: str, first_header: str) -> list[dict]:
     for r in rows[top + 1:]:
         if r is None or all(v is None for v in r[:len(head)]):
             break
-        out.append(dict(zip(head, r[:len(head)])))
+        out.append(dict(zip(head, r[:len(head)], strict=False)))
     return out
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ from xlsxwriter.utility import xl_col_to_name
 from massbal.engine.schema import TABLES, TableSpec
 
 # A fixed document date: the template must not change when nothing in it changed.
-DOC_DATE = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+DOC_DATE = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 COMMON_UNITS = ("lb", "kg", "g", "oz", "t", "ton", "case", "each", "bag", "tote", "bushel", "gallon")
 DEFAULT_SETTINGS = (("Unit", "lb"), ("Tolerance %", 5))
 BLANK_ROWS = 5  # empty rows in each table of the empty template

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -23,7 +22,7 @@ def first_line(e: BaseException) -> str:
     return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
-def parse_day(text: Optional[str], flag: str):
+def parse_day(text: str | None, flag: str):
     if text is None:
         return None
     from massbal.engine.parse import _date_from_text

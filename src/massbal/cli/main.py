@@ -4,7 +4,6 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
@@ -39,10 +38,10 @@ def stages(show: bool):
 @app.command()
 def reconcile(
     book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm)."),
-    date_from: Optional[str] = typer.Option(None, "--from", help="First day (YYYY-MM-DD)."),
-    date_to: Optional[str] = typer.Option(None, "--to", help="Last day (YYYY-MM-DD)."),
-    item: Optional[str] = typer.Option(None, "--item", help="Only this item (or ingredient)."),
-    period: Optional[str] = typer.Option(None, "--period", help="month, quarter, year or all."),
+    date_from: str | None = typer.Option(None, "--from", help="First day (YYYY-MM-DD)."),
+    date_to: str | None = typer.Option(None, "--to", help="Last day (YYYY-MM-DD)."),
+    item: str | None = typer.Option(None, "--item", help="Only this item (or ingredient)."),
+    period: str | None = typer.Option(None, "--period", help="month, quarter, year or all."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Compute, but do not write the workbook."),
 ):

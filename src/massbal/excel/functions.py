@@ -20,7 +20,8 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Callable, Hashable, Literal
+from typing import Any, Literal
+from collections.abc import Callable, Hashable
 
 import numpy as np
 import pandas as pd
@@ -184,9 +185,9 @@ class BookEntry:
     prepared: Prepared
     token: Hashable | None = None
     date1904: bool = False
-    periods: dict[PeriodKey, dict[str, "_Rows"]] = field(default_factory=dict)
+    periods: dict[PeriodKey, dict[str, _Rows]] = field(default_factory=dict)
 
-    def rows(self, table: str, start: pd.Timestamp | None, end: pd.Timestamp | None) -> "_Rows":
+    def rows(self, table: str, start: pd.Timestamp | None, end: pd.Timestamp | None) -> _Rows:
         key = (start, end)
         got = self.periods.get(key)
         if got is None:
@@ -216,7 +217,7 @@ class _Rows:
         owners = owner.map(lambda v: "" if _blank(v) else name_key(v)).tolist()
         records = frame.to_dict("records")
         self.by_item: dict[str, dict[str, dict]] = {}
-        for n, o, rec in zip(names, owners, records):
+        for n, o, rec in zip(names, owners, records, strict=True):
             self.by_item.setdefault(n, {})[o] = rec
 
 

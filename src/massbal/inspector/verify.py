@@ -32,7 +32,7 @@ FINGERPRINT_SHEET = "_fingerprint"
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
       "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
-_M = "{%s}" % NS["m"]
+_M = f"{{{NS['m']}}}"
 EPOCH = datetime(1899, 12, 30)
 _ESC = re.compile(r"_x([0-9A-Fa-f]{4})_")
 MAX_STRING = 32767
@@ -88,7 +88,7 @@ def digests(cells: dict[str, dict[tuple[int, int], str]]) -> Digests:
             by_col.setdefault(c, []).append((r, v))
         rd = {r: _h("\x1f".join(f"{c}={v}" for c, v in sorted(vals))).hexdigest() for r, vals in by_row.items()}
         cd = {c: _h("\x1f".join(f"{r}={v}" for r, v in sorted(vals))).hexdigest() for c, vals in by_col.items()}
-        overall.update(f"\x1e{sheet}\x1d".encode("utf-8"))
+        overall.update(f"\x1e{sheet}\x1d".encode())
         for r in sorted(rd):
             overall.update(f"{r}:{rd[r]}\n".encode("ascii"))
         rows_out[sheet] = {r: d[:16] for r, d in rd.items()}
@@ -126,7 +126,7 @@ def _sheet_paths(z: zipfile.ZipFile) -> dict[str, str]:
     target = {r.get("Id"): r.get("Target") for r in rels}
     out = {}
     for s in wb.iter(_M + "sheet"):
-        rid = s.get("{%s}id" % NS["r"])
+        rid = s.get(f"{{{NS['r']}}}id")
         t = target.get(rid, "")
         path = t.lstrip("/") if t.startswith("/") else posixpath.normpath(posixpath.join("xl", t))
         out[s.get("name")] = path

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from typing import Literal
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd

@@ -249,7 +249,7 @@ class Planter:
                 explained.add((src["Item"], pd.Timestamp(src["Date"]).month))
             elif p.finding_sheet == "Counts":  # a mistake that shows at the month-end count
                 key = (src["Item"], pd.Timestamp(src["Date"]).month)
-                if key not in set(zip(over["Item"], over["month"])):
+                if key not in set(zip(over["Item"], over["month"], strict=True)):
                     raise AssertionError(f"planted {p.id} does not put {key[0]} out of tolerance in month {key[1]}")
                 p.finding_row = self._count_row(tables, *key, "")
                 p.finding_cell = f"{_letter('Counts', p.finding_column)}{p.finding_row}"

@@ -199,7 +199,7 @@ def cell_values_from_details(details: list[str], date1904: bool) -> list[object]
             continue
         values.append(None if inner == "Empty" else inner)
     if serials:
-        for at, stamp in zip(serial_at, serial_to_datetime(np.asarray(serials), date1904)):
+        for at, stamp in zip(serial_at, serial_to_datetime(np.asarray(serials), date1904), strict=True):
             values[at] = stamp
     return values
 
@@ -232,7 +232,7 @@ def _serial_stamps(serials: np.ndarray, date1904: bool) -> tuple[np.ndarray, np.
 def serial_to_datetime(serials: np.ndarray, date1904: bool) -> list[object]:
     """Timestamps for serials that are dates; any other number is kept as that number."""
     stamps, ok = _serial_stamps(serials, date1904)
-    return [pd.Timestamp(s) if good else float(v) for s, good, v in zip(stamps, ok, np.asarray(serials))]
+    return [pd.Timestamp(s) if good else float(v) for s, good, v in zip(stamps, ok, np.asarray(serials), strict=True)]
 
 
 def serials_as_dates(series: pd.Series, date1904: bool) -> pd.Series:

@@ -132,7 +132,7 @@ def iter_rows(pkg: Package, part: str) -> Iterator[tuple[int, list[RawCell]]]:
                 return
 
 
-def find_header_row(pkg: Package, part: str, strings: "SharedStrings") -> HeaderRow | None:
+def find_header_row(pkg: Package, part: str, strings: SharedStrings) -> HeaderRow | None:
     """The sheet's first row holding a non-blank value, with each cell's text as typed."""
     for row, cells in iter_rows(pkg, part):
         wanted = {int(c.value) for c in cells if c.type == "s" and c.value.strip().isdigit()}

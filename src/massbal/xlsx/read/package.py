@@ -91,7 +91,7 @@ class Package:
         # OPC part names are case-insensitive; zips written by odd tools vary the case.
         self._names = {info.filename.lstrip("/").casefold(): info.filename for info in self.zip.infolist()}
 
-    def __enter__(self) -> "Package":
+    def __enter__(self) -> Package:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -91,7 +91,7 @@ def _read(path: Path) -> RawBook:
         reader = _open_reader(path, path.name)
         for sheet in dict.fromkeys(w.sheet for w in loadable):
             group = [w for w in loadable if w.sheet == sheet]
-            for w, table in zip(group, _load_sheet_group(reader, sheet, group, info, path)):
+            for w, table in zip(group, _load_sheet_group(reader, sheet, group, info, path), strict=True):
                 tables[w.name] = table
     ordered = {name: tables[name] for name in TABLES if name in tables}
     return RawBook(ordered, date1904=info.date1904, source=str(path), sheet_names=sheet_names)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -261,7 +261,7 @@ def sheet_rows(columns: list[OutColumn], nrows: int, row0: int, col0: int, date1
         before = _sparse(left, row0 + a, b - a)
         if before is not None:
             parts.append(before)
-        for col, letter in zip(columns, letters):
+        for col, letter in zip(columns, letters, strict=True):
             parts += _column_pieces(col, letter, rows, a, b, date1904, row0)
         after = _sparse(right, row0 + a, b - a)
         if after is not None:

@@ -117,7 +117,7 @@ def carry(spec: SheetSpec, spec_columns: dict[str, OutColumn], old: OldSheet | N
             parts.append(key_parts(_as_key_values(cells, kind, date1904), kind))
         keys = [KEY_SEPARATOR.join(p.iloc[i] for p in parts) for i in range(len(rows))]
         complete = spec.keys and all(h in own.columns for h in spec.keys)
-        for rnum, key in zip(rows, keys):
+        for rnum, key in zip(rows, keys, strict=True):
             for name, cell in content[rnum]:
                 if complete and place(key, name, cell):
                     result.kept += 1
@@ -143,7 +143,7 @@ def orphan_rows(old: OldSheet | None) -> list[tuple[int, Orphan]]:
     for rnum in rows:
         row = {name: cells[rnum] for name, cells in by_col.items() if rnum in cells}
 
-        def text(h: str) -> str:
+        def text(h: str, row: dict = row) -> str:  # bound now: called within this row
             c = row.get(h)
             if c is None or c.value is None:
                 return ""

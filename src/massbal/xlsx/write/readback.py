@@ -12,14 +12,14 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 from lxml import etree
 
 from massbal.engine.rawbook import column_letter
 from massbal.xlsx.write.zip_copy import NS_MAIN, REL_TABLE, Package, Rel, parse_xml, read_rels
 
-M = "{%s}" % NS_MAIN
+M = f"{{{NS_MAIN}}}"
 _ROW = M + "row"
 _C = M + "c"
 

@@ -18,7 +18,8 @@ import re
 import shutil
 import stat
 import uuid
-from typing import BinaryIO, Callable
+from typing import BinaryIO
+from collections.abc import Callable
 
 
 class WorkbookLocked(Exception):

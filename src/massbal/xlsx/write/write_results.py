@@ -30,7 +30,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from lxml import etree
 
@@ -54,7 +54,7 @@ from massbal.layout.sheets import (
     DATE_FORMAT, ORPHAN_HEADERS, ORPHAN_WIDTHS, ORPHANS_SHEET, ORPHANS_TABLE, SheetSpec, result_sheets,
 )
 
-M = "{%s}" % NS_MAIN
+M = f"{{{NS_MAIN}}}"
 BIG_SHEET_ROWS = 20_000   # above this, deflate level 1: 5x faster, 1.5x larger
 
 
@@ -314,7 +314,7 @@ class _Job:
         bounds = [r0, c0, last_row, last_col]
         if old is not None:
             for rnum, cells in sorted(old.outside.items()):
-                for col, xml, cell in sorted(cells, key=lambda x: x[0]):
+                for col, xml, _cell in sorted(cells, key=lambda x: x[0]):
                     bounds = [min(bounds[0], rnum), min(bounds[1], col), max(bounds[2], rnum),
                               max(bounds[3], col)]
                     if r0 <= rnum <= last_row:
@@ -322,7 +322,7 @@ class _Job:
                         side[rnum] = side.get(rnum, "") + xml.decode("utf-8")
                     else:
                         rows_out.setdefault(rnum, []).append((col, xml))
-            for rnum, attrs in old.outside_row_attrs.items():
+            for rnum in old.outside_row_attrs:
                 if not r0 <= rnum <= last_row:
                     rows_out.setdefault(rnum, [])
         if old is not None and old.own is not None and old.own.totals_rows:
@@ -394,7 +394,7 @@ class _Job:
                         except ValueError:
                             continue
                         if _overlaps(hr, region) or (old_region and _overlaps(hr, old_region)):
-                            rid = h.get("{%s}id" % NS_R)
+                            rid = h.get(f"{{{NS_R}}}id")
                             if rid:
                                 _drop_rel(rels_root, rid)
                                 rels_changed = True
