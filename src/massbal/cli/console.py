@@ -40,9 +40,12 @@ def load_raw(book: Path):
         fail(str(e))
 
 
-def write_specs(book: Path, specs) -> None:
-    """Sheets into the workbook through massbal's package writer; the file stays untouched
-    on any failure (locked, read-only, changed meanwhile, damaged)."""
+def write_sheets_into(book: Path, specs):
+    """The one way the CLI writes into a workbook (reconcile, trace, recall): massbal's
+    package writer, the file untouched on any failure (locked, read-only, changed
+    meanwhile, damaged). Everything the writer had to do differently from the plain case
+    (a sheet written beside the user's own of that name, notes moved to Orphaned notes,
+    a Totals row switched off, a signature broken) is said on standard error."""
     from massbal.xlsx.write.write_results import write_sheets
     try:
         rep = write_sheets(str(book), list(specs))
@@ -51,3 +54,12 @@ def write_specs(book: Path, specs) -> None:
     for w in rep.warnings:
         err.print(w, markup=False)
     return rep
+
+
+def wrote_sentence(rep, book: Path) -> str:
+    """'Wrote Balance (massbal), Supply, ... into BOOK.': the sheets as they are named in
+    the workbook, so a user finds each one."""
+    from massbal.layout.sheets import ORPHANS_SHEET
+    names = [s.sheet for s in rep.sheets if s.output != ORPHANS_SHEET]
+    listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
+    return f"Wrote {listed} into {book}."

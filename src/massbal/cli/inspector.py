@@ -15,12 +15,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from .console import err, fail as _fail, load_raw as _read, out, parse_day as _day, write_specs
+from .console import err, fail as _fail, load_raw as _read, out, parse_day as _day, write_sheets_into
 
 def _write_sheet(book: Path, spec) -> None:
     """The Trace or Recall sheet into the workbook (massbal's package writer)."""
-    write_specs(book, [spec])
-    err.print(f"Wrote the {spec.name} sheet into {book.name}.", markup=False)
+    rep = write_sheets_into(book, [spec])
+    err.print(f"Wrote the {rep.sheets[0].sheet} sheet into {book.name}.", markup=False)
 
 
 def _traces(prep, lot: str, item: str | None):

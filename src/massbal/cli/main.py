@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from massbal import __version__
-from .console import err, fail, first_line, load_raw, out, parse_day
+from .console import err, fail, first_line, load_raw, out, parse_day, write_sheets_into, wrote_sentence
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Organic mass balance and lot traceability for Excel workbooks.")
@@ -71,11 +71,8 @@ def reconcile(
 
 
 def write_into(book: Path, rec):
-    from massbal.xlsx.write.write_results import write_results
-    try:
-        return write_results(str(book), rec)
-    except Exception as e:  # locked, read-only, changed meanwhile, damaged: the file is untouched
-        fail(f"{book.name} was not changed: {first_line(e)}")
+    from massbal.layout.sheets import result_sheets
+    return write_sheets_into(book, result_sheets(rec))
 
 
 def show_reconciliation(rec, book: Path, written) -> None:
@@ -111,7 +108,7 @@ def show_reconciliation(rec, book: Path, written) -> None:
         if len(f) > 200:
             out.print(f"... and {len(f) - 200} more findings: see the Exceptions sheet or use --json.")
     if written is not None:
-        out.print(f"Wrote Balance, Supply, Yield, Exceptions and Ledger into {book}.")
+        out.print(wrote_sentence(written, book))
 
 
 @app.command()
