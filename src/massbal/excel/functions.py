@@ -354,8 +354,8 @@ def _no_row_sentence(entry: BookEntry, fig: Figure, item: str) -> str:
     known = False
     if "item" in ledger.columns and len(ledger):
         known = bool((ledger["item"].map(name_key) == key).any())
-    items = entry.prepared.book.items  # indexed by the item's name key
-    known = known or key in items.index
+    # the Items sheet's items are coded (Book.code); its index holds the codes, not the names
+    known = known or entry.prepared.book.code("item", item) is not None
     if fig.table == "supply":
         if not known:
             return f"'{item}' is not an item in this workbook (check the Items sheet)."
