@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from massbal.engine.rawbook import RawBook, RawTable, column_letter
+from massbal.engine.rawbook import RawBook, RawTable
+from massbal.xlref import column_letter
 from massbal.engine.schema import TABLES, table_key
 
 

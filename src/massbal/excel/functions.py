@@ -31,6 +31,7 @@ from massbal.engine.balance import compute_balances
 from massbal.engine.supply import compute_supply
 from massbal.engine.rawbook import RawBook
 from massbal.engine.schema import name_key
+from massbal.xlref import EPOCH_1900, EPOCH_1904
 
 
 class FigureError(ValueError):
@@ -97,8 +98,8 @@ def arg_doc(fig: Figure, arg: str) -> str:
 
 # ---------------------------------------------------------------- arguments
 
-_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-_EXCEL_EPOCH_1904 = pd.Timestamp("1904-01-01")
+_EXCEL_EPOCH = pd.Timestamp(EPOCH_1900)
+_EXCEL_EPOCH_1904 = pd.Timestamp(EPOCH_1904)
 
 
 def _blank(value: Any) -> bool:

@@ -26,15 +26,15 @@ from datetime import date, datetime
 
 from defusedxml import ElementTree as ET
 
-from massbal.engine.rawbook import column_letter as col_letter
+from massbal.xlref import EPOCH_1900, column_number, unescape
+from massbal.xlref import column_letter as col_letter
 
 FINGERPRINT_SHEET = "_fingerprint"
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
       "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
 _M = f"{{{NS['m']}}}"
-EPOCH = datetime(1899, 12, 30)
-_ESC = re.compile(r"_x([0-9A-Fa-f]{4})_")
+EPOCH = datetime(EPOCH_1900.year, EPOCH_1900.month, EPOCH_1900.day)
 MAX_STRING = 32767
 
 
@@ -98,18 +98,11 @@ def digests(cells: dict[str, dict[tuple[int, int], str]]) -> Digests:
 
 # ------------------------------------------------------------------ reading a copy
 
-def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ord(ch) - 64)
-    return n
-
-
 _REF = re.compile(r"([A-Z]+)(\d+)")
 
 
 def _unescape(s: str) -> str:
-    return _ESC.sub(lambda m: chr(int(m.group(1), 16)), s).replace("_x005F", "_") if "_x" in s else s
+    return unescape(s).replace("_x005F", "_") if "_x" in s else s
 
 
 def _text(el) -> str:
@@ -150,7 +143,7 @@ def read_cells(path) -> dict[str, dict[tuple[int, int], str]]:
                     m = _REF.match(el.get("r", ""))
                     v = _cell_canon(el, shared)
                     if m and v is not None:
-                        grid[(int(m.group(2)), _col_number(m.group(1)))] = v
+                        grid[(int(m.group(2)), column_number(m.group(1)))] = v
                     el.clear()
             out[name] = grid
     return out

@@ -22,11 +22,11 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
-from massbal.engine.rawbook import column_letter
+from massbal.xlref import EPOCH_1900, column_letter
 
 CHUNK_ROWS = 50_000
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EXCEL_EPOCH = pd.Timestamp(EPOCH_1900)
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"

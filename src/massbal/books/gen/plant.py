@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from massbal.engine.rawbook import column_letter
+from massbal.xlref import column_letter
 from massbal.engine.schema import TABLES
 from .book import Tables
 from .catalog import PLANT, YEAR, day

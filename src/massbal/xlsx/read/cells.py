@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from massbal.xlref import EPOCH_1900, EPOCH_1904
+
 from .errors import BookReadError
 
 
@@ -204,8 +206,8 @@ def cell_values_from_details(details: list[str], date1904: bool) -> list[object]
     return values
 
 
-_EPOCH_1904 = np.datetime64("1904-01-01", "ms")
-_EPOCH_1900 = np.datetime64("1899-12-30", "ms")
+_EPOCH_1904 = np.datetime64(EPOCH_1904, "ms")
+_EPOCH_1900 = np.datetime64(EPOCH_1900, "ms")
 _MS_PER_DAY = 86_400_000
 _MAX_SERIAL = 2_958_465  # 9999-12-31, Excel's last date
 

@@ -16,7 +16,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from .errors import BookReadError
-from .package import READ_ERRORS, Package, local, parse_xml, unescape_ooxml
+from massbal.xlref import unescape as unescape_ooxml
+
+from .package import READ_ERRORS, Package, local, parse_xml
 
 _CHUNK = 64 * 1024
 _COL = re.compile(r"^\$?([A-Za-z]{1,3})")

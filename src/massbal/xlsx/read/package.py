@@ -219,11 +219,3 @@ def parse_xml(data: bytes, what: str) -> Element:
         raise BookReadError(f"{what} is not readable XML (the file is damaged)") from None
 
 
-_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-
-
-def unescape_ooxml(text: str) -> str:
-    """Decode OOXML's _xHHHH_ escapes (a line break in a header is stored as _x000a_)."""
-    if "_x" not in text:
-        return text
-    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)

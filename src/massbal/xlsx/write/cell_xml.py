@@ -18,7 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from massbal.engine.rawbook import column_letter
+from massbal.xlref import column_letter
+from massbal.xlref import epoch as excel_epoch
 from massbal.xlsx.write.readback import OldCell
 
 CHUNK_ROWS = 65536
@@ -148,7 +149,7 @@ def _number_pieces(letter: str, rows: pa.Array, num: pa.Array, style: int) -> li
 
 def date_serials(values: pd.Series, date1904: bool) -> pa.Array:
     """Excel serial day numbers (float, null for no date) in the workbook's date system."""
-    epoch = np.datetime64("1904-01-01" if date1904 else "1899-12-30", "ns")
+    epoch = np.datetime64(excel_epoch(date1904), "ns")
     ns = pd.to_datetime(values, errors="coerce").to_numpy(dtype="datetime64[ns]")
     missing = np.isnat(ns)
     days = (ns - epoch).astype("timedelta64[ns]").astype(np.int64) / 86_400e9
@@ -157,7 +158,7 @@ def date_serials(values: pd.Series, date1904: bool) -> pa.Array:
 
 
 def serial_of(d: date, date1904: bool) -> float:
-    epoch = date(1904, 1, 1) if date1904 else date(1899, 12, 30)
+    epoch = excel_epoch(date1904)
     return float((d - epoch).days)
 
 

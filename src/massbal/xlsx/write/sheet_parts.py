@@ -12,7 +12,7 @@ import re
 
 from lxml import etree
 
-from massbal.engine.rawbook import column_letter
+from massbal.xlref import column_letter
 from massbal.xlsx.write.zip_copy import NS_MAIN, NS_R, to_xml
 from massbal.xlsx.write.readback import WORKSHEET_ORDER, OldSheet, OldTable, unescape_name
 from massbal.xlsx.write.cell_xml import OutColumn, esc_one, header_row_xml, hyperlinks_xml, sheet_rows

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable
 
 from lxml import etree
 
-from massbal.engine.rawbook import column_letter
+from massbal.xlref import column_letter
 from massbal.engine.result import Reconciliation
 from massbal.xlsx.write import notes as K
 from massbal.xlsx.write.zip_copy import (
