@@ -67,7 +67,7 @@ def reconcile(
         sys.stdout.write(rec.to_json() + "\n")
     else:
         show_reconciliation(rec, book, written)
-    raise typer.Exit(rec.exit_code)
+    raise typer.Exit(1 if rec.needs_attention else 0)  # CONTRACT section 4's exit status
 
 
 def write_into(book: Path, rec):
