@@ -18,15 +18,16 @@ and pass it with --fingerprint to check against that.
 from __future__ import annotations
 
 import hashlib
-import posixpath
 import re
-import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from datetime import date, datetime
 
 from defusedxml import ElementTree as ET
 
 from massbal.xlref import EPOCH_1900, column_number, unescape
+from massbal.xlsx.read.package import Package
+from massbal.xlsx.read.workbook import read_workbook_info
 from massbal.xlref import column_letter as col_letter
 
 FINGERPRINT_SHEET = "_fingerprint"
@@ -113,39 +114,33 @@ def _text(el) -> str:
     return "".join(_unescape(r.text or "") for r in el.iter(_M + "t"))
 
 
-def _sheet_paths(z: zipfile.ZipFile) -> dict[str, str]:
-    wb = ET.fromstring(z.read("xl/workbook.xml"))
-    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-    target = {r.get("Id"): r.get("Target") for r in rels}
-    out = {}
-    for s in wb.iter(_M + "sheet"):
-        rid = s.get(f"{{{NS['r']}}}id")
-        t = target.get(rid, "")
-        path = t.lstrip("/") if t.startswith("/") else posixpath.normpath(posixpath.join("xl", t))
-        out[s.get("name")] = path
-    return out
-
-
 def read_cells(path) -> dict[str, dict[tuple[int, int], str]]:
-    """Every non-empty cell of every sheet as its canonical text."""
+    """Every non-empty cell of every sheet as its canonical text. A copy comes back from
+    other people, so it is opened by the reader's own package access: size and zip-bomb
+    limits, the workbook part found through its relationships, case-insensitive names."""
     out: dict[str, dict[tuple[int, int], str]] = {}
-    with zipfile.ZipFile(path) as z:
+    with Package(Path(path)) as pkg:
+        info = read_workbook_info(pkg)
         shared: list[str] = []
-        if "xl/sharedStrings.xml" in z.namelist():
-            root = ET.fromstring(z.read("xl/sharedStrings.xml"))
-            shared = [_text(si) for si in root.findall(_M + "si")]
-        for name, p in _sheet_paths(z).items():
-            grid: dict[tuple[int, int], str] = {}
-            with z.open(p) as fh:
+        if info.shared_strings_part:
+            with pkg.open(info.shared_strings_part) as fh:
                 for _, el in ET.iterparse(fh, events=("end",)):
-                    if el.tag != _M + "c":
-                        continue
-                    m = _REF.match(el.get("r", ""))
-                    v = _cell_canon(el, shared)
-                    if m and v is not None:
-                        grid[(int(m.group(2)), column_number(m.group(1)))] = v
-                    el.clear()
-            out[name] = grid
+                    if el.tag == _M + "si":
+                        shared.append(_text(el))
+                        el.clear()
+        for sheet in info.sheets:
+            grid: dict[tuple[int, int], str] = {}
+            if sheet.part and pkg.has(sheet.part):
+                with pkg.open(sheet.part) as fh:
+                    for _, el in ET.iterparse(fh, events=("end",)):
+                        if el.tag != _M + "c":
+                            continue
+                        m = _REF.match(el.get("r", ""))
+                        v = _cell_canon(el, shared)
+                        if m and v is not None:
+                            grid[(int(m.group(2)), column_number(m.group(1)))] = v
+                        el.clear()
+            out[sheet.name] = grid
     return out
 
 
