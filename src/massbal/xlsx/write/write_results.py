@@ -14,12 +14,16 @@ and says so in the report. A sheet massbal wrote that the user renamed is the us
 from then on (a snapshot they chose to keep); a fresh Balance is written.
 
 What survives from the sheet being replaced: note columns and columns the user added
-to the table (re-attached by key, see io.keep), the table's name, id, style and the
+to the table (re-attached by key, see notes.py), the table's name, id, style and the
 user's columns' definitions, cells typed outside the table (kept in place unless the
 new table covers them; then they go to 'Orphaned notes'), and the sheet's settings:
 column widths, freeze panes, tab colour, protection, print setup, conditional formats,
 data validations, drawings and comments, merged cells outside the table. Filters and
 sorting of the table, and a Totals row, are not carried (the report says so).
+
+Why this module is over 450 lines: one write job (_Job) plans every sheet, then writes
+the package in one pass, so the target choice, the old sheet's read-back and the part
+edits share its state; the next split is the target choice (resolve) into its own module.
 """
 from __future__ import annotations
 
