@@ -26,9 +26,7 @@ from collections.abc import Callable, Hashable
 import numpy as np
 import pandas as pd
 
-from massbal.engine.api import Prepared, periods_for, prepare
-from massbal.engine.balance import compute_balances
-from massbal.engine.supply import compute_supply
+from massbal.engine.api import Prepared, balance_rows, periods_for, prepare, supply_rows
 from massbal.engine.rawbook import RawBook
 from massbal.engine.schema import name_key
 from massbal.xlref import EPOCH_1900, EPOCH_1904
@@ -196,15 +194,15 @@ class BookEntry:
                 self.periods.pop(next(iter(self.periods)))
             got = self.periods[key] = {}
         if table not in got:
-            # The calls engine.api.reconcile_prepared makes for this period, one table at a
-            # time (a sheet of MASSBAL cells needs no supply balance, nor findings).
+            # What engine.api.reconcile_prepared asks for this period, one table at a time
+            # (a sheet of MASSBAL cells needs no supply balance, nor findings).
             prep = self.prepared
             periods = periods_for(prep, start, end, "all")
             if table == "balance":
-                frame, _ = compute_balances(prep.book, prep.ledger, periods, None)
+                frame, _ = balance_rows(prep, periods)
                 got[table] = _Rows(frame, "item")
             else:
-                frame, _ = compute_supply(prep.book, prep.ledger, prep.genealogy, periods, None)
+                frame, _ = supply_rows(prep, periods)
                 got[table] = _Rows(frame, "ingredient")
         return got[table]
 
