@@ -38,7 +38,7 @@ def year_of_data(n_ingredients=20, seed=1):
     items = [{"Item": i, "Kind": "Ingredient"} for i in ings] + [{"Item": "Granola", "Kind": "Product"}]
     rec, runs, inputs, ships, counts = [], [], [], [], []
     for m in range(1, 13):
-        for k, ing in enumerate(ings):
+        for ing in ings:
             for d in (3, 17):
                 rec.append(receipt(f"2025-{m:02d}-{d:02d}", ing, f"{ing[-2:]}-{m}-{d}", rnd.randint(500, 900)))
             inputs.append(use(f"B-{m}", ing, f"{ing[-2:]}-{m}-3", 300))

@@ -23,7 +23,7 @@ def _messy_text(col: pd.Series, rng: np.random.Generator, share: float, textonly
     out = col.astype(object).to_numpy(copy=True)
     hit = np.flatnonzero(rng.random(len(out)) < share)
     how = rng.integers(0, 7 if textonly else 9, len(hit))
-    for i, h in zip(hit, how):
+    for i, h in zip(hit, how, strict=True):
         v = out[i]
         s = v if isinstance(v, str) else ""
         out[i] = [f" {s} ", s.upper(), s.replace(" ", "\u00a0"), s + "\t", s.replace(" ", "  "),

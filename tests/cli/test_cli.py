@@ -1,5 +1,6 @@
 """The command line as a user runs it: a real process, a real .xlsx file (CONTRACT section 4)."""
 import hashlib
+import os
 import json
 import subprocess
 import sys
@@ -10,9 +11,9 @@ from bookkit import certified, count, loss, receipt, ship
 from cli_books import write_book
 
 
-def massbal(*args, cwd=None):
+def massbal(*args, cwd=None, env=None):
     return subprocess.run([sys.executable, "-m", "massbal.cli", *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd)
+                          text=True, cwd=cwd, env={**os.environ, **env} if env else None)
 
 
 def digest(path):
@@ -115,3 +116,22 @@ def test_written_sheets_carry_every_figure(almonds):
     head = [c.value for c in ledger[1]]
     qty = [r[head.index("Quantity")] for r in ledger.iter_rows(min_row=2, values_only=True)]
     assert sorted(q for q in qty if q) == pytest.approx(sorted([16500, 10000, 7500, 500, 12500, 10850]))
+
+
+def test_reconcile_says_where_each_sheet_went_beside_the_users_own(almonds):
+    """The user's own Balance sheet is left alone; massbal's goes to 'Balance (massbal)',
+    and reconcile says so (issue 8)."""
+    import openpyxl
+    wb = openpyxl.load_workbook(almonds)
+    mine = wb.create_sheet("Balance")
+    mine["A1"], mine["B1"] = "My own balance", 42
+    wb.save(almonds)
+    p = massbal("reconcile", almonds, "--from", "2025-11-01", "--to", "2025-11-30", env={"COLUMNS": "80"})
+    assert p.returncode == 0, p.stderr
+    said = " ".join((p.stdout + p.stderr).split())
+    assert f"Wrote Balance (massbal), Supply, Yield, Exceptions and Ledger into {almonds}." in said
+    assert "The sheet 'Balance' is not one massbal wrote, so it was left as it is; " \
+           "massbal's Balance is on the sheet 'Balance (massbal)'." in said
+    wb = openpyxl.load_workbook(almonds)
+    assert (wb["Balance"]["A1"].value, wb["Balance"]["B1"].value) == ("My own balance", 42)
+    assert wb["Balance (massbal)"]["A1"].value == "Item"

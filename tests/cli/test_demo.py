@@ -21,7 +21,7 @@ def test_demo_reconciles_in_place_and_opens_in_libreoffice(tmp_path):
         assert name in wb.sheetnames  # the inputs are still there
     ex = wb["Exceptions"]
     head = [c.value for c in ex[1]]
-    rows = [dict(zip(head, (c.value for c in r))) for r in ex.iter_rows(min_row=2)]
+    rows = [dict(zip(head, (c.value for c in r), strict=False)) for r in ex.iter_rows(min_row=2)]
     flagged = {(r["Code"], r["Sheet"], r["Row"]) for r in rows}
     missed = []
     for m in demo_manifest().planted:

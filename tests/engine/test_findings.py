@@ -4,7 +4,6 @@ Rows: data start on worksheet row 2 (the header is row 1), so the n-th row of a 
 list is worksheet row n + 1.
 """
 import pandas as pd
-import pytest
 
 from bookkit import book, certified, count, loss, receipt, run, ship, use
 from massbal.engine.api import reconcile

@@ -44,7 +44,7 @@ def consistent_books(draw):
         product = f"Prod{b % 2}"
         batches.append((f"B{b}", START + timedelta(days=day), product, f"P{b}", out))
         stock[(product, f"P{b}")] = out
-    for s in range(draw(st.integers(0, 5))):
+    for _ in range(draw(st.integers(0, 5))):
         day += draw(st.integers(0, 20))
         avail = [k for k, v in stock.items() if v > 1]
         if not avail:

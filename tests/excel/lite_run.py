@@ -23,7 +23,7 @@ def load_main():
     return module
 
 
-def run_script(main, name: str, book: "xw.Book"):
+def run_script(main, name: str, book: xw.Book):
     return asyncio.run(custom_scripts_call(main, name, typehint_to_value={xw.Book: book}))
 
 

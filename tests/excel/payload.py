@@ -91,5 +91,5 @@ def payload_from_xlsx(path: Path, selection: str = "A1", active: int = 0,
             "names": [], "sheets": sheets}
 
 
-def remote_book(path: Path, **kw) -> "xw.Book":
+def remote_book(path: Path, **kw) -> xw.Book:
     return xw.Book(json=payload_from_xlsx(path, **kw))

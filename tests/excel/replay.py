@@ -97,7 +97,7 @@ class Workbook:
         (found,) = [s for s in self.sheets if s.name.casefold() == name.casefold()]  # Excel: unique
         return found
 
-    def apply(self, actions: list[dict]) -> "Workbook":
+    def apply(self, actions: list[dict]) -> Workbook:
         for a in actions:
             getattr(self, "_" + a["func"])(a)
         return self

@@ -82,12 +82,12 @@ def from_replay(book: Workbook, sheet: str, table: str) -> Table:
 def assert_same(want: Table, got: Table, name: str) -> None:
     assert got.ref == want.ref, name
     assert got.cells[0] == want.cells[0], name  # headers
-    for i, (w, g) in enumerate(zip(want.cells, got.cells)):
+    for i, (w, g) in enumerate(zip(want.cells, got.cells, strict=True)):
         assert g == w, (name, "row", i + 1)
     # Number formats where a cell shows a value (the package writer leaves an empty
     # cell unstyled; a format on a cell with nothing in it shows nothing).
-    for i, (row_w, row_g) in enumerate(zip(want.formats, got.formats)):
-        for j, (fw, fg) in enumerate(zip(row_w, row_g)):
+    for i, (row_w, row_g) in enumerate(zip(want.formats, got.formats, strict=True)):
+        for j, (fw, fg) in enumerate(zip(row_w, row_g, strict=True)):
             if want.cells[i][j] is not None:
                 assert fg == fw, (name, i + 1, want.cells[0][j], fg, fw)
     assert got.fills == want.fills, name

@@ -169,3 +169,15 @@ def test_parse_date_forms():
     assert F.parse_date([[""]]) is None
     with pytest.raises(F.FigureError):
         F.parse_date(True)
+
+
+def test_an_item_with_no_movements_is_an_item(tmp_path):
+    """=MASSBAL("Rye", ...) for Rye on the Items sheet with no movements says it has none,
+    not that it is not an item (issue 8: the Items index holds codes, not names)."""
+    tables = granola_tables()
+    tables["Items"] = tables["Items"] + [{"Item": "Rye", "Kind": "Ingredient"}]
+    book = xw.Book(json=payload_from_xlsx(write_book(tmp_path / "Rye.xlsx", tables, plain=("Counts",))))
+    c = book.sheets[0].range("J1")
+    said = udfs.MASSBAL("Rye", "2025-11-01", "2025-11-30", caller=c)
+    assert said == "Rye has no stock and no movement in this period, so the Balance sheet has no row for it."
+    assert "not an item" in udfs.MASSBAL("Ryes", "2025-11-01", "2025-11-30", caller=c)

@@ -23,7 +23,7 @@ from massbal.excel import lite
 from massbal.excel.adapter import read_raw_book
 
 from books import granola_tables
-from lite_run import MAIN, replayed, run_script
+from lite_run import replayed, run_script
 from payload import payload_from_xlsx, write_book
 
 TABLES = {t.name: t for t in book_specs()}  # a handler's book: no farm tables

@@ -7,9 +7,7 @@ figure for the same period. One LibreOffice start serves every file (it is slow)
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from massbal.engine.api import prepare, reconcile_prepared
@@ -62,7 +60,7 @@ def recalculated(tmp_path_factory):
     set_number(d / "granola.xlsx", d / "edited.xlsx", "Ledger", f"{col}{top + 2 + i}", 2500.0)
     made.append(d / "edited.xlsx")
     outs = recalculated_copies(made, d / "out")
-    return {p.stem: (p, o) for p, o in zip(made, outs)}, recs
+    return {p.stem: (p, o) for p, o in zip(made, outs, strict=True)}, recs
 
 
 def _same(a, b) -> bool:

@@ -54,14 +54,14 @@ def test_a_same_value_rewritten_is_not_a_change(copy, tmp_path):
 def test_a_formula_typed_over_is_named(copy, tmp_path):
     import re
     import zipfile
-    from massbal.inspector.verify import _sheet_paths
+    from .xlsxkit import _part
     bal = table(copy.path, "Balance", "Item")
     top = next(i for i, r in enumerate(sheet_rows(copy.path, "Balance")) if r and r[0] == "Item")
     row = top + 2 + next(i for i, r in enumerate(bal) if r["Item"] == "Oats")
     col = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[list(bal[0]).index("Received")]
     bad = tmp_path / "typed.xlsx"
     with zipfile.ZipFile(copy.path) as z, zipfile.ZipFile(bad, "w") as out:
-        part = _sheet_paths(z)["Balance"]
+        part = _part(copy.path, "Balance")
         for item in z.infolist():
             data = z.read(item.filename)
             if item.filename == part:  # the formula replaced by the number it showed
@@ -92,3 +92,18 @@ def test_a_workbook_that_is_not_an_export_says_so(tmp_path):
     path = to_xlsx(granola(), tmp_path / "book.xlsx")
     res = verify(path)
     assert not res.ok and "no massbal fingerprint" in res.problems[0]
+
+
+def test_a_copy_that_comes_back_as_a_zip_bomb_is_refused_not_read(copy, tmp_path):
+    """verify reads files that come back from other people: through the reader's package
+    access, with its size limits (a part expanding over 500 times past 100 MB)."""
+    import zipfile
+
+    from massbal.xlsx.read.errors import BookReadError
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(copy.path) as z, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in z.infolist():
+            out.writestr(item, z.read(item.filename))
+        out.writestr("xl/media/zeros.bin", bytes(101 * 1024**2), compresslevel=9)
+    with pytest.raises(BookReadError, match="zip bomb"):
+        verify(bomb)

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import openpyxl
 
-from massbal.inspector.verify import _sheet_paths
+from massbal.xlsx.read.package import Package
+from massbal.xlsx.read.workbook import read_workbook_info
+
+
+def _part(path, sheet: str) -> str:
+    """The zip part holding `sheet`, found as massbal's reader finds it."""
+    with Package(Path(path)) as pkg:
+        return {s.name: s.part for s in read_workbook_info(pkg).sheets}[sheet]
 
 
 def sheet_rows(path, sheet: str) -> list[tuple]:
@@ -27,7 +34,7 @@ def table(path, sheet: str, first_header: str) -> list[dict]:
     for r in rows[top + 1:]:
         if r is None or all(v is None for v in r[:len(head)]):
             break
-        out.append(dict(zip(head, r[:len(head)])))
+        out.append(dict(zip(head, r[:len(head)], strict=False)))
     return out
 
 
@@ -35,7 +42,7 @@ def set_number(src, dst, sheet: str, cell: str, value: float) -> None:
     """Copy src to dst with one number cell changed, as an editor that saves would."""
     src, dst = Path(src), Path(dst)
     with zipfile.ZipFile(src) as z:
-        part = _sheet_paths(z)[sheet]
+        part = _part(src, sheet)
         xml = z.read(part).decode("utf-8")
         new, n = re.subn(rf'(<c r="{cell}"[^>]*>)<v>[^<]*</v>', lambda m: f"{m.group(1)}<v>{value!r}</v>", xml)
         assert n == 1, f"{sheet}!{cell} is not a number cell"
@@ -46,7 +53,7 @@ def set_number(src, dst, sheet: str, cell: str, value: float) -> None:
 
 def sheet_xml(path, sheet: str) -> str:
     with zipfile.ZipFile(path) as z:
-        return z.read(_sheet_paths(z)[sheet]).decode("utf-8")
+        return z.read(_part(path, sheet)).decode("utf-8")
 
 
 def copy(src, dst):

@@ -69,7 +69,7 @@ def test_sample_opens_in_libreoffice_and_openpyxl(tmp_path, libreoffice):
         assert not removed and not added and differ <= ours | SHARED, (book.name, differ - ours)
         first.unlink()
     csvs = libreoffice.to_csv(books + originals, tmp_path / "csv")
-    for book, orig in zip(books, originals):
+    for book, orig in zip(books, originals, strict=True):
         new, old = csvs[book.stem], csvs[orig.stem]
         assert old, f"LibreOffice could not read {orig.name}"
         for sheet, rows in old.items():

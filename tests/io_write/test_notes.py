@@ -17,7 +17,7 @@ TODAY = date(2025, 12, 5)
 
 def _rows(ws):
     header = [c.value for c in ws[1]]
-    return [dict(zip(header, (c.value for c in r))) for r in ws.iter_rows(min_row=2)
+    return [dict(zip(header, (c.value for c in r), strict=False)) for r in ws.iter_rows(min_row=2)
             if any(c.value is not None for c in r)]
 
 
@@ -47,7 +47,7 @@ def _type_notes(path, sheet, at: dict, **values):
     shared strings, new styles), then the copy replaces the book."""
     wb = openpyxl.load_workbook(path)
     ws = wb[sheet]
-    for i, r in enumerate(ws.iter_rows(min_row=2), start=2):
+    for r in ws.iter_rows(min_row=2):
         cells = {ws.cell(row=1, column=c.column).value: c for c in r}
         if all(cells[k].value == v for k, v in at.items()):
             for k, v in values.items():

@@ -71,7 +71,7 @@ def test_finding_links_point_at_the_cell():
         F.make("info", "NAME_VARIANT", None, None, None, None, "x"),
     ])
     display, location = finding_links(f)
-    got = dict(zip(f["code"], zip(display, location)))
+    got = dict(zip(f["code"], zip(display, location, strict=True), strict=True))
     assert got["UNKNOWN_LOT"] == ("Receipts!C17", "'Receipts'!C17")
     assert got["BAD_DATE"] == ("Bob's sheet!A5", "'Bob''s sheet'!A5")
     assert got["MISSING_TABLE"] == ("Counts!A1", "'Counts'!A1")

@@ -121,11 +121,11 @@ def test_openpyxl_reads_the_tables_with_the_right_values(book):
         assert ws.freeze_panes == "A2"
     bal = wb["Balance"]
     header = [c.value for c in bal[1]]
-    rows = [dict(zip(header, (c.value for c in r))) for r in bal.iter_rows(min_row=2)]
+    rows = [dict(zip(header, (c.value for c in r), strict=False)) for r in bal.iter_rows(min_row=2)]
     assert [r["Item"] for r in rows] == list(rec.balances["item"])
     assert [r["Owner"] for r in rows] == [None if pd.isna(o) else o for o in rec.balances["owner"]]
     assert all(r["Start"] == datetime(2025, 11, 1) and r["End"] == datetime(2025, 11, 30) for r in rows)
-    for r, (_, e) in zip(rows, rec.balances.iterrows()):
+    for r, (_, e) in zip(rows, rec.balances.iterrows(), strict=True):
         assert r["Expected ending"] == pytest.approx(e["expected_ending"])
         assert (r["Variance %"] is None) == pd.isna(e["variance_pct"])
         if r["Variance %"] is not None:
@@ -229,7 +229,7 @@ def test_built_books_open_in_libreoffice(tmp_path, libreoffice):
         originals.append(o)
         write_results(p, recs.reconciliation(), today=TODAY, backup=False)
     csvs = libreoffice.to_csv([plain, mac, *originals], tmp_path / "csv")
-    for p, o in zip((plain, mac), originals):
+    for p, o in zip((plain, mac), originals, strict=True):
         new, old = csvs[p.stem], csvs[o.stem]
         for sheet in old:  # the user's sheets read exactly as before
             assert new[sheet] == old[sheet], (p.name, sheet)

@@ -154,8 +154,8 @@ def catalog_for_tables(tables):
     i = tables["Items"]
     items = tuple(catalog.Item(name, "X", kind, cat or "", unit or "lb", None if pd.isna(kpu) else float(kpu))
                   for name, kind, cat, unit, kpu in
-                  zip(i["Item"], i["Kind"], i["Category"], i["Unit"], i["Kg per unit"]))
-    settings = tuple(zip(tables["Settings"]["Setting"], tables["Settings"]["Value"]))
+                  zip(i["Item"], i["Kind"], i["Category"], i["Unit"], i["Kg per unit"], strict=True))
+    settings = tuple(zip(tables["Settings"]["Setting"], tables["Settings"]["Value"], strict=True))
     return catalog.Catalog(items, (), (), (), (), (), settings)
 
 

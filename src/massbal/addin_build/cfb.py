@@ -25,7 +25,7 @@ class _Node:
     name: str
     kind: int  # 1 storage, 2 stream, 5 root
     data: bytes = b""
-    children: dict[str, "_Node"] = field(default_factory=dict)
+    children: dict[str, _Node] = field(default_factory=dict)
     sid: int = 0
     left: int = NOSTREAM
     right: int = NOSTREAM

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -19,9 +19,10 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from massbal.engine.schema import TABLES, TableSpec, book_specs
+from massbal.xlref import EPOCH_1900
 
 # A fixed document date: the template must not change when nothing in it changed.
-DOC_DATE = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+DOC_DATE = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 COMMON_UNITS = ("lb", "kg", "g", "oz", "t", "ton", "case", "each", "bag", "tote", "bushel", "gallon")
 DEFAULT_SETTINGS = (("Unit", "lb"), ("Tolerance %", 5))
 BLANK_ROWS = 5  # empty rows in each table of the empty template
@@ -246,7 +247,7 @@ def _write_values(ws, c: int, values: pd.Series, date_fmt) -> None:
     """One column: dates as Excel dates, numbers as numbers, text as text, blanks left empty."""
     s = values.reset_index(drop=True)
     if pd.api.types.is_datetime64_any_dtype(s):
-        serial = (s - pd.Timestamp("1899-12-30")).dt.days.astype("float64")
+        serial = (s - pd.Timestamp(EPOCH_1900)).dt.days.astype("float64")
         for r in np.flatnonzero(serial.notna().to_numpy()):
             ws.write_number(r + 1, c, float(serial.iat[r]), date_fmt)
         return

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -19,7 +18,7 @@ def register(app: typer.Typer) -> None:
         console.print(str(build_xlam(out)))
 
     @addin.command("install")
-    def install(folder: Optional[Path] = typer.Option(None, "--dir", help="Install here instead of Excel's folder.")):
+    def install(folder: Path | None = typer.Option(None, "--dir", help="Install here instead of Excel's folder.")):
         """Build the add-in and put it where Excel loads add-ins (as `xlwings addin install` does)."""
         from massbal.addin_build.xlam import install_addin
         from massbal.cli import out as console

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import typer
 
-from .console import err, fail, first_line, load_raw, out, parse_day
+from .console import err, fail, first_line, load_raw, out, parse_day, write_sheets_into
 
 
 def _balances(raw):
@@ -15,13 +15,9 @@ def _balances(raw):
 
 
 def _write(book: Path, rec, kept, record, what: str):
-    from massbal.xlsx.write.change_log import logged_write
     from massbal.layout.sheets import written_sheets
-    try:
-        # the result sheets are written too, so the Balance shows the close at once
-        return logged_write(book, written_sheets(rec), None, what, record=record, kept=kept, unit=rec.unit)
-    except Exception as e:
-        fail(f"{book.name} was not changed: {first_line(e)}")
+    # the result sheets are written too, so the Balance shows the close at once
+    return write_sheets_into(book, written_sheets(rec), None, action=what, record=record, kept=kept, unit=rec.unit)
 
 
 def close(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm)."),

@@ -5,7 +5,6 @@ import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -52,7 +51,7 @@ def first_line(e: BaseException) -> str:
     return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
-def parse_day(text: Optional[str], flag: str):
+def parse_day(text: str | None, flag: str):
     if text is None:
         return None
     from massbal.engine.parse import _date_from_text
@@ -70,13 +69,18 @@ def load_raw(book: Path):
         fail(str(e))
 
 
-def write_specs(book: Path, specs, before: tuple | None = None) -> None:
-    """Sheets into the workbook through massbal's package writer; the file stays untouched
-    on any failure (locked, read-only, changed since `before` was taken at read, damaged)."""
+def write_sheets_into(book: Path, specs, raw=None, *, action: str | None = None, **log):
+    """The one way the CLI writes into a workbook (reconcile, trace, recall, close, reopen):
+    massbal's package writer with the Change log appended (CONTRACT section 8), the file
+    untouched on any failure (locked, read-only, changed since it was read, damaged).
+    Everything the writer had to do differently from the plain case (a sheet written beside
+    the user's own of that name, notes moved to Orphaned notes, a Totals row switched off,
+    a signature broken) is said on standard error. `log`: logged_write's before, kept,
+    current, unit, record."""
     from massbal.xlsx.write.change_log import logged_write
     specs = list(specs)
-    try:  # every write appends the Change log (CONTRACT section 8)
-        rep = logged_write(book, specs, None, " and ".join(s.name for s in specs), before=before)
+    try:
+        rep = logged_write(book, specs, raw, action or " and ".join(s.name for s in specs), **log)
     except Exception as e:
         fail(f"{book.name} was not changed: {first_line(e)}")
     for w in rep.warnings:
@@ -102,3 +106,12 @@ def stages(show: bool):
             current["task"] = progress.add_task(name, total=None)
             progress.refresh()  # every stage is shown, however quick
         yield stage
+
+
+def wrote_sentence(rep, book: Path) -> str:
+    """'Wrote Balance (massbal), Supply, ... into BOOK.': the sheets as they are named in
+    the workbook, so a user finds each one."""
+    from massbal.layout.sheets import ORPHANS_SHEET
+    names = [s.sheet for s in rep.sheets if s.output != ORPHANS_SHEET]
+    listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
+    return f"Wrote {listed} into {book}."

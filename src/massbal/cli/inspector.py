@@ -15,13 +15,13 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from .console import err, fail as _fail, load_raw as _read, out, parse_day as _day, plain, stages, write_specs
+from .console import err, fail as _fail, load_raw as _read, out, parse_day as _day, plain, stages, write_sheets_into
 
 def _write_sheet(book: Path, spec, before: tuple | None = None) -> None:
     """The Trace or Recall sheet into the workbook (massbal's package writer); before: the
     book's signature as read, so a book saved since is not written over."""
-    write_specs(book, [spec], before)
-    err.print(f"Wrote the {spec.name} sheet into {book.name}.", markup=False)
+    rep = write_sheets_into(book, [spec], before=before)
+    err.print(f"Wrote the {rep.sheets[0].sheet} sheet into {book.name}.", markup=False)
 
 
 def _traces(prep, lot: str, item: str | None):

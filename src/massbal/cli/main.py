@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 from massbal import __version__
-from .console import err, fail, first_line, load_raw, out, parse_day, plain, stages
+from .console import err, fail, first_line, load_raw, out, parse_day, plain, stages, write_sheets_into, wrote_sentence
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Organic mass balance and lot traceability for Excel workbooks.")
@@ -17,10 +16,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 @app.command()
 def reconcile(
     book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm)."),
-    date_from: Optional[str] = typer.Option(None, "--from", metavar="DATE", help="First day (YYYY-MM-DD)."),
-    date_to: Optional[str] = typer.Option(None, "--to", metavar="DATE", help="Last day (YYYY-MM-DD)."),
-    item: Optional[str] = typer.Option(None, "--item", metavar="NAME", help="Only this item (or ingredient)."),
-    period: Optional[str] = typer.Option(None, "--period", metavar="PERIOD", help="month, quarter, year or all."),
+    date_from: str | None = typer.Option(None, "--from", metavar="DATE", help="First day (YYYY-MM-DD)."),
+    date_to: str | None = typer.Option(None, "--to", metavar="DATE", help="Last day (YYYY-MM-DD)."),
+    item: str | None = typer.Option(None, "--item", metavar="NAME", help="Only this item (or ingredient)."),
+    period: str | None = typer.Option(None, "--period", metavar="PERIOD", help="month, quarter, year or all."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Compute, but do not write the workbook."),
     everything: bool = typer.Option(False, "--all", help="Print every balance, supply row and finding, not "
@@ -49,7 +48,7 @@ def reconcile(
         sys.stdout.write(rec.to_json() + "\n")
     else:
         show_reconciliation(rec, book, written, everything)
-    raise typer.Exit(rec.exit_code)
+    raise typer.Exit(1 if rec.needs_attention else 0)  # CONTRACT section 4's exit status
 
 
 def closing_review(book: Path, raw, rec):
@@ -62,19 +61,15 @@ def closing_review(book: Path, raw, rec):
 
 
 def write_into(book: Path, rec, raw=None, kept=None, current=None):
-    """The result sheets and the Change log, in one write (io.record_xlsx)."""
-    from massbal.xlsx.write.change_log import logged_write
+    """The result sheets and the Change log, in one write."""
     from massbal.layout.sheets import written_sheets
-    try:
-        return logged_write(book, written_sheets(rec), raw, "Reconcile", kept=kept, unit=rec.unit,
-                            current=current)
-    except Exception as e:  # locked, read-only, changed meanwhile, damaged: the file is untouched
-        fail(f"{book.name} was not changed: {first_line(e)}")
+    return write_sheets_into(book, written_sheets(rec), raw, action="Reconcile", kept=kept, unit=rec.unit,
+                             current=current)
 
 
 def show_reconciliation(rec, book: Path, written, everything: bool = False) -> None:
     from .reconcile_report import show_reconciliation as show
-    show(out, rec, everything=everything, written=None if written is None else str(book))
+    show(out, rec, everything=everything, written=None if written is None else wrote_sentence(written, book))
 
 
 @app.command()

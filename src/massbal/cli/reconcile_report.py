@@ -21,8 +21,9 @@ FINDINGS_PER_CODE = 1  # without --all, one message of each kind; the others' pl
 
 
 def show_reconciliation(console: Console, rec, *, everything: bool = False, written: str | None = None) -> None:
+    """written: the sentence saying where each sheet went (None: nothing was written)."""
     items = tallies(rec)
-    console.print(Text(headline(items, rec.exit_code), style="bold"))
+    console.print(Text(headline(items, 1 if rec.needs_attention else 0), style="bold"))
     for t in shown(items):
         line = Text("  ")
         line.append(t.words, style=("bold " if t.blocking and t.count else "") + ("" if t.count else "dim"))
@@ -47,7 +48,7 @@ def show_reconciliation(console: Console, rec, *, everything: bool = False, writ
         console.print(Text(f"Every row: massbal reconcile --all, or the sheets in the workbook ({sizes}).",
                            style="dim"))
     if written:
-        console.print(f"Wrote Balance, Supply, Yield, Exceptions and Ledger into {written}.", markup=False)
+        console.print(written, markup=False)
 
 
 def _table(title: str) -> Table:

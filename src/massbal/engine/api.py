@@ -86,8 +86,8 @@ def reconcile_prepared(prep: Prepared, start=None, end=None, item: str | None = 
             hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise ValueError(f"there is no item named {item!r} in this workbook.{hint}")
         keys = {code}
-    balances, f_bal = compute_balances(prep.book, prep.ledger, periods, keys)
-    supply, f_sup = compute_supply(prep.book, prep.ledger, prep.genealogy, periods, keys)
+    balances, f_bal = balance_rows(prep, periods, keys)
+    supply, f_sup = supply_rows(prep, periods, keys)
     yields = prep.yields
     lo, hi = periods[0][0], periods[-1][1]
     if len(yields):
@@ -105,6 +105,17 @@ def reconcile_prepared(prep: Prepared, start=None, end=None, item: str | None = 
     return Reconciliation(prep.unit, [(p[0].date(), p[1].date()) for p in periods],
                           balances, supply, yields, findings, prep.ledger, settings, inv, crop=crop, fields=fields,
                           **({"herds": farm.herds, "feed": farm.feed, "pasture": farm.pasture} if farm else {}))
+
+
+def balance_rows(prep: Prepared, periods, keys=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The Balance rows (and their findings) of the given periods; keys: item codes, or all.
+    Reconcile and the worksheet functions both ask this, so a cell and the sheet agree."""
+    return compute_balances(prep.book, prep.ledger, periods, keys)
+
+
+def supply_rows(prep: Prepared, periods, keys=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The Supply rows (and their findings) of the given periods, as balance_rows."""
+    return compute_supply(prep.book, prep.ledger, prep.genealogy, periods, keys)
 
 
 def reconcile(raw: RawBook, start=None, end=None, item: str | None = None,

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from massbal.xlref import EPOCH_1900, EPOCH_1904
+
 EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!",
                           "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!",
                           "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#N/A!"})
@@ -155,8 +157,8 @@ def parse_number(col: pd.Series) -> Parsed:
 
 # ---------------------------------------------------------------- dates
 
-_EXCEL_EPOCH_1900 = pd.Timestamp("1899-12-30")
-_EXCEL_EPOCH_1904 = pd.Timestamp("1904-01-01")
+_EXCEL_EPOCH_1900 = pd.Timestamp(EPOCH_1900)
+_EXCEL_EPOCH_1904 = pd.Timestamp(EPOCH_1904)
 _ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 _DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2,4})$")
 _MONTHS = {m.casefold(): i for i, m in enumerate(

@@ -12,14 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-
-def column_letter(index: int) -> str:
-    """1 -> 'A', 27 -> 'AA'."""
-    letters = ""
-    while index > 0:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+from massbal.xlref import column_letter
 
 
 @dataclass(frozen=True)

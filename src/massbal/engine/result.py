@@ -271,8 +271,10 @@ class Reconciliation:
         return self.to_model().model_dump_json(indent=2, exclude_none=False, exclude=absent)
 
     @property
-    def exit_code(self) -> int:
+    def needs_attention(self) -> bool:
+        """A balance NEGATIVE or INVESTIGATE, a supply row OVERSOLD or INVESTIGATE, or an
+        error finding (CONTRACT section 4). The faces decide what follows (the CLI: exit 1)."""
         bad_balance = self.balances["status"].isin(["NEGATIVE", "INVESTIGATE"]).any() if len(self.balances) else False
         bad_supply = self.supply["status"].isin(["OVERSOLD", "INVESTIGATE"]).any() if len(self.supply) else False
         errors = (self.findings["severity"] == "error").any() if len(self.findings) else False
-        return 1 if (bad_balance or bad_supply or errors) else 0
+        return bool(bad_balance or bad_supply or errors)

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from massbal.engine.rawbook import RawBook, RawTable, column_letter
+from massbal.engine.rawbook import RawBook, RawTable
+from massbal.xlref import column_letter
 from massbal.engine.schema import TABLES, table_key
 
 
@@ -226,7 +227,7 @@ def _carried(spec, old_values: list[list[Any]] | None, order: list[str]):
         if h not in head:
             continue
         j = head.index(h)
-        for r, key in zip(body, old_keys):
+        for r, key in zip(body, old_keys, strict=True):
             v = r[j]
             if _is_empty(v):
                 continue
@@ -245,7 +246,7 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
     # Python ints: the remote engine would send numpy ints as text, which Office.js'
     # getRangeByIndexes does not take.
-    return list(zip(np.flatnonzero(d == 1).tolist(), (np.flatnonzero(d == -1) - 1).tolist()))
+    return list(zip(np.flatnonzero(d == 1).tolist(), (np.flatnonzero(d == -1) - 1).tolist(), strict=True))
 
 
 def _write_sheet(book, spec) -> list[tuple[str, str, Any]]:
@@ -269,7 +270,7 @@ def _write_sheet(book, spec) -> list[tuple[str, str, Any]]:
         else:
             columns.append(carried.get(h, [None] * n))
     head = [_value_kept(h) for h in order]
-    values = [head] + [list(r) for r in zip(*columns)] if n else [head]
+    values = [head] + [list(r) for r in zip(*columns, strict=True)] if n else [head]
 
     if sheet is None:
         sheet = book.sheets.add(spec.name, after=book.sheets[len(book.sheets) - 1])
@@ -306,7 +307,7 @@ def _write_sheet(book, spec) -> list[tuple[str, str, Any]]:
         if n and h in spec.links:
             targets = spec.links[h].astype(object).tolist()
             shown = spec.data[h].astype(object).tolist()
-            for i, (loc, text) in enumerate(zip(targets, shown)):
+            for i, (loc, text) in enumerate(zip(targets, shown, strict=True)):
                 if isinstance(loc, str) and loc:  # rows without a link hold <NA>
                     sheet.range((r0 + 1 + i, j)).add_hyperlink("#" + loc, text_to_display=text)
     return orphans

@@ -20,17 +20,17 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Callable, Hashable, Literal
+from typing import Any, Literal
+from collections.abc import Callable, Hashable
 
 import numpy as np
 import pandas as pd
 
-from massbal.engine.api import Prepared, periods_for, prepare
-from massbal.engine.balance import compute_balances
+from massbal.engine.api import Prepared, balance_rows, periods_for, prepare, supply_rows
 from massbal.engine.farm_result import crop_figures
-from massbal.engine.supply import compute_supply
 from massbal.engine.rawbook import RawBook
 from massbal.engine.schema import name_key
+from massbal.xlref import EPOCH_1900, EPOCH_1904
 
 
 class FigureError(ValueError):
@@ -115,8 +115,8 @@ def arg_doc(fig: Figure, arg: str) -> str:
 
 # ---------------------------------------------------------------- arguments
 
-_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-_EXCEL_EPOCH_1904 = pd.Timestamp("1904-01-01")
+_EXCEL_EPOCH = pd.Timestamp(EPOCH_1900)
+_EXCEL_EPOCH_1904 = pd.Timestamp(EPOCH_1904)
 
 
 def _blank(value: Any) -> bool:
@@ -203,9 +203,9 @@ class BookEntry:
     prepared: Prepared
     token: Hashable | None = None
     date1904: bool = False
-    periods: dict[PeriodKey, dict[str, "_Rows"]] = field(default_factory=dict)
+    periods: dict[PeriodKey, dict[str, _Rows]] = field(default_factory=dict)
 
-    def rows(self, table: str, start: pd.Timestamp | None, end: pd.Timestamp | None) -> "_Rows":
+    def rows(self, table: str, start: pd.Timestamp | None, end: pd.Timestamp | None) -> _Rows:
         key = (start, end)
         got = self.periods.get(key)
         if got is None:
@@ -213,12 +213,12 @@ class BookEntry:
                 self.periods.pop(next(iter(self.periods)))
             got = self.periods[key] = {}
         if table not in got:
-            # The calls engine.api.reconcile_prepared makes for this period, one table at a
-            # time (a sheet of MASSBAL cells needs no supply balance, nor findings).
+            # What engine.api.reconcile_prepared asks for this period, one table at a time
+            # (a sheet of MASSBAL cells needs no supply balance, nor findings).
             prep = self.prepared
             periods = periods_for(prep, start, end, "all")
             if table == "balance":
-                frame, _ = compute_balances(prep.book, prep.ledger, periods, None)
+                frame, _ = balance_rows(prep, periods)
                 got[table] = _Rows(frame, "item")
             elif table == "explain":
                 from massbal.engine.investigate import explained_balances
@@ -228,7 +228,7 @@ class BookEntry:
                 frame, _, _ = crop_figures(prep.book, prep.ledger, periods, None)
                 got[table] = _Rows(frame if frame is not None else pd.DataFrame(columns=["crop"]), "crop")
             else:
-                frame, _ = compute_supply(prep.book, prep.ledger, prep.genealogy, periods, None)
+                frame, _ = supply_rows(prep, periods)
                 got[table] = _Rows(frame, "ingredient")
         return got[table]
 
@@ -243,7 +243,7 @@ class _Rows:
         records = frame.to_dict("records")
         self.frame = frame
         self.by_item: dict[str, dict[str, dict]] = {}
-        for n, o, rec in zip(names, owners, records):
+        for n, o, rec in zip(names, owners, records, strict=True):
             self.by_item.setdefault(n, {})[o] = rec
 
 
@@ -403,8 +403,8 @@ def _no_row_sentence(entry: BookEntry, fig: Figure, item: str) -> str:
     known = False
     if "item" in ledger.columns and len(ledger):
         known = bool((ledger["item"].map(name_key) == key).any())
-    items = entry.prepared.book.items  # indexed by the item's name key
-    known = known or key in items.index
+    # the Items sheet's items are coded (Book.code); its index holds the codes, not the names
+    known = known or entry.prepared.book.code("item", item) is not None
     if fig.table == "supply":
         if not known:
             return f"'{item}' is not an item in this workbook (check the Items sheet)."

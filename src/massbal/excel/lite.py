@@ -13,7 +13,8 @@ showing a number.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import xlwings as xw
 # xlwings.server holds Lite's decorators whatever XLWINGS_ON_SERVER says, so these

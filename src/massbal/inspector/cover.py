@@ -71,7 +71,7 @@ def cover_sheet(s: Sheet, m: Meta, names, trace_names, src_names, print_copy: bo
              *([(names["Crop"], "Crop balance of each crop and season, A to G (live formulas)"),
                 (names["Harvest"], "Each field's harvest against acres x expected yield (live formulas)")]
                if is_farm(m) else []),
-             *[(n, f"Trace of lot {t.lot}: back to receipts, forward to customers") for n, t in zip(trace_names, m.traces)],
+             *[(n, f"Trace of lot {t.lot}: back to receipts, forward to customers") for n, t in zip(trace_names, m.traces, strict=True)],
              *([(names["FSMA 204"], "Critical tracking events of the traced lots")] if m.traces else []),
              (names["Certificates"], "Suppliers' certificates and the receipts under them"),
              (names["Ledger"], f"Every movement behind the figures ({len(m.data.ledger)} rows)"),
@@ -96,8 +96,8 @@ def _conversions(m: Meta) -> pd.DataFrame:
         return pd.DataFrame(columns=["Unit as typed", "Item", f"{book.settings.unit} per unit", "Source"])
     u = pd.concat(parts, ignore_index=True).dropna().drop_duplicates()
     items = book.items
-    item_units = {k: v for k, v in zip(items["item_key"], items["unit"]) if isinstance(v, str) and v.strip()}
-    kpu = {k: float(v) for k, v in zip(items["item_key"], items["kg_per_unit"]) if pd.notna(v)}
+    item_units = {k: v for k, v in zip(items["item_key"], items["unit"], strict=True) if isinstance(v, str) and v.strip()}
+    kpu = {k: float(v) for k, v in zip(items["item_key"], items["kg_per_unit"], strict=True) if pd.notna(v)}
     conv = kg_factors(u["unit"], u["item_key"], item_units, kpu)
     rf = report_factor(book.settings.unit)
     u = u.assign(factor=conv.factor * rf)
@@ -111,7 +111,7 @@ def _conversions(m: Meta) -> pd.DataFrame:
         r = items_row.get(item_key)
         where = f"Items sheet, row {int(r)}" if r is not None and pd.notna(r) else "Items sheet"
         return str(items["item"].get(item_key, item_key)), f"{where}: Kg per unit {kpu.get(item_key, float('nan')):g}"
-    pairs = [source(a, b) for a, b in zip(u["unit"], u["item_key"])]
+    pairs = [source(a, b) for a, b in zip(u["unit"], u["item_key"], strict=True)]
     # mass units are the same for every item: shown once
     out = pd.DataFrame({"Unit as typed": u["unit"].astype(str).to_numpy(), "Item": [p[0] for p in pairs],
                         f"{book.settings.unit} per unit": u["factor"].to_numpy(), "Source": [p[1] for p in pairs]})

@@ -18,23 +18,24 @@ and pass it with --fingerprint to check against that.
 from __future__ import annotations
 
 import hashlib
-import posixpath
 import re
-import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from datetime import date, datetime
 
 from defusedxml import ElementTree as ET
 
-from massbal.engine.rawbook import column_letter as col_letter
+from massbal.xlref import EPOCH_1900, column_number, unescape
+from massbal.xlsx.read.package import Package
+from massbal.xlsx.read.workbook import read_workbook_info
+from massbal.xlref import column_letter as col_letter
 
 FINGERPRINT_SHEET = "_fingerprint"
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
       "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
-_M = "{%s}" % NS["m"]
-EPOCH = datetime(1899, 12, 30)
-_ESC = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_M = f"{{{NS['m']}}}"
+EPOCH = datetime(EPOCH_1900.year, EPOCH_1900.month, EPOCH_1900.day)
 MAX_STRING = 32767
 
 
@@ -88,7 +89,7 @@ def digests(cells: dict[str, dict[tuple[int, int], str]]) -> Digests:
             by_col.setdefault(c, []).append((r, v))
         rd = {r: _h("\x1f".join(f"{c}={v}" for c, v in sorted(vals))).hexdigest() for r, vals in by_row.items()}
         cd = {c: _h("\x1f".join(f"{r}={v}" for r, v in sorted(vals))).hexdigest() for c, vals in by_col.items()}
-        overall.update(f"\x1e{sheet}\x1d".encode("utf-8"))
+        overall.update(f"\x1e{sheet}\x1d".encode())
         for r in sorted(rd):
             overall.update(f"{r}:{rd[r]}\n".encode("ascii"))
         rows_out[sheet] = {r: d[:16] for r, d in rd.items()}
@@ -98,18 +99,11 @@ def digests(cells: dict[str, dict[tuple[int, int], str]]) -> Digests:
 
 # ------------------------------------------------------------------ reading a copy
 
-def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ord(ch) - 64)
-    return n
-
-
 _REF = re.compile(r"([A-Z]+)(\d+)")
 
 
 def _unescape(s: str) -> str:
-    return _ESC.sub(lambda m: chr(int(m.group(1), 16)), s).replace("_x005F", "_") if "_x" in s else s
+    return unescape(s).replace("_x005F", "_") if "_x" in s else s
 
 
 def _text(el) -> str:
@@ -120,51 +114,48 @@ def _text(el) -> str:
     return "".join(_unescape(r.text or "") for r in el.iter(_M + "t"))
 
 
-def _sheet_paths(z: zipfile.ZipFile) -> dict[str, str]:
-    wb = ET.fromstring(z.read("xl/workbook.xml"))
-    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-    target = {r.get("Id"): r.get("Target") for r in rels}
-    out = {}
-    for s in wb.iter(_M + "sheet"):
-        rid = s.get("{%s}id" % NS["r"])
-        t = target.get(rid, "")
-        path = t.lstrip("/") if t.startswith("/") else posixpath.normpath(posixpath.join("xl", t))
-        out[s.get("name")] = path
-    return out
-
-
 def read_cells(path, only: set[str] | None = None) -> dict[str, dict[tuple[int, int], str]]:
-    """Every non-empty cell of every sheet (or of the sheets named in `only`) as its canonical text."""
+    """Every non-empty cell of every sheet (or of the sheets named in `only`) as its
+    canonical text. A copy comes back from other people, so it is opened by the reader's
+    own package access: size and zip-bomb limits, the workbook part found through its
+    relationships, case-insensitive names."""
     out: dict[str, dict[tuple[int, int], str]] = {}
-    with zipfile.ZipFile(path) as z:
-        paths = {n: p for n, p in _sheet_paths(z).items() if only is None or n in only}
-        shared = _LazyStrings(z)  # read only if a cell uses it (massbal writes inline strings)
-        for name, p in paths.items():
+    with Package(Path(path)) as pkg:
+        info = read_workbook_info(pkg)
+        shared = _LazyStrings(pkg, info.shared_strings_part)  # read only if a cell uses it
+        for sheet in info.sheets:
+            if only is not None and sheet.name not in only:
+                continue
             grid: dict[tuple[int, int], str] = {}
-            with z.open(p) as fh:
-                for _, el in ET.iterparse(fh, events=("end",)):
-                    if el.tag != _M + "c":
-                        continue
-                    m = _REF.match(el.get("r", ""))
-                    v = _cell_canon(el, shared)
-                    if m and v is not None:
-                        grid[(int(m.group(2)), _col_number(m.group(1)))] = v
-                    el.clear()
-            out[name] = grid
+            if sheet.part and pkg.has(sheet.part):
+                with pkg.open(sheet.part) as fh:
+                    for _, el in ET.iterparse(fh, events=("end",)):
+                        if el.tag != _M + "c":
+                            continue
+                        m = _REF.match(el.get("r", ""))
+                        v = _cell_canon(el, shared)
+                        if m and v is not None:
+                            grid[(int(m.group(2)), column_number(m.group(1)))] = v
+                        el.clear()
+            out[sheet.name] = grid
     return out
 
 
 class _LazyStrings:
-    def __init__(self, z: zipfile.ZipFile):
-        self.z = z
+    """The shared strings, read on first use (massbal writes inline strings)."""
+    def __init__(self, pkg, part: str | None):
+        self.pkg, self.part = pkg, part
         self.items: list[str] | None = None
 
     def __getitem__(self, i: int) -> str:
         if self.items is None:
             self.items = []
-            if "xl/sharedStrings.xml" in self.z.namelist():
-                root = ET.fromstring(self.z.read("xl/sharedStrings.xml"))
-                self.items = [_text(si) for si in root.findall(_M + "si")]
+            if self.part:
+                with self.pkg.open(self.part) as fh:
+                    for _, el in ET.iterparse(fh, events=("end",)):
+                        if el.tag == _M + "si":
+                            self.items.append(_text(el))
+                            el.clear()
         return self.items[i]
 
 

@@ -11,7 +11,8 @@ import math
 import textwrap
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -111,7 +112,7 @@ class Report:
             self.f["status_" + colour] = wb.add_format({"bg_color": "#" + fill, "font_color": "#" + font})
 
     def sheet(self, name: str, title: str | None = None, subtitle: str | None = None, *,
-              landscape: bool = True) -> "Sheet":
+              landscape: bool = True) -> Sheet:
         ws = self.wb.add_worksheet(name)
         s = Sheet(self, ws, name)
         self.sheets.append(s)
@@ -131,7 +132,7 @@ class Report:
             s.row += 1
         return s
 
-    def close(self, cover: tuple["Sheet", int, int] | None = None) -> Digests:
+    def close(self, cover: tuple[Sheet, int, int] | None = None) -> Digests:
         """Hash every cell written, store the digests on a hidden sheet, write the
         fingerprint on the cover cell and in every page footer, and close the file."""
         d = digests(self.cells)

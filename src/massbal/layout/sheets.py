@@ -10,8 +10,9 @@ same sheet.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal, Mapping
+from typing import Literal
 
 import numpy as np
 import pandas as pd

@@ -269,7 +269,7 @@ def settle_counts(tables: Tables, keep: set[tuple[str, int]]) -> None:
     owner = c["Owner"].fillna("").to_numpy()
     for _ in range(6):
         m = monthly(tables.tables, tables.catalog, moves)
-        planted = np.array([(i, mo) in keep for i, mo in zip(m["Item"], m["month"])], dtype=bool)
+        planted = np.array([(i, mo) in keep for i, mo in zip(m["Item"], m["month"], strict=True)], dtype=bool)
         bad = m[m["over"].to_numpy() & ~planted]
         if bad.empty:
             break

@@ -332,7 +332,7 @@ def extend(base: Catalog, n_items: int, rows: int, rng: np.random.Generator) -> 
         k = int(rng.integers(2, 7))
         picks = rng.choice(len(pool), size=min(k, len(pool)), replace=False)
         shares = rng.dirichlet(np.full(len(picks), 2.0))
-        ins = tuple((pool[j], float(s)) for j, s in zip(picks, shares))
+        ins = tuple((pool[j], float(s)) for j, s in zip(picks, shares, strict=True))
         at_copacker = i % 7 == 3
         run_kg = float(rng.uniform(800, 4000))
         units_per_run = max(1.0, round(run_kg / kg_unit))

@@ -16,17 +16,17 @@ from __future__ import annotations
 import re
 import zipfile
 from pathlib import Path
-from typing import Mapping
+from collections.abc import Mapping
 from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
 
-from massbal.engine.rawbook import column_letter
+from massbal.xlref import EPOCH_1900, column_letter
 
 CHUNK_ROWS = 50_000
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EXCEL_EPOCH = pd.Timestamp(EPOCH_1900)
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -116,7 +116,7 @@ def write_tables(path: str | Path, tables: Mapping[str, pd.DataFrame], *, compre
     for c in (c for n in names for c in cols[n]):
         c.text[c.str_pos] = code_text[codes[at:at + len(c.strings)]]
         at += len(c.strings)
-    head_code = {str(h): int(k) for h, k in zip(np.concatenate(headers), codes[:sum(len(h) for h in headers)])}
+    head_code = {str(h): int(k) for h, k in zip(np.concatenate(headers), codes[:sum(len(h) for h in headers)], strict=True)}
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zf:
         def put(name: str, text: str) -> None:
             zf.writestr(_info(name, compresslevel), text.encode("utf-8"))
@@ -171,9 +171,9 @@ def _write_sheet(f, frame: pd.DataFrame, cols: list[_Column], head_code: dict[st
     for start in range(0, n, CHUNK_ROWS):
         stop = min(n, start + CHUNK_ROWS)
         f.write(_rows(cols, letters, start, stop).encode("utf-8"))
-    f.write(('</sheetData><pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
-             '<pageSetup orientation="landscape" fitToHeight="0"/>'
-             '<tableParts count="1"><tablePart r:id="rId1"/></tableParts></worksheet>').encode("utf-8"))
+    f.write(b'</sheetData><pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+             b'<pageSetup orientation="landscape" fitToHeight="0"/>'
+             b'<tableParts count="1"><tablePart r:id="rId1"/></tableParts></worksheet>')
 
 
 def _rows(cols: list[_Column], letters: list[str], start: int, stop: int) -> str:
@@ -184,7 +184,7 @@ def _rows(cols: list[_Column], letters: list[str], start: int, stop: int) -> str
     grid = np.empty((k, 2 + 5 * len(cols)), dtype=object)
     grid[:, 0] = '<row r="' + rnum + '">'
     grid[:, -1] = "</row>"
-    for j, (c, letter) in enumerate(zip(cols, letters)):
+    for j, (c, letter) in enumerate(zip(cols, letters, strict=True)):
         kind = c.kind[start:stop]
         blank = kind == _BLANK
         opening = np.array(["", f'<c r="{letter}', f'<c r="{letter}', f'<c r="{letter}'], dtype=object)
@@ -203,7 +203,7 @@ def _rows(cols: list[_Column], letters: list[str], start: int, stop: int) -> str
 
 def _write_sst(f, uniq: np.ndarray, count: int) -> None:
     f.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="{_MAIN}" count="{count}" '
-            f'uniqueCount="{len(uniq)}">'.encode("utf-8"))
+            f'uniqueCount="{len(uniq)}">'.encode())
     s = pd.Series(np.asarray(uniq, dtype=object).astype(str), dtype="string[pyarrow]")  # vectorised text ops
     if s.str.contains(_ILLEGAL).any():
         s = s.str.replace(_ILLEGAL, "", regex=True)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from massbal.engine.rawbook import column_letter
+from massbal.xlref import column_letter
 from massbal.engine.schema import TABLES
 from .book import Tables
 from .catalog import PLANT, YEAR, day
@@ -252,7 +252,7 @@ class Planter:
                 explained.add((src["Item"], pd.Timestamp(src["Date"]).month))
             elif p.finding_sheet == "Counts":  # a mistake that shows at the month-end count
                 key = (src["Item"], pd.Timestamp(src["Date"]).month)
-                if key not in set(zip(over["Item"], over["month"])):
+                if key not in set(zip(over["Item"], over["month"], strict=True)):
                     raise AssertionError(f"planted {p.id} does not put {key[0]} out of tolerance in month {key[1]}")
                 p.finding_row = self._count_row(tables, *key, "")
                 p.finding_cell = f"{_letter('Counts', p.finding_column)}{p.finding_row}"

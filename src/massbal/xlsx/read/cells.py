@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from massbal.xlref import EPOCH_1900, EPOCH_1904
+
 from .errors import BookReadError
 
 
@@ -199,13 +201,13 @@ def cell_values_from_details(details: list[str], date1904: bool) -> list[object]
             continue
         values.append(None if inner == "Empty" else inner)
     if serials:
-        for at, stamp in zip(serial_at, serial_to_datetime(np.asarray(serials), date1904)):
+        for at, stamp in zip(serial_at, serial_to_datetime(np.asarray(serials), date1904), strict=True):
             values[at] = stamp
     return values
 
 
-_EPOCH_1904 = np.datetime64("1904-01-01", "ms")
-_EPOCH_1900 = np.datetime64("1899-12-30", "ms")
+_EPOCH_1904 = np.datetime64(EPOCH_1904, "ms")
+_EPOCH_1900 = np.datetime64(EPOCH_1900, "ms")
 _MS_PER_DAY = 86_400_000
 _MAX_SERIAL = 2_958_465  # 9999-12-31, Excel's last date
 
@@ -232,7 +234,7 @@ def _serial_stamps(serials: np.ndarray, date1904: bool) -> tuple[np.ndarray, np.
 def serial_to_datetime(serials: np.ndarray, date1904: bool) -> list[object]:
     """Timestamps for serials that are dates; any other number is kept as that number."""
     stamps, ok = _serial_stamps(serials, date1904)
-    return [pd.Timestamp(s) if good else float(v) for s, good, v in zip(stamps, ok, np.asarray(serials))]
+    return [pd.Timestamp(s) if good else float(v) for s, good, v in zip(stamps, ok, np.asarray(serials), strict=True)]
 
 
 def serials_as_dates(series: pd.Series, date1904: bool) -> pd.Series:

@@ -16,7 +16,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from .errors import BookReadError
-from .package import READ_ERRORS, Package, local, parse_xml, unescape_ooxml
+from massbal.xlref import unescape as unescape_ooxml
+
+from .package import READ_ERRORS, Package, local, parse_xml
 
 _CHUNK = 64 * 1024
 _COL = re.compile(r"^\$?([A-Za-z]{1,3})")
@@ -133,7 +135,7 @@ def iter_rows(pkg: Package, part: str) -> Iterator[tuple[int, list[RawCell]]]:
                 return
 
 
-def find_header_row(pkg: Package, part: str, strings: "SharedStrings") -> HeaderRow | None:
+def find_header_row(pkg: Package, part: str, strings: SharedStrings) -> HeaderRow | None:
     """The sheet's first row holding a non-blank value, with each cell's text as typed."""
     for row, cells in iter_rows(pkg, part):
         wanted = {int(c.value) for c in cells if c.type == "s" and c.value.strip().isdigit()}

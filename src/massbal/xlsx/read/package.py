@@ -93,7 +93,7 @@ class Package:
         # OPC part names are case-insensitive; zips written by odd tools vary the case.
         self._names = {info.filename.lstrip("/").casefold(): info.filename for info in self.zip.infolist()}
 
-    def __enter__(self) -> "Package":
+    def __enter__(self) -> Package:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -221,11 +221,3 @@ def parse_xml(data: bytes, what: str) -> Element:
         raise BookReadError(f"{what} is not readable XML (the file is damaged)") from None
 
 
-_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-
-
-def unescape_ooxml(text: str) -> str:
-    """Decode OOXML's _xHHHH_ escapes (a line break in a header is stored as _x000a_)."""
-    if "_x" not in text:
-        return text
-    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)

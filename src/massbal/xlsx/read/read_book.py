@@ -20,7 +20,8 @@ import fastexcel
 import numpy as np
 import pandas as pd
 
-from massbal.engine.rawbook import RawBook, RawTable, column_letter
+from massbal.engine.rawbook import RawBook, RawTable
+from massbal.xlref import column_letter
 from massbal.engine.schema import TABLES, header_key, table_key
 from .cells import UnsupportedErrorCell, load_block
 from .errors import BookReadError

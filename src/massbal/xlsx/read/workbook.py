@@ -5,11 +5,13 @@ are not touched here (calamine reads those, see cells.py).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from massbal.xlref import parse_range
+from massbal.xlref import unescape as unescape_ooxml
+
 from .errors import BookReadError
-from .package import Package, attr, local, rel_id, unescape_ooxml
+from .package import Package, attr, local, rel_id
 
 
 @dataclass(frozen=True)
@@ -112,35 +114,13 @@ def _workbook_part(pkg: Package) -> str:
     raise BookReadError(f"{pkg.name} is a zip file but not an Excel .xlsx workbook")
 
 
-_CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
-
-
-def parse_cell_ref(ref: str) -> tuple[int, int]:
-    """'C3' -> (3, 3): 1-based row and column."""
-    m = _CELL_REF.match(ref.strip())
-    if not m:
-        raise ValueError(ref)
-    col = 0
-    for ch in m.group(1).upper():
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col
-
-
-def parse_range_ref(ref: str) -> tuple[int, int, int, int]:
-    """'B5:D10' -> (first_row, last_row, first_col, last_col)."""
-    first, _, last = ref.partition(":")
-    r1, c1 = parse_cell_ref(first)
-    r2, c2 = parse_cell_ref(last or first)
-    return min(r1, r2), max(r1, r2), min(c1, c2), max(c1, c2)
-
-
 def _read_table(pkg: Package, part: str, sheet: str) -> TableInfo | None:
     root = pkg.xml(part)
     if local(root.tag) != "table":
         return None
     name = root.get("displayName") or root.get("name") or ""
     try:
-        r1, r2, c1, c2 = parse_range_ref(root.get("ref") or "")
+        r1, c1, r2, c2 = parse_range(root.get("ref") or "")
         header_rows = int(root.get("headerRowCount", "1"))
         totals_rows = int(root.get("totalsRowCount", "0"))
     except ValueError:

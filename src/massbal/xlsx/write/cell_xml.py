@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from massbal.engine.rawbook import column_letter
+from massbal.xlref import column_letter
+from massbal.xlref import epoch as excel_epoch
 from massbal.xlsx.write.readback import OldCell
 
 CHUNK_ROWS = 65536
@@ -148,7 +149,7 @@ def _number_pieces(letter: str, rows: pa.Array, num: pa.Array, style: int) -> li
 
 def date_serials(values: pd.Series, date1904: bool) -> pa.Array:
     """Excel serial day numbers (float, null for no date) in the workbook's date system."""
-    epoch = np.datetime64("1904-01-01" if date1904 else "1899-12-30", "ns")
+    epoch = np.datetime64(excel_epoch(date1904), "ns")
     ns = pd.to_datetime(values, errors="coerce").to_numpy(dtype="datetime64[ns]")
     missing = np.isnat(ns)
     days = (ns - epoch).astype("timedelta64[ns]").astype(np.int64) / 86_400e9
@@ -157,7 +158,7 @@ def date_serials(values: pd.Series, date1904: bool) -> pa.Array:
 
 
 def serial_of(d: date, date1904: bool) -> float:
-    epoch = date(1904, 1, 1) if date1904 else date(1899, 12, 30)
+    epoch = excel_epoch(date1904)
     return float((d - epoch).days)
 
 
@@ -267,7 +268,7 @@ def sheet_rows(columns: list[OutColumn], nrows: int, row0: int, col0: int, date1
         before = _sparse(left, row0 + a, b - a)
         if before is not None:
             parts.append(before)
-        for col, letter in zip(columns, letters):
+        for col, letter in zip(columns, letters, strict=True):
             parts += _column_pieces(col, letter, rows, a, b, date1904, row0)
         after = _sparse(right, row0 + a, b - a)
         if after is not None:

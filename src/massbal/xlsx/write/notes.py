@@ -18,6 +18,7 @@ import pandas as pd
 
 from massbal.xlsx.write.readback import OldCell, OldSheet
 from massbal.xlsx.write.cell_xml import OutColumn
+from massbal.xlref import epoch as excel_epoch
 from massbal.layout.sheets import (
     KEY_SEPARATOR, ORPHAN_HEADERS, SheetSpec, final_order, key_parts, number_repeats, row_keys,
 )
@@ -46,7 +47,7 @@ class Carry:
 
 def _as_key_values(cells: list[OldCell | None], kind: str, date1904: bool) -> pd.Series:
     vals = []
-    epoch = pd.Timestamp("1904-01-01" if date1904 else "1899-12-30")
+    epoch = pd.Timestamp(excel_epoch(date1904))
     for c in cells:
         v = None if c is None else c.value
         if kind == "date" and c is not None and c.type == "n" and v is not None:
@@ -154,7 +155,7 @@ def orphan_rows(old: OldSheet | None) -> list[tuple[int, Orphan]]:
     for rnum in rows:
         row = {name: cells[rnum] for name, cells in by_col.items() if rnum in cells}
 
-        def text(h: str) -> str:
+        def text(h: str, row: dict = row) -> str:  # bound now: called within this row
             c = row.get(h)
             if c is None or c.value is None:
                 return ""

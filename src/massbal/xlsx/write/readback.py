@@ -12,46 +12,20 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 from lxml import etree
 
-from massbal.engine.rawbook import column_letter
+from massbal.xlref import column_letter, parse_range
+from massbal.xlref import column_number as col_index  # noqa: F401  (callers' name)
+from massbal.xlref import parse_cell as parse_ref  # noqa: F401
+from massbal.xlref import unescape as unescape_name
 from massbal.xlsx.write.zip_copy import NS_MAIN, REL_TABLE, Package, Rel, parse_xml, read_rels
 
-M = "{%s}" % NS_MAIN
+M = f"{{{NS_MAIN}}}"
 _ROW = M + "row"
 _C = M + "c"
 
-_REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
-_XESC = re.compile(r"_x([0-9A-Fa-f]{4})_")
-
-
-def col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ord(ch) - 64)
-    return n
-
-
-def parse_ref(ref: str) -> tuple[int, int]:
-    m = _REF.match(ref.strip().upper())
-    if not m:
-        raise ValueError(ref)
-    return int(m.group(2)), col_index(m.group(1))
-
-
-def parse_range(ref: str) -> tuple[int, int, int, int]:
-    """'B2:D10' -> (first row, first col, last row, last col), 1-based."""
-    a, _, b = ref.partition(":")
-    r1, c1 = parse_ref(a)
-    r2, c2 = parse_ref(b) if b else (r1, c1)
-    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
-
-
-def unescape_name(name: str) -> str:
-    """Table column names escape control characters as _x000A_."""
-    return _XESC.sub(lambda m: chr(int(m.group(1), 16)), name)
 
 
 class DamagedPart(Exception):

@@ -12,12 +12,12 @@ import re
 
 from lxml import etree
 
-from massbal.engine.rawbook import column_letter
+from massbal.xlref import column_letter
 from massbal.xlsx.write.zip_copy import NS_MAIN, NS_R, to_xml
 from massbal.xlsx.write.readback import WORKSHEET_ORDER, OldSheet, OldTable, unescape_name
 from massbal.xlsx.write.cell_xml import OutColumn, esc_one, header_row_xml, hyperlinks_xml, sheet_rows
 
-M = "{%s}" % NS_MAIN
+M = f"{{{NS_MAIN}}}"
 TABLE_STYLE = "TableStyleMedium2"
 
 
@@ -44,7 +44,7 @@ def table_xml(old: OldTable | None, tid: int, name: str, ref: str, columns: list
     tc = etree.Element(M + "tableColumns")
     old_by_name = {}
     if old is not None:
-        for n, el in zip(old.columns, old.column_els):
+        for n, el in zip(old.columns, old.column_els, strict=True):
             old_by_name.setdefault(n.lower(), el)
     ids = set()
     pending = []

@@ -15,7 +15,7 @@ from lxml import etree
 from massbal.xlsx.write.zip_copy import NS_MAIN, parse_xml, to_xml
 from massbal.layout.sheets import COLORS
 
-M = "{%s}" % NS_MAIN
+M = f"{{{NS_MAIN}}}"
 LINK_COLOR = "0563C1"
 
 _MINIMAL_STYLES = (

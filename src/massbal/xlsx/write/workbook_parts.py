@@ -22,7 +22,7 @@ from massbal.xlsx.write.zip_copy import (
 from massbal.engine.rawbook import column_letter
 from massbal.layout.sheets import marker_name
 
-M = "{%s}" % NS_MAIN
+M = f"{{{NS_MAIN}}}"
 _SHEET_KINDS = {"worksheet", "chartsheet", "dialogsheet", "macrosheet", "xlMacrosheet",
                 "xlIntlMacrosheet"}
 
@@ -65,7 +65,7 @@ class Workbook:
             raise PackageError("This file has no workbook part: it is not an Excel workbook.")
         self.part = pkg.find(docs[0].target)
         self.root = parse_xml(pkg.read(self.part))
-        if self.root.tag == "{%s}workbook" % NS_STRICT_MAIN:
+        if self.root.tag == f"{{{NS_STRICT_MAIN}}}workbook":
             raise PackageError("This workbook is saved as 'Strict Open XML'; save it as an ordinary "
                                "Excel Workbook (.xlsx) and run massbal again.")
         if self.root.tag != M + "workbook":
@@ -84,7 +84,7 @@ class Workbook:
             raise PackageError("The workbook lists no sheets.")
         self.sheets_el = sheets_el
         for el in sheets_el.findall(M + "sheet"):
-            rid = el.get("{%s}id" % NS_R)
+            rid = el.get(f"{{{NS_R}}}id")
             rel = by_id.get(rid)
             kind = rel.type.rsplit("/", 1)[-1] if rel else "missing"
             part = pkg.find(rel.target) if rel and not rel.external else None
@@ -184,7 +184,7 @@ class Workbook:
         el = etree.SubElement(self.sheets_el, M + "sheet")
         el.set("name", name)
         el.set("sheetId", str(sheet_id))
-        el.set("{%s}id" % NS_R, rid)
+        el.set(f"{{{NS_R}}}id", rid)
         # keep the file's formatting habit: no whitespace text between elements is added
         entry = SheetEntry(name, sheet_id, rid, part, "worksheet", el)
         self.sheets.append(entry)
@@ -271,7 +271,7 @@ class Workbook:
                     el.set("ContentType", content_type)
                     self.changed.add("[Content_Types].xml")
                 return
-        o = etree.SubElement(self.ct_root, "{%s}Override" % NS_CT)
+        o = etree.SubElement(self.ct_root, f"{{{NS_CT}}}Override")
         o.set("PartName", pn)
         o.set("ContentType", content_type)
         self.changed.add("[Content_Types].xml")

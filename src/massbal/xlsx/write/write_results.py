@@ -14,12 +14,16 @@ and says so in the report. A sheet massbal wrote that the user renamed is the us
 from then on (a snapshot they chose to keep); a fresh Balance is written.
 
 What survives from the sheet being replaced: note columns and columns the user added
-to the table (re-attached by key, see io.keep), the table's name, id, style and the
+to the table (re-attached by key, see notes.py), the table's name, id, style and the
 user's columns' definitions, cells typed outside the table (kept in place unless the
 new table covers them; then they go to 'Orphaned notes'), and the sheet's settings:
 column widths, freeze panes, tab colour, protection, print setup, conditional formats,
 data validations, drawings and comments, merged cells outside the table. Filters and
 sorting of the table, and a Totals row, are not carried (the report says so).
+
+Why this module is over 450 lines: one write job (_Job) plans every sheet, then writes
+the package in one pass, so the target choice, the old sheet's read-back and the part
+edits share its state; the next split is the target choice (resolve) into its own module.
 """
 from __future__ import annotations
 
@@ -30,11 +34,11 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from lxml import etree
 
-from massbal.engine.rawbook import column_letter
+from massbal.xlref import column_letter
 from massbal.engine.result import Reconciliation
 from massbal.xlsx.write import notes as K
 from massbal.xlsx.write.zip_copy import (
@@ -58,7 +62,7 @@ from massbal.layout.sheets import (
     DATE_FORMAT, ORPHAN_HEADERS, ORPHAN_WIDTHS, ORPHANS_SHEET, ORPHANS_TABLE, PRINT, SheetSpec, written_sheets,
 )
 
-M = "{%s}" % NS_MAIN
+M = f"{{{NS_MAIN}}}"
 BIG_SHEET_ROWS = 20_000   # above this, deflate level 1: 5x faster, 1.5x larger
 
 
@@ -334,7 +338,7 @@ class _Job:
         bounds = [r0, c0, last_row, last_col]
         if old is not None:
             for rnum, cells in sorted(old.outside.items()):
-                for col, xml, cell in sorted(cells, key=lambda x: x[0]):
+                for col, xml, _cell in sorted(cells, key=lambda x: x[0]):
                     bounds = [min(bounds[0], rnum), min(bounds[1], col), max(bounds[2], rnum),
                               max(bounds[3], col)]
                     if r0 <= rnum <= last_row:
@@ -342,7 +346,7 @@ class _Job:
                         side[rnum] = side.get(rnum, "") + xml.decode("utf-8")
                     else:
                         rows_out.setdefault(rnum, []).append((col, xml))
-            for rnum, attrs in old.outside_row_attrs.items():
+            for rnum in old.outside_row_attrs:
                 if not r0 <= rnum <= last_row:
                     rows_out.setdefault(rnum, [])
         if old is not None and old.own is not None and old.own.totals_rows:
@@ -418,7 +422,7 @@ class _Job:
                         except ValueError:
                             continue
                         if _overlaps(hr, region) or (old_region and _overlaps(hr, old_region)):
-                            rid = h.get("{%s}id" % NS_R)
+                            rid = h.get(f"{{{NS_R}}}id")
                             if rid:
                                 _drop_rel(rels_root, rid)
                                 rels_changed = True

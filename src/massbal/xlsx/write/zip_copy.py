@@ -17,7 +17,8 @@ import zipfile
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import BinaryIO, Iterable
+from typing import BinaryIO
+from collections.abc import Iterable
 
 from lxml import etree
 
@@ -407,11 +408,11 @@ def read_rels(pkg: Package, part: str) -> tuple[etree._Element | None, list[Rel]
 
 
 def new_rels_root() -> etree._Element:
-    return etree.Element("{%s}Relationships" % NS_PKG_REL, nsmap={None: NS_PKG_REL})
+    return etree.Element(f"{{{NS_PKG_REL}}}Relationships", nsmap={None: NS_PKG_REL})
 
 
 def add_rel(root: etree._Element, rid: str, rtype: str, target: str) -> None:
-    el = etree.SubElement(root, "{%s}Relationship" % NS_PKG_REL)
+    el = etree.SubElement(root, f"{{{NS_PKG_REL}}}Relationship")
     el.set("Id", rid)
     el.set("Type", rtype)
     el.set("Target", target)
