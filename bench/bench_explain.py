@@ -31,10 +31,10 @@ def raw_from_tables(tables: dict[str, pd.DataFrame]):
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    from massbal.books.gen import generate_tables
     from massbal.engine.api import periods_for, prepare
     from massbal.engine.balance import compute_balances, status_of, variance_pct
     from massbal.engine.investigate import explain_balances
-    from massbal.books.gen import generate_tables
     t = time.perf_counter()
     tables, man = generate_tables(n, seed=7)
     raw = raw_from_tables(tables)

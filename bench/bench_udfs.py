@@ -25,11 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests"), str(ROOT / "tests" / "excel")]
 
 import xlwings as xw  # noqa: E402
-
 from bookkit import certified, count, receipt, run, ship, use  # noqa: E402
+from payload import payload_from_xlsx, write_book  # noqa: E402
+
 from massbal.excel import functions as F  # noqa: E402
 from massbal.excel import udfs  # noqa: E402
-from payload import payload_from_xlsx, write_book  # noqa: E402
 
 
 def year_of_data(n_ingredients=20, seed=1):

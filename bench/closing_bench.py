@@ -41,10 +41,10 @@ def main() -> None:
     from massbal.engine.api import prepare, reconcile_prepared
     from massbal.engine.changelog import snapshots
     from massbal.engine.closing import close_period, record_write, review_reconciliation
+    from massbal.layout.sheets import result_sheets
     from massbal.xlsx.read.read_book import read_book
     from massbal.xlsx.write.change_log import read_kept, record_sheets
     from massbal.xlsx.write.write_results import write_sheets
-    from massbal.layout.sheets import result_sheets
 
     res: dict = {"rows": args.rows}
     plain, logged = args.out / "plain.xlsx", args.out / "logged.xlsx"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from massbal.inspector.soffice import convert as _convert, find_soffice
+from massbal.inspector.soffice import convert as _convert
+from massbal.inspector.soffice import find_soffice
 
 
 def soffice() -> str:

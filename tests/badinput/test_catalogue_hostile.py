@@ -4,11 +4,10 @@ import datetime as dt
 
 import openpyxl
 import pytest
+from test_catalogue import CERTS, OK_RECEIPT, RECEIPT_HEAD, finding, run
 
 from massbal.engine.api import reconcile
 from massbal.xlsx.read.read_book import BookReadError, read_book
-
-from test_catalogue import CERTS, OK_RECEIPT, RECEIPT_HEAD, finding, run
 
 COUNT_HEAD = ["Date", "Item", "Quantity", "Unit"]
 
@@ -101,8 +100,8 @@ def test_a_huge_name_is_quoted_short_and_the_advice_survives(tmp_path):
 def test_locked_structure_is_refused_untouched(tmp_path):
     from openpyxl.workbook.protection import WorkbookProtection
 
-    from massbal.xlsx.write.zip_copy import PackageError
     from massbal.xlsx.write.write_results import write_results
+    from massbal.xlsx.write.zip_copy import PackageError
     run(tmp_path)
     path = tmp_path / "book.xlsx"
     wb = openpyxl.load_workbook(path)
@@ -197,8 +196,8 @@ def test_a_part_lying_about_its_size_is_refused_with_little_memory(tmp_path):
 
 def test_replaced_while_read_is_never_called_damaged(tmp_path):
     import os
-    import threading
     import shutil
+    import threading
     run(tmp_path)
     small = tmp_path / "book.xlsx"
     big = tmp_path / "big.xlsx"

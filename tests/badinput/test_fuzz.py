@@ -14,7 +14,8 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from massbal.engine.api import reconcile
 from massbal.engine.rawbook import RawBook, RawTable

@@ -3,7 +3,6 @@ row 1), the way a user pastes data without making Tables."""
 from __future__ import annotations
 
 import openpyxl
-
 from bookkit import HEADERS
 
 

@@ -1,12 +1,11 @@
 """The command line as a user runs it: a real process, a real .xlsx file (CONTRACT section 4)."""
 import hashlib
-import os
 import json
+import os
 import subprocess
 import sys
 
 import pytest
-
 from bookkit import certified, count, loss, receipt, ship
 from cli_books import write_book
 

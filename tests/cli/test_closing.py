@@ -4,15 +4,13 @@ import json
 import shutil
 import subprocess
 import sys
-
 from dataclasses import dataclass
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
-
 from bookkit import certified, count, receipt, ship
 from cli_books import write_book
+from typer.testing import CliRunner
 
 from massbal.cli.main import app
 from massbal.layout.closing import LOG_SHEET, STATE_SHEET

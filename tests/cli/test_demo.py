@@ -4,8 +4,8 @@ import subprocess
 import sys
 
 import openpyxl
-
 from libreoffice import convert
+
 from massbal.books.demo import demo_manifest
 
 

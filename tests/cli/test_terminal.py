@@ -7,9 +7,9 @@ import sys
 from datetime import date
 
 import pytest
-
 from bookkit import certified, count, receipt, ship
 from cli_books import write_book
+
 from massbal.engine.verdict import Tally, headline, period_label
 
 LONG = "Quinoa white pre-washed Peruvian highland"

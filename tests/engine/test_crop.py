@@ -219,7 +219,8 @@ def test_bushels_and_pounds_give_the_same_figures(unit):
 
 
 def test_a_handlers_json_has_no_farm_figures():
-    from bookkit import book, count as hcount, receipt
+    from bookkit import book, receipt
+    from bookkit import count as hcount
     b = book(Items=[{"Item": "Oats", "Kind": "Ingredient"}], Receipts=[receipt("2025-01-02", "Oats", "L1", 100)],
              Counts=[hcount("2025-01-31", "Oats", 100)])
     rec = reconcile(b, "2025-01-01", "2025-01-31")

@@ -4,8 +4,8 @@ Rows: data start on worksheet row 2 (the header is row 1), so the n-th row of a 
 list is worksheet row n + 1.
 """
 import pandas as pd
-
 from bookkit import book, certified, count, loss, receipt, run, ship, use
+
 from massbal.engine.api import reconcile
 from massbal.engine.findings import CODES
 from massbal.engine.rawbook import RawBook, RawTable
@@ -188,6 +188,7 @@ def test_every_contract_code_is_produced_by_some_test():
 def test_blank_optional_cells_of_text_columns_stay_blank():
     # pandas' str dtype holds NaN for an empty cell; it must never become the name 'None'
     import numpy as np
+
     from massbal.engine.parse import parse_text
     p = parse_text(pd.Series([np.nan, " Lot  7 ", "B-1"], dtype="str"))
     assert p.values.tolist() == [None, "Lot 7", "B-1"] and p.blank.tolist() == [True, False, False]

@@ -1,9 +1,9 @@
 """Investigations (CONTRACT section 7): hand-worked cases for every cause, each candidate's
 figures checked against a full reconcile of the corrected workbook."""
 import pandas as pd
-
 from bookkit import book, certified, count, loss, receipt, run, ship, use
 from investigate_kit import assert_recomputed
+
 from massbal.engine.api import reconcile
 
 QUINOA = [{"Item": "Quinoa", "Kind": "Ingredient"}]

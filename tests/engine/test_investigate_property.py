@@ -7,8 +7,8 @@ import random
 from datetime import date, timedelta
 
 import pandas as pd
-
 from bookkit import book, certified, count, loss, receipt, ship
+
 from massbal.engine.api import reconcile
 
 LB_PER_KG = 1 / 0.45359237

@@ -10,8 +10,8 @@ import json
 
 import pandas as pd
 import pytest
-
 from livestock_kit import animals, farm_book, fed, findings, herd, one
+
 from massbal.engine.api import reconcile
 
 SEASON = {"Grazing start": "2025-05-01", "Grazing end": "2025-10-15"}  # 168 days

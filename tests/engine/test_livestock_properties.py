@@ -5,9 +5,10 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from livestock_kit import animals, farm_book, fed, herd, one
+
 from massbal.engine.api import prepare, reconcile_prepared
 
 START = date(2025, 1, 1)

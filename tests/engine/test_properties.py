@@ -3,9 +3,10 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from bookkit import book, certified, receipt, run, ship, use
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from massbal.engine.api import prepare, reconcile, reconcile_prepared
 
 LB_PER_KG = 1 / 0.45359237

@@ -1,7 +1,7 @@
 """Figures against examples worked by hand (CONTRACT section 2, DOMAIN.md)."""
 import pytest
-
 from bookkit import book, certified, count, loss, receipt, run, ship, use
+
 from massbal.engine.api import reconcile
 
 ITEMS = [{"Item": n, "Kind": k} for n, k in [

@@ -8,10 +8,10 @@ import importlib.util
 from pathlib import Path
 
 import xlwings as xw
+from replay import Workbook
 from xlwings.pro.udfs_officejs import custom_scripts_call
 
 from massbal.excel import functions as F
-from replay import Workbook
 
 MAIN = Path(__file__).resolve().parents[2] / "addin" / "lite" / "main.py"
 

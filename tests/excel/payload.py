@@ -10,12 +10,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
+import xlwings as xw
+from bookkit import HEADERS
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.table import Table, TableStyleInfo
-
-import xlwings as xw
-
-from bookkit import HEADERS
 
 
 def write_book(path: Path, tables: dict[str, list[dict]], plain: tuple[str, ...] = (),

@@ -8,7 +8,6 @@ from typing import Any
 
 import openpyxl
 from openpyxl.utils import range_boundaries
-
 from replay import Workbook
 
 

@@ -11,19 +11,18 @@ import shutil
 
 import openpyxl
 import pytest
-
-import xlwings as xw
-from massbal.engine.api import prepare, trace_lots
-from massbal.engine.schema import book_specs
-from massbal.excel import actions
-from massbal.xlsx.read.read_book import read_book
-from massbal.layout.trace_sheets import TRACE_SHEET, trace_sheet
-from massbal.xlsx.write.write_results import write_sheets
-
 import sheetread as SR
+import xlwings as xw
 from books import granola_tables
 from lite_run import replayed
 from payload import payload_from_xlsx, write_book
+
+from massbal.engine.api import prepare, trace_lots
+from massbal.engine.schema import book_specs
+from massbal.excel import actions
+from massbal.layout.trace_sheets import TRACE_SHEET, trace_sheet
+from massbal.xlsx.read.read_book import read_book
+from massbal.xlsx.write.write_results import write_sheets
 
 TABLES = {t.name: t for t in book_specs()}  # a handler's book: no farm tables
 

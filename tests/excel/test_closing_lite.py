@@ -4,14 +4,13 @@ on xlwings' remote engine, the workbook carried from one run to the next as Exce
 from __future__ import annotations
 
 import pytest
-
-from massbal.layout.closing import LOG_SHEET, STATE_SHEET
-from massbal.engine.closing import CLOSED_SHEET
-
 import sheetread as SR
 from books import granola_tables
 from lite_run import replayed
 from payload import payload_from_xlsx, write_book
+
+from massbal.engine.closing import CLOSED_SHEET
+from massbal.layout.closing import LOG_SHEET, STATE_SHEET
 
 NAME = "Granola.xlsx"
 

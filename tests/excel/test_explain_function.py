@@ -3,13 +3,12 @@ sentence, from the same engine as the Investigations sheet (CONTRACT section 7).
 from __future__ import annotations
 
 import pytest
-
 import xlwings as xw
-from massbal.excel import functions as F
-from massbal.excel import lite, udfs
-
 from payload import payload_from_xlsx, write_book
 from test_lite import call_function, run_script
+
+from massbal.excel import functions as F
+from massbal.excel import lite, udfs
 
 QUINOA = {
     "Items": [{"Item": "Quinoa", "Kind": "Ingredient", "Unit": "lb"}],

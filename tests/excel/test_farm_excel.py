@@ -3,18 +3,17 @@ Crop sheet's figure, and xlwings Lite's Reconcile writes Crop and Harvest as the
 from __future__ import annotations
 
 import pytest
-
 import xlwings as xw
+from lite_run import replayed
+from payload import payload_from_xlsx, write_book
+from test_same_sheets import assert_same_table, headless
+
+from massbal.books.gen.farm import write_farm_demo
 from massbal.engine.api import reconcile
 from massbal.excel import functions as F
 from massbal.excel import lite, udfs
 from massbal.excel.adapter import read_raw_book
-from massbal.books.gen.farm import write_farm_demo
 from massbal.layout.sheets import FARM_OUTPUT_SHEETS, OUTPUT_SHEETS
-
-from lite_run import replayed
-from payload import payload_from_xlsx, write_book
-from test_same_sheets import assert_same_table, headless
 
 KG_PER_BU = 60 * 0.45359237
 WHEAT = {

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import math
 
+import bookkit
 import pandas as pd
 import pytest
-
 import xlwings as xw
+from books import granola_tables
+from payload import payload_from_xlsx, write_book
+
 from massbal.engine.api import reconcile
 from massbal.engine.rawbook import RawTable
 from massbal.excel import functions as F
 from massbal.excel import udfs
 from massbal.excel.adapter import read_raw_book
-
-import bookkit
-from books import granola_tables
-from payload import payload_from_xlsx, write_book
 
 
 @pytest.fixture()

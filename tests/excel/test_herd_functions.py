@@ -17,8 +17,8 @@ from massbal.excel import functions as F
 from massbal.excel import lite
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
-from livestock_kit import animals, farm_book, fed, herd, write_farm_xlsx  # noqa: E402
 from lite_run import run_script  # noqa: E402
+from livestock_kit import animals, farm_book, fed, herd, write_farm_xlsx  # noqa: E402
 from payload import payload_from_xlsx  # noqa: E402
 
 SEASON = {"Grazing start": "2025-05-01", "Grazing end": "2025-10-15"}

@@ -8,23 +8,20 @@ import sys
 from pathlib import Path
 
 import pytest
-
 import xlwings as xw
+from books import granola_tables
+from lite_run import replayed, run_script
+from openpyxl.utils import get_column_letter as sheet_col
+from payload import payload_from_xlsx, write_book
 from xlwings import CustomFunctionResult
 from xlwings.pro.caller import Caller, caller_from_address
 from xlwings.pro.udfs_officejs import custom_functions_call, custom_functions_meta
-
-from openpyxl.utils import get_column_letter as sheet_col
 
 from massbal.engine.api import reconcile
 from massbal.engine.schema import book_specs
 from massbal.excel import functions as F
 from massbal.excel import lite
 from massbal.excel.adapter import read_raw_book
-
-from books import granola_tables
-from lite_run import replayed, run_script
-from payload import payload_from_xlsx, write_book
 
 TABLES = {t.name: t for t in book_specs()}  # a handler's book: no farm tables
 

@@ -14,20 +14,19 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from openpyxl.utils import get_column_letter, range_boundaries
-
-from massbal.books.demo import write_demo
-from massbal.engine.api import reconcile
-from massbal.xlsx.read.read_book import read_book
-from massbal.xlsx.write.write_results import write_results
-from massbal.layout.sheets import ORPHANS_SHEET, ORPHANS_TABLE, OUTPUT_SHEETS
-from massbal.books.template import write_input_book
-
 import sheetread as SR
 from books import granola_tables
 from lite_run import replayed
+from openpyxl.utils import get_column_letter, range_boundaries
 from payload import payload_from_xlsx
 from replay import Workbook, as_excel_stores
+
+from massbal.books.demo import write_demo
+from massbal.books.template import write_input_book
+from massbal.engine.api import reconcile
+from massbal.layout.sheets import ORPHANS_SHEET, ORPHANS_TABLE, OUTPUT_SHEETS
+from massbal.xlsx.read.read_book import read_book
+from massbal.xlsx.write.write_results import write_results
 
 
 @pytest.fixture(scope="module")

@@ -2,10 +2,10 @@
 which cannot see number formats: read as typed (0.5 means 0.5 %), and said at the cell;
 never multiplied by 100 on a guess (issue 14, item 2)."""
 import xlwings as xw
+from payload import payload_from_xlsx, write_book
 
 from massbal.engine.api import reconcile
 from massbal.excel.adapter import read_raw_book
-from payload import payload_from_xlsx, write_book
 
 
 def test_lite_reads_a_small_tolerance_as_typed_and_says_so(tmp_path):

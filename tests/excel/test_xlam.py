@@ -13,11 +13,12 @@ from pathlib import Path
 
 import olefile
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from oletools.olevba import VBA_Parser, decompress_stream
 
-from massbal.addin_build import cfb, ovba, vbaproject, xlam, wrappers
+from massbal.addin_build import cfb, ovba, vbaproject, wrappers, xlam
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path("/work/shared/xlsx_corpus")

@@ -126,6 +126,7 @@ def test_the_lead_cli_has_the_commands():
 
 def test_trace_and_recall_write_their_sheet_into_the_workbook(app, tmp_path):
     import hashlib
+
     import openpyxl
     path = to_xlsx(granola(), tmp_path / "book.xlsx")
     before = hashlib.sha256(path.read_bytes()).hexdigest()

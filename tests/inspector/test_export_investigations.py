@@ -5,11 +5,11 @@ from __future__ import annotations
 import openpyxl
 import pandas as pd
 
+from massbal.books.template import write_input_book
 from massbal.engine.api import reconcile
 from massbal.inspector.export import export_book
 from massbal.xlsx.read.read_book import read_book
 from massbal.xlsx.write.write_results import write_results
-from massbal.books.template import write_input_book
 
 D = pd.Timestamp
 

@@ -18,7 +18,6 @@ from .books import copacker, granola, numeric_names, odd_names
 from .xlsxkit import set_number, sheet_rows, sheet_xml, table
 
 
-
 @pytest.fixture(scope="module", autouse=True)
 def _libreoffice():
     import libreoffice  # tests/libreoffice.py: skip on a developer's machine without it, fail in CI

@@ -8,9 +8,9 @@ import math
 
 import pytest
 
+from massbal.books.gen.farm import FARM_DEMO_SPAN, write_farm_demo
 from massbal.cli.console import load_raw
 from massbal.engine.api import prepare, reconcile_prepared
-from massbal.books.gen.farm import FARM_DEMO_SPAN, write_farm_demo
 from massbal.inspector.export import export_inspector
 from massbal.inspector.soffice import recalculated_copies
 

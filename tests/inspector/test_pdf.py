@@ -13,7 +13,6 @@ from massbal.inspector.recall_report import recall_pdf
 from .books import granola
 
 
-
 @pytest.fixture(scope="module", autouse=True)
 def _tools():
     import os

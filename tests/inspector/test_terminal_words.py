@@ -8,6 +8,7 @@ import sys
 
 from bookkit import certified, receipt, run, ship, use
 from cli_books import write_book
+
 from massbal.cli.inspector import _q, _share
 
 

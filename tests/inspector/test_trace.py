@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from massbal.engine.api import prepare, recall, reconcile_prepared, trace_lots
-from massbal.engine.trace.model import AmbiguousLot, LotNotFound
 from massbal.engine.rawbook import RawBook, RawTable
+from massbal.engine.trace.model import AmbiguousLot, LotNotFound
 
 from .books import granola
 from .randombooks import books

@@ -54,6 +54,7 @@ def test_a_same_value_rewritten_is_not_a_change(copy, tmp_path):
 def test_a_formula_typed_over_is_named(copy, tmp_path):
     import re
     import zipfile
+
     from .xlsxkit import _part
     bal = table(copy.path, "Balance", "Item")
     top = next(i for i, r in enumerate(sheet_rows(copy.path, "Balance")) if r and r[0] == "Item")

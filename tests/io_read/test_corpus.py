@@ -12,11 +12,10 @@ import zipfile
 
 import numpy as np
 import pytest
+from ioread_helpers import CORPUS
 
 from massbal.engine.rawbook import RawBook, RawTable
 from massbal.xlsx.read.read_book import BookReadError, read_book
-
-from ioread_helpers import CORPUS
 
 _SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*>')
 _NAME = re.compile(rb'(\bname=")([^"]*)(")')

@@ -6,11 +6,10 @@ import struct
 import zipfile
 
 import pytest
+from ioread_helpers import new_book, put
 
 from massbal.xlsx.read.package import MAX_PARTS
 from massbal.xlsx.read.read_book import BookReadError, read_book
-
-from ioread_helpers import new_book, put
 
 
 def refused(path) -> str:

@@ -7,11 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import xlsxwriter
+from ioread_helpers import add_table, new_book, put
 from openpyxl.worksheet.table import Table
 
 from massbal.xlsx.read.read_book import read_book
-
-from ioread_helpers import add_table, new_book, put
 
 RECEIPT_HEADERS = ["Date", "Item", "Lot", "Quantity", "Unit"]
 

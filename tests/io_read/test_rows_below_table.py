@@ -7,9 +7,9 @@ import datetime as dt
 import openpyxl
 import pytest
 
+from massbal.books.template import write_template
 from massbal.engine.api import reconcile
 from massbal.xlsx.read.read_book import read_book
-from massbal.books.template import write_template
 
 
 def _filled(tmp_path, receipts, gap=False):

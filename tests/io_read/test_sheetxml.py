@@ -6,12 +6,11 @@ import zipfile
 from xml.etree import ElementTree as ET
 
 import xlsxwriter
+from ioread_helpers import write_package
 
+from massbal.xlsx.read.header_row import SharedStrings, find_header_row
 from massbal.xlsx.read.package import Package
 from massbal.xlsx.read.read_book import read_book
-from massbal.xlsx.read.header_row import SharedStrings, find_header_row
-
-from ioread_helpers import write_package
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 

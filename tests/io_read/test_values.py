@@ -9,12 +9,11 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from ioread_helpers import CORPUS, add_table, new_book, put, soffice_recalc, write_package
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from massbal.xlsx.read.cells import load_block
 from massbal.xlsx.read.read_book import read_book
-
-from ioread_helpers import CORPUS, add_table, new_book, put, soffice_recalc, write_package
 
 TRICKY_TEXT = 'say "hi" \\ back\nslash é 中 \t🌾 \'q\')'
 

@@ -14,8 +14,8 @@ import tempfile
 import time
 
 import openpyxl
-
 import recs
+
 from massbal.xlsx.write.write_results import write_results
 
 
@@ -38,7 +38,7 @@ def main(rows: int) -> None:
             report = write_results(path, rec)
             dt = time.perf_counter() - t
             print(f"{label}: {dt:.2f} s wall, {time.process_time() - cpu:.2f} s CPU, "
-                  f"{os.path.getsize(path) / 1e6:.1f} MB file, ledger rows {next(s for s in report.sheets if s.output == "Ledger").rows}, "
+                  f"{os.path.getsize(path) / 1e6:.1f} MB file, ledger rows {next(s for s in report.sheets if s.output == 'Ledger').rows}, "
                   f"peak memory of the write {_rss('VmHWM') - before:.0f} MB above the "
                   f"{before:.0f} MB held before it")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -22,6 +22,7 @@ from datetime import date
 sys.path.insert(0, os.path.dirname(__file__))
 
 import recs  # noqa: E402
+
 from massbal.xlsx.write.write_results import write_results  # noqa: E402
 
 
@@ -29,9 +30,9 @@ def main(path: str, rows: int, logged: bool = False) -> None:
     rec = recs.reconciliation(items=[f"Item {i}" for i in range(50)], ledger_rows=rows)
     write = lambda: write_results(path, rec, today=date(2025, 12, 5))  # noqa: E731
     if logged:  # as the CLI writes: the result sheets and the Change log in one replacement
+        from massbal.layout.sheets import result_sheets
         from massbal.xlsx.read.read_book import read_book
         from massbal.xlsx.write.change_log import logged_write
-        from massbal.layout.sheets import result_sheets
         raw = read_book(path)
         write = lambda: logged_write(path, result_sheets(rec), raw, "Reconcile", today=date(2025, 12, 5))  # noqa: E731
     print("ready", flush=True)

@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 
 from massbal.engine import findings as F
-from massbal.engine.result import (BALANCE_COLUMNS, LEDGER_COLUMNS, SUPPLY_COLUMNS, YIELD_COLUMNS,
-                                   Reconciliation)
+from massbal.engine.result import BALANCE_COLUMNS, LEDGER_COLUMNS, SUPPLY_COLUMNS, YIELD_COLUMNS, Reconciliation
 
 
 def balances(items, start=date(2025, 11, 1), end=date(2025, 11, 30)) -> pd.DataFrame:

@@ -8,12 +8,11 @@ from datetime import date
 
 import openpyxl
 import pytest
-
 import recs
 from iowrite_helpers import CORPUS, changed_members, copy_writable, member_order
-from massbal.xlsx.write.zip_copy import Package
 
 from massbal.xlsx.write.write_results import write_results
+from massbal.xlsx.write.zip_copy import Package
 
 TODAY = date(2025, 12, 5)
 ALL = sorted(p for p in CORPUS.glob("*.xls*") if "strict" not in p.name) if CORPUS.exists() else []
@@ -100,6 +99,7 @@ MACRO_BOOKS = ["poi_xlmmacro.xlsm", "sjs_BlankSheetTypes.xlsm", "cx_tdf111974.xl
 
 def _input_sheet(name, rows):
     import pandas as pd
+
     from massbal.layout.sheets import ColumnSpec, SheetSpec
     heads = list(rows[0])
     kind = {"Date": "date", "Quantity": "quantity"}

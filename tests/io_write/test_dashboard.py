@@ -9,10 +9,10 @@ import zipfile
 from datetime import date
 
 import pytest
-from lxml import etree
-
 import recs
 from iowrite_helpers import CORPUS, changed_members, copy_writable
+from lxml import etree
+
 from massbal.layout.dashboard import dashboard_sheet
 from massbal.xlsx.write.write_results import write_results
 
@@ -121,6 +121,7 @@ def test_result_sheets_print_landscape_fitted_with_titles(tmp_path):
 
 def test_exception_messages_wrap_in_rows_tall_enough(tmp_path):
     import openpyxl
+
     from massbal.engine import findings as F
     long = ("Batch B25-0079 makes an organic product but uses lot ALM-250618-1 of Almonds, which is "
             "conventional (not organic). Its output cannot be sold as organic unless this input is corrected.")

@@ -8,8 +8,8 @@ import fastexcel
 import numpy as np
 import openpyxl
 import pandas as pd
-
 import recs
+
 from massbal.xlsx.write.cell_xml import CHUNK_ROWS
 from massbal.xlsx.write.write_results import write_results
 

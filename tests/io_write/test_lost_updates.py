@@ -13,8 +13,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 import recs
+
 from massbal.xlsx.read.read_book import read_book
 from massbal.xlsx.write.safe_save import WorkbookBusy, WorkbookChanged, backup_path, undo
 from massbal.xlsx.write.write_guard import lock_path

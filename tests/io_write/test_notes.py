@@ -5,12 +5,12 @@ from datetime import date, datetime
 
 import openpyxl
 import pytest
-from openpyxl.worksheet.table import Table, TableColumn, TableFormula
-
 import recs
 from iowrite_helpers import changed_members
-from massbal.xlsx.write.write_results import write_results
+from openpyxl.worksheet.table import Table, TableColumn, TableFormula
+
 from massbal.layout.sheets import ORPHANS_SHEET
+from massbal.xlsx.write.write_results import write_results
 
 TODAY = date(2025, 12, 5)
 

@@ -13,14 +13,20 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 import recs
 from iowrite_helpers import CORPUS, copy_writable
-from massbal.xlsx.write.zip_copy import PackageError
+
 from massbal.xlsx.write.safe_save import (
-    NoBackup, WorkbookChanged, WorkbookLocked, WorkbookReadOnly, backup_path, replace_atomically, undo,
+    NoBackup,
+    WorkbookChanged,
+    WorkbookLocked,
+    WorkbookReadOnly,
+    backup_path,
+    replace_atomically,
+    undo,
 )
 from massbal.xlsx.write.write_results import write_results
+from massbal.xlsx.write.zip_copy import PackageError
 
 TODAY = date(2025, 12, 5)
 HERE = Path(__file__).parent

@@ -5,13 +5,20 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-
 import recs
+
 from massbal.engine import findings as F
 from massbal.engine.schema import USER_NOTE_COLUMNS
 from massbal.layout.sheets import (
-    GO_TO, ORPHAN_HEADERS, STATUS_COLORS, finding_links, key_parts, marker_name, quantity_format,
-    result_sheets, row_keys,
+    GO_TO,
+    ORPHAN_HEADERS,
+    STATUS_COLORS,
+    finding_links,
+    key_parts,
+    marker_name,
+    quantity_format,
+    result_sheets,
+    row_keys,
 )
 
 

@@ -9,11 +9,11 @@ from datetime import date, datetime
 import openpyxl
 import pandas as pd
 import pytest
+import recs
 import xlsxwriter
+from iowrite_helpers import CORPUS, changed_members, member_order, png_bytes
 from lxml import etree
 
-import recs
-from iowrite_helpers import CORPUS, changed_members, member_order, png_bytes
 from massbal.xlsx.write.write_results import write_results
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}

@@ -32,7 +32,6 @@ def demo_books(tmp_path_factory, demo):
 
 from libreoffice import soffice  # noqa: E402  (one finder for every test area)
 
-
 # LibreOffice leaves formulas in files from other programs as saved; this profile makes it
 # recalculate them on load, so a probe formula shows what LibreOffice itself computes.
 _RECALC = """<?xml version="1.0" encoding="UTF-8"?>

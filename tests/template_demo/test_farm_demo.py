@@ -5,9 +5,9 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
+from massbal.books.gen.farm import FARM_DEMO_SPAN, write_farm_demo
 from massbal.cli.console import load_raw
 from massbal.engine.api import reconcile
-from massbal.books.gen.farm import FARM_DEMO_SPAN, write_farm_demo
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,7 @@ from openpyxl.utils import range_boundaries
 from massbal.engine.schema import KINDS, LOSS_REASONS, book_specs
 
 TABLES = {t.name: t for t in book_specs()}  # a handler's book: no farm tables or columns
-from massbal.books.template import (COMMON_UNITS, NAMES, XLWINGS_CONF, write_input_book,
-                              write_template)
+from massbal.books.template import COMMON_UNITS, NAMES, XLWINGS_CONF, write_input_book, write_template
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "workbook_template" / "massbal_template.xlsx"
 

@@ -10,8 +10,8 @@ Output is deterministic (fixed document dates, fixed zip timestamps), so the com
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -14,6 +14,7 @@ def register(app: typer.Typer) -> None:
     def build(out: Path = typer.Argument(Path("massbal.xlam"), help="Where to write the .xlam.")):
         """Build massbal.xlam from the add-in sources."""
         from massbal.addin_build.xlam import build_xlam
+
         from .main import out as console
         console.print(str(build_xlam(out)))
 
@@ -22,6 +23,7 @@ def register(app: typer.Typer) -> None:
         """Build the add-in and put it where Excel loads add-ins (as `xlwings addin install` does)."""
         from massbal.addin_build.xlam import install_addin
         from massbal.cli import out as console
+
         from .console import fail, first_line
         try:
             path = install_addin(folder)

@@ -15,7 +15,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from .console import err, fail as _fail, load_raw as _read, out, parse_day as _day, plain, stages, write_sheets_into
+from .console import err, out, plain, stages, write_sheets_into
+from .console import fail as _fail
+from .console import load_raw as _read
+from .console import parse_day as _day
+
 
 def _write_sheet(book: Path, spec, before: tuple | None = None) -> None:
     """The Trace or Recall sheet into the workbook (massbal's package writer); before: the
@@ -167,7 +171,8 @@ def recall(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm).
            dry_run: bool = typer.Option(False, "--dry-run", help="Do not write the Recall sheet into BOOK.")):
     """Mock recall: every customer who got any part of the lot, stock to quarantine, open
     questions, and the time it took; written on the workbook's Recall sheet."""
-    from massbal.engine.api import prepare, recall as recall_lot
+    from massbal.engine.api import prepare
+    from massbal.engine.api import recall as recall_lot
     from massbal.engine.trace.model import AmbiguousLot, LotNotFound
     t0 = time.perf_counter()  # the clock starts before the workbook is read: a recall's real time
     with stages(sys.stderr.isatty() and not as_json) as stage:

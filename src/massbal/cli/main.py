@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 
 from massbal import __version__
-from .console import err, fail, first_line, load_raw, out, parse_day, plain, stages, write_sheets_into, wrote_sentence
+
+from .console import err, fail, first_line, load_raw, out, parse_day, stages, write_sheets_into, wrote_sentence
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Organic mass balance and lot traceability for Excel workbooks.")
@@ -90,8 +91,8 @@ def demo(directory: Path = typer.Argument(Path("."), help="Folder for massbal_de
          farm: bool = typer.Option(False, "--farm", help="A year of a mixed organic grain farm instead.")):
     """Write a realistic example workbook (a year of an organic snack brand) and reconcile it."""
     from massbal.books.demo import DEMO_FILE, set_aside, write_demo
-    from massbal.engine.api import reconcile as run
     from massbal.books.gen.farm import FARM_DEMO_SPAN, write_farm_demo
+    from massbal.engine.api import reconcile as run
     target = directory / DEMO_FILE
     if target.exists() and not force:  # it may hold the user's edits: never overwritten unasked
         fail(f"{target} already exists (you may have edited it); massbal demo never overwrites it. "

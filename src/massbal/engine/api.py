@@ -16,8 +16,7 @@ import pandas as pd
 from . import findings as F
 from .balance import compute_balances
 from .certificates import receipt_certificates
-from .checks import (certificate_findings, commingled_findings, duplicate_lot_findings,
-                     lot_findings, name_variant_findings)
+from .checks import certificate_findings, commingled_findings, duplicate_lot_findings, lot_findings, name_variant_findings
 from .crop import farm_input_findings, is_farm
 from .farm_result import crop_figures
 from .genealogy import build_genealogy

@@ -204,8 +204,8 @@ class ReconcileOut(BaseModel):
     yields: list[YieldOut]
     exceptions: list[FindingOut]
     investigations: list[InvestigationOut] = []
-    crop: Optional[list[CropOut]] = None  # farms only (CONTRACT section 6)
-    fields: Optional[list[FieldOut]] = None
+    crop: list[CropOut] | None = None  # farms only (CONTRACT section 6)
+    fields: list[FieldOut] | None = None
     herds: list[HerdOut] | None = None  # livestock farms only
     feed: list[FeedOut] | None = None
     pasture: list[PastureOut] | None = None
@@ -241,8 +241,8 @@ class Reconciliation:
     settings: dict = field(default_factory=dict)
     investigations: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=INVESTIGATION_COLUMNS))
     # a farm's Crop and Harvest figures (CONTRACT section 6); None for a handler's book
-    crop: Optional[pd.DataFrame] = None
-    fields: Optional[pd.DataFrame] = None
+    crop: pd.DataFrame | None = None
+    fields: pd.DataFrame | None = None
     herds: pd.DataFrame | None = None  # livestock (None: the book has no Herds or Animals)
     feed: pd.DataFrame | None = None
     pasture: pd.DataFrame | None = None

@@ -7,9 +7,9 @@ appending a function to TALLY_SOURCES. Pure: no terminal, no Excel.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from collections.abc import Callable
 
 import pandas as pd
 

@@ -8,9 +8,9 @@ traceback.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable
 
 from massbal.engine.api import prepare, reconcile_prepared
 

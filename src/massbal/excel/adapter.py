@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from massbal.engine.rawbook import RawBook, RawTable
-from massbal.xlref import column_letter
 from massbal.engine.schema import TABLES, table_key
+from massbal.xlref import column_letter
 
 
 def _rows_2d(rng) -> list[list[Any]]:

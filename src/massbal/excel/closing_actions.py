@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import getpass
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from massbal.layout.closing import RECORD_SHEETS, STATE_SHEET
 from massbal.engine.changelog import snapshots
 from massbal.engine.closing import ClosingError, Record, close_period, record_write, reopen_period
-
 from massbal.excel.adapter import _find_sheet, _rows_2d, write_sheet
+from massbal.layout.closing import RECORD_SHEETS, STATE_SHEET
 
 
 def read_kept_book(book):
@@ -39,7 +38,7 @@ def user_name(book=None) -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def write_record(book, kept, record: Record, unit: str) -> None:

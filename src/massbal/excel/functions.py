@@ -18,10 +18,10 @@ import itertools
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
-from collections.abc import Callable, Hashable
 
 import numpy as np
 import pandas as pd

@@ -13,10 +13,11 @@ showing a number.
 from __future__ import annotations
 
 import threading
-from typing import Any
 from collections.abc import Callable
+from typing import Any
 
 import xlwings as xw
+
 # xlwings.server holds Lite's decorators whatever XLWINGS_ON_SERVER says, so these
 # functions behave the same in Lite and in the tests that run them through xlwings.
 from xlwings.server import Caller, arg, func, script

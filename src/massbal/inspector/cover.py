@@ -7,10 +7,10 @@ import pandas as pd
 from massbal import __version__
 from massbal.engine.load import MOVEMENT_TABLES
 from massbal.engine.units import kg_factors, report_factor, unit_info
-
-from massbal.inspector.data import Meta
 from massbal.inspector.crop import cover_yields, is_farm
+from massbal.inspector.data import Meta
 from massbal.inspector.livestock import GUIDE as LIVESTOCK_GUIDE
+
 from .xlsx_report import Col, Sheet
 
 

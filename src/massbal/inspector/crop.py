@@ -12,6 +12,7 @@ import pandas as pd
 
 from massbal.inspector.data import Meta
 from massbal.inspector.formulas import EPS
+
 from .xlsx_report import Col, Sheet, this_row
 
 

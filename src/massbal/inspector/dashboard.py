@@ -4,9 +4,9 @@ PDF shows them too. Charts print two rows to a page; the data table sits to the 
 outside the printed area."""
 from __future__ import annotations
 
+from massbal.engine.result import Reconciliation
 from massbal.layout.dashboard import CHART_HEIGHT, GAP, ROWS_PER_PAGE, TABLE_COLUMN, ChartSpec, SeriesSpec
 from massbal.layout.dashboard import dashboard_sheet as dashboard_spec
-from massbal.engine.result import Reconciliation
 
 from .xlsx_report import Col, Sheet
 

@@ -15,14 +15,15 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from massbal.engine.prepared import Prepared
-from massbal.engine.trace.model import LotTrace
 from massbal.engine.genealogy import equivalents
 from massbal.engine.ledger import KIND_ORDER
+from massbal.engine.load import BLANK
+from massbal.engine.prepared import Prepared
 from massbal.engine.result import Reconciliation
 from massbal.engine.roll import roll
-from massbal.engine.load import BLANK
-from massbal.engine.supply import KEY as SUPPLY_KEY, STOCK_KINDS
+from massbal.engine.supply import KEY as SUPPLY_KEY
+from massbal.engine.supply import STOCK_KINDS
+from massbal.engine.trace.model import LotTrace
 
 BAL_KEY = ["item_key", "owner_key"]
 DETAIL_COLUMNS = ["p", "start", "end", "ingredient", "item", "owner", "beginning", "sum_receipt", "sum_produced",

@@ -24,15 +24,15 @@ from massbal.engine.load import MOVEMENT_TABLES
 from massbal.engine.period_findings import findings_in_period
 from massbal.engine.rawbook import RawBook
 from massbal.engine.trace.model import LotTrace
-
 from massbal.inspector import crop as XF
 from massbal.inspector import sheets as X
 from massbal.inspector.cover import cover_sheet
 from massbal.inspector.dashboard import dashboard_sheet
 from massbal.inspector.data import Meta, build
-from massbal.inspector.record import record_frames
 from massbal.inspector.livestock import SOURCE_TABLES, livestock_names, livestock_sheets
+from massbal.inspector.record import record_frames
 from massbal.layout.trace_tables import fsma_frame
+
 from .xlsx_report import Report
 
 PRINT_ROWS = 2000  # sheets longer than this stay in the workbook but out of the PDF

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from massbal.layout.sheets import LIVESTOCK_LAYOUTS
-
 from massbal.inspector import sheets as X
 from massbal.inspector.data import Meta
+from massbal.layout.sheets import LIVESTOCK_LAYOUTS
 
 GUIDE = {
     "Herd": "Head count of each herd: (J + L) - (K + M) against the count N, head-days, milk or eggs",

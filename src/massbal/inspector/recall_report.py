@@ -10,9 +10,8 @@ import pandas as pd
 
 from massbal import __version__
 from massbal.engine.trace.model import Recall
+from massbal.layout.trace_tables import customers_frame, forward_frame, on_hand_frame, question_lines, questions_frame, summary_pairs
 
-from massbal.layout.trace_tables import (customers_frame, forward_frame, on_hand_frame, question_lines, questions_frame,
-                           summary_pairs)
 from .xlsx_report import Col, Report, Sheet
 
 _KINDS = {"Date": "date", "Quantity": "number", "Row quantity": "number", "% of row": "pct", "% of lot": "pct",

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from massbal.layout.closing import CLOSED_COLUMNS
 from massbal.engine.logchain import GENESIS, LOG_HEADERS
+from massbal.layout.closing import CLOSED_COLUMNS
 
 
 def record_frames(source, start, end) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:

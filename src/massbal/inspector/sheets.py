@@ -16,11 +16,11 @@ from massbal.engine.parse import parse_date
 from massbal.engine.rawbook import RawBook
 from massbal.engine.schema import TABLES, header_key
 from massbal.engine.trace.model import LotTrace
+from massbal.layout.trace_tables import back_frame, forward_frame, question_lines, summary_pairs
 
 from . import formulas as FX
 from .data import Meta, blocks
 from .verify import col_letter
-from massbal.layout.trace_tables import back_frame, forward_frame, question_lines, summary_pairs
 from .xlsx_report import Col, Sheet
 
 LEDGER_COLS = ["Date", "Kind", "Item", "Lot", "Owner", "Location", "Quantity", "Effect", "Batch", "Partner",

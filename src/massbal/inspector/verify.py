@@ -20,15 +20,15 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from datetime import date, datetime
+from pathlib import Path
 
 from defusedxml import ElementTree as ET
 
 from massbal.xlref import EPOCH_1900, column_number, unescape
+from massbal.xlref import column_letter as col_letter
 from massbal.xlsx.read.package import Package
 from massbal.xlsx.read.workbook import read_workbook_info
-from massbal.xlref import column_letter as col_letter
 
 FINGERPRINT_SHEET = "_fingerprint"
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",

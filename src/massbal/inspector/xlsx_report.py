@@ -9,19 +9,27 @@ from __future__ import annotations
 
 import math
 import textwrap
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from massbal.inspector.verify import (
+    FINGERPRINT_SHEET,
+    FORMULA,
+    MAX_STRING,
+    Digests,
+    canon_number,
+    canon_string,
+    digests,
+    excel_serial,
+    fingerprint_rows,
+)
 from massbal.layout.sheets import COLORS, STATUS_COLORS
-
-from massbal.inspector.verify import FINGERPRINT_SHEET, FORMULA, MAX_STRING, Digests, canon_number, canon_string, digests, \
-    excel_serial, fingerprint_rows
 
 MAX_LINKS = 65000  # Excel keeps at most 65,530 hyperlinks per worksheet
 NUM = "#,##0.00"

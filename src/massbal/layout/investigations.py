@@ -5,8 +5,18 @@ from __future__ import annotations
 import pandas as pd
 
 from massbal.engine.explain_text import number
-from massbal.layout.sheets import (_INVESTIGATIONS, _KEYS, FIRST_CANDIDATE, GO_TO, INVESTIGATION_NOTES, ColumnSpec,
-                            SheetSpec, convert_column, finding_links, number_format)
+from massbal.layout.sheets import (
+    _INVESTIGATIONS,
+    _KEYS,
+    FIRST_CANDIDATE,
+    GO_TO,
+    INVESTIGATION_NOTES,
+    ColumnSpec,
+    SheetSpec,
+    convert_column,
+    finding_links,
+    number_format,
+)
 
 SHEET = "Investigations"
 

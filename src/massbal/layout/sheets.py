@@ -433,7 +433,7 @@ def livestock_sheets(rec: R.Reconciliation) -> list[SheetSpec]:
 
 def written_sheets(rec: R.Reconciliation) -> list[SheetSpec]:
     """Everything Reconcile writes: the result sheets, then the Dashboard."""
-    from massbal.layout.dashboard import dashboard_sheet   # it builds on this module's specs
+    from massbal.layout.dashboard import dashboard_sheet  # it builds on this module's specs
     return result_sheets(rec) + [dashboard_sheet(rec)]
 
 

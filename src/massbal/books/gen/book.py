@@ -11,6 +11,7 @@ import pandas as pd
 
 from massbal.engine.schema import TABLES, book_specs
 from massbal.engine.units import unit_info
+
 from . import flow
 from .catalog import PLANT, YEAR, Catalog
 from .simulate import EPOCH, World

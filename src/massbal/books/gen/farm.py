@@ -7,13 +7,14 @@ that two providers list (corn grown here and fed to the cows) keeps the first ro
 """
 from __future__ import annotations
 
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from massbal.engine.schema import TABLES, book_specs, name_key
+
 from .farm_crops import crop_rows
 
 Provider = Callable[[int, np.random.Generator], dict]

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 import zipfile
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 import numpy as np

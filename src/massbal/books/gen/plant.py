@@ -16,10 +16,12 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from massbal.xlref import column_letter
 from massbal.engine.schema import TABLES
+from massbal.xlref import column_letter
+
 from .book import Tables
 from .catalog import PLANT, YEAR, day
+
 
 @dataclass
 class Planted:

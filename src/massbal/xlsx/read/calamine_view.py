@@ -19,6 +19,7 @@ from pathlib import Path
 
 from massbal.xlsx.read.package import Package, local
 from massbal.xlsx.write.zip_copy import parse_xml, to_xml
+
 from .workbook import WorkbookInfo
 
 READABLE = ("worksheet", "chartsheet")

@@ -15,9 +15,9 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
-from .errors import BookReadError
 from massbal.xlref import unescape as unescape_ooxml
 
+from .errors import BookReadError
 from .package import READ_ERRORS, Package, local, parse_xml
 
 _CHUNK = 64 * 1024

@@ -10,9 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from massbal.engine.tolerance import is_percent_code
-
-from massbal.xlsx.read.package import Package, local
 from massbal.xlsx.read.header_row import iter_rows
+from massbal.xlsx.read.package import Package, local
 
 # Excel's built-in number formats that are percentages: 9 "0%", 10 "0.00%".
 _BUILTIN_PERCENT = frozenset({9, 10})

@@ -21,17 +21,18 @@ import numpy as np
 import pandas as pd
 
 from massbal.engine.rawbook import RawBook, RawTable
-from massbal.xlref import column_letter
 from massbal.engine.schema import TABLES, header_key, table_key
+from massbal.xlref import column_letter
+from massbal.xlsx.read.header_row import SharedStrings, find_header_row
+from massbal.xlsx.read.package import MAX_TOTAL_BYTES, Package, copy_with_error_cells_as_text
+from massbal.xlsx.write.readback import col_index
+
+from .calamine_view import readable_by_calamine
 from .cells import UnsupportedErrorCell, load_block
 from .errors import BookReadError
-from massbal.xlsx.read.package import MAX_TOTAL_BYTES, Package, copy_with_error_cells_as_text
-from massbal.xlsx.read.header_row import SharedStrings, find_header_row
 from .percent_cells import percent_flags, percent_styles
 from .read_once import check_inflated_sizes, read_once
-from massbal.xlsx.write.readback import col_index
 from .sniff import check_file
-from .calamine_view import readable_by_calamine
 from .workbook import SheetInfo, TableInfo, WorkbookInfo, read_workbook_info
 
 __all__ = ["BookReadError", "read_book"]

@@ -9,9 +9,9 @@ by one.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from collections.abc import Iterator, Mapping
 
 import numpy as np
 import pandas as pd

@@ -12,14 +12,20 @@ from __future__ import annotations
 import getpass
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
-from massbal.layout.closing import (
-    CLOSED_SHEET, LOG_SHEET, STATE_SHEET, closed_lines_from, entries_from, record_specs, state_from,
-    table_rows,
-)
 from massbal.engine.closing import BookState, Record
 from massbal.engine.logchain import ChainCheck, LogEntry, check_chain
+from massbal.layout.closing import (
+    CLOSED_SHEET,
+    LOG_SHEET,
+    STATE_SHEET,
+    closed_lines_from,
+    entries_from,
+    record_specs,
+    state_from,
+    table_rows,
+)
 
 
 @dataclass

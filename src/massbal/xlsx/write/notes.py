@@ -16,12 +16,18 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from massbal.xlsx.write.readback import OldCell, OldSheet
-from massbal.xlsx.write.cell_xml import OutColumn
-from massbal.xlref import epoch as excel_epoch
 from massbal.layout.sheets import (
-    KEY_SEPARATOR, ORPHAN_HEADERS, SheetSpec, final_order, key_parts, number_repeats, row_keys,
+    KEY_SEPARATOR,
+    ORPHAN_HEADERS,
+    SheetSpec,
+    final_order,
+    key_parts,
+    number_repeats,
+    row_keys,
 )
+from massbal.xlref import epoch as excel_epoch
+from massbal.xlsx.write.cell_xml import OutColumn
+from massbal.xlsx.write.readback import OldCell, OldSheet
 
 # Columns that describe a row of a sheet without keys (the Ledger) in the orphan list.
 _DESCRIBE = ("Date", "Kind", "Item", "Lot", "Sheet", "Row")

@@ -12,8 +12,8 @@ import textwrap
 import numpy as np
 from lxml import etree
 
-from massbal.xlsx.write.zip_copy import NS_MAIN
 from massbal.layout.sheets import PrintSetup, SheetSpec
+from massbal.xlsx.write.zip_copy import NS_MAIN
 
 M = f"{{{NS_MAIN}}}"
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from lxml import etree
 

@@ -18,8 +18,8 @@ import re
 import shutil
 import stat
 import uuid
-from typing import BinaryIO
 from collections.abc import Callable
+from typing import BinaryIO
 
 from .write_guard import WorkbookBusy as WorkbookBusy  # raised by replace_atomically and undo
 from .write_guard import book_lock, last_written, remember_written, shift_generations

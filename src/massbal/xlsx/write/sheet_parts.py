@@ -13,9 +13,9 @@ import re
 from lxml import etree
 
 from massbal.xlref import column_letter
-from massbal.xlsx.write.zip_copy import NS_MAIN, NS_R, to_xml
-from massbal.xlsx.write.readback import WORKSHEET_ORDER, OldSheet, OldTable, unescape_name
 from massbal.xlsx.write.cell_xml import OutColumn, esc_one, header_row_xml, hyperlinks_xml, sheet_rows
+from massbal.xlsx.write.readback import WORKSHEET_ORDER, OldSheet, OldTable, unescape_name
+from massbal.xlsx.write.zip_copy import NS_MAIN, NS_R, to_xml
 
 M = f"{{{NS_MAIN}}}"
 TABLE_STYLE = "TableStyleMedium2"

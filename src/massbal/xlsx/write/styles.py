@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from massbal.xlsx.write.zip_copy import NS_MAIN, parse_xml, to_xml
 from massbal.layout.sheets import COLORS
+from massbal.xlsx.write.zip_copy import NS_MAIN, parse_xml, to_xml
 
 M = f"{{{NS_MAIN}}}"
 LINK_COLOR = "0563C1"

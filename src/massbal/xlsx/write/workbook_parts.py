@@ -8,19 +8,36 @@ defined names with localSheetId, VBA code names and pivot caches stay valid.
 from __future__ import annotations
 
 import os
-
 import re
 from dataclasses import dataclass
 
 from lxml import etree
 
-from massbal.xlsx.write.zip_copy import (
-    CT_TABLE, CT_WORKSHEET, NS_CT, NS_MAIN, NS_R, NS_STRICT_MAIN, REL_CALC_CHAIN,
-    REL_OFFICE_DOC, REL_SHARED_STRINGS, REL_STYLES, REL_WORKSHEET, Package, PackageError,
-    add_rel, free_rid, parse_xml, read_rels, relative, rels_path, resolve, to_xml,
-)
 from massbal.engine.rawbook import column_letter
 from massbal.layout.sheets import marker_name
+from massbal.xlsx.write.zip_copy import (
+    CT_TABLE,
+    CT_WORKSHEET,
+    NS_CT,
+    NS_MAIN,
+    NS_R,
+    NS_STRICT_MAIN,
+    REL_CALC_CHAIN,
+    REL_OFFICE_DOC,
+    REL_SHARED_STRINGS,
+    REL_STYLES,
+    REL_WORKSHEET,
+    Package,
+    PackageError,
+    add_rel,
+    free_rid,
+    parse_xml,
+    read_rels,
+    relative,
+    rels_path,
+    resolve,
+    to_xml,
+)
 
 M = f"{{{NS_MAIN}}}"
 _SHEET_KINDS = {"worksheet", "chartsheet", "dialogsheet", "macrosheet", "xlMacrosheet",

@@ -32,34 +32,66 @@ import os
 import time
 import zipfile
 import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from collections.abc import Callable, Iterable
 
 from lxml import etree
 
-from massbal.xlref import column_letter
 from massbal.engine.result import Reconciliation
-from massbal.xlsx.write import notes as K
-from massbal.xlsx.write.zip_copy import (
-    CT_STYLES, CT_TABLE, NS_MAIN, NS_R, REL_STYLES, REL_TABLE, Package, PackageError,
-    PackageWriter, add_rel, free_rid, new_rels_root, read_rels, relative, rels_path, to_xml,
+from massbal.layout.sheets import (
+    DATE_FORMAT,
+    ORPHAN_HEADERS,
+    ORPHAN_WIDTHS,
+    ORPHANS_SHEET,
+    ORPHANS_TABLE,
+    PRINT,
+    SheetSpec,
+    written_sheets,
 )
+from massbal.xlref import column_letter
+from massbal.xlsx.write import notes as K
+from massbal.xlsx.write.cell_xml import OutColumn
 from massbal.xlsx.write.chart_xml import CT_CHART, CT_DRAWING, REL_CHART, REL_DRAWING, chart_xml, drawing_xml
 from massbal.xlsx.write.print_setup import print_elements, row_heights
 from massbal.xlsx.write.readback import (
-    DamagedPart, OldSheet, adopt_range, parse_range, pick_table, read_cells, read_shared_strings,
-    read_sheet_shell, sheet_tables,
+    DamagedPart,
+    OldSheet,
+    adopt_range,
+    parse_range,
+    pick_table,
+    read_cells,
+    read_shared_strings,
+    read_sheet_shell,
+    sheet_tables,
 )
 from massbal.xlsx.write.safe_save import (
-    WorkbookChanged, changed_since_read, check_can_write, file_signature, replace_atomically,
+    WorkbookChanged,
+    changed_since_read,
+    check_can_write,
+    file_signature,
+    replace_atomically,
 )
 from massbal.xlsx.write.sheet_parts import sheet_xml, table_xml
-from massbal.xlsx.write.cell_xml import OutColumn
-from massbal.xlsx.write.styles import HEADER, LINK, StyleWish, Styles, status_wish
+from massbal.xlsx.write.styles import HEADER, LINK, Styles, StyleWish, status_wish
 from massbal.xlsx.write.workbook_parts import SheetEntry, Workbook, filter_calc_chain, quote_sheet
-from massbal.layout.sheets import (
-    DATE_FORMAT, ORPHAN_HEADERS, ORPHAN_WIDTHS, ORPHANS_SHEET, ORPHANS_TABLE, PRINT, SheetSpec, written_sheets,
+from massbal.xlsx.write.zip_copy import (
+    CT_STYLES,
+    CT_TABLE,
+    NS_MAIN,
+    NS_R,
+    REL_STYLES,
+    REL_TABLE,
+    Package,
+    PackageError,
+    PackageWriter,
+    add_rel,
+    free_rid,
+    new_rels_root,
+    read_rels,
+    relative,
+    rels_path,
+    to_xml,
 )
 
 M = f"{{{NS_MAIN}}}"

@@ -15,10 +15,10 @@ import struct
 import threading
 import zipfile
 import zlib
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO
-from collections.abc import Iterable
 
 from lxml import etree
 
