@@ -85,18 +85,19 @@ def new(book: Path = typer.Argument(..., help="Where to write the empty workbook
 
 
 @app.command()
-def demo(directory: Path = typer.Argument(Path("."), help="Folder for massbal_demo.xlsx."),
-         force: bool = typer.Option(False, "--force", help="Replace an existing massbal_demo.xlsx (the old one is "
-                                                           "kept as massbal_demo.old.xlsx)."),
-         farm: bool = typer.Option(False, "--farm", help="A year of a mixed organic grain farm instead.")):
-    """Write a realistic example workbook (a year of an organic snack brand) and reconcile it."""
+def demo(directory: Path = typer.Argument(Path("."), help="Folder for massbal_demo.xlsx (massbal_farm_demo.xlsx)."),
+         force: bool = typer.Option(False, "--force", help="Replace an existing demo workbook (the old one is "
+                                                           "kept beside it as .old.xlsx)."),
+         farm: bool = typer.Option(False, "--farm", help="A year of a mixed organic grain and dairy farm instead.")):
+    """Write a realistic example workbook (a year of an organic snack brand, or with --farm
+    of a grain and dairy farm) and reconcile it."""
     from massbal.books.demo import DEMO_FILE, set_aside, write_demo
-    from massbal.books.gen.farm import FARM_DEMO_SPAN, write_farm_demo
+    from massbal.books.gen.farm import FARM_DEMO_SPAN, FARM_FILE, write_farm_demo
     from massbal.engine.api import reconcile as run
-    target = directory / DEMO_FILE
+    target = directory / (FARM_FILE if farm else DEMO_FILE)
     if target.exists() and not force:  # it may hold the user's edits: never overwritten unasked
         fail(f"{target} already exists (you may have edited it); massbal demo never overwrites it. "
-             "Use --force to write a fresh one (the old one is kept as massbal_demo.old.xlsx).")
+             f"Use --force to write a fresh one (the old one is kept as {target.stem}.old.xlsx).")
     with stages(sys.stderr.isatty()) as stage:
         directory.mkdir(parents=True, exist_ok=True)
         kept = set_aside(target) if target.exists() else None
@@ -110,7 +111,7 @@ def demo(directory: Path = typer.Argument(Path("."), help="Folder for massbal_de
         stage("Writing result sheets")
         write_into(path, rec, raw)
     if kept is not None:
-        err.print(f"The previous {DEMO_FILE} is kept as {kept}.", markup=False)
+        err.print(f"The previous {target.name} is kept as {kept}.", markup=False)
     out.print(f"{path}: {len(rec.balances)} balances, {len(rec.supply)} supply rows, {len(rec.yields)} runs, "
               f"{len(rec.findings)} findings. Open it in Excel and look at the Exceptions sheet.", markup=False)
 

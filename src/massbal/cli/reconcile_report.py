@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from massbal.cli.farm_report import print_farm
 from massbal.cli.investigations import likeliest_causes
 from massbal.engine.verdict import headline, period_label, shown, tallies
 
@@ -36,6 +37,7 @@ def show_reconciliation(console: Console, rec, *, everything: bool = False, writ
         console.print(_balance_table(balances, rec.unit, console.width))
     if len(supply):
         console.print(_supply_table(supply, rec.unit, console.width))
+    print_farm(console, rec, everything, _table, _num, _status)
     for part in likeliest_causes(rec.investigations, rec.unit):
         console.print(part)
     findings = rec.findings if everything else rec.findings[rec.findings["severity"] != "info"]

@@ -16,9 +16,10 @@ import pandas as pd
 from massbal.engine.schema import TABLES, book_specs, name_key
 
 from .farm_crops import crop_rows
+from .farm_dairy import dairy_rows
 
 Provider = Callable[[int, np.random.Generator], dict]
-PROVIDERS: list[Provider] = [crop_rows]
+PROVIDERS: list[Provider] = [crop_rows, dairy_rows]
 FARM_YEAR = 2025
 FARM_SEED = 20250
 FARM_FILE = "massbal_farm_demo.xlsx"
