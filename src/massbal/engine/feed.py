@@ -315,8 +315,8 @@ def pasture(h: Herds, feed: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp, st
                     if r["dmi_pct"] < st.pasture_dmi_pct:
                         out.append(F.make("error", "PASTURE_DMI", sheet, where, "Herd", book.letter("Herds", "Herd"),
                                           f"Over the grazing season {s:%Y-%m-%d} to {e:%Y-%m-%d} {herd['herd']} took "
-                                          f"{r['dmi_pct']:g} % of their dry matter from pasture (demand "
-                                          f"{r['demand_dm']:,.0f}, fed {fed:,.0f}); ruminants need at least "
+                                          f"{r['dmi_pct']:g} % of their dry matter from pasture (needed "
+                                          f"{r['demand_dm']:,.0f} {book.settings.unit} of dry matter, fed {fed:,.0f}); ruminants need at least "
                                           f"{st.pasture_dmi_pct:g} % (7 CFR 205.237). Graze more and feed less in the "
                                           "season, or check the feed rows and the herd's demand."))
                     if r["days"] < st.grazing_days:
