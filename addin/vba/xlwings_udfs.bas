@@ -43,20 +43,6 @@ failed:
     MASSBAL_COUNTED = Err.Description
 End Function
 
-Function MASSBAL_HARVEST_PCT(item, Optional start_date, Optional end_date, Optional owner)
-    Application.Volatile
-    #If App = "Microsoft Excel" Then
-        If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        MASSBAL_HARVEST_PCT = XLPy.CallUDF("massbal.excel.udfs", "MASSBAL_HARVEST_PCT", Array(item, start_date, end_date, owner, Nothing), ActiveWorkbook, Application.Caller)
-        Exit Function
-    #Else
-        MASSBAL_HARVEST_PCT = XLPy.CallUDF("massbal.excel.udfs", "MASSBAL_HARVEST_PCT", Array(item, start_date, end_date, owner, Nothing))
-        Exit Function
-    #End If
-failed:
-    MASSBAL_HARVEST_PCT = Err.Description
-End Function
-
 Function MASSBAL_DMI(herd, Optional year)
     Application.Volatile
     #If App = "Microsoft Excel" Then
@@ -69,6 +55,34 @@ Function MASSBAL_DMI(herd, Optional year)
     #End If
 failed:
     MASSBAL_DMI = Err.Description
+End Function
+
+Function MASSBAL_EXPLAIN(item, Optional start_date, Optional end_date, Optional owner)
+    Application.Volatile
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        MASSBAL_EXPLAIN = XLPy.CallUDF("massbal.excel.udfs", "MASSBAL_EXPLAIN", Array(item, start_date, end_date, owner, Nothing), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        MASSBAL_EXPLAIN = XLPy.CallUDF("massbal.excel.udfs", "MASSBAL_EXPLAIN", Array(item, start_date, end_date, owner, Nothing))
+        Exit Function
+    #End If
+failed:
+    MASSBAL_EXPLAIN = Err.Description
+End Function
+
+Function MASSBAL_HARVEST_PCT(item, Optional start_date, Optional end_date, Optional owner)
+    Application.Volatile
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        MASSBAL_HARVEST_PCT = XLPy.CallUDF("massbal.excel.udfs", "MASSBAL_HARVEST_PCT", Array(item, start_date, end_date, owner, Nothing), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        MASSBAL_HARVEST_PCT = XLPy.CallUDF("massbal.excel.udfs", "MASSBAL_HARVEST_PCT", Array(item, start_date, end_date, owner, Nothing))
+        Exit Function
+    #End If
+failed:
+    MASSBAL_HARVEST_PCT = Err.Description
 End Function
 
 Function MASSBAL_HEAD(herd, Optional on_date)
