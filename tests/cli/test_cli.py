@@ -39,11 +39,13 @@ def test_reconcile_json_is_the_contracts_shape(almonds):
     assert set(doc) == {"unit", "balances", "supply", "yields", "exceptions"}
     assert doc["unit"] == "lb"
     b = doc["balances"][0]
-    assert list(b)[:16] == ["item", "owner", "start", "end", "beginning", "received", "produced", "used", "shipped",
-                            "losses", "expected_ending", "counted_ending", "variance", "variance_pct",
-                            "tolerance_pct", "status"]
+    # a farm's flows (CONTRACT section 6) sit in the formula's order, zero for a handler
+    assert list(b)[:19] == ["item", "owner", "start", "end", "beginning", "received", "harvested", "produced", "used",
+                            "farm_use", "applied", "shipped", "losses", "expected_ending", "counted_ending", "variance",
+                            "variance_pct", "tolerance_pct", "status"]
     assert b == {**b, "item": "Almonds", "owner": None, "start": "2025-11-01", "end": "2025-11-30",
                  "beginning": 12500.0, "received": 16500.0, "shipped": 17500.0, "losses": 500.0,
+                 "harvested": 0.0, "farm_use": 0.0, "applied": 0.0,
                  "expected_ending": 11000.0, "counted_ending": 10850.0, "variance": -150.0,
                  "variance_pct": -1.36, "tolerance_pct": 5.0, "status": "PASS"}
     s = doc["supply"][0]

@@ -26,10 +26,12 @@ def test_five_sheets_in_order_with_the_users_words():
     specs = result_sheets(recs.reconciliation())
     assert [s.name for s in specs] == ["Balance", "Supply", "Yield", "Exceptions", "Ledger"]
     bal, sup, yld, exc, led = specs
-    assert bal.headers[:16] == (
-        "Item", "Owner", "Start", "End", "Beginning", "Received", "Produced", "Used", "Shipped",
-        "Losses", "Expected ending", "Counted ending", "Variance", "Variance %", "Tolerance %", "Status")
-    assert sup.headers[0] == "Ingredient" and sup.headers[8:11] == ("Unaccounted", "Tolerance %", "Status")
+    assert bal.headers[:19] == (
+        "Item", "Owner", "Start", "End", "Beginning", "Received", "Harvested", "Produced", "Used", "Farm use",
+        "Applied", "Shipped", "Losses", "Expected ending", "Counted ending", "Variance", "Variance %", "Tolerance %",
+        "Status")  # Harvested, Farm use, Applied: a farm's flows (CONTRACT section 6), zero for a handler
+    assert sup.headers[0] == "Ingredient" and sup.headers[7:12] == (
+        "Farm use equivalent", "On hand equivalent", "Unaccounted", "Tolerance %", "Status")
     assert yld.headers[:10] == ("Batch", "Product", "Date", "Owner", "Input", "Output", "Process loss",
                                 "Documented loss", "Undocumented loss", "Yield %")
     assert exc.headers[:7] == ("Severity", "Code", "Sheet", "Row", "Column", "Message", GO_TO)
