@@ -79,7 +79,7 @@ def test_export_for_inspector_writes_the_copy_beside_the_saved_file(xlsx, messag
     out = actions.run_for_user(book, actions.export_for_inspector)
     assert out == xlsx.with_name("Granola inspector copy.xlsx") and out.is_file()
     sheets = openpyxl.load_workbook(out, read_only=True).sheetnames
-    assert sheets[:2] == ["Cover", "Balance"] and "Ledger" in sheets
+    assert sheets[:3] == ["Cover", "Dashboard", "Balance"] and "Ledger" in sheets
     pdf = out.with_suffix(".pdf")
     assert pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-"
     assert messages() == [f"The inspector's copy of the workbook as last saved is at\n{out}\n"
