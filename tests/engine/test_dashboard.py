@@ -8,9 +8,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from massbal.dashboard import chart_specs, dashboard_sheet, page_breaks
 from massbal.engine.dashboard import chart_blocks, dashboard_frame, period_label
 from massbal.engine.result import BALANCE_COLUMNS, SUPPLY_COLUMNS, YIELD_COLUMNS, Reconciliation
+from massbal.layout.dashboard import chart_specs, dashboard_sheet, page_breaks
 
 
 def _bal(item, month, expected, counted, status, tol=5.0, owner=None):
