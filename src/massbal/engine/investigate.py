@@ -29,6 +29,9 @@ OK_AFTER = ("PASS", "NO COUNT")
 SHORT_LIST = 8  # alternatives per balance whose running balance is recomputed
 SHOWN = 5  # candidates listed per flagged figure
 CLOSES_OTHER = -0.1  # rank bonus: it also closes the other period's gap
+# how much a slip's plausibility weighs against the share of the gap it leaves: an exact
+# correction beats a likelier slip that leaves a few per cent (coincidences are many)
+PRIOR_WEIGHT = 0.2
 FLOW_KINDS = INFLOW_KINDS + OUTFLOW_KINDS
 
 COLUMNS = ["figure", "item", "owner", "start", "end", "variance", "rank", "cause", "sheet", "row", "column",
@@ -240,7 +243,8 @@ def explain_balances(book: Book, ledger: pd.DataFrame, yields: pd.DataFrame, bal
     gap = b["variance"].abs().to_numpy()
     pairs["closeness"] = np.where(counted, pairs["variance_after"].abs().to_numpy() / np.maximum(gap, EPS), 0.0)
     cand = pairs.loc[cand.index]
-    cand = cand.assign(score=cand["closeness"].to_numpy() + alts.loc[cand["alt"].to_numpy(), "prior"].to_numpy())
+    cand = cand.assign(score=cand["closeness"].to_numpy() +
+                       PRIOR_WEIGHT * alts.loc[cand["alt"].to_numpy(), "prior"].to_numpy())
     cand = cand.sort_values(["bal_id", "score"], kind="stable").groupby("bal_id", sort=False).head(SHORT_LIST)
     # the other balance each kept alternative changes
     others = pairs[pairs["alt"].isin(cand["alt"])]

@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import slips as S
 from .genealogy import Genealogy, build_genealogy, equivalents
-from .investigate import CLOSES_OTHER, COLUMNS, FLOW_KINDS, NEXT_STEPS, empty, order
+from .investigate import CLOSES_OTHER, COLUMNS, FLOW_KINDS, NEXT_STEPS, PRIOR_WEIGHT, empty, order
 from .load import Book
 from .supply import ROUNDING_SHARE, ROUNDING_UNITS, compute_supply
 
@@ -134,7 +134,7 @@ def _one(book, ledger, gen, yields, f, ing, periods, supply) -> list[dict]:
                 if (was.empty or was.iat[0] == "PASS") and o["status"] != "PASS":
                     continue  # it only moves the gap to a period that passed
                 if len(was) and was.iat[0] != "PASS" and o["status"] == "PASS":
-                    a["prior"] += CLOSES_OTHER
+                    a["prior"] += CLOSES_OTHER / PRIOR_WEIGHT
                 other = {"other_start": o["start"], "other_end": o["end"], "other_variance": None,
                          "other_variance_after": round(float(o["unaccounted"]), 6) + 0.0,
                          "other_status_after": o["status"]}
@@ -146,7 +146,7 @@ def _one(book, ledger, gen, yields, f, ing, periods, supply) -> list[dict]:
                     "row": int(src["row"]), "column": a["column"], "cell": f"{letter}{int(src['row'])}" if letter else None,
                     "typed": a["typed"], "suggested": a["suggested"], "variance_after": round(float(h["unaccounted"]), 6) + 0.0,
                     "variance_pct_after": None, "status_after": h["status"],
-                    "_score": abs(h["unaccounted"]) / gap + a["prior"], **other})
+                    "_score": abs(h["unaccounted"]) / gap + PRIOR_WEIGHT * a["prior"], **other})
     out.sort(key=lambda d: d["_score"])
     from .explain_text import sentence
     for rank, d in enumerate(out, start=1):

@@ -198,8 +198,8 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
     inv_frame = export_frame(m.rec.investigations, m.prep.unit, raw.source)
     X.frame_table(invs, "Investigations", inv_frame,
                   {"Start": "date", "End": "date", "Variance": "number", "Rank": "int", "Row": "int",
-                   "Variance after": "number", "Variance % after": "pct", "Other period start": "date",
-                   "Other period end": "date", "Other variance after": "number", "Explanation": "wrap60"})
+                   "Variance after": "number", "Variance % after": "pct",
+                   "Other variance after": "number", "Explanation": "wrap60"})
     for n, (s, t) in enumerate(zip(trs, m.traces, strict=True), start=1):
         X.trace_sheet(s, t, n)
     if fsma is not None:

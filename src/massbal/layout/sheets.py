@@ -263,7 +263,8 @@ _INVESTIGATIONS = [
     ("typed", "Typed", "text", 12), ("suggested", "Suggested", "text", 12),
     ("variance_after", "Variance after", "quantity", 15), ("variance_pct_after", "Variance % after", "percent", 12),
     ("status_after", "Status after", "status", 12),
-    ("other_start", "Other period start", "date", 12), ("other_end", "Other period end", "date", 12),
+    # the other period a moved date touches is named in the explanation (dates that are
+    # blank on most rows are left to the JSON)
     ("other_variance_after", "Other variance after", "quantity", 15),
     ("other_status_after", "Other status after", "status", 12),
     ("explanation", "Explanation", "text", 80),
