@@ -7,9 +7,7 @@ Validate lots, Trace lot, Close period, Reopen) appends the log through `log_wri
 """
 from __future__ import annotations
 
-import getpass
-import os
-from datetime import UTC, datetime
+from datetime import datetime
 
 from massbal.engine.changelog import snapshots
 from massbal.engine.closing import ClosingError, Record, close_period, record_write, reopen_period
@@ -28,17 +26,16 @@ def read_kept_book(book):
     return kept_from_grids(grids)
 
 
-def user_name(book=None) -> str:
-    """Who writes: the computer's user name (Lite has none: 'xlwings Lite')."""
-    try:
-        name = getpass.getuser()
-    except Exception:
-        name = os.environ.get("USERNAME") or os.environ.get("USER") or ""
-    return name if name and name not in ("pyodide", "web_user") else "xlwings Lite"
+def user_name() -> str:
+    """Who writes: the computer's user name (Lite's browser has none: 'xlwings Lite')."""
+    from massbal.xlsx.write.change_log import user_name as computer_user
+    name = computer_user()
+    return name if name not in ("unknown", "pyodide", "web_user") else "xlwings Lite"
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    from massbal.xlsx.write.change_log import utc_now
+    return utc_now()
 
 
 def write_record(book, kept, record: Record, unit: str) -> None:
