@@ -46,7 +46,7 @@ def test_keys_kinds_and_formats():
     assert bal.keys == ("Item", "Owner", "Start", "End")
     assert sup.keys == ("Ingredient", "Owner", "Start", "End")
     assert yld.keys == ("Batch",)
-    assert exc.keys == ("Code", "Sheet", "Row", "Column")
+    assert exc.keys == ("Code", "Sheet", "Column", "Message")  # the finding, not its row number (issue 14)
     assert led.keys == ()
     assert bal.column("Beginning").number_format == '#,##0.00 "kg"'
     assert bal.column("Start").kind == "date" and bal.column("Status").kind == "status"
