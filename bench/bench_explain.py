@@ -1,4 +1,4 @@
-"""Time the explainer (engine.investigate) on a generated book with 1 %, 5 % and 20 % of
+"""Time the explainer (engine.investigate.balances) on a generated book with 1 %, 5 % and 20 % of
 item-months flagged.
 
     PYTHONPATH=src python bench/bench_explain.py 1000000      # movements
@@ -34,7 +34,7 @@ def main() -> None:
     from massbal.books.gen import generate_tables
     from massbal.engine.api import periods_for, prepare
     from massbal.engine.balance import compute_balances, status_of, variance_pct
-    from massbal.engine.investigate import explain_balances
+    from massbal.engine.investigate.balances import explain_balances
     t = time.perf_counter()
     tables, man = generate_tables(n, seed=7)
     raw = raw_from_tables(tables)

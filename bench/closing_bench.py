@@ -39,8 +39,8 @@ def main() -> None:
     import pandas as pd
 
     from massbal.engine.api import prepare, reconcile_prepared
-    from massbal.engine.changelog import snapshots
-    from massbal.engine.closing import close_period, record_write, review_reconciliation
+    from massbal.engine.record.changelog import snapshots
+    from massbal.engine.record.closing import close_period, record_write, review_reconciliation
     from massbal.layout.sheets import result_sheets
     from massbal.xlsx.read.read_book import read_book
     from massbal.xlsx.write.change_log import read_kept, record_sheets

@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from massbal.engine import closing as C
-from massbal.engine.changelog import canon_column, diff, snapshot
-from massbal.engine.logchain import LogEntry, check_chain, seal
 from massbal.engine.rawbook import RawBook, RawTable
+from massbal.engine.record import closing as C
+from massbal.engine.record.changelog import canon_column, diff, snapshot
+from massbal.engine.record.logchain import LogEntry, check_chain, seal
 
 HEAD = ["Date", "Item", "Lot", "Quantity", "Unit"]
 ROWS = [

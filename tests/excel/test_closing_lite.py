@@ -9,7 +9,7 @@ from books import granola_tables
 from lite_run import replayed
 from payload import payload_from_xlsx, write_book
 
-from massbal.engine.closing import CLOSED_SHEET
+from massbal.engine.record.closing import CLOSED_SHEET
 from massbal.layout.closing import LOG_SHEET, STATE_SHEET
 
 NAME = "Granola.xlsx"

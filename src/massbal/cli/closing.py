@@ -23,8 +23,8 @@ def _write(book: Path, rec, kept, record, what: str):
 def close(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm)."),
           through: str = typer.Option(..., "--through", help="Last day closed (YYYY-MM-DD).")):
     """Close every period up to a date: later edits of its rows are errors (CLOSED_PERIOD_CHANGED)."""
-    from massbal.engine.changelog import snapshots
-    from massbal.engine.closing import ClosingError, close_period, review_reconciliation
+    from massbal.engine.record.changelog import snapshots
+    from massbal.engine.record.closing import ClosingError, close_period, review_reconciliation
     from massbal.xlsx.write.change_log import read_kept, user_name, utc_now
     day = parse_day(through, "--through")
     raw = load_raw(book)
@@ -49,8 +49,8 @@ def reopen(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm).
            through: str = typer.Option(..., "--through", help="The date it is closed through (YYYY-MM-DD)."),
            reason: str = typer.Option(..., "--reason", help="Why it is reopened (kept in the Change log).")):
     """Reopen the closed periods, saying why in the Change log."""
-    from massbal.engine.changelog import snapshots
-    from massbal.engine.closing import ClosingError, reopen_period
+    from massbal.engine.record.changelog import snapshots
+    from massbal.engine.record.closing import ClosingError, reopen_period
     from massbal.xlsx.write.change_log import read_kept, user_name, utc_now
     day = parse_day(through, "--through")
     raw = load_raw(book)

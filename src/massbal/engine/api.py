@@ -13,15 +13,16 @@ from datetime import date
 
 import pandas as pd
 
+from massbal.engine.farm.crop import farm_input_findings, is_farm
+from massbal.engine.farm.farm_result import crop_figures
+from massbal.engine.farm.livestock import livestock_results, prepare_livestock
+
 from . import findings as F
 from .balance import compute_balances
 from .certificates import receipt_certificates
 from .checks import certificate_findings, commingled_findings, duplicate_lot_findings, lot_findings, name_variant_findings
-from .crop import farm_input_findings, is_farm
-from .farm_result import crop_figures
 from .genealogy import build_genealogy
 from .ledger import build_ledger
-from .livestock import livestock_results, prepare_livestock
 from .load import load_book
 from .periods import PeriodKind, data_span, split
 from .prepared import Prepared
@@ -93,8 +94,9 @@ def reconcile_prepared(prep: Prepared, start=None, end=None, item: str | None = 
         in_span = (yields["date"] >= lo) & (yields["date"] <= hi)
         yields = yields[in_span.to_numpy()].reset_index(drop=True)
     # section 7: the cells that would close each flagged figure, and drifts month on month
-    from .investigate import explain
-    from .trend import monthly_balances, trend_findings
+    from massbal.engine.investigate.trend import monthly_balances, trend_findings
+
+    from .investigate.balances import explain
     inv = explain(prep, periods, balances, supply)
     f_trend = trend_findings(prep.book, prep.ledger, monthly_balances(prep.book, prep.ledger, balances, periods, keys))
     crop, fields, f_crop = crop_figures(prep.book, prep.ledger, periods, keys)

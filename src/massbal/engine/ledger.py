@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from massbal.engine.farm.farm_ledger import FARM_MOVEMENTS, farm_parts
+
 from . import findings as F
-from .farm_ledger import FARM_MOVEMENTS, farm_parts
 from .load import Book
 
 # order of kinds within one day: inflows before outflows (CONTRACT: NEGATIVE rule),

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from massbal.engine.farm.livestock import Livestock
+
 from .genealogy import Genealogy
-from .livestock import Livestock
 from .load import Book
 
 

@@ -13,7 +13,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from .farm_models import FARM_JSON, CropOut, FieldOut, farm_models
+from massbal.engine.farm.farm_models import FARM_JSON, CropOut, FieldOut, farm_models
 
 BALANCE_COLUMNS = [
     "item", "owner", "start", "end", "beginning", "received", "harvested", "produced", "used",

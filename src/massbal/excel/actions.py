@@ -73,8 +73,8 @@ def _summary(rec) -> str:
 
 
 def reconcile(book, start=None, end=None, item=None, period=None) -> Any:
-    from massbal.engine.changelog import snapshots
-    from massbal.engine.closing import review_reconciliation
+    from massbal.engine.record.changelog import snapshots
+    from massbal.engine.record.closing import review_reconciliation
 
     from .closing_actions import log_write, read_kept_book
     raw, prep = _read(book)
@@ -91,7 +91,7 @@ def reconcile(book, start=None, end=None, item=None, period=None) -> Any:
 
 
 def validate_lots(book) -> Any:
-    from massbal.engine.closing import review_reconciliation
+    from massbal.engine.record.closing import review_reconciliation
 
     from .closing_actions import log_write, read_kept_book
     raw, prep = _read(book)
@@ -149,7 +149,7 @@ def trace_selected_lot(book) -> Any:
 
 def close_period(book, through: str | None = None) -> Any:
     """Close every period up to a date (the one typed, or in the selected cell)."""
-    from massbal.engine.closing import review_reconciliation
+    from massbal.engine.record.closing import review_reconciliation
 
     from .closing_actions import ClosingError, close
     day = _day(through if through else _selected(book), "the date to close through")

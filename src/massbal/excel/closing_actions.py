@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from massbal.engine.changelog import snapshots
-from massbal.engine.closing import ClosingError, Record, close_period, record_write, reopen_period
+from massbal.engine.record.changelog import snapshots
+from massbal.engine.record.closing import ClosingError, Record, close_period, record_write, reopen_period
 from massbal.excel.adapter import _find_sheet, _rows_2d, write_sheet
 from massbal.layout.closing import RECORD_SHEETS, STATE_SHEET
 

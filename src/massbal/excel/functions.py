@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from massbal.engine.api import Prepared, balance_rows, periods_for, prepare, supply_rows
-from massbal.engine.farm_result import crop_figures
+from massbal.engine.farm.farm_result import crop_figures
 from massbal.engine.rawbook import RawBook
 from massbal.engine.schema import name_key
 from massbal.xlref import EPOCH_1900, EPOCH_1904
@@ -221,7 +221,7 @@ class BookEntry:
                 frame, _ = balance_rows(prep, periods)
                 got[table] = _Rows(frame, "item")
             elif table == "explain":
-                from massbal.engine.investigate import explained_balances
+                from massbal.engine.investigate.balances import explained_balances
                 frame = self.rows("balance", start, end).frame
                 got[table] = _Rows(explained_balances(prep, periods, frame), "item")
             elif table == "crop":
@@ -463,7 +463,7 @@ def _year(value: Any, date1904: bool) -> int:
 
 def herd_value(entry: BookEntry, name: str, herd: Any, when: Any) -> Any:
     """MASSBAL_HEAD or MASSBAL_DMI from a book's entry; FigureError with the sentence to show."""
-    from massbal.engine.livestock import dmi_for, head_on
+    from massbal.engine.farm.livestock import dmi_for, head_on
     herd_text = _text(herd)
     if herd_text is None:
         raise FigureError("Give the herd name, for example =MASSBAL_HEAD(\"Milking cows\", \"2025-12-31\").")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from massbal.engine.logchain import GENESIS, LOG_HEADERS
+from massbal.engine.record.logchain import GENESIS, LOG_HEADERS
 from massbal.layout.closing import CLOSED_COLUMNS
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from massbal.engine.changelog import canon_value
-from massbal.engine.closing import CLOSED_SHEET, BookState
-from massbal.engine.logchain import LOG_HEADERS, LogEntry
+from massbal.engine.record.changelog import canon_value
+from massbal.engine.record.closing import CLOSED_SHEET, BookState
+from massbal.engine.record.logchain import LOG_HEADERS, LogEntry
 from massbal.layout.sheets import STATUS_COLORS, ColumnSpec, SheetSpec, number_format
 
 LOG_SHEET = "Change log"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from massbal.engine.explain_text import number
+from massbal.engine.investigate.explain_text import number
 from massbal.layout.sheets import (
     _INVESTIGATIONS,
     _KEYS,

@@ -61,7 +61,7 @@ class Tracer:
         # a field given instead of a lot: every lot harvested from it (trace forward from a field)
         harvests = g.sources[g.sources["kind"] == "harvested"]
         if len(harvests):
-            from massbal.engine.farm_ledger import field_keys
+            from massbal.engine.farm.farm_ledger import field_keys
             from massbal.engine.schema import name_key
             hits = harvests[field_keys(harvests["partner"]) == name_key(lot)]
             if item is not None:

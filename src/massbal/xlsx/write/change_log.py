@@ -14,8 +14,8 @@ import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from massbal.engine.closing import BookState, Record
-from massbal.engine.logchain import ChainCheck, LogEntry, check_chain
+from massbal.engine.record.closing import BookState, Record
+from massbal.engine.record.logchain import ChainCheck, LogEntry, check_chain
 from massbal.layout.closing import (
     CLOSED_SHEET,
     LOG_SHEET,
@@ -100,7 +100,7 @@ def logged_write(path, specs, raw, action: str, *, record: Record | None = None,
     record: the log of this write when the caller made it (close, reopen, Reconcile with
     its closed-period review); else the input tables' changes since the last write.
     """
-    from massbal.engine.closing import record_write
+    from massbal.engine.record.closing import record_write
     from massbal.xlsx.write.write_results import write_sheets
     kept = read_kept(path) if kept is None else kept
     if record is None:
@@ -116,8 +116,8 @@ def logged_write(path, specs, raw, action: str, *, record: Record | None = None,
 def review(path, raw, rec):
     """Reconcile's figures with the workbook's closed periods applied (CLOSED_PERIOD_CHANGED,
     the Balance's As closed), and what the write needs: (rec, kept, current snapshots)."""
-    from massbal.engine.changelog import snapshots
-    from massbal.engine.closing import review_reconciliation
+    from massbal.engine.record.changelog import snapshots
+    from massbal.engine.record.closing import review_reconciliation
     kept = read_kept(path)
     current = snapshots(raw)
     return review_reconciliation(rec, kept.state, raw, current), kept, current

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import findings as F
+from massbal.engine import findings as F
+from massbal.engine.load import Book
+
 from .crop import crop_balances, field_findings, field_rows, field_yields, is_farm
-from .load import Book
 
 
 def seasons_of(periods) -> list[int]:

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import findings as F
+from massbal.engine import findings as F
+from massbal.engine.load import Book
+
 from .feed import FarmSettings, farm_settings, feed_balance, feeding, herd_output, pasture
 from .herd import Herds, herd_balance, herd_key, read_herds
-from .load import Book
 
 
 @dataclass(frozen=True)

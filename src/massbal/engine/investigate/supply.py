@@ -12,11 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from massbal.engine.genealogy import Genealogy, build_genealogy, equivalents
+from massbal.engine.load import Book
+
 from . import slips as S
-from .genealogy import Genealogy, build_genealogy, equivalents
-from .investigate import CLOSES_OTHER, COLUMNS, FLOW_KINDS, NEXT_STEPS, PRIOR_WEIGHT, empty, order
-from .load import Book
-from .supply import ROUNDING_SHARE, ROUNDING_UNITS, compute_supply
+from .balances import CLOSES_OTHER, COLUMNS, FLOW_KINDS, NEXT_STEPS, PRIOR_WEIGHT, empty, order
+from massbal.engine.supply import ROUNDING_SHARE, ROUNDING_UNITS, compute_supply
 
 FLAGGED = ("OVERSOLD", "INVESTIGATE")
 EXACT_PER_ROW = 2  # alternatives recomputed in full per flagged supply row

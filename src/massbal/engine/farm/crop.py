@@ -16,11 +16,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import findings as F
+from massbal.engine import findings as F
+from massbal.engine.load import Book
+from massbal.engine.roll import EPS, roll
+from massbal.engine.units import kg_factors, report_factor
+
 from .farm_ledger import field_keys, fields_table, harvest_field_status
-from .load import Book
-from .roll import EPS, roll
-from .units import kg_factors, report_factor
 
 CROP_COLUMNS = [
     "crop", "season", "start", "end", "beginning", "harvested", "bought", "sold", "losses", "farm_use",

@@ -51,8 +51,9 @@ class FieldOut(BaseModel):
 
 def farm_models(rec) -> dict:
     """crop and fields for ReconcileOut (absent, not empty, for a handler's book)."""
+    from massbal.engine.result import _records
+
     from .crop import CROP_COLUMNS, FIELD_COLUMNS
-    from .result import _records
     out = {}
     if rec.crop is not None:
         out["crop"] = [CropOut(**r) for r in _records(rec.crop, CROP_COLUMNS)]

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import findings as F
-from .load import Book
-from .schema import name_key
-from .units import kg_factors, report_factor, unit_info
+from massbal.engine import findings as F
+from massbal.engine.load import Book
+from massbal.engine.schema import name_key
+from massbal.engine.units import kg_factors, report_factor, unit_info
 
 BORN, BOUGHT, MOVED_IN = "birth", "bought", "moved in"
 SOLD, SLAUGHTERED, CULLED, MOVED_OUT, DIED = "sold", "slaughtered", "culled", "moved out", "died"

@@ -16,13 +16,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from massbal.engine.balance import KEY, status_of, variance_pct
+from massbal.engine.frames import asof_merge
+from massbal.engine.ledger import INFLOW_KINDS, OUTFLOW_KINDS
+from massbal.engine.load import Book
+from massbal.engine.roll import EPS, SIGN, roll
+from massbal.engine.runs import UNDOCUMENTED_MIN_PCT
+
 from . import slips as S
-from .balance import KEY, status_of, variance_pct
-from .frames import asof_merge
-from .ledger import INFLOW_KINDS, OUTFLOW_KINDS
-from .load import Book
-from .roll import EPS, SIGN, roll
-from .runs import UNDOCUMENTED_MIN_PCT
 
 FLAGGED = ("INVESTIGATE", "NEGATIVE")
 OK_AFTER = ("PASS", "NO COUNT")
@@ -161,7 +162,7 @@ def _roll_low(pairs: pd.DataFrame, bal: pd.DataFrame, touches: pd.DataFrame, dai
 
 def explain(prep, periods, balances: pd.DataFrame, supply: pd.DataFrame) -> pd.DataFrame:
     """Every flagged balance and supply row, with its candidate cells (COLUMNS)."""
-    from .investigate_supply import explain_supply
+    from massbal.engine.investigate.supply import explain_supply
     parts = [explain_balances(prep.book, prep.ledger, prep.yields, balances, periods),
              explain_supply(prep.book, prep.ledger, prep.genealogy, prep.yields, supply, periods)]
     parts = [p for p in parts if len(p)]

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import findings as F
-from .balance import KEY, compute_balances, owner_phrase
-from .load import Book
-from .periods import split
+from massbal.engine import findings as F
+from massbal.engine.balance import KEY, compute_balances, owner_phrase
+from massbal.engine.load import Book
+from massbal.engine.periods import split
 
 
 def _monthly(periods) -> bool:

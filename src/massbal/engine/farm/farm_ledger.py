@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .load import Book
-from .parse import match_keys
+from massbal.engine.load import Book
+from massbal.engine.parse import match_keys
 
 FARM_MOVEMENTS = ("Harvests", "FarmUse", "Applications")
 

@@ -26,8 +26,8 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from .rawbook import RawTable
-from .schema import header_key
+from massbal.engine.rawbook import RawTable
+from massbal.engine.schema import header_key
 
 _MASK = (1 << 64) - 1
 
@@ -387,7 +387,7 @@ def _iso_days(col: np.ndarray) -> pd.Series:
     d = pd.to_datetime(s.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
     odd = d.isna() & s.ne("")
     if odd.any():  # dates typed as text in another form: the engine's own reading
-        from .parse import _date_from_text
+        from massbal.engine.parse import _date_from_text
         d = d.astype(object)
         for i in np.flatnonzero(odd.to_numpy()):
             v, _ = _date_from_text(s.iat[i])

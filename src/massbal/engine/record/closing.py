@@ -15,11 +15,12 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from . import findings as F
+from massbal.engine import findings as F
+from massbal.engine.rawbook import RawBook
+from massbal.engine.schema import header_key, name_key
+
 from .changelog import RowChange, Snapshot, Stored, batch_days, dated_on_or_before, diff, loaded, snapshots
 from .logchain import GENESIS, LogEntry, change_entries, seal
-from .rawbook import RawBook
-from .schema import header_key, name_key
 
 CODE = "CLOSED_PERIOD_CHANGED"
 STATE_VERSION = 1

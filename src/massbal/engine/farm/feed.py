@@ -13,10 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import findings as F
+from massbal.engine import findings as F
+from massbal.engine.load import Book
+from massbal.engine.schema import header_key, name_key
+
 from .herd import Herds, herd_key
-from .load import Book
-from .schema import header_key, name_key
 
 AMBER_STATUSES = ("NO DEMAND", "DM % MISSING", "IN SEASON")
 

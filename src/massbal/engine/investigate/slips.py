@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .load import Book
-from .units import report_factor, unit_info, unit_key
+from massbal.engine.load import Book
+from massbal.engine.units import report_factor, unit_info, unit_key
 
 # ledger kind -> the input table its row lives on
 KIND_TABLE = {"receipt": "Receipts", "produced": "Batches", "used": "BatchInputs", "shipped": "Shipments",

@@ -1,0 +1,1 @@
+"""Investigations (CONTRACT section 7): the cells that would close a flagged figure, and trends."""

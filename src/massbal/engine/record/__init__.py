@@ -1,0 +1,1 @@
+"""Closed periods and the Change log (CONTRACT section 8): row snapshots, diffs, the hash chain."""
