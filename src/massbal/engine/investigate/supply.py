@@ -14,10 +14,10 @@ import pandas as pd
 
 from massbal.engine.genealogy import Genealogy, build_genealogy, equivalents
 from massbal.engine.load import Book
+from massbal.engine.supply import ROUNDING_SHARE, ROUNDING_UNITS, compute_supply
 
 from . import slips as S
 from .balances import CLOSES_OTHER, COLUMNS, FLOW_KINDS, NEXT_STEPS, PRIOR_WEIGHT, empty, order
-from massbal.engine.supply import ROUNDING_SHARE, ROUNDING_UNITS, compute_supply
 
 FLAGGED = ("OVERSOLD", "INVESTIGATE")
 EXACT_PER_ROW = 2  # alternatives recomputed in full per flagged supply row
