@@ -9,7 +9,6 @@
 import datetime as dt
 import io
 import random
-import time
 import zipfile
 from pathlib import Path
 
@@ -77,13 +76,18 @@ def _mutate(data: bytes, rng: random.Random) -> bytes:
     return out.getvalue()
 
 
+FUZZ_CASES = 300
+
+
 def test_mutated_workbooks_never_crash(tmp_path):
     rng = random.Random(20251123)
     seeds = [_massbal_book(tmp_path / "massbal.xlsx")] + [CORPUS / n for n in SMALL_CORPUS if (CORPUS / n).exists()]
     originals = [p.read_bytes() for p in seeds]
-    cases, outcomes, deadline = 0, {"read": 0, "refused": 0}, time.monotonic() + 60
+    # a fixed number of seeded cases, not a time budget: the same cases on any machine, and
+    # no timing assertion (a loaded machine ran too few and failed a test that found nothing)
+    cases, outcomes = 0, {"read": 0, "refused": 0}
     target = tmp_path / "case.xlsx"
-    while cases < 2000 and time.monotonic() < deadline:
+    while cases < FUZZ_CASES:
         data = originals[cases % len(originals)]
         mutated = _mutate(data, rng) if rng.random() < 0.85 else \
             bytes(b if rng.random() > 0.001 else rng.randrange(256) for b in data)  # raw zip damage
@@ -98,7 +102,6 @@ def test_mutated_workbooks_never_crash(tmp_path):
             outcomes["refused"] += 1
         cases += 1
     print(f"\nfuzz: {cases} mutated workbooks, {outcomes['read']} read, {outcomes['refused']} refused")
-    assert cases >= 300, "too few cases ran in the time allowed"
     assert outcomes["read"] > 0 and outcomes["refused"] > 0
 
 
