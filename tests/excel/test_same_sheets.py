@@ -137,7 +137,7 @@ def test_second_reconcile_keeps_notes_the_same_way(main, tmp_path, granola):
     # Lite: the same steps, the second run on what the first run left in Excel
     first = replayed(main, "reconcile", payload_from_xlsx(granola))
     sheet = first.sheet("Balance")
-    head = [sheet.values.get((1, c)) for c in range(1, 21)]
+    head = [sheet.values.get((1, c)) for c in range(1, 41)]
     row = next(r for r in range(2, 20) if sheet.values.get((r, 1)) == "Almonds"
                and str(sheet.values.get((r, 3)))[:10] == "2025-10-01")
     sheet.values[(row, head.index("Notes") + 1)] = note
@@ -181,7 +181,8 @@ def test_a_note_whose_row_is_gone_is_kept_the_same_way(main, tmp_path, granola):
     first = replayed(main, "reconcile", payload_from_xlsx(start))
     sheet = first.sheet("Balance")
     row = next(r for r in range(2, 20) if sheet.values.get((r, 1)) == "Acorns")
-    sheet.values[(row, 17)] = note  # the Notes column
+    head = [sheet.values.get((1, c)) for c in range(1, 41)]
+    sheet.values[(row, head.index("Notes") + 1)] = note
     _set_cell_excel(first, "Receipts", "Acorns", "Oats")
     second = replayed(main, "reconcile", first.payload("Granola.xlsx"))
     for name in OUTPUT_SHEETS + (ORPHANS_SHEET,):
