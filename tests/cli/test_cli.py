@@ -36,7 +36,7 @@ def test_reconcile_json_is_the_contracts_shape(almonds):
     p = massbal("reconcile", almonds, "--from", "2025-11-01", "--to", "2025-11-30", "--json", "--dry-run")
     assert p.returncode == 0, p.stderr
     doc = json.loads(p.stdout)
-    assert set(doc) == {"unit", "balances", "supply", "yields", "exceptions"}
+    assert set(doc) == {"unit", "balances", "supply", "yields", "exceptions", "investigations"}
     assert doc["unit"] == "lb"
     b = doc["balances"][0]
     # a farm's flows (CONTRACT section 6) sit in the formula's order, zero for a handler
@@ -110,7 +110,8 @@ def test_written_sheets_carry_every_figure(almonds):
         for i, h in enumerate(head):
             if h in ("Owner", "Counted ending", "Variance", "Variance %", "Notes", "Root cause",
                      "Corrective action", "Investigated by", "Batch", "Certificate", "Organic",
-                     "Reference", "Location", "Lot", "Partner"):
+                     "Reference", "Location", "Lot", "Partner", "Investigation", "Harvested", "Farm use",
+                     "Applied"):
                 continue  # legitimately empty in this small book
             assert any(r[i] is not None for r in rows), f"{name}!{h} is blank"
     ledger = wb["Ledger"]
@@ -130,7 +131,8 @@ def test_reconcile_says_where_each_sheet_went_beside_the_users_own(almonds):
     p = massbal("reconcile", almonds, "--from", "2025-11-01", "--to", "2025-11-30", env={"COLUMNS": "80"})
     assert p.returncode == 0, p.stderr
     said = " ".join((p.stdout + p.stderr).split())
-    assert f"Wrote Balance (massbal), Supply, Yield, Exceptions and Ledger into {almonds}." in said
+    assert "Wrote Balance (massbal), Supply, Yield, Exceptions, Ledger, Investigations, Dashboard" in said
+    assert f"into {almonds}." in said
     assert "The sheet 'Balance' is not one massbal wrote, so it was left as it is; " \
            "massbal's Balance is on the sheet 'Balance (massbal)'." in said
     wb = openpyxl.load_workbook(almonds)

@@ -33,8 +33,10 @@ def main(path: str, rows: int, logged: bool = False) -> None:
         from massbal.layout.sheets import result_sheets
         from massbal.xlsx.read.read_book import read_book
         from massbal.xlsx.write.change_log import logged_write
-        raw = read_book(path)
-        write = lambda: logged_write(path, result_sheets(rec), raw, "Reconcile", today=date(2025, 12, 5))  # noqa: E731
+        # read, then write, as the CLI does: the write refuses a book changed since it was read,
+        # and the test puts the old bytes back between runs
+        write = lambda: logged_write(path, result_sheets(rec), read_book(path), "Reconcile",  # noqa: E731
+                                     today=date(2025, 12, 5))
     print("ready", flush=True)
     for line in sys.stdin:
         mode, *args = line.split()

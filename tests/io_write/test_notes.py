@@ -146,7 +146,7 @@ def test_a_column_the_user_added_to_the_table_survives(book):
     names = [c.name for c in t.tableColumns]
     assert names[-2:] == ["Checked by", "Double variance"]
     assert t.tableColumns[-1].calculatedColumnFormula.attr_text == "Balance[[#This Row],[Variance]]*2"
-    assert t.ref == "A1:V5"
+    assert t.ref == "A1:Z5"  # 26 columns: the Balance with its farm, investigation and note columns
     assert _row_of(ws, Item="Quinoa")["Checked by"] == "Bob"
     assert _row_of(ws, Item="Oats")["Checked by"] is None
     col = _col(ws, "Double variance")
@@ -230,7 +230,7 @@ def test_a_table_converted_to_a_range_still_carries_its_notes(book):
     assert report.notes_kept == 1 and report.notes_orphaned == 0
     wb = openpyxl.load_workbook(book)
     ws = wb["Balance"]
-    assert list(ws.tables) == ["Balance"] and ws.tables["Balance"].ref == "A1:T3"
+    assert list(ws.tables) == ["Balance"] and ws.tables["Balance"].ref == "A1:X3"
     assert _row_of(ws, Item="Quinoa")["Notes"] == "recount done"
     assert [r["Item"] for r in _rows(ws)] == ["Quinoa", "Almonds"]
     assert ORPHANS_SHEET not in wb.sheetnames
@@ -277,7 +277,7 @@ def test_empty_results_write_empty_tables(book):
     empty = recs.reconciliation(balances=recs.balances([]), supply=recs.supply([]),
                                 yields=recs.yields([]), findings=F.empty(), ledger=recs.ledger(0))
     report = write_results(book, empty, today=TODAY)
-    assert [s.rows for s in report.sheets] == [0, 0, 0, 0, 0, 0]   # the five and the Dashboard
+    assert [s.rows for s in report.sheets] == [0] * 7   # the six result sheets and the Dashboard
     wb = openpyxl.load_workbook(book)
     for name in ("Balance", "Supply", "Yield", "Exceptions", "Ledger"):
         ws = wb[name]

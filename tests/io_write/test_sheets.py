@@ -24,7 +24,7 @@ from massbal.layout.sheets import (
 
 def test_five_sheets_in_order_with_the_users_words():
     specs = result_sheets(recs.reconciliation())
-    assert [s.name for s in specs] == ["Balance", "Supply", "Yield", "Exceptions", "Ledger"]
+    assert [s.name for s in specs] == ["Balance", "Supply", "Yield", "Exceptions", "Ledger", "Investigations"]
     bal, sup, yld, exc, led = specs
     assert bal.headers[:19] == (
         "Item", "Owner", "Start", "End", "Beginning", "Received", "Harvested", "Produced", "Used", "Farm use",
@@ -42,7 +42,7 @@ def test_five_sheets_in_order_with_the_users_words():
 
 
 def test_keys_kinds_and_formats():
-    bal, sup, yld, exc, led = result_sheets(recs.reconciliation(unit="kg"))
+    bal, sup, yld, exc, led, _ = result_sheets(recs.reconciliation(unit="kg"))
     assert bal.keys == ("Item", "Owner", "Start", "End")
     assert sup.keys == ("Ingredient", "Owner", "Start", "End")
     assert yld.keys == ("Batch",)
@@ -90,7 +90,7 @@ def test_finding_links_point_at_the_cell():
 def test_booleans_read_yes_no_and_empty_frames():
     rec = recs.reconciliation(ledger_rows=3)
     rec.ledger["organic"] = [True, False, None]
-    led = result_sheets(rec)[-1]
+    led = next(s for s in result_sheets(rec) if s.name == "Ledger")
     assert list(led.data["Organic"].fillna("?")) == ["Yes", "No", "?"]
     empty = recs.reconciliation(balances=recs.balances([]), findings=F.empty(), ledger=recs.ledger(0))
     specs = result_sheets(empty)

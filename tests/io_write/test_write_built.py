@@ -77,7 +77,7 @@ def test_nothing_but_massbal_parts_change(book, tmp_path):
     assert differ <= SHARED, differ
     assert not removed
     assert {n for n in added if not n.startswith(("xl/worksheets/", "xl/tables/", "xl/charts/", "xl/drawings/"))} == set()
-    assert len([n for n in added if n.startswith("xl/tables/table")]) == 6   # the five result sheets and the Dashboard
+    assert len([n for n in added if n.startswith("xl/tables/table")]) == 7   # the six result sheets and the Dashboard
     # the Dashboard's charts: 3 items, 2 ingredients, 1 product; one drawing and its relationships
     assert len([n for n in added if n.startswith("xl/charts/chart")]) == 3 + 2 + 1
     assert len([n for n in added if n.startswith("xl/drawings/")]) == 2
@@ -133,7 +133,8 @@ def test_openpyxl_reads_the_tables_with_the_right_values(book):
         assert r["Status"] == e["status"]
     cell = bal.cell(row=2, column=header.index("Beginning") + 1)
     assert cell.number_format == '#,##0.00 "lb"'
-    status = {bal.cell(row=i, column=16).value: bal.cell(row=i, column=16) for i in range(2, 7)}
+    sc = header.index("Status") + 1
+    status = {bal.cell(row=i, column=sc).value: bal.cell(row=i, column=sc) for i in range(2, 7)}
     assert status["PASS"].fill.fgColor.rgb == "FFC6EFCE"
     assert status["NO COUNT"].fill.fgColor.rgb == "FFFFEB9C"
     assert status["NEGATIVE"].fill.fgColor.rgb == "FFFFC7CE"
@@ -159,7 +160,7 @@ def test_user_names_and_sheets_unchanged_and_markers_hidden(book):
     new_names = after.find("m:definedNames", NS)
     assert [etree.tostring(n) for n in new_names][:len(old_names)] == old_names
     markers = {n.get("name"): n for n in new_names if n.get("name").startswith("_massbal.")}
-    assert set(markers) == {f"_massbal.{s}" for s in ("Balance", "Supply", "Yield", "Exceptions", "Ledger", "Dashboard")}
+    assert set(markers) == {f"_massbal.{s}" for s in ("Balance", "Supply", "Yield", "Exceptions", "Ledger", "Investigations", "Dashboard")}
     assert all(m.get("hidden") == "1" for m in markers.values())
     assert markers["_massbal.Balance"].text == "'Balance'!$A$1"
     old_sheets = [etree.tostring(s) for s in before.find("m:sheets", NS)]
@@ -235,7 +236,7 @@ def test_built_books_open_in_libreoffice(tmp_path, libreoffice):
             assert new[sheet] == old[sheet], (p.name, sheet)
         bal = new["Balance"]
         assert bal[0][:4] == ["Item", "Owner", "Start", "End"]
-        assert bal[1][0] == "Almonds" and bal[1][2] == "2025-11-01" and bal[1][15] == "NO COUNT"
+        assert bal[1][0] == "Almonds" and bal[1][2] == "2025-11-01" and bal[1][bal[0].index("Status")] == "NO COUNT"
         assert bal[2][12] == "-10"
         assert len(new["Ledger"]) == 21
         assert new["Exceptions"][1][6] == "Receipts!C17"

@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
     def install(folder: Path | None = typer.Option(None, "--dir", help="Install here instead of Excel's folder.")):
         """Build the add-in and put it where Excel loads add-ins (as `xlwings addin install` does)."""
         from massbal.addin_build.xlam import install_addin
-        from massbal.cli import out as console
+        from massbal.cli.console import out as console
 
         from .console import fail, first_line
         try:

@@ -260,7 +260,7 @@ def export(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm).
             _fail(str(e))
         except PermissionError:
             _fail(f"{target} cannot be written (is it open in Excel?)")
-    out.print(str(res.path), markup=False)
+    out.print(str(res.path), markup=False, soft_wrap=True)  # a path is never wrapped
     if pdf:
         err.print(f"PDF: {res.pdf}" if res.pdf else f"No PDF: {res.pdf_problem}", markup=False)
     err.print(f"Fingerprint (SHA-256): {res.fingerprint} (of the data: the same for every export of "
@@ -283,20 +283,20 @@ def verify(copy: Path = typer.Argument(..., help="An inspector's copy written by
     except Exception as e:  # not a zip, not an xlsx: one line, no traceback
         _fail(f"{copy.name} cannot be read as an .xlsx file ({type(e).__name__})")
     if log is not None and not log.ok:
-        out.print(f"{copy}: the Change log was CHANGED ({log.entries} entries read).", markup=False)
+        out.print(f"{copy}: the Change log was CHANGED ({log.entries} entries read).", markup=False, soft_wrap=True)
         for p in log.problems:
-            out.print(f"  - {p}", markup=False)
+            out.print(f"  - {p}", markup=False, soft_wrap=True)
         raise typer.Exit(1)
     if res is None:  # a working workbook: its log is all there is to check
         out.print(f"{copy}: the Change log is whole ({log.entries} entries, each chained to the one before).",
-                  markup=False)
+                  markup=False, soft_wrap=True)
         raise typer.Exit(0)
     if res.ok:
-        out.print(f"{copy}: as exported. Fingerprint {res.fingerprint}", markup=False)
+        out.print(f"{copy}: as exported. Fingerprint {res.fingerprint}", markup=False, soft_wrap=True)
         raise typer.Exit(0)
-    out.print(f"{copy}: CHANGED since export.", markup=False)
+    out.print(f"{copy}: CHANGED since export.", markup=False, soft_wrap=True)
     for p in res.problems:
-        out.print(f"  - {p}", markup=False)
+        out.print(f"  - {p}", markup=False, soft_wrap=True)
     raise typer.Exit(1)
 
 

@@ -81,7 +81,7 @@ def new(book: Path = typer.Argument(..., help="Where to write the empty workbook
     if book.exists():
         fail(f"{book} already exists; massbal new never overwrites a workbook")
     write_template(book, farm=farm)
-    out.print(str(book), markup=False)
+    out.print(str(book), markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -113,7 +113,7 @@ def demo(directory: Path = typer.Argument(Path("."), help="Folder for massbal_de
     if kept is not None:
         err.print(f"The previous {target.name} is kept as {kept}.", markup=False)
     out.print(f"{path}: {len(rec.balances)} balances, {len(rec.supply)} supply rows, {len(rec.yields)} runs, "
-              f"{len(rec.findings)} findings. Open it in Excel and look at the Exceptions sheet.", markup=False)
+              f"{len(rec.findings)} findings. Open it in Excel and look at the Exceptions sheet.", markup=False, soft_wrap=True)
 
 
 @app.command()

@@ -158,9 +158,9 @@ def _show_findings(console: Console, findings, everything: bool) -> None:
         grid.add_column(no_wrap=True, style="dim")
         grid.add_column(overflow="fold", ratio=1)
         for r in show:
-            grid.add_row(f"  {_where(r)}", str(r.message))
+            grid.add_row(Text(f"  {_where(r)}"), Text(str(r.message)))  # the user's words, never markup
         rest = rows[len(show):]
         if rest:
             more = f" and {len(rest) - 12} more" if len(rest) > 12 else ""
-            grid.add_row("  also at", _places(rest[:12]) + more)
+            grid.add_row("  also at", Text(_places(rest[:12]) + more))
         console.print(grid)

@@ -51,7 +51,8 @@ def crop_sheet(s: Sheet, m: Meta) -> None:
             col("Difference", c["difference"]), col("Acres", c["acres"]), col("Expected harvest", c["expected_harvest"]),
             col("Harvest %", c["harvest_pct"], "pct", 10), Col("Tolerance %", c["tolerance_pct"], "pct", 10),
             Col("Harvest tolerance %", [ht] * len(c), "pct", 10),
-            Col("Lowest book balance", c["min_running"], "number", 12), col("Status", c["status"], "text", 14)]
+            Col("Lowest book balance", c["min_running"] if "min_running" in c else [None] * len(c), "number", 12),
+            col("Status", c["status"], "text", 14)]
     s.table(t, cols, len(c))
 
 
