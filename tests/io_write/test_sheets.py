@@ -25,7 +25,7 @@ from massbal.layout.sheets import (
 def test_five_sheets_in_order_with_the_users_words():
     specs = result_sheets(recs.reconciliation())
     assert [s.name for s in specs] == ["Balance", "Supply", "Yield", "Exceptions", "Ledger", "Investigations"]
-    bal, sup, yld, exc, led = specs
+    bal, sup, yld, exc, led, _ = specs
     assert bal.headers[:19] == (
         "Item", "Owner", "Start", "End", "Beginning", "Received", "Harvested", "Produced", "Used", "Farm use",
         "Applied", "Shipped", "Losses", "Expected ending", "Counted ending", "Variance", "Variance %", "Tolerance %",

@@ -52,7 +52,7 @@ def test_the_year_reconciles(farm):
     assert list(crop.index) == ["Corn", "Corn silage", "Dairy hay", "Feed corn", "Oats", "Soybeans", "Wheat"]
     assert set(crop["status"]) == {"PASS"}
     fields = rec.fields.set_index("field")
-    assert len(fields) == 12 and fields.loc["H22", "harvest_pct"] == 140.0 and fields.loc["H22", "status"] == "OVER EXPECTED"
+    assert len(fields) == 16 and fields.loc["H22", "harvest_pct"] == 140.0 and fields.loc["H22", "status"] == "OVER EXPECTED"
     # the transitional field's soybeans are stock, sold as conventional, and not organic crop
     assert fields.loc["T18", "organic"] == "Transition"
     soy = rec.balances.set_index("item").loc["Soybeans"]
