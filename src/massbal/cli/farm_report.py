@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from massbal.engine.verdict import period_label
 
@@ -41,7 +42,7 @@ def farm_tables(rec, width: int, everything: bool, table, num, status) -> list[T
         t.add_column("Season" if "season" in rows.columns or "dmi_pct" in rows.columns else "Period", no_wrap=True)
         t.add_column("Status", no_wrap=True)
         for r in rows.to_dict("records"):
-            cells = [str(r[c]) if places is None else num(r[c], places) for _, c, places in columns]
+            cells = [Text(str(r[c])) if places is None else num(r[c], places) for _, c, places in columns]
             when = str(r["season"]) if "start" not in r else period_label(r["start"], r["end"])
             t.add_row(*cells, when, status(str(r["status"])))
         out.append(t)

@@ -50,7 +50,7 @@ def show_reconciliation(console: Console, rec, *, everything: bool = False, writ
         console.print(Text(f"Every row: massbal reconcile --all, or the sheets in the workbook ({sizes}).",
                            style="dim"))
     if written:
-        console.print(written, markup=False)
+        console.print(written, markup=False, soft_wrap=True)  # a path is never wrapped
 
 
 def _table(title: str) -> Table:
@@ -97,7 +97,7 @@ def _balance_table(frame, unit: str, width: int) -> Table:
         t.add_column(c, justify="right", no_wrap=True)
     t.add_column("Status", no_wrap=True)
     for r in frame.itertuples(index=False):
-        row = [str(r.item)] + ([r.owner or ""] if owners else []) + [period_label(r.start, r.end)]
+        row = [Text(str(r.item))] + ([Text(r.owner or "")] if owners else []) + [period_label(r.start, r.end)]
         if wide:
             row += [_num(r.beginning), _num(r.received + _farm(r, 'harvested') + r.produced),
                     _num(r.used + _farm(r, 'farm_use') + _farm(r, 'applied') + r.shipped + r.losses)]
@@ -115,7 +115,7 @@ def _supply_table(frame, unit: str, width: int) -> Table:
         t.add_column(c, justify="right", no_wrap=True)
     t.add_column("Status", no_wrap=True)
     for r in frame.itertuples(index=False):
-        row = [str(r.ingredient)] + ([r.owner or ""] if owners else []) + [period_label(r.start, r.end)]
+        row = [Text(str(r.ingredient))] + ([Text(r.owner or "")] if owners else []) + [period_label(r.start, r.end)]
         row += [_num(r.available), _num(r.shipped_equivalent)]
         if wide:
             row += [_num(r.losses_equivalent), _num(r.on_hand_equivalent)]
