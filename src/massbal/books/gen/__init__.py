@@ -22,6 +22,7 @@ from .plant import Planted, Planter
 from .simulate import simulate
 
 SCALES = {"demo": 0, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+SHAPES = {"shape15": 1.0, "shape15_100k": 0.1}  # issue 15's proportions (shape15.py), at a fraction
 MOVEMENT_TABLES = ("Receipts", "Batches", "BatchInputs", "Shipments", "Losses", "Counts", "Transfers")
 DEMO_SEED = 2025
 XLSXWRITER_MAX_ROWS = 60_000  # above this the fast writer is used (XlsxWriter: ~60 s per 1M rows)
@@ -52,8 +53,11 @@ class Manifest:
 
 
 def catalog_for(scale: str | int, rng: np.random.Generator) -> _catalog.Catalog:
-    rows = SCALES[scale] if isinstance(scale, str) else int(scale)
     base = _catalog.demo()
+    if scale in SHAPES:
+        from . import shape15
+        return shape15.catalog(base, SHAPES[scale], rng)
+    rows = SCALES[scale] if isinstance(scale, str) else int(scale)
     extra = rows - 2_000
     if extra <= 0:
         return base
@@ -101,4 +105,4 @@ def generate_book(path: str | Path, *, scale: str | int = "demo", seed: int = DE
     return man
 
 
-__all__ = ["generate_book", "generate_tables", "Manifest", "Planted", "SCALES"]
+__all__ = ["generate_book", "generate_tables", "Manifest", "Planted", "SCALES", "SHAPES"]

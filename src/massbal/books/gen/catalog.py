@@ -55,6 +55,7 @@ class Source:
     lot_prefix: str = "L"
     owner: str | None = None
     lots_per_year: int = 0  # for lot=None: how many deliveries a year
+    per_line: bool = False  # one delivery for each run input line, of exactly its size (just in time)
 
 
 @dataclass(frozen=True)

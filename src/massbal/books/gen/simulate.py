@@ -187,6 +187,10 @@ class _Sim:
         if total <= 0:
             return
         proc = self.maker.get(item)
+        srcs = [s for s in self.cat.sources if s.item == item and s.owner == owner]
+        if proc is None and srcs and all(s.per_line for s in srcs):
+            self.receipts_per_line(item, owner, srcs, dem)
+            return
         if proc is not None:
             lots = self.plan_runs(proc, dem, total)
         else:
@@ -247,6 +251,27 @@ class _Sim:
             "lot_prefix": [s.lot_prefix for s in s_arr], "lot_id": self.new_lot_ids(n)})
         self.lots.append(lots)
         return lots
+
+    def receipts_per_line(self, item: str, owner, srcs, dem: pd.DataFrame) -> None:
+        """One lot per demand line, a little over its quantity (the remnant stays on hand, so a
+        count's small error never leaves a book short), received a few days ahead."""
+        if any(s.unit != u for s in srcs for u in dem["unit"].unique()):
+            raise ValueError(f"per-line receipts of {item} need the sources' unit on every demand line")
+        n = len(dem)
+        days = np.maximum(dem["day"].to_numpy() - self.rng.integers(1, 8, n), 0)
+        days = np.maximum.accumulate(days)
+        f = self.kgp(srcs[0].unit, item)
+        d = flow.decimals(srcs[0].unit)
+        qty = np.round(np.ceil(dem["qty"].to_numpy() * (1 + self.rng.uniform(.01, .03, n)) * 10.0 ** d)
+                       / 10.0 ** d, d)
+        s_arr = [srcs[k] for k in self.rng.integers(0, len(srcs), n)]
+        ids = self.new_lot_ids(n)
+        self.lots.append(pd.DataFrame({
+            "item": item, "qty": qty, "unit": srcs[0].unit, "kg": qty * f,
+            "day": days, "owner": owner, "location": PLANT, "origin": "receipt",
+            "supplier": [s.supplier for s in s_arr], "certificate": [s.certificate for s in s_arr],
+            "lot_prefix": [s.lot_prefix for s in s_arr], "lot_id": ids}))
+        self.pieces.append(dem.assign(lot_id=ids, lot_day=days))
 
     def lot_sizes(self, srcs, pick, total: float, item: str) -> tuple[np.ndarray, np.ndarray]:
         qty = np.zeros(len(pick))
