@@ -85,10 +85,14 @@ def _best_certificate(book: Book, rec: pd.DataFrame) -> pd.DataFrame:
     listed = cand["scope"].map(lambda s: isinstance(s, frozenset))
     cand["in_scope"] = True
     if listed.any():
+        # once per distinct (certificate row, item): receipts repeat both
         sub = cand[listed]
-        names = book.codes["item"][sub["item_key"].to_numpy()]
-        cand.loc[listed, "in_scope"] = [i in s or bool(k and k in s) for s, i, k in
-                                        zip(sub["scope"], names, cat[listed], strict=True)]
+        pair, first = pd.factorize(pd.MultiIndex.from_arrays([sub["cert_row"].to_numpy(), sub["item_key"].to_numpy()]))
+        at = np.unique(pair, return_index=True)[1]
+        scopes, keys, cats = sub["scope"].to_numpy()[at], sub["item_key"].to_numpy()[at], cat[listed].to_numpy()[at]
+        names = book.codes["item"][keys]
+        ok = np.array([i in s or bool(k and k in s) for s, i, k in zip(scopes, names, cats, strict=True)], dtype=bool)
+        cand.loc[listed, "in_scope"] = ok[pair]
     cand["in_scope"] = cand["in_scope"].astype(bool)
     cand["score"] = (cand["known"].astype(int) * 8 + cand["supplier_ok"].astype(int) * 4 +
                      cand["in_date"].astype(int) * 2 + cand["in_scope"].astype(int))
@@ -103,36 +107,38 @@ def _problems(best: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     column = np.full(n, None, dtype=object)
     note = np.full(n, None, dtype=object)
 
-    def put(mask: pd.Series, c: str, col: str, msgs: pd.Series) -> None:
+    def put(mask: pd.Series, c: str, col: str, msgs) -> None:
+        # sentences are built for the receipts with this problem only (few of many)
         m = mask.to_numpy(dtype=bool)
-        code[m], column[m], note[m] = c, col, msgs[mask].to_numpy()
+        if m.any():
+            code[m], column[m], note[m] = c, col, msgs(best[m]).to_numpy()
 
     known, supplier_ok, in_date = best["known"], best["supplier_ok"], best["in_date"]
-    sup = best["partner"].fillna("").astype(str)
-    put((best["certificate_key"] == 0) & ~known, "CERT_MISSING", "Certificate",
-        "This organic receipt of " + best["item"].astype(str) + " names no certificate" +
-        sup.map(lambda s: f", and supplier '{s}' has none on the Certificates sheet" if s else " and no supplier") +
-        ". Add the supplier's organic certificate, or mark the lot Organic = No.")
-    put((best["certificate_key"] != 0) & ~known, "CERT_UNKNOWN", "Certificate",
-        "Certificate '" + best["certificate"].astype(str) + "' is not on the Certificates sheet. "
-        "Add it with its Valid to date, or correct the number.")
-    put(known & ~supplier_ok, "CERT_UNKNOWN", "Supplier",
-        "Certificate '" + best["cert_name"].astype(str) + "' belongs to " + best["cert_supplier"].astype(str) +
-        ", not to " + best["partner"].astype(str) + ". A lot is organic only under its own supplier's certificate.")
-    before = best["date"] < best["valid_from"].fillna(pd.Timestamp("1900-01-01"))
-    put(known & supplier_ok & ~in_date, "CERT_EXPIRED", "Date",
-        "Received on " + best["date"].dt.strftime("%Y-%m-%d") + " under certificate '" +
-        best["cert_name"].astype(str) + "', which " +
-        pd.Series(np.where(before, "was not yet valid (valid from " +
-                           best["valid_from"].dt.strftime("%Y-%m-%d").fillna("") + ")",
-                           "had expired on " + best["valid_to"].dt.strftime("%Y-%m-%d").fillna("")),
-                  index=best.index) +
+    put((best["certificate_key"] == 0) & ~known, "CERT_MISSING", "Certificate", lambda b: (
+        "This organic receipt of " + b["item"].astype(str) + " names no certificate" +
+        b["partner"].fillna("").astype(str).map(
+            lambda s: f", and supplier '{s}' has none on the Certificates sheet" if s else " and no supplier") +
+        ". Add the supplier's organic certificate, or mark the lot Organic = No."))
+    put((best["certificate_key"] != 0) & ~known, "CERT_UNKNOWN", "Certificate", lambda b: (
+        "Certificate '" + b["certificate"].astype(str) + "' is not on the Certificates sheet. "
+        "Add it with its Valid to date, or correct the number."))
+    put(known & ~supplier_ok, "CERT_UNKNOWN", "Supplier", lambda b: (
+        "Certificate '" + b["cert_name"].astype(str) + "' belongs to " + b["cert_supplier"].astype(str) +
+        ", not to " + b["partner"].astype(str) + ". A lot is organic only under its own supplier's certificate."))
+    put(known & supplier_ok & ~in_date, "CERT_EXPIRED", "Date", lambda b: (
+        "Received on " + b["date"].dt.strftime("%Y-%m-%d") + " under certificate '" +
+        b["cert_name"].astype(str) + "', which " +
+        pd.Series(np.where(b["date"] < b["valid_from"].fillna(pd.Timestamp("1900-01-01")),
+                           "was not yet valid (valid from " +
+                           b["valid_from"].dt.strftime("%Y-%m-%d").fillna("") + ")",
+                           "had expired on " + b["valid_to"].dt.strftime("%Y-%m-%d").fillna("")),
+                  index=b.index) +
         ". This lot is not a certified organic input unless a renewed certificate covers that date: "
-        "add it to the Certificates sheet.")
-    put(known & supplier_ok & in_date & ~best["in_scope"], "CERT_SCOPE", "Item",
-        "Certificate '" + best["cert_name"].astype(str) + "' does not cover " + best["item"].astype(str) +
-        " (it lists: " + best["scope"].map(lambda s: ", ".join(sorted(s)) if isinstance(s, frozenset) else "") +
-        "). This lot is not a certified organic input.")
+        "add it to the Certificates sheet."))
+    put(known & supplier_ok & in_date & ~best["in_scope"], "CERT_SCOPE", "Item", lambda b: (
+        "Certificate '" + b["cert_name"].astype(str) + "' does not cover " + b["item"].astype(str) +
+        " (it lists: " + b["scope"].map(lambda s: ", ".join(sorted(s)) if isinstance(s, frozenset) else "") +
+        "). This lot is not a certified organic input."))
     return code, column, note
 
 
