@@ -18,8 +18,9 @@ from .book import kg_of
 BUSY = {"Quinoa cleaned", "Raisins", "Sunflower hulls", "Granola 12oz"}
 
 
-def _free(t: pd.DataFrame, taken: set[int]) -> pd.Series:
-    return ~t["Item"].isin(BUSY) & ~t.index.isin(taken) & t["Owner"].isna()
+def _free(t: pd.DataFrame, taken: set[int], only=None) -> pd.Series:
+    ok = ~t["Item"].isin(BUSY) & ~t.index.isin(taken) & t["Owner"].isna()
+    return ok & t["Item"].isin(only) if only else ok
 
 
 def _busy_months(planter) -> set[tuple[str, int]]:
@@ -36,12 +37,13 @@ def _busy_months(planter) -> set[tuple[str, int]]:
 
 def plant_slips(planter, taken: set[int]) -> None:
     t, cat = planter.t, planter.tb.catalog
+    only = cat.extra.get("slip_items")  # a catalog may say which items can show one slip
     month = pd.to_datetime(t["Receipts"]["Date"]).dt.month
 
     # a receipt of 2,000 lb keyed in kg: the books think 2.2 times as much came in
     r = t["Receipts"]
     kg = pd.Series(kg_of(r, cat), index=r.index)
-    ok = _free(r, set()) & (r["Unit"] == "lb") & month.between(2, 4) & (r["Organic"].fillna("Yes") != "No")
+    ok = _free(r, set(), only) & (r["Unit"] == "lb") & month.between(2, 4) & (r["Organic"].fillna("Yes") != "No")
     i = int(kg[ok.to_numpy()].idxmax())
     r.loc[i, "Unit"] = "kg"
     planter.add("Receipts", int(np.flatnonzero(r.index == i)[0]), "Unit", id="unit_slip", kind="mistake",
@@ -59,7 +61,7 @@ def plant_slips(planter, taken: set[int]) -> None:
     out = pd.concat([s[["Lot"]].assign(kg=s_kg), t["BatchInputs"][["Lot"]].assign(kg=kg_of(t["BatchInputs"], cat))])
     left = held - out.groupby("Lot")["kg"].sum().reindex(held.index).fillna(0.0)
     smonth = pd.to_datetime(s["Date"]).dt.month
-    ok = _free(s, taken) & ~s["Item"].isin(busy) & smonth.between(2, 12) & ~s["Reference"].astype(str).str.startswith("SAMPLE")
+    ok = _free(s, taken, only) & ~s["Item"].isin(busy) & smonth.between(2, 12) & ~s["Reference"].astype(str).str.startswith("SAMPLE")
     ok &= (left.reindex(s["Lot"]).fillna(0.0).to_numpy() >= s_kg.to_numpy() + 1e-6)
     i = int(s_kg[ok.to_numpy()].idxmax())
     twin = s.loc[[i]].assign(_id=int(s["_id"].max()) + 1)
@@ -76,7 +78,8 @@ def plant_slips(planter, taken: set[int]) -> None:
     months = _busy_months(planter)
     clear = [(it, m) not in months and (it, m + 1) not in months and it not in busy
              for it, m in zip(s["Item"], d.dt.month, strict=True)]
-    ok = ~s.index.isin(taken) & s["Owner"].isna() & np.array(clear) & last & ~s["Reference"].astype(str).str.startswith("SAMPLE")
+    ok = s["Item"].isin(only) if only else pd.Series(True, index=s.index)
+    ok &= ~s.index.isin(taken) & s["Owner"].isna() & np.array(clear) & last & ~s["Reference"].astype(str).str.startswith("SAMPLE")
     ok &= pd.to_numeric(s["Quantity"], errors="coerce").notna()
     kg = pd.Series(kg_of(s.assign(Quantity=pd.to_numeric(s["Quantity"], errors="coerce").fillna(0.0)), cat),
                    index=s.index)
