@@ -144,7 +144,7 @@ def _type_table(spec: TableSpec, raw: RawTable, date1904: bool) -> _Typed:
         elif c.kind == "yesno":
             p = parse_yesno(col)
         else:
-            p = parse_text(col)
+            p = parse_text(col, names=snake(c.name) in KEY_KINDS)
         parsed[c.name] = p
         blank_cols.append(p.blank)
     # a row is there when any of its cells is filled (blank rows inside a table are skipped)

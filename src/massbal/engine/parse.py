@@ -278,7 +278,18 @@ def _text_one(v) -> str:
     return " ".join(str(v).split())
 
 
-def parse_text(col: pd.Series) -> Parsed:
+def _mostly_distinct(col: pd.Series) -> bool:
+    """References and supplier lots: nearly every row differs, so reading the distinct
+    values first (a hash of every string) costs more than the whole-column operations."""
+    head = col.iloc[:SMALL]
+    return head.nunique(dropna=True) > 0.5 * len(head)
+
+
+def parse_text(col: pd.Series, names: bool = False) -> Parsed:
+    """names: the column holds names the engine keys (items, lots ...): keep the distinct
+    values and codes for matching. Other columns skip that when nearly every row differs."""
+    if _all_text(col) and not names and _mostly_distinct(col):
+        return _text_rows(_as_text(col))
     if _all_text(col):
         codes, u = _text_uniques(col)
         ublank = _blank_uniques(u)
@@ -313,6 +324,28 @@ def parse_text(col: pd.Series) -> Parsed:
         prob = prob.where(~errs, "shows the Excel error " + vals.astype(str))
         vals = vals.where(~errs, None)
     return Parsed(vals, blank, prob)
+
+
+def _text_rows(u: pd.Series) -> Parsed:
+    """parse_text's reading of a text column, row by row in whole-column operations (the
+    same steps as per distinct value, so the same result; empty cells are blank, as
+    code -1 is there)."""
+    ublank = _blank_uniques(u) | u.isna().to_numpy(dtype=bool)
+    odd = (u.str.strip().ne(u) | u.str.contains("  ", regex=False) | u.str.contains("\t", regex=False) |
+           u.str.contains("\n", regex=False) | u.str.contains("\u00a0", regex=False)
+           ).fillna(False).to_numpy(dtype=bool) & ~ublank
+    uvals = u.to_numpy(dtype=object, na_value=None)
+    uvals[ublank] = None
+    uerr = u.isin(list(EXCEL_ERRORS)).to_numpy(dtype=bool) & ~odd
+    if odd.any():
+        uvals[odd] = cleaned = [_text_one(v) for v in uvals[odd]]
+        uerr[odd] = [v in EXCEL_ERRORS for v in cleaned]
+    uprob = np.full(len(uvals), None, dtype=object)
+    if uerr.any():
+        uprob[uerr] = ["shows the Excel error " + v for v in uvals[uerr]]
+        uvals[uerr] = None
+    return Parsed(pd.Series(uvals, index=u.index, dtype=object), pd.Series(ublank, index=u.index),
+                  pd.Series(uprob, index=u.index, dtype=object))
 
 
 def match_keys(values: pd.Series) -> np.ndarray:
