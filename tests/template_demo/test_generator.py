@@ -267,6 +267,24 @@ def test_bench_generator_small_scale(tmp_path):
     assert next(ws.iter_rows(min_row=p.row, max_row=p.row, min_col=col, max_col=col, values_only=True))[0] == p.value
 
 
+def test_issue15_shape_proportions():
+    """Issue 15's shape at 1/100: 20 certified suppliers, three receipt lots per run, each
+    used whole by one run input, 2.5 shipments and 0.3 losses per run; lots never overdrawn."""
+    tables, man = generate_tables("shape15_10k", seed=3)
+    shape = tables["Receipts"]["Supplier"].str.endswith("Organic Ingredients")
+    rec = tables["Receipts"][shape]
+    assert rec["Supplier"].nunique() == 20 and rec["Certificate"].notna().all()
+    runs = tables["Batches"][tables["Batches"]["Item"].str.contains(" S", regex=False)]
+    inputs = tables["BatchInputs"][tables["BatchInputs"]["Batch"].isin(runs["Batch"])]
+    assert (inputs.groupby("Batch").size() == 3).all()
+    assert inputs["Lot"].isin(rec["Lot"]).all() and not inputs["Lot"].duplicated().any()
+    assert len(rec) == len(inputs) == 3 * len(runs)
+    ships = tables["Shipments"]["Item"].isin(runs["Item"]).sum()
+    losses = tables["Losses"]["Batch"].isin(runs["Batch"]).sum()
+    assert 2.0 < ships / len(runs) < 3.0 and 0.2 < losses / len(runs) < 0.4  # 2.5 at full size
+    check_lots(tables, man)
+
+
 def test_generate_book_picks_writer_by_size(tmp_path):
     man = generate_book(tmp_path / "d.xlsx", manifest=False)
     assert not (tmp_path / "d.manifest.json").exists()

@@ -22,7 +22,7 @@ from .plant import Planted, Planter
 from .simulate import simulate
 
 SCALES = {"demo": 0, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
-SHAPES = {"shape15": 1.0, "shape15_100k": 0.1}  # issue 15's proportions (shape15.py), at a fraction
+SHAPES = {"shape15": 1.0, "shape15_100k": 0.1, "shape15_10k": 0.01}  # issue 15's proportions (shape15.py), at a fraction
 MOVEMENT_TABLES = ("Receipts", "Batches", "BatchInputs", "Shipments", "Losses", "Counts", "Transfers")
 DEMO_SEED = 2025
 XLSXWRITER_MAX_ROWS = 60_000  # above this the fast writer is used (XlsxWriter: ~60 s per 1M rows)
