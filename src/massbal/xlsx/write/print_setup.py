@@ -89,7 +89,14 @@ def wrapped_lines(values, width: float) -> np.ndarray:
 # other than single spaces (textwrap drops a chunk that str.strip() empties, such as a
 # no-break space)
 _L = r"[^\d\W]"
-_PLAIN = re.compile(rf"--|{_L}{{2}}-(?={_L}-?{_L})|{_L}-{_L}-(?={_L}-?{_L})|[^\S ]|  |^ | $")
+_HYPHEN = re.compile(rf"--|{_L}{{2}}-(?={_L}-?{_L})|{_L}-{_L}-(?={_L}-?{_L})")
+_ODD_SPACE = re.compile(r"[^\S ]")
+
+
+def _plain(text: str) -> bool:
+    if text[0] == " " or text[-1] == " " or "  " in text or _ODD_SPACE.search(text):
+        return False
+    return "-" not in text or not _HYPHEN.search(text)
 
 
 def _lines(text: str, chars: int) -> int:
@@ -97,7 +104,7 @@ def _lines(text: str, chars: int) -> int:
     and single spaces (most messages: 100k findings took seconds in textwrap), the same
     greedy fill over word lengths; anything else (a hyphen between letters, runs of
     white space, a word longer than a line) goes to textwrap itself."""
-    if not _PLAIN.search(text):
+    if _plain(text):
         lens = [len(w) for w in text.split(" ")]
         if max(lens) <= chars:
             lines, cur = 1, lens[0]

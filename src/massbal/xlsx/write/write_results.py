@@ -577,11 +577,15 @@ class _Job:
         drawing = old_drawings[0] if old_drawings else self.wb.free_part("xl/drawings", "drawing", self.taken_parts)
         drels = new_rels_root()
         rids = []
+        whole: dict[str, list] = {}   # each column as Python values once, not once per chart
+
         for i, chart in enumerate(spec.charts, start=1):
             cpart = old_charts.pop(0) if old_charts else self.wb.free_part("xl/charts", "chart", self.taken_parts)
 
             def values(header, chart=chart):
-                return list(spec.data[header].iloc[chart.first:chart.last + 1].astype(object))
+                if header not in whole:
+                    whole[header] = list(spec.data[header].astype(object))
+                return whole[header][chart.first:chart.last + 1]
             self._put_part(cpart, chart_xml(chart, ref, lambda h: f"{q}!${where[h]}${r0}", values))
             self.wb.set_override(cpart, CT_CHART)
             rids.append(f"rId{i}")
