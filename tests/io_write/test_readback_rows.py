@@ -108,9 +108,33 @@ def test_the_selection_skips_the_untouched_rows():
     """The point of it: an untouched table's data rows are not handed to the parser."""
     rows = _table_rows(1000)
     middle = ("<sheetData>" + "".join(rows) + "</sheetData>").encode()
-    picked = RB._rows_that_matter(middle, (1, 1, 1001, 4), {4})
-    assert picked is not None and picked.count(b"<row ") == 1
+    picked, noted = RB._rows_that_matter(middle, (1, 1, 1001, 4), {4})
+    assert picked is not None and picked.count(b"<row ") == 1 and not noted
     noted = copy.copy(rows)
     noted[500] = noted[500].replace("</row>", _shared("D501", 1) + "</row>")
-    picked = RB._rows_that_matter(("<sheetData>" + "".join(noted) + "</sheetData>").encode(), (1, 1, 1001, 4), {4})
-    assert picked.count(b"<row ") == 2
+    picked, flag = RB._rows_that_matter(("<sheetData>" + "".join(noted) + "</sheetData>").encode(),
+                                        (1, 1, 1001, 4), {4})
+    assert picked.count(b"<row ") == 2 and flag
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_keys_are_read_beside_a_note(case):
+    """Key columns (A, the item) are read on every row when the table holds a note, as
+    reading every row does; without a note no data row is read (no key is needed)."""
+    rows = CASES[case](_table_rows(20, first=3))
+    middle = ("<sheetData>" + "".join(rows) + "</sheetData>").encode()
+    region = (2, 1, 22, 4)
+    fast = RB.OldSheet("p", None, [], None, [], [], None)
+    RB.read_cells(fast, middle, ROOT, region, {1, 4}, STRINGS.__getitem__, keys={1})
+    every = RB.OldSheet("p", None, [], None, [], [], None)
+    RB._scan_rows(every, ROOT + middle + b"</worksheet>", region, {1, 4}, STRINGS.__getitem__)
+    for f in ("header", "outside", "outside_row_attrs"):
+        assert getattr(fast, f) == getattr(every, f), f
+    if every.table_cells.get(4):
+        assert fast.table_cells == every.table_cells
+    else:
+        assert not fast.table_cells.get(4)
+        if "without r" in case:   # not taken apart by bytes: every row read, as before
+            assert fast.table_cells == every.table_cells
+        else:
+            assert len(fast.table_cells.get(1, {})) < len(every.table_cells[1])   # keys skipped

@@ -224,11 +224,11 @@ class _Job:
                 return _Target(a, a.name)
         raise RuntimeError(f"no free sheet name for {output}")
 
-    def read_old(self, target: _Target, data_headers, wanted_names) -> OldSheet | None:
+    def read_old(self, target: _Target, data_headers, wanted_names, key_names=None) -> OldSheet | None:
         """The sheet being replaced, with the cells that matter read.
 
         wanted_names(own table's column names) -> the columns whose cells are read, or
-        None for all of them.
+        None for all of them; key_names(...) -> those of them needed only beside a note.
         """
         if target.entry is None:
             return None
@@ -245,6 +245,8 @@ class _Job:
                 chosen["wanted"] = None
                 return True
             chosen["wanted"] = {own.first_col + own.columns.index(n) for n in names}
+            keys = key_names(own.columns) if key_names is not None else set()
+            chosen["keys"] = {own.first_col + own.columns.index(n) for n in keys if n in names}
             dim = state.get("dimension")
             try:
                 d = parse_range(dim) if dim else None
@@ -259,7 +261,8 @@ class _Job:
         if middle is not None:
             own = sheet.own
             region = (own.first_row, own.first_col, own.last_row, own.last_col) if own else (0, 0, -1, -1)
-            read_cells(sheet, middle, root_start, region, chosen.get("wanted"), self.strings)
+            read_cells(sheet, middle, root_start, region, chosen.get("wanted"), self.strings,
+                       chosen.get("keys"))
             if own is None:
                 adopt_range(sheet, data_headers)
         return sheet
@@ -277,7 +280,8 @@ class _Job:
             data_headers = [c.header for c in spec.columns if c.kind != "note"]
             target = self.resolve(spec.name, data_headers)
             old = self.read_old(target, data_headers,
-                                lambda cols, spec=spec: K.wanted_headers(spec, cols))
+                                lambda cols, spec=spec: K.wanted_headers(spec, cols),
+                                lambda cols, spec=spec: K.key_headers(spec, cols))
             c = K.carry(spec, self.spec_columns(spec), old, date1904, earlier)
             reattached |= c.reattached
             new_orphans += c.orphans
