@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+import numpy as np
 import pandas as pd
+from pandas.core.dtypes.cast import maybe_box_native
 from pydantic import BaseModel, ConfigDict
 
 from massbal.engine.farm.farm_models import FARM_JSON, CropOut, FieldOut, farm_models
@@ -211,22 +213,48 @@ class ReconcileOut(BaseModel):
     pasture: list[PastureOut] | None = None
 
 
+def _clean(v):
+    """One value as JSON takes it: NaN/NA -> None, Timestamps -> date, numpy -> Python."""
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        return v.item()
+    return v
+
+
+def _column_values(col: pd.Series) -> list:
+    """A column's values as _clean makes them, a whole column at a time where its dtype
+    allows (100k findings: per-value Python was most of the JSON's time)."""
+    kind = col.dtype.kind if isinstance(col.dtype, np.dtype) else "x"  # x: an extension dtype
+    if kind in ("i", "u", "b"):
+        return col.to_numpy().tolist()
+    if kind == "f":
+        values = col.to_numpy()
+        out = values.tolist()
+        for i in np.flatnonzero(np.isnan(values)).tolist():
+            out[i] = None
+        return out
+    if kind == "M":
+        out = col.dt.date.tolist()
+        for i in np.flatnonzero(col.isna().to_numpy()).tolist():
+            out[i] = None
+        return out
+    if isinstance(col.dtype, (pd.StringDtype, pd.Int64Dtype, pd.Int32Dtype, pd.BooleanDtype)):
+        # str or NA (Python ints, bools: what numpy's object conversion gives)
+        return col.to_numpy(dtype=object, na_value=None).tolist()
+    if kind in ("O", "x"):  # as DataFrame.to_dict boxes them: numpy scalars -> Python
+        return [_clean(maybe_box_native(v)) for v in col]
+    return [_clean(v) for v in col]
+
+
 def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
     """Frame rows as plain Python dicts: NaN/NA -> None, Timestamps -> date."""
-    out = []
-    sub = frame[[c for c in columns if c in frame.columns]]
-    for rec in sub.to_dict("records"):
-        clean = {}
-        for k, v in rec.items():
-            if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
-                v = None
-            elif isinstance(v, pd.Timestamp):
-                v = v.date()
-            elif hasattr(v, "item") and not isinstance(v, (str, bytes)):
-                v = v.item()
-            clean[k] = v
-        out.append(clean)
-    return out
+    names = [c for c in columns if c in frame.columns]
+    values = [_column_values(frame[c]) for c in names]
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)] if names else \
+        [{} for _ in range(len(frame))]
 
 
 @dataclass(frozen=True)
@@ -253,16 +281,18 @@ class Reconciliation:
             farm = dict(herds=[HerdOut(**r) for r in _records(self.herds, HERD_COLUMNS)],
                         feed=[FeedOut(**r) for r in _records(self.feed, FEED_COLUMNS)],
                         pasture=[PastureOut(**r) for r in _records(self.pasture, PASTURE_COLUMNS)])
-        return ReconcileOut(
+        # one validation of the whole object (pydantic's core walks the lists), not one
+        # model per row: the same models, so the same JSON
+        return ReconcileOut.model_validate(dict(
             unit=self.unit,
-            balances=[BalanceOut(**r) for r in _records(self.balances, BALANCE_COLUMNS + CLOSED_COLUMNS)],
-            supply=[SupplyOut(**r) for r in _records(self.supply, SUPPLY_COLUMNS)],
-            yields=[YieldOut(**r) for r in _records(self.yields, YIELD_COLUMNS)],
-            exceptions=[FindingOut(**r) for r in _records(self.findings, FINDING_COLUMNS)],
-            investigations=[InvestigationOut(**r) for r in _records(self.investigations, INVESTIGATION_COLUMNS)],
+            balances=_records(self.balances, BALANCE_COLUMNS + CLOSED_COLUMNS),
+            supply=_records(self.supply, SUPPLY_COLUMNS),
+            yields=_records(self.yields, YIELD_COLUMNS),
+            exceptions=_records(self.findings, FINDING_COLUMNS),
+            investigations=_records(self.investigations, INVESTIGATION_COLUMNS),
             **farm_models(self),
             **farm,
-        )
+        ))
 
     def to_json(self) -> str:
         # a handler's JSON keeps exactly its fields; a farm's gains crop and fields, and with

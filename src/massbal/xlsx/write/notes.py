@@ -75,6 +75,14 @@ def wanted_headers(spec: SheetSpec, old_names: list[str]) -> set[str]:
     return kept | (ident & set(old_names))
 
 
+def key_headers(spec: SheetSpec, old_names: list[str]) -> set[str]:
+    """Of wanted_headers, those read only to key the rows that hold a note."""
+    data = {c.header for c in spec.columns if c.kind != "note"}
+    kept = {n for n in old_names if n not in data}
+    ident = set(spec.keys) if spec.keys else set(_DESCRIBE)
+    return (ident & set(old_names)) - kept
+
+
 def carry(spec: SheetSpec, spec_columns: dict[str, OutColumn], old: OldSheet | None,
           date1904: bool, earlier: list[tuple[int, Orphan]]) -> Carry:
     own = old.own if old is not None else None

@@ -9,6 +9,7 @@ so shared strings, inline strings and formulas are all understood.
 """
 from __future__ import annotations
 
+import bisect
 import io
 import re
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from massbal.xlsx.write.zip_copy import NS_MAIN, REL_TABLE, Package, Rel, parse_
 M = f"{{{NS_MAIN}}}"
 _ROW = M + "row"
 _C = M + "c"
+_LETTERS = re.compile(r"\$?([A-Z]+)")
 
 
 
@@ -298,11 +300,65 @@ def read_sheet_shell(pkg: Package, part: str, want_cells: Callable[[dict, list[O
 
 def read_cells(sheet: OldSheet, middle: bytes, root_start: bytes,
                region: tuple[int, int, int, int], wanted: set[int] | None,
-               strings: Callable[[int], str]) -> None:
+               strings: Callable[[int], str], keys: set[int] | None = None) -> None:
     """Collect cells from the rows: inside `region` (the table, header row included) only
-    the wanted sheet columns (None: all); every cell outside it, serialized as found."""
+    the wanted sheet columns (None: all); every cell outside it, serialized as found.
+
+    keys: wanted columns needed only when another wanted column has a cell in the table
+    (a note's row key): a table without notes is then not read row by row."""
+    close = b"</" + _root_prefix(root_start) + b"worksheet>"
+    rows = None
+    if keys and wanted is not None and wanted - keys:
+        rows, noted = _rows_that_matter(middle, region, wanted - keys)
+        if noted:
+            rows = None   # a note in the table: every row's key is read
+    if rows is None:
+        rows, _ = _rows_that_matter(middle, region, wanted)
+    doc = root_start + (middle if rows is None else rows) + close
+    _scan_rows(sheet, doc, region, wanted, strings)
+
+
+_PREFIX = re.compile(rb"<((?:[A-Za-z_][\w.\-]*:)?)sheetData\b[^>]*>")
+
+
+def _rows_that_matter(middle: bytes, region, wanted: set[int] | None) -> tuple[bytes | None, bool]:
+    """<sheetData> with only the rows that can hold something of the user's: the header
+    row, rows above and below the table, and rows with a cell in a wanted column or beside
+    the table. A million-row sheet's other rows are never parsed cell by cell. None: read
+    every row (cells or rows without their r="..." first, or every column wanted). The
+    flag: a wanted column has a cell in the table's data rows."""
     r1, c1, r2, c2 = region
-    doc = root_start + middle + b"</" + _root_prefix(root_start) + b"worksheet>"
+    m = _PREFIX.match(middle)
+    if wanted is None or r2 < r1 or m is None or middle[m.end() - 2:m.end()] == b"/>":
+        return None, True
+    p = re.escape(m.group(1))
+    row_at = [(x.start(), int(x.group(1))) for x in re.finditer(rb"<" + p + rb'row r="(\d+)"', middle)]
+    if not row_at or len(re.findall(rb"<" + p + rb"row[\s>/]", middle)) != len(row_at):
+        return None, True
+    letters = re.findall(rb"<" + p + rb'c r="\$?([A-Z]+)\d', middle)
+    if len(re.findall(rb"<" + p + rb"c[\s>/]", middle)) != len(letters):
+        return None, True
+    odd = [x for x in set(letters) if col_index(x.decode()) in wanted or not c1 <= col_index(x.decode()) <= c2]
+    keep = {i for i, (_, r) in enumerate(row_at) if r <= r1 or r > r2}
+    noted = False
+    if odd:
+        starts = [at for at, _ in row_at]
+        alt = b"|".join(sorted(odd, key=len, reverse=True))
+        for x in re.finditer(rb"<" + p + rb'c r="\$?(' + alt + rb")\d", middle):
+            i = bisect.bisect_right(starts, x.start()) - 1
+            keep.add(i)
+            noted = noted or (i >= 0 and r1 < row_at[i][1] <= r2 and col_index(x.group(1).decode()) in wanted)
+        if -1 in keep:  # a cell before the first row: not a sheet to take apart by bytes
+            return None, True
+    end = middle.rfind(b"</" + m.group(1) + b"sheetData")
+    bounds = [at for at, _ in row_at] + [end]
+    picked = [middle[bounds[i]:bounds[i + 1]] for i in sorted(keep)]
+    return middle[:row_at[0][0]] + b"".join(picked) + middle[end:], noted
+
+
+def _scan_rows(sheet: OldSheet, doc: bytes, region, wanted: set[int] | None,
+               strings: Callable[[int], str]) -> None:
+    r1, c1, r2, c2 = region
     cells: dict[int, dict[int, OldCell]] = {}
     rnum = 0
     for _, row in etree.iterparse(io.BytesIO(doc), events=("end",), tag=_ROW, huge_tree=True,
@@ -316,7 +372,7 @@ def read_cells(sheet: OldSheet, middle: bytes, root_start: bytes,
                 continue
             ref = c.get("r")
             if ref:
-                m = re.match(r"\$?([A-Z]+)", ref)
+                m = _LETTERS.match(ref)
                 col = col_index(m.group(1)) if m else col + 1
             else:
                 col += 1

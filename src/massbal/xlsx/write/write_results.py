@@ -224,11 +224,11 @@ class _Job:
                 return _Target(a, a.name)
         raise RuntimeError(f"no free sheet name for {output}")
 
-    def read_old(self, target: _Target, data_headers, wanted_names) -> OldSheet | None:
+    def read_old(self, target: _Target, data_headers, wanted_names, key_names=None) -> OldSheet | None:
         """The sheet being replaced, with the cells that matter read.
 
         wanted_names(own table's column names) -> the columns whose cells are read, or
-        None for all of them.
+        None for all of them; key_names(...) -> those of them needed only beside a note.
         """
         if target.entry is None:
             return None
@@ -245,6 +245,8 @@ class _Job:
                 chosen["wanted"] = None
                 return True
             chosen["wanted"] = {own.first_col + own.columns.index(n) for n in names}
+            keys = key_names(own.columns) if key_names is not None else set()
+            chosen["keys"] = {own.first_col + own.columns.index(n) for n in keys if n in names}
             dim = state.get("dimension")
             try:
                 d = parse_range(dim) if dim else None
@@ -259,7 +261,8 @@ class _Job:
         if middle is not None:
             own = sheet.own
             region = (own.first_row, own.first_col, own.last_row, own.last_col) if own else (0, 0, -1, -1)
-            read_cells(sheet, middle, root_start, region, chosen.get("wanted"), self.strings)
+            read_cells(sheet, middle, root_start, region, chosen.get("wanted"), self.strings,
+                       chosen.get("keys"))
             if own is None:
                 adopt_range(sheet, data_headers)
         return sheet
@@ -277,7 +280,8 @@ class _Job:
             data_headers = [c.header for c in spec.columns if c.kind != "note"]
             target = self.resolve(spec.name, data_headers)
             old = self.read_old(target, data_headers,
-                                lambda cols, spec=spec: K.wanted_headers(spec, cols))
+                                lambda cols, spec=spec: K.wanted_headers(spec, cols),
+                                lambda cols, spec=spec: K.key_headers(spec, cols))
             c = K.carry(spec, self.spec_columns(spec), old, date1904, earlier)
             reattached |= c.reattached
             new_orphans += c.orphans
@@ -577,11 +581,15 @@ class _Job:
         drawing = old_drawings[0] if old_drawings else self.wb.free_part("xl/drawings", "drawing", self.taken_parts)
         drels = new_rels_root()
         rids = []
+        whole: dict[str, list] = {}   # each column as Python values once, not once per chart
+
         for i, chart in enumerate(spec.charts, start=1):
             cpart = old_charts.pop(0) if old_charts else self.wb.free_part("xl/charts", "chart", self.taken_parts)
 
             def values(header, chart=chart):
-                return list(spec.data[header].iloc[chart.first:chart.last + 1].astype(object))
+                if header not in whole:
+                    whole[header] = list(spec.data[header].astype(object))
+                return whole[header][chart.first:chart.last + 1]
             self._put_part(cpart, chart_xml(chart, ref, lambda h: f"{q}!${where[h]}${r0}", values))
             self.wb.set_override(cpart, CT_CHART)
             rids.append(f"rId{i}")

@@ -22,6 +22,29 @@ from typing import BinaryIO
 
 from lxml import etree
 
+try:  # ISA-L's deflate: zlib's format at 4-5x zlib's speed (fastest level), 2x when inflating
+    from isal import isal_zlib as _isal
+except ImportError:  # not installed (or no wheel for this platform): zlib, same files, slower
+    _isal = None
+
+# the CRC of every member written (ISA-L's is several times zlib's on long sheets)
+crc32 = _isal.crc32 if _isal is not None else zlib.crc32
+
+
+def _compressor(level: int):
+    """A raw deflate stream. Level 1 (big sheets) is ISA-L's fastest where installed, which
+    is also smaller than zlib's level 1; small parts keep zlib's level (a few ms)."""
+    if _isal is not None and level <= 1:
+        return _isal.compressobj(1, zlib.DEFLATED, -15)
+    return zlib.compressobj(level, zlib.DEFLATED, -15)
+
+
+def decompressor():
+    return _isal.decompressobj(-15) if _isal is not None else zlib.decompressobj(-15)
+
+
+INFLATE_ERRORS = (zlib.error,) + ((_isal.error,) if _isal is not None else ())
+
 
 class PackageError(Exception):
     """The file is not a workbook massbal can write into (one plain sentence)."""
@@ -194,7 +217,7 @@ class _RawDeflateReader(io.RawIOBase):
         self.fh = open(path, "rb")
         self.fh.seek(start)
         self.left = size
-        self.d = zlib.decompressobj(-15)
+        self.d = decompressor()
         self.buf = b""
 
     def readable(self) -> bool:
@@ -202,11 +225,17 @@ class _RawDeflateReader(io.RawIOBase):
 
     def read(self, n: int = -1) -> bytes:
         """Up to n bytes (fewer is allowed); b"" only at the end."""
+        try:
+            return self._read(n)
+        except INFLATE_ERRORS as e:  # ISA-L's error is not zlib's: callers know zlib.error
+            raise zlib.error(str(e)) from None
+
+    def _read(self, n: int) -> bytes:
         if n < 0:
             parts = [self.buf]
             self.buf = b""
             while True:
-                chunk = self.read(1 << 24)
+                chunk = self._read(1 << 24)
                 if not chunk:
                     return b"".join(parts)
                 parts.append(chunk)
@@ -238,7 +267,7 @@ def _deflate_job(compressor, lock, data: bytes, crc: int, final: bool) -> tuple[
         out = compressor.compress(data)
         if final:
             out += compressor.flush()
-        return out, zlib.crc32(data, crc)
+        return out, crc32(data, crc)
 
 
 class PackageWriter:
@@ -283,7 +312,7 @@ class PackageWriter:
         header = struct.pack("<4sHHHHHIIIHH", _LOCAL, 20, flags, 8, time_, date_, 0, 0, 0,
                              len(raw_name), 0)
         self.fh.write(header + raw_name)
-        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+        compressor = _compressor(level)
         lock = threading.Lock()
         crc, csize, usize = 0, 0, 0
         if not threaded:

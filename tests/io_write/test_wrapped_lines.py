@@ -1,0 +1,39 @@
+"""The row heights of wrapped messages count lines exactly as textwrap.wrap does (the
+count is computed without textwrap for plain text: words and single spaces)."""
+from __future__ import annotations
+
+import random
+import textwrap
+
+import pytest
+
+from massbal.xlsx.write.print_setup import _lines, _plain, wrapped_lines
+
+WORDS = ["Oats", "lot", "L-2025-001", "2025-03-31", "co-packer", "re-count", "received", "1,250.00", "lb",
+         "Shipments", "row", "17", "a", "B-12", "A-B-C", "ab-c-d", "x-1a", "Müsli", "–", "x" * 70]
+
+
+@pytest.mark.parametrize("alphabet", ["abc de-f\t\n  xyz,.!'\"0123456789\u00a0é—", "ab-c d--e-f1-2 _x-y-z",
+                                      "a-bc-d ef-g-h 12-ab ab-12 a_b-c-d -- ---a"])
+def test_random_text_as_textwrap(alphabet):
+    rng = random.Random(len(alphabet))
+    for _ in range(5000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 120)))
+        w = rng.randint(8, 40)
+        assert _lines(s, w) == max(1, len(textwrap.wrap(s, w, break_long_words=True))), (s, w)
+
+
+def test_messages_as_textwrap():
+    rng = random.Random(7)
+    plain = 0
+    for _ in range(8000):
+        s = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 40)))
+        w = rng.randint(8, 90)
+        assert _lines(s, w) == max(1, len(textwrap.wrap(s, w, break_long_words=True))), (s, w)
+        plain += _plain(s)
+    assert plain > 300   # the plain-text count is what these exercise, not only textwrap
+
+
+def test_short_and_missing_values_take_one_line():
+    got = wrapped_lines(["short", None, 3.5, "word " * 40], 10)
+    assert list(got[:3]) == [1, 1, 1] and got[3] == len(textwrap.wrap("word " * 40, 13))
