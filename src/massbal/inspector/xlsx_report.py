@@ -249,10 +249,12 @@ class Sheet:
 
     # -- tables
     def table(self, name: str, cols: list[Col], n: int, *, caption: str | None = None, repeat: bool = True,
-              first_col: int = 0) -> tuple[int, int]:
+              first_col: int = 0, charted: bool = False) -> tuple[int, int]:
         """An Excel Table at the next free row (from column first_col); returns (header
         row, first data row) 0-based. Text longer than its column wraps (the column grows
-        a little first) and the row grows to show it all: nothing is cut on the page."""
+        a little first) and the row grows to show it all: nothing is cut on the page.
+        The rows are written in bulk (bulk.py), except a table that charts plot (charted):
+        XlsxWriter caches a chart's values from the cells it wrote itself."""
         f = self.report.f
         if caption:
             self.put(self.row, first_col, caption, f["bold"])
@@ -313,12 +315,32 @@ class Sheet:
                 self.status_colours(first, c0 + j, last)
         # LibreOffice does not fit row heights to wrapped text on load: set them
         heights = np.where(lines > 1, 15 * lines, 0)
-        self.report.add_block(self, make_block(first, c0, n, columns, heights))
+        if charted:
+            self._cell_by_cell(first, c0, n, columns, heights)
+        else:
+            self.report.add_block(self, make_block(first, c0, n, columns, heights))
         if repeat:
             ws.repeat_rows(top)
             ws.freeze_panes(first, 0)
         self.row = last + 2
         return top, first
+
+    def _cell_by_cell(self, first: int, c0: int, n: int, columns: list[Column], heights) -> None:
+        fmts = {f._get_xf_index(): f for f in self.report.f.values()}
+        for j, c in enumerate(columns):
+            vals = list(c.values)
+            for i in range(n):
+                linked = c.links is not None and c.links[i] is not None
+                if linked:
+                    self.ws.write_url(first + i, c0 + j, "internal:" + c.links[i])
+                fmt = fmts.get(c.link_xf if linked else c.xf)
+                if c.formulas is not None:
+                    self.formula(first + i, c0 + j, c.formulas[i], vals[i], fmt)
+                else:
+                    self.put(first + i, c0 + j, vals[i], fmt,
+                             "date" if c.kind == "date" and not isinstance(vals[i], str) else None)
+        for i in np.flatnonzero(heights):
+            self.ws.set_row(first + int(i), int(heights[i]))
 
     def status_colours(self, first: int, col: int, last: int) -> None:
         """Status cells coloured by their value (conditional, so a recalculated status
