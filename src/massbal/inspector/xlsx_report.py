@@ -13,13 +13,14 @@ import io
 import math
 import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.utility import xl_range
 
 from massbal.inspector.bulk import Column, blank, cell_value, formula_result, make_block, splice
 from massbal.inspector.verify import (
@@ -115,9 +116,6 @@ class Report:
     def sheet(self, name: str, title: str | None = None, subtitle: str | None = None, *,
               landscape: bool = True) -> Sheet:
         ws = self.wb.add_worksheet(name)
-        # XlsxWriter's overlap check keeps one dict entry per cell of every table (tens of
-        # millions for a big Ledger); massbal's tables never overlap: skip it
-        ws.table_cells = _NoCells()
         s = Sheet(self, ws, name)
         self.sheets.append(s)
         self.cells[name] = {}
@@ -169,14 +167,6 @@ class Report:
         splice(self._package, self.path, {f"xl/worksheets/sheet{parts_of[name].index + 1}.xml": blocks
                                           for name, blocks in self.blocks.items()})
         return d
-
-
-class _NoCells(dict):
-    def get(self, key, default=None):
-        return default
-
-    def __setitem__(self, key, value) -> None:
-        pass
 
 
 class Sheet:
@@ -267,9 +257,17 @@ class Sheet:
         self.tables += 1
         ws = self.ws
         c0 = first_col
-        ws.add_table(top, c0, last, c0 + len(cols) - 1, {
+        # declared over its header and one row, then given its whole range: XlsxWriter's
+        # overlap check keeps a dict entry per cell of the range (millions for a Ledger),
+        # and massbal's tables never overlap
+        ws.add_table(top, c0, top + 1, c0 + len(cols) - 1, {
             "name": name, "style": "Table Style Light 9",
             "columns": [{"header": c.header, "header_format": f["head"]} for c in cols]})
+        whole = xl_range(top, c0, last, c0 + len(cols) - 1)
+        ws.tables[-1].update({k: whole for k in ("range", "a_range", "autofilter") if k in ws.tables[-1]})
+        # pyarrow-backed text is slow to walk from Python: as plain objects once
+        cols = [replace(c, values=c.values.astype(object)) if isinstance(c.values, pd.Series)
+                and isinstance(c.values.dtype, pd.api.extensions.ExtensionDtype) else c for c in cols]
         values = [list(c.values) if c.values is not None else [None] * n for c in cols]
         widths = [fit_width(c, v) for c, v in zip(cols, values, strict=True)]
         # the header row as tall as its longest wrapped name; a column as wide as the widest
