@@ -21,15 +21,18 @@ from . import findings as F
 from .balance import compute_balances
 from .certificates import receipt_certificates
 from .checks import certificate_findings, commingled_findings, duplicate_lot_findings, lot_findings, name_variant_findings
-from .genealogy import build_genealogy
+from .genealogy import build_genealogy, equivalents
 from .ledger import build_ledger
 from .load import load_book
 from .periods import PeriodKind, data_span, split
 from .prepared import Prepared
 from .rawbook import RawBook
 from .result import Reconciliation
+from .roll import roll
 from .runs import compute_yields
-from .supply import compute_supply
+from .supply import KEY as SUPPLY_KEY
+from .supply import STOCK_KINDS, compute_supply
+from .supply import _owner_names as ledger_owner_names
 from .trace.model import AmbiguousLot, LotTrace, Recall
 from .trace.recall import recall_of
 from .trace.tracer import Tracer
@@ -117,6 +120,33 @@ def balance_rows(prep: Prepared, periods, keys=None) -> tuple[pd.DataFrame, pd.D
 def supply_rows(prep: Prepared, periods, keys=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The Supply rows (and their findings) of the given periods, as balance_rows."""
     return compute_supply(prep.book, prep.ledger, prep.genealogy, periods, keys)
+
+
+def supply_by_item(prep: Prepared, periods) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """The supply balance before compute_supply sums it over items (the inspector's
+    'Supply by item'): per ingredient, item holding it, owner and period, the same roll
+    with its clipped figures (held_open, on_hand, short), or None when nothing holds an
+    ingredient; and the ingredient equivalents of every ledger row it is rolled from
+    (`_i` is the ledger row), of which the export shows each row's share."""
+    led = prep.ledger
+    # a row without a lot holds what its item's stock held that day: from the whole ledger
+    eq = equivalents(led, prep.genealogy, STOCK_KINDS + ("count",))
+    moves = eq[eq["kind"] != "count"][SUPPLY_KEY + ["date", "kind", "value"]]
+    counts = eq[eq["kind"] == "count"][SUPPLY_KEY + ["date", "value"]]
+    if moves.empty and counts.empty:
+        return None, eq
+    days = led.loc[(led["kind"] == "count").to_numpy(), ["item_key", "owner_key", "date"]].drop_duplicates()
+    g = roll(moves, counts, days, periods, SUPPLY_KEY, ["item_key", "owner_key"])
+    # compute_supply's rules: stock is never below zero; what the books sent below zero is 'short'
+    g["on_hand"] = g["counted_end"].where(g["counted_end"].notna(), g["book_end"]).clip(lower=0.0)
+    g["held_open"] = g["beginning"].clip(lower=0.0)
+    g["short"] = (-g["book_end"]).clip(lower=0.0) + (-g["beginning"]).clip(lower=0.0)
+    return g, eq
+
+
+def owner_names(prep: Prepared) -> pd.Series:
+    """Owner code -> name, as the engine's Balance and Supply rows show it."""
+    return ledger_owner_names(prep.ledger)
 
 
 def reconcile(raw: RawBook, start=None, end=None, item: str | None = None,

@@ -72,7 +72,7 @@ def dashboard_sheet(s: Sheet, rec: Reconciliation) -> None:
     top = s.row
     cols = [Col(c.header, list(spec.data[c.header].astype(object).where(spec.data[c.header].notna(), None)),
                 _KIND.get(c.kind, "text"), c.width) for c in spec.columns]
-    s.table("Dashboard", cols, spec.nrows, repeat=False, first_col=TABLE_COLUMN - 1)
+    s.table("Dashboard", cols, spec.nrows, repeat=False, first_col=TABLE_COLUMN - 1, charted=True)
     col_of = {c.header: TABLE_COLUMN - 1 + j for j, c in enumerate(spec.columns)}
     wb = s.report.wb
     for ch in spec.charts:

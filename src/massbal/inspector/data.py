@@ -15,20 +15,17 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from massbal.engine.genealogy import equivalents
+from massbal.engine.api import owner_names as engine_owner_names
+from massbal.engine.api import supply_by_item
 from massbal.engine.ledger import KIND_ORDER
 from massbal.engine.load import BLANK
 from massbal.engine.prepared import Prepared
 from massbal.engine.result import Reconciliation
-from massbal.engine.roll import roll
-from massbal.engine.supply import KEY as SUPPLY_KEY
-from massbal.engine.supply import STOCK_KINDS
 from massbal.engine.trace.model import LotTrace
 
 BAL_KEY = ["item_key", "owner_key"]
 DETAIL_COLUMNS = ["p", "start", "end", "ingredient", "item", "owner", "beginning", "sum_receipt", "sum_produced",
                   "sum_used", "sum_shipped", "sum_loss", "book_end", "counted_end", "held_open", "on_hand", "short"]
-SHARE_KINDS = STOCK_KINDS + ("count",)
 
 
 @dataclass(frozen=True)
@@ -41,11 +38,6 @@ class ExportData:
     detail: pd.DataFrame  # supply by (ingredient, item, owner, period) + anchor
     yields: pd.DataFrame  # rec.yields (those the export shows) + batch_key, shares
     periods: list[tuple[pd.Timestamp, pd.Timestamp]]
-
-
-def owner_names(ledger: pd.DataFrame) -> pd.Series:
-    o = ledger[ledger["owner_key"] != BLANK].drop_duplicates("owner_key")
-    return pd.Series(o["owner"].astype(str).to_numpy(), index=o["owner_key"].to_numpy(), dtype=object)
 
 
 def _anchors(counts: pd.DataFrame, keys: pd.DataFrame, by: list[str]) -> pd.Series:
@@ -74,17 +66,16 @@ def build(prep: Prepared, rec: Reconciliation) -> ExportData:
     sup = rec.supply.copy()
     ing_key = {v: k for k, v in items["item"].items()}
     sup["ingredient_key"] = sup["ingredient"].map(lambda n: ing_key.get(n, prep.book.code("item", n)))
-    okeys = owner_names(led)
+    okeys = engine_owner_names(prep)
     back = {v: k for k, v in okeys.items()}
     sup["owner_key"] = sup["owner"].map(lambda o: back.get(o, prep.book.code("owner", o)) if isinstance(o, str)
                                         else BLANK)
     ingredients = dict(zip(sup["ingredient_key"], sup["ingredient"], strict=True))
 
-    # every row's ingredient equivalents, from the whole ledger: a row without a lot holds
-    # what its item's stock held that day, which depends on every row before it
-    eq_all = equivalents(led, prep.genealogy, SHARE_KINDS)
+    # the engine's roll per item holding each ingredient, and every row's equivalents
+    rolled, eq_all = supply_by_item(prep, periods)
     eq_all = eq_all[eq_all["ingredient_key"].isin(set(ingredients))]
-    detail = _supply_detail(prep, periods, sup, eq_all)
+    detail = _supply_detail(prep, rolled, sup, okeys)
     detail["anchor"] = _anchors(counts, detail, BAL_KEY)
 
     yields = _yields(prep, rec, set(ingredients), set(bal["item_key"]))
@@ -119,22 +110,13 @@ def _shares(eq: pd.DataFrame, rows: pd.DataFrame, ing: list) -> pd.DataFrame:
     return piv.reindex(index=rows.index, columns=ing)
 
 
-def _supply_detail(prep: Prepared, periods, sup: pd.DataFrame, eq: pd.DataFrame) -> pd.DataFrame:
-    """compute_supply's roll, kept per item that holds the ingredient (before its group sum)."""
-    led = prep.ledger
-    moves = eq[eq["kind"] != "count"][SUPPLY_KEY + ["date", "kind", "value"]]
-    counts = eq[eq["kind"] == "count"][SUPPLY_KEY + ["date", "value"]]
-    c = led[led["kind"] == "count"]
-    days = c[["item_key", "owner_key", "date"]].drop_duplicates()
+def _supply_detail(prep: Prepared, g: pd.DataFrame | None, sup: pd.DataFrame, okeys: pd.Series) -> pd.DataFrame:
+    """The engine's per-item roll of the supply rows the copy shows, with names."""
     empty = pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c in ("start", "end") else object) for c in
-                          SUPPLY_KEY + DETAIL_COLUMNS})
-    if moves.empty and counts.empty:
+                          ["ingredient_key", "item_key", "owner_key"] + DETAIL_COLUMNS})
+    if g is None:
         return empty
-    g = roll(moves, counts, days, periods, SUPPLY_KEY, ["item_key", "owner_key"])
-    # as compute_supply: stock is never below zero; what the books sent below zero is 'short'
-    g["on_hand"] = g["counted_end"].where(g["counted_end"].notna(), g["book_end"]).clip(lower=0.0)
-    g["held_open"] = g["beginning"].clip(lower=0.0)
-    g["short"] = (-g["book_end"]).clip(lower=0.0) + (-g["beginning"]).clip(lower=0.0)
+    g = g[g["ingredient_key"].isin(set(sup["ingredient_key"]))]
     figs = ["beginning", "sum_receipt", "sum_produced", "sum_used", "sum_shipped", "sum_loss", "book_end", "on_hand",
             "sum_harvested", "sum_farm use", "sum_applied"]
     g = g[(g[figs].abs().sum(axis=1) > 1e-9) | g["counted_end"].notna()]
@@ -149,7 +131,7 @@ def _supply_detail(prep: Prepared, periods, sup: pd.DataFrame, eq: pd.DataFrame)
     items = prep.book.items["item"]
     g["ingredient"] = g["ingredient_key"].map(items)
     g["item"] = g["item_key"].map(items)
-    g["owner"] = g["owner_key"].map(owner_names(led)).where(g["owner_key"] != BLANK, None)
+    g["owner"] = g["owner_key"].map(okeys).where(g["owner_key"] != BLANK, None)
     return g.sort_values(["ingredient", "owner", "start", "item"], kind="stable", na_position="first").reset_index(drop=True)
 
 

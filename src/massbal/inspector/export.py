@@ -76,7 +76,7 @@ def export_inspector(raw: RawBook, out, *, start=None, end=None, item: str | Non
     now = (now or datetime.now()).replace(microsecond=0)
     meta = Meta(prep, rec, data, traces, now, source_name or raw.source or "", item, out.name)
     stage("Writing the inspector's copy")
-    digest = _write(out, raw, meta, print_copy=False)
+    digest = _write(out, raw, meta, print_copy=False, stage=stage)
     pdf_path, problem = None, None
     if pdf:
         stage("Making the PDF (LibreOffice)")
@@ -118,7 +118,7 @@ def _pdf(out: Path, raw: RawBook, meta: Meta) -> tuple[Path | None, str | None]:
 
 # ------------------------------------------------------------------ the workbook
 
-def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
+def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool, stage=lambda name: None) -> str:
     rep = Report(path, header_left=m.prep.book.settings.operation or "", header_right=m.period_text,
                  footer_left=f"massbal {__version__}, {m.now:%Y-%m-%d %H:%M}")
     taken: set[str] = set()
@@ -186,7 +186,9 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
                          "Row is the row number there.") for t, n in src_names.items()}
 
     src_pos = X.source_rows(raw, m, src_tables)
+    stage(f"Writing the inspector's copy: Ledger ({len(m.data.ledger):,} rows)")
     ledger_first = X.ledger_sheet(led, m, src_names, src_pos)
+    stage("Writing the inspector's copy: Balance, Supply, Yield, Exceptions")
     ledger_loc = X.locator(names["Ledger"], ledger_first, len(X.LEDGER_COLS) + len(m.data.ingredients))
     dashboard_sheet(dash, m.rec)
     X.balance_sheet(bal, m, ledger_loc)
@@ -211,6 +213,7 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
         XF.crop_sheet(farm[0], m)
         XF.harvest_sheet(farm[1], m)
     X.certificates_sheet(cert, m)
+    stage(f"Writing the inspector's copy: source rows ({sum(len(p) for p in src_pos.values()):,})")
     for t, s in srcs.items():
         X.source_sheet(s, raw, t, src_pos.get(t))
     fp_cell = cover_sheet(cover, m, names, trace_names, src_names, print_copy)
@@ -219,6 +222,7 @@ def _write(path: Path, raw: RawBook, m: Meta, *, print_copy: bool) -> str:
         for s in [led, det, *srcs.values()]:
             if s.row > PRINT_ROWS:
                 s.ws.hide()
+    stage("Writing the inspector's copy: fingerprint, compressing")
     return rep.close(fp_cell).overall
 
 

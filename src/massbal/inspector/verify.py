@@ -75,20 +75,30 @@ def _h(text: str) -> hashlib._Hash:
     return hashlib.sha256(text.encode("utf-8"))
 
 
-def digests(cells: dict[str, dict[tuple[int, int], str]]) -> Digests:
-    """cells: sheet -> {(row, col): canonical text}, rows and columns 1-based."""
+def digests(cells: dict[str, dict[tuple[int, int], str]], blocks: dict[str, list] | None = None) -> Digests:
+    """cells: sheet -> {(row, col): canonical text}, rows and columns 1-based; blocks:
+    sheet -> rows written in bulk (bulk.Block), whose row digests and column texts were
+    made as they were written: the same digests as if their cells were in `cells`."""
+    blocks = blocks or {}
     overall = hashlib.sha256()
     rows_out: dict[str, dict[int, str]] = {}
     cols_out: dict[str, dict[int, str]] = {}
-    for sheet in sorted(cells):
-        grid = cells[sheet]
+    for sheet in sorted(set(cells) | set(blocks)):
+        grid = cells.get(sheet, {})
         by_row: dict[int, list] = {}
         by_col: dict[int, list] = {}
         for (r, c), v in grid.items():
             by_row.setdefault(r, []).append((c, v))
-            by_col.setdefault(c, []).append((r, v))
+            by_col.setdefault(c, []).append((r, f"{r}={v}"))
         rd = {r: _h("\x1f".join(f"{c}={v}" for c, v in sorted(vals))).hexdigest() for r, vals in by_row.items()}
-        cd = {c: _h("\x1f".join(f"{r}={v}" for r, v in sorted(vals))).hexdigest() for c, vals in by_col.items()}
+        for b in blocks.get(sheet, ()):
+            if any(b.first <= r <= b.last for r in by_row):
+                raise ValueError(f"{sheet}: a cell written inside the rows of a bulk table")
+            rd.update(b.row_digests)
+            for c, texts in b.col_texts.items():
+                by_col.setdefault(c, []).append((b.first, "\x1f".join(texts)))
+        cd = {c: _h("\x1f".join(t for _, t in sorted(vals, key=lambda e: e[0]))).hexdigest()
+              for c, vals in by_col.items()}
         overall.update(f"\x1e{sheet}\x1d".encode())
         for r in sorted(rd):
             overall.update(f"{r}:{rd[r]}\n".encode("ascii"))

@@ -3,49 +3,39 @@
 It writes values with explicit types (a lot called "=1" stays text, a supplier called
 "http://..." is not a link), never NaN, dates as Excel day numbers, and feeds every
 cell it writes to the fingerprint. Tables are Excel Tables with a header row, so the
-inspector can sort and filter, and formulas can use structured references.
+inspector can sort and filter, and formulas can use structured references. A table's
+rows are written in bulk (bulk.py: a million-row Ledger in seconds, not minutes);
+XlsxWriter writes the rest.
 """
 from __future__ import annotations
 
+import io
 import math
 import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.utility import xl_range
 
+from massbal.inspector.bulk import Column, blank, cell_value, formula_result, make_block, splice
 from massbal.inspector.verify import (
     FINGERPRINT_SHEET,
     FORMULA,
-    MAX_STRING,
     Digests,
     canon_number,
     canon_string,
     digests,
-    excel_serial,
     fingerprint_rows,
 )
 from massbal.layout.sheets import COLORS, STATUS_COLORS
 
 MAX_LINKS = 65000  # Excel keeps at most 65,530 hyperlinks per worksheet
 NUM = "#,##0.00"
-
-
-def blank(v: Any) -> bool:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return True
-    if isinstance(v, float) and math.isnan(v):
-        return True
-    if isinstance(v, str) and v == "":
-        return True
-    try:
-        return bool(pd.isna(v)) if not isinstance(v, (str, bytes, dict, list, tuple)) else False
-    except (TypeError, ValueError):
-        return False
 
 
 def header_text(text: str) -> str:
@@ -85,12 +75,16 @@ class Col:
 class Report:
     def __init__(self, path, *, header_left: str = "", header_right: str = "", footer_left: str = ""):
         self.path = str(path)
-        self.wb = xlsxwriter.Workbook(self.path, {"strings_to_numbers": False, "strings_to_formulas": False,
-                                                  "strings_to_urls": False})
+        # XlsxWriter writes the package to memory without the table rows (bulk.py makes
+        # those); close() splices the two into the file
+        self._package = io.BytesIO()
+        self.wb = xlsxwriter.Workbook(self._package, {"strings_to_numbers": False, "strings_to_formulas": False,
+                                                      "strings_to_urls": False, "in_memory": True})
         self.cells: dict[str, dict[tuple[int, int], str]] = {}
         self.labels: dict[str, dict[int, str]] = {}
         self.beside: list[tuple[str, int, int]] = []  # cells stated beside the fingerprint, not in it (1-based)
         self.sheets: list[Sheet] = []
+        self.blocks: dict[str, list] = {}  # sheet name -> the bulk-written rows of its tables
         self.header_left, self.header_right, self.footer_left = header_left, header_right, footer_left
         wb = self.wb
         self.f = {
@@ -140,10 +134,13 @@ class Report:
             s.row += 1
         return s
 
+    def add_block(self, sheet: Sheet, block) -> None:
+        self.blocks.setdefault(sheet.name, []).append(block)
+
     def close(self, cover: tuple[Sheet, int, int] | None = None) -> Digests:
         """Hash every cell written, store the digests on a hidden sheet, write the
         fingerprint on the cover cell and in every page footer, and close the file."""
-        d = digests(self.cells)
+        d = digests(self.cells, self.blocks)
         # column names in verify's messages only where one table fills the sheet
         labels = {s.name: self.labels.get(s.name, {}) for s in self.sheets if s.tables == 1 and not s.pairs_used}
         if cover is not None:
@@ -152,19 +149,23 @@ class Report:
             fp = self.wb.add_worksheet(FINGERPRINT_SHEET)
             rows = fingerprint_rows(d, (sheet.name, r + 1, c + 1), labels, self.beside)
             fp.write_row(0, 0, ["Sheet", "Kind", "Index", "Digest", "Label"])
-            for i, row in enumerate(rows, start=1):
-                fp.write_string(i, 0, str(row[0]))
-                fp.write_string(i, 1, str(row[1]))
-                fp.write_number(i, 2, int(row[2]))
-                fp.write_string(i, 3, str(row[3])) if row[3] else None
-                fp.write_string(i, 4, str(row[4])) if row[4] else None
+            cols = [Column([str(x) for x in v]) if j != 2 else Column([int(x) for x in v])
+                    for j, v in enumerate(zip(*rows, strict=True))]
+            self.blocks[FINGERPRINT_SHEET] = [make_block(1, 0, len(rows), cols, hashed=False)]
             fp.hide()
+            parts_of = {FINGERPRINT_SHEET: fp}
+        else:
+            parts_of = {}
         for s in self.sheets:
             s.ws.set_header(f"&L{header_text(self.header_left)}&C&\"-,Bold\"{header_text(s.name)}"
                             f"&R{header_text(self.header_right)}")
             s.ws.set_footer(f"&L{header_text(self.footer_left)}&CPage &P of &N"
                             + (f"&RFingerprint {d.overall[:16]}" if cover is not None else ""))
         self.wb.close()
+        parts_of.update({s.name: s.ws for s in self.sheets})
+        # XlsxWriter names sheet parts by position: sheet1.xml, sheet2.xml, ...
+        splice(self._package, self.path, {f"xl/worksheets/sheet{parts_of[name].index + 1}.xml": blocks
+                                          for name, blocks in self.blocks.items()})
         return d
 
 
@@ -179,30 +180,17 @@ class Sheet:
 
     # -- single cells
     def put(self, r: int, c: int, v: Any, fmt=None, kind: str | None = None) -> None:
-        cells = self.report.cells[self.name]
-        if blank(v):  # nothing written: the column's own format covers what is typed later
+        cell = cell_value(v, kind)
+        if cell is None:  # nothing written: the column's own format covers what is typed later
             return
-        number = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
-        if (kind == "date" and not number) or isinstance(v, (datetime, date, pd.Timestamp)):
-            ts = pd.Timestamp(v).to_pydatetime()
-            x = excel_serial(ts)
-            f = fmt or (self.report.f["datetime"] if ts.time() != datetime.min.time() else self.report.f["date"])
-            self.ws.write_number(r, c, x, f)
-            cells[(r + 1, c + 1)] = canon_number(x)
-        elif isinstance(v, (bool, np.bool_)):
-            s = "Yes" if v else "No"
-            self.ws.write_string(r, c, s, fmt)
-            cells[(r + 1, c + 1)] = canon_string(s)
-        elif isinstance(v, (int, float, np.integer, np.floating)):
-            x = float(v)
-            if math.isinf(x):
-                return
-            self.ws.write_number(r, c, x, fmt)
-            cells[(r + 1, c + 1)] = canon_number(x)
+        cells = self.report.cells[self.name]
+        if cell[0] == "n":
+            f = fmt or (None if cell[2] is None else self.report.f["datetime"] if cell[2] else self.report.f["date"])
+            self.ws.write_number(r, c, cell[1], f)
+            cells[(r + 1, c + 1)] = canon_number(cell[1])
         else:
-            s = str(v)[:MAX_STRING]
-            self.ws.write_string(r, c, s, fmt)
-            cells[(r + 1, c + 1)] = canon_string(s)
+            self.ws.write_string(r, c, cell[1], fmt)
+            cells[(r + 1, c + 1)] = canon_string(cell[1])
 
     def beside(self, r: int, c: int, v: Any, fmt=None) -> None:
         """A cell stated beside the fingerprint but not inside it (the time of export, the
@@ -212,17 +200,7 @@ class Sheet:
             self.report.beside.append((self.name, r + 1, c + 1))
 
     def formula(self, r: int, c: int, text: str, cached: Any, fmt=None) -> None:
-        if blank(cached):
-            cached = ""
-        elif isinstance(cached, (bool, np.bool_)):
-            cached = "Yes" if cached else "No"
-        elif isinstance(cached, (int, float, np.integer, np.floating)):
-            cached = float(cached)
-        elif isinstance(cached, (datetime, date, pd.Timestamp)):
-            cached = excel_serial(pd.Timestamp(cached).to_pydatetime())
-        else:
-            cached = str(cached)
-        self.ws.write_formula(r, c, text, fmt, cached)
+        self.ws.write_formula(r, c, text, fmt, formula_result(cached))
         self.report.cells[self.name][(r + 1, c + 1)] = FORMULA
 
     def link(self, r: int, c: int, location: str) -> bool:
@@ -263,10 +241,12 @@ class Sheet:
 
     # -- tables
     def table(self, name: str, cols: list[Col], n: int, *, caption: str | None = None, repeat: bool = True,
-              first_col: int = 0) -> tuple[int, int]:
+              first_col: int = 0, charted: bool = False) -> tuple[int, int]:
         """An Excel Table at the next free row (from column first_col); returns (header
         row, first data row) 0-based. Text longer than its column wraps (the column grows
-        a little first) and the row grows to show it all: nothing is cut on the page."""
+        a little first) and the row grows to show it all: nothing is cut on the page.
+        The rows are written in bulk (bulk.py), except a table that charts plot (charted):
+        XlsxWriter caches a chart's values from the cells it wrote itself."""
         f = self.report.f
         if caption:
             self.put(self.row, first_col, caption, f["bold"])
@@ -277,9 +257,17 @@ class Sheet:
         self.tables += 1
         ws = self.ws
         c0 = first_col
-        ws.add_table(top, c0, last, c0 + len(cols) - 1, {
+        # declared over its header and one row, then given its whole range: XlsxWriter's
+        # overlap check keeps a dict entry per cell of the range (millions for a Ledger),
+        # and massbal's tables never overlap
+        ws.add_table(top, c0, top + 1, c0 + len(cols) - 1, {
             "name": name, "style": "Table Style Light 9",
             "columns": [{"header": c.header, "header_format": f["head"]} for c in cols]})
+        whole = xl_range(top, c0, last, c0 + len(cols) - 1)
+        ws.tables[-1].update({k: whole for k in ("range", "a_range", "autofilter") if k in ws.tables[-1]})
+        # pyarrow-backed text is slow to walk from Python: as plain objects once
+        cols = [replace(c, values=c.values.astype(object)) if isinstance(c.values, pd.Series)
+                and isinstance(c.values.dtype, pd.api.extensions.ExtensionDtype) else c for c in cols]
         values = [list(c.values) if c.values is not None else [None] * n for c in cols]
         widths = [fit_width(c, v) for c, v in zip(cols, values, strict=True)]
         # the header row as tall as its longest wrapped name; a column as wide as the widest
@@ -297,33 +285,62 @@ class Sheet:
         fmt_of = {"number": f["number"], "date": f["date"], "pct": f["pct"], "int": f["int"],
                   "share": f["share"], "text": f["text"], "wrap": f["wrap"], "status": f["text"]}
         lines = np.ones(n, dtype=int)
+        columns = []
         for j, c in enumerate(cols):
             vals = values[j]
             wraps = c.kind in ("text", "wrap") and any(isinstance(v, str) and len(v) > widths[j] for v in vals)
             fmt = f["wrap"] if wraps else fmt_of.get(c.kind)
-            for i in range(n):
+            links = None
+            if c.link is not None:
                 # a hyperlink on an empty cell would show its address as text in some viewers
-                loc = c.link(i) if c.link is not None and not blank(vals[i]) else None
-                cell_fmt = fmt
-                if loc and self.link(first + i, c0 + j, loc):
-                    cell_fmt = f["link_number"] if c.kind == "number" else f["link_text"]
-                if c.formula is not None:
-                    self.formula(first + i, c0 + j, c.formula(i), vals[i], cell_fmt)
-                else:
-                    kind = "date" if c.kind == "date" and not isinstance(vals[i], str) else None
-                    self.put(first + i, c0 + j, vals[i], cell_fmt, kind)
-                if wraps and isinstance(vals[i], str):
-                    lines[i] = max(lines[i], wrapped_lines(vals[i], widths[j]))
+                links = [None] * n
+                for i in range(n):
+                    if self.links >= MAX_LINKS:
+                        break
+                    if not blank(vals[i]) and (loc := c.link(i)):
+                        links[i] = loc
+                        self.links += 1
+            link_fmt = f["link_number"] if c.kind == "number" else f["link_text"]
+            columns.append(Column(
+                c.values if isinstance(c.values, pd.Series) else vals, c.kind,
+                fmt._get_xf_index() if fmt is not None else None,
+                [c.formula(i) for i in range(n)] if c.formula is not None else None,
+                links, link_fmt._get_xf_index() if links is not None else None))
+            if wraps:
+                wrap_at = max(int(widths[j] * 1.1), 4)  # shorter text takes one line
+                for i, v in enumerate(vals):
+                    if isinstance(v, str) and len(v) > wrap_at:
+                        lines[i] = max(lines[i], wrapped_lines(v, widths[j]))
             if c.kind == "status" and n:
                 self.status_colours(first, c0 + j, last)
         # LibreOffice does not fit row heights to wrapped text on load: set them
-        for i in np.flatnonzero(lines > 1):
-            ws.set_row(first + int(i), 15 * int(lines[i]))
+        heights = np.where(lines > 1, 15 * lines, 0)
+        if charted:
+            self._cell_by_cell(first, c0, n, columns, heights)
+        else:
+            self.report.add_block(self, make_block(first, c0, n, columns, heights))
         if repeat:
             ws.repeat_rows(top)
             ws.freeze_panes(first, 0)
         self.row = last + 2
         return top, first
+
+    def _cell_by_cell(self, first: int, c0: int, n: int, columns: list[Column], heights) -> None:
+        fmts = {f._get_xf_index(): f for f in self.report.f.values()}
+        for j, c in enumerate(columns):
+            vals = list(c.values)
+            for i in range(n):
+                linked = c.links is not None and c.links[i] is not None
+                if linked:
+                    self.ws.write_url(first + i, c0 + j, "internal:" + c.links[i])
+                fmt = fmts.get(c.link_xf if linked else c.xf)
+                if c.formulas is not None:
+                    self.formula(first + i, c0 + j, c.formulas[i], vals[i], fmt)
+                else:
+                    self.put(first + i, c0 + j, vals[i], fmt,
+                             "date" if c.kind == "date" and not isinstance(vals[i], str) else None)
+        for i in np.flatnonzero(heights):
+            self.ws.set_row(first + int(i), int(heights[i]))
 
     def status_colours(self, first: int, col: int, last: int) -> None:
         """Status cells coloured by their value (conditional, so a recalculated status

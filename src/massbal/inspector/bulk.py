@@ -1,0 +1,372 @@
+"""Table cells written in bulk: the cell XML and the fingerprint texts of a whole column
+at once, instead of one XlsxWriter call and one dict entry per cell.
+
+Why: a quarter of a million-movement book is a Ledger of millions of cells; one
+XlsxWriter call per cell and every cell's text kept in a dict took minutes and gigabytes
+(issue 15). XlsxWriter still writes the rest of the workbook (formats, the Table
+definitions, charts, page setup, the rows outside tables); the rows made here wait in a
+temporary file and are spliced into its sheet parts once it has closed (`splice`).
+Strings are inline (no shared-string table held in memory). Each cell is written with
+exactly the value, format and fingerprint text `Sheet.put` / `Sheet.formula` give it
+(`cell_value` is the one rule both follow), so `verify` reads back what was hashed.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from massbal.xlref import column_letter
+
+from .verify import EPOCH, FORMULA, MAX_STRING, canon_number, excel_serial
+
+CHUNK = 32768  # rows built at once: bounds the memory of the intermediate strings
+_ESCAPE_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
+_CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
+_NEEDS_ESCAPE = re.compile("_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff&<>]")
+_PRESERVE = re.compile(r"^\s|\s$")
+_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
+
+
+def blank(v) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    if isinstance(v, float) and v != v:
+        return True
+    if isinstance(v, str):
+        return v == ""
+    try:
+        return bool(pd.isna(v)) if not isinstance(v, (bytes, dict, list, tuple)) else False
+    except (TypeError, ValueError):
+        return False
+
+
+def cell_value(v, kind: str | None = None):
+    """What a cell holds: None (nothing written), ('n', number, has_time) or ('s', text);
+    has_time is None for a number that is no date.
+    Dates become Excel day numbers, booleans Yes/No, text is cut at Excel's limit."""
+    if blank(v):
+        return None
+    number = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+    if (kind == "date" and not number) or isinstance(v, (datetime, date, pd.Timestamp)):
+        ts = pd.Timestamp(v).to_pydatetime()
+        return ("n", excel_serial(ts), ts.time() != datetime.min.time())
+    if isinstance(v, (bool, np.bool_)):
+        return ("s", "Yes" if v else "No")
+    if number:
+        x = float(v)
+        return None if x in (float("inf"), float("-inf")) else ("n", x, None)
+    return ("s", utf16_cut(str(v)[:MAX_STRING]))
+
+
+def utf16_cut(s: str) -> str:
+    """Excel's limit counts UTF-16 units (an emoji is two): cut as XlsxWriter would."""
+    if len(s) <= MAX_STRING // 2 or len(s.encode("utf-16-le")) // 2 <= MAX_STRING:
+        return s
+    b = s.encode("utf-16-le")[:2 * MAX_STRING]
+    return b.decode("utf-16-le", errors="ignore")
+
+
+def formula_result(cached):
+    """The cached result of a formula cell as Sheet.formula stores it: '' or str or float."""
+    if blank(cached):
+        return ""
+    if isinstance(cached, (bool, np.bool_)):
+        return "Yes" if cached else "No"
+    if isinstance(cached, (int, float, np.integer, np.floating)):
+        return float(cached)
+    if isinstance(cached, (datetime, date, pd.Timestamp)):
+        return excel_serial(pd.Timestamp(cached).to_pydatetime())
+    return str(cached)
+
+
+def xml_text(s: str) -> str:
+    """A string as cell XML text, escaped as XlsxWriter escapes shared strings."""
+    if _NEEDS_ESCAPE.search(s):
+        s = _ESCAPE_ESCAPE.sub(r"_x005F\1", s)
+        s = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", s)
+        s = s.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+        s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return s
+
+
+def xml_attr(s: str) -> str:
+    return (s.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\n", "&#xA;"))
+
+
+# ------------------------------------------------------------------ one column
+
+@dataclass
+class Cells:
+    """A column's cells: tag 0 nothing, 1 number, 2 text; num and txt hold the values."""
+    tag: np.ndarray
+    num: np.ndarray
+    txt: np.ndarray
+
+
+def classify(values, kind: str | None) -> Cells:
+    """Sheet.put's rule over a whole column, vectorised where the column has one type."""
+    s = values if isinstance(values, pd.Series) else pd.Series(values if len(values) else [], dtype=object
+                                                                if not len(values) else None)
+    n = len(s)
+    tag = np.zeros(n, dtype=np.int8)
+    num = np.zeros(n, dtype=float)
+    txt = np.empty(n, dtype=object)
+    dt = s.dtype
+    if dt.kind in "fiu" and not isinstance(dt, pd.api.extensions.ExtensionDtype):
+        x = s.to_numpy(dtype=float)
+        ok = np.isfinite(x)
+        tag[ok], num[ok] = 1, x[ok]
+        return Cells(tag, num, txt)
+    if dt.kind == "M" and not isinstance(dt, pd.DatetimeTZDtype):
+        v = s.to_numpy(dtype="datetime64[us]")
+        ok = ~np.isnat(v)
+        delta = v[ok] - np.datetime64(EPOCH, "us")
+        us = delta.astype(np.int64)
+        days, rest = np.divmod(us, 86_400_000_000)
+        secs, micro = np.divmod(rest, 1_000_000)
+        # excel_serial's own arithmetic, in its order, so every double is the same
+        tag[ok] = 1
+        num[ok] = days.astype(float) + secs.astype(float) / 86400.0 + micro.astype(float) / 86400e6
+        return Cells(tag, num, txt)
+    if dt == bool:
+        tag[:] = 2
+        txt[:] = np.where(s.to_numpy(), "Yes", "No")
+        return Cells(tag, num, txt)
+    arr = s.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(arr, skipna=True) == "string" and not isinstance(dt, pd.CategoricalDtype):
+        ok = np.fromiter((isinstance(v, str) and v != "" for v in arr), dtype=bool, count=n)
+        tag[ok] = 2
+        txt[ok] = [utf16_cut(v[:MAX_STRING]) if len(v) > MAX_STRING // 2 else v for v in arr[ok]]
+        return Cells(tag, num, txt)
+    for i, v in enumerate(arr):  # mixed types: the rule itself, cell by cell
+        c = cell_value(v, None if isinstance(v, str) or kind != "date" else "date")
+        if c is None:
+            continue
+        if c[0] == "n":
+            tag[i], num[i] = 1, c[1]
+        else:
+            tag[i], txt[i] = 2, c[1]
+    return Cells(tag, num, txt)
+
+
+def number_texts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(XML text, fingerprint text) of each number, formatting each distinct value once."""
+    if not len(x):
+        return np.empty(0, dtype=object), np.empty(0, dtype=object)
+    u, inv = np.unique(x, return_inverse=True)
+    xml = [f"{v:.16G}" for v in u.tolist()]
+    canon = [canon_number(v) for v in u.tolist()]
+    return np.asarray(xml, dtype=object)[inv], np.asarray(canon, dtype=object)[inv]
+
+
+# ------------------------------------------------------------------ a block of rows
+
+@dataclass
+class Column:
+    """One column of a block: values, a formula text per row (or None), the cell format's
+    index, the format index of a linked cell, and each row's link location (or None)."""
+    values: object
+    kind: str | None = None
+    xf: int | None = None
+    formulas: list | None = None
+    links: list | None = None
+    link_xf: int | None = None
+
+
+@dataclass
+class Block:
+    """Rows made in bulk for one sheet: their XML in a temporary file, their links, and
+    what the fingerprint needs (each row's digest, each column's joined cell texts)."""
+    first: int  # 1-based worksheet row of the first
+    last: int
+    c0: int  # 1-based first column
+    ncols: int
+    file: object
+    links: list[tuple[int, int, str]] = field(default_factory=list)
+    row_digests: dict[int, str] = field(default_factory=dict)  # 1-based row -> sha256 hex
+    col_texts: dict[int, list[str]] = field(default_factory=dict)  # 1-based column -> pieces, in row order
+
+
+def make_block(first: int, c0: int, n: int, cols: list[Column], heights=None, hashed: bool = True) -> Block:
+    """first, c0: 0-based row and column of the block's first cell. heights: per row, a
+    custom height in points or 0."""
+    f = tempfile.TemporaryFile()
+    b = Block(first + 1, first + n, c0 + 1, len(cols), f)
+    letters = [column_letter(c0 + j + 1) for j in range(len(cols))]
+    for a in range(0, n, CHUNK):
+        z = min(n, a + CHUNK)
+        rows = [str(first + 1 + i) for i in range(a, z)]
+        used = []  # (column number, cell XML, fingerprint texts) of the columns with a cell here
+        for j, c in enumerate(cols):
+            vals = c.values[a:z] if not isinstance(c.values, pd.Series) else c.values.iloc[a:z]
+            xml, canon, filled = _column_xml(letters[j], rows, vals, c, a, z)
+            if filled:
+                used.append((c0 + j + 1, xml, canon, filled))
+            if c.links is not None:
+                b.links += [(first + 1 + i, c0 + j + 1, c.links[i]) for i in range(a, z) if c.links[i]]
+        hts = heights[a:z] if heights is not None else None
+        parts = []
+        for i, cells in enumerate(zip(*(u[1] for u in used), strict=True)) if used else enumerate([()] * (z - a)):
+            body = "".join(cells)
+            h = hts[i] if hts is not None else 0
+            if h:
+                parts.append(f'<row r="{rows[i]}" ht="{h}" customHeight="1">{body}</row>')
+            elif body:
+                parts.append(f'<row r="{rows[i]}">{body}</row>')
+        f.write("".join(parts).encode("utf-8"))
+        if hashed:
+            _digest(b, rows, used)
+    return b
+
+
+def _column_xml(letter: str, rows: list[str], vals, c: Column, a: int, z: int) -> tuple[list, list, list]:
+    """Each row's cell XML ('' for nothing), fingerprint text (None for nothing), and the
+    positions that have a cell."""
+    m = len(rows)
+    plain = f' s="{c.xf}"' if c.xf is not None else ""
+    if c.links is not None:
+        linked = f' s="{c.link_xf}"'
+        s = [linked if c.links[i] is not None else plain for i in range(a, z)]
+    else:
+        s = None
+    if c.formulas is not None:
+        out = []
+        prepared: dict[str, str] = {}
+        vv = list(vals)
+        for i in range(m):
+            text = c.formulas[a + i]
+            f = prepared.get(text)
+            if f is None:
+                f = prepared[text] = xml_text_formula(text)
+            res = formula_result(vv[i])
+            if isinstance(res, str):
+                t = "" if res == "" else (' t="e"' if res in _ERRORS else ' t="str"')
+                r = res.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            else:
+                t, r = "", f"{res}"
+            out.append(f'<c r="{letter}{rows[i]}"{s[i] if s else plain}{t}><f>{f}</f><v>{r}</v></c>')
+        return out, [FORMULA] * m, list(range(m))
+    cells = classify(vals, c.kind)
+    out = [""] * m
+    canon: list = [None] * m
+    nums = np.flatnonzero(cells.tag == 1).tolist()
+    if nums:
+        xml, cn = number_texts(cells.num[nums])
+        for k, i in enumerate(nums):
+            out[i] = f'<c r="{letter}{rows[i]}"{s[i] if s else plain}><v>{xml[k]}</v></c>'
+            canon[i] = cn[k]
+    texts = np.flatnonzero(cells.tag == 2).tolist()
+    for i in texts:
+        v = cells.txt[i]
+        p = ' xml:space="preserve"' if _PRESERVE.search(v) else ""
+        out[i] = f'<c r="{letter}{rows[i]}"{s[i] if s else plain} t="inlineStr"><is><t{p}>{xml_text(v)}</t></is></c>'
+        canon[i] = "s:" + v
+    return out, canon, sorted(nums + texts) if nums and texts else (nums or texts)
+
+
+def xml_text_formula(text: str) -> str:
+    text = text[1:] if text.startswith("=") else text
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _digest(b: Block, rows: list[str], used: list) -> None:
+    """Each row's digest and each column's texts, as verify.digests makes them from cells."""
+    pieces = []
+    for col, _, canon, filled in used:
+        p = [""] * len(rows)
+        for i in filled:
+            p[i] = f"\x1f{col}={canon[i]}"
+        pieces.append(p)
+        b.col_texts.setdefault(col, []).append("\x1f".join([f"{rows[i]}={canon[i]}" for i in filled]))
+    if not pieces:
+        return
+    for r, parts in zip(rows, zip(*pieces, strict=True), strict=True):
+        text = "".join(parts)
+        if text:
+            b.row_digests[int(r)] = hashlib.sha256(text[1:].encode("utf-8")).hexdigest()
+
+
+# ------------------------------------------------------------------ into the package
+
+_ROW = re.compile(rb'<row r="(\d+)"')
+
+
+def splice(src, out_path, parts: dict[str, list[Block]], level: int = 1) -> None:
+    """Copy the package XlsxWriter wrote (src: bytes) to out_path, the bulk rows and
+    links of each sheet part merged into its sheetData in row order. The big sheet
+    parts are deflated at level 1: four times faster than zlib's default 6 on a Ledger's
+    XML, for a file about a quarter larger (the rest keeps level 6)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out_path, "w", zipfile.ZIP_DEFLATED,
+                                                      compresslevel=level) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            blocks = parts.get(info.filename)
+            if not blocks:
+                zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+                continue
+            zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi._compresslevel = level
+            with zout.open(zi, "w", force_zip64=True) as fh:
+                _merge(data, sorted(blocks, key=lambda b: b.first), fh)
+
+
+def _merge(xml: bytes, blocks: list[Block], fh) -> None:
+    start = xml.find(b"<sheetData")
+    gt = xml.find(b">", start)
+    if xml[gt - 1:gt] == b"/":  # <sheetData/>
+        head, body, tail = xml[:start], b"", xml[gt + 1:]
+    else:
+        end = xml.find(b"</sheetData>", gt)
+        head, body, tail = xml[:start], xml[gt + 1:end], xml[end + len(b"</sheetData>"):]
+    head = _dimension(head, blocks)
+    fh.write(head + b"<sheetData>")
+    starts = [m.start() for m in _ROW.finditer(body)] + [len(body)]
+    own = [(int(_ROW.match(body, p).group(1)), body[p:q]) for p, q in zip(starts, starts[1:], strict=False)]
+    k = 0
+    for b in blocks:
+        while k < len(own) and own[k][0] < b.first:
+            fh.write(own[k][1])
+            k += 1
+        if k < len(own) and own[k][0] <= b.last:
+            raise ValueError(f"row {own[k][0]} written twice (inside a bulk table)")
+        b.file.seek(0)
+        while chunk := b.file.read(1 << 22):
+            fh.write(chunk)
+        b.file.close()
+    for _, x in own[k:]:
+        fh.write(x)
+    fh.write(b"</sheetData>")
+    links = sorted(lk for b in blocks for lk in b.links)
+    if links:
+        tags = "".join(f'<hyperlink ref="{column_letter(c)}{r}" location="{xml_attr(loc)}" '
+                       f'display="{xml_attr(loc)}"/>' for r, c, loc in links).encode("utf-8")
+        if b"</hyperlinks>" in tail:
+            tail = tail.replace(b"</hyperlinks>", tags + b"</hyperlinks>", 1)
+        else:
+            at = min(i for i in (tail.find(b"<printOptions"), tail.find(b"<pageMargins"), len(tail)) if i >= 0)
+            tail = tail[:at] + b"<hyperlinks>" + tags + b"</hyperlinks>" + tail[at:]
+    fh.write(tail)
+
+
+def _dimension(head: bytes, blocks: list[Block]) -> bytes:
+    m = re.search(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>', head)
+    if not m:
+        return head
+    from massbal.xlref import column_number
+    r1, c1 = int(m.group(2)), column_number(m.group(1).decode())
+    r2 = int(m.group(4) or m.group(2))
+    c2 = column_number((m.group(3) or m.group(1)).decode())
+    for b in blocks:
+        r1, c1 = min(r1, b.first), min(c1, b.c0)
+        r2, c2 = max(r2, b.last), max(c2, b.c0 + b.ncols - 1)
+    ref = f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}".encode()
+    return head[:m.start()] + b'<dimension ref="' + ref + b'"/>' + head[m.end():]
