@@ -3,16 +3,21 @@ an OVERSOLD or INVESTIGATE ingredient balance, through every level of runs.
 
 A supply figure is not linear in the quantities: a run input keyed ten times too high
 changes both the run's loss and the make-up of everything the run made. So each slip is
-first estimated from the row's present ingredient share, and the short list of the
-likeliest is recomputed exactly: genealogy and supply rebuilt by the engine's own
-code on the corrected rows of the ingredient's items and runs.
+first estimated from the row's present ingredient equivalents (the contributions
+`equivalents` gives compute_supply), and the likeliest of every flagged row are then
+recomputed exactly, all at once: each candidate's corrected copy of the rows its
+ingredient depends on is stacked under item and batch codes of its own, and genealogy
+and supply are built by the engine's own code in one pass over the stack (no loop of
+recomputations, no second arithmetic).
 """
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pandas as pd
 
-from massbal.engine.genealogy import Genealogy, build_genealogy, equivalents
+from massbal.engine.genealogy import Genealogy, build_genealogy
 from massbal.engine.load import Book
 from massbal.engine.supply import ROUNDING_SHARE, ROUNDING_UNITS, compute_supply
 
@@ -20,16 +25,15 @@ from . import slips as S
 from .balances import CLOSES_OTHER, COLUMNS, FLOW_KINDS, NEXT_STEPS, PRIOR_WEIGHT, empty, order
 
 FLAGGED = ("OVERSOLD", "INVESTIGATE")
-EXACT_PER_ROW = 2  # alternatives recomputed in full per flagged supply row
-# Each exact recomputation rebuilds an ingredient's supply through every level of runs
-# (about half a second on the demo): a run examines the worst flagged supply rows first
-# and at most this many alternatives in all, so Reconcile stays seconds, not minutes.
-EXACT_BUDGET = 10
+EXACT_PER_ROW = 6  # alternatives per flagged supply row recomputed exactly (the best estimates)
+# Rows of the stacked copies built in one exact pass (memory), and in all: a book whose
+# flagged rows would need more is examined worst gap first, the rest say so (NOT_EXAMINED).
+STACK_ROWS = 2_000_000
+STACK_BUDGET = 30_000_000
 NOT_EXAMINED = ("Not examined in this run: massbal tests single-cell corrections of the supply balances with the "
                 "largest gaps first, and this one was beyond that limit. Look at the Investigations rows of the "
                 "balances of the items that hold this ingredient, then check next: an organic receipt not entered "
                 "(or entered as conventional), a run input or shipment keyed too high, counts of products holding it.")
-RUN_KINDS = ("used", "produced")  # rows whose correction changes a run's make-up
 
 
 def _band(available: float, tol: float) -> float:
@@ -47,106 +51,225 @@ def _scope(ledger: pd.DataFrame, gen: Genealogy, ing: int) -> pd.DataFrame:
     return ledger[keep.to_numpy()]
 
 
-def _exact(book: Book, scope: pd.DataFrame, i, qty_new: float, date_new, ing: int, periods,
-           base_gen: Genealogy) -> pd.DataFrame:
-    """The supply of `ing` in `periods` with row i corrected, by the engine's own code. A
-    run's rows (inputs, outputs) change the make-up of what the run made, so the genealogy
-    is rebuilt for them; any other row leaves it as it is (base_gen, built once)."""
-    led = scope.drop(index=[i]) if qty_new == 0 else scope.copy()
-    if qty_new != 0:
-        led.loc[i, "qty"] = qty_new
-        led.loc[i, "effect"] = np.sign(scope.loc[i, "effect"]) * qty_new
-    if pd.notna(date_new):
-        led.loc[i, "date"] = date_new
-    gen = build_genealogy(book, led)[0] if scope.at[i, "kind"] in RUN_KINDS else base_gen
-    return compute_supply(book, led, gen, periods, {ing})[0]
-
-
 def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.DataFrame, supply: pd.DataFrame,
                    periods) -> pd.DataFrame:
     if supply.empty or not supply["status"].isin(FLAGGED).any():
         return empty()
-    rows_out = []
-    names = book.items["item"]
-    key_of = {str(n): k for k, n in names.items()}
+    key_of = {str(n): k for k, n in book.items["item"].items()}
     flagged = supply[supply["status"].isin(FLAGGED)]
-    # the worst gaps first (by share of what was available), so the budget goes where it matters
+    # the worst gaps first (by share of what was available), so a budget goes where it matters
     worst = (flagged["unaccounted"].abs() / flagged["available"].abs().clip(lower=1.0)).sort_values(
         ascending=False, kind="stable")
-    budget = [EXACT_BUDGET]
-    for f in flagged.loc[worst.index].to_dict("records"):
-        ing = key_of.get(str(f["ingredient"]))
-        left = budget[0]
-        found = _one(book, ledger, gen, yields, f, ing, periods, supply, budget) if ing is not None and left > 0 else []
+    fl = flagged.loc[worst.index].reset_index(drop=True)
+    fl["ing"] = fl["ingredient"].astype(str).map(key_of)
+    ctxs = _screen(book, ledger, gen, yields, fl, periods)
+    exact, examined = _exact_all(book, ctxs, periods)
+    by_fid = {c["id"]: c for c in ctxs}
+    rows_out = []
+    for fid, f in enumerate(fl.to_dict("records")):
+        ctx = by_fid.get(fid)
+        found = _candidates(book, f, ctx, exact, supply) if ctx is not None and fid in examined else []
         if not found:
-            why = NEXT_STEPS["OVERSOLD"] if left > 0 else NOT_EXAMINED
+            why = NOT_EXAMINED if ctx is not None and fid not in examined else NEXT_STEPS["OVERSOLD"]
             found = [{"figure": "Supply", "item": f["ingredient"], "owner": f["owner"], "start": f["start"],
                       "end": f["end"], "variance": f["unaccounted"], "explanation": why}]
         rows_out += found
     return order(pd.DataFrame(rows_out).reindex(columns=COLUMNS))
 
 
-def _one(book, ledger, gen, yields, f, ing, periods, supply, budget: list[int]) -> list[dict]:
-    """budget[0]: exact recomputations left for this run (taken from as they are spent)."""
-    scope = _scope(ledger, gen, ing)
-    start, end = pd.Timestamp(f["start"]), pd.Timestamp(f["end"])
-    owner_rows = scope["owner"].astype(object).where(scope["owner_key"] != 0, None)
-    mine = scope[(owner_rows.fillna("") == (f["owner"] or "")).to_numpy()]
-    kind = mine["kind"].astype(object)
-    inside = (mine["date"] >= start) & (mine["date"] <= end)
-    near = (mine["date"] >= start - pd.Timedelta(days=S.EDGE_DAYS)) & (mine["date"] <= end + pd.Timedelta(days=S.EDGE_DAYS))
-    dated = kind.isin([k for k in FLOW_KINDS if k != "used"]) & near  # run inputs carry their batch's date
-    rows = mine[(kind.isin(FLOW_KINDS) & inside) | ((kind == "count") & (mine["date"] == end)) | dated]
-    if rows.empty:
+def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """(fid, _i, in_p, dated) for every ledger row a flagged supply row's slips may sit in:
+    its ingredient's rows of the owner dated in the period (flows), counted on its last
+    day, or dated (not a run input: those carry their batch's date) a few days around it."""
+    scopes, parts = {}, []
+    owner = ledger["owner"].astype(object).where(ledger["owner_key"] != 0, None).fillna("")
+    kind = ledger["kind"].astype(object)
+    flow = kind.isin(FLOW_KINDS).to_numpy()
+    datable = kind.isin([k for k in FLOW_KINDS if k != "used"]).to_numpy()
+    is_count = (kind == "count").to_numpy()
+    edge = pd.Timedelta(days=S.EDGE_DAYS)
+    for fid, f in enumerate(fl.to_dict("records")):
+        ing = f["ing"]
+        if pd.isna(ing):
+            continue
+        if ing not in scopes:
+            scopes[ing] = _scope(ledger, gen, int(ing)).index
+        idx = scopes[ing]
+        pos = ledger.index.get_indexer(idx)
+        d = ledger["date"].to_numpy()[pos]
+        start, end = np.datetime64(pd.Timestamp(f["start"])), np.datetime64(pd.Timestamp(f["end"]))
+        mine = owner.to_numpy()[pos] == (f["owner"] or "")
+        inside = (d >= start) & (d <= end)
+        near = (d >= start - edge) & (d <= end + edge)
+        in_p = mine & ((flow[pos] & inside) | (is_count[pos] & (d == end)))
+        dated = mine & datable[pos] & near
+        keep = in_p | dated
+        parts.append(pd.DataFrame({"fid": fid, "_i": idx[keep], "in_p": in_p[keep] & inside[keep], "dated": dated[keep]}))
+    members = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["fid", "_i", "in_p", "dated"])
+    return members, scopes
+
+
+def _fractions(typed: pd.DataFrame, pairs: pd.DataFrame, gen: Genealogy) -> np.ndarray:
+    """The share of the flagged ingredient in each pair's row, from the genealogy's lot
+    make-up (the item's average make-up for a row without a known lot): an estimate
+    only, the exact figure is recomputed."""
+    q = pd.DataFrame({"item_key": typed.loc[pairs["_i"].to_numpy(), "item_key"].to_numpy(),
+                      "lot_key": typed.loc[pairs["_i"].to_numpy(), "lot_key"].to_numpy(),
+                      "ingredient_key": pairs["ing"].to_numpy()})
+    lot = q.merge(gen.lot_comp, on=["item_key", "lot_key", "ingredient_key"], how="left")["frac"].to_numpy()
+    item = q.merge(gen.item_comp, on=["item_key", "ingredient_key"], how="left")["frac"].to_numpy()
+    return np.nan_to_num(np.where(np.isnan(lot), item, lot).astype(float))
+
+
+def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods) -> list[dict]:
+    """Every flagged row's alternatives, each estimated from the row's ingredient share; the
+    best EXACT_PER_ROW that may bring it within tolerance, with the periods their exact
+    recomputation needs. All flagged rows at once: the slips of a ledger row are the same
+    whichever flagged figure it enters."""
+    members, scopes = _members(ledger, gen, fl)
+    if members.empty:
         return []
-    typed = S.typed_rows(book, rows)
-    in_p = typed[((typed["date"] >= start) & (typed["date"] <= end)).to_numpy()]
+    typed = S.typed_rows(book, ledger.loc[pd.unique(members["_i"])])
+    in_p_rows = typed.loc[pd.unique(members.loc[members["in_p"], "_i"])]
+    dated_rows = typed.loc[pd.unique(members.loc[members["dated"], "_i"])]
     starts = np.array([p[0] for p in periods], dtype="datetime64[ns]")
     ends = np.array([p[1] for p in periods], dtype="datetime64[ns]")
-    moves = S.date_slips(typed[typed["_i"].isin(dated[dated].index).to_numpy()], starts, ends)
-    was_in = typed.loc[moves["_i"].to_numpy(), "date"].between(start, end).to_numpy()
-    now_in = ((moves["date_new"] >= start) & (moves["date_new"] <= end)).to_numpy()
-    moves = moves[was_in != now_in]
-    # relative to this period a move out is a removal, a move in an addition
-    moves = moves.assign(qty_new=np.where(now_in[was_in != now_in], 2 * moves["qty_new"].to_numpy(), 0.0))
-    alts = pd.concat([S.digit_shifts(in_p), S.transpositions(in_p), S.unit_slips(in_p, book.settings.unit),
-                      S.duplicate_rows(in_p, S.duplicates(mine)), moves], ignore_index=True)
+    twins = S.duplicates(ledger.loc[np.unique(np.concatenate([scopes[k] for k in scopes]))])
+    values = pd.concat([S.digit_shifts(in_p_rows), S.transpositions(in_p_rows),
+                        S.unit_slips(in_p_rows, book.settings.unit), S.duplicate_rows(in_p_rows, twins)],
+                       ignore_index=True)
+    moves = S.date_slips(dated_rows, starts, ends)
+    alts = pd.concat([values, moves], ignore_index=True)
     if alts.empty:
         return []
-    alts = alts.assign(prior=alts["prior"].to_numpy() + S.run_fit(typed, alts, yields, ledger))
-    # the row's present share of the ingredient, and whether its item is counted at the end
-    eq = equivalents(rows, gen, tuple(FLOW_KINDS) + ("count",))
-    eq = eq[eq["ingredient_key"] == ing]
-    frac = (eq.groupby("_i")["value"].sum() / rows["qty"].reindex(eq.groupby("_i")["value"].sum().index)).to_dict()
-    bfrac = gen.batch_comp[gen.batch_comp["ingredient_key"] == ing].set_index("batch_key")["frac"].to_dict()
-    counted = set(zip(*[ledger.loc[(ledger["kind"] == "count").to_numpy() & (ledger["date"] == end).to_numpy(), c]
-                        for c in ("item_key", "owner_key")], strict=True))
-    r = typed.loc[alts["_i"].to_numpy()]
-    dq = alts["qty_new"].to_numpy() - r["qty"].to_numpy()
-    fr = np.array([frac.get(i, 0.0) for i in r["_i"]])
-    fb = np.array([bfrac.get(b, 0.0) for b in r["batch_key"]])
-    cnt = np.array([(a, o) in counted for a, o in zip(r["item_key"], r["owner_key"], strict=True)])
+    alts = alts.assign(prior=alts["prior"].to_numpy() + S.run_fit(typed, alts, yields, ledger),
+                       alt=np.arange(len(alts)), is_move=alts["date_new"].notna().to_numpy())
+    pairs = members.merge(alts, on="_i")
+    pairs = pairs[np.where(pairs["is_move"], pairs["dated"], pairs["in_p"]).astype(bool)]
+    f = fl.loc[pairs["fid"].to_numpy()]
+    start = f["start"].to_numpy(dtype="datetime64[ns]")
+    end = f["end"].to_numpy(dtype="datetime64[ns]")
+    src = typed.loc[pairs["_i"].to_numpy(), "date"].to_numpy(dtype="datetime64[ns]")
+    dn = pairs["date_new"].to_numpy(dtype="datetime64[ns]")
+    was_in, now_in = (src >= start) & (src <= end), (dn >= start) & (dn <= end)
+    mv = pairs["is_move"].to_numpy()
+    pairs = pairs[~mv | (was_in != now_in)]
+    keep = ~mv | (was_in != now_in)
+    # relative to this period a move out is a removal, a move in an addition
+    qty_new = np.where(mv[keep], np.where(now_in[keep], 2 * pairs["qty_new"].to_numpy(), 0.0), pairs["qty_new"].to_numpy())
+    f, end = f[keep], end[keep]
+    r = typed.loc[pairs["_i"].to_numpy()]
+    pairs = pairs.assign(ing=f["ing"].to_numpy())
+    dq = qty_new - r["qty"].to_numpy()
+    fr = _fractions(typed, pairs, gen)
+    bc = gen.batch_comp.rename(columns={"frac": "bfrac"})
+    fb = pd.DataFrame({"batch_key": r["batch_key"].to_numpy(), "ingredient_key": pairs["ing"].to_numpy()}).merge(
+        bc, on=["batch_key", "ingredient_key"], how="left")["bfrac"].fillna(0.0).to_numpy()
+    # whether the row's item is counted on the period's last day (then its flows show in full)
+    cd = ledger.loc[(ledger["kind"] == "count").to_numpy(), ["item_key", "owner_key", "date"]].drop_duplicates()
+    cnt = pd.DataFrame({"item_key": r["item_key"].to_numpy(), "owner_key": r["owner_key"].to_numpy(), "date": end}) \
+        .merge(cd.assign(_c=True), on=["item_key", "owner_key", "date"], how="left")["_c"].notna().to_numpy()
     k = r["kind"].astype(object).to_numpy()
     est = np.select(
         [k == "receipt", np.isin(k, ["shipped", "loss"]), k == "used", k == "produced", k == "count"],
         [np.where(cnt, dq * fr, 0.0), np.where(cnt, -dq * fr, 0.0), -dq * fb + np.where(cnt, 0.0, dq * fr),
          dq * fb - np.where(cnt, 0.0, dq * fr), -dq * fr], 0.0)
-    after = f["unaccounted"] + est
-    band = _band(f["available"], f["tolerance_pct"])
-    alts = alts.assign(est=np.abs(after), fits=np.abs(after) <= 3 * band)
-    alts = alts[alts["fits"]].sort_values(["est", "prior"], kind="stable").head(min(EXACT_PER_ROW, budget[0]))
-    budget[0] -= len(alts)
+    after = f["unaccounted"].to_numpy() + est
+    band = f["tolerance_pct"].to_numpy() / 100.0 * f["available"].clip(lower=0).to_numpy() + \
+        np.maximum(ROUNDING_UNITS, ROUNDING_SHARE * f["available"].clip(lower=0).to_numpy())
+    pairs = pairs.assign(qty_new=qty_new, est=np.abs(after))
+    pairs = pairs[np.abs(after) <= 3 * band]
+    pairs = pairs.sort_values(["fid", "est", "prior"], kind="stable").groupby("fid", sort=False).head(EXACT_PER_ROW)
+    ctxs = []
+    for fid, grp in pairs.groupby("fid", sort=True):
+        f = fl.loc[fid]
+        ing, lo, hi = int(f["ing"]), pd.Timestamp(f["start"]), pd.Timestamp(f["end"])
+        moved = grp["is_move"].to_numpy()
+        src = typed.loc[grp["_i"].to_numpy(), "date"].to_numpy(dtype="datetime64[ns]")
+        # only the periods a correction can change: this one, and the one a date moves to or from
+        touched = np.concatenate([src[moved], grp["date_new"].to_numpy(dtype="datetime64[ns]")[moved]])
+        wanted = [p for p in periods if (p[0] <= hi and p[1] >= lo)
+                  or ((touched >= np.datetime64(p[0])) & (touched <= np.datetime64(p[1]))).any()]
+        ctxs.append({"id": int(fid), "ing": ing, "scope": ledger.loc[scopes[ing]], "typed": typed,
+                     "alts": grp[S.ALT_COLUMNS].reset_index(drop=True), "wanted": wanted})
+    return ctxs
+
+
+def _corrected(scope: pd.DataFrame, i, qty_new: float, date_new) -> pd.DataFrame:
+    """The scope with row i corrected as a user would: its quantity (0 deletes it), its date."""
+    led = scope.drop(index=[i]) if qty_new == 0 else scope.copy()
+    if qty_new != 0:
+        led.loc[i, "qty"] = qty_new
+        led.loc[i, "effect"] = np.sign(scope.loc[i, "effect"]) * qty_new
+    if pd.notna(date_new):
+        led.loc[i, "date"] = date_new
+    return led
+
+
+def _exact_all(book: Book, ctxs: list[dict], periods) -> tuple[dict, set]:
+    """Every short-listed alternative's supply, recomputed by the engine's own code in as
+    few passes as memory allows: {(ctx id, alt index): its supply rows}, and the ids of
+    the flagged rows examined (all but those beyond STACK_BUDGET)."""
+    ik = int(book.items.index.max()) + 1
+    out, examined, spent, chunk, size = {}, set(), 0, [], 0
+    for c in ctxs:  # worst first: a row is examined whole or not at all
+        need = len(c["scope"]) * len(c["alts"])
+        if spent + need > STACK_BUDGET:
+            break
+        spent += need
+        examined.add(c["id"])
+        chunk.append(c)
+        size += need
+        if size >= STACK_ROWS:
+            out.update(_stack_pass(book, chunk, periods, ik))
+            chunk, size = [], 0
+    if chunk:
+        out.update(_stack_pass(book, chunk, periods, ik))
+    return out, examined
+
+
+def _stack_pass(book: Book, ctxs: list[dict], periods, ik: int) -> dict:
+    """One build_genealogy + compute_supply over the corrected copies of every alternative
+    of ctxs, each copy under item codes (and run codes) of its own so none mixes with
+    another; results keyed (ctx id, alt index)."""
+    parts, codes, n = [], {}, 0
+    bk = 1 + max(int(c["scope"]["batch_key"].max()) for c in ctxs)
+    items = book.items
+    item_parts, wanted = [], set()
+    for c in ctxs:
+        typed = c["typed"]
+        for j, a in enumerate(c["alts"].to_dict("records")):
+            n += 1
+            moved = pd.notna(a["date_new"])
+            qty = typed.loc[a["_i"], "qty"] if moved else a["qty_new"]  # a move keeps the quantity
+            led = _corrected(c["scope"], a["_i"], qty, a["date_new"])
+            b = led["batch_key"].to_numpy()
+            led = led.assign(item_key=led["item_key"].to_numpy() + n * ik, batch_key=np.where(b != 0, b + n * bk, 0))
+            parts.append(led)
+            keys = pd.unique(c["scope"]["item_key"])
+            it = items.loc[keys]
+            # the copy's ingredient names itself by its code, so its supply row says whose it is
+            item_parts.append(it.set_axis(it.index + n * ik).assign(item=(it.index + n * ik).to_numpy()))
+            codes[n] = (c["id"], j, c["ing"] + n * ik)
+            wanted.update(c["wanted"])
+    stacked = pd.concat(parts, ignore_index=True)
+    ext = dataclasses.replace(book, items=pd.concat([items] + item_parts))
+    gen = build_genealogy(ext, stacked)[0]
+    sup = compute_supply(ext, stacked, gen, sorted(wanted), {code for _, _, code in codes.values()})[0]
+    code = pd.to_numeric(sup["ingredient"], errors="coerce")
+    return {(cid, j): sup[(code == ic).to_numpy()].reset_index(drop=True) for cid, j, ic in codes.values()}
+
+
+def _candidates(book: Book, f: dict, ctx: dict, exact: dict, supply: pd.DataFrame) -> list[dict]:
+    """The flagged row's alternatives that its exact recomputation calls PASS, best first."""
+    start, end = pd.Timestamp(f["start"]), pd.Timestamp(f["end"])
+    typed, owner = ctx["typed"], f["owner"] or ""
     out = []
-    base_gen = build_genealogy(book, scope)[0] if len(alts) else None
-    for a in alts.to_dict("records"):
+    for j, a in enumerate(ctx["alts"].to_dict("records")):
+        sup = exact[(ctx["id"], j)]
         moved = pd.notna(a["date_new"])
-        qty = typed.loc[a["_i"], "qty"] if moved else a["qty_new"]  # a move keeps the quantity
-        # only the periods the correction can change: this one, and the one a date moves to or from
-        src_date = typed.loc[a["_i"], "date"]
-        wanted = [p for p in periods if p[0] <= end and p[1] >= start
-                  or (moved and (p[0] <= pd.Timestamp(a["date_new"]) <= p[1] or p[0] <= src_date <= p[1]))]
-        sup = _exact(book, scope, a["_i"], qty, a["date_new"], ing, wanted, base_gen)
-        hit = sup[(sup["start"] == start) & (sup["owner"].fillna("") == (f["owner"] or ""))]
+        same_owner = (sup["owner"].fillna("") == owner).to_numpy()
+        hit = sup[same_owner & (sup["start"] == start).to_numpy()]
         if hit.empty or hit.iloc[0]["status"] != "PASS":
             continue
         h = hit.iloc[0]
@@ -154,11 +277,11 @@ def _one(book, ledger, gen, yields, f, ing, periods, supply, budget: list[int]) 
         if moved:  # the other period the row moves from or to
             src_date = typed.loc[a["_i"], "date"]
             od = pd.Timestamp(a["date_new"]) if start <= src_date <= end else src_date
-            o = sup[(sup["start"] <= od) & (sup["end"] >= od) & (sup["owner"].fillna("") == (f["owner"] or ""))]
+            o = sup[same_owner & ((sup["start"] <= od) & (sup["end"] >= od)).to_numpy()]
             if len(o):
                 o = o.iloc[0]
                 was = supply[(supply["ingredient"] == f["ingredient"]) & (supply["start"] == o["start"]) &
-                             (supply["owner"].fillna("") == (f["owner"] or ""))]["status"]
+                             (supply["owner"].fillna("") == owner)]["status"]
                 if (was.empty or was.iat[0] == "PASS") and o["status"] != "PASS":
                     continue  # it only moves the gap to a period that passed
                 if len(was) and was.iat[0] != "PASS" and o["status"] == "PASS":
