@@ -63,7 +63,7 @@ def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.
     fl = flagged.loc[worst.index].reset_index(drop=True)
     fl["ing"] = fl["ingredient"].astype(str).map(key_of)
     ctxs = _screen(book, ledger, gen, yields, fl, periods)
-    exact, examined = _exact_all(book, ctxs, periods)
+    exact, examined = _exact_all(book, ledger, gen, ctxs, periods)
     by_fid = {c["id"]: c for c in ctxs}
     rows_out = []
     for fid, f in enumerate(fl.to_dict("records")):
@@ -190,27 +190,22 @@ def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods) -> list[dict]:
         touched = np.concatenate([src[moved], grp["date_new"].to_numpy(dtype="datetime64[ns]")[moved]])
         wanted = [p for p in periods if (p[0] <= hi and p[1] >= lo)
                   or ((touched >= np.datetime64(p[0])) & (touched <= np.datetime64(p[1]))).any()]
-        ctxs.append({"id": int(fid), "ing": ing, "scope": ledger.loc[scopes[ing]], "typed": typed,
+        ctxs.append({"id": int(fid), "ing": ing, "scope": scopes[ing], "typed": typed,
                      "alts": grp[S.ALT_COLUMNS].reset_index(drop=True), "wanted": wanted})
     return ctxs
 
 
-def _corrected(scope: pd.DataFrame, i, qty_new: float, date_new) -> pd.DataFrame:
-    """The scope with row i corrected as a user would: its quantity (0 deletes it), its date."""
-    led = scope.drop(index=[i]) if qty_new == 0 else scope.copy()
-    if qty_new != 0:
-        led.loc[i, "qty"] = qty_new
-        led.loc[i, "effect"] = np.sign(scope.loc[i, "effect"]) * qty_new
-    if pd.notna(date_new):
-        led.loc[i, "date"] = date_new
-    return led
+# the ledger columns build_genealogy and compute_supply read (the names only for a lot cycle's message)
+STACK_COLUMNS = ["kind", "date", "item_key", "lot_key", "owner_key", "owner", "qty", "organic", "batch_key"]
+CYCLE_COLUMNS = ["batch", "lot", "item", "row"]
 
 
-def _exact_all(book: Book, ctxs: list[dict], periods) -> tuple[dict, set]:
+def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict], periods) -> tuple[dict, set]:
     """Every short-listed alternative's supply, recomputed by the engine's own code in as
     few passes as memory allows: {(ctx id, alt index): its supply rows}, and the ids of
     the flagged rows examined (all but those beyond STACK_BUDGET)."""
-    ik = int(book.items.index.max()) + 1
+    ik = int(max(book.items.index.max(), ledger["item_key"].max())) + 1
+    slim = ledger[STACK_COLUMNS + (CYCLE_COLUMNS if gen.cycle_batches else [])]
     out, examined, spent, chunk, size = {}, set(), 0, [], 0
     for c in ctxs:  # worst first: a row is examined whole or not at all
         need = len(c["scope"]) * len(c["alts"])
@@ -221,43 +216,67 @@ def _exact_all(book: Book, ctxs: list[dict], periods) -> tuple[dict, set]:
         chunk.append(c)
         size += need
         if size >= STACK_ROWS:
-            out.update(_stack_pass(book, chunk, periods, ik))
+            out.update(_stack_pass(book, slim, chunk, periods, ik))
             chunk, size = [], 0
     if chunk:
-        out.update(_stack_pass(book, chunk, periods, ik))
+        out.update(_stack_pass(book, slim, chunk, periods, ik))
     return out, examined
 
 
-def _stack_pass(book: Book, ctxs: list[dict], periods, ik: int) -> dict:
+def _stack_pass(book: Book, slim: pd.DataFrame, ctxs: list[dict], periods, ik: int) -> dict:
     """One build_genealogy + compute_supply over the corrected copies of every alternative
     of ctxs, each copy under item codes (and run codes) of its own so none mixes with
-    another; results keyed (ctx id, alt index)."""
-    parts, codes, n = [], {}, 0
-    bk = 1 + max(int(c["scope"]["batch_key"].max()) for c in ctxs)
-    items = book.items
-    item_parts, wanted = [], set()
+    another; results keyed (ctx id, alt index). A copy is its ingredient's scope with the
+    one cell corrected as a user would: its quantity (0 deletes the row) or its date."""
+    pos, copy, fix_at, fix_qty, fix_date, codes, wanted = [], [], [], [], [], {}, set()
+    n = off = 0
     for c in ctxs:
-        typed = c["typed"]
-        for j, a in enumerate(c["alts"].to_dict("records")):
+        sp = slim.index.get_indexer(c["scope"])
+        at = c["scope"].get_indexer(c["alts"]["_i"])
+        alts = c["alts"]
+        # a move keeps the quantity; any other alternative is the row's new quantity
+        qty = np.where(alts["date_new"].notna(), c["typed"].loc[alts["_i"].to_numpy(), "qty"].to_numpy(),
+                       alts["qty_new"].to_numpy())
+        for j in range(len(alts)):
             n += 1
-            moved = pd.notna(a["date_new"])
-            qty = typed.loc[a["_i"], "qty"] if moved else a["qty_new"]  # a move keeps the quantity
-            led = _corrected(c["scope"], a["_i"], qty, a["date_new"])
-            b = led["batch_key"].to_numpy()
-            led = led.assign(item_key=led["item_key"].to_numpy() + n * ik, batch_key=np.where(b != 0, b + n * bk, 0))
-            parts.append(led)
-            keys = pd.unique(c["scope"]["item_key"])
-            it = items.loc[keys]
-            # the copy's ingredient names itself by its code, so its supply row says whose it is
-            item_parts.append(it.set_axis(it.index + n * ik).assign(item=(it.index + n * ik).to_numpy()))
+            pos.append(sp)
+            copy.append(np.full(len(sp), n, dtype=np.int64))
+            fix_at.append(off + at[j])
+            off += len(sp)
             codes[n] = (c["id"], j, c["ing"] + n * ik)
-            wanted.update(c["wanted"])
-    stacked = pd.concat(parts, ignore_index=True)
-    ext = dataclasses.replace(book, items=pd.concat([items] + item_parts))
-    gen = build_genealogy(ext, stacked)[0]
-    sup = compute_supply(ext, stacked, gen, sorted(wanted), {code for _, _, code in codes.values()})[0]
-    code = pd.to_numeric(sup["ingredient"], errors="coerce")
-    return {(cid, j): sup[(code == ic).to_numpy()].reset_index(drop=True) for cid, j, ic in codes.values()}
+        fix_qty.append(qty)
+        fix_date.append(alts["date_new"].to_numpy(dtype="datetime64[ns]"))
+        wanted.update(c["wanted"])
+    stacked = slim.iloc[np.concatenate(pos)].reset_index(drop=True)
+    cp = np.concatenate(copy)
+    fix_at, fix_qty, fix_date = np.array(fix_at), np.concatenate(fix_qty), np.concatenate(fix_date)
+    q = stacked["qty"].to_numpy(dtype=float, copy=True)
+    q[fix_at] = fix_qty
+    d = stacked["date"].to_numpy(dtype="datetime64[ns]", copy=True)
+    moved = ~np.isnat(fix_date)
+    d[fix_at[moved]] = fix_date[moved]
+    b = stacked["batch_key"].to_numpy()
+    bk = int(b.max()) + 1 if len(b) else 1
+    stacked = stacked.assign(qty=q, date=d, item_key=stacked["item_key"].to_numpy() + cp * ik,
+                             batch_key=np.where(b != 0, b + cp * bk, 0))
+    stacked = stacked[~np.isin(np.arange(len(stacked)), fix_at[fix_qty == 0])]
+    # each copy's items: the book's, under the copy's codes; an ingredient names itself by
+    # its code, so each supply row says whose copy it is
+    items = book.items
+    keys = pd.unique(stacked["item_key"].to_numpy())
+    base = items.reindex(keys % ik)
+    ext = pd.concat([items, base.set_axis(pd.Index(keys)).assign(item=keys)])
+    book_ext = dataclasses.replace(book, items=ext)
+    gen = build_genealogy(book_ext, stacked)[0]
+    sup = compute_supply(book_ext, stacked, gen, sorted(wanted), {code for _, _, code in codes.values()})[0]
+    code = pd.to_numeric(sup["ingredient"], errors="coerce").to_numpy()
+    order_ = np.argsort(code, kind="stable")
+    sup, code = sup.iloc[order_].reset_index(drop=True), code[order_]
+    out = {}
+    for cid, j, ic in codes.values():
+        lo, hi = np.searchsorted(code, [ic, ic + 0.5])
+        out[(cid, j)] = sup.iloc[lo:hi].reset_index(drop=True)
+    return out
 
 
 def _candidates(book: Book, f: dict, ctx: dict, exact: dict, supply: pd.DataFrame) -> list[dict]:
