@@ -19,7 +19,7 @@ import pandas as pd
 
 from massbal.engine.genealogy import Genealogy, build_genealogy
 from massbal.engine.load import Book
-from massbal.engine.supply import ROUNDING_SHARE, ROUNDING_UNITS, compute_supply
+from massbal.engine.supply import ROUNDING_SHARE, ROUNDING_UNITS, compute_supply, supply_figures, supply_terms
 
 from . import slips as S
 from .balances import CLOSES_OTHER, COLUMNS, FLOW_KINDS, NEXT_STEPS, PRIOR_WEIGHT, empty, order
@@ -206,21 +206,125 @@ def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict
     the flagged rows examined (all but those beyond STACK_BUDGET)."""
     ik = int(max(book.items.index.max(), ledger["item_key"].max())) + 1
     slim = ledger[STACK_COLUMNS + (CYCLE_COLUMNS if gen.cycle_batches else [])]
-    out, examined, spent, chunk, size = {}, set(), 0, [], 0
+    item_rows = ledger.groupby("item_key", sort=False).indices
+    out, examined, spent = {}, set(), 0
+    whole, part, size = [], [], 0
     for c in ctxs:  # worst first: a row is examined whole or not at all
-        need = len(c["scope"]) * len(c["alts"])
+        only = _item_only(c)
+        xs = c["typed"].loc[c["alts"]["_i"].to_numpy()[only], "item_key"]
+        need = len(c["scope"]) * int((~only).sum()) + sum(len(item_rows[x]) for x in xs)
         if spent + need > STACK_BUDGET:
             break
         spent += need
         examined.add(c["id"])
-        chunk.append(c)
+        # a shipment or loss, or any row's date, is no part of the genealogy: such a correction
+        # changes only its own item's part of the figure, recomputed on that item's rows alone
+        if only.any():
+            part.append(c | {"alts": c["alts"][only]})
+        if (~only).any():
+            whole.append(c | {"alts": c["alts"][~only]})
         size += need
         if size >= STACK_ROWS:
-            out.update(_stack_pass(book, slim, chunk, periods, ik))
-            chunk, size = [], 0
-    if chunk:
-        out.update(_stack_pass(book, slim, chunk, periods, ik))
+            out.update(_passes(book, slim, gen, whole, part, item_rows, ik, periods))
+            whole, part, size = [], [], 0
+    out.update(_passes(book, slim, gen, whole, part, item_rows, ik, periods))
     return out, examined
+
+
+def _passes(book, slim, gen, whole, part, item_rows, ik, periods) -> dict:
+    out = {}
+    if whole:
+        out.update(_stack_pass(book, slim, whole, periods, ik))
+    if part:
+        out.update(_item_pass(book, slim, gen, part, item_rows, ik, periods))
+    return out
+
+
+def _item_only(c: dict) -> np.ndarray:
+    kind = c["typed"].loc[c["alts"]["_i"].to_numpy(), "kind"].astype(object).to_numpy()
+    return (np.isin(kind, ["shipped", "loss"]) | c["alts"]["date_new"].notna().to_numpy()) & (kind != "count")
+
+
+def _item_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict], item_rows: dict, ik: int,
+               periods) -> dict:
+    """The figure after each item-only alternative of ctxs: the book's supply terms plus
+    what the correction changes in its item's part (that item's rows, corrected, less the
+    same rows as they are), both by the engine's own supply_terms, then supply_figures.
+    One pass: every copy under item, run and ingredient codes of its own."""
+    alt = pd.concat([c["alts"].assign(cid=c["id"], j=c["alts"].index, ing=c["ing"],
+                                      x=c["typed"].loc[c["alts"]["_i"].to_numpy(), "item_key"].to_numpy())
+                     for c in ctxs], ignore_index=True)
+    # copies 1..m: each (item, ingredient) as it is; then one corrected copy per alternative
+    plain = alt[["x", "ing"]].drop_duplicates().reset_index(drop=True)
+    plain["n"] = np.arange(1, len(plain) + 1)
+    alt = alt.merge(plain.rename(columns={"n": "n_orig"}), on=["x", "ing"])
+    alt["n"] = np.arange(len(plain) + 1, len(plain) + len(alt) + 1)
+    copies = pd.concat([plain, alt[["x", "ing", "n"]]], ignore_index=True)
+    pos = [item_rows[x] for x in copies["x"]]
+    sizes = np.array([len(p) for p in pos])
+    n = np.repeat(copies["n"].to_numpy(), sizes)
+    stacked = slim.iloc[np.concatenate(pos)].reset_index(drop=True)
+    first = np.concatenate([[0], np.cumsum(sizes)[:-1]])[len(plain):]
+    at = first + np.array([np.flatnonzero(slim.index[item_rows[x]] == i)[0]
+                           for x, i in zip(alt["x"], alt["_i"], strict=True)], dtype=np.int64)
+    moved = alt["date_new"].notna().to_numpy()
+    q = stacked["qty"].to_numpy(dtype=float, copy=True)
+    q[at[~moved]] = alt["qty_new"].to_numpy()[~moved]
+    d = stacked["date"].to_numpy(dtype="datetime64[ns]", copy=True)
+    d[at[moved]] = alt["date_new"].to_numpy(dtype="datetime64[ns]")[moved]
+    b = stacked["batch_key"].to_numpy()
+    bk = int(b.max()) + 1 if len(b) else 1
+    stacked = stacked.assign(qty=q, date=d, item_key=stacked["item_key"].to_numpy() + n * ik,
+                             batch_key=np.where(b != 0, b + n * bk, 0))
+    stacked = stacked[~np.isin(np.arange(len(stacked)), at[~moved & (alt["qty_new"].to_numpy() == 0)])]
+    # the genealogy as it is (nothing here changes it), under each copy's codes
+    cp = copies.rename(columns={"x": "item_key", "ing": "ingredient_key"})
+
+    def coded(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+        if by == "batch_key":
+            keys = pd.unique(stacked["batch_key"].to_numpy())
+            keys = keys[keys != 0]
+            m = pd.DataFrame({"code": keys, "n": keys // bk, "batch_key": keys % bk}).merge(cp[["n", "ingredient_key"]], on="n")
+            m = m.merge(frame, on=["batch_key", "ingredient_key"]).assign(batch_key=lambda f: f["code"])
+        else:
+            m = cp.merge(frame, on=["item_key", "ingredient_key"]).assign(item_key=lambda f: f["item_key"] + f["n"] * ik)
+        return m.assign(ingredient_key=m["ingredient_key"] + m["n"] * ik)[list(frame.columns)]
+    g = Genealogy(coded(gen.lot_comp, "item_key"), coded(gen.item_comp, "item_key"),
+                  coded(gen.batch_comp, "batch_key"), pd.Series(dtype=np.int64), frozenset())
+    terms = supply_terms(stacked, g, periods, set(copies["ing"] + copies["n"] * ik))
+    scope = np.unique(np.concatenate([c["scope"].to_numpy() for c in ctxs]))
+    base = supply_terms(slim.loc[scope], gen, periods, set(alt["ing"]))
+    sums = [col for col in terms.columns if col not in ("ingredient_key", "owner_key", "p", "start", "end")]
+    terms = terms.assign(n=terms["ingredient_key"] // ik)
+    a = alt[["n", "n_orig", "ing"]]
+    new = pd.concat([
+        a.merge(base.rename(columns={"ingredient_key": "ing"}), on="ing"),
+        a.merge(terms.drop(columns="ingredient_key"), on="n"),
+        _minus(a, terms, sums),
+    ], ignore_index=True)
+    new = new.groupby(["n", "ing", "owner_key", "p"], sort=False)[sums].sum().reset_index()
+    starts = [p[0] for p in periods]
+    ends = [p[1] for p in periods]
+    new["start"] = [starts[p] for p in new["p"]]
+    new["end"] = [ends[p] for p in new["p"]]
+    new["ingredient_key"] = new["ing"] + new["n"] * ik
+    items = book.items
+    names = pd.DataFrame(index=pd.Index(pd.unique(new["ingredient_key"])))
+    ext = items.reindex(names.index % ik).set_axis(names.index).assign(item=names.index.to_numpy())
+    owners = slim.drop_duplicates("owner_key")[["owner_key", "owner"]]
+    sup = supply_figures(dataclasses.replace(book, items=pd.concat([items, ext])), owners,
+                         new.drop(columns=["n", "ing"]))[0]
+    got = dict(tuple(sup.groupby(pd.to_numeric(sup["ingredient"]).to_numpy() // ik, sort=False)))
+    none = sup.iloc[:0]
+    return {(cid, j): got.get(k, none).reset_index(drop=True)
+            for cid, j, k in zip(alt["cid"], alt["j"], alt["n"], strict=True)}
+
+
+def _minus(a: pd.DataFrame, terms: pd.DataFrame, sums: list[str]) -> pd.DataFrame:
+    """The item's part as it is, subtracted: its terms negated under the corrected copy's number."""
+    o = a.merge(terms.drop(columns="ingredient_key").rename(columns={"n": "n_orig"}), on="n_orig")
+    o[sums] = -o[sums]
+    return o
 
 
 def _stack_pass(book: Book, slim: pd.DataFrame, ctxs: list[dict], periods, ik: int) -> dict:
@@ -243,7 +347,7 @@ def _stack_pass(book: Book, slim: pd.DataFrame, ctxs: list[dict], periods, ik: i
             copy.append(np.full(len(sp), n, dtype=np.int64))
             fix_at.append(off + at[j])
             off += len(sp)
-            codes[n] = (c["id"], j, c["ing"] + n * ik)
+            codes[n] = (c["id"], alts.index[j], c["ing"] + n * ik)
         fix_qty.append(qty)
         fix_date.append(alts["date_new"].to_numpy(dtype="datetime64[ns]"))
         wanted.update(c["wanted"])
