@@ -126,11 +126,13 @@ def test_planted_slip_is_named_first():
     rate = hit / tried
     print(f"\nplanted slips that flagged their figure: {tried}; named first with the original value: {hit} "
           f"({100 * rate:.1f} %)")
-    # The issue asks for 95 %. Measured on this seed: 83.9 % (26 of 31) before exact
-    # corrections were made to outrank likelier slips, 10 of 12 on a resample after. The
-    # misses are coincidences: another cell whose digit shift or swap also closes the
-    # gap exactly or nearly. Held at 80 % until the ranking reaches the target.
-    assert tried >= 30 and rate >= 0.80, misses
+    for m in misses:
+        print("missed:", m)
+    # Measured on this seed: 30 of 31 (96.8 %). The one miss is a true tie no record can
+    # break: 922 keyed as 292 on a shipment and 818 keyed for 188 on a receipt of the same
+    # month both close the gap of -630 exactly (a swap of two digits always moves a value
+    # by 9 x their difference x a power of ten, so such twins are not rare).
+    assert tried >= 30 and rate >= 0.95, misses
 
 
 def test_books_without_a_slip_show_no_candidate():

@@ -39,6 +39,13 @@ def process_loss_equivalents(ledger: pd.DataFrame, gen: Genealogy) -> pd.DataFra
 
 def compute_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, periods,
                    ingredient_keys: set | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return supply_figures(book, ledger, supply_terms(ledger, gen, periods, ingredient_keys))
+
+
+def supply_terms(ledger: pd.DataFrame, gen: Genealogy, periods, ingredient_keys: set | None = None) -> pd.DataFrame:
+    """Per ingredient, owner and period: the sums over items (and runs) that make the supply
+    figure. Each is a sum of per-item (per-run) parts, so the investigations add an item's
+    change to them and ask supply_figures for the figure and status."""
     eq = equivalents(ledger, gen, STOCK_KINDS + ("count",))
     if ingredient_keys is not None:
         eq = eq[eq["ingredient_key"].isin(ingredient_keys)]
@@ -69,7 +76,11 @@ def compute_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, periods,
         .rename("process_loss").reset_index()
     per = per.merge(pls, on=["ingredient_key", "owner_key", "p"], how="left")
     per["process_loss"] = per["process_loss"].fillna(0.0)
+    return per
 
+
+def supply_figures(book: Book, ledger: pd.DataFrame, per: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The Supply rows (and findings) from supply_terms."""
     items = book.items
     out = pd.DataFrame({
         "ingredient": per["ingredient_key"].map(items["item"]).fillna(per["ingredient_key"]),

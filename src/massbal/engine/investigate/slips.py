@@ -67,11 +67,15 @@ def digit_shifts(rows: pd.DataFrame) -> pd.DataFrame:
     """1,000 keyed as 100 (and 100 as 1,000): the typed value times or over 10, 100, 1,000."""
     out = []
     ok = rows[rows["typed"].notna() & (rows["typed"] > 0) & rows["per_typed"].notna()]
+    dec = _decimals(ok["typed"].to_numpy(dtype=float))
     for k, f in enumerate(SHIFTS):
         for mult in (f, 1.0 / f):
             new = ok["typed"] * mult
+            # 137.7 keyed as 1,377 is a lost decimal point, rarer than a zero too many or too
+            # few: a suggestion showing more decimals than the typed value weighs one step more
+            finer = _decimals(new.to_numpy(dtype=float)) > dec
             out.append(_alts(ok, "DIGIT_SHIFT", "Quantity", new * ok["per_typed"], ok["typed"], new,
-                             prior=np.full(len(ok), PRIOR["DIGIT_SHIFT"] * (k + 1))))
+                             prior=PRIOR["DIGIT_SHIFT"] * (k + 1 + finer)))
     return pd.concat(out, ignore_index=True)
 
 

@@ -2,40 +2,42 @@
 an OVERSOLD or INVESTIGATE ingredient balance, through every level of runs.
 
 A supply figure is not linear in the quantities: a run input keyed ten times too high
-changes both the run's loss and the make-up of everything the run made. So each slip is
-first estimated from the row's present ingredient share, and the short list of the
-likeliest is recomputed exactly: genealogy and supply rebuilt by the engine's own
-code on the corrected rows of the ingredient's items and runs.
+changes both the run's loss and the make-up of everything the run made. So every slip of
+every flagged row is first estimated at once from the row's share of the ingredient (the
+genealogy's make-up), and the likeliest few of each flagged row are then recomputed
+exactly by the engine's own code, without a loop of recomputations:
+- a shipment, a loss or a date is no part of the genealogy, so its correction changes
+  only its item's part of the figure: the book's supply terms (supply_terms) plus that
+  item's rows corrected, less the same rows as they are, then supply_figures;
+- any other (a receipt, a count, a run's input or output) is recomputed on a corrected
+  copy of every row its ingredient depends on, genealogy first.
+Either way all copies are stacked under item, run and ingredient codes of their own and
+computed in one pass. (Over 400 lines: the two exact paths share their stacking.)
 """
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pandas as pd
 
-from massbal.engine.genealogy import Genealogy, build_genealogy, equivalents
+from massbal.engine.genealogy import Genealogy, build_genealogy
 from massbal.engine.load import Book
-from massbal.engine.supply import ROUNDING_SHARE, ROUNDING_UNITS, compute_supply
+from massbal.engine.supply import ROUNDING_SHARE, ROUNDING_UNITS, compute_supply, supply_figures, supply_terms
 
 from . import slips as S
 from .balances import CLOSES_OTHER, COLUMNS, FLOW_KINDS, NEXT_STEPS, PRIOR_WEIGHT, empty, order
 
 FLAGGED = ("OVERSOLD", "INVESTIGATE")
-EXACT_PER_ROW = 2  # alternatives recomputed in full per flagged supply row
-# Each exact recomputation rebuilds an ingredient's supply through every level of runs
-# (about half a second on the demo): a run examines the worst flagged supply rows first
-# and at most this many alternatives in all, so Reconcile stays seconds, not minutes.
-EXACT_BUDGET = 10
+EXACT_PER_ROW = 6  # alternatives per flagged supply row recomputed exactly (the best estimates)
+# Rows of the stacked copies built in one exact pass (memory), and in all: a book whose
+# flagged rows would need more is examined worst gap first, the rest say so (NOT_EXAMINED).
+STACK_ROWS = 2_000_000
+STACK_BUDGET = 30_000_000
 NOT_EXAMINED = ("Not examined in this run: massbal tests single-cell corrections of the supply balances with the "
                 "largest gaps first, and this one was beyond that limit. Look at the Investigations rows of the "
                 "balances of the items that hold this ingredient, then check next: an organic receipt not entered "
                 "(or entered as conventional), a run input or shipment keyed too high, counts of products holding it.")
-RUN_KINDS = ("used", "produced")  # rows whose correction changes a run's make-up
-
-
-def _band(available: float, tol: float) -> float:
-    """The unaccounted amount compute_supply still calls PASS."""
-    a = max(available, 0.0)
-    return tol / 100.0 * a + max(ROUNDING_UNITS, ROUNDING_SHARE * a)
 
 
 def _scope(ledger: pd.DataFrame, gen: Genealogy, ing: int) -> pd.DataFrame:
@@ -47,106 +49,348 @@ def _scope(ledger: pd.DataFrame, gen: Genealogy, ing: int) -> pd.DataFrame:
     return ledger[keep.to_numpy()]
 
 
-def _exact(book: Book, scope: pd.DataFrame, i, qty_new: float, date_new, ing: int, periods,
-           base_gen: Genealogy) -> pd.DataFrame:
-    """The supply of `ing` in `periods` with row i corrected, by the engine's own code. A
-    run's rows (inputs, outputs) change the make-up of what the run made, so the genealogy
-    is rebuilt for them; any other row leaves it as it is (base_gen, built once)."""
-    led = scope.drop(index=[i]) if qty_new == 0 else scope.copy()
-    if qty_new != 0:
-        led.loc[i, "qty"] = qty_new
-        led.loc[i, "effect"] = np.sign(scope.loc[i, "effect"]) * qty_new
-    if pd.notna(date_new):
-        led.loc[i, "date"] = date_new
-    gen = build_genealogy(book, led)[0] if scope.at[i, "kind"] in RUN_KINDS else base_gen
-    return compute_supply(book, led, gen, periods, {ing})[0]
-
-
 def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.DataFrame, supply: pd.DataFrame,
                    periods) -> pd.DataFrame:
     if supply.empty or not supply["status"].isin(FLAGGED).any():
         return empty()
-    rows_out = []
-    names = book.items["item"]
-    key_of = {str(n): k for k, n in names.items()}
+    key_of = {str(n): k for k, n in book.items["item"].items()}
     flagged = supply[supply["status"].isin(FLAGGED)]
-    # the worst gaps first (by share of what was available), so the budget goes where it matters
+    # the worst gaps first (by share of what was available), so a budget goes where it matters
     worst = (flagged["unaccounted"].abs() / flagged["available"].abs().clip(lower=1.0)).sort_values(
         ascending=False, kind="stable")
-    budget = [EXACT_BUDGET]
-    for f in flagged.loc[worst.index].to_dict("records"):
-        ing = key_of.get(str(f["ingredient"]))
-        left = budget[0]
-        found = _one(book, ledger, gen, yields, f, ing, periods, supply, budget) if ing is not None and left > 0 else []
+    fl = flagged.loc[worst.index].reset_index(drop=True)
+    fl["ing"] = fl["ingredient"].astype(str).map(key_of)
+    ctxs = _screen(book, ledger, gen, yields, fl, periods)
+    exact, examined = _exact_all(book, ledger, gen, ctxs, periods)
+    by_fid = {c["id"]: c for c in ctxs}
+    rows_out = []
+    for fid, f in enumerate(fl.to_dict("records")):
+        ctx = by_fid.get(fid)
+        found = _candidates(book, f, ctx, exact, supply) if ctx is not None and fid in examined else []
         if not found:
-            why = NEXT_STEPS["OVERSOLD"] if left > 0 else NOT_EXAMINED
+            why = NOT_EXAMINED if ctx is not None and fid not in examined else NEXT_STEPS["OVERSOLD"]
             found = [{"figure": "Supply", "item": f["ingredient"], "owner": f["owner"], "start": f["start"],
                       "end": f["end"], "variance": f["unaccounted"], "explanation": why}]
         rows_out += found
     return order(pd.DataFrame(rows_out).reindex(columns=COLUMNS))
 
 
-def _one(book, ledger, gen, yields, f, ing, periods, supply, budget: list[int]) -> list[dict]:
-    """budget[0]: exact recomputations left for this run (taken from as they are spent)."""
-    scope = _scope(ledger, gen, ing)
-    start, end = pd.Timestamp(f["start"]), pd.Timestamp(f["end"])
-    owner_rows = scope["owner"].astype(object).where(scope["owner_key"] != 0, None)
-    mine = scope[(owner_rows.fillna("") == (f["owner"] or "")).to_numpy()]
-    kind = mine["kind"].astype(object)
-    inside = (mine["date"] >= start) & (mine["date"] <= end)
-    near = (mine["date"] >= start - pd.Timedelta(days=S.EDGE_DAYS)) & (mine["date"] <= end + pd.Timedelta(days=S.EDGE_DAYS))
-    dated = kind.isin([k for k in FLOW_KINDS if k != "used"]) & near  # run inputs carry their batch's date
-    rows = mine[(kind.isin(FLOW_KINDS) & inside) | ((kind == "count") & (mine["date"] == end)) | dated]
-    if rows.empty:
+def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """(fid, _i, in_p, dated) for every ledger row a flagged supply row's slips may sit in:
+    its ingredient's rows of the owner dated in the period (flows), counted on its last
+    day, or dated (not a run input: those carry their batch's date) a few days around it."""
+    scopes, parts = {}, []
+    owner = ledger["owner"].astype(object).where(ledger["owner_key"] != 0, None).fillna("")
+    kind = ledger["kind"].astype(object)
+    flow = kind.isin(FLOW_KINDS).to_numpy()
+    datable = kind.isin([k for k in FLOW_KINDS if k != "used"]).to_numpy()
+    is_count = (kind == "count").to_numpy()
+    edge = pd.Timedelta(days=S.EDGE_DAYS)
+    for fid, f in enumerate(fl.to_dict("records")):
+        ing = f["ing"]
+        if pd.isna(ing):
+            continue
+        if ing not in scopes:
+            scopes[ing] = _scope(ledger, gen, int(ing)).index
+        idx = scopes[ing]
+        pos = ledger.index.get_indexer(idx)
+        d = ledger["date"].to_numpy()[pos]
+        start, end = np.datetime64(pd.Timestamp(f["start"])), np.datetime64(pd.Timestamp(f["end"]))
+        mine = owner.to_numpy()[pos] == (f["owner"] or "")
+        inside = (d >= start) & (d <= end)
+        near = (d >= start - edge) & (d <= end + edge)
+        in_p = mine & ((flow[pos] & inside) | (is_count[pos] & (d == end)))
+        dated = mine & datable[pos] & near
+        keep = in_p | dated
+        parts.append(pd.DataFrame({"fid": fid, "_i": idx[keep], "in_p": in_p[keep] & inside[keep], "dated": dated[keep]}))
+    members = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["fid", "_i", "in_p", "dated"])
+    return members, scopes
+
+
+def _fractions(typed: pd.DataFrame, pairs: pd.DataFrame, gen: Genealogy) -> np.ndarray:
+    """The share of the flagged ingredient in each pair's row, from the genealogy's lot
+    make-up (the item's average make-up for a row without a known lot): an estimate
+    only, the exact figure is recomputed."""
+    q = pd.DataFrame({"item_key": typed.loc[pairs["_i"].to_numpy(), "item_key"].to_numpy(),
+                      "lot_key": typed.loc[pairs["_i"].to_numpy(), "lot_key"].to_numpy(),
+                      "ingredient_key": pairs["ing"].to_numpy()})
+    lot = q.merge(gen.lot_comp, on=["item_key", "lot_key", "ingredient_key"], how="left")["frac"].to_numpy()
+    item = q.merge(gen.item_comp, on=["item_key", "ingredient_key"], how="left")["frac"].to_numpy()
+    return np.nan_to_num(np.where(np.isnan(lot), item, lot).astype(float))
+
+
+def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods) -> list[dict]:
+    """Every flagged row's alternatives, each estimated from the row's ingredient share; the
+    best EXACT_PER_ROW that may bring it within tolerance, with the periods their exact
+    recomputation needs. All flagged rows at once: the slips of a ledger row are the same
+    whichever flagged figure it enters."""
+    members, scopes = _members(ledger, gen, fl)
+    if members.empty:
         return []
-    typed = S.typed_rows(book, rows)
-    in_p = typed[((typed["date"] >= start) & (typed["date"] <= end)).to_numpy()]
+    typed = S.typed_rows(book, ledger.loc[pd.unique(members["_i"])])
+    in_p_rows = typed.loc[pd.unique(members.loc[members["in_p"], "_i"])]
+    dated_rows = typed.loc[pd.unique(members.loc[members["dated"], "_i"])]
     starts = np.array([p[0] for p in periods], dtype="datetime64[ns]")
     ends = np.array([p[1] for p in periods], dtype="datetime64[ns]")
-    moves = S.date_slips(typed[typed["_i"].isin(dated[dated].index).to_numpy()], starts, ends)
-    was_in = typed.loc[moves["_i"].to_numpy(), "date"].between(start, end).to_numpy()
-    now_in = ((moves["date_new"] >= start) & (moves["date_new"] <= end)).to_numpy()
-    moves = moves[was_in != now_in]
-    # relative to this period a move out is a removal, a move in an addition
-    moves = moves.assign(qty_new=np.where(now_in[was_in != now_in], 2 * moves["qty_new"].to_numpy(), 0.0))
-    alts = pd.concat([S.digit_shifts(in_p), S.transpositions(in_p), S.unit_slips(in_p, book.settings.unit),
-                      S.duplicate_rows(in_p, S.duplicates(mine)), moves], ignore_index=True)
+    twins = S.duplicates(ledger.loc[np.unique(np.concatenate([scopes[k] for k in scopes]))])
+    values = pd.concat([S.digit_shifts(in_p_rows), S.transpositions(in_p_rows),
+                        S.unit_slips(in_p_rows, book.settings.unit), S.duplicate_rows(in_p_rows, twins)],
+                       ignore_index=True)
+    moves = S.date_slips(dated_rows, starts, ends)
+    alts = pd.concat([values, moves], ignore_index=True)
     if alts.empty:
         return []
-    alts = alts.assign(prior=alts["prior"].to_numpy() + S.run_fit(typed, alts, yields, ledger))
-    # the row's present share of the ingredient, and whether its item is counted at the end
-    eq = equivalents(rows, gen, tuple(FLOW_KINDS) + ("count",))
-    eq = eq[eq["ingredient_key"] == ing]
-    frac = (eq.groupby("_i")["value"].sum() / rows["qty"].reindex(eq.groupby("_i")["value"].sum().index)).to_dict()
-    bfrac = gen.batch_comp[gen.batch_comp["ingredient_key"] == ing].set_index("batch_key")["frac"].to_dict()
-    counted = set(zip(*[ledger.loc[(ledger["kind"] == "count").to_numpy() & (ledger["date"] == end).to_numpy(), c]
-                        for c in ("item_key", "owner_key")], strict=True))
-    r = typed.loc[alts["_i"].to_numpy()]
-    dq = alts["qty_new"].to_numpy() - r["qty"].to_numpy()
-    fr = np.array([frac.get(i, 0.0) for i in r["_i"]])
-    fb = np.array([bfrac.get(b, 0.0) for b in r["batch_key"]])
-    cnt = np.array([(a, o) in counted for a, o in zip(r["item_key"], r["owner_key"], strict=True)])
+    alts = alts.assign(prior=alts["prior"].to_numpy() + S.run_fit(typed, alts, yields, ledger),
+                       alt=np.arange(len(alts)), is_move=alts["date_new"].notna().to_numpy())
+    pairs = members.merge(alts, on="_i")
+    pairs = pairs[np.where(pairs["is_move"], pairs["dated"], pairs["in_p"]).astype(bool)]
+    f = fl.loc[pairs["fid"].to_numpy()]
+    start = f["start"].to_numpy(dtype="datetime64[ns]")
+    end = f["end"].to_numpy(dtype="datetime64[ns]")
+    src = typed.loc[pairs["_i"].to_numpy(), "date"].to_numpy(dtype="datetime64[ns]")
+    dn = pairs["date_new"].to_numpy(dtype="datetime64[ns]")
+    was_in, now_in = (src >= start) & (src <= end), (dn >= start) & (dn <= end)
+    mv = pairs["is_move"].to_numpy()
+    pairs = pairs[~mv | (was_in != now_in)]
+    keep = ~mv | (was_in != now_in)
+    # relative to this period a move out is a removal, a move in an addition
+    qty_new = np.where(mv[keep], np.where(now_in[keep], 2 * pairs["qty_new"].to_numpy(), 0.0), pairs["qty_new"].to_numpy())
+    f, end = f[keep], end[keep]
+    r = typed.loc[pairs["_i"].to_numpy()]
+    pairs = pairs.assign(ing=f["ing"].to_numpy())
+    dq = qty_new - r["qty"].to_numpy()
+    fr = _fractions(typed, pairs, gen)
+    bc = gen.batch_comp.rename(columns={"frac": "bfrac"})
+    fb = pd.DataFrame({"batch_key": r["batch_key"].to_numpy(), "ingredient_key": pairs["ing"].to_numpy()}).merge(
+        bc, on=["batch_key", "ingredient_key"], how="left")["bfrac"].fillna(0.0).to_numpy()
+    # whether the row's item is counted on the period's last day (then its flows show in full)
+    cd = ledger.loc[(ledger["kind"] == "count").to_numpy(), ["item_key", "owner_key", "date"]].drop_duplicates()
+    cnt = pd.DataFrame({"item_key": r["item_key"].to_numpy(), "owner_key": r["owner_key"].to_numpy(), "date": end}) \
+        .merge(cd.assign(_c=True), on=["item_key", "owner_key", "date"], how="left")["_c"].notna().to_numpy()
     k = r["kind"].astype(object).to_numpy()
     est = np.select(
         [k == "receipt", np.isin(k, ["shipped", "loss"]), k == "used", k == "produced", k == "count"],
         [np.where(cnt, dq * fr, 0.0), np.where(cnt, -dq * fr, 0.0), -dq * fb + np.where(cnt, 0.0, dq * fr),
          dq * fb - np.where(cnt, 0.0, dq * fr), -dq * fr], 0.0)
-    after = f["unaccounted"] + est
-    band = _band(f["available"], f["tolerance_pct"])
-    alts = alts.assign(est=np.abs(after), fits=np.abs(after) <= 3 * band)
-    alts = alts[alts["fits"]].sort_values(["est", "prior"], kind="stable").head(min(EXACT_PER_ROW, budget[0]))
-    budget[0] -= len(alts)
+    after = f["unaccounted"].to_numpy() + est
+    band = f["tolerance_pct"].to_numpy() / 100.0 * f["available"].clip(lower=0).to_numpy() + \
+        np.maximum(ROUNDING_UNITS, ROUNDING_SHARE * f["available"].clip(lower=0).to_numpy())
+    pairs = pairs.assign(qty_new=qty_new, est=np.abs(after))
+    pairs = pairs[np.abs(after) <= 3 * band]
+    pairs = pairs.sort_values(["fid", "est", "prior"], kind="stable").groupby("fid", sort=False).head(EXACT_PER_ROW)
+    ctxs = []
+    for fid, grp in pairs.groupby("fid", sort=True):
+        f = fl.loc[fid]
+        ing, lo, hi = int(f["ing"]), pd.Timestamp(f["start"]), pd.Timestamp(f["end"])
+        moved = grp["is_move"].to_numpy()
+        src = typed.loc[grp["_i"].to_numpy(), "date"].to_numpy(dtype="datetime64[ns]")
+        # only the periods a correction can change: this one, and the one a date moves to or from
+        touched = np.concatenate([src[moved], grp["date_new"].to_numpy(dtype="datetime64[ns]")[moved]])
+        wanted = [p for p in periods if (p[0] <= hi and p[1] >= lo)
+                  or ((touched >= np.datetime64(p[0])) & (touched <= np.datetime64(p[1]))).any()]
+        ctxs.append({"id": int(fid), "ing": ing, "scope": scopes[ing], "typed": typed,
+                     "alts": grp[S.ALT_COLUMNS].reset_index(drop=True), "wanted": wanted})
+    return ctxs
+
+
+# the ledger columns build_genealogy and compute_supply read (the names only for a lot cycle's message)
+STACK_COLUMNS = ["kind", "date", "item_key", "lot_key", "owner_key", "owner", "qty", "organic", "batch_key"]
+CYCLE_COLUMNS = ["batch", "lot", "item", "row"]
+
+
+def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict], periods) -> tuple[dict, set]:
+    """Every short-listed alternative's supply, recomputed by the engine's own code in as
+    few passes as memory allows: {(ctx id, alt index): its supply rows}, and the ids of
+    the flagged rows examined (all but those beyond STACK_BUDGET)."""
+    ik = int(max(book.items.index.max(), ledger["item_key"].max())) + 1
+    slim = ledger[STACK_COLUMNS + (CYCLE_COLUMNS if gen.cycle_batches else [])]
+    item_rows = ledger.groupby("item_key", sort=False).indices
+    out, examined, spent = {}, set(), 0
+    whole, part, size = [], [], 0
+    for c in ctxs:  # worst first: a row is examined whole or not at all
+        only = _item_only(c)
+        xs = c["typed"].loc[c["alts"]["_i"].to_numpy()[only], "item_key"]
+        need = len(c["scope"]) * int((~only).sum()) + sum(len(item_rows[x]) for x in xs)
+        if spent + need > STACK_BUDGET:
+            break
+        spent += need
+        examined.add(c["id"])
+        # a shipment or loss, or any row's date, is no part of the genealogy: such a correction
+        # changes only its own item's part of the figure, recomputed on that item's rows alone
+        if only.any():
+            part.append(c | {"alts": c["alts"][only]})
+        if (~only).any():
+            whole.append(c | {"alts": c["alts"][~only]})
+        size += need
+        if size >= STACK_ROWS:
+            out.update(_passes(book, slim, gen, whole, part, item_rows, ik, periods))
+            whole, part, size = [], [], 0
+    out.update(_passes(book, slim, gen, whole, part, item_rows, ik, periods))
+    return out, examined
+
+
+def _passes(book, slim, gen, whole, part, item_rows, ik, periods) -> dict:
+    out = {}
+    if whole:
+        out.update(_stack_pass(book, slim, whole, periods, ik))
+    if part:
+        out.update(_item_pass(book, slim, gen, part, item_rows, ik, periods))
+    return out
+
+
+def _item_only(c: dict) -> np.ndarray:
+    kind = c["typed"].loc[c["alts"]["_i"].to_numpy(), "kind"].astype(object).to_numpy()
+    return (np.isin(kind, ["shipped", "loss"]) | c["alts"]["date_new"].notna().to_numpy()) & (kind != "count")
+
+
+def _item_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict], item_rows: dict, ik: int,
+               periods) -> dict:
+    """The figure after each item-only alternative of ctxs: the book's supply terms plus
+    what the correction changes in its item's part (that item's rows, corrected, less the
+    same rows as they are), both by the engine's own supply_terms, then supply_figures.
+    One pass: every copy under item, run and ingredient codes of its own."""
+    alt = pd.concat([c["alts"].assign(cid=c["id"], j=c["alts"].index, ing=c["ing"],
+                                      x=c["typed"].loc[c["alts"]["_i"].to_numpy(), "item_key"].to_numpy())
+                     for c in ctxs], ignore_index=True)
+    # copies 1..m: each (item, ingredient) as it is; then one corrected copy per alternative
+    plain = alt[["x", "ing"]].drop_duplicates().reset_index(drop=True)
+    plain["n"] = np.arange(1, len(plain) + 1)
+    alt = alt.merge(plain.rename(columns={"n": "n_orig"}), on=["x", "ing"])
+    alt["n"] = np.arange(len(plain) + 1, len(plain) + len(alt) + 1)
+    copies = pd.concat([plain, alt[["x", "ing", "n"]]], ignore_index=True)
+    pos = [item_rows[x] for x in copies["x"]]
+    sizes = np.array([len(p) for p in pos])
+    n = np.repeat(copies["n"].to_numpy(), sizes)
+    stacked = slim.iloc[np.concatenate(pos)].reset_index(drop=True)
+    first = np.concatenate([[0], np.cumsum(sizes)[:-1]])[len(plain):]
+    at = first + np.array([np.flatnonzero(slim.index[item_rows[x]] == i)[0]
+                           for x, i in zip(alt["x"], alt["_i"], strict=True)], dtype=np.int64)
+    moved = alt["date_new"].notna().to_numpy()
+    q = stacked["qty"].to_numpy(dtype=float, copy=True)
+    q[at[~moved]] = alt["qty_new"].to_numpy()[~moved]
+    d = stacked["date"].to_numpy(dtype="datetime64[ns]", copy=True)
+    d[at[moved]] = alt["date_new"].to_numpy(dtype="datetime64[ns]")[moved]
+    b = stacked["batch_key"].to_numpy()
+    bk = int(b.max()) + 1 if len(b) else 1
+    stacked = stacked.assign(qty=q, date=d, item_key=stacked["item_key"].to_numpy() + n * ik,
+                             batch_key=np.where(b != 0, b + n * bk, 0))
+    stacked = stacked[~np.isin(np.arange(len(stacked)), at[~moved & (alt["qty_new"].to_numpy() == 0)])]
+    # the genealogy as it is (nothing here changes it), under each copy's codes
+    cp = copies.rename(columns={"x": "item_key", "ing": "ingredient_key"})
+
+    def coded(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+        if by == "batch_key":
+            keys = pd.unique(stacked["batch_key"].to_numpy())
+            keys = keys[keys != 0]
+            m = pd.DataFrame({"code": keys, "n": keys // bk, "batch_key": keys % bk}).merge(cp[["n", "ingredient_key"]], on="n")
+            m = m.merge(frame, on=["batch_key", "ingredient_key"]).assign(batch_key=lambda f: f["code"])
+        else:
+            m = cp.merge(frame, on=["item_key", "ingredient_key"]).assign(item_key=lambda f: f["item_key"] + f["n"] * ik)
+        return m.assign(ingredient_key=m["ingredient_key"] + m["n"] * ik)[list(frame.columns)]
+    g = Genealogy(coded(gen.lot_comp, "item_key"), coded(gen.item_comp, "item_key"),
+                  coded(gen.batch_comp, "batch_key"), pd.Series(dtype=np.int64), frozenset())
+    terms = supply_terms(stacked, g, periods, set(copies["ing"] + copies["n"] * ik))
+    scope = np.unique(np.concatenate([c["scope"].to_numpy() for c in ctxs]))
+    base = supply_terms(slim.loc[scope], gen, periods, set(alt["ing"]))
+    sums = [col for col in terms.columns if col not in ("ingredient_key", "owner_key", "p", "start", "end")]
+    terms = terms.assign(n=terms["ingredient_key"] // ik)
+    a = alt[["n", "n_orig", "ing"]]
+    new = pd.concat([
+        a.merge(base.rename(columns={"ingredient_key": "ing"}), on="ing"),
+        a.merge(terms.drop(columns="ingredient_key"), on="n"),
+        _minus(a, terms, sums),
+    ], ignore_index=True)
+    new = new.groupby(["n", "ing", "owner_key", "p"], sort=False)[sums].sum().reset_index()
+    starts = [p[0] for p in periods]
+    ends = [p[1] for p in periods]
+    new["start"] = [starts[p] for p in new["p"]]
+    new["end"] = [ends[p] for p in new["p"]]
+    new["ingredient_key"] = new["ing"] + new["n"] * ik
+    items = book.items
+    names = pd.DataFrame(index=pd.Index(pd.unique(new["ingredient_key"])))
+    ext = items.reindex(names.index % ik).set_axis(names.index).assign(item=names.index.to_numpy())
+    owners = slim.drop_duplicates("owner_key")[["owner_key", "owner"]]
+    sup = supply_figures(dataclasses.replace(book, items=pd.concat([items, ext])), owners,
+                         new.drop(columns=["n", "ing"]))[0]
+    got = dict(tuple(sup.groupby(pd.to_numeric(sup["ingredient"]).to_numpy() // ik, sort=False)))
+    none = sup.iloc[:0]
+    return {(cid, j): got.get(k, none).reset_index(drop=True)
+            for cid, j, k in zip(alt["cid"], alt["j"], alt["n"], strict=True)}
+
+
+def _minus(a: pd.DataFrame, terms: pd.DataFrame, sums: list[str]) -> pd.DataFrame:
+    """The item's part as it is, subtracted: its terms negated under the corrected copy's number."""
+    o = a.merge(terms.drop(columns="ingredient_key").rename(columns={"n": "n_orig"}), on="n_orig")
+    o[sums] = -o[sums]
+    return o
+
+
+def _stack_pass(book: Book, slim: pd.DataFrame, ctxs: list[dict], periods, ik: int) -> dict:
+    """One build_genealogy + compute_supply over the corrected copies of every alternative
+    of ctxs, each copy under item codes (and run codes) of its own so none mixes with
+    another; results keyed (ctx id, alt index). A copy is its ingredient's scope with the
+    one cell corrected as a user would: its quantity (0 deletes the row) or its date."""
+    pos, copy, fix_at, fix_qty, fix_date, codes, wanted = [], [], [], [], [], {}, set()
+    n = off = 0
+    for c in ctxs:
+        sp = slim.index.get_indexer(c["scope"])
+        at = c["scope"].get_indexer(c["alts"]["_i"])
+        alts = c["alts"]
+        # a move keeps the quantity; any other alternative is the row's new quantity
+        qty = np.where(alts["date_new"].notna(), c["typed"].loc[alts["_i"].to_numpy(), "qty"].to_numpy(),
+                       alts["qty_new"].to_numpy())
+        for j in range(len(alts)):
+            n += 1
+            pos.append(sp)
+            copy.append(np.full(len(sp), n, dtype=np.int64))
+            fix_at.append(off + at[j])
+            off += len(sp)
+            codes[n] = (c["id"], alts.index[j], c["ing"] + n * ik)
+        fix_qty.append(qty)
+        fix_date.append(alts["date_new"].to_numpy(dtype="datetime64[ns]"))
+        wanted.update(c["wanted"])
+    stacked = slim.iloc[np.concatenate(pos)].reset_index(drop=True)
+    cp = np.concatenate(copy)
+    fix_at, fix_qty, fix_date = np.array(fix_at), np.concatenate(fix_qty), np.concatenate(fix_date)
+    q = stacked["qty"].to_numpy(dtype=float, copy=True)
+    q[fix_at] = fix_qty
+    d = stacked["date"].to_numpy(dtype="datetime64[ns]", copy=True)
+    moved = ~np.isnat(fix_date)
+    d[fix_at[moved]] = fix_date[moved]
+    b = stacked["batch_key"].to_numpy()
+    bk = int(b.max()) + 1 if len(b) else 1
+    stacked = stacked.assign(qty=q, date=d, item_key=stacked["item_key"].to_numpy() + cp * ik,
+                             batch_key=np.where(b != 0, b + cp * bk, 0))
+    stacked = stacked[~np.isin(np.arange(len(stacked)), fix_at[fix_qty == 0])]
+    # each copy's items: the book's, under the copy's codes; an ingredient names itself by
+    # its code, so each supply row says whose copy it is
+    items = book.items
+    keys = pd.unique(stacked["item_key"].to_numpy())
+    base = items.reindex(keys % ik)
+    ext = pd.concat([items, base.set_axis(pd.Index(keys)).assign(item=keys)])
+    book_ext = dataclasses.replace(book, items=ext)
+    gen = build_genealogy(book_ext, stacked)[0]
+    sup = compute_supply(book_ext, stacked, gen, sorted(wanted), {code for _, _, code in codes.values()})[0]
+    code = pd.to_numeric(sup["ingredient"], errors="coerce").to_numpy()
+    order_ = np.argsort(code, kind="stable")
+    sup, code = sup.iloc[order_].reset_index(drop=True), code[order_]
+    out = {}
+    for cid, j, ic in codes.values():
+        lo, hi = np.searchsorted(code, [ic, ic + 0.5])
+        out[(cid, j)] = sup.iloc[lo:hi].reset_index(drop=True)
+    return out
+
+
+def _candidates(book: Book, f: dict, ctx: dict, exact: dict, supply: pd.DataFrame) -> list[dict]:
+    """The flagged row's alternatives that its exact recomputation calls PASS, best first."""
+    start, end = pd.Timestamp(f["start"]), pd.Timestamp(f["end"])
+    typed, owner = ctx["typed"], f["owner"] or ""
     out = []
-    base_gen = build_genealogy(book, scope)[0] if len(alts) else None
-    for a in alts.to_dict("records"):
+    for j, a in enumerate(ctx["alts"].to_dict("records")):
+        sup = exact[(ctx["id"], j)]
         moved = pd.notna(a["date_new"])
-        qty = typed.loc[a["_i"], "qty"] if moved else a["qty_new"]  # a move keeps the quantity
-        # only the periods the correction can change: this one, and the one a date moves to or from
-        src_date = typed.loc[a["_i"], "date"]
-        wanted = [p for p in periods if p[0] <= end and p[1] >= start
-                  or (moved and (p[0] <= pd.Timestamp(a["date_new"]) <= p[1] or p[0] <= src_date <= p[1]))]
-        sup = _exact(book, scope, a["_i"], qty, a["date_new"], ing, wanted, base_gen)
-        hit = sup[(sup["start"] == start) & (sup["owner"].fillna("") == (f["owner"] or ""))]
+        same_owner = (sup["owner"].fillna("") == owner).to_numpy()
+        hit = sup[same_owner & (sup["start"] == start).to_numpy()]
         if hit.empty or hit.iloc[0]["status"] != "PASS":
             continue
         h = hit.iloc[0]
@@ -154,11 +398,11 @@ def _one(book, ledger, gen, yields, f, ing, periods, supply, budget: list[int]) 
         if moved:  # the other period the row moves from or to
             src_date = typed.loc[a["_i"], "date"]
             od = pd.Timestamp(a["date_new"]) if start <= src_date <= end else src_date
-            o = sup[(sup["start"] <= od) & (sup["end"] >= od) & (sup["owner"].fillna("") == (f["owner"] or ""))]
+            o = sup[same_owner & ((sup["start"] <= od) & (sup["end"] >= od)).to_numpy()]
             if len(o):
                 o = o.iloc[0]
                 was = supply[(supply["ingredient"] == f["ingredient"]) & (supply["start"] == o["start"]) &
-                             (supply["owner"].fillna("") == (f["owner"] or ""))]["status"]
+                             (supply["owner"].fillna("") == owner)]["status"]
                 if (was.empty or was.iat[0] == "PASS") and o["status"] != "PASS":
                     continue  # it only moves the gap to a period that passed
                 if len(was) and was.iat[0] != "PASS" and o["status"] == "PASS":
