@@ -244,8 +244,10 @@ def snapshot(t: RawTable) -> Snapshot:
     return Snapshot(t.name, t.sheet, t.headers, rows, cells, iso)
 
 
-def snapshots(raw) -> dict[str, Snapshot]:
-    return {name: snapshot(t) for name, t in raw.tables.items()}
+def snapshots(raw):
+    """Every input table's snapshot, each made when first asked for (record.current.Current)."""
+    from .current import Current
+    return Current(raw)
 
 
 # ------------------------------------------------------------------ the diff
@@ -378,77 +380,3 @@ def diff(old: Snapshot | None, new: Snapshot | None) -> list[RowChange]:
     order = {"changed": 0, "added": 0, "deleted": 1}
     out.sort(key=lambda c: (order[c.kind], c.row))
     return out
-
-
-# ------------------------------------------------------------------ dates of rows
-
-def _iso_days(col: np.ndarray) -> pd.Series:
-    s = pd.Series(col, dtype=object).astype(str)
-    d = pd.to_datetime(s.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    odd = d.isna() & s.ne("")
-    if odd.any():  # dates typed as text in another form: the engine's own reading
-        from massbal.engine.parse import _date_from_text
-        d = d.astype(object)
-        for i in np.flatnonzero(odd.to_numpy()):
-            v, _ = _date_from_text(s.iat[i])
-            d.iat[i] = pd.Timestamp(v) if v is not None else pd.NaT
-        d = pd.to_datetime(d, errors="coerce")
-    return d
-
-
-def batch_days(*snaps: Snapshot | None) -> dict[str, str]:
-    """Batch name -> its date as ISO text, from Batches snapshots (earlier ones win)."""
-    out: dict[str, str] = {}
-    for s in snaps:
-        if s is None or s.column("batch") is None or s.column("date") is None:
-            continue
-        col = s.column("date")
-        days = pd.Series(col, dtype=object).str.slice(0, 10)
-        odd = ~days.str.match(_ISO).fillna(False).to_numpy(dtype=bool) & (col != "")
-        if odd.any():
-            days[odd] = [d.strftime("%Y-%m-%d") if not pd.isna(d) else "" for d in _iso_days(col[odd])]
-        names = s.column("batch")
-        ok = (names != "") & (days != "").to_numpy(dtype=bool)
-        keys = name_keys(names[ok])
-        # reversed: the first row of a batch wins; by exact name and by name key
-        out.update(zip(names[ok][::-1], days[ok][::-1], strict=True))
-        out.update(zip(keys[::-1], days[ok][::-1], strict=True))
-    return out
-
-
-_ISO = r"^\d{4}-\d{2}-\d{2}"
-
-
-def name_keys(values: np.ndarray) -> pd.Series:
-    """schema.name_key of a whole column (case, spaces and look-alike forms ignored)."""
-    t = pd.Series(values, dtype=object).astype(str)
-    return t.str.normalize("NFKC").str.casefold().str.split().str.join(" ")
-
-
-def dated_on_or_before(s: Snapshot, batches: dict[str, str], through: str) -> np.ndarray:
-    """Rows dated on or before `through` (ISO text): canonical dates compare as text, so
-    only dates typed some other way need reading."""
-    col = s.column("date")
-    last = through + " 99"   # a date with a time on the last day is still on it
-    if col is None:
-        b = s.column("batch")
-        if b is None or not batches:
-            return np.zeros(len(s), dtype=bool)
-        days = pd.Series(b, dtype=object).map(batches)          # exact names first (fast) ...
-        odd = days.isna().to_numpy() & (b != "")
-        if odd.any():                                            # ... then as a user means them
-            days[odd] = name_keys(b[odd]).map(batches).to_numpy()
-        days = days.fillna("").to_numpy(dtype=object)
-    elif s.iso and s.iso[s.keys.index("date")]:
-        return (col != "") & (col <= last)
-    else:
-        days = pd.Series(col, dtype=object).str.slice(0, 10)
-        iso = days.str.match(_ISO).fillna(False).to_numpy(dtype=bool)
-        days = days.to_numpy(dtype=object)
-        if not iso.all():
-            odd = ~iso & (days != "")
-            if odd.any():
-                parsed = _iso_days(col[odd])
-                days = days.copy()
-                days[odd] = [d.strftime("%Y-%m-%d") if not pd.isna(d) else "" for d in parsed]
-    return (days != "") & (days <= last)
