@@ -34,12 +34,32 @@ def _typed(s: pd.Series) -> tuple[bytes, bytes]:
         v = s.to_numpy(dtype="float64", na_value=np.nan)
         v = np.where(np.isnan(v), np.nan, v)
         return b"f", v.tobytes()
+    if isinstance(dt, pd.StringDtype) and dt.storage == "pyarrow":
+        got = _arrow_bytes(s)
+        if got is not None:
+            return b"a", got
     values = s.to_numpy(dtype=object)
     if isinstance(dt, pd.StringDtype) or pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         # texts and empties only: hashed as they are (categorised: few distinct names)
         return b"s", pd.util.hash_array(values, categorize=True).tobytes()
     # a mixed column: its canonical text, so a number and a text that read alike agree
     return b"x", pd.util.hash_array(canon_column(s), categorize=True).tobytes()
+
+
+def _arrow_bytes(s: pd.Series) -> bytes | None:
+    """A text column kept by Arrow, as its buffers' digest: the same buffers hold the same
+    texts (no string is made). None when not so kept after all."""
+    try:
+        chunked = s.array.__arrow_array__()
+    except Exception:
+        return None
+    h = hashlib.sha256(str(chunked.type).encode())
+    for chunk in chunked.chunks:
+        h.update(f"|{chunk.offset}|{len(chunk)}|".encode())
+        for buf in chunk.buffers():
+            h.update(b"-" if buf is None else memoryview(buf))
+            h.update(b"|")
+    return h.digest()
 
 
 def quick_key(t: RawTable) -> str:
