@@ -39,11 +39,14 @@ def _typed(s: pd.Series) -> tuple[bytes, bytes]:
         if got is not None:
             return b"a", got
     values = s.to_numpy(dtype=object)
-    if isinstance(dt, pd.StringDtype) or pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
-        # texts and empties only: hashed as they are (categorised: few distinct names)
-        return b"s", pd.util.hash_array(values, categorize=True).tobytes()
+    inferred = "string" if isinstance(dt, pd.StringDtype) else pd.api.types.infer_dtype(values, skipna=True)
+    if inferred in ("floating", "integer", "mixed-integer-float"):   # numbers as objects (xlwings)
+        return _typed(pd.Series(values, dtype="float64"))
+    if inferred in ("string", "empty"):
+        # texts and empties only: hashed as they are (not categorised: lots are mostly distinct)
+        return b"s", pd.util.hash_array(values, categorize=False).tobytes()
     # a mixed column: its canonical text, so a number and a text that read alike agree
-    return b"x", pd.util.hash_array(canon_column(s), categorize=True).tobytes()
+    return b"x", pd.util.hash_array(canon_column(s), categorize=False).tobytes()
 
 
 def _arrow_bytes(s: pd.Series) -> bytes | None:
