@@ -1,111 +1,156 @@
-"""What the Change log and closed periods cost on a generated book (issue 13, item 4).
+"""What the Change log and closed periods cost on a book (issue 13, item 4).
 
-    python bench/closing_bench.py --rows 100000 [--out /tmp/closing/bench]
+    python bench/closing_bench.py --book BOOK.xlsx [--out /tmp/closing/bench]
+    python bench/closing_bench.py --rows 100000          # a generated book
 
-Times, on one book: Reconcile as before (read + prepare + reconcile + write of the five
-result sheets) against what section 8 adds to it (the snapshot of the input tables, the
-diff against the last write, the closed period's check, the state's stored form, the
-three extra sheets in the same write). Sizes: the file after a Reconcile without and with
-the state. Three writes: the first records the tables (no diff), then a close of the
-first half of the data, then a Reconcile after one edit in the closed period (the case
-that must find it). Not a test: the suite asserts no timings.
+Two copies of the book, both already reconciled once (so both writes replace result
+sheets, as every Reconcile after the first does):
+- plain: Reconcile as it is without section 8: read, engine, write of the result sheets;
+- logged: the same plus what section 8 adds, each part timed: reading the kept state,
+  the review of the closed period, the log of this write (record_write), the state's
+  stored form, and the three extra sheets in the same write.
+Both see the same edit of one Quantity in the closed period (the case that must find it).
+The added cost is the parts' sum plus the extra sheets' write, measured on their own
+(the whole write's time varies on a shared machine by more than they cost); the two
+whole Reconciles are printed too. Also: the first Reconcile of a book with no state (it
+records the tables without a diff), a close, and the file sizes (the state sheet's own
+compressed size, and the whole file). Not a test: the suite asserts no timings.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 
+def clock(fn):
+    t = time.perf_counter()
+    out = fn()
+    return out, round(time.perf_counter() - t, 3)
+
+
+def state_part_size(path: Path) -> int:
+    """Compressed bytes of the very hidden state sheet in the package."""
+    from massbal.layout.closing import STATE_SHEET
+    from massbal.xlsx.read.package import Package
+    from massbal.xlsx.read.workbook import read_workbook_info
+    with Package(path) as pkg:
+        part = next(s.part for s in read_workbook_info(pkg).sheets if s.name == STATE_SHEET)
+    with zipfile.ZipFile(path) as z:
+        return z.getinfo(part.lstrip("/")).compress_size
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--book", type=Path)
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    from massbal.books.gen import generate_book
-    book = args.out / f"book_{args.rows}.xlsx"
-    if not book.exists():
-        t = time.perf_counter()
-        generate_book(book, scale=args.rows, seed=7)
-        print(f"generated {book.name} in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    book = args.book
+    if book is None:
+        from massbal.books.gen import generate_book
+        book = args.out / f"book_{args.rows}.xlsx"
+        if not book.exists():
+            generate_book(book, scale=args.rows, seed=7)
 
     import pandas as pd
 
     from massbal.engine.api import prepare, reconcile_prepared
     from massbal.engine.record.changelog import snapshots
     from massbal.engine.record.closing import close_period, record_write, review_reconciliation
+    from massbal.layout.closing import state_spec
     from massbal.layout.sheets import result_sheets
     from massbal.xlsx.read.read_book import read_book
     from massbal.xlsx.write.change_log import read_kept, record_sheets
     from massbal.xlsx.write.write_results import write_sheets
 
-    res: dict = {"rows": args.rows}
-    plain, logged = args.out / "plain.xlsx", args.out / "logged.xlsx"
+    res: dict = {"book": book.name, "load_before": os.getloadavg()}
+    plain, logged, tiny = args.out / "plain.xlsx", args.out / "logged.xlsx", args.out / "tiny.xlsx"
     shutil.copyfile(book, plain)
     shutil.copyfile(book, logged)
-
-    def clock(fn):
-        t = time.perf_counter()
-        out = fn()
-        return out, time.perf_counter() - t
-
-    # Reconcile as it was: read, engine, write the five sheets
-    raw, t_read = clock(lambda: read_book(plain))
-    rec, t_eng = clock(lambda: reconcile_prepared(prepare(raw)))
-    _, t_write = clock(lambda: write_sheets(str(plain), result_sheets(rec), backup=False))
-    base = t_read + t_eng + t_write
-    res["reconcile_s"] = round(base, 2)
-    res["movements"] = sum(len(t.data) for n, t in raw.tables.items() if n not in ("Items", "Certificates", "Settings"))
-
     now = pd.Timestamp("2026-01-05 10:00").to_pydatetime()
 
-    def logged_run(action, make_record, path):
-        t0 = time.perf_counter()
-        kept = read_kept(path)
-        cur = snapshots(raw2)
-        r2 = review_reconciliation(rec2, kept.state, raw2, cur)
-        record = make_record(kept, cur)
-        specs = result_sheets(r2) + record_sheets(kept, record, r2.unit)
-        t1 = time.perf_counter()
-        write_sheets(str(path), specs, backup=False)
-        t2 = time.perf_counter()
-        return record, r2, t1 - t0, t2 - t1
+    raw = read_book(plain)
+    rec = reconcile_prepared(prepare(raw))
+    res["movements"] = sum(len(t.data) for n, t in raw.tables.items() if n not in ("Items", "Certificates", "Settings"))
+    write_sheets(str(plain), result_sheets(rec), backup=False)
 
-    # first logged Reconcile: records the tables
-    raw2, rec2 = raw, rec
-    _, _, t_extra1, t_w1 = logged_run("Reconcile", lambda k, c: record_write(k.state, raw2, now, "bench", "Reconcile",
-                                                                             current=c), logged)
-    res["first_write_extra_s"] = round(t_extra1 + (t_w1 - t_write), 2)
+    def extras(path, raw, rec, make_record):
+        """Section 8's parts of one logged write, each timed; the specs to write."""
+        t: dict = {}
+        kept, t["read_kept"] = clock(lambda: read_kept(path))
+        cur, t["snapshots"] = clock(lambda: snapshots(raw))   # made lazily since the quick keys
+        r2, t["review"] = clock(lambda: review_reconciliation(rec, kept.state, raw, cur))
+        record, t["record_write"] = clock(lambda: make_record(kept, cur))
+        extra, t["state_text"] = clock(lambda: record_sheets(kept, record, r2.unit))
+        return r2, record, extra, t
+
+    def tiny_write(extra):
+        """The three extra sheets written on their own (what they add to a write)."""
+        from openpyxl import Workbook
+        wb = Workbook()
+        wb.active["A1"] = "x"
+        wb.save(tiny)
+        return clock(lambda: write_sheets(str(tiny), extra, backup=False))[1]
+
+    # the first logged Reconcile: no state yet, so it records the tables
+    _, record, extra, t1 = extras(logged, raw, rec, lambda k, c: record_write(k.state, raw, now, "bench", "Reconcile",
+                                                                               current=c))
+    t1["extra_sheets_write"] = tiny_write(extra)
+    res["first_reconcile"] = {**t1, "total_added_s": round(sum(t1.values()), 2), "entries": len(record.entries)}
+    write_sheets(str(logged), result_sheets(rec) + extra, backup=False)
     # close the first half of the data
     days = pd.to_datetime(raw.tables["Receipts"].data[0], errors="coerce")
     through = (days.min() + (days.max() - days.min()) / 2).date()
-    _, _, t_close, _ = logged_run("Close", lambda k, c: close_period(k.state, raw2, rec2.balances, through, now,
-                                                                      "bench", c), logged)
-    res["close_s"] = round(t_close, 2)
-    # one edit in the closed period, then Reconcile: read, engine, the review, the write
-    import openpyxl  # noqa: F401  (edit by the package: change one Quantity cell's value)
-    raw2, t_read2 = clock(lambda: read_book(logged))
-    raw2.tables["Receipts"].data.iat[3, 3] = float(raw2.tables["Receipts"].data.iat[3, 3]) + 1
-    rec2, t_eng2 = clock(lambda: reconcile_prepared(prepare(raw2)))
-    rec_, r2, t_extra, t_w = logged_run("Reconcile", lambda k, c: record_write(k.state, raw2, now, "bench", "Reconcile",
-                                                                               current=c), logged)
-    found = int((r2.findings["code"] == "CLOSED_PERIOD_CHANGED").sum())
-    res["closed_changes_found"] = found
-    res["log_entries_this_write"] = len(rec_.entries)
-    added = t_extra + (t_w - t_write)
-    res["reconcile_with_log_s"] = round(t_read2 + t_eng2 + t_extra + t_w, 2)
+    _, record, extra, tc = extras(logged, raw, rec, lambda k, c: close_period(k.state, raw, rec.balances, through, now,
+                                                                               "bench", c))
+    res["close_s"] = round(sum(tc.values()), 2)
+    write_sheets(str(logged), result_sheets(rec) + extra, backup=False)
+
+    # the measured Reconcile, on both books, after one edit in the closed period
+    def edited(path):
+        r = read_book(path)
+        d = r.tables["Receipts"].data
+        first = int(days.idxmin())
+        d.iat[first, 3] = float(d.iat[first, 3]) + 1
+        return r
+
+    plain_t: dict = {}
+    raw_p, plain_t["read"] = clock(lambda: edited(plain))
+    rec_p, plain_t["engine"] = clock(lambda: reconcile_prepared(prepare(raw_p)))
+    _, plain_t["write"] = clock(lambda: write_sheets(str(plain), result_sheets(rec_p), backup=False))
+    log_t: dict = {}
+    raw_l, log_t["read"] = clock(lambda: edited(logged))
+    rec_l, log_t["engine"] = clock(lambda: reconcile_prepared(prepare(raw_l)))
+    r2, record, extra, tx = extras(logged, raw_l, rec_l, lambda k, c: record_write(k.state, raw_l, now, "bench",
+                                                                                    "Reconcile", current=c))
+    tx["extra_sheets_write"] = tiny_write(extra)
+    _, log_t["write"] = clock(lambda: write_sheets(str(logged), result_sheets(r2) + extra, backup=False))
+    base = sum(plain_t.values())
+    added = sum(tx.values())
+    res["reconcile_plain"] = {**plain_t, "total_s": round(base, 2)}
+    res["reconcile_logged"] = {**log_t, **tx, "total_s": round(sum(log_t.values()) + added - tx["extra_sheets_write"], 2)}
     res["added_s"] = round(added, 2)
     res["added_pct_of_reconcile"] = round(100 * added / base, 1)
-    res["size_plain_mb"] = round(plain.stat().st_size / 1e6, 2)
-    res["size_logged_mb"] = round(logged.stat().st_size / 1e6, 2)
-    res["size_added_pct"] = round(100 * (logged.stat().st_size / plain.stat().st_size - 1), 1)
+    res["closed_changes_found"] = int((r2.findings["code"] == "CLOSED_PERIOD_CHANGED").sum())
+    res["log_entries_this_write"] = len(record.entries)
+    res["state_chars"] = len(state_spec(record.state).data["State"].str.cat())
+    sp, sl = plain.stat().st_size, logged.stat().st_size
+    res["size_plain_mb"] = round(sp / 1e6, 2)
+    res["size_logged_mb"] = round(sl / 1e6, 2)
+    res["size_added_pct"] = round(100 * (sl / sp - 1), 1)
+    res["state_sheet_mb"] = round(state_part_size(logged) / 1e6, 2)
+    res["state_sheet_pct"] = round(100 * state_part_size(logged) / sp, 1)
+    res["load_after"] = os.getloadavg()
     print(json.dumps(res, indent=2))
 
 

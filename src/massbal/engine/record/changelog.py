@@ -97,19 +97,49 @@ class Snapshot:
         return got
 
     def to_text(self) -> str:
-        """The stored form: JSON, deflated, base64 (text any cell can hold, in any face)."""
+        """The stored form: deflated, base64 (text any cell can hold, in any face). Each
+        column's texts joined by a separator (JSON only for a column holding one), the
+        worksheet rows as runs: a fifth smaller than JSON of it all, and quicker to read."""
         got = self.__dict__.get("_text")
         if got is None:
-            raw = json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-            got = base64.b64encode(zlib.compress(raw, 6)).decode("ascii")
+            n = len(self.rows)
+            kinds, parts = [], []
+            for c in self.cells:
+                joined = _US.join(c.tolist())
+                plain = joined.count(_US) == max(n - 1, 0) and _RS not in joined
+                kinds.append("t" if plain else "j")
+                parts.append(joined if plain else json.dumps(c.tolist(), ensure_ascii=False))
+            head = {"table": self.table, "sheet": self.sheet, "headers": list(self.headers), "iso": list(self.iso),
+                    "n": n, "runs": _runs(self.rows), "kinds": kinds}
+            raw = _RS.join([json.dumps(head, separators=(",", ":"), ensure_ascii=False)] + parts).encode("utf-8")
+            got = TEXT_V2 + base64.b64encode(zlib.compress(raw, 6)).decode("ascii")
             object.__setattr__(self, "_text", got)
         return got
 
     @staticmethod
     def from_text(text: str) -> Snapshot:
-        s = Snapshot.from_dict(json.loads(zlib.decompress(base64.b64decode(text)).decode("utf-8")))
+        if text.startswith(TEXT_V2):
+            s = Snapshot._from_v2(zlib.decompress(base64.b64decode(text[len(TEXT_V2):])).decode("utf-8"))
+        else:   # the first stored form: JSON of to_dict
+            s = Snapshot.from_dict(json.loads(zlib.decompress(base64.b64decode(text)).decode("utf-8")))
         object.__setattr__(s, "_text", text)
         return s
+
+    @staticmethod
+    def _from_v2(raw: str) -> Snapshot:
+        head, *parts = raw.split(_RS)
+        h = json.loads(head)
+        n = h["n"]
+        cells = []
+        for kind, part in zip(h["kinds"], parts, strict=True):
+            a = np.empty(n, dtype=object)
+            if n:
+                a[:] = part.split(_US) if kind == "t" else json.loads(part)
+            cells.append(a)
+        r = h["runs"]
+        rows = (np.concatenate([np.arange(a, a + k, dtype=np.int64) for a, k in zip(r[::2], r[1::2], strict=True)])
+                if r else np.zeros(0, dtype=np.int64))
+        return Snapshot(h["table"], h["sheet"], tuple(h["headers"]), rows, tuple(cells), tuple(h["iso"]))
 
     # -- stored form (the workbook's hidden state) ------------------------------------
     def to_dict(self) -> dict:
@@ -126,6 +156,20 @@ class Snapshot:
             cells.append(a)
         return Snapshot(d["table"], d["sheet"], tuple(d["headers"]), np.asarray(d["rows"], dtype=np.int64),
                         tuple(cells), tuple(d.get("iso", ())))
+
+
+TEXT_V2 = "2:"      # not base64, so a first-form text never starts so
+_US, _RS = "\x1f", "\x1e"   # between a column's texts, between parts
+
+
+def _runs(rows: np.ndarray) -> list[int]:
+    """Worksheet rows as [first, count, first, count ...]: rows run on, mostly."""
+    if not len(rows):
+        return []
+    starts = np.flatnonzero(np.diff(rows) != 1) + 1
+    firsts = np.concatenate([[0], starts])
+    counts = np.diff(np.concatenate([firsts, [len(rows)]]))
+    return np.column_stack([rows[firsts], counts]).ravel().tolist()
 
 
 class Stored:
@@ -244,8 +288,10 @@ def snapshot(t: RawTable) -> Snapshot:
     return Snapshot(t.name, t.sheet, t.headers, rows, cells, iso)
 
 
-def snapshots(raw) -> dict[str, Snapshot]:
-    return {name: snapshot(t) for name, t in raw.tables.items()}
+def snapshots(raw):
+    """Every input table's snapshot, each made when first asked for (record.current.Current)."""
+    from .current import Current
+    return Current(raw)
 
 
 # ------------------------------------------------------------------ the diff
@@ -378,77 +424,3 @@ def diff(old: Snapshot | None, new: Snapshot | None) -> list[RowChange]:
     order = {"changed": 0, "added": 0, "deleted": 1}
     out.sort(key=lambda c: (order[c.kind], c.row))
     return out
-
-
-# ------------------------------------------------------------------ dates of rows
-
-def _iso_days(col: np.ndarray) -> pd.Series:
-    s = pd.Series(col, dtype=object).astype(str)
-    d = pd.to_datetime(s.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    odd = d.isna() & s.ne("")
-    if odd.any():  # dates typed as text in another form: the engine's own reading
-        from massbal.engine.parse import _date_from_text
-        d = d.astype(object)
-        for i in np.flatnonzero(odd.to_numpy()):
-            v, _ = _date_from_text(s.iat[i])
-            d.iat[i] = pd.Timestamp(v) if v is not None else pd.NaT
-        d = pd.to_datetime(d, errors="coerce")
-    return d
-
-
-def batch_days(*snaps: Snapshot | None) -> dict[str, str]:
-    """Batch name -> its date as ISO text, from Batches snapshots (earlier ones win)."""
-    out: dict[str, str] = {}
-    for s in snaps:
-        if s is None or s.column("batch") is None or s.column("date") is None:
-            continue
-        col = s.column("date")
-        days = pd.Series(col, dtype=object).str.slice(0, 10)
-        odd = ~days.str.match(_ISO).fillna(False).to_numpy(dtype=bool) & (col != "")
-        if odd.any():
-            days[odd] = [d.strftime("%Y-%m-%d") if not pd.isna(d) else "" for d in _iso_days(col[odd])]
-        names = s.column("batch")
-        ok = (names != "") & (days != "").to_numpy(dtype=bool)
-        keys = name_keys(names[ok])
-        # reversed: the first row of a batch wins; by exact name and by name key
-        out.update(zip(names[ok][::-1], days[ok][::-1], strict=True))
-        out.update(zip(keys[::-1], days[ok][::-1], strict=True))
-    return out
-
-
-_ISO = r"^\d{4}-\d{2}-\d{2}"
-
-
-def name_keys(values: np.ndarray) -> pd.Series:
-    """schema.name_key of a whole column (case, spaces and look-alike forms ignored)."""
-    t = pd.Series(values, dtype=object).astype(str)
-    return t.str.normalize("NFKC").str.casefold().str.split().str.join(" ")
-
-
-def dated_on_or_before(s: Snapshot, batches: dict[str, str], through: str) -> np.ndarray:
-    """Rows dated on or before `through` (ISO text): canonical dates compare as text, so
-    only dates typed some other way need reading."""
-    col = s.column("date")
-    last = through + " 99"   # a date with a time on the last day is still on it
-    if col is None:
-        b = s.column("batch")
-        if b is None or not batches:
-            return np.zeros(len(s), dtype=bool)
-        days = pd.Series(b, dtype=object).map(batches)          # exact names first (fast) ...
-        odd = days.isna().to_numpy() & (b != "")
-        if odd.any():                                            # ... then as a user means them
-            days[odd] = name_keys(b[odd]).map(batches).to_numpy()
-        days = days.fillna("").to_numpy(dtype=object)
-    elif s.iso and s.iso[s.keys.index("date")]:
-        return (col != "") & (col <= last)
-    else:
-        days = pd.Series(col, dtype=object).str.slice(0, 10)
-        iso = days.str.match(_ISO).fillna(False).to_numpy(dtype=bool)
-        days = days.to_numpy(dtype=object)
-        if not iso.all():
-            odd = ~iso & (days != "")
-            if odd.any():
-                parsed = _iso_days(col[odd])
-                days = days.copy()
-                days[odd] = [d.strftime("%Y-%m-%d") if not pd.isna(d) else "" for d in parsed]
-    return (days != "") & (days <= last)

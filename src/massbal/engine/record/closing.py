@@ -9,6 +9,7 @@ workbook is the faces' job (xlsx.write.change_log, excel.adapter).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -19,7 +20,8 @@ from massbal.engine import findings as F
 from massbal.engine.rawbook import RawBook
 from massbal.engine.schema import header_key, name_key
 
-from .changelog import RowChange, Snapshot, Stored, batch_days, dated_on_or_before, diff, loaded, snapshots
+from .changelog import RowChange, Snapshot, Stored, diff, loaded, snapshots
+from .current import batch_days, dated_on_or_before
 from .logchain import GENESIS, LogEntry, change_entries, seal
 
 CODE = "CLOSED_PERIOD_CHANGED"
@@ -42,6 +44,14 @@ class Closed:
     row: int                     # the Closed periods sheet row of the close
     tables: dict[str, Snapshot | Stored]  # rows dated on or before `through`, as closed
     balances: list[dict]         # balances of periods ending on or before `through`
+    # table -> closed key (current.Current.closed_key) of a content whose closed rows were
+    # found as closed: a table still of that content needs no new look (current.py)
+    clean: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ident(self) -> str:
+        """Which close this is (what current.Current.clean is noted against)."""
+        return f"{self.through:%Y-%m-%d}|{self.on}|{self.row}"
 
 
 @dataclass(frozen=True)
@@ -53,18 +63,21 @@ class BookState:
     last_hash: str = GENESIS
     closed: Closed | None = None
     closed_rows: int = 0                      # rows of the Closed periods table written
+    quick: dict[str, str] = field(default_factory=dict)  # quick key of each table in `last`
 
     # -- stored form: a line of JSON, then one line per table snapshot --------------------
     def to_text(self) -> str:
         meta = {"version": STATE_VERSION, "written": self.written, "last_hash": self.last_hash,
                 "closed_rows": self.closed_rows, "recorded": self.last is not None}
+        if self.quick:   # keys older versions ignore (a state they write has none: then all is compared)
+            meta["quick"] = self.quick
         lines = []
         for k, x in (self.last or {}).items():
             lines.append(f"last\t{k}\t{x.digest()}\t{x.to_text()}")
         if self.closed is not None:
             c = self.closed
             meta["closed"] = {"through": c.through.isoformat(), "by": c.by, "on": c.on, "row": c.row,
-                              "balances": c.balances}
+                              "balances": c.balances, "clean": c.clean}
             for k, x in c.tables.items():
                 lines.append(f"closed\t{k}\t{x.digest()}\t{x.to_text()}")
         return "\n".join([json.dumps(meta, separators=(",", ":"), ensure_ascii=False)] + lines)
@@ -83,9 +96,10 @@ class BookState:
         if d.get("closed"):
             c = d["closed"]
             closed = Closed(date.fromisoformat(c["through"]), c["by"], c["on"], int(c["row"]),
-                            parts["closed"], c["balances"])
+                            parts["closed"], c["balances"], dict(c.get("clean") or {}))
         last = parts["last"] if d.get("recorded") else None
-        return BookState(last, int(d["written"]), d["last_hash"], closed, int(d.get("closed_rows", 0)))
+        quick = dict(d.get("quick") or {}) if last is not None else {}
+        return BookState(last, int(d["written"]), d["last_hash"], closed, int(d.get("closed_rows", 0)), quick)
 
 
 @dataclass(frozen=True)
@@ -104,43 +118,66 @@ def iso_now(now: datetime) -> str:
 # ------------------------------------------------------------------ the log of a write
 
 def record_write(state: BookState, raw: RawBook, now: datetime, user: str, action: str,
-                 extra: list[LogEntry] = (), current: dict[str, Snapshot] | None = None) -> Record:
+                 extra: list[LogEntry] = (), current: Mapping[str, Snapshot] | None = None) -> Record:
     """The log entries for one write by massbal: what changed in the input tables since the
     last write (on a first write, one entry saying the tables were recorded), then `extra`
     (a close, a reopen)."""
     current = snapshots(raw) if current is None else current
+    quick = getattr(current, "quick", lambda name: None)
     t = iso_now(now)
+    kept: dict[str, Snapshot | Stored] = {}
+    keys: dict[str, str] = {}
     if state.last is None:
-        n = sum(len(s) for s in current.values())
+        kept = {name: current[name] for name in current}
+        n = sum(len(s) for s in kept.values())
         pending = [LogEntry(0, t, user, action, "recorded", "", None, "", "",
-                            f"{n:,} rows in {len(current)} input tables recorded; later writes log what changes")]
+                            f"{n:,} rows in {len(kept)} input tables recorded; later writes log what changes")]
     else:
         changes: list[RowChange] = []
         days: list[str] = []
-        kept = dict(current)
-        batches = None
+        batches: list = []   # Batches' days, made once and only if a change needs them
         for name in sorted(set(state.last) | set(current)):
-            old, new = state.last.get(name), current.get(name)
+            old = state.last.get(name)
+            key = quick(name) if name in current else None
+            if key is not None:
+                keys[name] = key
+            if old is not None and key is not None and state.quick.get(name) == key:
+                kept[name] = old   # the very content of the last write: not even snapshotted
+                continue
+            new = current[name] if name in current else None
+            if new is not None:
+                kept[name] = new
             if old is not None and new is not None and old.digest() == new.digest():
                 kept[name] = old   # unchanged: its stored form is reused as it is
                 continue
             found = diff(loaded(old), new)
             if found:
-                if batches is None:
-                    batches = batch_days(current.get("Batches"))
-                days += _change_days(found, loaded(old), new, batches)
+                days += _change_days(found, loaded(old), new, lambda: _batch_days_once(batches, current))
             changes += found
-        current = kept
         pending = change_entries(changes, t, user, action, days)
+    if state.last is None:
+        keys = {name: k for name in kept if (k := quick(name)) is not None}
     pending += list(extra)
     sealed = seal(state.last_hash, state.written + 1, pending)
     last_hash = sealed[-1].hash if sealed else state.last_hash
-    new_state = replace(state, last=current, written=state.written + len(sealed), last_hash=last_hash)
+    closed = state.closed
+    found_clean = getattr(current, "clean", {}).get(closed.ident) if closed is not None else None
+    if found_clean:
+        closed = replace(closed, clean={**closed.clean, **found_clean})
+    new_state = replace(state, last=kept, written=state.written + len(sealed), last_hash=last_hash,
+                        closed=closed, quick=keys)
     return Record(sealed, [], new_state)
 
 
+def _batch_days_once(cache: list, current) -> dict[str, str]:
+    if not cache:
+        cache.append(batch_days(current.get("Batches")))
+    return cache[0]
+
+
 def _change_days(found: list[RowChange], old: Snapshot | None, new: Snapshot | None, batches) -> list[str]:
-    """The date of each changed row as ISO text (its new date; a deleted row's old one)."""
+    """The date of each changed row as ISO text (its new date; a deleted row's old one).
+    batches: gives the batch days, for rows dated by their batch."""
     out = []
     for c in found:
         snap, i = (new, c.new_index) if c.new_index is not None else (old, c.old_index)
@@ -150,37 +187,61 @@ def _change_days(found: list[RowChange], old: Snapshot | None, new: Snapshot | N
             if col is not None:
                 day = col[i][:10]
             elif snap.column("batch") is not None:
-                day = batches.get(name_key(snap.column("batch")[i]), "")
+                day = batches().get(name_key(snap.column("batch")[i]), "")
         out.append(day)
     return out
 
 
 # ------------------------------------------------------------------ closed periods
 
-def _closed_part(snaps: dict[str, Snapshot], through: date) -> dict[str, Snapshot]:
-    """The rows dated on or before `through` (batch inputs by their batch's date)."""
+def _closed_part(current: Mapping[str, Snapshot], through: date, names=None) -> dict[str, Snapshot]:
+    """The rows dated on or before `through` (batch inputs by their batch's date), of the
+    tables named (default: all)."""
     cut = pd.Timestamp(through).strftime("%Y-%m-%d")
-    days = batch_days(snaps.get("Batches"))
+    days: list = []
     out = {}
-    for name, s in snaps.items():
+    for name in (current if names is None else names):
+        if name not in current:
+            continue
+        s = current[name]
         if s.column("date") is None and s.column("batch") is None:
             continue  # Items, Certificates, Settings: not dated
-        out[name] = s.take(dated_on_or_before(s, days, cut))
+        if s.column("date") is None:
+            out[name] = s.take(dated_on_or_before(s, _batch_days_once(days, current), cut))
+        else:
+            out[name] = s.take(dated_on_or_before(s, {}, cut))
     return out
 
 
-def closed_changes(state: BookState, current: dict[str, Snapshot]) -> list[RowChange]:
-    """Rows of the closed period added, changed or deleted since the close."""
+def closed_changes(state: BookState, current: Mapping[str, Snapshot]) -> list[RowChange]:
+    """Rows of the closed period added, changed or deleted since the close. A table whose
+    content was already found as closed (Closed.clean) is not looked at again; each one
+    found so now is noted in current.clean, for the state of this write."""
     c = state.closed
     if c is None:
         return []
-    now_closed = _closed_part(current, c.through)
+    closed_key = getattr(current, "closed_key", lambda name: None)
+    dated_by = getattr(current, "dated_by", lambda name: "?")
+    clean = getattr(current, "clean", {}).setdefault(c.ident, {})
     out = []
-    for name in sorted(set(c.tables) | set(now_closed)):
-        old, new = c.tables.get(name), now_closed.get(name)
-        if old is not None and new is not None and old.digest() == new.digest():
+    for name in sorted(set(c.tables) | set(current)):
+        if name not in c.tables and dated_by(name) is None:
+            continue  # not dated, never closed: not even snapshotted
+        key = closed_key(name)
+        if key is not None and c.clean.get(name) == key:
+            clean[name] = key
             continue
-        out += diff(loaded(old), new)
+        now = _closed_part(current, c.through, [name]).get(name)
+        old = c.tables.get(name)
+        if old is None and now is None:
+            continue
+        if old is not None and now is not None and old.digest() == now.digest():
+            found = []
+        else:
+            found = diff(loaded(old), now)
+        if not found and key is not None:
+            clean[name] = key
+        out += found
     return out
 
 
@@ -257,11 +318,10 @@ def annotate_balances(balances: pd.DataFrame, state: BookState) -> pd.DataFrame:
     c = state.closed
     if c is not None and n:
         kept = {_key(r["item"], r["owner"], r["start"], r["end"]): r for r in c.balances}
-        cut = pd.Timestamp(c.through)
-        for idx, r in b.iterrows():
-            if pd.Timestamp(r["end"]) > cut:
-                continue
-            closed[idx] = f"through {c.through:%Y-%m-%d}"
+        inside = (pd.to_datetime(b["end"]) <= pd.Timestamp(c.through)).to_numpy()
+        closed[inside] = f"through {c.through:%Y-%m-%d}"
+        # records, not iterrows: a Series per row cost seconds on a large book
+        for idx, r in zip(b.index[inside], b[inside].to_dict("records"), strict=True):
             old = kept.get(_key(r["item"], r["owner"], r["start"], r["end"]))
             if old is None:
                 as_closed[idx] = "No balance of this period was recorded at the close."
@@ -322,7 +382,9 @@ def close_period(state: BookState, raw: RawBook, balances: pd.DataFrame, through
                       "Owner": b["owner"], "Start": b["start"], "End": b["end"],
                       "Expected ending": b["expected_ending"], "Counted ending": b["counted_ending"],
                       "Variance": b["variance"], "Status": b["status"]})
-    closed = Closed(through, user, t, row, part, bal)
+    closed_key = getattr(current, "closed_key", lambda name: None)
+    clean = {name: k for name in part if (k := closed_key(name)) is not None}
+    closed = Closed(through, user, t, row, part, bal, clean)
     st = replace(rec.state, closed=closed, closed_rows=state.closed_rows + len(lines))
     return Record(rec.entries, lines, st)
 
