@@ -7,7 +7,7 @@ import xlwings as xw
 from payload import payload_from_xlsx, write_book
 from test_lite import call_function, run_script
 
-from massbal.excel import functions as F
+from massbal.excel import cache as C
 from massbal.excel import lite, udfs
 
 QUINOA = {
@@ -27,10 +27,10 @@ SENTENCE = "Shipments row 6: Quantity 100 was probably 1,000 (a digit shift). Wi
 
 @pytest.fixture(autouse=True)
 def fresh():
-    F.CACHE.clear()
+    C.CACHE.clear()
     lite.reset()
     yield
-    F.CACHE.clear()
+    C.CACHE.clear()
     lite.reset()
 
 

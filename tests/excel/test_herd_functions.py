@@ -13,7 +13,8 @@ from xlwings.pro.caller import Caller, caller_from_address
 from xlwings.pro.udfs_officejs import custom_functions_call
 
 from massbal.engine.api import reconcile
-from massbal.excel import functions as F
+from massbal.excel import cache as C
+from massbal.excel import figures as F
 from massbal.excel import lite
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
@@ -35,29 +36,29 @@ def _rows():
 
 @pytest.fixture(autouse=True)
 def fresh():
-    F.CACHE.clear()
+    C.CACHE.clear()
     lite.reset()
     yield
-    F.CACHE.clear()
+    C.CACHE.clear()
     lite.reset()
 
 
 def test_head_and_dmi_agree_with_the_sheets():
     raw = farm_book(**_rows())
-    cache = F.LedgerCache()
-    head = [F.compute_herd("MASSBAL_HEAD", "k", lambda: raw, "cows", d, cache=cache)
+    cache = C.LedgerCache()
+    head = [C.compute_herd("MASSBAL_HEAD", "k", lambda: raw, "cows", d, cache=cache)
             for d in ("2025-04-29", "2025-04-30", "2025-07-01", "2025-07-09", "2025-07-10", "2026-03-01")]
     assert head == [0, 100, 103, 103, 102, 102]
     rec = reconcile(raw, "2025-01-01", "2025-12-31")
     p = rec.pasture.iloc[0]
     # fed 30 lb DM a head a day while the demand is 50: 40 % from pasture (head-days 16,800 + 3 x 9 + 2 x 97)
-    dmi = F.compute_herd("MASSBAL_DMI", "k", lambda: raw, "Cows", 2025, cache=cache)
+    dmi = C.compute_herd("MASSBAL_DMI", "k", lambda: raw, "Cows", 2025, cache=cache)
     assert dmi == p.dmi_pct
-    assert F.compute_herd("MASSBAL_DMI", "k", lambda: raw, "Cows", "2025", cache=cache) == dmi
+    assert C.compute_herd("MASSBAL_DMI", "k", lambda: raw, "Cows", "2025", cache=cache) == dmi
     for args, words in ((("Goats", 2025), "not a herd"), (("Cows", 2024), "no grazing season in 2024"),
                         ((None, 2025), "Give the herd name")):
         with pytest.raises(F.FigureError, match=words):
-            F.compute_herd("MASSBAL_DMI", "k", lambda: raw, *args, cache=cache)
+            C.compute_herd("MASSBAL_DMI", "k", lambda: raw, *args, cache=cache)
 
 
 def test_lite_functions(main, tmp_path):

@@ -19,7 +19,8 @@ from xlwings.pro.udfs_officejs import custom_functions_call, custom_functions_me
 
 from massbal.engine.api import reconcile
 from massbal.engine.schema import book_specs
-from massbal.excel import functions as F
+from massbal.excel import cache as C
+from massbal.excel import figures as F
 from massbal.excel import lite
 from massbal.excel.adapter import read_raw_book
 
@@ -30,10 +31,10 @@ MAIN = Path(__file__).resolve().parents[2] / "addin" / "lite" / "main.py"
 
 @pytest.fixture(autouse=True)
 def fresh():
-    F.CACHE.clear()
+    C.CACHE.clear()
     lite.reset()
     yield
-    F.CACHE.clear()
+    C.CACHE.clear()
     lite.reset()
 
 
