@@ -29,15 +29,6 @@ WHEAT = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fresh():
-    C.CACHE.clear()
-    lite.reset()
-    yield
-    C.CACHE.clear()
-    lite.reset()
-
-
 def test_harvest_pct_function_is_the_crop_sheets_figure(tmp_path):
     xlsx = write_book(tmp_path / "Farm.xlsx", WHEAT)
     raw = read_raw_book(xw.Book(json=payload_from_xlsx(xlsx)))

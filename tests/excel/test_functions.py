@@ -24,13 +24,6 @@ def xlsx(tmp_path):
     return write_book(tmp_path / "Granola.xlsx", granola_tables(), plain=("Counts",))
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    C.CACHE.clear()
-    yield
-    C.CACHE.clear()
-
-
 def test_reader_gives_the_tables_as_typed(xlsx):
     book = xw.Book(json=payload_from_xlsx(xlsx))
     raw = read_raw_book(book)

@@ -3,24 +3,20 @@ Pasture sheets, through the shared function layer and through xlwings Lite's cal
 from __future__ import annotations
 
 import asyncio
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import xlwings as xw
+from farmkit import animals, fed, herd, write_farm_xlsx
+from farmkit import livestock_book as farm_book
+from lite_run import run_script
+from payload import payload_from_xlsx
 from xlwings.pro.caller import Caller, caller_from_address
 from xlwings.pro.udfs_officejs import custom_functions_call
 
 from massbal.engine.api import reconcile
 from massbal.excel import cache as C
 from massbal.excel import figures as F
-from massbal.excel import lite
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
-from lite_run import run_script  # noqa: E402
-from livestock_kit import animals, farm_book, fed, herd, write_farm_xlsx  # noqa: E402
-from payload import payload_from_xlsx  # noqa: E402
 
 SEASON = {"Grazing start": "2025-05-01", "Grazing end": "2025-10-15"}
 
@@ -32,15 +28,6 @@ def _rows():
         Animals=[animals("2025-04-30", "Cows", "count", 100), animals("2025-07-01", "Cows", "birth", 3),
                  animals("2025-07-10", "Cows", "died", 1)],
         FarmUse=[fed(str(d.date()), "Ration", 6000, "Cows") for d in pd.date_range("2025-05-01", "2025-10-15")])
-
-
-@pytest.fixture(autouse=True)
-def fresh():
-    C.CACHE.clear()
-    lite.reset()
-    yield
-    C.CACHE.clear()
-    lite.reset()
 
 
 def test_head_and_dmi_agree_with_the_sheets():

@@ -19,7 +19,7 @@ import pandas as pd
 
 from massbal.engine.rawbook import RawBook, RawTable
 from massbal.engine.schema import TABLES, table_key
-from massbal.xlref import column_letter
+from massbal.xlref import column_letter, column_number
 
 
 def _rows_2d(rng) -> list[list[Any]]:
@@ -105,9 +105,7 @@ def _with_percent_formats(sheet, t: RawTable, header: str) -> RawTable:
     cols = [i for i, h in enumerate(t.headers) if header_key(h) == header_key(header)]
     if not cols or not len(t.rows) or len(t.rows) > 1_000:  # Items and Settings are small
         return t
-    col = 0
-    for ch in t.columns[cols[0]]:
-        col = col * 26 + ord(ch) - 64
+    col = column_number(t.columns[cols[0]])
     try:
         flags = [is_percent_code(sheet.range((int(r), col)).number_format) for r in t.rows]
     except Exception:  # NotImplementedError on the remote engine, COM errors
