@@ -28,7 +28,8 @@ import xlwings as xw  # noqa: E402
 from bookkit import certified, count, receipt, run, ship, use  # noqa: E402
 from payload import payload_from_xlsx, write_book  # noqa: E402
 
-from massbal.excel import functions as F  # noqa: E402
+from massbal.excel import cache as C  # noqa: E402
+from massbal.excel import figures as F  # noqa: E402
 from massbal.excel import udfs  # noqa: E402
 
 
@@ -70,7 +71,7 @@ def main():
         item = ings[(i // len(funcs)) % len(ings)]
         s, e = months[(i // (len(funcs) * len(ings))) % len(months)]
         cells.append(((name, item, s, e), sheet.range((i + 1, 30))))
-    F.CACHE.clear()
+    C.CACHE.clear()
     cold, out = recalc(book, cells)
     warm, out2 = recalc(book, cells)
     assert out == out2 and all(not isinstance(v, str) or v in {"PASS", "INVESTIGATE", "NEGATIVE", "NO COUNT"}
@@ -79,13 +80,13 @@ def main():
     raw = udfs.read_raw_book(book)
     read = time.perf_counter() - t
     t = time.perf_counter()
-    F.fingerprint(raw)
+    C.fingerprint(raw)
     fp = time.perf_counter() - t
     print(f"input rows: {rows}; cells: {len(cells)}; distinct periods: {len(months)}")
     print(f"first recalculation (ledger prepared): {cold:.2f} s")
     print(f"next recalculation (tables read once, fingerprint unchanged): {warm:.2f} s")
     print(f"  of which one read of the tables: {read * 1000:.0f} ms, fingerprint: {fp * 1000:.0f} ms")
-    print(f"ledger prepared {F.CACHE.prepares} time(s)")
+    print(f"ledger prepared {C.CACHE.prepares} time(s)")
 
 
 if __name__ == "__main__":

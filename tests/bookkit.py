@@ -19,21 +19,37 @@ HEADERS = {
 }
 
 
-def book(**tables) -> RawBook:
-    """book(Receipts=[{"Date": ..., "Item": ...}, ...], ...): dict rows, headers as HEADERS.
+def book(*, columns: str = "listed", **tables) -> RawBook:
+    """book(Receipts=[{"Date": ..., "Item": ...}, ...], ...): dict rows as a RawBook.
 
-    Data start on worksheet row 2 under a header on row 1, in column A.
+    Headers: columns="listed" the ones in HEADERS, "schema" every schema column in schema
+    order, "used" none; then the keys the rows use that are not there yet, in order of
+    first use. Data start on worksheet row 2 under a header on row 1, in column A.
     """
     raw = {}
     for name, rows in tables.items():
         assert name in TABLES, name
-        headers = list(HEADERS[name])
+        headers = (list(HEADERS[name]) if columns == "listed" else
+                   [c.name for c in TABLES[name].columns] if columns == "schema" else [])
         for r in rows:
-            for k in r:
-                if k not in headers:
-                    headers.append(k)
+            headers += [k for k in r if k not in headers]
         raw[name] = RawTable.from_records(name, headers, [[r.get(h) for h in headers] for r in rows])
     return RawBook(raw)
+
+
+def one(frame, **match):
+    """The one row of frame with these values (None: an empty cell)."""
+    sub = frame
+    for k, v in match.items():
+        sub = sub[sub[k].isna()] if v is None else sub[sub[k] == v]
+    assert len(sub) == 1, (match, sub)
+    return sub.iloc[0]
+
+
+def findings(rec, code):
+    """The findings of one code."""
+    f = rec.findings
+    return f[f["code"] == code]
 
 
 def certified(supplier="Andes Organics", cert="CERT-1", valid_to="2030-12-31", **kw):

@@ -6,6 +6,7 @@ worksheet rows: the header is row 1, the first row of data row 2.
 import json
 
 import pytest
+from bookkit import findings, one
 from farmkit import LB_PER_BU, applied, count, crop_item, farm_book, farm_use, field, harvest, ship
 
 from massbal.engine.api import reconcile
@@ -13,17 +14,8 @@ from massbal.engine.api import reconcile
 YEAR = ("2025-01-01", "2025-12-31")
 
 
-def one(frame, **match):
-    sub = frame
-    for k, v in match.items():
-        sub = sub[sub[k] == v]
-    assert len(sub) == 1, (match, sub)
-    return sub.iloc[0]
-
-
 def codes(rec, code):
-    f = rec.findings
-    return f[f["code"] == code][["sheet", "row", "column", "cell", "severity", "message"]].to_dict("records")
+    return findings(rec, code)[["sheet", "row", "column", "cell", "severity", "message"]].to_dict("records")
 
 
 def wheat_book(**extra):

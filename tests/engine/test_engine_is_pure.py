@@ -8,8 +8,8 @@ import pytest
 
 FORBIDDEN = ("xlwings", "fastexcel", "python_calamine", "openpyxl", "xlsxwriter", "lxml", "defusedxml",
              "typer", "rich", "massbal.xlsx", "massbal.inspector", "massbal.excel", "massbal.cli", "massbal.books")
-PURE = ("massbal.engine.api", "massbal.engine.result", "massbal.layout.sheets", "massbal.layout.trace_sheets",
-        "massbal.layout.trace_tables", "massbal.xlref")
+PURE = ("massbal.engine.api", "massbal.engine.result", "massbal.layout.sheets", "massbal.layout.notes",
+        "massbal.layout.trace_sheets", "massbal.layout.trace_tables", "massbal.xlref")
 
 
 @pytest.mark.parametrize("module", PURE)

@@ -1,6 +1,6 @@
 """Livestock figures against cases worked by hand (CONTRACT section 6, issue 11).
 
-Column letters follow livestock_kit.farm_book: every schema column in schema order, so
+Column letters follow farmkit.livestock_book: every schema column in schema order, so
 Herds: A Herd, B Species, C Class, D Ruminant, E Dry matter demand, F Grazing start,
 G Grazing end, H Product, I Output per head per day; Animals: A Date, B Herd, C Event,
 D Head, E Organic, F Certificate; FarmUse: A Date, B Item, C Quantity, D Unit, E Use,
@@ -10,7 +10,9 @@ import json
 
 import pandas as pd
 import pytest
-from livestock_kit import animals, farm_book, fed, findings, herd, one
+from bookkit import findings, one
+from farmkit import animals, fed, herd
+from farmkit import livestock_book as farm_book
 
 from massbal.engine.api import reconcile
 

@@ -5,9 +5,11 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
+from bookkit import one
+from farmkit import animals, fed, herd
+from farmkit import livestock_book as farm_book
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from livestock_kit import animals, farm_book, fed, herd, one
 
 from massbal.engine.api import prepare, reconcile_prepared
 

@@ -1,6 +1,6 @@
 """Figures against examples worked by hand (CONTRACT section 2, DOMAIN.md)."""
 import pytest
-from bookkit import book, certified, count, loss, receipt, run, ship, use
+from bookkit import book, certified, count, loss, one, receipt, run, ship, use
 
 from massbal.engine.api import reconcile
 
@@ -8,14 +8,6 @@ ITEMS = [{"Item": n, "Kind": k} for n, k in [
     ("Quinoa, raw", "Ingredient"), ("Quinoa, cleaned", "Product"), ("Sunflower seed, in-shell", "Ingredient"),
     ("Sunflower kernels", "Product"), ("Almonds", "Ingredient"), ("Raisins", "Ingredient"),
     ("Trail mix", "Product")]]
-
-
-def one(frame, **match):
-    sub = frame
-    for k, v in match.items():
-        sub = sub[sub[k].isna()] if v is None else sub[sub[k] == v]
-    assert len(sub) == 1, (match, sub)
-    return sub.iloc[0]
 
 
 def test_contract_almond_balance():

@@ -11,7 +11,7 @@ import xlwings as xw
 from replay import Workbook
 from xlwings.pro.udfs_officejs import custom_scripts_call
 
-from massbal.excel import functions as F
+from massbal.excel import cache as C
 
 MAIN = Path(__file__).resolve().parents[2] / "addin" / "lite" / "main.py"
 
@@ -30,7 +30,7 @@ def run_script(main, name: str, book: xw.Book):
 def replayed(main, name: str, payload: dict, *, fresh: bool = True) -> Workbook:
     """The workbook after the script: the payload with the script's actions applied."""
     if fresh:
-        F.CACHE.clear()
+        C.CACHE.clear()
     book = xw.Book(json=copy.deepcopy(payload))  # the remote engine updates its payload as it goes
     run_script(main, name, book)
     return Workbook(payload).apply(book.json()["actions"])

@@ -7,8 +7,7 @@ import xlwings as xw
 from payload import payload_from_xlsx, write_book
 from test_lite import call_function, run_script
 
-from massbal.excel import functions as F
-from massbal.excel import lite, udfs
+from massbal.excel import udfs
 
 QUINOA = {
     "Items": [{"Item": "Quinoa", "Kind": "Ingredient", "Unit": "lb"}],
@@ -23,15 +22,6 @@ QUINOA = {
                {"Date": "2025-12-31", "Item": "Quinoa", "Quantity": 9550, "Unit": "lb", "Lot": "Q2"}],
 }
 SENTENCE = "Shipments row 6: Quantity 100 was probably 1,000 (a digit shift). With 1,000 the variance would be 50 lb"
-
-
-@pytest.fixture(autouse=True)
-def fresh():
-    F.CACHE.clear()
-    lite.reset()
-    yield
-    F.CACHE.clear()
-    lite.reset()
 
 
 @pytest.fixture()

@@ -10,7 +10,8 @@ from test_same_sheets import assert_same_table, headless
 
 from massbal.books.gen.farm import write_farm_demo
 from massbal.engine.api import reconcile
-from massbal.excel import functions as F
+from massbal.excel import cache as C
+from massbal.excel import figures as F
 from massbal.excel import lite, udfs
 from massbal.excel.adapter import read_raw_book
 from massbal.layout.sheets import FARM_OUTPUT_SHEETS, OUTPUT_SHEETS
@@ -28,23 +29,14 @@ WHEAT = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fresh():
-    F.CACHE.clear()
-    lite.reset()
-    yield
-    F.CACHE.clear()
-    lite.reset()
-
-
 def test_harvest_pct_function_is_the_crop_sheets_figure(tmp_path):
     xlsx = write_book(tmp_path / "Farm.xlsx", WHEAT)
     raw = read_raw_book(xw.Book(json=payload_from_xlsx(xlsx)))
     assert reconcile(raw, "2025-01-01", "2025-12-31").crop["harvest_pct"].tolist() == [102.22]
-    F.CACHE.store("Farm.xlsx", raw, token="snapshot")
+    C.CACHE.store("Farm.xlsx", raw, token="snapshot")
 
     def pct(*args):
-        return F.compute("MASSBAL_HARVEST_PCT", "Farm.xlsx", None, *args, token="snapshot")
+        return C.compute("MASSBAL_HARVEST_PCT", "Farm.xlsx", None, *args, token="snapshot")
     # the season as a year, as a date inside it (an Excel serial too), and the Lite name
     assert pct("Wheat", 2025) == 102.22
     assert pct("wheat ", "2025-06-30") == 102.22

@@ -13,7 +13,8 @@ from payload import payload_from_xlsx, write_book
 
 from massbal.engine.api import reconcile
 from massbal.engine.rawbook import RawTable
-from massbal.excel import functions as F
+from massbal.excel import cache as C
+from massbal.excel import figures as F
 from massbal.excel import udfs
 from massbal.excel.adapter import read_raw_book
 
@@ -21,13 +22,6 @@ from massbal.excel.adapter import read_raw_book
 @pytest.fixture()
 def xlsx(tmp_path):
     return write_book(tmp_path / "Granola.xlsx", granola_tables(), plain=("Counts",))
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    F.CACHE.clear()
-    yield
-    F.CACHE.clear()
 
 
 def test_reader_gives_the_tables_as_typed(xlsx):
@@ -129,7 +123,7 @@ def test_one_read_per_recalculation_and_a_new_read_after(tmp_path, xlsx):
         after = [udfs.MASSBAL("Oats", "2025-11-01", "2025-11-30", caller=c) for c in cells2]
         assert len(reads) == 3  # a repeated cell started a new recalculation: read again
         assert len(set(after)) == 1 and after[0] == pytest.approx(before + 100)
-        assert F.CACHE.prepares == 2
+        assert C.CACHE.prepares == 2
     finally:
         udfs.read_raw_book = real
 
@@ -145,7 +139,7 @@ def test_manual_calculation_reads_every_time(xlsx):
     finally:
         udfs.read_raw_book = real
     assert len(reads) == 5
-    assert F.CACHE.prepares == 1  # unchanged tables: read and fingerprinted, not prepared again
+    assert C.CACHE.prepares == 1  # unchanged tables: read and fingerprinted, not prepared again
 
 
 def test_fingerprint_sees_type_and_place():
@@ -154,11 +148,11 @@ def test_fingerprint_sees_type_and_place():
     as_text = t.data.copy()
     as_text.iloc[0, 3] = "100"
     moved = RawTable(t.name, t.sheet, t.headers, t.data, t.rows + 1, t.columns)
-    fps = {F.fingerprint(a),
-           F.fingerprint(type(a)({"Receipts": RawTable(t.name, t.sheet, t.headers, as_text, t.rows, t.columns)})),
-           F.fingerprint(type(a)({"Receipts": moved}))}
+    fps = {C.fingerprint(a),
+           C.fingerprint(type(a)({"Receipts": RawTable(t.name, t.sheet, t.headers, as_text, t.rows, t.columns)})),
+           C.fingerprint(type(a)({"Receipts": moved}))}
     assert len(fps) == 3
-    assert F.fingerprint(a) == F.fingerprint(bookkit.book(Receipts=[bookkit.receipt("2025-11-01", "Oats", "L1", 100)]))
+    assert C.fingerprint(a) == C.fingerprint(bookkit.book(Receipts=[bookkit.receipt("2025-11-01", "Oats", "L1", 100)]))
 
 
 def test_parse_date_forms():

@@ -3,23 +3,20 @@ Pasture sheets, through the shared function layer and through xlwings Lite's cal
 from __future__ import annotations
 
 import asyncio
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import xlwings as xw
+from farmkit import animals, fed, herd, write_farm_xlsx
+from farmkit import livestock_book as farm_book
+from lite_run import run_script
+from payload import payload_from_xlsx
 from xlwings.pro.caller import Caller, caller_from_address
 from xlwings.pro.udfs_officejs import custom_functions_call
 
 from massbal.engine.api import reconcile
-from massbal.excel import functions as F
-from massbal.excel import lite
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
-from lite_run import run_script  # noqa: E402
-from livestock_kit import animals, farm_book, fed, herd, write_farm_xlsx  # noqa: E402
-from payload import payload_from_xlsx  # noqa: E402
+from massbal.excel import cache as C
+from massbal.excel import figures as F
 
 SEASON = {"Grazing start": "2025-05-01", "Grazing end": "2025-10-15"}
 
@@ -33,31 +30,22 @@ def _rows():
         FarmUse=[fed(str(d.date()), "Ration", 6000, "Cows") for d in pd.date_range("2025-05-01", "2025-10-15")])
 
 
-@pytest.fixture(autouse=True)
-def fresh():
-    F.CACHE.clear()
-    lite.reset()
-    yield
-    F.CACHE.clear()
-    lite.reset()
-
-
 def test_head_and_dmi_agree_with_the_sheets():
     raw = farm_book(**_rows())
-    cache = F.LedgerCache()
-    head = [F.compute_herd("MASSBAL_HEAD", "k", lambda: raw, "cows", d, cache=cache)
+    cache = C.LedgerCache()
+    head = [C.compute_herd("MASSBAL_HEAD", "k", lambda: raw, "cows", d, cache=cache)
             for d in ("2025-04-29", "2025-04-30", "2025-07-01", "2025-07-09", "2025-07-10", "2026-03-01")]
     assert head == [0, 100, 103, 103, 102, 102]
     rec = reconcile(raw, "2025-01-01", "2025-12-31")
     p = rec.pasture.iloc[0]
     # fed 30 lb DM a head a day while the demand is 50: 40 % from pasture (head-days 16,800 + 3 x 9 + 2 x 97)
-    dmi = F.compute_herd("MASSBAL_DMI", "k", lambda: raw, "Cows", 2025, cache=cache)
+    dmi = C.compute_herd("MASSBAL_DMI", "k", lambda: raw, "Cows", 2025, cache=cache)
     assert dmi == p.dmi_pct
-    assert F.compute_herd("MASSBAL_DMI", "k", lambda: raw, "Cows", "2025", cache=cache) == dmi
+    assert C.compute_herd("MASSBAL_DMI", "k", lambda: raw, "Cows", "2025", cache=cache) == dmi
     for args, words in ((("Goats", 2025), "not a herd"), (("Cows", 2024), "no grazing season in 2024"),
                         ((None, 2025), "Give the herd name")):
         with pytest.raises(F.FigureError, match=words):
-            F.compute_herd("MASSBAL_DMI", "k", lambda: raw, *args, cache=cache)
+            C.compute_herd("MASSBAL_DMI", "k", lambda: raw, *args, cache=cache)
 
 
 def test_lite_functions(main, tmp_path):

@@ -19,22 +19,13 @@ from xlwings.pro.udfs_officejs import custom_functions_call, custom_functions_me
 
 from massbal.engine.api import reconcile
 from massbal.engine.schema import book_specs
-from massbal.excel import functions as F
+from massbal.excel import figures as F
 from massbal.excel import lite
 from massbal.excel.adapter import read_raw_book
 
 TABLES = {t.name: t for t in book_specs()}  # a handler's book: no farm tables
 
 MAIN = Path(__file__).resolve().parents[2] / "addin" / "lite" / "main.py"
-
-
-@pytest.fixture(autouse=True)
-def fresh():
-    F.CACHE.clear()
-    lite.reset()
-    yield
-    F.CACHE.clear()
-    lite.reset()
 
 
 @pytest.fixture()

@@ -24,7 +24,8 @@ from replay import Workbook, as_excel_stores
 from massbal.books.demo import write_demo
 from massbal.books.template import write_input_book
 from massbal.engine.api import reconcile
-from massbal.layout.sheets import ORPHANS_SHEET, ORPHANS_TABLE, OUTPUT_SHEETS
+from massbal.layout.notes import ORPHANS_SHEET, ORPHANS_TABLE
+from massbal.layout.sheets import OUTPUT_SHEETS
 from massbal.xlsx.read.read_book import read_book
 from massbal.xlsx.write.write_results import write_results
 
@@ -151,31 +152,36 @@ def test_second_reconcile_keeps_notes_the_same_way(main, tmp_path, granola):
     assert got.cells[1][0] == "Acorns" and got.cells.index(noted[0]) == row + 1
 
 
-def _set_cell_xlsx(path: Path, sheet: str, old: str, new: str) -> None:
+def _set_item_xlsx(path: Path, lot: str, item: str) -> None:
     wb = openpyxl.load_workbook(path)
-    hit = [c for r in wb[sheet].iter_rows() for c in r if c.value == old]
+    ws = wb["Receipts"]
+    head = [c.value for c in ws[1]]
+    hit = [r for r in ws.iter_rows(min_row=2) if r[head.index("Lot")].value == lot]
     assert len(hit) == 1
-    hit[0].value = new
+    hit[0][head.index("Item")].value = item
     wb.save(path)
 
 
-def _set_cell_excel(book: Workbook, sheet: str, old: str, new: str) -> None:
-    s = book.sheet(sheet)
-    hit = [at for at, v in s.values.items() if v == old]
+def _set_item_excel(book: Workbook, lot: str, item: str) -> None:
+    s = book.sheet("Receipts")
+    head = {v: c for (r, c), v in s.values.items() if r == 1}
+    hit = [r for (r, c), v in s.values.items() if c == head["Lot"] and v == lot]
     assert len(hit) == 1
-    s.values[hit[0]] = new
+    s.values[(hit[0], head["Item"])] = item
 
 
-def test_a_note_whose_row_is_gone_is_kept_the_same_way(main, tmp_path, granola):
+def test_a_note_whose_row_is_gone_is_kept_and_comes_back_the_same_way(main, tmp_path, granola):
     # The user notes the Acorns balance, then finds the receipt was oats typed wrong:
     # the Acorns row is gone on the next run and its note goes to 'Orphaned notes'.
+    # Then the receipt turns out to be acorns after all: the note returns to its row
+    # and leaves 'Orphaned notes', whether the command line or a button reconciles.
     note = "Acorns? ask the dock"
     start = tmp_path / "start.xlsx"
     shutil.copyfile(granola, start)
     _add_receipt_xlsx(start)
     written = headless(start, tmp_path / "headless.xlsx")
     _type_note(written, "Balance", "Acorns", "2025-10-01", note)
-    _set_cell_xlsx(written, "Receipts", "Acorns", "Oats")
+    _set_item_xlsx(written, "ACN-1", "Oats")
     write_results(str(written), reconcile(read_book(written)), backup=False)
 
     first = replayed(main, "reconcile", payload_from_xlsx(start))
@@ -183,7 +189,7 @@ def test_a_note_whose_row_is_gone_is_kept_the_same_way(main, tmp_path, granola):
     row = next(r for r in range(2, 20) if sheet.values.get((r, 1)) == "Acorns")
     head = [sheet.values.get((1, c)) for c in range(1, 41)]
     sheet.values[(row, head.index("Notes") + 1)] = note
-    _set_cell_excel(first, "Receipts", "Acorns", "Oats")
+    _set_item_excel(first, "ACN-1", "Oats")
     second = replayed(main, "reconcile", first.payload("Granola.xlsx"))
     for name in OUTPUT_SHEETS + (ORPHANS_SHEET,):
         table = ORPHANS_TABLE if name == ORPHANS_SHEET else name
@@ -191,3 +197,16 @@ def test_a_note_whose_row_is_gone_is_kept_the_same_way(main, tmp_path, granola):
     orphans = SR.from_replay(second, ORPHANS_SHEET, ORPHANS_TABLE)
     assert [r[2:4] for r in orphans.cells[1:]] == [["Notes", note]]
     assert any("Orphaned notes" in a for a in second.alerts)
+
+    _set_item_xlsx(written, "ACN-1", "Acorns")
+    write_results(str(written), reconcile(read_book(written)), backup=False)
+    _set_item_excel(second, "ACN-1", "Acorns")
+    third = replayed(main, "reconcile", second.payload("Granola.xlsx"))
+    for name in OUTPUT_SHEETS + (ORPHANS_SHEET,):
+        table = ORPHANS_TABLE if name == ORPHANS_SHEET else name
+        assert_same_table(written, third, name, table)
+    balance = SR.from_replay(third, "Balance", "Balance")
+    noted = [r for r in balance.cells if note in r]
+    assert len(noted) == 1 and noted[0][0] == "Acorns"
+    orphans = SR.from_replay(third, ORPHANS_SHEET, ORPHANS_TABLE)
+    assert all(v is None for r in orphans.cells[1:] for v in r)

@@ -247,7 +247,7 @@ def test_ribbon_is_wellformed_and_every_callback_exists(built, modules):
 def test_udf_wrappers_are_what_xlwings_generates():
     golden = (ROOT / "addin" / "vba" / "xlwings_udfs.bas").read_text(encoding="utf-8")
     assert wrappers.generate_udf_wrappers() == golden
-    from massbal.excel import functions as F
+    from massbal.excel import figures as F
     for fig in F.FIGURES:
         assert re.search(rf"^Function {fig.classic}\(item, Optional start_date, Optional end_date, Optional owner\)$",
                          golden, re.MULTILINE), fig.classic

@@ -2,17 +2,12 @@
 with Reconcile's figures, and the Herds and Animals rows as typed."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import openpyxl
 import pandas as pd
+from farmkit import animals, fed, herd, write_farm_xlsx
 
 from massbal.inspector.export import export_inspector
 from massbal.xlsx.read.read_book import read_book
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
-from livestock_kit import animals, fed, herd, write_farm_xlsx  # noqa: E402
 
 
 def test_export_carries_the_livestock_sheets(tmp_path):

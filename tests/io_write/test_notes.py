@@ -9,7 +9,7 @@ import recs
 from iowrite_helpers import changed_members
 from openpyxl.worksheet.table import Table, TableColumn, TableFormula
 
-from massbal.layout.sheets import ORPHANS_SHEET
+from massbal.layout.notes import ORPHANS_SHEET
 from massbal.xlsx.write.write_results import write_results
 
 TODAY = date(2025, 12, 5)

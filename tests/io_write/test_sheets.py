@@ -9,16 +9,14 @@ import recs
 
 from massbal.engine import findings as F
 from massbal.engine.schema import USER_NOTE_COLUMNS
+from massbal.layout.notes import ORPHAN_HEADERS, key_parts, row_keys
 from massbal.layout.sheets import (
     GO_TO,
-    ORPHAN_HEADERS,
     STATUS_COLORS,
     finding_links,
-    key_parts,
     marker_name,
     quantity_format,
     result_sheets,
-    row_keys,
 )
 
 

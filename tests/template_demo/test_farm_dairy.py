@@ -3,16 +3,12 @@ end: its herds close, the cows graze about 35 % and the heifers fall short, and 
 conventional ration is found at every row that fed it (issue 11, item 7)."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
+from bookkit import findings, one
+from farmkit import write_farm_xlsx
 
 from massbal.engine.api import reconcile
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
-from livestock_kit import findings, one, write_farm_xlsx  # noqa: E402
 
 
 def test_dairy_demo_end_to_end(tmp_path):

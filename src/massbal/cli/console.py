@@ -111,7 +111,7 @@ def stages(show: bool):
 def wrote_sentence(rep, book: Path) -> str:
     """'Wrote Balance (massbal), Supply, ... into BOOK.': the sheets as they are named in
     the workbook, so a user finds each one."""
-    from massbal.layout.sheets import ORPHANS_SHEET
+    from massbal.layout.notes import ORPHANS_SHEET
     names = [s.sheet for s in rep.sheets if s.output != ORPHANS_SHEET]
     listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
     return f"Wrote {listed} into {book}."

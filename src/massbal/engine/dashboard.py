@@ -56,54 +56,53 @@ def _owner(v):
     return None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v == "" else v
 
 
-def stock_rows(b: pd.DataFrame) -> pd.DataFrame:
-    if b.empty:
+def _period_charts(frame: pd.DataFrame, name_col: str, flags: tuple[str, ...], kind: str, prefix: str,
+                   figures) -> pd.DataFrame:
+    """One chart per name (and owner) of a per-period frame, its periods in order;
+    figures(rows, flagged) gives the chart's own columns."""
+    if frame.empty:
         return pd.DataFrame(columns=COLUMNS)
-    b = b.reset_index(drop=True)
-    flag = b["status"].isin(FLAG_BALANCE)
-    chosen, keys = _group_keys(b, "item", flag)
+    frame = frame.reset_index(drop=True)
+    chosen, keys = _group_keys(frame, name_col, frame["status"].isin(flags))
     parts = []
     for k in chosen:
-        g = b[(keys == k).to_numpy()].sort_values("start", kind="stable")
-        book = g["expected_ending"].astype(float)
-        tol = g["tolerance_pct"].astype(float).fillna(0.0) / 100.0
-        low, high = book - book.abs() * tol, book + book.abs() * tol
-        counted = pd.to_numeric(g["counted_ending"], errors="coerce").astype(float)
-        f = g["status"].isin(FLAG_BALANCE)
+        g = frame[(keys == k).to_numpy()].sort_values("start", kind="stable")
         owner = _owner(g["owner"].iloc[0])
         parts.append(pd.DataFrame({
-            "chart": _title("Stock of", g["item"].iloc[0], owner), "kind": "stock",
-            "name": g["item"].to_numpy(), "owner": owner,
+            "chart": _title(prefix, g[name_col].iloc[0], owner), "kind": kind,
+            "name": g[name_col].to_numpy(), "owner": owner,
             "label": [period_label(s, e) for s, e in zip(g["start"], g["end"], strict=True)],
-            "date": pd.to_datetime(g["end"]).to_numpy(), "book": book.to_numpy(), "counted": counted.to_numpy(),
-            "tolerance_low": low.to_numpy(), "tolerance_band": (high - low).to_numpy(),
-            "tolerance_high": high.to_numpy(),
-            "flagged": np.where(f, counted.fillna(book), np.nan), "status": g["status"].to_numpy()}))
+            "date": pd.to_datetime(g["end"]).to_numpy(),
+            **figures(g, g["status"].isin(flags).to_numpy()), "status": g["status"].to_numpy()}))
     return pd.concat(parts, ignore_index=True).reindex(columns=COLUMNS)
+
+
+def _stock_figures(g: pd.DataFrame, flagged: np.ndarray) -> dict:
+    book = g["expected_ending"].astype(float)
+    tol = g["tolerance_pct"].astype(float).fillna(0.0) / 100.0
+    low, high = book - book.abs() * tol, book + book.abs() * tol
+    counted = pd.to_numeric(g["counted_ending"], errors="coerce").astype(float)
+    return {"book": book.to_numpy(), "counted": counted.to_numpy(), "tolerance_low": low.to_numpy(),
+            "tolerance_band": (high - low).to_numpy(), "tolerance_high": high.to_numpy(),
+            "flagged": np.where(flagged, counted.fillna(book), np.nan)}
+
+
+def _supply_figures(g: pd.DataFrame, flagged: np.ndarray) -> dict:
+    avail = g["available"].astype(float)
+    return {"available": avail.to_numpy(), "shipped": g["shipped_equivalent"].astype(float).to_numpy(),
+            "losses": g["losses_equivalent"].astype(float).to_numpy(),
+            "on_hand": g["on_hand_equivalent"].astype(float).to_numpy(),
+            "flagged": np.where(flagged, avail, np.nan)}
+
+
+def stock_rows(b: pd.DataFrame) -> pd.DataFrame:
+    """Per item and owner, month by month: the book against the count, with its band."""
+    return _period_charts(b, "item", FLAG_BALANCE, "stock", "Stock of", _stock_figures)
 
 
 def supply_rows(sp: pd.DataFrame) -> pd.DataFrame:
-    if sp.empty:
-        return pd.DataFrame(columns=COLUMNS)
-    sp = sp.reset_index(drop=True)
-    flag = sp["status"].isin(FLAG_SUPPLY)
-    chosen, keys = _group_keys(sp, "ingredient", flag)
-    parts = []
-    for k in chosen:
-        g = sp[(keys == k).to_numpy()].sort_values("start", kind="stable")
-        avail = g["available"].astype(float)
-        f = g["status"].isin(FLAG_SUPPLY)
-        owner = _owner(g["owner"].iloc[0])
-        parts.append(pd.DataFrame({
-            "chart": _title("Supply of organic", g["ingredient"].iloc[0], owner), "kind": "supply",
-            "name": g["ingredient"].to_numpy(), "owner": owner,
-            "label": [period_label(s, e) for s, e in zip(g["start"], g["end"], strict=True)],
-            "date": pd.to_datetime(g["end"]).to_numpy(), "available": avail.to_numpy(),
-            "shipped": g["shipped_equivalent"].astype(float).to_numpy(),
-            "losses": g["losses_equivalent"].astype(float).to_numpy(),
-            "on_hand": g["on_hand_equivalent"].astype(float).to_numpy(),
-            "flagged": np.where(f, avail, np.nan), "status": g["status"].to_numpy()}))
-    return pd.concat(parts, ignore_index=True).reindex(columns=COLUMNS)
+    """Per organic ingredient and owner, period by period: available against where it went."""
+    return _period_charts(sp, "ingredient", FLAG_SUPPLY, "supply", "Supply of organic", _supply_figures)
 
 
 def yield_rows(y: pd.DataFrame) -> pd.DataFrame:

@@ -14,8 +14,8 @@ from typing import Any
 
 from massbal.engine.api import prepare, reconcile_prepared
 
-from . import functions as F
 from .adapter import TABLE_STYLE, on_remote_engine, read_raw_book, write_results, write_sheet
+from .cache import CACHE
 
 log = logging.getLogger(__name__)
 TITLE = "Mass Balance"
@@ -50,7 +50,7 @@ def _read(book):
     raw = read_raw_book(book)
     prep = prepare(raw)
     # Keep the worksheet functions in step with what the sheets now show.
-    F.CACHE.store(book.name, raw, prepared=prep)
+    CACHE.store(book.name, raw, prepared=prep)
     return raw, prep
 
 

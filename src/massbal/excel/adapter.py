@@ -19,7 +19,7 @@ import pandas as pd
 
 from massbal.engine.rawbook import RawBook, RawTable
 from massbal.engine.schema import TABLES, table_key
-from massbal.xlref import column_letter
+from massbal.xlref import column_letter, column_number
 
 
 def _rows_2d(rng) -> list[list[Any]]:
@@ -105,9 +105,7 @@ def _with_percent_formats(sheet, t: RawTable, header: str) -> RawTable:
     cols = [i for i, h in enumerate(t.headers) if header_key(h) == header_key(header)]
     if not cols or not len(t.rows) or len(t.rows) > 1_000:  # Items and Settings are small
         return t
-    col = 0
-    for ch in t.columns[cols[0]]:
-        col = col * 26 + ord(ch) - 64
+    col = column_number(t.columns[cols[0]])
     try:
         flags = [is_percent_code(sheet.range((int(r), col)).number_format) for r in t.rows]
     except Exception:  # NotImplementedError on the remote engine, COM errors
@@ -196,47 +194,35 @@ def _find_table(sheet, name: str):
     return None
 
 
-def _carried(spec, old_values: list[list[Any]] | None, order: list[str]):
-    """Cells of note columns and user-added columns, moved to their row's new place by key.
+def _old_rows(values: list[list[Any]] | None, top_row: int, carried: set[str]):
+    """The old table (its values, header row first) as the notes carrier reads it."""
+    from massbal.layout.notes import OldRows
 
-    Returns (header -> one value per new row, [(key, column, value)] of notes whose row
-    is gone).
-    """
-    from massbal.layout.sheets import KEY_SEPARATOR, key_parts, number_repeats, row_keys
+    if not values or len(values) < 2:
+        return None
+    head = ["" if h is None else str(h) for h in values[0]]
+    body = values[1:]
+    at = [(j, h) for j, h in enumerate(head) if h in carried]
+    content = {}
+    for i, r in enumerate(body):
+        cells = [(h, r[j]) for j, h in at if not _is_empty(r[j])]
+        if cells:
+            content[i] = cells
 
-    data_headers = {c.header for c in spec.columns if c.kind != "note"}
-    user_cols = [h for h in order if h not in data_headers]
-    out = {h: [None] * spec.nrows for h in user_cols}
-    orphans: list[tuple[str, str, Any]] = []
-    if not old_values or len(old_values) < 2 or not user_cols:
-        return out, orphans
-    head = ["" if h is None else str(h) for h in old_values[0]]
-    body = old_values[1:]
-    new_keys = list(row_keys(spec)) if spec.keys else []
-    where = {}
-    for i, k in enumerate(new_keys):
-        where.setdefault(k, i)
-    if spec.keys and all(k in head for k in spec.keys):
-        parts = [key_parts(pd.Series([r[head.index(k)] for r in body], dtype=object),
-                           spec.column(k).kind) for k in spec.keys]
-        old_keys = list(number_repeats(pd.Series([KEY_SEPARATOR.join(p.iloc[i] for p in parts)
-                                                  for i in range(len(body))], dtype=object)))
-    else:
-        old_keys = [None] * len(body)
-    for h in user_cols:
-        if h not in head:
-            continue
+    def key_values(h: str, kind: str, rows: list[int]) -> list:
         j = head.index(h)
-        for r, key in zip(body, old_keys, strict=True):
-            v = r[j]
-            if _is_empty(v):
-                continue
-            at = where.get(key) if key is not None else None
-            if at is not None and out[h][at] is None:
-                out[h][at] = _value_kept(v)
-            else:
-                orphans.append((key or "", h, v))
-    return out, orphans
+        return [body[i][j] for i in rows]
+
+    return OldRows(head, top_row + 1, len(body), content, key_values)
+
+
+class _Formula(str):
+    """A note that was a formula (the package writer keeps its text on 'Orphaned notes'):
+    written back as the formula, not as text."""
+
+
+def _note_value(v: Any) -> Any:
+    return "=" + v if isinstance(v, _Formula) else _value_kept(v)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -249,26 +235,29 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1).tolist(), (np.flatnonzero(d == -1) - 1).tolist(), strict=True))
 
 
-def _write_sheet(book, spec) -> list[tuple[str, str, Any]]:
-    """Replace one result sheet's table; returns the notes that lost their row."""
-    from massbal.layout.sheets import COLORS, final_order
+def _write_sheet(book, spec, earlier):
+    """Replace one result sheet's table; returns what the notes carrier did (layout.notes)."""
+    from massbal.layout.notes import carry, data_headers, final_order
+    from massbal.layout.sheets import COLORS
 
     sheet = _find_sheet(book, spec.name)
     table_name = spec.name.replace(" ", "_")  # a table's name has no spaces (as the package writer names it)
     table = _find_table(sheet, table_name) if sheet is not None else None
     old_values = _rows_2d(table.range) if table is not None else None
-    data_headers = {c.header for c in spec.columns if c.kind != "note"}
+    ours = data_headers(spec)
     old_head = [str(h) for h in old_values[0]] if old_values else None
     order = final_order(spec, old_head)
-    carried, orphans = _carried(spec, old_values, order)
+    old = _old_rows(old_values, table.range.row, set(order) - ours) if table is not None else None
+    placed = carry(spec, order, old, earlier)
 
     n = spec.nrows
     columns: list[list[Any]] = []
     for h in order:
-        if h in data_headers:
+        if h in ours:
             columns.append(_column_cells(spec, h))
         else:
-            columns.append(carried.get(h, [None] * n))
+            cells = placed.cells.get(h, {})
+            columns.append([_note_value(cells[i]) if i in cells else None for i in range(n)])
     head = [_value_kept(h) for h in order]
     values = [head] + [list(r) for r in zip(*columns, strict=True)] if n else [head]
 
@@ -310,7 +299,7 @@ def _write_sheet(book, spec) -> list[tuple[str, str, Any]]:
             for i, (loc, text) in enumerate(zip(targets, shown, strict=True)):
                 if isinstance(loc, str) and loc:  # rows without a link hold <NA>
                     sheet.range((r0 + 1 + i, j)).add_hyperlink("#" + loc, text_to_display=text)
-    return orphans
+    return placed
 
 
 def write_results(book, rec, only: tuple[str, ...] | None = None) -> int:
@@ -320,53 +309,93 @@ def write_results(book, rec, only: tuple[str, ...] | None = None) -> int:
     every engine, and a chart without its band and flagged marks would mislead.
 
     Notes and columns the user added to a result table follow their row by key; a note
-    whose row is gone goes to the 'Orphaned notes' sheet, never lost. Returns how many
-    notes were orphaned.
+    whose row is gone goes to the 'Orphaned notes' sheet, never lost, and comes back to
+    its row when a later run brings the row back (the carrier the command line uses,
+    massbal.layout.notes). Returns how many notes were orphaned.
     """
     from massbal.layout.sheets import written_sheets
 
-    orphans: list[tuple[str, str, str, Any]] = []
-    for spec in written_sheets(rec):
-        if only is not None and spec.name not in only:
-            continue
-        orphans += [(spec.name, k, c, v) for k, c, v in _write_sheet(book, spec)]
-    if orphans:
-        _append_orphans(book, orphans)
-    return len(orphans)
+    return write_sheets(book, [s for s in written_sheets(rec) if only is None or s.name in only])
 
 
 def write_sheet(book, spec) -> int:
     """Write one massbal sheet from its SheetSpec (the Trace sheet); returns how many
     notes went to 'Orphaned notes'."""
-    orphans = [(spec.name, k, c, v) for k, c, v in _write_sheet(book, spec)]
-    if orphans:
-        _append_orphans(book, orphans)
-    return len(orphans)
+    return write_sheets(book, [spec])
 
 
-def _append_orphans(book, orphans) -> None:
-    """Add rows to the 'Orphaned notes' table, laid out as the package writer lays it."""
-    from datetime import date as _date
+def write_sheets(book, specs) -> int:
+    """Write the sheets, carrying notes as the package writer does; returns how many
+    notes went to 'Orphaned notes'."""
+    earlier, table = _earlier_orphans(book)
+    new, reattached = [], set()
+    for spec in specs:
+        placed = _write_sheet(book, spec, earlier)
+        new += placed.orphans
+        reattached |= placed.reattached
+    if new or reattached:
+        _write_orphans(book, table, [(i, o) for i, o in earlier if i not in reattached], new)
+    return len(new)
 
-    from massbal.layout.sheets import DATE_FORMAT, ORPHAN_HEADERS, ORPHAN_WIDTHS, ORPHANS_SHEET, ORPHANS_TABLE
+
+def _earlier_orphans(book):
+    """The rows of the 'Orphaned notes' table as the carrier's orphans, and the table."""
+    from massbal.layout.notes import ORPHANS_SHEET, ORPHANS_TABLE, Orphan, orphan_text
 
     sheet = _find_sheet(book, ORPHANS_SHEET)
     table = _find_table(sheet, ORPHANS_TABLE) if sheet is not None else None
-    old = _rows_2d(table.range)[1:] if table is not None else []
-    old = [r for r in old if not all(_is_empty(v) for v in r)]
+    values = _rows_2d(table.range) if table is not None else []
+    if len(values) < 2:
+        return [], table
+    head = ["" if h is None else str(h) for h in values[0]]
+    out = []
+    for i, r in enumerate(values[1:]):
+        if all(_is_empty(v) for v in r):
+            continue
+        row = dict(zip(head, r, strict=True))
+
+        def text(h: str, row: dict = row) -> str:  # bound now: called within this row
+            return orphan_text(None if _is_empty(row.get(h)) else row.get(h))
+
+        formula = text("Formula")
+        cell = _Formula(formula) if formula else row.get("Value")
+        out.append((i, Orphan(text("Sheet"), text("Key"), text("Column"), cell, row)))
+    return out, table
+
+
+def _write_orphans(book, table, kept, new) -> None:
+    """The 'Orphaned notes' table, laid out as the package writer lays it: the earlier
+    rows that found no row again as they were, then the new ones."""
+    from datetime import date as _date
+
+    from massbal.layout.notes import ORPHAN_HEADERS, ORPHAN_WIDTHS, ORPHANS_SHEET, ORPHANS_TABLE
+    from massbal.layout.sheets import DATE_FORMAT
+
+    headers = ["" if h is None else str(h) for h in _rows_2d(table.range)[0]] if table is not None else []
+    headers += [h for h in ORPHAN_HEADERS if h not in headers]
     today = _date.today()
-    rows = old + [[s, k, c, v, None, today] for s, k, c, v in orphans]
+    rows = [[o.row_cells.get(h) for h in headers] for _, o in kept]
+    for o in new:
+        fresh = {"Sheet": o.sheet, "Key": o.key, "Column": o.column, "Value": o.cell, "Orphaned on": today}
+        rows.append([fresh.get(h) for h in headers])
+    sheet = _find_sheet(book, ORPHANS_SHEET)
     if sheet is None:
         sheet = book.sheets.add(ORPHANS_SHEET, after=book.sheets[len(book.sheets) - 1])
-    headers = list(ORPHAN_HEADERS)
-    sheet.range((1, 1)).value = [headers] + [[_value_kept(v) for v in r] for r in rows]
-    target = sheet.range((1, 1), (len(rows) + 1, len(headers)))
+    if table is not None:
+        r0, c0 = table.range.row, table.range.column
+        table.range.clear_contents()
+    else:
+        r0, c0 = 1, 1
+    sheet.range((r0, c0)).value = [[_value_kept(h) for h in headers]] + [[_value_kept(v) for v in r] for r in rows]
+    target = sheet.range((r0, c0), (r0 + max(len(rows), 1), c0 + len(headers) - 1))
     if table is not None:
         table.resize(target)
     else:
         sheet.tables.add(source=target, name=ORPHANS_TABLE, table_style_name=TABLE_STYLE)
     set_width = _width_setter(book)
-    for j, h in enumerate(headers, start=1):
-        set_width(sheet.range((1, j)), ORPHAN_WIDTHS[h])
-    on = headers.index("Orphaned on") + 1
-    sheet.range((2, on), (len(rows) + 1, on)).number_format = DATE_FORMAT
+    for j, h in enumerate(headers, start=c0):
+        if h in ORPHAN_WIDTHS:
+            set_width(sheet.range((r0, j)), ORPHAN_WIDTHS[h])
+    on = c0 + headers.index("Orphaned on")
+    if rows:
+        sheet.range((r0 + 1, on), (r0 + len(rows), on)).number_format = DATE_FORMAT

@@ -1,7 +1,7 @@
 """The glue between xlwings Lite's functions and scripts and the shared function layer.
 
 A Lite custom function receives its arguments and nothing else: it cannot read the
-workbook. So the figures come from the ledger the Lite scripts cached (functions.CACHE,
+workbook. So the figures come from the ledger the Lite scripts cached (cache.CACHE,
 keyed by the workbook's name), and the cache is checked against the workbook through a
 script: the first function call of a recalculation returns its figure together with a
 request (xw.WithScript) to run `massbal_check`. That script reads the input tables,
@@ -23,7 +23,8 @@ import xlwings as xw
 from xlwings.server import Caller, arg, func, script
 
 from . import actions
-from . import functions as F
+from . import cache as C
+from . import figures as F
 from .adapter import read_raw_book
 
 CHECK_SCRIPT = "massbal_check"
@@ -44,7 +45,7 @@ def herd_figure(name: str, herd: Any, when: Any, book_name: str) -> Any:
 
 
 def _answer(book_name: str, value_of: Callable) -> Any:
-    entry = F.CACHE.peek(book_name)
+    entry = C.CACHE.peek(book_name)
     with _lock:
         ask = not _check_pending.get(book_name, False)
         _check_pending[book_name] = True
@@ -60,8 +61,8 @@ def _answer(book_name: str, value_of: Callable) -> Any:
 def check(book) -> bool:
     """Bring the cache in line with the workbook; True when the figures changed."""
     key = book.name
-    before = F.CACHE.peek(key)
-    entry = F.CACHE.store(key, read_raw_book(book))
+    before = C.CACHE.peek(key)
+    entry = C.CACHE.store(key, read_raw_book(book))
     with _lock:
         _check_pending[key] = False
     changed = before is None or before.fingerprint != entry.fingerprint

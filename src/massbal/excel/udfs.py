@@ -6,7 +6,7 @@ module (addin/vba/xlwings_udfs.bas, checked against xlwings by a golden test), s
 workbook sees the functions once the add-in is loaded.
 
 The functions are volatile: Excel cannot see that a cell depends on the input tables,
-so they run on every recalculation and functions.RecalcEpochs decides when the tables
+so they run on every recalculation and cache.RecalcEpochs decides when the tables
 must be read again.
 """
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 
 import xlwings as xw
 
-from . import functions as F
+from . import cache as C
+from . import figures as F
 from .adapter import read_raw_book
 
 CATEGORY = "Mass Balance"
@@ -35,9 +36,9 @@ def figure_for_cell(name: str, item: Any, start: Any, end: Any, owner: Any, call
     try:
         book = caller.sheet.book
         key = book.fullname
-        token = F.EPOCHS.token(key, (caller.sheet.name, caller.address),
+        token = C.EPOCHS.token(key, (caller.sheet.name, caller.address),
                                _calculation_is_automatic(book))
-        value = F.compute(name, key, lambda: read_raw_book(book), item, start, end, owner, token=token)
+        value = C.compute(name, key, lambda: read_raw_book(book), item, start, end, owner, token=token)
     except F.FigureError as e:
         return str(e)
     return "" if value is None else value
@@ -70,8 +71,8 @@ def herd_figure_for_cell(name: str, herd: Any, when: Any, caller) -> Any:
     try:
         book = caller.sheet.book
         key = book.fullname
-        token = F.EPOCHS.token(key, (caller.sheet.name, caller.address), _calculation_is_automatic(book))
-        value = F.compute_herd(name, key, lambda: read_raw_book(book), herd, when, token=token)
+        token = C.EPOCHS.token(key, (caller.sheet.name, caller.address), _calculation_is_automatic(book))
+        value = C.compute_herd(name, key, lambda: read_raw_book(book), herd, when, token=token)
     except F.FigureError as e:
         return str(e)
     return "" if value is None else value

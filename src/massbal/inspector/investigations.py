@@ -9,7 +9,8 @@ from __future__ import annotations
 import pandas as pd
 
 from massbal.layout.investigations import SHEET, investigations_sheet
-from massbal.layout.sheets import INVESTIGATION_NOTES, row_keys
+from massbal.layout.notes import row_keys
+from massbal.layout.sheets import INVESTIGATION_NOTES
 
 
 def user_notes(source: str) -> pd.DataFrame | None:

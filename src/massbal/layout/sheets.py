@@ -2,8 +2,8 @@
 
 `result_sheets` turns a Reconciliation into SheetSpecs: the headers in the user's words,
 what kind of value each column holds, the data as whole columns, which columns identify
-a row across runs (so a user's notes find their row again) and which colours mark a
-status. No file library is imported here: the package writer (massbal.xlsx.write.write_results) and
+a row across runs (so a user's notes find their row again: layout.notes) and which
+colours mark a status. No file library is imported here: the package writer (massbal.xlsx.write.write_results) and
 the xlwings adapters both lay the sheets out from these specs, so every face shows the
 same sheet.
 """
@@ -51,15 +51,6 @@ INTEGER_FORMAT = "0"
 # refers to `'Balance'!$A$1`. It travels with the sheet when Excel renames or moves it,
 # and is how a later run tells its own sheet from a user's sheet of the same name.
 MARKER_PREFIX = "_massbal."
-
-# Notes whose row no longer exists are kept here, one row per note cell (see io.keep).
-ORPHANS_SHEET = "Orphaned notes"
-ORPHANS_TABLE = "OrphanedNotes"
-ORPHAN_HEADERS = ("Sheet", "Key", "Column", "Value", "Formula", "Orphaned on")
-ORPHAN_WIDTHS = {"Sheet": 12, "Key": 40, "Column": 18, "Value": 40, "Formula": 24, "Orphaned on": 12}
-
-KEY_SEPARATOR = " | "
-
 
 def marker_name(sheet: str) -> str:
     """Hidden defined name marking the sheet massbal wrote for output `sheet`."""
@@ -436,61 +427,3 @@ def written_sheets(rec: R.Reconciliation) -> list[SheetSpec]:
     """Everything Reconcile writes: the result sheets, then the Dashboard."""
     from massbal.layout.dashboard import dashboard_sheet  # it builds on this module's specs
     return result_sheets(rec) + [dashboard_sheet(rec)]
-
-
-def key_parts(values: pd.Series, kind: str) -> pd.Series:
-    """One key column as canonical text, so a row read back from the sheet matches the
-    row the engine produced: text stripped, dates ISO, integers without decimals."""
-    values = values.reset_index(drop=True)
-    if kind == "date":
-        d = pd.to_datetime(values, errors="coerce")
-        return d.dt.strftime("%Y-%m-%d").astype(object).where(d.notna(), "").astype(str)
-    if kind in ("integer",):
-        num = pd.to_numeric(values, errors="coerce")
-        return num.round().astype("Int64").astype("string").fillna("").astype(str)
-    obj = values.astype(object)
-    return obj.where(obj.notna(), "").astype(str).str.strip()
-
-
-def row_keys(spec: SheetSpec, frame: Mapping[str, pd.Series] | None = None) -> pd.Series:
-    """The key of every row: its key columns' canonical text joined by ' | '."""
-    frame = spec.data if frame is None else frame
-    parts = [key_parts(frame[h], spec.column(h).kind) for h in spec.keys]
-    if not parts:
-        return pd.Series([""] * spec.nrows, dtype=object)
-    out = parts[0]
-    for p in parts[1:]:
-        out = out + KEY_SEPARATOR + p
-    return number_repeats(out.astype(object))
-
-
-def number_repeats(keys: pd.Series) -> pd.Series:
-    """Keys made unique in row order: the second row with a key gets ' #2', and so on
-    (two findings that say the same thing keep their own notes)."""
-    keys = pd.Series(keys, dtype=object).reset_index(drop=True)
-    n = keys.groupby(keys, sort=False).cumcount()
-    if not (n > 0).any():
-        return keys
-    return keys.where(n == 0, keys + " #" + (n + 1).astype(str))
-
-
-def final_order(spec: SheetSpec, old_names: list[str] | None) -> list[str]:
-    """Column order: the user's arrangement of the old table (their added columns where
-    they put them); massbal's columns that are new go after their predecessor."""
-    spec_headers = list(spec.headers)
-    if not old_names:
-        return spec_headers
-    data = {c.header for c in spec.columns if c.kind != "note"}
-    order = [n for n in old_names if n not in data or n in spec_headers]
-    seen = {n.lower() for n in order}
-    for i, h in enumerate(spec_headers):
-        if h.lower() in seen:
-            continue
-        at = 0
-        for prev in reversed(spec_headers[:i]):
-            if prev in order:
-                at = order.index(prev) + 1
-                break
-        order.insert(at, h)
-        seen.add(h.lower())
-    return order

@@ -15,6 +15,7 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
+from massbal.xlref import column_number
 from massbal.xlref import unescape as unescape_ooxml
 
 from .errors import BookReadError
@@ -63,9 +64,7 @@ class _RowCollector:
         elif name == "c" and self._cells is not None:
             m = _COL.match(attrib.get("r", ""))
             if m:
-                col = 0
-                for ch in m.group(1).upper():
-                    col = col * 26 + ord(ch) - 64
+                col = column_number(m.group(1))
             else:  # r is optional: cells then follow one another
                 col = self._col + 1
             self._col = col

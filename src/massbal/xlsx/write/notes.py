@@ -1,46 +1,23 @@
-"""Users' words survive a Reconcile: notes and added columns follow their row.
-
-A row of an output table is identified by its key columns (Balance: Item, Owner, Start,
-End; Yield: Batch; ...). Before a sheet is replaced, every non-empty cell of its note
-columns and of columns the user added is read with its row's key, and re-attached to
-the new row with the same key. A note whose key no longer exists (the item left the
-period, the finding was fixed) is never dropped: it goes to the 'Orphaned notes' sheet,
-one row per cell, and returns to its row by itself if a later run brings the key back
-(a run limited to one item, say).
+"""The package writer's side of the notes carrier (massbal.layout.notes): the old sheet's
+cells as read from the package, handed to the one carrier, and the 'Orphaned notes'
+table's rows as cells.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
-from massbal.layout.sheets import (
-    KEY_SEPARATOR,
-    ORPHAN_HEADERS,
-    SheetSpec,
-    final_order,
-    key_parts,
-    number_repeats,
-    row_keys,
-)
+from massbal.layout import notes as N
+from massbal.layout.notes import ORPHAN_HEADERS, Orphan, orphan_text, wanted_headers
+from massbal.layout.sheets import SheetSpec
 from massbal.xlref import epoch as excel_epoch
 from massbal.xlsx.write.cell_xml import OutColumn
 from massbal.xlsx.write.readback import OldCell, OldSheet
 
-# Columns that describe a row of a sheet without keys (the Ledger) in the orphan list.
-_DESCRIBE = ("Date", "Kind", "Item", "Lot", "Sheet", "Row")
+__all__ = ["Carry", "Orphan", "carry", "orphan_rows", "orphan_table_rows", "wanted_headers"]
 OUTSIDE = "(outside the table)"
-
-
-@dataclass
-class Orphan:
-    sheet: str
-    key: str
-    column: str
-    cell: OldCell                       # value, type and style; formula restored on return
-    row_cells: dict[str, OldCell] | None = None   # an earlier orphan row, written back as found
 
 
 @dataclass
@@ -51,7 +28,7 @@ class Carry:
     kept: int = 0                                       # note cells back on their row
 
 
-def _as_key_values(cells: list[OldCell | None], kind: str, date1904: bool) -> pd.Series:
+def _as_key_values(cells: list[OldCell | None], kind: str, date1904: bool) -> list:
     vals = []
     epoch = pd.Timestamp(excel_epoch(date1904))
     for c in cells:
@@ -59,20 +36,32 @@ def _as_key_values(cells: list[OldCell | None], kind: str, date1904: bool) -> pd
         if kind == "date" and c is not None and c.type == "n" and v is not None:
             v = epoch + pd.Timedelta(days=float(v))
         vals.append(v)
-    s = pd.Series(vals, dtype=object)
-    if kind == "date":
-        return pd.to_datetime(s, errors="coerce")
-    return s
+    return vals
 
 
-def wanted_headers(spec: SheetSpec, old_names: list[str]) -> set[str]:
-    """Old table columns whose cells must be read: the user's and the key columns."""
-    data = {c.header for c in spec.columns if c.kind != "note"}
-    kept = {n for n in old_names if n not in data}
-    if not kept:
-        return set()
-    ident = set(spec.keys) if spec.keys else set(_DESCRIBE)
-    return kept | (ident & set(old_names))
+def _old_rows(old: OldSheet | None, carried: set[str], date1904: bool) -> N.OldRows | None:
+    """The old table's carried cells by data row, and its key cells as values."""
+    own = old.own if old is not None else None
+    if own is None or not old.cells_read:
+        return None
+    first, last = own.data_rows
+    content: dict[int, list[tuple[str, OldCell]]] = {}
+    for name in (n for n in own.columns if n in carried):
+        col = own.first_col + own.columns.index(name)
+        calc = own.calc_formula(name)
+        for rnum, cell in old.table_cells.get(col, {}).items():
+            if not first <= rnum <= last or cell.empty:
+                continue
+            if calc is not None and cell.formula == calc:
+                continue  # the calculated column's own formula, written again anyway
+            content.setdefault(rnum - first, []).append((name, cell))
+    content = {i: content[i] for i in sorted(content)}
+
+    def key_values(h: str, kind: str, rows: list[int]) -> list:
+        cells = old.table_cells.get(own.first_col + own.columns.index(h), {})
+        return _as_key_values([cells.get(first + i) for i in rows], kind, date1904)
+
+    return N.OldRows(list(own.columns), first, last - first + 1, content, key_values)
 
 
 def key_headers(spec: SheetSpec, old_names: list[str]) -> set[str]:
@@ -86,8 +75,7 @@ def key_headers(spec: SheetSpec, old_names: list[str]) -> set[str]:
 def carry(spec: SheetSpec, spec_columns: dict[str, OutColumn], old: OldSheet | None,
           date1904: bool, earlier: list[tuple[int, Orphan]]) -> Carry:
     own = old.own if old is not None else None
-    old_names = own.columns if own is not None else None
-    order = final_order(spec, old_names)
+    order = N.final_order(spec, own.columns if own is not None else None)
     columns: dict[str, OutColumn] = {}
     for name in order:
         if name in spec_columns:
@@ -95,66 +83,10 @@ def carry(spec: SheetSpec, spec_columns: dict[str, OutColumn], old: OldSheet | N
         else:  # a column the user added: header and calculated formula as they made it
             columns[name] = OutColumn(name, "cells", formula=own.calc_formula(name),
                                       table_column=own.column_els[own.columns.index(name)])
-    result = Carry([columns[n] for n in order])
-    new_keys = row_keys(spec)
-    index = pd.Series(np.arange(len(new_keys)), index=pd.Index(new_keys)) if spec.keys else pd.Series(dtype=int)
-    index = index[~index.index.duplicated()]
-    taken: set[tuple[int, str]] = set()
-
-    def place(key: str, name: str, cell: OldCell) -> bool:
-        if not spec.keys or name not in columns or columns[name].kind != "cells":
-            return False
-        at = index.get(key)
-        if at is None or (int(at), name) in taken:
-            return False
-        taken.add((int(at), name))
-        columns[name].cells[int(at)] = cell
-        return True
-
-    if own is not None and old.cells_read:
-        first, last = own.data_rows
-        kept_names = [n for n in own.columns if n in columns and columns[n].kind == "cells"]
-        content: dict[int, list[tuple[str, OldCell]]] = {}
-        for name in kept_names:
-            col = own.first_col + own.columns.index(name)
-            calc = own.calc_formula(name)
-            for rnum, cell in old.table_cells.get(col, {}).items():
-                if not first <= rnum <= last or cell.empty:
-                    continue
-                if calc is not None and cell.formula == calc:
-                    continue  # the calculated column's own formula, written again anyway
-                content.setdefault(rnum, []).append((name, cell))
-        rows = sorted(content)
-        ident = [h for h in (spec.keys or _DESCRIBE) if h in own.columns]
-        # keyed sheets: every row's key, so repeated keys are numbered as row_keys numbers them
-        read = list(range(first, last + 1)) if spec.keys and rows else rows
-        parts = []
-        for h in ident:
-            col = own.first_col + own.columns.index(h)
-            cells = [old.table_cells.get(col, {}).get(r) for r in read]
-            kind = spec.column(h).kind if h in spec.headers else "text"
-            parts.append(key_parts(_as_key_values(cells, kind, date1904), kind))
-        joined = pd.Series([""] * len(read), dtype=object) if not parts else parts[0].astype(object)
-        for p in parts[1:]:
-            joined = joined + KEY_SEPARATOR + p
-        if spec.keys and rows:
-            joined = number_repeats(joined)
-            keys = [joined.iloc[r - first] for r in rows]
-        else:
-            keys = list(joined)
-        complete = spec.keys and all(h in own.columns for h in spec.keys)
-        for rnum, key in zip(rows, keys, strict=True):
-            for name, cell in content[rnum]:
-                if complete and place(key, name, cell):
-                    result.kept += 1
-                else:
-                    shown = key if spec.keys else f"row {rnum}: {key}"
-                    result.orphans.append(Orphan(spec.name, shown, name, cell))
-    for oid, o in earlier:
-        if o.sheet == spec.name and place(o.key, o.column, o.cell):
-            result.reattached.add(oid)
-            result.kept += 1
-    return result
+    placed = N.carry(spec, order, _old_rows(old, set(order) - N.data_headers(spec), date1904), earlier)
+    for name, cells in placed.cells.items():
+        columns[name].cells.update(cells)
+    return Carry([columns[n] for n in order], placed.orphans, placed.reattached, placed.kept)
 
 
 def orphan_rows(old: OldSheet | None) -> list[tuple[int, Orphan]]:
@@ -171,10 +103,7 @@ def orphan_rows(old: OldSheet | None) -> list[tuple[int, Orphan]]:
 
         def text(h: str, row: dict = row) -> str:  # bound now: called within this row
             c = row.get(h)
-            if c is None or c.value is None:
-                return ""
-            v = c.value
-            return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+            return orphan_text(None if c is None else c.value)
 
         value = row.get("Value") or OldCell(None)
         formula = text("Formula") or None

@@ -39,16 +39,8 @@ from datetime import date
 from lxml import etree
 
 from massbal.engine.result import Reconciliation
-from massbal.layout.sheets import (
-    DATE_FORMAT,
-    ORPHAN_HEADERS,
-    ORPHAN_WIDTHS,
-    ORPHANS_SHEET,
-    ORPHANS_TABLE,
-    PRINT,
-    SheetSpec,
-    written_sheets,
-)
+from massbal.layout.notes import ORPHAN_HEADERS, ORPHAN_WIDTHS, ORPHANS_SHEET, ORPHANS_TABLE
+from massbal.layout.sheets import DATE_FORMAT, PRINT, SheetSpec, written_sheets
 from massbal.xlref import column_letter
 from massbal.xlsx.write import notes as K
 from massbal.xlsx.write.cell_xml import OutColumn

@@ -1,36 +1,26 @@
-"""The worksheet functions' one implementation, shared by desktop UDFs and xlwings Lite.
+"""The worksheet functions' figures, shared by desktop UDFs and xlwings Lite.
 
 =MASSBAL(item, start, end, owner) and its siblings return one figure of CONTRACT.md
-section 2, computed by the same engine calls as Reconcile (engine.api.prepare, then
-reconcile_prepared for the period), so a cell and the Balance sheet never disagree.
-
-Speed comes from a cache per workbook: the prepared ledger (the expensive,
-period-free part) and, per period, the balance and supply rows. Correctness comes from
-how the cache is trusted: an entry is reused only when the caller hands in a token that
-certainly identifies the same workbook content (an xlwings Lite snapshot), or when the
-input tables, read again, hash to the same fingerprint. When neither holds, it
-recomputes.
+section 2, read from the rows the engine gives a period (cache.BookEntry asks the same
+engine calls as Reconcile), so a cell and the Balance sheet never disagree. This module
+says what each function is (names, help texts), reads its arguments and picks the
+figure, or the sentence the cell shows instead; cache.py keeps the prepared ledgers.
 """
 from __future__ import annotations
 
-import hashlib
-import itertools
 import math
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from massbal.engine.api import Prepared, balance_rows, periods_for, prepare, supply_rows
-from massbal.engine.farm.farm_result import crop_figures
-from massbal.engine.rawbook import RawBook
 from massbal.engine.schema import name_key
 from massbal.xlref import EPOCH_1900, EPOCH_1904
+
+if TYPE_CHECKING:  # cache.py imports this module
+    from massbal.excel.cache import BookEntry
 
 
 class FigureError(ValueError):
@@ -119,7 +109,7 @@ _EXCEL_EPOCH = pd.Timestamp(EPOCH_1900)
 _EXCEL_EPOCH_1904 = pd.Timestamp(EPOCH_1904)
 
 
-def _blank(value: Any) -> bool:
+def blank(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -128,7 +118,7 @@ def _blank(value: Any) -> bool:
         return True
     # Office.js hands a single cell over as [[value]]
     if isinstance(value, (list, tuple)) and len(value) == 1:
-        return _blank(value[0])
+        return blank(value[0])
     return False
 
 
@@ -140,7 +130,7 @@ def _scalar(value: Any) -> Any:
 
 def parse_date(value: Any, what: str = "date", date1904: bool = False) -> pd.Timestamp | None:
     """An Excel date (serial number or date value) or ISO text, as a day; None if blank."""
-    if _blank(value):
+    if blank(value):
         return None
     value = _scalar(value)
     if isinstance(value, (datetime, date, pd.Timestamp, np.datetime64)):
@@ -162,181 +152,12 @@ def parse_date(value: Any, what: str = "date", date1904: bool = False) -> pd.Tim
 
 
 def _text(value: Any) -> str | None:
-    if _blank(value):
+    if blank(value):
         return None
     value = _scalar(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # an owner or item typed as 1001 arrives as 1001.0
     return str(value).strip()
-
-
-# ---------------------------------------------------------------- fingerprint
-
-def fingerprint(raw: RawBook) -> str:
-    """A digest of everything the engine reads from the input tables.
-
-    Values are hashed by repr, so 100 and '100' or a date and its text differ; the
-    header cells, worksheet rows and columns are included because findings point at them.
-    """
-    h = hashlib.blake2b(digest_size=20)
-    h.update(repr((raw.date1904, sorted(raw.sheet_names))).encode())
-    for name in sorted(raw.tables):
-        t = raw.tables[name]
-        h.update(repr((name, t.sheet, t.headers, t.columns, t.header_row, t.is_table,
-                       t.data.shape)).encode())
-        h.update(np.ascontiguousarray(np.asarray(t.rows, dtype=np.int64)).tobytes())
-        if t.data.size:
-            # repr of the nested list runs in C, type by type: fast for any size
-            h.update(repr(t.data.to_numpy(dtype=object).tolist()).encode("utf-8", "surrogatepass"))
-    return h.hexdigest()
-
-
-# ---------------------------------------------------------------- cache
-
-PeriodKey = tuple[pd.Timestamp | None, pd.Timestamp | None]
-
-
-@dataclass
-class BookEntry:
-    """One workbook's prepared ledger and the periods asked of it so far."""
-    fingerprint: str
-    prepared: Prepared
-    token: Hashable | None = None
-    date1904: bool = False
-    periods: dict[PeriodKey, dict[str, _Rows]] = field(default_factory=dict)
-
-    def rows(self, table: str, start: pd.Timestamp | None, end: pd.Timestamp | None) -> _Rows:
-        key = (start, end)
-        got = self.periods.get(key)
-        if got is None:
-            if len(self.periods) >= 256:  # a sheet of many different periods: keep memory flat
-                self.periods.pop(next(iter(self.periods)))
-            got = self.periods[key] = {}
-        if table not in got:
-            # What engine.api.reconcile_prepared asks for this period, one table at a time
-            # (a sheet of MASSBAL cells needs no supply balance, nor findings).
-            prep = self.prepared
-            periods = periods_for(prep, start, end, "all")
-            if table == "balance":
-                frame, _ = balance_rows(prep, periods)
-                got[table] = _Rows(frame, "item")
-            elif table == "explain":
-                from massbal.engine.investigate.balances import explained_balances
-                frame = self.rows("balance", start, end).frame
-                got[table] = _Rows(explained_balances(prep, periods, frame), "item")
-            elif table == "crop":
-                frame, _, _ = crop_figures(prep.book, prep.ledger, periods, None)
-                got[table] = _Rows(frame if frame is not None else pd.DataFrame(columns=["crop"]), "crop")
-            else:
-                frame, _ = supply_rows(prep, periods)
-                got[table] = _Rows(frame, "ingredient")
-        return got[table]
-
-
-class _Rows:
-    """One period's balance (or supply) rows, found by item and owner in O(1)."""
-
-    def __init__(self, frame: pd.DataFrame, name_col: str):
-        names = frame[name_col].map(name_key).tolist()
-        owner = frame["owner"] if "owner" in frame.columns else pd.Series([None] * len(frame))
-        owners = owner.map(lambda v: "" if _blank(v) else name_key(v)).tolist()
-        records = frame.to_dict("records")
-        self.frame = frame
-        self.by_item: dict[str, dict[str, dict]] = {}
-        for n, o, rec in zip(names, owners, records, strict=True):
-            self.by_item.setdefault(n, {})[o] = rec
-
-
-class LedgerCache:
-    """Prepared ledgers by workbook, most recently used kept, at most `size` books."""
-
-    def __init__(self, size: int = 8):
-        self.size = size
-        self._books: OrderedDict[Hashable, BookEntry] = OrderedDict()
-        self._lock = threading.RLock()  # classic UDFs may be called from Excel's threads
-        self.prepares = 0  # how often the engine prepared a ledger (tests, bench)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._books.clear()
-            self.prepares = 0
-
-    def peek(self, book_key: Hashable) -> BookEntry | None:
-        with self._lock:
-            return self._books.get(book_key)
-
-    def entry(self, book_key: Hashable, load: Callable[[], RawBook] | None,
-              token: Hashable | None = None) -> BookEntry:
-        """The book's entry, recomputed unless it is certainly current.
-
-        token: a value that identifies the workbook's content for sure (the same xlwings
-            Lite snapshot); an entry stored with an equal token is reused without reading.
-        load: reads the input tables; their fingerprint decides whether the entry holds.
-        """
-        with self._lock:
-            entry = self._books.get(book_key)
-            if entry is not None and token is not None and entry.token == token:
-                self._books.move_to_end(book_key)
-                return entry
-            if load is None:
-                raise FigureError("The workbook's tables could not be read.")
-            raw = load()
-            return self.store(book_key, raw, token)
-
-    def store(self, book_key: Hashable, raw: RawBook, token: Hashable | None = None,
-              prepared: Prepared | None = None) -> BookEntry:
-        """Trust `raw` as the book's content now; reuse the entry if nothing changed."""
-        with self._lock:
-            fp = fingerprint(raw)
-            entry = self._books.get(book_key)
-            if entry is None or entry.fingerprint != fp:
-                if prepared is None:
-                    prepared = prepare(raw)
-                    self.prepares += 1
-                entry = BookEntry(fp, prepared, date1904=raw.date1904)
-            entry.token = token
-            self._books[book_key] = entry
-            self._books.move_to_end(book_key)
-            while len(self._books) > self.size:
-                self._books.popitem(last=False)
-            return entry
-
-
-CACHE = LedgerCache()
-
-
-class RecalcEpochs:
-    """Tokens that let desktop UDFs read the tables once per recalculation, not per cell.
-
-    Why this is certain in automatic calculation mode: every change to a cell makes
-    Excel recalculate, and because the functions are volatile that recalculation calls
-    every MASSBAL cell again. So a call from a cell already seen since the last check
-    means a new recalculation has begun (and maybe an edit before it): the token changes
-    and the next lookup reads and fingerprints the tables. Calls from cells not yet seen
-    belong to the same recalculation, during which Excel accepts no edits. In manual
-    calculation mode a formula can be calculated long after an edit, so there every call
-    reads the tables (token None).
-    """
-
-    def __init__(self):
-        self._state: dict[Hashable, tuple[int, set]] = {}
-        self._lock = threading.Lock()
-        self._numbers = itertools.count(1)  # never reused, so an old token never matches
-
-    def token(self, book_key: Hashable, cell: Hashable | None, automatic: bool) -> Hashable | None:
-        with self._lock:
-            if not automatic or cell is None:
-                self._state.pop(book_key, None)
-                return None
-            number, seen = self._state.get(book_key, (0, None))
-            if seen is None or cell in seen:
-                number, seen = next(self._numbers), set()
-                self._state[book_key] = (number, seen)
-            seen.add(cell)
-            return ("recalc", number)
-
-
-EPOCHS = RecalcEpochs()
 
 
 # ---------------------------------------------------------------- the figure
@@ -378,7 +199,7 @@ def figure_value(entry: BookEntry, fig: Figure, item: Any, start: Any = None, en
 
 def _crop_value(entry: BookEntry, fig: Figure, crop: str, season: Any) -> Any:
     """A crop figure of one season: the Crop sheet's row for that crop and year."""
-    if _blank(season):
+    if blank(season):
         raise FigureError(f"Give the season, for example ={fig.classic}(\"{crop}\", 2025).")
     season = _scalar(season)
     if isinstance(season, (int, float, np.integer, np.floating)) and 1900 <= float(season) <= 2200:
@@ -414,14 +235,6 @@ def _no_row_sentence(entry: BookEntry, fig: Figure, item: str) -> str:
     return f"{item} has no stock and no movement in this period, so the Balance sheet has no row for it."
 
 
-def compute(fig_name: str, book_key: Hashable, load: Callable[[], RawBook] | None,
-            item: Any, start: Any = None, end: Any = None, owner: Any = None,
-            token: Hashable | None = None, cache: LedgerCache = CACHE) -> Any:
-    fig = FIGURES_BY_CLASSIC[fig_name]
-    entry = cache.entry(book_key, load, token)
-    return figure_value(entry, fig, item, start, end, owner)
-
-
 # ---------------------------------------------------------------- herds (CONTRACT section 6)
 
 @dataclass(frozen=True)
@@ -450,7 +263,7 @@ HERD_FIGURES_BY_CLASSIC = {f.classic: f for f in HERD_FIGURES}
 
 def _year(value: Any, date1904: bool) -> int:
     value = _scalar(value)
-    if _blank(value):
+    if blank(value):
         raise FigureError("Give the year of the grazing season, for example =MASSBAL_DMI(\"Milking cows\", 2025).")
     try:
         number = float(str(value).strip()) if not isinstance(value, (int, float)) else float(value)
@@ -485,9 +298,3 @@ def herd_value(entry: BookEntry, name: str, herd: Any, when: Any) -> Any:
     if row["dmi_pct"] is None or row["dmi_pct"] != row["dmi_pct"]:
         raise FigureError(f"The pasture figure of {herd_text} cannot be computed: {row['status']} (see the Exceptions sheet).")
     return float(row["dmi_pct"])
-
-
-def compute_herd(fig_name: str, book_key: Hashable, load: Callable[[], RawBook] | None, herd: Any, when: Any,
-                 token: Hashable | None = None, cache: LedgerCache = CACHE) -> Any:
-    entry = cache.entry(book_key, load, token)
-    return herd_value(entry, fig_name, herd, when)
