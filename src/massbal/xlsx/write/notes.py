@@ -66,9 +66,9 @@ def _old_rows(old: OldSheet | None, carried: set[str], date1904: bool) -> N.OldR
 
 def key_headers(spec: SheetSpec, old_names: list[str]) -> set[str]:
     """Of wanted_headers, those read only to key the rows that hold a note."""
-    data = {c.header for c in spec.columns if c.kind != "note"}
+    data = N.data_headers(spec)
     kept = {n for n in old_names if n not in data}
-    ident = set(spec.keys) if spec.keys else set(_DESCRIBE)
+    ident = set(spec.keys) if spec.keys else set(N.DESCRIBE)
     return (ident & set(old_names)) - kept
 
 
