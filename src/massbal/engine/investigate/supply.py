@@ -128,8 +128,9 @@ def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods) -> list[dict]:
     if members.empty:
         return []
     typed = S.typed_rows(book, ledger.loc[pd.unique(members["_i"])])
-    in_p_rows = typed.loc[pd.unique(members.loc[members["in_p"], "_i"])]
-    dated_rows = typed.loc[pd.unique(members.loc[members["dated"], "_i"])]
+    # a row with no typed cell of its own (a farm's harvest, feed or herd rows) is no candidate
+    in_p_rows = typed.loc[typed.index.intersection(pd.unique(members.loc[members["in_p"], "_i"]), sort=False)]
+    dated_rows = typed.loc[typed.index.intersection(pd.unique(members.loc[members["dated"], "_i"]), sort=False)]
     starts = np.array([p[0] for p in periods], dtype="datetime64[ns]")
     ends = np.array([p[1] for p in periods], dtype="datetime64[ns]")
     twins = S.duplicates(ledger.loc[np.unique(np.concatenate([scopes[k] for k in scopes]))])
