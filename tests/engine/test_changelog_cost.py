@@ -74,8 +74,11 @@ def test_keys_that_differ_for_the_same_content_only_cost_a_comparison():
     st = C.record_write(C.BookState(), book(ROWS), NOW, "ana", "Reconcile").state
     other = RawBook({"Receipts": typed("Receipts", HEAD, ROWS, {"Item": "string", "Lot": "string", "Unit": "string",
                                                                    "Quantity": "Int64"})})
-    assert quick_key(other.tables["Receipts"]) != st.quick["Receipts"]
-    rec = C.record_write(st, other, NOW, "ana", "Reconcile")
+    # whether another typing gives another key depends on the pandas (2.2 hashes these alike):
+    # a key that does not match, whatever the reason, only costs the full comparison
+    stale = C.BookState.from_text(st.to_text().replace(st.quick["Receipts"], "0" * 32))
+    assert stale.quick["Receipts"] != quick_key(other.tables["Receipts"])
+    rec = C.record_write(stale, other, NOW, "ana", "Reconcile")
     assert rec.entries == []
     assert rec.state.quick["Receipts"] == quick_key(other.tables["Receipts"])
     # a number typed as text reads the same: not a change either; a different text is

@@ -6,6 +6,8 @@ Investigations table massbal wrote into the source workbook, matched by the shee
 key (figure, item, owner, period, cell)."""
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 
 from massbal.layout.investigations import SHEET, investigations_sheet
@@ -20,7 +22,14 @@ def user_notes(source: str) -> pd.DataFrame | None:
         reader = fastexcel.read_excel(source)
         if SHEET not in reader.table_names():
             return None
-        return reader.load_table(SHEET).to_pandas()
+        # notes mix dates and text: fastexcel's "falling back to string" is no news to the user
+        quiet = logging.getLogger("fastexcel")
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)
+        try:
+            return reader.load_table(SHEET).to_pandas()
+        finally:
+            quiet.setLevel(level)
     except Exception:  # no file, another format, an unreadable table: no notes to carry
         return None
 
