@@ -4,6 +4,10 @@ Rows whose required cells cannot be read are left out of the figures (and said s
 every other row counts. Column names in the typed tables are snake_case forms of the
 contract's names ('Kg per unit' -> kg_per_unit, 'Tolerance %' -> tolerance_pct), plus
 `_row` (the worksheet row) and `*_key` match keys for names.
+
+Longer than the others (about 490 lines) on purpose: one pass per table from cells to
+typed columns, with each cell's finding beside the code that reads it; split, the
+finding and its reading would drift apart.
 """
 from __future__ import annotations
 

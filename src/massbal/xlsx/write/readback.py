@@ -6,6 +6,9 @@ table, and the sheet's own settings (print setup, column widths, freeze panes, d
 comments, validations, conditional formats, protection, tab colour, VBA code name).
 The sheet may have been saved by Excel, LibreOffice or openpyxl since massbal wrote it,
 so shared strings, inline strings and formulas are all understood.
+
+A little over 450 lines: the fast path (only the rows that can hold the user's cells) and
+the full read it falls back to must stay side by side, so that they read alike.
 """
 from __future__ import annotations
 

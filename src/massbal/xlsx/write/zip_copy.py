@@ -6,6 +6,9 @@ massbal never re-saves a workbook: it copies every zip member it does not own th
 byte for byte (local header, compressed data and central-directory record unchanged
 apart from the member's offset), in the original order, and writes only the parts it
 replaces or adds.
+
+A little over 450 lines: the reader of the old package and the writer of the new one
+share the member records and the deflate choice (ISA-L or zlib), and belong together.
 """
 from __future__ import annotations
 
