@@ -293,20 +293,7 @@ def parse_text(col: pd.Series, names: bool = False) -> Parsed:
     if _all_text(col):
         codes, u = _text_uniques(col)
         ublank = _blank_uniques(u)
-        # only values with stray white space need Python's hands
-        odd = (u.str.strip().ne(u) | u.str.contains("  ", regex=False) | u.str.contains("\t", regex=False) |
-               u.str.contains("\n", regex=False) | u.str.contains("\u00a0", regex=False)
-               ).fillna(False).to_numpy(dtype=bool) & ~ublank
-        uvals = u.to_numpy(dtype=object, na_value=None)
-        uvals[ublank] = None
-        uerr = u.isin(list(EXCEL_ERRORS)).to_numpy(dtype=bool) & ~odd
-        if odd.any():
-            uvals[odd] = cleaned = [_text_one(v) for v in uvals[odd]]
-            uerr[odd] = [v in EXCEL_ERRORS for v in cleaned]
-        uprob = np.full(len(uvals), None, dtype=object)
-        if uerr.any():
-            uprob[uerr] = ["shows the Excel error " + v for v in uvals[uerr]]
-            uvals[uerr] = None
+        uvals, uprob = _read_texts(u, ublank)
         return Parsed(pd.Series(_spread(uvals, None, codes), index=col.index, dtype=object),
                       pd.Series(_spread(ublank, True, codes), index=col.index),
                       pd.Series(_spread(uprob, None, codes), index=col.index, dtype=object),
@@ -331,19 +318,7 @@ def _text_rows(u: pd.Series) -> Parsed:
     same steps as per distinct value, so the same result; empty cells are blank, as
     code -1 is there)."""
     ublank = _blank_uniques(u) | u.isna().to_numpy(dtype=bool)
-    odd = (u.str.strip().ne(u) | u.str.contains("  ", regex=False) | u.str.contains("\t", regex=False) |
-           u.str.contains("\n", regex=False) | u.str.contains("\u00a0", regex=False)
-           ).fillna(False).to_numpy(dtype=bool) & ~ublank
-    uvals = u.to_numpy(dtype=object, na_value=None)
-    uvals[ublank] = None
-    uerr = u.isin(list(EXCEL_ERRORS)).to_numpy(dtype=bool) & ~odd
-    if odd.any():
-        uvals[odd] = cleaned = [_text_one(v) for v in uvals[odd]]
-        uerr[odd] = [v in EXCEL_ERRORS for v in cleaned]
-    uprob = np.full(len(uvals), None, dtype=object)
-    if uerr.any():
-        uprob[uerr] = ["shows the Excel error " + v for v in uvals[uerr]]
-        uvals[uerr] = None
+    uvals, uprob = _read_texts(u, ublank)
     return Parsed(pd.Series(uvals, index=u.index, dtype=object), pd.Series(ublank, index=u.index),
                   pd.Series(uprob, index=u.index, dtype=object))
 
@@ -370,3 +345,22 @@ def match_keys(values: pd.Series) -> np.ndarray:
     if len(rest):
         out[rest] = [name_key(v) for v in values.to_numpy()[rest]]
     return out
+
+
+def _read_texts(u: pd.Series, ublank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The texts of `u` (distinct values or whole rows) as read, and each one's problem: only
+    values with stray white space need Python's hands; Excel errors are no value."""
+    odd = (u.str.strip().ne(u) | u.str.contains("  ", regex=False) | u.str.contains("\t", regex=False) |
+           u.str.contains("\n", regex=False) | u.str.contains("\u00a0", regex=False)
+           ).fillna(False).to_numpy(dtype=bool) & ~ublank
+    uvals = u.to_numpy(dtype=object, na_value=None)
+    uvals[ublank] = None
+    uerr = u.isin(list(EXCEL_ERRORS)).to_numpy(dtype=bool) & ~odd
+    if odd.any():
+        uvals[odd] = cleaned = [_text_one(v) for v in uvals[odd]]
+        uerr[odd] = [v in EXCEL_ERRORS for v in cleaned]
+    uprob = np.full(len(uvals), None, dtype=object)
+    if uerr.any():
+        uprob[uerr] = ["shows the Excel error " + v for v in uvals[uerr]]
+        uvals[uerr] = None
+    return uvals, uprob
