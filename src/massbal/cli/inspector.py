@@ -15,6 +15,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from massbal.layout.trace_tables import dust_sentence
+
 from .console import err, out, plain, stages, write_sheets_into
 from .console import fail as _fail
 from .console import load_raw as _read
@@ -120,7 +122,6 @@ def _share(v: float) -> str:
     return f"{pct:.1f} %" if pct >= 0.1 or pct == 0 else f"{pct:.2g} %"
 
 
-DUST = 0.05  # report-unit quantities below this are rounding left by proportional splits
 
 
 def _show_trace(t) -> None:
@@ -219,16 +220,12 @@ def _show_recall(rc) -> None:
     out.print(_fold(t))
     s = Table("location", "item", "lot", f"on hand ({rc.unit})", "of the lot", "last count",
               title="Stock to quarantine", title_justify="left")
-    dust = [x for x in rc.on_hand if x.quantity is not None and abs(x.quantity) < DUST]
     for x in rc.on_hand:
-        if x in dust:
-            continue
         s.add_row(plain(x.location), plain(x.item), plain(x.lot), _q(x.row_quantity), _q(x.quantity),
                   f"{_q(x.counted)} on {x.counted_on}" if x.counted is not None else "")
     out.print(_fold(s))
-    if dust:
-        out.print(f"({len(dust)} place(s) hold less than {DUST} {rc.unit} of the lot: rounding of the proportional "
-                  "split, not stock to quarantine.)", markup=False)
+    if rc.dust_places:
+        out.print(dust_sentence(rc), markup=False)
     _show_questions(rc.open_questions)
     out.print(f"Trace took {rc.seconds:.2f} s (reading the workbook included).")
 

@@ -13,7 +13,7 @@ import pandas as pd
 from massbal.engine.trace.model import LotTrace, Recall, TraceStep
 from massbal.layout.sheets import ColumnSpec, SheetSpec, convert_column, number_format
 
-from .trace_tables import STEP_WORDS
+from .trace_tables import STEP_WORDS, dust_sentence
 
 GO_TO = "Go to"
 TRACE_SHEET, RECALL_SHEET = "Trace", "Recall"
@@ -103,6 +103,9 @@ def recall_sheet(rc: Recall) -> SheetSpec:
                      "Date": s.counted_on, "Quantity of the lot": s.quantity, "Quantity": s.row_quantity,
                      "Note": "Quarantine" + (f"; last count {s.counted:,.2f} on {s.counted_on}"
                                              if s.counted is not None else "")})
+        links.append((None, None))
+    if rc.dust_places:
+        rows.append({**base, "What": "Rounding", "Quantity of the lot": rc.dust_quantity, "Note": dust_sentence(rc)})
         links.append((None, None))
     for q in rc.open_questions:
         rows.append({**base, "What": "Open question", "Item": q.item, "Lot": q.lot, "Note": q.message})

@@ -7,6 +7,7 @@ import pandas as pd
 from massbal.engine.prepared import Prepared
 from massbal.engine.trace.graph import typed_quantities
 from massbal.engine.trace.model import LotTrace, Recall, TraceStep
+from massbal.engine.trace.recall import DUST
 
 STEP_WORDS = {"receipt": "Received", "opening stock": "Opening stock", "input": "Used in run",
               "output": "Made by run", "shipment": "Shipped", "loss": "Lost", "process loss": "Run loss",
@@ -63,6 +64,14 @@ def question_lines(questions) -> list[str]:
     return [f"- {q.message}" + (f"  ({q.sheet} row {q.row})" if q.sheet and q.row else "") for q in questions]
 
 
+def dust_sentence(rc: Recall) -> str:
+    """Why some places holding a trace of the lot are not on the quarantine list (CLI, sheet, PDF)."""
+    n = rc.dust_places
+    return (f"Not listed: {n} place{'s' if n != 1 else ''} holding less than {DUST} {rc.unit} of the lot each "
+            f"({rc.dust_quantity:,.4f} {rc.unit} in all), which is rounding left by proportional splits "
+            "and unit conversions, not stock to quarantine.")
+
+
 def summary_pairs(tr: LotTrace | Recall) -> list[tuple[str, object]]:
     a = tr.accounted
     u = tr.unit
@@ -75,6 +84,8 @@ def summary_pairs(tr: LotTrace | Recall) -> list[tuple[str, object]]:
             (f"Run losses ({u})", a.process_loss), (f"Still on hand ({u})", a.on_hand),
             (f"Not accounted for ({u})", a.unaccounted), ("Open questions", len(tr.open_questions)),
             ("Seconds the trace took", tr.seconds)]
+    if isinstance(tr, Recall) and tr.dust_places:
+        out.insert(-2, (f"Rounding, not listed ({u})", tr.dust_quantity))
     return out
 
 

@@ -103,6 +103,10 @@ class Recall(BaseModel):
     customers: list[RecallCustomer]
     shipments: list[TraceStep]
     on_hand: list[TraceStep]  # stock to quarantine, by lot and location
+    # places whose part of the lot is below recall.DUST: float rounding of proportional splits,
+    # counted (not listed) so the quarantine list holds only stock a person can find
+    dust_places: int = 0
+    dust_quantity: float = 0.0
     open_questions: list[OpenQuestion]
     accounted: Accounting
     seconds: float

@@ -9,10 +9,14 @@ import pandas as pd
 from .graph import day
 from .model import NO_CUSTOMER, LotTrace, Recall, RecallCustomer
 
+DUST = 0.05  # report-unit parts of the lot below this are rounding left by proportional splits
+
 
 def recall_of(tr: LotTrace, t0: float) -> Recall:
     ships = [s for s in tr.forward if s.kind == "shipment"]
     stock = [s for s in tr.forward if s.kind == "on hand"]
+    dust = [s for s in stock if s.quantity is not None and abs(s.quantity) < DUST]
+    stock = [s for s in stock if not (s.quantity is not None and abs(s.quantity) < DUST)]
     customers = []
     if ships:
         f = pd.DataFrame([{"customer": s.customer or NO_CUSTOMER, "quantity": s.quantity,
@@ -29,4 +33,5 @@ def recall_of(tr: LotTrace, t0: float) -> Recall:
                      for c, r in agg.iterrows()]  # one row per customer, a handful
     return Recall(lot=tr.lot, item=tr.item, unit=tr.unit, total=tr.total, generated=datetime.now(),
                   customers=customers, shipments=ships, on_hand=stock, open_questions=tr.open_questions,
+                  dust_places=len(dust), dust_quantity=round(sum(s.quantity for s in dust), 6),
                   accounted=tr.accounted, seconds=round(time.perf_counter() - t0, 4))
