@@ -140,3 +140,17 @@ def test_a_farm_item_without_a_count_at_the_seasons_end_is_tallied():
     assert tally.count == 1  # December, the season's last month; January to November owe none
     assert one(rec.balances, item="Wheat", start="2025-12-01").status == "NO COUNT"
 
+
+
+def test_an_opening_count_keyed_too_low_is_a_candidate_cell():
+    # counted 5,000 on 10 March, the first record; 6,000 shipped on the 12th: the books fall
+    # to -1,000 (NEGATIVE). The opening count is the beginning, so correcting it (a digit
+    # shift to 50,000) is a candidate that clears the running balance
+    raw = quinoa_book(Counts=[h_count("2025-03-10", "Quinoa", 5000, Lot="Q-OPEN")],
+                      Shipments=[h_ship("2025-03-12", "Quinoa", "Q-OPEN", 6000)], Receipts=[])
+    rec = reconcile(raw)
+    b = one(rec.balances, item="Quinoa")
+    assert (b.beginning, b.expected_ending, b.status) == (5000, -1000, "NEGATIVE")
+    inv = rec.investigations
+    c = one(inv[inv["figure"] == "Balance"], sheet="Counts", row=2)
+    assert (c.cause, float(c.suggested), c.status_after) == ("DIGIT_SHIFT", 50000, "NO COUNT")
