@@ -154,3 +154,14 @@ def test_an_opening_count_keyed_too_low_is_a_candidate_cell():
     inv = rec.investigations
     c = one(inv[inv["figure"] == "Balance"], sheet="Counts", row=2)
     assert (c.cause, float(c.suggested), c.status_after) == ("DIGIT_SHIFT", 50000, "NO COUNT")
+
+
+def test_a_negative_month_before_a_month_its_corrections_do_not_reach():
+    # March goes NEGATIVE (3,000 shipped on the 12th, 4,000 received on the 15th); April's
+    # balance is touched by no correction of a March row: the investigation used to crash
+    raw = quinoa_book(Counts=[], Shipments=[h_ship("2025-03-12", "Quinoa", "Q1", 3000),
+                                            h_ship("2025-04-08", "Quinoa", "Q1", 1000)],
+                      Receipts=[receipt("2025-02-01", "Quinoa", "Q0", 10), receipt("2025-03-15", "Quinoa", "Q1", 4000)])
+    rec = reconcile(raw)
+    assert list(rec.balances["status"]) == ["NO COUNT", "NEGATIVE", "NO COUNT"]
+    assert len(rec.investigations[rec.investigations["start"] == "2025-03-01"]) >= 1

@@ -148,7 +148,9 @@ def _roll_low(pairs: pd.DataFrame, bal: pd.DataFrame, touches: pd.DataFrame, dai
     day_moves = pr[["pair", "bal_id"]].merge(daily, on="bal_id")[["pair", "date", "effect"]]
     t = pr[["pair", "alt", "bal_id"]].merge(touches[~touches["count"]], on="alt")
     t = t.merge(bal[["bal_id", "start", "end"]], on="bal_id")
-    t = t[(t["date"] >= t["start"]) & (t["date"] <= t["end"])][["pair", "date"]].assign(effect=t["delta"])
+    # by position: assigning a Series to an empty frame would adopt the Series' rows (pair NaN)
+    inside_t = ((t["date"] >= t["start"]) & (t["date"] <= t["end"])).to_numpy()
+    t = t.loc[inside_t, ["pair", "date"]].assign(effect=t["delta"].to_numpy()[inside_t])
     # the beginning after the change: what the touches did to it is the part of
     # d_expected not dated inside the period
     inside = t.groupby("pair")["effect"].sum().reindex(pr["pair"]).fillna(0.0).to_numpy()
