@@ -71,8 +71,14 @@ def test_exit_1_on_an_error_finding_and_located_exception(tmp_path):
 def test_period_month_splits_and_item_filter(almonds):
     p = massbal("reconcile", almonds, "--json", "--dry-run", "--period", "month", "--item", "almonds")
     doc = json.loads(p.stdout)
-    assert [(b["start"], b["end"]) for b in doc["balances"]] == [("2025-10-01", "2025-10-31"),
-                                                                ("2025-11-01", "2025-11-30")]
+    # nothing moved before the count of 31 October: it opens the books, and the months start
+    # at the first movement, November, beginning from that count
+    assert [(b["start"], b["end"], b["beginning"]) for b in doc["balances"]] == [("2025-11-01", "2025-11-30", 12500)]
+    p = massbal("reconcile", almonds, "--json", "--dry-run", "--period", "month", "--item", "almonds",
+                "--from", "2025-10-01")
+    doc = json.loads(p.stdout)
+    assert [(b["start"], b["end"], b["status"]) for b in doc["balances"]] == [("2025-10-01", "2025-10-31", "PASS"),
+                                                                              ("2025-11-01", "2025-11-30", "PASS")]
     q = massbal("reconcile", almonds, "--json", "--dry-run", "--item", "Almond")
     assert q.returncode == 2 and "Almonds" in q.stderr and q.stdout == ""
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from massbal.engine.farm.crop import farm_input_findings, is_farm
@@ -28,7 +29,7 @@ from .periods import PeriodKind, data_span, split
 from .prepared import Prepared
 from .rawbook import RawBook
 from .result import Reconciliation
-from .roll import roll
+from .roll import ledger_openings, roll
 from .runs import compute_yields
 from .supply import KEY as SUPPLY_KEY
 from .supply import STOCK_KINDS, compute_supply
@@ -60,17 +61,26 @@ def prepare(raw: RawBook, today: date | None = None) -> Prepared:
 def periods_for(prep: Prepared, start=None, end=None, period: PeriodKind | None = None
                 ) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     """CONTRACT section 4: without from/to the whole span of the data, by month; with
-    either, one period unless --period says otherwise."""
+    either, one period unless --period says otherwise. The span starts at the first
+    movement: counts before it (a farm's bins counted on 31 December, a handler's stock on
+    the day it starts using massbal) are opening counts, where the books begin, and only
+    give the first period its beginning."""
     given = start is not None or end is not None
     kind: PeriodKind = period or ("all" if given else "month")
-    dates = prep.ledger["date"]
+    dates, counted = prep.ledger["date"], (prep.ledger["kind"] == "count").to_numpy()
     if prep.livestock is not None and len(prep.livestock.herds.animals):  # a herd's events are data too
-        dates = pd.concat([dates, prep.livestock.herds.animals["date"]], ignore_index=True)
+        animals = prep.livestock.herds.animals
+        dates = pd.concat([dates, animals["date"]], ignore_index=True)
+        counted = np.concatenate([counted, (animals["event"] == "count").to_numpy()])
     span = data_span(dates, kind)
     if start is None or end is None:
         if span is None:
             today = pd.Timestamp.today().normalize()
             span = (today, today)
+        moved = data_span(dates[~counted], kind)
+        # ... unless a --to before the first movement asks for the opening counts themselves
+        if moved is not None and (end is None or pd.Timestamp(end) >= moved[0]):
+            span = (moved[0], span[1])
         start = start if start is not None else span[0]
         end = end if end is not None else span[1]
     return split(pd.Timestamp(start), pd.Timestamp(end), kind)
@@ -136,7 +146,8 @@ def supply_by_item(prep: Prepared, periods) -> tuple[pd.DataFrame | None, pd.Dat
     if moves.empty and counts.empty:
         return None, eq
     days = led.loc[(led["kind"] == "count").to_numpy(), ["item_key", "owner_key", "date"]].drop_duplicates()
-    g = roll(moves, counts, days, periods, SUPPLY_KEY, ["item_key", "owner_key"])
+    g = roll(moves, counts, days, periods, SUPPLY_KEY, ["item_key", "owner_key"],
+             openings=ledger_openings(led, ["item_key", "owner_key"]))
     # compute_supply's rules: stock is never below zero; what the books sent below zero is 'short'
     g["on_hand"] = g["counted_end"].where(g["counted_end"].notna(), g["book_end"]).clip(lower=0.0)
     g["held_open"] = g["beginning"].clip(lower=0.0)

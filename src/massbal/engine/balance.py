@@ -8,6 +8,7 @@ from . import findings as F
 from .ledger import INFLOW_KINDS, OUTFLOW_KINDS
 from .load import Book
 from .roll import EPS, roll
+from .schema import FARM_KINDS
 
 KEY = ["item_key", "owner_key"]
 
@@ -33,6 +34,18 @@ def status_of(frame: pd.DataFrame) -> pd.Series:
     ok = (frame["variance"].abs() <= EPS) | (frame["variance_pct"].abs() <= frame["tolerance_pct"])
     return pd.Series(np.select([neg, no_count, ok], ["NEGATIVE", "NO COUNT", "PASS"], "INVESTIGATE"),
                      index=frame.index)
+
+
+def count_due(book: Book, bal: pd.DataFrame) -> pd.Series:
+    """Whether a count belongs on the period's last day, so that NO COUNT there is a count
+    missing. A handler counts every period. A farm counts its crops, seed, inputs, feed and
+    products at least once a season, a calendar year (CONTRACT section 6: the crop balance's
+    G is the count on the season's last day), so a farm item's month inside the season is
+    not a missing count; a period that holds a season's last day is."""
+    farm_item = bal["item_key"].map(book.items["kind"]).isin(FARM_KINDS).to_numpy()
+    closes_season = (bal["end"].dt.year > bal["start"].dt.year) | \
+        ((bal["end"].dt.month == 12) & (bal["end"].dt.day == 31))
+    return pd.Series(~farm_item | closes_season.to_numpy(), index=bal.index)
 
 
 def compute_balances(book: Book, ledger: pd.DataFrame, periods, item_keys: set | None = None
@@ -67,6 +80,7 @@ def compute_balances(book: Book, ledger: pd.DataFrame, periods, item_keys: set |
     out["first_negative"] = g["first_negative"].where(g["first_negative"].notna(),
                                                       g["start"].where(g["beginning"] < -EPS))
     out["item_key"], out["owner_key"] = g["item_key"], g["owner_key"]
+    out["count_due"] = count_due(book, out)
     out["beginning_negative"] = g["beginning"] < -EPS
     out = out.sort_values(["item", "owner", "start"], na_position="first", kind="stable").reset_index(drop=True)
     return out, _balance_findings(book, ledger, out)
@@ -98,11 +112,16 @@ def _balance_findings(book: Book, ledger: pd.DataFrame, bal: pd.DataFrame) -> pd
         counts = ledger.loc[(ledger["kind"] == "count").to_numpy(), ["item_key", "owner_key", "date", "sheet", "row"]]
         hit = inv.merge(counts, left_on=["item_key", "owner_key", "end"], right_on=["item_key", "owner_key", "date"],
                         how="left").drop_duplicates(["item_key", "owner_key", "start"])
+        # a variance of books that hold nothing has no percentage: say so in words, never "nan %"
+        over = np.where(hit["variance_pct"].notna(),
+                        " (" + hit["variance_pct"].map(lambda v: f"{v:+.2f}") + " %), over the " +
+                        hit["tolerance_pct"].map(lambda v: f"{v:g}") + " % tolerance.",
+                        f" {unit}. The books hold none of it, so no tolerance can cover it (a tolerance is a share "
+                        "of what the books hold).")
         msgs = ("Counted " + hit["counted_ending"].map(lambda v: f"{v:,.2f}") + f" {unit} of " +
                 hit["item"].astype(str) + owner_phrase(hit["owner"]) + " on " + hit["end"].dt.strftime("%Y-%m-%d") +
                 " but the books say " + hit["expected_ending"].map(lambda v: f"{v:,.2f}") + f" {unit}: a variance of " +
-                hit["variance"].map(lambda v: f"{v:,.2f}") + " (" + hit["variance_pct"].map(lambda v: f"{v:+.2f}") +
-                " %), over the " + hit["tolerance_pct"].map(lambda v: f"{v:g}") + " % tolerance. Investigate and "
+                hit["variance"].map(lambda v: f"{v:,.2f}") + over + " Investigate and "
                 "record the root cause on the Balance sheet.")
         sheet = book.sheets["Counts"]
         out.append(F.make("warning", "VARIANCE_OVER_TOLERANCE", sheet, hit["row"].astype("Int64").to_numpy(),

@@ -9,6 +9,12 @@ the counted ending and the lowest running balance. All of it is whole-table pand
 Counts: `count_days` says on which days an item (item-level key) was counted; a key
 whose item was counted that day but which has no count row (an ingredient absent from
 the counted lots) counts as 0 on hand.
+
+Opening counts: an item's first count with no movement of it dated on or before it is
+where its books begin ("an opening count establishes a lot", CONTRACT section 2). The
+period holding it begins from that count (the period's movements all come after it), so
+the stock a first-time user counts is neither a variance nor oversold; every later period
+begins from it as from any count.
 """
 from __future__ import annotations
 
@@ -46,16 +52,55 @@ def _norm(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     return frame.assign(**fix)
 
 
+def opening_days(moves: pd.DataFrame, count_days: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """by + `opening`: the day of each group's opening count (its first count, when no
+    movement of the group is dated on or before it); groups without one are left out."""
+    first_count = count_days.groupby(by, sort=False)["date"].min()
+    first_move = moves.groupby(by, sort=False)["date"].min().reindex(first_count.index)
+    keep = (first_move.isna() | (first_move > first_count)).to_numpy()
+    return first_count[keep].rename("opening").reset_index()
+
+
+def ledger_openings(ledger: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """opening_days from the ledger itself (every stock movement, organic or not), so the
+    item balance, the supply balance and the crop balance open on the same day."""
+    kind = ledger["kind"].astype(object)
+    flows = ledger.loc[kind.isin(list(SIGN)).to_numpy(), by + ["date"]]
+    days = ledger.loc[(kind == "count").to_numpy(), by + ["date"]]
+    return opening_days(flows, days, by)
+
+
+def _open_from_count(g: pd.DataFrame, openings: pd.DataFrame, csum: pd.DataFrame, key: list[str],
+                     item_key: list[str]) -> pd.DataFrame:
+    """A period that holds its key's opening count begins from that count. Nothing of the
+    key moved before it, so the beginning found so far is 0 and the period's movements
+    all come after the count: the period's arithmetic stays beginning + movements."""
+    if openings.empty:
+        return g.assign(opened=False)
+    op = g[item_key + ["start", "end"]].merge(openings, on=item_key, how="left")["opening"]
+    op = pd.to_datetime(op).astype("datetime64[ns]").to_numpy()
+    here = (op >= g["start"].to_numpy()) & (op <= g["end"].to_numpy())
+    if not here.any():
+        return g.assign(opened=here)
+    at = g.loc[here, key].assign(date=op[here]).merge(csum, on=key + ["date"], how="left")["count_value"]
+    beginning = g["beginning"].to_numpy(dtype=float).copy()
+    beginning[here] = at.fillna(0.0).to_numpy(dtype=float)
+    return g.assign(beginning=beginning, opened=here)
+
+
 def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
          periods: list[tuple[pd.Timestamp, pd.Timestamp]], key: list[str], item_key: list[str],
-         keys: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per key and period: beginning, sum_<kind>, book_end, counted_end, min_running, first_negative.
+         keys: pd.DataFrame | None = None, openings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per key and period: beginning, sum_<kind>, book_end, counted_end, min_running, first_negative,
+    opened (the beginning is the key's opening count, dated inside the period).
 
     moves: key + date + kind + value (positive magnitude; SIGN gives the effect).
     counts: key + date + value (count rows, summed here).
     count_days: item_key + date, the days each item was counted.
+    openings: item_key + opening (ledger_openings); by default opening_days of moves.
     """
     moves, counts, count_days = (_norm(x, key) for x in (moves, counts, count_days))
+    openings = opening_days(moves, count_days, item_key) if openings is None else _norm(openings, item_key)
     if keys is not None:
         keys = _norm(keys, key)
     starts = np.array([p[0] for p in periods], dtype="datetime64[ns]")
@@ -93,6 +138,7 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
                               g["cum_before"])
     g = g.drop(columns=["count_date", "count_value", "cum_before", "cum_at_count", "d1", "d2"],
                errors="ignore")
+    g = _open_from_count(g, openings, csum, key, item_key)
 
     # the period's movements by kind
     mv = mv.assign(p=_period_index(mv["date"], starts, ends))

@@ -12,7 +12,7 @@ import pandas as pd
 from . import findings as F
 from .genealogy import Genealogy, equivalents
 from .load import Book
-from .roll import EPS, roll
+from .roll import EPS, ledger_openings, roll
 
 KEY = ["ingredient_key", "item_key", "owner_key"]
 STOCK_KINDS = ("receipt", "produced", "used", "shipped", "loss", "harvested", "farm use", "applied")
@@ -52,7 +52,8 @@ def supply_terms(ledger: pd.DataFrame, gen: Genealogy, periods, ingredient_keys:
     moves = eq[eq["kind"] != "count"][KEY + ["date", "kind", "value"]]
     counts = eq[eq["kind"] == "count"][KEY + ["date", "value"]]
     days = ledger.loc[(ledger["kind"] == "count").to_numpy(), ["item_key", "owner_key", "date"]].drop_duplicates()
-    g = roll(moves, counts, days, periods, KEY, ["item_key", "owner_key"])
+    g = roll(moves, counts, days, periods, KEY, ["item_key", "owner_key"],
+             openings=ledger_openings(ledger, ["item_key", "owner_key"]))
     # stock cannot be below zero: a book that went negative means more went out than came
     # in, and that must show as unaccounted (OVERSOLD), not vanish into a negative on-hand
     g["book_short"] = (-g["book_end"]).clip(lower=0.0) + (-g["beginning"]).clip(lower=0.0)

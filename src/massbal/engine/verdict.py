@@ -36,6 +36,8 @@ def _status_count(frame: pd.DataFrame, status: str) -> int:
 
 def balance_tallies(rec) -> list[Tally]:
     b = rec.balances
+    if "count_due" in b:  # a farm item's month inside its season owes no count (balance.count_due)
+        b = b[b["count_due"].to_numpy(dtype=bool) | (b["status"] != "NO COUNT").to_numpy()]
     return [
         Tally(_status_count(b, "INVESTIGATE"), "balance to investigate", "balances to investigate", "Balance",
               True, always=True),

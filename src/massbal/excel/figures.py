@@ -41,7 +41,8 @@ class Figure:
 _BALANCE_FIGURES = {
     "expected_ending": "Expected ending balance of an item over a period: beginning + received + produced "
                        "- used - shipped - losses, in the report unit.",
-    "beginning": "Beginning balance: the last count before the period, rolled forward to its start.",
+    "beginning": "Beginning balance: the last count before the period, rolled forward to its start (or the "
+                 "opening count inside the period, where the item's books begin).",
     "received": "Quantity received in the period (Receipts).",
     "produced": "Quantity produced in the period (Batches).",
     "used": "Quantity used by production runs in the period (BatchInputs).",

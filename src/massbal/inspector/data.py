@@ -21,6 +21,7 @@ from massbal.engine.ledger import KIND_ORDER
 from massbal.engine.load import BLANK
 from massbal.engine.prepared import Prepared
 from massbal.engine.result import Reconciliation
+from massbal.engine.roll import ledger_openings
 from massbal.engine.trace.model import LotTrace
 
 BAL_KEY = ["item_key", "owner_key"]
@@ -40,10 +41,20 @@ class ExportData:
     periods: list[tuple[pd.Timestamp, pd.Timestamp]]
 
 
-def _anchors(counts: pd.DataFrame, keys: pd.DataFrame, by: list[str]) -> pd.Series:
-    """Per keys row: the latest count date of its (item, owner) on or before the day before start."""
+def _anchors(counts: pd.DataFrame, keys: pd.DataFrame, by: list[str], openings: pd.DataFrame) -> pd.Series:
+    """Per keys row: the latest count date of its (item, owner) on or before the day before
+    start, else its opening count when the period holds it (the engine's roll begins there)."""
     if counts.empty or keys.empty:
         return pd.Series(pd.NaT, index=keys.index, dtype="datetime64[ns]")
+    anchor = _count_before(counts, keys, by)
+    op = keys[by].astype(object).merge(openings.astype({c: object for c in by}), on=by, how="left")["opening"]
+    op = pd.to_datetime(op).astype("datetime64[ns]").to_numpy()
+    holds = (op >= pd.to_datetime(keys["start"]).to_numpy(dtype="datetime64[ns]")) & \
+        (op <= pd.to_datetime(keys["end"]).to_numpy(dtype="datetime64[ns]"))
+    return pd.Series(np.where(holds, op, anchor.to_numpy(dtype="datetime64[ns]")), index=keys.index)
+
+
+def _count_before(counts: pd.DataFrame, keys: pd.DataFrame, by: list[str]) -> pd.Series:
     days = counts[by + ["date"]].drop_duplicates().rename(columns={"date": "anchor"})
     days = days.astype({c: object for c in by}).astype({"anchor": "datetime64[ns]"}).sort_values("anchor")
     left = keys[by].astype(object).assign(day_before=(pd.to_datetime(keys["start"]) - pd.Timedelta(days=1))
@@ -59,9 +70,10 @@ def build(prep: Prepared, rec: Reconciliation) -> ExportData:
     periods = [(pd.Timestamp(s), pd.Timestamp(e)) for s, e in rec.periods]
     end = periods[-1][1]
     counts = led[led["kind"] == "count"]
+    openings = ledger_openings(led, BAL_KEY)
 
     bal = rec.balances.copy()
-    bal["anchor"] = _anchors(counts, bal, BAL_KEY)
+    bal["anchor"] = _anchors(counts, bal, BAL_KEY, openings)
 
     sup = rec.supply.copy()
     ing_key = {v: k for k, v in items["item"].items()}
@@ -76,7 +88,7 @@ def build(prep: Prepared, rec: Reconciliation) -> ExportData:
     rolled, eq_all = supply_by_item(prep, periods)
     eq_all = eq_all[eq_all["ingredient_key"].isin(set(ingredients))]
     detail = _supply_detail(prep, rolled, sup, okeys)
-    detail["anchor"] = _anchors(counts, detail, BAL_KEY)
+    detail["anchor"] = _anchors(counts, detail, BAL_KEY, openings)
 
     yields = _yields(prep, rec, set(ingredients), set(bal["item_key"]))
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from massbal.engine import findings as F
 from massbal.engine.load import Book
-from massbal.engine.roll import EPS, roll
+from massbal.engine.roll import EPS, ledger_openings, roll
 from massbal.engine.units import kg_factors, report_factor
 
 from .farm_ledger import field_keys, fields_table, harvest_field_status
@@ -164,7 +164,8 @@ def crop_balances(book: Book, ledger: pd.DataFrame, f: pd.DataFrame, years: list
     days = counts[["item_key", "date"]].drop_duplicates()
     periods = [(pd.Timestamp(y, 1, 1), pd.Timestamp(y, 12, 31)) for y in years]
     keys = pd.DataFrame({"item_key": sorted(crops)})
-    g = roll(moves, counts, days, periods, ["item_key"], ["item_key"], keys=keys)
+    g = roll(moves, counts, days, periods, ["item_key"], ["item_key"], keys=keys,
+             openings=ledger_openings(ledger, ["item_key"]))
     g["season"] = g["start"].dt.year
 
     org = f[f["status"].eq("Yes").to_numpy()]
@@ -175,7 +176,7 @@ def crop_balances(book: Book, ledger: pd.DataFrame, f: pd.DataFrame, years: list
     # opening count on 31 December belongs to the next season as its beginning)
     planted = set(zip(f["crop_key"], f["season"].astype("Int64"), strict=True))
     moved = g[[f"sum_{k}" for k in ("receipt", "harvested", "produced", "used", "shipped", "loss", "farm use")]].abs().sum(axis=1) > EPS
-    shown = moved | (g["beginning"].abs() > EPS) | pd.Series(
+    shown = moved | ((g["beginning"].abs() > EPS) & ~g["opened"]) | pd.Series(
         [(a, b) in planted for a, b in zip(g["item_key"], g["season"], strict=True)], index=g.index)
     g = g[shown.to_numpy()]
     out = pd.DataFrame({

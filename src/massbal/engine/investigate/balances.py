@@ -20,7 +20,7 @@ from massbal.engine.balance import KEY, status_of, variance_pct
 from massbal.engine.frames import asof_merge
 from massbal.engine.ledger import INFLOW_KINDS, OUTFLOW_KINDS
 from massbal.engine.load import Book
-from massbal.engine.roll import EPS, SIGN, roll
+from massbal.engine.roll import EPS, SIGN, ledger_openings, roll
 from massbal.engine.runs import UNDOCUMENTED_MIN_PCT
 
 from . import slips as S
@@ -49,7 +49,8 @@ def periods_arrays(periods) -> tuple[np.ndarray, np.ndarray]:
 
 def _with_base(bal: pd.DataFrame, ledger: pd.DataFrame, starts: np.ndarray) -> pd.DataFrame:
     """Balances with their period index `p` and `base`: the day of the count their
-    beginning comes from (NaT: none, the beginning is the whole history)."""
+    beginning comes from, the opening count inside the period included (NaT: none, the
+    beginning is the whole history)."""
     b = bal.assign(bal_id=np.arange(len(bal)), p=np.searchsorted(starts, bal["start"].to_numpy(dtype="datetime64[ns]")))
     days = ledger.loc[(ledger["kind"] == "count").to_numpy(), KEY + ["date"]].drop_duplicates()
     b = b.assign(day_before=b["start"] - pd.Timedelta(days=1))
@@ -57,7 +58,12 @@ def _with_base(bal: pd.DataFrame, ledger: pd.DataFrame, starts: np.ndarray) -> p
         return b.assign(base=pd.NaT)
     m = asof_merge(b[KEY + ["day_before"]], days.rename(columns={"date": "base"}), left_on="day_before",
                    right_on="base", by=KEY)
-    return b.assign(base=pd.to_datetime(m["base"]).astype("datetime64[ns]").to_numpy())
+    base = pd.to_datetime(m["base"]).astype("datetime64[ns]").to_numpy()
+    op = b[KEY].astype(object).merge(ledger_openings(ledger, KEY).astype({k: object for k in KEY}), on=KEY,
+                                     how="left")["opening"]
+    op = pd.to_datetime(op).astype("datetime64[ns]").to_numpy()
+    opens = (op >= b["start"].to_numpy(dtype="datetime64[ns]")) & (op <= b["end"].to_numpy(dtype="datetime64[ns]"))
+    return b.assign(base=np.where(opens, op, base))
 
 
 def affected(touches: pd.DataFrame, bal: pd.DataFrame, starts: np.ndarray) -> pd.DataFrame:
@@ -142,7 +148,9 @@ def _roll_low(pairs: pd.DataFrame, bal: pd.DataFrame, touches: pd.DataFrame, dai
     day_moves = pr[["pair", "bal_id"]].merge(daily, on="bal_id")[["pair", "date", "effect"]]
     t = pr[["pair", "alt", "bal_id"]].merge(touches[~touches["count"]], on="alt")
     t = t.merge(bal[["bal_id", "start", "end"]], on="bal_id")
-    t = t[(t["date"] >= t["start"]) & (t["date"] <= t["end"])][["pair", "date"]].assign(effect=t["delta"])
+    # by position: assigning a Series to an empty frame would adopt the Series' rows (pair NaN)
+    inside_t = ((t["date"] >= t["start"]) & (t["date"] <= t["end"])).to_numpy()
+    t = t.loc[inside_t, ["pair", "date"]].assign(effect=t["delta"].to_numpy()[inside_t])
     # the beginning after the change: what the touches did to it is the part of
     # d_expected not dated inside the period
     inside = t.groupby("pair")["effect"].sum().reindex(pr["pair"]).fillna(0.0).to_numpy()
