@@ -62,7 +62,7 @@ def test_a_table_unchanged_since_the_last_write_is_not_even_snapshotted():
     assert set(st.quick) == {"Receipts"}
     cur = snapshots(book(ROWS))
     assert C.record_write(st, book(ROWS), NOW, "ana", "Reconcile", current=cur).entries == []
-    assert "Receipts" not in cur._snaps
+    assert "Receipts" not in cur._rows
     new = [list(r) for r in ROWS]
     new[2][2] = "R-33"
     got = C.record_write(st, book(new), NOW, "ana", "Reconcile").entries
@@ -115,7 +115,7 @@ def test_a_closed_period_found_as_closed_is_not_looked_at_again_until_it_changes
     f, st = _review(st, book(ROWS))
     assert f.empty
     cur = snapshots(book(ROWS))
-    assert C.closed_findings(st, book(ROWS), cur).empty and "Receipts" not in cur._snaps
+    assert C.closed_findings(st, book(ROWS), cur).empty and "Receipts" not in cur._rows
     new = [list(r) for r in ROWS]
     new[1][3] = 5.0
     for _ in range(2):            # said at every Reconcile, not only at the first
