@@ -27,7 +27,7 @@ def rows(n=N, seed=3):
 
 
 def table(rs, objects=False):
-    """Typed as the file reader types it (dates, floats, Arrow texts), or as xlwings gives
+    """Typed as the file reader types it (dates, floats, texts), or as xlwings gives
     it (Python objects)."""
     t = RawTable.from_records("Receipts", HEAD, rs)
     if objects:
@@ -36,7 +36,7 @@ def table(rs, objects=False):
     d[0] = pd.to_datetime(d[0])
     d[3] = d[3].astype("float64")
     for j in (1, 2, 4, 5):
-        d[j] = d[j].astype("string[pyarrow]")
+        d[j] = d[j].astype("str").where(d[j].notna(), None)   # Arrow texts where pandas keeps them so
     return RawTable(t.name, t.sheet, t.headers, d, t.rows, t.columns)
 
 
