@@ -31,8 +31,8 @@ from massbal.engine.rawbook import RawTable
 
 from .changelog import Snapshot, _runs, canon_column
 
-BLOCK = 2048                 # rows per block, on average
-MIN_BLOCK, MAX_BLOCK = 256, 16384
+BLOCK = 8192                 # rows per block, on average
+MIN_BLOCK, MAX_BLOCK = 1024, 65536
 _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 
 
