@@ -20,6 +20,7 @@ from massbal.engine import findings as F
 from massbal.engine.rawbook import RawBook
 from massbal.engine.schema import header_key, name_key
 
+from .balances import CLOSED_FIGURES, annotate_balances, closed_balance_records  # noqa: F401
 from .blocks import BLOCKS_V1, CLOSED_V1, ClosedBlocks, TableBlocks
 from .changelog import RowChange, Snapshot, Stored, snapshots
 from .current import batch_days, closed_since, dated_on_or_before, kept_form, since_last
@@ -28,9 +29,6 @@ from .logchain import GENESIS, LogEntry, change_entries, seal
 CODE = "CLOSED_PERIOD_CHANGED"
 STATE_VERSION = 2      # 2: tables kept in blocks (blocks.py); a state of version 1 is still read
 CLOSED_SHEET = "Closed periods"
-# the figures kept for a balance as closed, and compared with today's
-CLOSED_FIGURES = ("beginning", "received", "produced", "used", "shipped", "losses",
-                  "expected_ending", "counted_ending", "variance", "status")
 
 
 class ClosingError(ValueError):
@@ -272,71 +270,6 @@ def closed_findings(state: BookState, raw: RawBook, current: dict[str, Snapshot]
             col = ch.cells[0].column if ch.cells else None
             frames.append(F.make("error", CODE, ch.sheet, ch.row, col, letters.get(header_key(col or "")), msg))
     return F.combine(frames)
-
-
-def _key(item, owner, start, end) -> str:
-    def day(v):
-        return pd.Timestamp(v).strftime("%Y-%m-%d")
-    own = "" if owner is None or (isinstance(owner, float) and owner != owner) or owner is pd.NA else str(owner)
-    return f"{item}\x1f{own}\x1f{day(start)}\x1f{day(end)}"
-
-
-def _fmt(v) -> str:
-    if v is None or (isinstance(v, float) and v != v):
-        return "(none)"
-    return f"{v:,.2f}" if isinstance(v, (int, float)) else str(v)
-
-
-def closed_balance_records(balances: pd.DataFrame, through: date) -> list[dict]:
-    """The balances of periods ending on or before `through`, as JSON-able records."""
-    if not len(balances):
-        return []
-    b = balances[pd.to_datetime(balances["end"]) <= pd.Timestamp(through)]
-    out = []
-    for r in b.to_dict("records"):
-        rec = {"item": str(r["item"]), "owner": None if pd.isna(r["owner"]) else str(r["owner"]),
-               "start": pd.Timestamp(r["start"]).strftime("%Y-%m-%d"), "end": pd.Timestamp(r["end"]).strftime("%Y-%m-%d")}
-        for f in CLOSED_FIGURES:
-            v = r.get(f)
-            rec[f] = None if v is None or (isinstance(v, float) and v != v) else (
-                float(v) if isinstance(v, (int, float, np.floating)) else str(v))
-        out.append(rec)
-    return out
-
-
-def annotate_balances(balances: pd.DataFrame, state: BookState) -> pd.DataFrame:
-    """Balance rows gain `closed` (the close a period lies in) and `as_closed` (today's
-    figures against those recorded at the close: where they differ, the closed ones)."""
-    b = balances.copy()
-    n = len(b)
-    closed = pd.Series([None] * n, dtype=object, index=b.index)
-    as_closed = pd.Series([None] * n, dtype=object, index=b.index)
-    c = state.closed
-    if c is not None and n:
-        kept = {_key(r["item"], r["owner"], r["start"], r["end"]): r for r in c.balances}
-        inside = (pd.to_datetime(b["end"]) <= pd.Timestamp(c.through)).to_numpy()
-        closed[inside] = f"through {c.through:%Y-%m-%d}"
-        # records, not iterrows: a Series per row cost seconds on a large book
-        for idx, r in zip(b.index[inside], b[inside].to_dict("records"), strict=True):
-            old = kept.get(_key(r["item"], r["owner"], r["start"], r["end"]))
-            if old is None:
-                as_closed[idx] = "No balance of this period was recorded at the close."
-                continue
-            diffs = []
-            for f in CLOSED_FIGURES:
-                now, then = r.get(f), old.get(f)
-                now = None if now is None or (isinstance(now, float) and now != now) else now
-                if isinstance(now, (int, float, np.floating)) and isinstance(then, (int, float)):
-                    same = abs(float(now) - then) <= 0.005
-                else:
-                    same = (None if now is None else str(now)) == then
-                if not same:
-                    diffs.append(f"{f.replace('_', ' ')} {_fmt(then)} (now {_fmt(now)})")
-            as_closed[idx] = (f"As closed on {c.on[:10]} by {c.by}." if not diffs else
-                              f"DIFFERS from the close on {c.on[:10]}: " + "; ".join(diffs) + ".")
-    b["closed"] = closed
-    b["as_closed"] = as_closed
-    return b
 
 
 def review_reconciliation(rec, state: BookState, raw: RawBook, current: dict[str, Snapshot] | None = None):
