@@ -197,7 +197,9 @@ def canon_rows(t: RawTable, pos: np.ndarray | None = None) -> Rows:
     n = len(t.rows)
     pos = np.arange(n, dtype=np.int64) if pos is None else np.asarray(pos, dtype=np.int64)
     whole = len(pos) == n
-    cols = [t.data[j] if whole else t.data[j].iloc[pos] for j in range(len(t.headers))]
+    run = len(pos) and pos[-1] - pos[0] + 1 == len(pos)   # one run of rows (a block): a slice, not a copy
+    cols = [t.data[j] if whole else t.data[j].iloc[pos[0]:pos[-1] + 1] if run else t.data[j].iloc[pos]
+            for j in range(len(t.headers))]
     cells = tuple(canon_column(c) for c in cols)
     iso = tuple(pd.api.types.is_datetime64_any_dtype(c.dtype) for c in cols)
     rows = np.asarray(t.rows, dtype=np.int64)[pos]

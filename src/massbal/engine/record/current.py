@@ -42,6 +42,7 @@ class Current(Mapping):
         self.raw = raw
         self._rows: dict[str, Rows] = {}
         self._cuts: dict[str, Cut] = {}
+        self._subs: dict[tuple, Rows] = {}
         self.clean: dict[str, dict[str, str]] = {}
 
     def __getitem__(self, name: str) -> Snapshot:
@@ -55,13 +56,20 @@ class Current(Mapping):
         return got
 
     def sub(self, name: str, blocks: list[int]) -> Rows:
-        """The rows of some blocks only (all of them already made: taken from those)."""
-        full = self._rows.get(name)
-        pos = positions(self.cut(name), blocks)
-        if full is not None:
-            keep = np.isin(full.pos, pos)
-            return Rows(full.snap.take(keep), full.pos[keep])
-        return canon_rows(self.raw.tables[name], pos)
+        """The rows of some blocks only (all of them already made: taken from those).
+        Kept, so the closed period's look and the log's diff share one snapshot (and
+        its row fingerprints)."""
+        got = self._subs.get((name, tuple(blocks)))
+        if got is None:
+            full = self._rows.get(name)
+            pos = positions(self.cut(name), blocks)
+            if full is not None:
+                keep = np.isin(full.pos, pos)
+                got = Rows(full.snap.take(keep), full.pos[keep])
+            else:
+                got = canon_rows(self.raw.tables[name], pos)
+            self._subs[(name, tuple(blocks))] = got
+        return got
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.raw.tables)
@@ -221,6 +229,7 @@ def closed_since(old, current: Current, name: str, closed) -> list[RowChange]:
         if not fresh and not gone:
             return []
         now = current.sub(name, fresh).snap
+        now.hashes()   # made once: the closed rows taken below and the log's diff share them
         return diff(old.sub(gone), now.take(closed(now)))
     now = None
     if name in current:
