@@ -62,7 +62,7 @@ def test_a_table_unchanged_since_the_last_write_is_not_even_snapshotted():
     assert set(st.quick) == {"Receipts"}
     cur = snapshots(book(ROWS))
     assert C.record_write(st, book(ROWS), NOW, "ana", "Reconcile", current=cur).entries == []
-    assert "Receipts" not in cur._snaps
+    assert "Receipts" not in cur._rows
     new = [list(r) for r in ROWS]
     new[2][2] = "R-33"
     got = C.record_write(st, book(new), NOW, "ana", "Reconcile").entries
@@ -115,7 +115,7 @@ def test_a_closed_period_found_as_closed_is_not_looked_at_again_until_it_changes
     f, st = _review(st, book(ROWS))
     assert f.empty
     cur = snapshots(book(ROWS))
-    assert C.closed_findings(st, book(ROWS), cur).empty and "Receipts" not in cur._snaps
+    assert C.closed_findings(st, book(ROWS), cur).empty and "Receipts" not in cur._rows
     new = [list(r) for r in ROWS]
     new[1][3] = 5.0
     for _ in range(2):            # said at every Reconcile, not only at the first
@@ -141,3 +141,33 @@ def test_inputs_dated_by_their_batch_are_looked_at_again_when_the_batch_moves():
     moved[1][1] = datetime(2025, 5, 10)   # B-2 now in the closed period; its inputs did not change
     f, _ = _review(st, bk(moved))
     assert sorted(zip(f["sheet"], f["row"].astype(object), strict=True)) == [("BatchInputs", 3), ("Batches", 3)]
+
+
+def test_balances_as_closed_compared_a_column_at_a_time_say_what_one_by_one_says():
+    """The Balance's As closed: rows at a glance as closed get the short line; any figure
+    that moved (a number, an empty one, the status), or a period not kept, is spelled out."""
+    n = 40
+    bal = pd.DataFrame({"item": [f"I{i % 7}" for i in range(n)], "owner": [None if i % 3 else "Co-op" for i in range(n)],
+                        "start": pd.to_datetime(["2025-01-01"] * n) + pd.to_timedelta(np.arange(n) // 7 * 31, unit="D"),
+                        "end": pd.to_datetime(["2025-01-31"] * n) + pd.to_timedelta(np.arange(n) // 7 * 31, unit="D")})
+    for f in C.CLOSED_FIGURES:
+        bal[f] = np.arange(n, dtype=float) * 10 + 0.5 if f != "status" else ["PASS"] * n
+    bal.loc[5, "counted_ending"] = np.nan
+    recs = C.closed_balance_records(bal, date(2025, 12, 31))
+    st = C.BookState(closed=C.Closed(date(2025, 12, 31), "ana", "2026-01-02T10:00:00Z", 2, {}, recs))
+    now = bal.copy()
+    now.loc[3, "received"] += 0.004         # within a cent: as closed
+    now.loc[7, "received"] += 2.0
+    now.loc[9, "status"] = "FAIL"
+    now.loc[5, "counted_ending"] = 12.0     # was empty
+    now.loc[11, "variance"] = np.nan        # now empty
+    now.loc[13, "item"] = "New item"        # no balance kept for it
+    got = C.annotate_balances(now, st)["as_closed"]
+    plain = "As closed on 2026-01-02 by ana."
+    assert got[3] == plain and got[0] == plain
+    assert got[7] == "DIFFERS from the close on 2026-01-02: received 70.50 (now 72.50)."
+    assert got[9] == "DIFFERS from the close on 2026-01-02: status PASS (now FAIL)."
+    assert got[5] == "DIFFERS from the close on 2026-01-02: counted ending (none) (now 12.00)."
+    assert got[11] == "DIFFERS from the close on 2026-01-02: variance 110.50 (now (none))."
+    assert got[13] == "No balance of this period was recorded at the close."
+    assert sum(g == plain for g in got) == n - 5

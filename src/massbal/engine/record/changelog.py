@@ -193,8 +193,9 @@ class Stored:
         return self._snap
 
 
-def loaded(x: Snapshot | Stored | None) -> Snapshot | None:
-    return x.load() if isinstance(x, Stored) else x
+def loaded(x) -> Snapshot | None:
+    """A stored table (whole, or in blocks: blocks.py) as one snapshot."""
+    return x.load() if x is not None and not isinstance(x, Snapshot) else x
 
 
 # ------------------------------------------------------------------ canonical text

@@ -20,16 +20,15 @@ from massbal.engine import findings as F
 from massbal.engine.rawbook import RawBook
 from massbal.engine.schema import header_key, name_key
 
-from .changelog import RowChange, Snapshot, Stored, diff, loaded, snapshots
-from .current import batch_days, dated_on_or_before
+from .balances import CLOSED_FIGURES, annotate_balances, closed_balance_records  # noqa: F401
+from .blocks import BLOCKS_V1, CLOSED_V1, ClosedBlocks, TableBlocks
+from .changelog import RowChange, Snapshot, Stored, snapshots
+from .current import batch_days, closed_since, dated_on_or_before, kept_form, since_last
 from .logchain import GENESIS, LogEntry, change_entries, seal
 
 CODE = "CLOSED_PERIOD_CHANGED"
-STATE_VERSION = 1
+STATE_VERSION = 2      # 2: tables kept in blocks (blocks.py); a state of version 1 is still read
 CLOSED_SHEET = "Closed periods"
-# the figures kept for a balance as closed, and compared with today's
-CLOSED_FIGURES = ("beginning", "received", "produced", "used", "shipped", "losses",
-                  "expected_ending", "counted_ending", "variance", "status")
 
 
 class ClosingError(ValueError):
@@ -42,7 +41,7 @@ class Closed:
     by: str
     on: str                      # ISO time of the close
     row: int                     # the Closed periods sheet row of the close
-    tables: dict[str, Snapshot | Stored]  # rows dated on or before `through`, as closed
+    tables: dict[str, ClosedBlocks | Stored]  # rows dated on or before `through`, as closed
     balances: list[dict]         # balances of periods ending on or before `through`
     # table -> closed key (current.Current.closed_key) of a content whose closed rows were
     # found as closed: a table still of that content needs no new look (current.py)
@@ -58,7 +57,7 @@ class Closed:
 class BookState:
     """What massbal keeps in the workbook between two writes."""
 
-    last: dict[str, Snapshot | Stored] | None = None   # input tables at the last write (None: never)
+    last: dict[str, TableBlocks | Stored] | None = None   # input tables at the last write (None: never)
     written: int = 0                          # Change log entries written
     last_hash: str = GENESIS
     closed: Closed | None = None
@@ -86,12 +85,13 @@ class BookState:
     def from_text(text: str) -> BookState:
         head, *lines = text.split("\n")
         d = json.loads(head)
-        if d.get("version") != STATE_VERSION:
+        if d.get("version") not in (1, STATE_VERSION):
             raise ValueError(f"massbal's state in this workbook is of version {d.get('version')}")
         parts: dict[str, dict] = {"last": {}, "closed": {}}
         for ln in lines:
             part, name, digest, blob = ln.split("\t", 3)
-            parts[part][name] = Stored(blob, digest)
+            parts[part][name] = (TableBlocks.from_text(blob) if blob.startswith(BLOCKS_V1) else
+                                 ClosedBlocks.from_text(blob) if blob.startswith(CLOSED_V1) else Stored(blob, digest))
         closed = None
         if d.get("closed"):
             c = d["closed"]
@@ -123,13 +123,12 @@ def record_write(state: BookState, raw: RawBook, now: datetime, user: str, actio
     last write (on a first write, one entry saying the tables were recorded), then `extra`
     (a close, a reopen)."""
     current = snapshots(raw) if current is None else current
-    quick = getattr(current, "quick", lambda name: None)
     t = iso_now(now)
-    kept: dict[str, Snapshot | Stored] = {}
+    kept: dict[str, TableBlocks | Stored] = {}
     keys: dict[str, str] = {}
     if state.last is None:
-        kept = {name: current[name] for name in current}
-        n = sum(len(s) for s in kept.values())
+        kept = {name: kept_form(current, name) for name in current}
+        n = sum(len(current[name]) for name in kept)
         pending = [LogEntry(0, t, user, action, "recorded", "", None, "", "",
                             f"{n:,} rows in {len(kept)} input tables recorded; later writes log what changes")]
     else:
@@ -138,30 +137,26 @@ def record_write(state: BookState, raw: RawBook, now: datetime, user: str, actio
         batches: list = []   # Batches' days, made once and only if a change needs them
         for name in sorted(set(state.last) | set(current)):
             old = state.last.get(name)
-            key = quick(name) if name in current else None
+            key = current.quick(name)
             if key is not None:
                 keys[name] = key
             if old is not None and key is not None and state.quick.get(name) == key:
-                kept[name] = old   # the very content of the last write: not even snapshotted
+                kept[name] = old   # the very content of the last write: not even read
                 continue
-            new = current[name] if name in current else None
-            if new is not None:
-                kept[name] = new
-            if old is not None and new is not None and old.digest() == new.digest():
-                kept[name] = old   # unchanged: its stored form is reused as it is
-                continue
-            found = diff(loaded(old), new)
+            found, o, new, form = since_last(old, current, name)
+            if form is not None:
+                kept[name] = form
             if found:
-                days += _change_days(found, loaded(old), new, lambda: _batch_days_once(batches, current))
+                days += _change_days(found, o, new, lambda: _batch_days_once(batches, current))
             changes += found
         pending = change_entries(changes, t, user, action, days)
     if state.last is None:
-        keys = {name: k for name in kept if (k := quick(name)) is not None}
+        keys = {name: k for name in kept if (k := current.quick(name)) is not None}
     pending += list(extra)
     sealed = seal(state.last_hash, state.written + 1, pending)
     last_hash = sealed[-1].hash if sealed else state.last_hash
     closed = state.closed
-    found_clean = getattr(current, "clean", {}).get(closed.ident) if closed is not None else None
+    found_clean = current.clean.get(closed.ident) if closed is not None else None
     if found_clean:
         closed = replace(closed, clean={**closed.clean, **found_clean})
     new_state = replace(state, last=kept, written=state.written + len(sealed), last_hash=last_hash,
@@ -194,51 +189,50 @@ def _change_days(found: list[RowChange], old: Snapshot | None, new: Snapshot | N
 
 # ------------------------------------------------------------------ closed periods
 
-def _closed_part(current: Mapping[str, Snapshot], through: date, names=None) -> dict[str, Snapshot]:
-    """The rows dated on or before `through` (batch inputs by their batch's date), of the
-    tables named (default: all)."""
-    cut = pd.Timestamp(through).strftime("%Y-%m-%d")
+def _in_period(current, name: str, through: date, days: list):
+    """For a table's rows (a snapshot), which are dated on or before `through` (batch
+    inputs by their batch's date); a table not dated has none."""
+    last = pd.Timestamp(through).strftime("%Y-%m-%d")
+    by = current.dated_by(name)
+    if by is None:
+        return lambda s: np.zeros(len(s), dtype=bool)
+    return lambda s: dated_on_or_before(s, _batch_days_once(days, current) if by == "batch" else {}, last)
+
+
+def _closed_part(current, through: date) -> dict[str, tuple[ClosedBlocks, Snapshot]]:
+    """Each dated table's rows dated on or before `through`: as the state keeps them (in
+    the table's blocks), and as one snapshot."""
     days: list = []
     out = {}
-    for name in (current if names is None else names):
-        if name not in current:
-            continue
-        s = current[name]
-        if s.column("date") is None and s.column("batch") is None:
+    for name in current:
+        if current.dated_by(name) is None:
             continue  # Items, Certificates, Settings: not dated
-        if s.column("date") is None:
-            out[name] = s.take(dated_on_or_before(s, _batch_days_once(days, current), cut))
-        else:
-            out[name] = s.take(dated_on_or_before(s, {}, cut))
+        rows = current.rows(name)
+        closed = _in_period(current, name, through, days)(rows.snap)
+        batches = (current.quick("Batches") or "") if current.dated_by(name) == "batch" else None
+        out[name] = (ClosedBlocks.build(current.raw.tables[name], current.cut(name), rows, closed, batches),
+                     rows.snap.take(closed))
     return out
 
 
-def closed_changes(state: BookState, current: Mapping[str, Snapshot]) -> list[RowChange]:
+def closed_changes(state: BookState, current) -> list[RowChange]:
     """Rows of the closed period added, changed or deleted since the close. A table whose
     content was already found as closed (Closed.clean) is not looked at again; each one
     found so now is noted in current.clean, for the state of this write."""
     c = state.closed
     if c is None:
         return []
-    closed_key = getattr(current, "closed_key", lambda name: None)
-    dated_by = getattr(current, "dated_by", lambda name: "?")
-    clean = getattr(current, "clean", {}).setdefault(c.ident, {})
+    clean = current.clean.setdefault(c.ident, {})
+    days: list = []
     out = []
     for name in sorted(set(c.tables) | set(current)):
-        if name not in c.tables and dated_by(name) is None:
+        if name not in c.tables and current.dated_by(name) is None:
             continue  # not dated, never closed: not even snapshotted
-        key = closed_key(name)
+        key = current.closed_key(name)
         if key is not None and c.clean.get(name) == key:
             clean[name] = key
             continue
-        now = _closed_part(current, c.through, [name]).get(name)
-        old = c.tables.get(name)
-        if old is None and now is None:
-            continue
-        if old is not None and now is not None and old.digest() == now.digest():
-            found = []
-        else:
-            found = diff(loaded(old), now)
+        found = closed_since(c.tables.get(name), current, name, _in_period(current, name, c.through, days))
         if not found and key is not None:
             clean[name] = key
         out += found
@@ -278,71 +272,6 @@ def closed_findings(state: BookState, raw: RawBook, current: dict[str, Snapshot]
     return F.combine(frames)
 
 
-def _key(item, owner, start, end) -> str:
-    def day(v):
-        return pd.Timestamp(v).strftime("%Y-%m-%d")
-    own = "" if owner is None or (isinstance(owner, float) and owner != owner) or owner is pd.NA else str(owner)
-    return f"{item}\x1f{own}\x1f{day(start)}\x1f{day(end)}"
-
-
-def _fmt(v) -> str:
-    if v is None or (isinstance(v, float) and v != v):
-        return "(none)"
-    return f"{v:,.2f}" if isinstance(v, (int, float)) else str(v)
-
-
-def closed_balance_records(balances: pd.DataFrame, through: date) -> list[dict]:
-    """The balances of periods ending on or before `through`, as JSON-able records."""
-    if not len(balances):
-        return []
-    b = balances[pd.to_datetime(balances["end"]) <= pd.Timestamp(through)]
-    out = []
-    for r in b.to_dict("records"):
-        rec = {"item": str(r["item"]), "owner": None if pd.isna(r["owner"]) else str(r["owner"]),
-               "start": pd.Timestamp(r["start"]).strftime("%Y-%m-%d"), "end": pd.Timestamp(r["end"]).strftime("%Y-%m-%d")}
-        for f in CLOSED_FIGURES:
-            v = r.get(f)
-            rec[f] = None if v is None or (isinstance(v, float) and v != v) else (
-                float(v) if isinstance(v, (int, float, np.floating)) else str(v))
-        out.append(rec)
-    return out
-
-
-def annotate_balances(balances: pd.DataFrame, state: BookState) -> pd.DataFrame:
-    """Balance rows gain `closed` (the close a period lies in) and `as_closed` (today's
-    figures against those recorded at the close: where they differ, the closed ones)."""
-    b = balances.copy()
-    n = len(b)
-    closed = pd.Series([None] * n, dtype=object, index=b.index)
-    as_closed = pd.Series([None] * n, dtype=object, index=b.index)
-    c = state.closed
-    if c is not None and n:
-        kept = {_key(r["item"], r["owner"], r["start"], r["end"]): r for r in c.balances}
-        inside = (pd.to_datetime(b["end"]) <= pd.Timestamp(c.through)).to_numpy()
-        closed[inside] = f"through {c.through:%Y-%m-%d}"
-        # records, not iterrows: a Series per row cost seconds on a large book
-        for idx, r in zip(b.index[inside], b[inside].to_dict("records"), strict=True):
-            old = kept.get(_key(r["item"], r["owner"], r["start"], r["end"]))
-            if old is None:
-                as_closed[idx] = "No balance of this period was recorded at the close."
-                continue
-            diffs = []
-            for f in CLOSED_FIGURES:
-                now, then = r.get(f), old.get(f)
-                now = None if now is None or (isinstance(now, float) and now != now) else now
-                if isinstance(now, (int, float, np.floating)) and isinstance(then, (int, float)):
-                    same = abs(float(now) - then) <= 0.005
-                else:
-                    same = (None if now is None else str(now)) == then
-                if not same:
-                    diffs.append(f"{f.replace('_', ' ')} {_fmt(then)} (now {_fmt(now)})")
-            as_closed[idx] = (f"As closed on {c.on[:10]} by {c.by}." if not diffs else
-                              f"DIFFERS from the close on {c.on[:10]}: " + "; ".join(diffs) + ".")
-    b["closed"] = closed
-    b["as_closed"] = as_closed
-    return b
-
-
 def review_reconciliation(rec, state: BookState, raw: RawBook, current: dict[str, Snapshot] | None = None):
     """A Reconciliation with the closed period's findings added and, once a period is
     closed, each Balance row's Closed and As closed."""
@@ -365,7 +294,8 @@ def close_period(state: BookState, raw: RawBook, balances: pd.DataFrame, through
             raise ClosingError(f"Rows of the period closed through {state.closed.through:%Y-%m-%d} changed "
                                "since it was closed (CLOSED_PERIOD_CHANGED on the Exceptions sheet). Undo "
                                "those changes, or reopen the period with a reason, before closing again.")
-    part = _closed_part(current, through)
+    closing = _closed_part(current, through)
+    part = {name: snap for name, (_, snap) in closing.items()}
     nrows = sum(len(s) for s in part.values())
     t = iso_now(now)
     bal = closed_balance_records(balances, through)
@@ -382,9 +312,8 @@ def close_period(state: BookState, raw: RawBook, balances: pd.DataFrame, through
                       "Owner": b["owner"], "Start": b["start"], "End": b["end"],
                       "Expected ending": b["expected_ending"], "Counted ending": b["counted_ending"],
                       "Variance": b["variance"], "Status": b["status"]})
-    closed_key = getattr(current, "closed_key", lambda name: None)
-    clean = {name: k for name in part if (k := closed_key(name)) is not None}
-    closed = Closed(through, user, t, row, part, bal, clean)
+    clean = {name: k for name in part if (k := current.closed_key(name)) is not None}
+    closed = Closed(through, user, t, row, {name: kept for name, (kept, _) in closing.items()}, bal, clean)
     st = replace(rec.state, closed=closed, closed_rows=state.closed_rows + len(lines))
     return Record(rec.entries, lines, st)
 

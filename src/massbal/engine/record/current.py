@@ -1,18 +1,13 @@
-"""The input tables of one write, fingerprinted cheaply first, and the dates of their rows.
+"""The input tables of one write: their blocks and keys (blocks.py), their canonical
+rows made only where needed, and the dates of their rows.
 
-A snapshot (every cell as canonical text, changelog.Snapshot) is most of what change
-detection costs, and at most writes most tables have not changed. So each table first
-gets a quick key: SHA-256 over its headers, worksheet rows and typed columns as the
-reader gave them (the bytes of numbers and dates, pandas' hash of texts; no Python per
-row). Equal quick keys mean equal snapshots, so a table whose key is the one the state
-kept from the last write is neither snapshotted nor diffed. Unequal keys prove nothing:
-a LibreOffice re-save may type a cell otherwise, another pandas may hash a text
-otherwise; then the snapshot is made and compared as always. The key only saves work,
-it never decides that something changed.
+A table's quick key (blocks.Cut.quick: its headers, worksheet rows and block keys) equal
+to the one the state kept from the last write means the very content: that table is
+neither snapshotted nor diffed. Unequal keys prove nothing; then the blocks are compared,
+and those without a kept key are snapshotted and diffed as always.
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Mapping
 
 import numpy as np
@@ -21,59 +16,12 @@ import pandas as pd
 from massbal.engine.rawbook import RawBook, RawTable
 from massbal.engine.schema import header_key
 
-from .changelog import Snapshot, canon_column, snapshot
-
-
-def _typed(s: pd.Series) -> tuple[bytes, bytes]:
-    """A column as (kind, bytes): equal bytes of one kind mean equal canonical text."""
-    dt = s.dtype
-    if pd.api.types.is_datetime64_any_dtype(dt):
-        return b"M", s.to_numpy(dtype="datetime64[ns]").view(np.int64).tobytes()
-    if pd.api.types.is_float_dtype(dt) or pd.api.types.is_integer_dtype(dt):
-        # canon_column reads integers as float64 too; NaN has one pattern once through numpy
-        v = s.to_numpy(dtype="float64", na_value=np.nan)
-        v = np.where(np.isnan(v), np.nan, v)
-        return b"f", v.tobytes()
-    if isinstance(dt, pd.StringDtype) and dt.storage == "pyarrow":
-        got = _arrow_bytes(s)
-        if got is not None:
-            return b"a", got
-    values = s.to_numpy(dtype=object)
-    inferred = "string" if isinstance(dt, pd.StringDtype) else pd.api.types.infer_dtype(values, skipna=True)
-    if inferred in ("floating", "integer", "mixed-integer-float"):   # numbers as objects (xlwings)
-        return _typed(pd.Series(values, dtype="float64"))
-    if inferred in ("string", "empty"):
-        # texts and empties only: hashed as they are (not categorised: lots are mostly distinct)
-        return b"s", pd.util.hash_array(values, categorize=False).tobytes()
-    # a mixed column: its canonical text, so a number and a text that read alike agree
-    return b"x", pd.util.hash_array(canon_column(s), categorize=False).tobytes()
-
-
-def _arrow_bytes(s: pd.Series) -> bytes | None:
-    """A text column kept by Arrow, as its buffers' digest: the same buffers hold the same
-    texts (no string is made). None when not so kept after all."""
-    try:
-        chunked = s.array.__arrow_array__()
-    except Exception:
-        return None
-    h = hashlib.sha256(str(chunked.type).encode())
-    for chunk in chunked.chunks:
-        h.update(f"|{chunk.offset}|{len(chunk)}|".encode())
-        for buf in chunk.buffers():
-            h.update(b"-" if buf is None else memoryview(buf))
-            h.update(b"|")
-    return h.digest()
+from .blocks import ClosedBlocks, Cut, Rows, TableBlocks, canon_rows, cut, match, positions
+from .changelog import RowChange, Snapshot, diff, loaded
 
 
 def quick_key(t: RawTable) -> str:
-    h = hashlib.sha256()
-    h.update("\x1f".join(t.headers).encode("utf-8") + b"\x1e")
-    h.update(np.asarray(t.rows, dtype=np.int64).tobytes())
-    for j in range(len(t.headers)):
-        kind, data = _typed(t.data[j])
-        h.update(b"\x1e" + kind + len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.hexdigest()[:32]
+    return cut(t).quick
 
 
 def _dated_by(t: RawTable) -> str | None:
@@ -84,7 +32,7 @@ def _dated_by(t: RawTable) -> str | None:
 
 
 class Current(Mapping):
-    """A book's input tables as snapshots, each made on first use; quick keys for all.
+    """A book's input tables as snapshots, each made on first use; blocks and keys for all.
 
     It also carries what this write found of a closed period (`clean`: close -> table ->
     closed key of a content whose closed rows are as closed), for the state it writes next.
@@ -92,14 +40,35 @@ class Current(Mapping):
 
     def __init__(self, raw: RawBook):
         self.raw = raw
-        self._snaps: dict[str, Snapshot] = {}
-        self._quick: dict[str, str] = {}
+        self._rows: dict[str, Rows] = {}
+        self._cuts: dict[str, Cut] = {}
+        self._subs: dict[tuple, Rows] = {}
         self.clean: dict[str, dict[str, str]] = {}
 
     def __getitem__(self, name: str) -> Snapshot:
-        got = self._snaps.get(name)
+        return self.rows(name).snap
+
+    def rows(self, name: str) -> Rows:
+        """Every row of a table as canonical text, with its read position."""
+        got = self._rows.get(name)
         if got is None:
-            got = self._snaps[name] = snapshot(self.raw.tables[name])
+            got = self._rows[name] = canon_rows(self.raw.tables[name])
+        return got
+
+    def sub(self, name: str, blocks: list[int]) -> Rows:
+        """The rows of some blocks only (all of them already made: taken from those).
+        Kept, so the closed period's look and the log's diff share one snapshot (and
+        its row fingerprints)."""
+        got = self._subs.get((name, tuple(blocks)))
+        if got is None:
+            full = self._rows.get(name)
+            pos = positions(self.cut(name), blocks)
+            if full is not None:
+                keep = np.isin(full.pos, pos)
+                got = Rows(full.snap.take(keep), full.pos[keep])
+            else:
+                got = canon_rows(self.raw.tables[name], pos)
+            self._subs[(name, tuple(blocks))] = got
         return got
 
     def __iter__(self) -> Iterator[str]:
@@ -111,14 +80,18 @@ class Current(Mapping):
     def __contains__(self, name) -> bool:
         return name in self.raw.tables
 
-    def quick(self, name: str) -> str | None:
+    def cut(self, name: str) -> Cut | None:
         t = self.raw.tables.get(name)
         if t is None:
             return None
-        got = self._quick.get(name)
+        got = self._cuts.get(name)
         if got is None:
-            got = self._quick[name] = quick_key(t)
+            got = self._cuts[name] = cut(t)
         return got
+
+    def quick(self, name: str) -> str | None:
+        c = self.cut(name)
+        return None if c is None else c.quick
 
     def dated_by(self, name: str) -> str | None:
         t = self.raw.tables.get(name)
@@ -206,3 +179,63 @@ def dated_on_or_before(s: Snapshot, batches: dict[str, str], through: str) -> np
                 days = days.copy()
                 days[odd] = [d.strftime("%Y-%m-%d") if not pd.isna(d) else "" for d in parsed]
     return (days != "") & (days <= last)
+
+
+# ------------------------------------------------------------------ changes, block by block
+
+def _form(current: Current, name: str, rows: Rows, old=None, fresh=()) -> TableBlocks:
+    """The table as the state keeps it next: blocks in `fresh` (all when old is None) from
+    `rows`, the others as `old` kept them (their key is kept, so is their content)."""
+    c = current.cut(name)
+    kept = {}
+    if old is not None:
+        for k, key in enumerate(old.keys):
+            kept.setdefault(key, k)
+    fresh = set(fresh)
+    parts = [rows.block(a, b, relative=True) if old is None or k in fresh else old.stored(kept[key])
+             for k, (a, b, key) in enumerate(zip(c.starts.tolist(), c.ends.tolist(), c.keys, strict=True))]
+    return TableBlocks.build(current.raw.tables[name], c, parts)
+
+
+def kept_form(current: Current, name: str) -> TableBlocks:
+    return _form(current, name, current.rows(name))
+
+
+def since_last(old, current: Current, name: str):
+    """What changed in one table since the state kept it as `old` (None: not kept):
+    (changes, the old rows compared, the new rows compared, the form to keep, or None
+    when the table is gone). Kept in blocks: only blocks whose key is not kept are read."""
+    if name not in current:
+        o = loaded(old)
+        return diff(o, None), o, None, None
+    if isinstance(old, TableBlocks):
+        fresh, gone = match(current.cut(name).keys, old.keys)
+        rows = current.sub(name, fresh)
+        o = old.sub(gone)
+        found = diff(o, rows.snap) if fresh or gone else []
+        return found, o, rows.snap, _form(current, name, rows, old, fresh)
+    rows = current.rows(name)   # kept whole (a state of an earlier massbal): compared whole
+    o = loaded(old)
+    return diff(o, rows.snap), o, rows.snap, _form(current, name, rows)
+
+
+def closed_since(old, current: Current, name: str, closed) -> list[RowChange]:
+    """Rows of a closed period added, changed or deleted since the close. old: the table's
+    closed rows as closed (None: it had none); closed(rows snapshot) -> which rows of it
+    are in the closed period now. Closed in blocks: only blocks whose key is not kept are
+    read (for rows dated by their batch, only while Batches is as it was at the close)."""
+    if isinstance(old, ClosedBlocks) and name in current and old.batches in (None, current.quick("Batches") or ""):
+        fresh, gone = match(current.cut(name).keys, old.keys)
+        if not fresh and not gone:
+            return []
+        now = current.sub(name, fresh).snap
+        now.hashes()   # made once: the closed rows taken below and the log's diff share them
+        return diff(old.sub(gone), now.take(closed(now)))
+    now = None
+    if name in current:
+        snap = current[name]
+        now = snap.take(closed(snap))
+    o = loaded(old)
+    if o is None and (now is None or not len(now)):
+        return []
+    return diff(o, now)
