@@ -37,3 +37,18 @@ def test_messages_as_textwrap():
 def test_short_and_missing_values_take_one_line():
     got = wrapped_lines(["short", None, 3.5, "word " * 40], 10)
     assert list(got[:3]) == [1, 1, 1] and got[3] == len(textwrap.wrap("word " * 40, 13))
+
+
+def test_letter_hyphen_holds_wherever_the_hyphen_rule_matches():
+    """_letter_hyphen (a cheap check before _HYPHEN's search) is true for every text
+    _HYPHEN matches, with letters, digits and marks of other scripts around the hyphens."""
+    from massbal.xlsx.write.print_setup import _HYPHEN, _letter_hyphen
+    rng = random.Random(11)
+    alphabet = ["a", "Z", "_", "1", "-", "-", "-", " ", "é", "²", "\u0663", "Ж", "\u0301", "x"]
+    matched = 0
+    for _ in range(60000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 14)))
+        if _HYPHEN.search(s):
+            matched += 1
+            assert _letter_hyphen(s), s
+    assert matched > 1000

@@ -26,7 +26,8 @@ from massbal.xlref import column_letter
 
 from .verify import EPOCH, FORMULA, MAX_STRING, canon_number, excel_serial
 
-CHUNK = 32768  # rows built at once: bounds the memory of the intermediate strings
+CHUNK = 8192  # rows built at once: bounds the memory of the intermediate strings (about 70 MB
+# for a Ledger; 32768 rows were 300 MB at the peak of a 980k-movement export)
 _ESCAPE_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _NEEDS_ESCAPE = re.compile("_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff&<>]")
@@ -184,7 +185,9 @@ class Column:
 @dataclass
 class Block:
     """Rows made in bulk for one sheet: their XML in a temporary file, their links, and
-    what the fingerprint needs (each row's digest, each column's joined cell texts)."""
+    what the fingerprint needs (each row's digest, each column's joined cell texts).
+    The column texts are as large as the data itself, so they wait in a temporary file
+    too (`col_pieces` reads them back, one piece at a time, when the columns are hashed)."""
     first: int  # 1-based worksheet row of the first
     last: int
     c0: int  # 1-based first column
@@ -192,7 +195,22 @@ class Block:
     file: object
     links: list[tuple[int, int, str]] = field(default_factory=list)
     row_digests: dict[int, str] = field(default_factory=dict)  # 1-based row -> sha256 hex
-    col_texts: dict[int, list[str]] = field(default_factory=dict)  # 1-based column -> pieces, in row order
+    col_spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # column -> (offset, bytes) pieces
+    texts: object = None  # the temporary file of the column texts (UTF-8)
+
+    def add_col_text(self, col: int, text: str) -> None:
+        if self.texts is None:
+            self.texts = tempfile.TemporaryFile()
+        data = text.encode("utf-8")
+        self.texts.seek(0, 2)
+        self.col_spans.setdefault(col, []).append((self.texts.tell(), len(data)))
+        self.texts.write(data)
+
+    def col_pieces(self, col: int):
+        """The column's texts (UTF-8 bytes), in row order, as _digest made them."""
+        for offset, size in self.col_spans.get(col, ()):
+            self.texts.seek(offset)
+            yield self.texts.read(size)
 
 
 def make_block(first: int, c0: int, n: int, cols: list[Column], heights=None, hashed: bool = True) -> Block:
@@ -207,6 +225,8 @@ def make_block(first: int, c0: int, n: int, cols: list[Column], heights=None, ha
         used = []  # (column number, cell XML, fingerprint texts) of the columns with a cell here
         for j, c in enumerate(cols):
             vals = c.values[a:z] if not isinstance(c.values, pd.Series) else c.values.iloc[a:z]
+            if isinstance(vals, pd.Series) and isinstance(vals.dtype, pd.api.extensions.ExtensionDtype):
+                vals = vals.astype(object)  # pyarrow-backed text: as plain objects, a slice at a time
             xml, canon, filled = _column_xml(letters[j], rows, vals, c, a, z)
             if filled:
                 used.append((c0 + j + 1, xml, canon, filled))
@@ -285,7 +305,7 @@ def _digest(b: Block, rows: list[str], used: list) -> None:
         for i in filled:
             p[i] = f"\x1f{col}={canon[i]}"
         pieces.append(p)
-        b.col_texts.setdefault(col, []).append("\x1f".join([f"{rows[i]}={canon[i]}" for i in filled]))
+        b.add_col_text(col, "\x1f".join([f"{rows[i]}={canon[i]}" for i in filled]))
     if not pieces:
         return
     for r, parts in zip(rows, zip(*pieces, strict=True), strict=True):
@@ -342,6 +362,8 @@ def _merge(xml: bytes, blocks: list[Block], fh) -> None:
         while chunk := b.file.read(1 << 22):
             fh.write(chunk)
         b.file.close()
+        if b.texts is not None:
+            b.texts.close()
     for _, x in own[k:]:
         fh.write(x)
     fh.write(b"</sheetData>")

@@ -77,11 +77,10 @@ def build(prep: Prepared, rec: Reconciliation) -> ExportData:
 
     sup = rec.supply.copy()
     ing_key = {v: k for k, v in items["item"].items()}
-    sup["ingredient_key"] = sup["ingredient"].map(lambda n: ing_key.get(n, prep.book.code("item", n)))
+    sup["ingredient_key"] = sup["ingredient"].map(lambda n: _known(ing_key, n, prep, "item"))
     okeys = engine_owner_names(prep)
     back = {v: k for k, v in okeys.items()}
-    sup["owner_key"] = sup["owner"].map(lambda o: back.get(o, prep.book.code("owner", o)) if isinstance(o, str)
-                                        else BLANK)
+    sup["owner_key"] = sup["owner"].map(lambda o: _known(back, o, prep, "owner") if isinstance(o, str) else BLANK)
     ingredients = dict(zip(sup["ingredient_key"], sup["ingredient"], strict=True))
 
     # the engine's roll per item holding each ingredient, and every row's equivalents
@@ -111,6 +110,17 @@ def build(prep: Prepared, rec: Reconciliation) -> ExportData:
 
     shares = _shares(eq_all, out, list(ingredients))
     return ExportData(out, shares, ingredients, bal, sup, detail, yields, periods)
+
+
+def _known(keys, name, prep: Prepared, kind: str):
+    """The key of a name the export already knows, else the book's code for it. Book.code
+    scans every name of its kind, so only the few names not known are looked up there
+    (issue 15: one scan per run made the export of 100k runs quadratic)."""
+    hit = keys.get(name, _MISSING)
+    return prep.book.code(kind, name) if hit is _MISSING else hit
+
+
+_MISSING = object()
 
 
 def _shares(eq: pd.DataFrame, rows: pd.DataFrame, ing: list) -> pd.DataFrame:
@@ -156,7 +166,8 @@ def _yields(prep: Prepared, rec: Reconciliation, ing: set, item_keys: set) -> pd
     led = prep.ledger
     runs = led[led["kind"].isin(("used", "produced"))]
     bkey = runs.drop_duplicates("batch_key").set_index("batch")["batch_key"] if len(runs) else pd.Series(dtype=object)
-    y["batch_key"] = y["batch"].map(lambda b: bkey.get(b, prep.book.code("batch", b)))
+    known = dict(zip(bkey.index, bkey.to_numpy(), strict=True)) if bkey.index.is_unique else bkey
+    y["batch_key"] = y["batch"].map(lambda b: _known(known, b, prep, "batch"))
     bc = prep.genealogy.batch_comp
     bc = bc[bc["ingredient_key"].isin(ing)]
     touches = set(runs.loc[runs["item_key"].isin(item_keys), "batch_key"]) | set(bc["batch_key"])

@@ -95,16 +95,31 @@ def digests(cells: dict[str, dict[tuple[int, int], str]], blocks: dict[str, list
             if any(b.first <= r <= b.last for r in by_row):
                 raise ValueError(f"{sheet}: a cell written inside the rows of a bulk table")
             rd.update(b.row_digests)
-            for c, texts in b.col_texts.items():
-                by_col.setdefault(c, []).append((b.first, "\x1f".join(texts)))
-        cd = {c: _h("\x1f".join(t for _, t in sorted(vals, key=lambda e: e[0]))).hexdigest()
-              for c, vals in by_col.items()}
+            for c in b.col_spans:
+                by_col.setdefault(c, []).append((b.first, b))
+        cd = {c: _column_digest(c, vals) for c, vals in by_col.items()}
         overall.update(f"\x1e{sheet}\x1d".encode())
         for r in sorted(rd):
             overall.update(f"{r}:{rd[r]}\n".encode("ascii"))
         rows_out[sheet] = {r: d[:16] for r, d in rd.items()}
         cols_out[sheet] = {c: d[:16] for c, d in cd.items()}
     return Digests(overall.hexdigest(), rows_out, cols_out)
+
+
+def _column_digest(col: int, vals: list) -> str:
+    """sha256 of the column's texts joined by \\x1f in row order, fed piece by piece: a
+    bulk block's texts are read back from its file, never joined whole in memory (the
+    same digest as joining them)."""
+    h = hashlib.sha256()
+    first = True
+    for _, v in sorted(vals, key=lambda e: e[0]):
+        pieces = [v.encode("utf-8")] if isinstance(v, str) else v.col_pieces(col)
+        for p in pieces:
+            if not first:
+                h.update(b"\x1f")
+            h.update(p)
+            first = False
+    return h.hexdigest()
 
 
 # ------------------------------------------------------------------ reading a copy
@@ -210,13 +225,31 @@ def fingerprint_rows(d: Digests, cover_cell: tuple[str, int, int], labels: dict[
     fingerprint (time of export, version) are listed so that verify leaves them out too."""
     # stored as "sha256:<hex>" so it is not the very string the cover shows (an edit of
     # the cover's text cannot change both)
-    out = [["*", "overall", 0, "sha256:" + d.overall, ""],
-           [cover_cell[0], "cover", cover_cell[1], "", str(cover_cell[2])]]
-    out += [[sheet, "beside", r, "", str(c)] for sheet, r, c in beside]
+    return [list(r) for r in zip(*fingerprint_columns(d, cover_cell, labels, beside), strict=True)]
+
+
+def fingerprint_columns(d: Digests, cover_cell: tuple[str, int, int], labels: dict[str, dict[int, str]],
+                        beside: list[tuple[str, int, int]] = ()) -> tuple[list, list, list, list, list]:
+    """fingerprint_rows as its five columns, built a column at a time: a row per data row
+    of the copy (a million at issue 15's size) without a list per row."""
+    sheets, kinds, index, digest, label = (["*", cover_cell[0]], ["overall", "cover"], [0, cover_cell[1]],
+                                           ["sha256:" + d.overall, ""], ["", str(cover_cell[2])])
+    for sheet, r, c in beside:
+        sheets.append(sheet), kinds.append("beside"), index.append(r), digest.append(""), label.append(str(c))
     for sheet in sorted(d.rows):
-        out += [[sheet, "row", r, h, ""] for r, h in sorted(d.rows[sheet].items())]
-        out += [[sheet, "column", c, h, labels.get(sheet, {}).get(c, "")] for c, h in sorted(d.cols[sheet].items())]
-    return out
+        rows = sorted(d.rows[sheet].items())
+        sheets += [sheet] * len(rows)
+        kinds += ["row"] * len(rows)
+        index += [r for r, _ in rows]
+        digest += [h for _, h in rows]
+        label += [""] * len(rows)
+        cols = sorted(d.cols[sheet].items())
+        sheets += [sheet] * len(cols)
+        kinds += ["column"] * len(cols)
+        index += [c for c, _ in cols]
+        digest += [h for _, h in cols]
+        label += [labels.get(sheet, {}).get(c, "") for c, _ in cols]
+    return sheets, kinds, index, digest, label
 
 
 def _stored(cells: dict[str, dict[tuple[int, int], str]]) -> Stored | None:

@@ -13,7 +13,7 @@ import io
 import math
 import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +30,7 @@ from massbal.inspector.verify import (
     canon_number,
     canon_string,
     digests,
-    fingerprint_rows,
+    fingerprint_columns,
 )
 from massbal.layout.sheets import COLORS, STATUS_COLORS
 
@@ -147,11 +147,10 @@ class Report:
             sheet, r, c = cover
             sheet.ws.write_string(r, c, d.overall, self.f["fp"])  # not hashed: it is the hash
             fp = self.wb.add_worksheet(FINGERPRINT_SHEET)
-            rows = fingerprint_rows(d, (sheet.name, r + 1, c + 1), labels, self.beside)
+            fcols = fingerprint_columns(d, (sheet.name, r + 1, c + 1), labels, self.beside)
             fp.write_row(0, 0, ["Sheet", "Kind", "Index", "Digest", "Label"])
-            cols = [Column([str(x) for x in v]) if j != 2 else Column([int(x) for x in v])
-                    for j, v in enumerate(zip(*rows, strict=True))]
-            self.blocks[FINGERPRINT_SHEET] = [make_block(1, 0, len(rows), cols, hashed=False)]
+            cols = [Column(v) for v in fcols]
+            self.blocks[FINGERPRINT_SHEET] = [make_block(1, 0, len(fcols[0]), cols, hashed=False)]
             fp.hide()
             parts_of = {FINGERPRINT_SHEET: fp}
         else:
@@ -265,29 +264,28 @@ class Sheet:
             "columns": [{"header": c.header, "header_format": f["head"]} for c in cols]})
         whole = xl_range(top, c0, last, c0 + len(cols) - 1)
         ws.tables[-1].update({k: whole for k in ("range", "a_range", "autofilter") if k in ws.tables[-1]})
-        # pyarrow-backed text is slow to walk from Python: as plain objects once
-        cols = [replace(c, values=c.values.astype(object)) if isinstance(c.values, pd.Series)
-                and isinstance(c.values.dtype, pd.api.extensions.ExtensionDtype) else c for c in cols]
-        values = [list(c.values) if c.values is not None else [None] * n for c in cols]
-        widths = [fit_width(c, v) for c, v in zip(cols, values, strict=True)]
-        # the header row as tall as its longest wrapped name; a column as wide as the widest
-        # table on the sheet wants it (several tables share a sheet's columns)
-        head_lines = max((math.ceil(len(c.header) / max(w - 1, 1)) for c, w in zip(cols, widths, strict=True)),
-                         default=1)
-        ws.set_row(top, 16 * max(2, min(head_lines, 4)) + 4)
+        fmt_of = {"number": f["number"], "date": f["date"], "pct": f["pct"], "int": f["int"],
+                  "share": f["share"], "text": f["text"], "wrap": f["wrap"], "status": f["text"]}
+        lines = np.ones(n, dtype=int)
+        columns = []
+        widths = []
         labels = self.report.labels.setdefault(self.name, {})
+        # one column's values as a Python list at a time (all of a Ledger's columns at once
+        # were half a gigabyte at issue 15's size)
         for j, c in enumerate(cols):
+            series = isinstance(c.values, pd.Series)
+            # pyarrow-backed text is slow to walk from Python: as plain objects (make_block
+            # does the same a slice at a time, so the copy is never whole for long)
+            obj = c.values.astype(object) if series and _extension(c.values) else c.values
+            vals = list(obj) if obj is not None else [None] * n
+            widths.append(fit_width(c, vals))
+            # a column as wide as the widest table on the sheet wants it (several tables
+            # share a sheet's columns)
             self.report.cells[self.name][(top + 1, c0 + j + 1)] = canon_string(c.header)
             labels.setdefault(c0 + j + 1, c.header)
             if widths[j] > self.widths.get(c0 + j, 0):
                 self.widths[c0 + j] = widths[j]
                 ws.set_column(c0 + j, c0 + j, widths[j])
-        fmt_of = {"number": f["number"], "date": f["date"], "pct": f["pct"], "int": f["int"],
-                  "share": f["share"], "text": f["text"], "wrap": f["wrap"], "status": f["text"]}
-        lines = np.ones(n, dtype=int)
-        columns = []
-        for j, c in enumerate(cols):
-            vals = values[j]
             wraps = c.kind in ("text", "wrap") and any(isinstance(v, str) and len(v) > widths[j] for v in vals)
             fmt = f["wrap"] if wraps else fmt_of.get(c.kind)
             links = None
@@ -302,7 +300,7 @@ class Sheet:
                         self.links += 1
             link_fmt = f["link_number"] if c.kind == "number" else f["link_text"]
             columns.append(Column(
-                c.values if isinstance(c.values, pd.Series) else vals, c.kind,
+                (obj if charted else c.values) if series else vals, c.kind,
                 fmt._get_xf_index() if fmt is not None else None,
                 [c.formula(i) for i in range(n)] if c.formula is not None else None,
                 links, link_fmt._get_xf_index() if links is not None else None))
@@ -313,6 +311,11 @@ class Sheet:
                         lines[i] = max(lines[i], wrapped_lines(v, widths[j]))
             if c.kind == "status" and n:
                 self.status_colours(first, c0 + j, last)
+            del vals, obj
+        # the header row as tall as its longest wrapped name
+        head_lines = max((math.ceil(len(c.header) / max(w - 1, 1)) for c, w in zip(cols, widths, strict=True)),
+                         default=1)
+        ws.set_row(top, 16 * max(2, min(head_lines, 4)) + 4)
         # LibreOffice does not fit row heights to wrapped text on load: set them
         heights = np.where(lines > 1, 15 * lines, 0)
         if charted:
@@ -352,6 +355,10 @@ class Sheet:
 
 
 WRAP_AT = 40   # a text column grows to fit up to this width, then wraps
+
+
+def _extension(values: pd.Series) -> bool:
+    return isinstance(values.dtype, pd.api.extensions.ExtensionDtype)
 
 
 def fit_width(c: Col, values: list) -> float:
