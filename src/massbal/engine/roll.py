@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .frames import asof_merge
+from .frames import asof_merge, key_codes
 
 SIGN = {"receipt": 1.0, "produced": 1.0, "used": -1.0, "shipped": -1.0, "loss": -1.0,
         "process": -1.0, "harvested": 1.0, "farm use": -1.0, "applied": -1.0}
@@ -46,27 +46,6 @@ def _norm(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     return frame.assign(**fix)
 
 
-def _key_codes(frames: list[pd.DataFrame], key: list[str]) -> list[np.ndarray]:
-    """Each key tuple as one int64, shared by `frames` and in the tuples' sorted order, so
-    roll's many group-bys and merges work on one integer column, factorized once, rather
-    than on every key column each time (same groups, same order, same sums)."""
-    sizes = [len(f) for f in frames]
-    cols = [np.concatenate([f[c].to_numpy() for f in frames]) for c in key]
-    if len(cols) == 1 and np.issubdtype(cols[0].dtype, np.integer):
-        code = cols[0].astype(np.int64, copy=False)
-    else:
-        code = np.zeros(sum(sizes), dtype=np.int64)
-        span = 1
-        for c in cols:
-            inv, u = pd.factorize(c, sort=True)
-            if span * (len(u) + 1) >= 2 ** 62:  # keep the combined code in range, order kept
-                code, v = pd.factorize(code, sort=True)
-                span = len(v)
-            code = code * len(u) + inv
-            span *= len(u) + 1
-    return np.split(code, np.cumsum(sizes)[:-1])
-
-
 def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
          periods: list[tuple[pd.Timestamp, pd.Timestamp]], key: list[str], item_key: list[str],
          keys: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -82,7 +61,7 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
     starts = np.array([p[0] for p in periods], dtype="datetime64[ns]")
     ends = np.array([p[1] for p in periods], dtype="datetime64[ns]")
     K = "_k"  # the key as one integer (_key_codes)
-    kc = _key_codes([moves, counts] + ([keys] if keys is not None else []), key)
+    kc = key_codes([moves, counts] + ([keys] if keys is not None else []), key)
     mv = moves.assign(effect=moves["value"] * moves["kind"].map(SIGN).to_numpy(), **{K: kc[0]})
     counts = counts.assign(**{K: kc[1]})
     if keys is None:
