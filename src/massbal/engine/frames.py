@@ -44,10 +44,16 @@ def key_codes(frames: list[pd.DataFrame], key: list[str]) -> list[np.ndarray]:
         code = np.zeros(sum(sizes), dtype=np.int64)
         span = 1
         for c in cols:
-            inv, u = pd.factorize(c, sort=True, use_na_sentinel=False)  # (keys are never blank)
-            if span * (len(u) + 1) >= 2 ** 62:  # keep the combined code in range, order kept
+            whole = np.issubdtype(c.dtype, np.integer)
+            lo, hi = (int(c.min()), int(c.max())) if whole and len(c) else (0, -1)
+            if whole and hi - lo < 2 ** 31:  # integers of a modest range keep their order as offsets
+                inv, width = c.astype(np.int64) - lo, hi - lo + 1
+            else:
+                inv, u = pd.factorize(c, sort=True, use_na_sentinel=False)  # (keys are never blank)
+                width = len(u)
+            if span * (width + 1) >= 2 ** 62:  # keep the combined code in range, order kept
                 code, v = pd.factorize(code, sort=True)
                 span = len(v)
-            code = code * len(u) + inv
-            span *= len(u) + 1
+            code = code * width + inv
+            span *= width + 1
     return np.split(code, np.cumsum(sizes)[:-1])
