@@ -58,23 +58,3 @@ def key_codes(frames: list[pd.DataFrame], key: list[str]) -> list[np.ndarray]:
             span *= width + 1
     return np.split(code, np.cumsum(sizes)[:-1])
 
-
-def merge_on(left: pd.DataFrame, right: pd.DataFrame, on: list[str], how: str = "inner") -> pd.DataFrame:
-    """left.merge(right, on=on, how=how): the same rows, order and columns, joined on one
-    integer per key tuple (key_codes) rather than on several key columns."""
-    if len(on) == 1:
-        return left.merge(right, on=on, how=how)
-    cl, cr = key_codes([left, right], on)
-    k = "__key"
-    m = left.assign(**{k: cl}).merge(right.drop(columns=on).assign(**{k: cr}), on=k, how=how)
-    return m.drop(columns=k)
-
-
-def sum_by(frame: pd.DataFrame, by: list[str], col: str) -> pd.DataFrame:
-    """frame.groupby(by, sort=False)[col].sum().reset_index(): the same groups, order and
-    sums, grouped on one integer per key tuple (key_codes)."""
-    if len(by) == 1 or not len(frame):
-        return frame.groupby(by, sort=False)[col].sum().reset_index()
-    code = key_codes([frame], by)[0]
-    out = frame[by + [col]].groupby(code, sort=False).agg({**{c: "first" for c in by}, col: "sum"})
-    return out.reset_index(drop=True)

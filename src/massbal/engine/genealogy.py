@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from . import findings as F
-from .frames import merge_on, sum_by
 from .load import Book
 
 LOT = ["item_key", "lot_key"]
@@ -33,7 +32,8 @@ class Genealogy:
 
 def _weighted(rows: pd.DataFrame, by: list[str], weight_total: pd.DataFrame) -> pd.DataFrame:
     """sum(w * frac) / sum(w) per group and ingredient."""
-    num = merge_on(sum_by(rows, by + ["ingredient_key"], "w"), weight_total, by, how="left")
+    num = rows.groupby(by + ["ingredient_key"], sort=False)["w"].sum().reset_index()
+    num = num.merge(weight_total, on=by, how="left")
     num["frac"] = num["w"] / num["total"]
     return num[by + ["ingredient_key", "frac"]]
 
@@ -85,8 +85,8 @@ def build_genealogy(book: Book, ledger: pd.DataFrame) -> tuple[Genealogy, pd.Dat
     base["ingredient_key"] = base["item_key"]
     # a lot's fractions are of everything that came into it: received, opened by a count,
     # and made by every run (runs that may sit at different levels)
-    lot_tot = sum_by(pd.concat([base[LOT + ["qty"]], produced[LOT + ["qty"]]], ignore_index=True), LOT,
-                     "qty").rename(columns={"qty": "total"})
+    lot_tot = pd.concat([base[LOT + ["qty"]], produced[LOT + ["qty"]]], ignore_index=True).groupby(
+        LOT, sort=False)["qty"].sum().rename("total").reset_index()
     # conventional lots keep a row of weight 0: known, and holding no organic ingredient
     lot_comp = _weighted(base, LOT, lot_tot)
 
@@ -107,7 +107,8 @@ def build_genealogy(book: Book, ledger: pd.DataFrame) -> tuple[Genealogy, pd.Dat
         pc = p[LOT + ["batch_key", "qty"]].merge(bc, on="batch_key")
         pc["w"] = pc["qty"] * pc["frac"]
         new = _weighted(pc, LOT, lot_tot)
-        lot_comp = sum_by(pd.concat([lot_comp, new], ignore_index=True), LOT + ["ingredient_key"], "frac")
+        lot_comp = pd.concat([lot_comp, new], ignore_index=True).groupby(
+            LOT + ["ingredient_key"], sort=False)["frac"].sum().reset_index()
     batch_comp = (pd.concat(batch_comp_parts, ignore_index=True) if batch_comp_parts
                   else pd.DataFrame(columns=["batch_key", "ingredient_key", "frac"]))
     item_comp = _item_comp(lot_comp, rec, produced, opening)
@@ -119,7 +120,7 @@ def _input_comp(u: pd.DataFrame, lot_comp: pd.DataFrame, items: pd.DataFrame) ->
     """Ingredient weight of each run input: from its lot, else from its item's lots, else
     (an organic ingredient nobody recorded a lot of) the item itself."""
     u = u.reset_index(drop=True).assign(_i=lambda d: d.index)
-    known = merge_on(u, lot_comp, LOT)
+    known = u.merge(lot_comp, on=LOT)
     missing = u[~u["_i"].isin(known["_i"])]
     parts = [known]
     if len(missing):
@@ -142,8 +143,8 @@ def _input_comp(u: pd.DataFrame, lot_comp: pd.DataFrame, items: pd.DataFrame) ->
 def _item_comp(lot_comp, rec, produced, opening) -> pd.DataFrame:
     """An item's average composition, weighted by how much of each lot came into being."""
     made = pd.concat([rec[LOT + ["qty"]], produced[LOT + ["qty"]], opening[LOT + ["qty"]]], ignore_index=True)
-    made = sum_by(made, LOT, "qty")
-    w = merge_on(made, lot_comp, LOT)
+    made = made.groupby(LOT, sort=False)["qty"].sum().reset_index()
+    w = made.merge(lot_comp, on=LOT)
     w["w"] = w["qty"] * w["frac"]
     tot = made.groupby("item_key", sort=False)["qty"].sum().rename("total").reset_index()
     return _weighted(w, ["item_key"], tot)
@@ -191,7 +192,7 @@ def equivalents(ledger: pd.DataFrame, gen: Genealogy, kinds: tuple[str, ...]) ->
     """
     rows = ledger.loc[ledger["kind"].isin(kinds).to_numpy(), ["date", "kind", "item_key", "lot_key", "owner_key", "qty"]]
     rows = rows.reset_index().rename(columns={"index": "_i"})
-    known = merge_on(rows, gen.lot_comp, LOT)
+    known = rows.merge(gen.lot_comp, on=LOT)
     rest = rows[~rows["_i"].isin(known["_i"])]
     parts = [known]
     if len(rest):
