@@ -66,9 +66,11 @@ def _best_certificate(book: Book, rec: pd.DataFrame) -> pd.DataFrame:
     rec["supplier_key"] = rec["supplier_key"].fillna(0).astype(np.int64)
     rec = rec.reset_index(drop=True).rename_axis("_i").reset_index()
     c = certs.assign(scope=certs["items_covered"].map(_scope)).rename(columns={"supplier": "cert_supplier"})
+    # whether a certificate lists items: once per certificate, not per receipt
+    c = c.assign(_listed=c["scope"].map(lambda s: isinstance(s, frozenset)).astype(bool))
     c = c[["cert_supplier", "supplier_key", "certificate", "certificate_key", "certifier", "valid_from", "valid_to",
-           "scope", "_row"]].rename(columns={"supplier_key": "cert_supplier_key", "_row": "cert_row",
-                                             "certificate": "cert_name"})
+           "scope", "_row", "_listed"]].rename(columns={"supplier_key": "cert_supplier_key", "_row": "cert_row",
+                                                        "certificate": "cert_name"})
     named = rec[rec["certificate_key"] != 0]
     blank = rec[rec["certificate_key"] == 0]
     cand = pd.concat([
@@ -82,13 +84,14 @@ def _best_certificate(book: Book, rec: pd.DataFrame) -> pd.DataFrame:
     cand["in_date"] = (cand["date"] >= vf) & (cand["date"] <= cand["valid_to"])
     cat = cand["item_key"].map(book.items["category_key"]).fillna("")
     # scopes are few: test each receipt only against certificates that list items
-    listed = cand["scope"].map(lambda s: isinstance(s, frozenset))
+    listed = cand.pop("_listed").fillna(False).astype(bool).to_numpy()
     cand["in_scope"] = True
     if listed.any():
-        # once per distinct (certificate row, item): receipts repeat both
+        # once per distinct (certificate row, item): receipts repeat both (one integer per pair)
         sub = cand[listed]
-        pair, first = pd.factorize(pd.MultiIndex.from_arrays([sub["cert_row"].to_numpy(), sub["item_key"].to_numpy()]))
-        at = np.unique(pair, return_index=True)[1]
+        ik = np.int64(sub["item_key"].max()) + 1
+        _, at, pair = np.unique(sub["cert_row"].to_numpy(dtype=np.int64) * ik + sub["item_key"].to_numpy(),
+                                return_index=True, return_inverse=True)
         scopes, keys, cats = sub["scope"].to_numpy()[at], sub["item_key"].to_numpy()[at], cat[listed].to_numpy()[at]
         names = book.codes["item"][keys]
         ok = np.array([i in s or bool(k and k in s) for s, i, k in zip(scopes, names, cats, strict=True)], dtype=bool)
@@ -96,8 +99,12 @@ def _best_certificate(book: Book, rec: pd.DataFrame) -> pd.DataFrame:
     cand["in_scope"] = cand["in_scope"].astype(bool)
     cand["score"] = (cand["known"].astype(int) * 8 + cand["supplier_ok"].astype(int) * 4 +
                      cand["in_date"].astype(int) * 2 + cand["in_scope"].astype(int))
-    best = cand.sort_values(["_i", "score"], ascending=[True, False]).drop_duplicates("_i").set_index("_i")
-    return best.sort_index()
+    # per receipt the first candidate of the highest score (a stable sort, then each _i's first)
+    i = cand["_i"].to_numpy()
+    order = np.lexsort((-cand["score"].to_numpy(), i))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = i[order][1:] != i[order][:-1]
+    return cand.iloc[order[first]].set_index("_i")
 
 
 def _problems(best: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -7,6 +7,7 @@ point at the very row where it happened.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from . import findings as F
@@ -109,11 +110,14 @@ def duplicate_lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
                       LOT + ["kind", "batch_key", "row", "lot", "item", "sheet", "partner"]]
     # one source is one receipt row, or one run (a run may list a lot on several rows), or
     # one field's harvest (a lot filled by several loads, one scale ticket each)
-    src = made["batch_key"].where(made["kind"] == "produced", "#" + made["row"].astype(str))
     harvest = (made["kind"] == "harvested").to_numpy()
     if harvest.any():
+        src = made["batch_key"].where(made["kind"] == "produced", "#" + made["row"].astype(str))
         src = src.astype(object).where(~harvest, "F" + made["partner"].astype(str).str.strip().str.casefold())
-    made = made.assign(src=src.to_numpy())
+    else:  # the same sources as integers (a run's code; minus a receipt's row): no string per row
+        src = np.where((made["kind"] == "produced").to_numpy(), made["batch_key"].to_numpy(),
+                       -made["row"].to_numpy(dtype=np.int64) - 1)
+    made = made.assign(src=np.asarray(src))
     firsts = made.drop_duplicates(LOT + ["src"])
     n = firsts.groupby(LOT, sort=False)["src"].transform("size")
     dup = firsts[n > 1]

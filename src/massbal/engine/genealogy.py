@@ -206,24 +206,33 @@ def equivalents(ledger: pd.DataFrame, gen: Genealogy, kinds: tuple[str, ...]) ->
 def _stock_makeup(rest: pd.DataFrame, known: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows of `rest` with the ingredient fractions of their item's book stock on their
     date (rows of item and owner with no stock then are returned apart)."""
-    from .frames import asof_merge
+    from .frames import asof_merge, key_codes
     from .roll import EPS, SIGN
     io = ["item_key", "owner_key"]
     flows = known[known["kind"].isin(list(SIGN))]
     sign = flows["kind"].map(SIGN).astype(float).to_numpy()
-    eq = flows.assign(v=flows["qty"] * flows["frac"] * sign)
-    cum_eq = eq.groupby(["ingredient_key"] + io + ["date"], sort=True)["v"].sum().groupby(
-        ["ingredient_key"] + io, sort=False).cumsum().rename("E").reset_index()
-    once = flows.drop_duplicates("_i")
-    q = once.assign(v=once["qty"] * once["kind"].map(SIGN).astype(float).to_numpy())
-    cum_q = q.groupby(io + ["date"], sort=True)["v"].sum().groupby(io, sort=False).cumsum() \
+    # (ingredient, item, owner) and (item, owner) as one integer each, in their sorted order
+    # (key_codes): the same groups in the same order as on the columns, cheaper
+    io_flows, io_rest = key_codes([flows, rest], io)
+    c = key_codes([flows], ["ingredient_key"] + io)[0]
+    eq = pd.DataFrame({"_c": c, "_io": io_flows, "ingredient_key": flows["ingredient_key"].to_numpy(),
+                       "date": flows["date"].to_numpy(),
+                       "v": flows["qty"].to_numpy() * flows["frac"].to_numpy() * sign})
+    cum_eq = eq.groupby(["_c", "date"], sort=True)["v"].sum().groupby(
+        "_c", sort=False).cumsum().rename("E").reset_index()
+    first = ~pd.Index(flows["_i"]).duplicated()
+    q = pd.DataFrame({"_io": io_flows[first], "date": flows["date"].to_numpy()[first],
+                      "v": flows["qty"].to_numpy()[first] * sign[first]})
+    cum_q = q.groupby(["_io", "date"], sort=True)["v"].sum().groupby("_io", sort=False).cumsum() \
         .rename("Q").reset_index()
-    held = asof_merge(rest, cum_q.rename(columns={"date": "qd"}), left_on="date", right_on="qd", by=io)
+    held = asof_merge(rest[["_i", "date"]].assign(_io=io_rest), cum_q.rename(columns={"date": "qd"}),
+                      left_on="date", right_on="qd", by=["_io"])
     has = (held["Q"] > EPS).to_numpy()
     stocked, left = rest[has], rest[~has]
-    pairs = stocked.merge(cum_eq[["ingredient_key"] + io].drop_duplicates(), on=io)
-    pairs = asof_merge(pairs, cum_eq.rename(columns={"date": "ed"}), left_on="date", right_on="ed",
-                       by=["ingredient_key"] + io)
+    # each stocked row against every ingredient its item and owner ever held (in sorted order)
+    held_by = eq.drop_duplicates("_c")[["_c", "_io", "ingredient_key"]].sort_values("_c")
+    pairs = stocked.assign(_io=io_rest[has]).merge(held_by, on="_io")
+    pairs = asof_merge(pairs, cum_eq.rename(columns={"date": "ed"}), left_on="date", right_on="ed", by=["_c"])
     pairs = pairs.merge(held.loc[has, ["_i", "Q"]], on="_i")
     pairs["frac"] = (pairs["E"].fillna(0.0) / pairs["Q"]).clip(lower=0.0, upper=1.0)
-    return pairs.drop(columns=["E", "Q", "ed"], errors="ignore"), left
+    return pairs[list(rest.columns) + ["ingredient_key", "frac"]], left

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .frames import asof_merge
+from .frames import asof_merge, key_codes
 
 SIGN = {"receipt": 1.0, "produced": 1.0, "used": -1.0, "shipped": -1.0, "loss": -1.0,
         "process": -1.0, "harvested": 1.0, "farm use": -1.0, "applied": -1.0}
@@ -105,9 +105,17 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
         keys = _norm(keys, key)
     starts = np.array([p[0] for p in periods], dtype="datetime64[ns]")
     ends = np.array([p[1] for p in periods], dtype="datetime64[ns]")
-    mv = moves.assign(effect=moves["value"] * moves["kind"].map(SIGN).to_numpy())
+    K = "_k"  # the key as one integer (_key_codes)
+    kc = key_codes([moves, counts] + ([keys] if keys is not None else []), key)
+    mv = moves.assign(effect=moves["value"] * moves["kind"].map(SIGN).to_numpy(), **{K: kc[0]})
+    counts = counts.assign(**{K: kc[1]})
     if keys is None:
-        keys = pd.concat([mv[key], counts[key]], ignore_index=True).drop_duplicates()
+        # the distinct keys in order of first appearance (drop_duplicates, on the codes)
+        both = np.concatenate(kc)
+        first = np.sort(np.unique(both, return_index=True)[1])
+        keys = pd.concat([mv[key], counts[key]], ignore_index=True).iloc[first].assign(**{K: both[first]})
+    else:
+        keys = keys.assign(**{K: kc[2]})
     keys = keys.reset_index(drop=True)
     np_ = len(periods)
     grid = keys.loc[keys.index.repeat(np_)].reset_index(drop=True)
@@ -117,19 +125,19 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
     grid["day_before"] = grid["start"] - pd.Timedelta(days=1)
 
     # book cumulative effect at the end of each day
-    daily = mv.groupby(key + ["date"], sort=True)["effect"].sum().reset_index()
-    daily["cum"] = daily.groupby(key, sort=False)["effect"].cumsum()
+    daily = mv.groupby([K, "date"], sort=True)["effect"].sum().reset_index()
+    daily["cum"] = daily.groupby(K, sort=False)["effect"].cumsum()
 
     # beginning: last count on or before the day before start, rolled forward
     cd = count_days.drop_duplicates().rename(columns={"date": "count_date"})
     g = _asof(grid, cd, "day_before", "count_date", item_key, ["count_date"])
     g["count_date"] = pd.to_datetime(g["count_date"]).astype("datetime64[ns]")
-    csum = counts.groupby(key + ["date"], sort=False)["value"].sum().rename("count_value").reset_index()
-    g = g.merge(csum.rename(columns={"date": "count_date"}), on=key + ["count_date"], how="left")
+    csum = counts.groupby([K, "date"], sort=False)["value"].sum().rename("count_value").reset_index()
+    g = g.merge(csum.rename(columns={"date": "count_date"}), on=[K, "count_date"], how="left")
     g["count_value"] = g["count_value"].fillna(0.0)
-    g = _asof(g, daily.rename(columns={"date": "d1", "cum": "cum_before"}), "day_before", "d1", key,
+    g = _asof(g, daily.rename(columns={"date": "d1", "cum": "cum_before"}), "day_before", "d1", [K],
               ["cum_before"])
-    g = _asof(g, daily.rename(columns={"date": "d2", "cum": "cum_at_count"}), "count_date", "d2", key,
+    g = _asof(g, daily.rename(columns={"date": "d2", "cum": "cum_at_count"}), "count_date", "d2", [K],
               ["cum_at_count"]) if g["count_date"].notna().any() else g.assign(cum_at_count=np.nan)
     g["cum_before"] = g["cum_before"].fillna(0.0)
     has_count = g["count_date"].notna()
@@ -143,9 +151,9 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
     # the period's movements by kind
     mv = mv.assign(p=_period_index(mv["date"], starts, ends))
     inside = mv[mv["p"] >= 0]
-    sums = inside.groupby(key + ["p", "kind"], sort=False, observed=True)["value"].sum().unstack("kind", fill_value=0.0)
+    sums = inside.groupby([K, "p", "kind"], sort=False, observed=True)["value"].sum().unstack("kind", fill_value=0.0)
     sums.columns = ["sum_" + c for c in sums.columns]
-    g = g.merge(sums.reset_index(), on=key + ["p"], how="left")
+    g = g.merge(sums.reset_index(), on=[K, "p"], how="left")
     for k in SIGN:
         c = "sum_" + k
         g[c] = g[c].fillna(0.0) if c in g else 0.0
@@ -154,20 +162,20 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
     # counted ending: a count on the end date
     cd_end = cd.rename(columns={"count_date": "end"}).assign(counted=True)
     g = g.merge(cd_end, on=item_key + ["end"], how="left")
-    g = g.merge(csum.rename(columns={"date": "end", "count_value": "counted_end"}), on=key + ["end"], how="left")
+    g = g.merge(csum.rename(columns={"date": "end", "count_value": "counted_end"}), on=[K, "end"], how="left")
     g["counted_end"] = np.where(g["counted"].fillna(False).astype(bool), g["counted_end"].fillna(0.0), np.nan)
     g = g.drop(columns=["counted"])
 
     # the running book balance, day by day (a day's inflows before its outflows, so the
     # day's lowest point is its end)
-    dd = inside.groupby(key + ["p", "date"], sort=True)["effect"].sum().reset_index()
-    dd = dd.merge(g[key + ["p", "beginning"]], on=key + ["p"], how="left")
-    dd["running"] = dd.groupby(key + ["p"], sort=False)["effect"].cumsum() + dd["beginning"]
-    low = dd.groupby(key + ["p"], sort=False)["running"].min().rename("min_running")
-    neg = dd[dd["running"] < -EPS].groupby(key + ["p"], sort=False).agg(
+    dd = inside.groupby([K, "p", "date"], sort=True)["effect"].sum().reset_index()
+    dd = dd.merge(g[[K, "p", "beginning"]], on=[K, "p"], how="left")
+    dd["running"] = dd.groupby([K, "p"], sort=False)["effect"].cumsum() + dd["beginning"]
+    low = dd.groupby([K, "p"], sort=False)["running"].min().rename("min_running")
+    neg = dd[dd["running"] < -EPS].groupby([K, "p"], sort=False).agg(
         first_negative=("date", "min"))
-    g = g.merge(low.reset_index(), on=key + ["p"], how="left").merge(neg.reset_index(), on=key + ["p"], how="left")
+    g = g.merge(low.reset_index(), on=[K, "p"], how="left").merge(neg.reset_index(), on=[K, "p"], how="left")
     g["min_running"] = np.fmin(g["min_running"].to_numpy(dtype=float), g["beginning"].to_numpy(dtype=float))
     g["active"] = (g[[f"sum_{k}" for k in SIGN]].abs().sum(axis=1) > EPS) | g["counted_end"].notna() | \
         (g["beginning"].abs() > EPS)
-    return g
+    return g.drop(columns=K)
