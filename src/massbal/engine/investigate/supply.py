@@ -208,11 +208,16 @@ def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict
     ik = int(max(book.items.index.max(), ledger["item_key"].max())) + 1
     slim = ledger[STACK_COLUMNS + (CYCLE_COLUMNS if gen.cycle_batches else [])]
     item_rows = ledger.groupby("item_key", sort=False).indices
-    facts = T.lot_facts(ledger)
+    routes = {}
+    if ctxs:  # all at once (the flagged rows share one `typed`)
+        only, remake = T.route(ctxs[0]["typed"], pd.concat([c["alts"] for c in ctxs]), T.lot_facts(ledger))
+        cuts = np.cumsum([len(c["alts"]) for c in ctxs])[:-1]
+        routes = dict(zip([c["id"] for c in ctxs], zip(np.split(only, cuts), np.split(remake, cuts), strict=True),
+                          strict=True))
     out, examined, spent = {}, set(), 0
     whole, part, size = [], [], 0
     for c in ctxs:  # worst first: a row is examined whole or not at all
-        only, remake = T.route(c, facts)
+        only, remake = routes[c["id"]]
         xs = c["typed"].loc[c["alts"]["_i"].to_numpy()[only], "item_key"]
         need = len(c["scope"]) * int((~only).sum()) + sum(len(item_rows[x]) for x in xs)
         if spent + need > STACK_BUDGET:

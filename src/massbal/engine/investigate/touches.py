@@ -28,8 +28,8 @@ def lot_facts(ledger: pd.DataFrame) -> dict:
     return {"made_items": set(made["item_key"]) | set(opened), "lots": lots, "known": known}
 
 
-def route(c: dict, facts: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Which alternatives of c are recomputed on their item's rows alone (item-only), and of
+def route(typed: pd.DataFrame, alts: pd.DataFrame, facts: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Which alternatives (rows of `typed`) are recomputed on their item's rows alone (item-only), and of
     those, which need their item's average make-up rebuilt (remake); the rest on the copy of
     the ingredient's whole scope. A shipment's, a loss's or any date's correction is no part
     of the genealogy. A count's is none either unless it opens a lot nobody received or made.
@@ -37,15 +37,15 @@ def route(c: dict, facts: dict) -> tuple[np.ndarray, np.ndarray]:
     sources all agree on organic (the lot's fractions are then 1 or 0 whatever the quantity),
     some of them stay, and no run makes the item nor a count opens a lot of it (so that
     average comes from its own received lots)."""
-    r = c["typed"].loc[c["alts"]["_i"].to_numpy()]
+    r = typed.loc[alts["_i"].to_numpy()]
     kind = r["kind"].astype(object).to_numpy()
-    moved = c["alts"]["date_new"].notna().to_numpy()
+    moved = alts["date_new"].notna().to_numpy()
     only = (np.isin(kind, ["shipped", "loss"]) | moved) & (kind != "count")
     lot = pd.MultiIndex.from_arrays([r["item_key"].to_numpy(), r["lot_key"].to_numpy()])
     opens = (r["lot_key"].to_numpy() != 0) & ~lot.isin(facts["known"])
     only |= (kind == "count") & ~opens
     lf = facts["lots"].reindex(lot)
-    deleted = c["alts"]["qty_new"].to_numpy() == 0
+    deleted = alts["qty_new"].to_numpy() == 0
     stays = lf["positive"].to_numpy(dtype=float) - (deleted & (r["qty"].to_numpy() > 0)) > 0
     mixed = lf["mixed"].astype(object).fillna(True).to_numpy(dtype=bool)
     remake = (kind == "receipt") & ~moved & ~mixed & stays & ~r["item_key"].isin(facts["made_items"]).to_numpy()
