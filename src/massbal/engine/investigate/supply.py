@@ -344,6 +344,7 @@ def _stack_pass(book: Book, slim: pd.DataFrame, ctxs: list[dict], periods, ik: i
     one cell corrected as a user would: its quantity (0 deletes the row) or its date."""
     pos, copy, fix_at, fix_qty, fix_date, codes, wanted = [], [], [], [], [], {}, set()
     n = off = 0
+    last = [np.datetime64("NaT", "ns")]  # by copy: the end of the last period it is asked for
     for c in ctxs:
         sp = slim.index.get_indexer(c["scope"])
         at = c["scope"].get_indexer(c["alts"]["_i"])
@@ -358,6 +359,7 @@ def _stack_pass(book: Book, slim: pd.DataFrame, ctxs: list[dict], periods, ik: i
             fix_at.append(off + at[j])
             off += len(sp)
             codes[n] = (c["id"], alts.index[j], c["ing"] + n * ik)
+            last.append(np.datetime64(max(p[1] for p in c["wanted"]), "ns"))
         fix_qty.append(qty)
         fix_date.append(alts["date_new"].to_numpy(dtype="datetime64[ns]"))
         wanted.update(c["wanted"])
@@ -378,14 +380,20 @@ def _stack_pass(book: Book, slim: pd.DataFrame, ctxs: list[dict], periods, ik: i
     # its code, so each supply row says whose copy it is
     book_ext = T.coded_book(book, stacked["item_key"].to_numpy(), ik)
     gen = build_genealogy(book_ext, stacked)[0]
+    # a row dated after a copy's last period asked for changes none of its figures (the roll
+    # looks back only), though it may change a lot's make-up: genealogy on all, the roll without
+    last = np.array(last, dtype="datetime64[ns]")
+    cut = last[stacked["item_key"].to_numpy() // ik]
+    stacked = stacked[(stacked["date"].to_numpy(dtype="datetime64[ns]") <= cut)]
     sup = compute_supply(book_ext, stacked, gen, sorted(wanted), {code for _, _, code in codes.values()})[0]
     code = pd.to_numeric(sup["ingredient"], errors="coerce").to_numpy()
     order_ = np.argsort(code, kind="stable")
     sup, code = sup.iloc[order_].reset_index(drop=True), code[order_]
     out = {}
-    for cid, j, ic in codes.values():
+    for n, (cid, j, ic) in codes.items():
         lo, hi = np.searchsorted(code, [ic, ic + 0.5])
-        out[(cid, j)] = sup.iloc[lo:hi].reset_index(drop=True)
+        rows = sup.iloc[lo:hi]
+        out[(cid, j)] = rows[(rows["end"].to_numpy(dtype="datetime64[ns]") <= last[n])].reset_index(drop=True)
     return out
 
 
