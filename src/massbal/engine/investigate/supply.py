@@ -135,7 +135,7 @@ def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods) -> list[dict]:
     dated_rows = typed.loc[typed.index.intersection(pd.unique(members.loc[members["dated"], "_i"]), sort=False)]
     starts = np.array([p[0] for p in periods], dtype="datetime64[ns]")
     ends = np.array([p[1] for p in periods], dtype="datetime64[ns]")
-    twins = S.duplicates(ledger.loc[np.unique(np.concatenate([scopes[k] for k in scopes]))])
+    twins = S.duplicates(ledger[_within(ledger, scopes.values())])
     values = pd.concat([S.digit_shifts(in_p_rows), S.transpositions(in_p_rows),
                         S.unit_slips(in_p_rows, book.settings.unit), S.duplicate_rows(in_p_rows, twins)],
                        ignore_index=True)
@@ -304,9 +304,14 @@ def _item_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict],
                               ignore_index=True)
     g = Genealogy(coded(gen.lot_comp, "item_key"), item_comp,
                   coded(gen.batch_comp, "batch_key"), pd.Series(dtype=np.int64), frozenset())
+    # only the periods asked for, and without the rows dated after the last of them: the roll
+    # looks back only, so they change none of those figures
+    periods = sorted(set().union(*[c["wanted"] for c in ctxs]))
+    last = np.datetime64(periods[-1][1], "ns")
+    stacked = stacked[(stacked["date"].to_numpy(dtype="datetime64[ns]") <= last)]
     terms = supply_terms(stacked, g, periods, set(copies["ing"] + copies["n"] * ik))
-    scope = np.unique(np.concatenate([c["scope"].to_numpy() for c in ctxs]))
-    base = supply_terms(slim.loc[scope], gen, periods, set(alt["ing"]))
+    rows = slim[_within(slim, {c["ing"]: c["scope"] for c in ctxs}.values())]
+    base = supply_terms(rows[(rows["date"].to_numpy(dtype="datetime64[ns]") <= last)], gen, periods, set(alt["ing"]))
     sums = [col for col in terms.columns if col not in ("ingredient_key", "owner_key", "p", "start", "end")]
     terms = terms.assign(n=terms["ingredient_key"] // ik)
     a = alt[["n", "n_orig", "ing"]]
@@ -328,6 +333,14 @@ def _item_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict],
     none = sup.iloc[:0]
     return {(cid, j): got.get(k, none).reset_index(drop=True)
             for cid, j, k in zip(alt["cid"], alt["j"], alt["n"], strict=True)}
+
+
+def _within(ledger: pd.DataFrame, scopes) -> np.ndarray:
+    """Whether each ledger row is in any of the scopes (their union, in ledger order)."""
+    mask = np.zeros(len(ledger), dtype=bool)
+    for sc in scopes:
+        mask[ledger.index.get_indexer(sc)] = True
+    return mask
 
 
 def _minus(a: pd.DataFrame, terms: pd.DataFrame, sums: list[str]) -> pd.DataFrame:
