@@ -7,9 +7,12 @@ contributions `roll` sums (value x SIGN of its kind): a changed movement moves t
 expected ending of the period it is dated in (and the beginning of the next one when
 no count stands between), a changed count the counted ending of its day (and the
 beginning of the period that opens from it). Variance, variance % and status after are
-then computed by balance.py's own functions. The running balance (NEGATIVE) is not
-linear in the day order, so for the short list of survivors it is recomputed by `roll`
-itself, on each survivor's corrected day totals.
+then computed by balance.py's own functions. All alternatives are first screened against
+the flagged balances alone (the same affected/_after/status code): only those that fix
+one go on to the other balances they change, the ranking and the words. The running
+balance (NEGATIVE) is not linear in the day order, so for the short list of survivors it
+is recomputed by `roll` itself, on each survivor's corrected day totals (every survivor's
+days shifted onto one common period: one grid row each).
 """
 from __future__ import annotations
 
