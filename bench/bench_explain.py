@@ -1,10 +1,15 @@
 """Time the explainer (engine.investigate: balances, then supply) on a generated book with 1 %,
 5 % and 20 % of item-months (ingredient-months) flagged.
 
-    PYTHONPATH=src python bench/bench_explain.py 1000000      # movements
+    PYTHONPATH=src python bench/bench_explain.py 100000       # movements, generated
+    PYTHONPATH=src python bench/bench_explain.py /work/benchbooks/shape15.xlsx   # a book
 
-The book's tables are generated in memory (massbal.gen) and handed to the engine as a
-RawBook, so the figures are the engine's alone (no xlsx reading or writing). To flag a
+A number: the book's tables are generated in memory (massbal.gen) and handed to the
+engine as a RawBook; a path: the book is read (its reading is not timed). Either way the
+figures are the engine's alone (no xlsx writing). The generator's planted mistakes do not
+all hold at 1M movements (seeds 7 and 8 stop in Planter.resolve), so the 1M figures are
+on issue 15's book (shape15.xlsx, 978,358 movements). Each time is wall and CPU (the
+machine is shared: CPU is the steadier figure), with the load average. To flag a
 share of item-months, that share of the counted balances gets its count moved off the
 books by the tolerance plus 3 to 30 % (as a slip would), and its status recomputed by
 balance.status_of; the explainer then runs on those balances as Reconcile runs it.
@@ -16,6 +21,7 @@ Not a test: the suite asserts no timings.
 """
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
@@ -33,21 +39,31 @@ def raw_from_tables(tables: dict[str, pd.DataFrame]):
     return RawBook(out)
 
 
+def load() -> str:
+    return f"{os.getloadavg()[0]:.1f}"
+
+
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    from massbal.books.gen import generate_tables
+    arg = sys.argv[1] if len(sys.argv) > 1 else "100000"
     from massbal.engine.api import periods_for, prepare
     from massbal.engine.balance import compute_balances, status_of, variance_pct
     from massbal.engine.investigate.balances import explain_balances
     from massbal.engine.investigate.supply import explain_supply
     from massbal.engine.supply import compute_supply
     t = time.perf_counter()
-    tables, man = generate_tables(n, seed=7)
-    raw = raw_from_tables(tables)
-    print(f"book: {man.movement_rows:,} movements, generated in {time.perf_counter() - t:.1f} s", flush=True)
+    if arg.isdigit():
+        from massbal.books.gen import generate_tables
+        tables, man = generate_tables(int(arg), seed=7)
+        raw = raw_from_tables(tables)
+        print(f"book: {man.movement_rows:,} movements, generated in {time.perf_counter() - t:.1f} s", flush=True)
+    else:
+        from massbal.xlsx.read.read_book import read_book
+        raw = read_book(arg)
+        print(f"book: {arg}, read in {time.perf_counter() - t:.1f} s", flush=True)
     t = time.perf_counter()
     prep = prepare(raw)
     periods = periods_for(prep)
+    print(f"{len(prep.ledger):,} ledger rows, {len(periods)} periods", flush=True)
     t1 = time.perf_counter()
     bal, _ = compute_balances(prep.book, prep.ledger, periods)
     t2 = time.perf_counter()
@@ -64,11 +80,12 @@ def main() -> None:
         b["variance_pct"] = variance_pct(b["variance"], b["expected_ending"])
         b.loc[pick, "status"] = status_of(b.loc[pick]).to_numpy()
         flagged = int(b["status"].isin(["INVESTIGATE", "NEGATIVE"]).sum())
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         inv = explain_balances(prep.book, prep.ledger, prep.yields, b, periods)
-        dt = time.perf_counter() - t
+        dt, cpu = time.perf_counter() - t, time.process_time() - c
         named = inv["cause"].notna().groupby([inv["item"], inv["start"]]).any().sum() if len(inv) else 0
-        print(f"{share:>4.0%} flagged: {flagged:>5,} balances, explainer {dt:7.2f} s, {len(inv):,} rows, "
+        print(f"{share:>4.0%} flagged: {flagged:>5,} balances, explainer {dt:7.2f} s (cpu {cpu:6.2f} s, load {load()}), "
+              f"{len(inv):,} rows, "
               f"{named:,} with a candidate; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB",
               flush=True)
     t = time.perf_counter()
@@ -83,10 +100,11 @@ def main() -> None:
         off = (s["tolerance_pct"].to_numpy()[pick] + rng.uniform(3, 30, len(pick))) / 100 * rng.choice([-1, 1], len(pick))
         s.loc[s.index[pick], "unaccounted"] = s["unaccounted"].to_numpy()[pick] + off * s["available"].to_numpy()[pick]
         s.loc[s.index[pick], "status"] = "INVESTIGATE"
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         inv = explain_supply(prep.book, prep.ledger, prep.genealogy, prep.yields, s, periods)
-        dt = time.perf_counter() - t
-        print(f"{share:>4.0%} flagged: {len(pick):>5,} supply rows, explainer {dt:7.2f} s, {len(inv):,} rows; "
+        dt, cpu = time.perf_counter() - t, time.process_time() - c
+        print(f"{share:>4.0%} flagged: {len(pick):>5,} supply rows, explainer {dt:7.2f} s (cpu {cpu:6.2f} s, load {load()}), "
+              f"{len(inv):,} rows; "
               f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB", flush=True)
 
 

@@ -7,9 +7,12 @@ contributions `roll` sums (value x SIGN of its kind): a changed movement moves t
 expected ending of the period it is dated in (and the beginning of the next one when
 no count stands between), a changed count the counted ending of its day (and the
 beginning of the period that opens from it). Variance, variance % and status after are
-then computed by balance.py's own functions. The running balance (NEGATIVE) is not
-linear in the day order, so for the short list of survivors it is recomputed by `roll`
-itself, on each survivor's corrected day totals.
+then computed by balance.py's own functions. All alternatives are first screened against
+the flagged balances alone (the same affected/_after/status code): only those that fix
+one go on to the other balances they change, the ranking and the words. The running
+balance (NEGATIVE) is not linear in the day order, so for the short list of survivors it
+is recomputed by `roll` itself, on each survivor's corrected day totals (every survivor's
+days shifted onto one common period: one grid row each).
 """
 from __future__ import annotations
 
@@ -158,13 +161,19 @@ def _roll_low(pairs: pd.DataFrame, bal: pd.DataFrame, touches: pd.DataFrame, dai
                             "effect": b["beginning"].to_numpy() + pr["d_expected"].to_numpy() - inside})
     mv = pd.concat([opening, day_moves, t], ignore_index=True)
     mv = mv.assign(kind=np.where(mv["effect"] >= 0, "receipt", "shipped"), value=mv["effect"].abs())
+    # each pair only needs its own period: every pair's days are shifted onto one common
+    # period (same order of days, same sums), so roll's grid is one row per pair, not per
+    # pair and period
+    first = np.datetime64(periods[0][0], "ns")
+    shift = b["start"].to_numpy(dtype="datetime64[ns]") - first
+    longest = (b["end"].to_numpy(dtype="datetime64[ns]") - b["start"].to_numpy(dtype="datetime64[ns]")).max()
+    mv = mv.assign(date=mv["date"].to_numpy(dtype="datetime64[ns]") - shift[mv["pair"].to_numpy()])
     none = pd.DataFrame({"pair": pd.Series(dtype=np.int64), "date": pd.Series(dtype="datetime64[ns]"),
                          "value": pd.Series(dtype=float)})
-    g = roll(mv[["pair", "date", "kind", "value"]], none, none[["pair", "date"]], periods, ["pair"], ["pair"],
+    common = [(pd.Timestamp(first), pd.Timestamp(first + longest))]
+    g = roll(mv[["pair", "date", "kind", "value"]], none, none[["pair", "date"]], common, ["pair"], ["pair"],
              keys=pr[["pair"]])
-    starts = np.array([p[0] for p in periods], dtype="datetime64[ns]")
-    want = pd.DataFrame({"pair": pr["pair"], "p": np.searchsorted(starts, b["start"].to_numpy(dtype="datetime64[ns]"))})
-    low = want.merge(g[["pair", "p", "min_running"]], on=["pair", "p"], how="left")["min_running"]
+    low = pr[["pair"]].merge(g[["pair", "min_running"]], on="pair", how="left")["min_running"]
     return low.fillna(0.0).to_numpy()
 
 
@@ -235,18 +244,16 @@ def explain_balances(book: Book, ledger: pd.DataFrame, yields: pd.DataFrame, bal
         S.run_loss_fixes(rows, yields, ledger, UNDOCUMENTED_MIN_PCT / 100.0),
     ], ignore_index=True)
     allrows = pd.concat([rows, flows[~flows.index.isin(rows.index)]])
+    # screen: only an alternative that fixes a flagged balance is a candidate, so the rest of
+    # the work (the other balances it changes, the running balance, the words) is for those
+    alts = alts[_fixing(*_pairs(allrows, alts, flagged, starts), bal, flagged)]
     alts = alts.assign(prior=alts["prior"].to_numpy() + S.run_fit(allrows, alts, yields, ledger))
-    touches, alts = _touches(allrows, alts)
-    pairs = affected(touches, bal, starts).groupby(["alt", "bal_id"], sort=False)[["d_expected", "d_counted"]] \
-        .sum().reset_index()
+    pairs, touches, alts = _pairs(allrows, alts, bal, starts)
     after = _after(pairs, bal)
     pairs = pd.concat([pairs, after.add_suffix("_after")], axis=1)
-    on_flagged = pairs["bal_id"].isin(flagged["bal_id"])
     b = bal.loc[pairs["bal_id"].to_numpy()]
     counted = b["counted_ending"].notna().to_numpy()
-    lifts = pairs["d_expected"].to_numpy() >= -b["min_running"].to_numpy() - EPS
-    fixes = np.where(counted, pairs["status_after"] == "PASS", lifts & (b["min_running"].to_numpy() < -EPS))
-    cand = pairs[on_flagged.to_numpy() & fixes]
+    cand = pairs[_fixes(pairs, after, bal, flagged)]
     if cand.empty:
         return _none_rows(book, bal, flagged)
     gap = b["variance"].abs().to_numpy()
@@ -278,6 +285,32 @@ def explain_balances(book: Book, ledger: pd.DataFrame, yields: pd.DataFrame, bal
     cand = cand[cand["status_after"].isin(OK_AFTER).to_numpy()]
     cand = _rank(cand, other, bal)
     return _rows(book, bal, flagged, cand, alts, allrows, other)
+
+
+def _pairs(rows: pd.DataFrame, alts: pd.DataFrame, bal: pd.DataFrame, starts: np.ndarray):
+    """(alternative, balance) pairs with what each alternative changes in each of `bal`'s
+    balances; the touches and the alternatives (renumbered `alt`) they came from."""
+    touches, a = _touches(rows, alts)
+    pairs = affected(touches, bal, starts).groupby(["alt", "bal_id"], sort=False)[["d_expected", "d_counted"]] \
+        .sum().reset_index()
+    return pairs, touches, a
+
+
+def _fixes(pairs: pd.DataFrame, after: pd.DataFrame, bal: pd.DataFrame, flagged: pd.DataFrame) -> np.ndarray:
+    """Which pairs fix a flagged balance: within tolerance after, or (no count) the running
+    balance lifted back to zero."""
+    b = bal.loc[pairs["bal_id"].to_numpy()]
+    counted = b["counted_ending"].notna().to_numpy()
+    lifts = pairs["d_expected"].to_numpy() >= -b["min_running"].to_numpy() - EPS
+    fixes = np.where(counted, after["status"].to_numpy() == "PASS", lifts & (b["min_running"].to_numpy() < -EPS))
+    return pairs["bal_id"].isin(flagged["bal_id"]).to_numpy() & fixes
+
+
+def _fixing(pairs: pd.DataFrame, touches: pd.DataFrame, alts: pd.DataFrame, bal: pd.DataFrame,
+            flagged: pd.DataFrame) -> np.ndarray:
+    """Which alternatives (of _pairs on the flagged balances) fix one of them."""
+    ok = _fixes(pairs, _after(pairs, bal), bal, flagged)
+    return np.isin(np.arange(len(alts)), pairs.loc[ok, "alt"].to_numpy())
 
 
 def _daily(ledger: pd.DataFrame, bal: pd.DataFrame, which: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:

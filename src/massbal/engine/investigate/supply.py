@@ -6,17 +6,18 @@ changes both the run's loss and the make-up of everything the run made. So every
 every flagged row is first estimated at once from the row's share of the ingredient (the
 genealogy's make-up), and the likeliest few of each flagged row are then recomputed
 exactly by the engine's own code, without a loop of recomputations:
-- a shipment, a loss or a date is no part of the genealogy, so its correction changes
-  only its item's part of the figure: the book's supply terms (supply_terms) plus that
-  item's rows corrected, less the same rows as they are, then supply_figures;
-- any other (a receipt, a count, a run's input or output) is recomputed on a corrected
-  copy of every row its ingredient depends on, genealogy first.
+- a correction that changes no lot's make-up (a shipment, a loss, a date, a count, and a
+  receipt whose lot's fractions stay 1 or 0: touches.route) changes only its item's part
+  of the figure: the book's supply terms (supply_terms) plus that item's rows corrected,
+  less the same rows as they are, then supply_figures (a receipt's item with its average
+  make-up rebuilt from its own rows by build_genealogy);
+- any other (a run's input or output, a receipt into a mixed lot, a count that opens a
+  lot) is recomputed on a corrected copy of every row its ingredient depends on,
+  genealogy first.
 Either way all copies are stacked under item, run and ingredient codes of their own and
 computed in one pass. (Over 400 lines: the two exact paths share their stacking.)
 """
 from __future__ import annotations
-
-import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ from massbal.engine.load import Book
 from massbal.engine.supply import ROUNDING_SHARE, ROUNDING_UNITS, compute_supply, supply_figures, supply_terms
 
 from . import slips as S
+from . import touches as T
 from .balances import CLOSES_OTHER, COLUMNS, FLOW_KINDS, NEXT_STEPS, PRIOR_WEIGHT, empty, order
 
 FLAGGED = ("OVERSOLD", "INVESTIGATE")
@@ -133,7 +135,7 @@ def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods) -> list[dict]:
     dated_rows = typed.loc[typed.index.intersection(pd.unique(members.loc[members["dated"], "_i"]), sort=False)]
     starts = np.array([p[0] for p in periods], dtype="datetime64[ns]")
     ends = np.array([p[1] for p in periods], dtype="datetime64[ns]")
-    twins = S.duplicates(ledger.loc[np.unique(np.concatenate([scopes[k] for k in scopes]))])
+    twins = S.duplicates(ledger[_within(ledger, scopes.values())])
     values = pd.concat([S.digit_shifts(in_p_rows), S.transpositions(in_p_rows),
                         S.unit_slips(in_p_rows, book.settings.unit), S.duplicate_rows(in_p_rows, twins)],
                        ignore_index=True)
@@ -206,20 +208,26 @@ def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict
     ik = int(max(book.items.index.max(), ledger["item_key"].max())) + 1
     slim = ledger[STACK_COLUMNS + (CYCLE_COLUMNS if gen.cycle_batches else [])]
     item_rows = ledger.groupby("item_key", sort=False).indices
+    routes = {}
+    if ctxs:  # all at once (the flagged rows share one `typed`)
+        only, remake = T.route(ctxs[0]["typed"], pd.concat([c["alts"] for c in ctxs]), T.lot_facts(ledger))
+        cuts = np.cumsum([len(c["alts"]) for c in ctxs])[:-1]
+        routes = dict(zip([c["id"] for c in ctxs], zip(np.split(only, cuts), np.split(remake, cuts), strict=True),
+                          strict=True))
     out, examined, spent = {}, set(), 0
     whole, part, size = [], [], 0
     for c in ctxs:  # worst first: a row is examined whole or not at all
-        only = _item_only(c)
+        only, remake = routes[c["id"]]
         xs = c["typed"].loc[c["alts"]["_i"].to_numpy()[only], "item_key"]
         need = len(c["scope"]) * int((~only).sum()) + sum(len(item_rows[x]) for x in xs)
         if spent + need > STACK_BUDGET:
             break
         spent += need
         examined.add(c["id"])
-        # a shipment or loss, or any row's date, is no part of the genealogy: such a correction
-        # changes only its own item's part of the figure, recomputed on that item's rows alone
+        # a correction that changes no lot's make-up (_route) changes only its own item's part
+        # of the figure, recomputed on that item's rows alone
         if only.any():
-            part.append(c | {"alts": c["alts"][only]})
+            part.append(c | {"alts": c["alts"][only].assign(_remake=remake[only])})
         if (~only).any():
             whole.append(c | {"alts": c["alts"][~only]})
         size += need
@@ -237,11 +245,6 @@ def _passes(book, slim, gen, whole, part, item_rows, ik, periods) -> dict:
     if part:
         out.update(_item_pass(book, slim, gen, part, item_rows, ik, periods))
     return out
-
-
-def _item_only(c: dict) -> np.ndarray:
-    kind = c["typed"].loc[c["alts"]["_i"].to_numpy(), "kind"].astype(object).to_numpy()
-    return (np.isin(kind, ["shipped", "loss"]) | c["alts"]["date_new"].notna().to_numpy()) & (kind != "count")
 
 
 def _item_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict], item_rows: dict, ik: int,
@@ -288,11 +291,27 @@ def _item_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict],
         else:
             m = cp.merge(frame, on=["item_key", "ingredient_key"]).assign(item_key=lambda f: f["item_key"] + f["n"] * ik)
         return m.assign(ingredient_key=m["ingredient_key"] + m["n"] * ik)[list(frame.columns)]
-    g = Genealogy(coded(gen.lot_comp, "item_key"), coded(gen.item_comp, "item_key"),
+    item_comp = coded(gen.item_comp, "item_key")
+    remade = alt["n"].to_numpy()[alt["_remake"].fillna(False).to_numpy(dtype=bool)]
+    if len(remade):
+        # a corrected receipt moves its item's average make-up: rebuilt by build_genealogy
+        # from the copy's own source rows (no run makes the item, so they are all it needs)
+        sub = stacked[np.isin(stacked["item_key"].to_numpy() // ik, remade) &
+                      stacked["kind"].isin(("receipt", "harvested", "count", "produced")).to_numpy()]
+        ic = build_genealogy(T.coded_book(book, sub["item_key"].to_numpy(), ik), sub)[0].item_comp
+        ic = ic[ic["ingredient_key"].isin(alt["ing"].to_numpy() + alt["n"].to_numpy() * ik)]
+        item_comp = pd.concat([item_comp[~np.isin(item_comp["item_key"].to_numpy() // ik, remade)], ic],
+                              ignore_index=True)
+    g = Genealogy(coded(gen.lot_comp, "item_key"), item_comp,
                   coded(gen.batch_comp, "batch_key"), pd.Series(dtype=np.int64), frozenset())
+    # only the periods asked for, and without the rows dated after the last of them: the roll
+    # looks back only, so they change none of those figures
+    periods = sorted(set().union(*[c["wanted"] for c in ctxs]))
+    last = np.datetime64(periods[-1][1], "ns")
+    stacked = stacked[(stacked["date"].to_numpy(dtype="datetime64[ns]") <= last)]
     terms = supply_terms(stacked, g, periods, set(copies["ing"] + copies["n"] * ik))
-    scope = np.unique(np.concatenate([c["scope"].to_numpy() for c in ctxs]))
-    base = supply_terms(slim.loc[scope], gen, periods, set(alt["ing"]))
+    rows = slim[_within(slim, {c["ing"]: c["scope"] for c in ctxs}.values())]
+    base = supply_terms(rows[(rows["date"].to_numpy(dtype="datetime64[ns]") <= last)], gen, periods, set(alt["ing"]))
     sums = [col for col in terms.columns if col not in ("ingredient_key", "owner_key", "p", "start", "end")]
     terms = terms.assign(n=terms["ingredient_key"] // ik)
     a = alt[["n", "n_orig", "ing"]]
@@ -307,16 +326,21 @@ def _item_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict],
     new["start"] = [starts[p] for p in new["p"]]
     new["end"] = [ends[p] for p in new["p"]]
     new["ingredient_key"] = new["ing"] + new["n"] * ik
-    items = book.items
-    names = pd.DataFrame(index=pd.Index(pd.unique(new["ingredient_key"])))
-    ext = items.reindex(names.index % ik).set_axis(names.index).assign(item=names.index.to_numpy())
     owners = slim.drop_duplicates("owner_key")[["owner_key", "owner"]]
-    sup = supply_figures(dataclasses.replace(book, items=pd.concat([items, ext])), owners,
+    sup = supply_figures(T.coded_book(book, new["ingredient_key"].to_numpy(), ik), owners,
                          new.drop(columns=["n", "ing"]))[0]
     got = dict(tuple(sup.groupby(pd.to_numeric(sup["ingredient"]).to_numpy() // ik, sort=False)))
     none = sup.iloc[:0]
     return {(cid, j): got.get(k, none).reset_index(drop=True)
             for cid, j, k in zip(alt["cid"], alt["j"], alt["n"], strict=True)}
+
+
+def _within(ledger: pd.DataFrame, scopes) -> np.ndarray:
+    """Whether each ledger row is in any of the scopes (their union, in ledger order)."""
+    mask = np.zeros(len(ledger), dtype=bool)
+    for sc in scopes:
+        mask[ledger.index.get_indexer(sc)] = True
+    return mask
 
 
 def _minus(a: pd.DataFrame, terms: pd.DataFrame, sums: list[str]) -> pd.DataFrame:
@@ -333,6 +357,7 @@ def _stack_pass(book: Book, slim: pd.DataFrame, ctxs: list[dict], periods, ik: i
     one cell corrected as a user would: its quantity (0 deletes the row) or its date."""
     pos, copy, fix_at, fix_qty, fix_date, codes, wanted = [], [], [], [], [], {}, set()
     n = off = 0
+    last = [np.datetime64("NaT", "ns")]  # by copy: the end of the last period it is asked for
     for c in ctxs:
         sp = slim.index.get_indexer(c["scope"])
         at = c["scope"].get_indexer(c["alts"]["_i"])
@@ -347,6 +372,7 @@ def _stack_pass(book: Book, slim: pd.DataFrame, ctxs: list[dict], periods, ik: i
             fix_at.append(off + at[j])
             off += len(sp)
             codes[n] = (c["id"], alts.index[j], c["ing"] + n * ik)
+            last.append(np.datetime64(max(p[1] for p in c["wanted"]), "ns"))
         fix_qty.append(qty)
         fix_date.append(alts["date_new"].to_numpy(dtype="datetime64[ns]"))
         wanted.update(c["wanted"])
@@ -365,20 +391,22 @@ def _stack_pass(book: Book, slim: pd.DataFrame, ctxs: list[dict], periods, ik: i
     stacked = stacked[~np.isin(np.arange(len(stacked)), fix_at[fix_qty == 0])]
     # each copy's items: the book's, under the copy's codes; an ingredient names itself by
     # its code, so each supply row says whose copy it is
-    items = book.items
-    keys = pd.unique(stacked["item_key"].to_numpy())
-    base = items.reindex(keys % ik)
-    ext = pd.concat([items, base.set_axis(pd.Index(keys)).assign(item=keys)])
-    book_ext = dataclasses.replace(book, items=ext)
+    book_ext = T.coded_book(book, stacked["item_key"].to_numpy(), ik)
     gen = build_genealogy(book_ext, stacked)[0]
+    # a row dated after a copy's last period asked for changes none of its figures (the roll
+    # looks back only), though it may change a lot's make-up: genealogy on all, the roll without
+    last = np.array(last, dtype="datetime64[ns]")
+    cut = last[stacked["item_key"].to_numpy() // ik]
+    stacked = stacked[(stacked["date"].to_numpy(dtype="datetime64[ns]") <= cut)]
     sup = compute_supply(book_ext, stacked, gen, sorted(wanted), {code for _, _, code in codes.values()})[0]
     code = pd.to_numeric(sup["ingredient"], errors="coerce").to_numpy()
     order_ = np.argsort(code, kind="stable")
     sup, code = sup.iloc[order_].reset_index(drop=True), code[order_]
     out = {}
-    for cid, j, ic in codes.values():
+    for n, (cid, j, ic) in codes.items():
         lo, hi = np.searchsorted(code, [ic, ic + 0.5])
-        out[(cid, j)] = sup.iloc[lo:hi].reset_index(drop=True)
+        rows = sup.iloc[lo:hi]
+        out[(cid, j)] = rows[(rows["end"].to_numpy(dtype="datetime64[ns]") <= last[n])].reset_index(drop=True)
     return out
 
 
