@@ -15,7 +15,7 @@ exactly by the engine's own code, without a loop of recomputations:
   lot) is recomputed on a corrected copy of every row its ingredient depends on,
   genealogy first.
 Either way all copies are stacked under item, run and ingredient codes of their own and
-computed in one pass. (Over 400 lines: the two exact paths share their stacking.)
+computed in one pass. (Over 450 lines: the two exact paths share their stacking.)
 """
 from __future__ import annotations
 
