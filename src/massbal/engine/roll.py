@@ -146,7 +146,7 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
                               g["cum_before"])
     g = g.drop(columns=["count_date", "count_value", "cum_before", "cum_at_count", "d1", "d2"],
                errors="ignore")
-    g = _open_from_count(g, openings, csum, key, item_key)
+    g = _open_from_count(g, openings, csum, [K], item_key)  # csum is keyed by the key's code
 
     # the period's movements by kind
     mv = mv.assign(p=_period_index(mv["date"], starts, ends))
