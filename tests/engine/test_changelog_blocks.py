@@ -180,3 +180,13 @@ def test_a_state_of_an_unknown_version_is_refused():
     st = C.record_write(C.BookState(), book(rows(10)), NOW, "ana", "Reconcile").state
     with pytest.raises(ValueError, match="version 3"):
         C.BookState.from_text(st.to_text().replace('"version":2', '"version":3', 1))
+
+
+def test_a_table_with_no_rows_has_no_block_and_its_first_rows_are_logged():
+    """A table with headers and no rows yet (a farm book's Losses, a new book's Counts) once
+    made a first Reconcile fail: an empty cut had one start and no key."""
+    assert len(B.cut(table([])).starts) == 0
+    st = C.record_write(C.BookState(), book([]), NOW, "ana", "Reconcile").state
+    st = C.BookState.from_text(st.to_text())
+    got = logged(st, rows(3))
+    assert [(e[0], e[2]) for e in got] == [("added", 2), ("added", 3), ("added", 4)]

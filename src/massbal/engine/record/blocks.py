@@ -115,6 +115,8 @@ class Cut:
 
     @property
     def starts(self) -> np.ndarray:
+        if not len(self.ends):   # a table with no rows has no block (not one starting at 0)
+            return np.zeros(0, dtype=np.int64)
         return np.concatenate([[0], self.ends[:-1]]).astype(np.int64)
 
 
