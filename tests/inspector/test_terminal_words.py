@@ -43,5 +43,5 @@ def test_trace_and_recall_words_at_80_columns(tmp_path):
     words = p.stdout.split()
     assert "Northstar" in words and "Distributors" in words and "…" not in p.stdout
     assert "0.01" not in words  # 0.01 lb of O1 left in BAR1 is rounding, not stock to quarantine
-    assert "rounding of the proportional" in " ".join(words)
+    assert "rounding left by proportional splits" in " ".join(words)
     assert all(len(line.rstrip()) <= 80 for line in p.stdout.splitlines())
