@@ -56,25 +56,50 @@ def _owner(v):
     return None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v == "" else v
 
 
+def _chart_rows(keys: pd.Series, chosen: list, order: np.ndarray) -> list[np.ndarray]:
+    """Each chosen chart's row positions, in `order` (a stable sort of the whole frame):
+    one grouping pass instead of one scan of the frame per chart. A subset of a stably
+    sorted frame is that subset stably sorted, so each chart's rows are in the order the
+    chart's own sort would give."""
+    codes = pd.Categorical(keys.to_numpy(), categories=chosen).codes[order]  # -1: not charted
+    rows, codes = order[codes >= 0], codes[codes >= 0]
+    by_chart = np.argsort(codes, kind="stable")
+    rows, codes = rows[by_chart], codes[by_chart]
+    bounds = np.searchsorted(codes, np.arange(len(chosen) + 1))
+    return [rows[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _labels(starts, ends) -> list[str]:
+    """period_label of each row, each distinct period worded once (every item shares the months)."""
+    seen: dict = {}
+    return [seen[p] if p in seen else seen.setdefault(p, period_label(*p)) for p in zip(starts, ends, strict=True)]
+
+
 def _period_charts(frame: pd.DataFrame, name_col: str, flags: tuple[str, ...], kind: str, prefix: str,
                    figures) -> pd.DataFrame:
     """One chart per name (and owner) of a per-period frame, its periods in order;
-    figures(rows, flagged) gives the chart's own columns."""
+    figures(rows, flagged) gives the chart's own columns (row by row, so all charts' rows
+    are computed at once)."""
     if frame.empty:
         return pd.DataFrame(columns=COLUMNS)
     frame = frame.reset_index(drop=True)
     chosen, keys = _group_keys(frame, name_col, frame["status"].isin(flags))
-    parts = []
-    for k in chosen:
-        g = frame[(keys == k).to_numpy()].sort_values("start", kind="stable")
-        owner = _owner(g["owner"].iloc[0])
-        parts.append(pd.DataFrame({
-            "chart": _title(prefix, g[name_col].iloc[0], owner), "kind": kind,
-            "name": g[name_col].to_numpy(), "owner": owner,
-            "label": [period_label(s, e) for s, e in zip(g["start"], g["end"], strict=True)],
-            "date": pd.to_datetime(g["end"]).to_numpy(),
-            **figures(g, g["status"].isin(flags).to_numpy()), "status": g["status"].to_numpy()}))
-    return pd.concat(parts, ignore_index=True).reindex(columns=COLUMNS)
+    order = np.argsort(pd.to_datetime(frame["start"]).to_numpy(), kind="stable")
+    charts = _chart_rows(keys, chosen, order)
+    firsts = [int(rows[0]) for rows in charts]
+    owners = [_owner(frame["owner"].iloc[i]) for i in firsts]
+    titles = [_title(prefix, frame[name_col].iloc[i], o) for i, o in zip(firsts, owners, strict=True)]
+    sizes = [len(rows) for rows in charts]
+    g = frame.take(np.concatenate(charts))
+    owner = np.repeat(np.array(owners, dtype=object), sizes)
+    if any(o is None for o in owners):  # None stays None beside owners' names (not a string column's NaN)
+        owner = pd.Series(owner, dtype=object)
+    return pd.DataFrame({
+        "chart": np.repeat(np.array(titles, dtype=object), sizes), "kind": kind,
+        "name": g[name_col].to_numpy(), "owner": owner,
+        "label": _labels(g["start"], g["end"]),
+        "date": pd.to_datetime(g["end"]).to_numpy(),
+        **figures(g, g["status"].isin(flags).to_numpy()), "status": g["status"].to_numpy()}).reindex(columns=COLUMNS)
 
 
 def _stock_figures(g: pd.DataFrame, flagged: np.ndarray) -> dict:
@@ -117,21 +142,27 @@ def yield_rows(y: pd.DataFrame) -> pd.DataFrame:
     odd = odd | (y["output"] > y["input"] + 0.005)   # made more than went in
     y = y.assign(_odd=odd, _typ=typical, owner=None)   # a run's yield is the product's, whoever owns it
     chosen, keys = _group_keys(y, "product", y["_odd"])
-    parts = []
-    for k in chosen:
-        g = y[(keys == k).to_numpy()].sort_values(["date", "batch"], kind="stable").tail(MAX_RUNS)
-        typ = g["_typ"].astype(float)
-        typ = typ.fillna(typ.median())   # a run that gained has no median of its own
-        title = _title("Yield of", g["product"].iloc[0], None)
-        if len(y[(keys == k).to_numpy()]) > MAX_RUNS:
+    order = y.sort_values(["date", "batch"], kind="stable").index.to_numpy()  # positions: y's index is 0..n-1
+    charts = _chart_rows(keys, chosen, order)
+    typical = y["_typ"].astype(float).to_numpy()
+    titles, kept, typ = [], [], []
+    for rows in charts:
+        title = _title("Yield of", y["product"].iloc[rows[0]], None)
+        if len(rows) > MAX_RUNS:
             title += f" (latest {MAX_RUNS} runs)"
-        parts.append(pd.DataFrame({
-            "chart": title, "kind": "yield", "name": g["product"].to_numpy(), "owner": None,
-            "label": g["batch"].astype(str).to_numpy(), "date": pd.to_datetime(g["date"]).to_numpy(),
-            "yield_pct": g["yield_pct"].to_numpy(),
-            "typical_yield_pct": typ.to_numpy(),
-            "outlier": np.where(g["_odd"], g["yield_pct"], np.nan)}))
-    return pd.concat(parts, ignore_index=True).reindex(columns=COLUMNS)
+        rows = rows[-MAX_RUNS:]
+        t = pd.Series(typical[rows])
+        titles.append(title)
+        kept.append(rows)
+        typ.append(t.fillna(t.median()).to_numpy())   # a run that gained has no median of its own
+    g = y.take(np.concatenate(kept))
+    return pd.DataFrame({
+        "chart": np.repeat(np.array(titles, dtype=object), [len(r) for r in kept]), "kind": "yield",
+        "name": g["product"].to_numpy(), "owner": None,
+        "label": g["batch"].astype(str).to_numpy(), "date": pd.to_datetime(g["date"]).to_numpy(),
+        "yield_pct": g["yield_pct"].to_numpy(),
+        "typical_yield_pct": np.concatenate(typ),
+        "outlier": np.where(g["_odd"], g["yield_pct"], np.nan)}).reindex(columns=COLUMNS)
 
 
 def dashboard_frame(rec: Reconciliation) -> pd.DataFrame:

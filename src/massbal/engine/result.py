@@ -5,17 +5,18 @@ Exceptions/Ledger sheets, the worksheet functions and the inspector export.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from pandas.core.dtypes.cast import maybe_box_native
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 
-from massbal.engine.farm.farm_models import FARM_JSON, CropOut, FieldOut, farm_models
+from massbal.engine.farm.farm_models import CropOut, FieldOut, farm_models
 
 BALANCE_COLUMNS = [
     "item", "owner", "start", "end", "beginning", "received", "harvested", "produced", "used",
@@ -257,6 +258,43 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
         [{} for _ in range(len(frame))]
 
 
+@functools.cache
+def _adapter(annotation) -> TypeAdapter:
+    return TypeAdapter(annotation)
+
+
+def _json_column(values: list, annotation) -> list[str]:
+    """Each value's JSON text as the model's field of this annotation writes it: the
+    column validated (coerced: 5 -> 5.0 in a float field; a status outside its Literal
+    fails) and serialized as one list, one value a line (JSON text holds no raw newline)."""
+    ta = _adapter(list[annotation])
+    lines = ta.dump_json(ta.validate_python(values), indent=1).decode().split("\n")[1:-1]
+    return [line[1:-1] for line in lines[:-1]] + [line[1:] for line in lines[-1:]]
+
+
+def _rows_json(frame: pd.DataFrame, columns: list[str], model: type[BaseModel]) -> str:
+    """[model(**row) for row in _records(frame, columns)] as ReconcileOut's JSON (indent 2)
+    holds it: the model's fields in its order (a missing column takes the field's default),
+    then the frame's other columns when the model keeps extras."""
+    if not len(frame):
+        return "[]"
+    present = [c for c in columns if c in frame.columns]
+    fields = model.model_fields
+    extras = [c for c in present if c not in fields] if model.model_config.get("extra") == "allow" else []
+    cells = []
+    for name, info in [*fields.items(), *((c, None) for c in extras)]:
+        if name in present:
+            values = _column_values(frame[name])
+        elif info is not None and not info.is_required():
+            values = [info.get_default(call_default_factory=True)] * len(frame)
+        else:
+            raise ValueError(f"{model.__name__}: no column {name!r}")
+        key = f'      "{name}": '
+        cells.append([key + v for v in _json_column(values, Any if info is None else info.annotation)])
+    rows = ["    {\n" + ",\n".join(row) + "\n    }" for row in zip(*cells, strict=True)]
+    return "[\n" + ",\n".join(rows) + "\n  ]"
+
+
 @dataclass(frozen=True)
 class Reconciliation:
     unit: str
@@ -295,10 +333,26 @@ class Reconciliation:
         ))
 
     def to_json(self) -> str:
-        # a handler's JSON keeps exactly its fields; a farm's gains crop and fields, and with
-        # animals herds, feed and pasture
-        absent = {k for k in (*FARM_JSON, "herds", "feed", "pasture") if getattr(self, k) is None}
-        return self.to_model().model_dump_json(indent=2, exclude_none=False, exclude=absent)
+        """to_model().model_dump_json(indent=2), byte for byte, built a column at a time:
+        each column is validated and serialized by pydantic's core as one list (the same
+        validator and serializer as the model's field), so 100k runs and findings are not
+        100k models. A handler's JSON keeps exactly its fields; a farm's gains crop and
+        fields, and with animals herds, feed and pasture."""
+        from massbal.engine.farm.crop import CROP_COLUMNS, FIELD_COLUMNS
+        sections = {
+            "balances": (self.balances, BALANCE_COLUMNS + CLOSED_COLUMNS, BalanceOut),
+            "supply": (self.supply, SUPPLY_COLUMNS, SupplyOut), "yields": (self.yields, YIELD_COLUMNS, YieldOut),
+            "exceptions": (self.findings, FINDING_COLUMNS, FindingOut),
+            "investigations": (self.investigations, INVESTIGATION_COLUMNS, InvestigationOut),
+            "crop": (self.crop, CROP_COLUMNS, CropOut), "fields": (self.fields, FIELD_COLUMNS, FieldOut),
+            "herds": (self.herds, HERD_COLUMNS, HerdOut), "feed": (self.feed, FEED_COLUMNS, FeedOut),
+            "pasture": (self.pasture, PASTURE_COLUMNS, PastureOut),
+        }
+        parts = [f'  "unit": {_adapter(str).dump_json(self.unit).decode()}']
+        for name, (frame, columns, model) in sections.items():
+            if frame is not None:
+                parts.append(f'  "{name}": {_rows_json(frame, columns, model)}')
+        return "{\n" + ",\n".join(parts) + "\n}"
 
     @property
     def needs_attention(self) -> bool:
