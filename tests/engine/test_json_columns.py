@@ -1,0 +1,60 @@
+"""The JSON built a column at a time is the pydantic models' own dump, byte for byte.
+
+Reconciliation.to_json writes each column through pydantic's core as one list instead of
+one model per row; to_model() (one model per row) stays the reference it must equal, on
+books that exercise what a serializer can get wrong: whole numbers in float fields,
+missing counts (null), owners, text with quotes, backslashes, control characters and
+non-ASCII letters, empty sections, and a farm with animals (crop, fields, herds, feed,
+pasture).
+"""
+import json
+
+from bookkit import book, certified, count, receipt, run, ship, use
+from farmkit import animals, herd
+from farmkit import livestock_book as farm_book
+
+from massbal.engine.api import reconcile
+
+ODD = 'Jalapeño "hot" \\ chili\tflakes é€'
+
+
+def _model_dump(rec) -> str:
+    absent = {k for k in ("crop", "fields", "herds", "feed", "pasture") if getattr(rec, k) is None}
+    return rec.to_model().model_dump_json(indent=2, exclude_none=False, exclude=absent)
+
+
+def _handler_book():
+    return book(
+        Items=[{"Item": "Oats", "Kind": "Ingredient"}, {"Item": ODD, "Kind": "Ingredient"},
+               {"Item": "Granola", "Kind": "Product"}],
+        Certificates=[certified()],
+        Receipts=[receipt("2025-01-03", "Oats", "OA-1", 1000), receipt("2025-01-04", ODD, "JA-1", 10.25),
+                  receipt("2025-02-03", "Oats", "OA-2", 500, Owner="Client Co"),
+                  receipt("2025-02-05", "Oats", "OA-1", 7, unit="furlong")],  # a finding with a message
+        Batches=[run("B-1", "2025-01-10", "Granola", "GR-1", 950)],
+        BatchInputs=[use("B-1", "Oats", "OA-1", 1000)],
+        Shipments=[ship("2025-01-20", "Granola", "GR-1", 900), ship("2025-02-20", "Granola", "NO-SUCH", 5)],
+        Counts=[count("2025-01-31", "Oats", 0), count("2025-02-28", ODD, 10.2)])
+
+
+def test_handler_json_is_the_model_dump():
+    for period in ("month", "all"):
+        rec = reconcile(_handler_book(), period=period)
+        assert len(rec.findings) and rec.balances["counted_ending"].isna().any()  # nulls and messages
+        text = rec.to_json()
+        assert text == _model_dump(rec)
+        assert json.loads(text)["balances"][0]["beginning"] == rec.balances["beginning"].iloc[0]
+
+
+def test_empty_sections_are_the_model_dump():
+    rec = reconcile(book(Items=[{"Item": "Oats", "Kind": "Ingredient"}], Receipts=[receipt("2025-01-03", "Oats", "OA-1", 5)]))
+    assert rec.yields.empty and rec.to_json() == _model_dump(rec)
+
+
+def test_livestock_farm_json_is_the_model_dump():
+    b = farm_book(Herds=[herd("Cows", 50)],
+                  Animals=[animals("2024-12-31", "Cows", "count", 120), animals("2025-03-01", "Cows", "birth", 10),
+                           animals("2025-12-31", "Cows", "count", 129)])
+    rec = reconcile(b, "2025-01-01", "2025-12-31")
+    assert rec.herds is not None and len(rec.herds)
+    assert rec.to_json() == _model_dump(rec)
