@@ -225,6 +225,9 @@ def _clean(v):
     return v
 
 
+_PLAIN = {str, int, bool, float, date, type(None)}  # what _clean returns as it is (NaN aside)
+
+
 def _column_values(col: pd.Series) -> list:
     """A column's values as _clean makes them, a whole column at a time where its dtype
     allows (100k findings: per-value Python was most of the JSON's time)."""
@@ -245,6 +248,13 @@ def _column_values(col: pd.Series) -> list:
     if isinstance(col.dtype, (pd.StringDtype, pd.Int64Dtype, pd.Int32Dtype, pd.BooleanDtype)):
         # str or NA (Python ints, bools: what numpy's object conversion gives)
         return col.to_numpy(dtype=object, na_value=None).tolist()
+    if kind == "O":  # text, dates, None: plain Python already, only the missing ones change
+        values = col.to_numpy()
+        out = values.tolist()
+        if set(map(type, out)) <= _PLAIN:
+            for i in np.flatnonzero(pd.isna(values)).tolist():
+                out[i] = None
+            return out
     if kind in ("O", "x"):  # as DataFrame.to_dict boxes them: numpy scalars -> Python
         return [_clean(maybe_box_native(v)) for v in col]
     return [_clean(v) for v in col]
