@@ -63,30 +63,92 @@ class BookEntry:
 
     def rows(self, table: str, start: pd.Timestamp | None, end: pd.Timestamp | None) -> _Rows:
         key = (start, end)
-        got = self.periods.get(key)
-        if got is None:
-            if len(self.periods) >= 256:  # a sheet of many different periods: keep memory flat
-                self.periods.pop(next(iter(self.periods)))
-            got = self.periods[key] = {}
+        got = self._slot(key)
         if table not in got:
             # What engine.api.reconcile_prepared asks for this period, one table at a time
             # (a sheet of MASSBAL cells needs no supply balance, nor findings).
             prep = self.prepared
             periods = periods_for(prep, start, end, "all")
-            if table == "balance":
-                frame, _ = balance_rows(prep, periods)
-                got[table] = _Rows(frame, "item")
+            if table in ("balance", "supply"):
+                self._with_siblings(table, key, periods)
             elif table == "explain":
                 from massbal.engine.investigate.balances import explained_balances
                 frame = self.rows("balance", start, end).frame
                 got[table] = _Rows(explained_balances(prep, periods, frame), "item")
-            elif table == "crop":
+            else:  # crop
                 frame, _, _ = crop_figures(prep.book, prep.ledger, periods, None)
                 got[table] = _Rows(frame if frame is not None else pd.DataFrame(columns=["crop"]), "crop")
-            else:
-                frame, _ = supply_rows(prep, periods)
-                got[table] = _Rows(frame, "ingredient")
         return got[table]
+
+    def _slot(self, key: PeriodKey) -> dict[str, _Rows]:
+        got = self.periods.get(key)
+        if got is None:
+            if len(self.periods) >= 256:  # a sheet of many different periods: keep memory flat
+                self.periods.pop(next(iter(self.periods)))
+            got = self.periods[key] = {}
+        return got
+
+    def _with_siblings(self, table: str, key: PeriodKey, periods: list) -> None:
+        """The period's balance (or supply) rows, and in the same engine call those of its
+        siblings (the same days of the other months, quarters or years of the data) not
+        asked yet: a sheet of MASSBAL cells asks period after period, and the engine
+        computes a dozen periods in about the time of one."""
+        asked = {key: periods}
+        if len(periods) == 1:
+            for sib in _siblings(key, self.prepared.ledger["date"]):
+                if table not in self.periods.get(sib, {}) and len(self.periods) + len(asked) < 256:
+                    ps = periods_for(self.prepared, sib[0], sib[1], "all")
+                    if len(ps) == 1:
+                        asked[sib] = ps
+        every = _tiling([ps[0] for ps in asked.values()]) if len(asked) > 1 else periods
+        rows, name = (balance_rows, "item") if table == "balance" else (supply_rows, "ingredient")
+        frame = rows(self.prepared, every)[0]
+        if len(asked) == 1:
+            self._slot(key)[table] = _Rows(frame, name)
+            return
+        start, end = pd.to_datetime(frame["start"]), pd.to_datetime(frame["end"])
+        for k, ps in asked.items():
+            mine = ((start == ps[0][0]) & (end == ps[0][1])).to_numpy()
+            if mine.any():
+                self._slot(k)[table] = _Rows(frame[mine].reset_index(drop=True), name)
+            elif k == key:  # no rows (a period before the data): as the engine gives it alone
+                self._slot(k)[table] = _Rows(rows(self.prepared, periods)[0], name)
+
+
+def _tiling(periods: list) -> list:
+    """The periods in order with the days between them as periods of their own: the
+    engine rolls the books from one period into the next, so what it is given must
+    leave no day out (the gaps' rows are computed and not kept)."""
+    out = []
+    for s, e in sorted(periods):
+        if out and s > out[-1][1] + pd.Timedelta(days=1):
+            out.append((out[-1][1] + pd.Timedelta(days=1), s - pd.Timedelta(days=1)))
+        out.append((s, e))
+    return out
+
+
+def _siblings(key: PeriodKey, dates: pd.Series, most: int = 48) -> list[PeriodKey]:
+    """The period moved by whole steps of its own length in months (a month of 1 to 28
+    November: 1 to 28 of every month) while it overlaps the data; none for a period shorter
+    than about a month or open at either end."""
+    start, end = key
+    if start is None or end is None or not len(dates):
+        return []
+    if (end - start).days < 25:
+        return []
+    step = 1  # months: the smallest shift that starts after the period ends
+    while start + pd.DateOffset(months=step) <= end:
+        step += 1
+    first, last = pd.Timestamp(dates.min()), pd.Timestamp(dates.max())
+    kept = [key]
+    for k in range(1, most):
+        for sign in (-1, 1):
+            shift = pd.DateOffset(months=sign * k * step)
+            s, e = start + shift, end + shift
+            # a month's end clipped (31 January + 1 month) can touch a neighbour: never overlap
+            if e >= first and s <= last and len(kept) <= most and all(e < a or s > b for a, b in kept):
+                kept.append((s, e))
+    return kept[1:]
 
 
 class _Rows:
