@@ -222,74 +222,156 @@ def make_block(first: int, c0: int, n: int, cols: list[Column], heights=None, ha
     for a in range(0, n, CHUNK):
         z = min(n, a + CHUNK)
         rows = [str(first + 1 + i) for i in range(a, z)]
-        used = []  # (column number, cell XML, fingerprint texts) of the columns with a cell here
+        used = []  # per column with a cell here: (column number, cell XML, row-digest pieces)
         for j, c in enumerate(cols):
             vals = c.values[a:z] if not isinstance(c.values, pd.Series) else c.values.iloc[a:z]
-            if isinstance(vals, pd.Series) and isinstance(vals.dtype, pd.api.extensions.ExtensionDtype):
-                vals = vals.astype(object)  # pyarrow-backed text: as plain objects, a slice at a time
-            xml, canon, filled = _column_xml(letters[j], rows, vals, c, a, z)
-            if filled:
-                used.append((c0 + j + 1, xml, canon, filled))
+            col = c0 + j + 1
+            xml, pieces, col_text = _column_xml(letters[j], col, rows, vals, c, a, z)
+            if xml is not None:
+                used.append((xml, pieces))
+                if hashed and col_text is not None:
+                    b.add_col_text(col, col_text)
             if c.links is not None:
-                b.links += [(first + 1 + i, c0 + j + 1, c.links[i]) for i in range(a, z) if c.links[i]]
+                b.links += [(first + 1 + i, col, c.links[i]) for i in range(a, z) if c.links[i]]
         hts = heights[a:z] if heights is not None else None
-        parts = []
-        for i, cells in enumerate(zip(*(u[1] for u in used), strict=True)) if used else enumerate([()] * (z - a)):
-            body = "".join(cells)
-            h = hts[i] if hts is not None else 0
-            if h:
-                parts.append(f'<row r="{rows[i]}" ht="{h}" customHeight="1">{body}</row>')
-            elif body:
-                parts.append(f'<row r="{rows[i]}">{body}</row>')
+        if used:
+            bodies = ["".join(cells) for cells in zip(*(u[0] for u in used), strict=True)]
+        else:
+            bodies = [""] * (z - a)
+        if hts is not None and hts.any():
+            parts = [f'<row r="{r}" ht="{h}" customHeight="1">{body}</row>' if h else
+                     (f'<row r="{r}">{body}</row>' if body else "")
+                     for r, h, body in zip(rows, hts.tolist(), bodies, strict=True)]
+        else:
+            parts = [f'<row r="{r}">{body}</row>' if body else "" for r, body in zip(rows, bodies, strict=True)]
         f.write("".join(parts).encode("utf-8"))
-        if hashed:
-            _digest(b, rows, used)
+        if hashed and used:
+            _digest(b, rows, [u[1] for u in used])
     return b
 
 
-def _column_xml(letter: str, rows: list[str], vals, c: Column, a: int, z: int) -> tuple[list, list, list]:
-    """Each row's cell XML ('' for nothing), fingerprint text (None for nothing), and the
-    positions that have a cell."""
+def _column_xml(letter: str, col: int, rows: list[str], vals, c: Column, a: int, z: int):
+    """The column's cells in this chunk: each row's cell XML ('' for nothing), each row's
+    piece of its row digest text ('' for nothing) and the column's digest text; (None, ..)
+    when the column has no cell here. Each distinct value is escaped and formatted once
+    (a Ledger repeats its items, kinds and sheets on every row)."""
     m = len(rows)
     plain = f' s="{c.xf}"' if c.xf is not None else ""
     if c.links is not None:
         linked = f' s="{c.link_xf}"'
-        s = [linked if c.links[i] is not None else plain for i in range(a, z)]
+        styles = [linked if c.links[i] is not None else plain for i in range(a, z)]
     else:
-        s = None
+        styles = None
     if c.formulas is not None:
-        out = []
-        prepared: dict[str, str] = {}
-        vv = list(vals)
-        for i in range(m):
-            text = c.formulas[a + i]
-            f = prepared.get(text)
-            if f is None:
-                f = prepared[text] = xml_text_formula(text)
-            res = formula_result(vv[i])
-            if isinstance(res, str):
-                t = "" if res == "" else (' t="e"' if res in _ERRORS else ' t="str"')
-                r = res.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            else:
-                t, r = "", f"{res}"
-            out.append(f'<c r="{letter}{rows[i]}"{s[i] if s else plain}{t}><f>{f}</f><v>{r}</v></c>')
-        return out, [FORMULA] * m, list(range(m))
-    cells = classify(vals, c.kind)
-    out = [""] * m
-    canon: list = [None] * m
-    nums = np.flatnonzero(cells.tag == 1).tolist()
-    if nums:
-        xml, cn = number_texts(cells.num[nums])
-        for k, i in enumerate(nums):
-            out[i] = f'<c r="{letter}{rows[i]}"{s[i] if s else plain}><v>{xml[k]}</v></c>'
-            canon[i] = cn[k]
-    texts = np.flatnonzero(cells.tag == 2).tolist()
-    for i in texts:
-        v = cells.txt[i]
+        tail = _formula_tails(c.formulas[a:z], vals)
+        pre = f'<c r="{letter}'
+        if styles is None:
+            xml = [f'{pre}{r}"{plain}{t}' for r, t in zip(rows, tail, strict=True)]
+        else:
+            xml = [f'{pre}{r}"{s}{t}' for r, s, t in zip(rows, styles, tail, strict=True)]
+        piece = f"\x1f{col}={FORMULA}"
+        return xml, [piece] * m, "\x1f".join([f"{r}={FORMULA}" for r in rows])
+    tail, canon = _value_tails(vals, c.kind)   # object arrays, None where nothing is written
+    filled = np.flatnonzero(np.not_equal(tail, None))
+    if not len(filled):
+        return None, None, None
+    pre = f'<c r="{letter}'
+    tl, cl = tail.tolist(), canon.tolist()
+    if len(filled) == m:
+        if styles is None:
+            xml = [f'{pre}{r}"{plain}{t}' for r, t in zip(rows, tl, strict=True)]
+        else:
+            xml = [f'{pre}{r}"{s}{t}' for r, s, t in zip(rows, styles, tl, strict=True)]
+        pieces = [f"\x1f{col}={k}" for k in cl]
+        text = "\x1f".join([f"{r}={k}" for r, k in zip(rows, cl, strict=True)])
+        return xml, pieces, text
+    xml, pieces = [""] * m, [""] * m
+    for i in filled.tolist():
+        xml[i] = f'{pre}{rows[i]}"{styles[i] if styles else plain}{tl[i]}'
+        pieces[i] = f"\x1f{col}={cl[i]}"
+    text = "\x1f".join([f"{rows[i]}={cl[i]}" for i in filled.tolist()])
+    return xml, pieces, text
+
+
+def _value_tails(vals, kind: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the cell XML after its style attribute, and its fingerprint text (None for
+    no cell); Sheet.put's rule (classify), formatted once per distinct value."""
+    m = len(vals)
+    tail = np.full(m, None, dtype=object)
+    canon = np.full(m, None, dtype=object)
+    if isinstance(vals, pd.Series) and _is_text(vals.dtype):
+        codes, uniq = pd.factorize(vals, use_na_sentinel=True)   # pyarrow text: never walked per row
+        ut, uc = _text_tails([_cut(v) if v != "" else None for v in uniq.tolist()])
+        ok = codes >= 0
+        tail[ok], canon[ok] = ut[codes[ok]], uc[codes[ok]]
+        return tail, canon
+    if isinstance(vals, pd.Series) and isinstance(vals.dtype, pd.api.extensions.ExtensionDtype):
+        vals = vals.astype(object)
+    cells = classify(vals, kind)
+    nums = np.flatnonzero(cells.tag == 1)
+    if len(nums):
+        u, inv = np.unique(cells.num[nums], return_inverse=True)   # as number_texts: the same doubles
+        ul = u.tolist()
+        tail[nums] = np.asarray([f"><v>{v:.16G}</v></c>" for v in ul], dtype=object)[inv]
+        canon[nums] = np.asarray([canon_number(v) for v in ul], dtype=object)[inv]
+    texts = np.flatnonzero(cells.tag == 2)
+    if len(texts):
+        codes, uniq = pd.factorize(cells.txt[texts])
+        ut, uc = _text_tails(list(uniq))
+        tail[texts], canon[texts] = ut[codes], uc[codes]
+    return tail, canon
+
+
+def _is_text(dtype) -> bool:
+    return isinstance(dtype, pd.StringDtype)
+
+
+def _cut(v: str) -> str:
+    return utf16_cut(v[:MAX_STRING]) if len(v) > MAX_STRING // 2 else v
+
+
+def _text_tails(uniq: list) -> tuple[np.ndarray, np.ndarray]:
+    """Inline-string cell XML tails and fingerprint texts of distinct strings (None: no cell)."""
+    tails = np.empty(len(uniq), dtype=object)
+    canon = np.empty(len(uniq), dtype=object)
+    for k, v in enumerate(uniq):
+        if v is None:
+            continue
         p = ' xml:space="preserve"' if _PRESERVE.search(v) else ""
-        out[i] = f'<c r="{letter}{rows[i]}"{s[i] if s else plain} t="inlineStr"><is><t{p}>{xml_text(v)}</t></is></c>'
-        canon[i] = "s:" + v
-    return out, canon, sorted(nums + texts) if nums and texts else (nums or texts)
+        tails[k] = f' t="inlineStr"><is><t{p}>{xml_text(v)}</t></is></c>'
+        canon[k] = "s:" + v
+    return tails, canon
+
+
+def _formula_tails(texts, vals) -> list[str]:
+    """Per row: the formula cell's XML after its style attribute (formula and cached value)."""
+    prepared: dict[str, str] = {}
+    out = []
+    x = None
+    if isinstance(vals, pd.Series) and vals.dtype.kind in "fiu" and not isinstance(
+            vals.dtype, pd.api.extensions.ExtensionDtype):
+        x = vals.to_numpy(dtype=float)
+    elif isinstance(vals, np.ndarray) and vals.dtype.kind in "fiu":
+        x = vals.astype(float)
+    if x is not None:   # numbers: each distinct double's text once (by its bits: -0.0 stays -0.0)
+        u, inv = np.unique(x.view(np.int64), return_inverse=True)
+        results = [_result_xml(formula_result(v)) for v in u.view(float).tolist()]
+        res = [results[k] for k in inv.tolist()]
+    else:
+        res = [_result_xml(formula_result(v)) for v in list(vals)]
+    for text, (t, r) in zip(texts, res, strict=True):
+        fx = prepared.get(text)
+        if fx is None:
+            fx = prepared[text] = xml_text_formula(text)
+        out.append(f"{t}><f>{fx}</f><v>{r}</v></c>")
+    return out
+
+
+def _result_xml(res) -> tuple[str, str]:
+    if isinstance(res, str):
+        t = "" if res == "" else (' t="e"' if res in _ERRORS else ' t="str"')
+        return t, res.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "", f"{res}"
 
 
 def xml_text_formula(text: str) -> str:
@@ -297,22 +379,13 @@ def xml_text_formula(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _digest(b: Block, rows: list[str], used: list) -> None:
-    """Each row's digest and each column's texts, as verify.digests makes them from cells."""
-    pieces = []
-    for col, _, canon, filled in used:
-        p = [""] * len(rows)
-        for i in filled:
-            p[i] = f"\x1f{col}={canon[i]}"
-        pieces.append(p)
-        b.add_col_text(col, "\x1f".join([f"{rows[i]}={canon[i]}" for i in filled]))
-    if not pieces:
-        return
+def _digest(b: Block, rows: list[str], pieces: list) -> None:
+    """Each row's digest, as verify.digests makes it from the row's cells."""
+    sha = hashlib.sha256
     for r, parts in zip(rows, zip(*pieces, strict=True), strict=True):
         text = "".join(parts)
         if text:
-            b.row_digests[int(r)] = hashlib.sha256(text[1:].encode("utf-8")).hexdigest()
-
+            b.row_digests[int(r)] = sha(text[1:].encode("utf-8")).hexdigest()
 
 # ------------------------------------------------------------------ into the package
 
