@@ -226,7 +226,7 @@ def make_block(first: int, c0: int, n: int, cols: list[Column], heights=None, ha
         for j, c in enumerate(cols):
             vals = c.values[a:z] if not isinstance(c.values, pd.Series) else c.values.iloc[a:z]
             col = c0 + j + 1
-            xml, pieces, col_text = _column_xml(letters[j], col, rows, vals, c, a, z)
+            xml, pieces, col_text = _column_xml(letters[j], col, rows, vals, c, a, z, hashed)
             if xml is not None:
                 used.append((xml, pieces))
                 if hashed and col_text is not None:
@@ -250,7 +250,7 @@ def make_block(first: int, c0: int, n: int, cols: list[Column], heights=None, ha
     return b
 
 
-def _column_xml(letter: str, col: int, rows: list[str], vals, c: Column, a: int, z: int):
+def _column_xml(letter: str, col: int, rows: list[str], vals, c: Column, a: int, z: int, hashed: bool = True):
     """The column's cells in this chunk: each row's cell XML ('' for nothing), each row's
     piece of its row digest text ('' for nothing) and the column's digest text; (None, ..)
     when the column has no cell here. Each distinct value is escaped and formatted once
@@ -269,6 +269,8 @@ def _column_xml(letter: str, col: int, rows: list[str], vals, c: Column, a: int,
             xml = [f'{pre}{r}"{plain}{t}' for r, t in zip(rows, tail, strict=True)]
         else:
             xml = [f'{pre}{r}"{s}{t}' for r, s, t in zip(rows, styles, tail, strict=True)]
+        if not hashed:
+            return xml, None, None
         piece = f"\x1f{col}={FORMULA}"
         return xml, [piece] * m, "\x1f".join([f"{r}={FORMULA}" for r in rows])
     tail, canon = _value_tails(vals, c.kind)   # object arrays, None where nothing is written
@@ -282,6 +284,8 @@ def _column_xml(letter: str, col: int, rows: list[str], vals, c: Column, a: int,
             xml = [f'{pre}{r}"{plain}{t}' for r, t in zip(rows, tl, strict=True)]
         else:
             xml = [f'{pre}{r}"{s}{t}' for r, s, t in zip(rows, styles, tl, strict=True)]
+        if not hashed:
+            return xml, None, None
         pieces = [f"\x1f{col}={k}" for k in cl]
         text = "\x1f".join([f"{r}={k}" for r, k in zip(rows, cl, strict=True)])
         return xml, pieces, text

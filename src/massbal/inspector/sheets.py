@@ -87,7 +87,9 @@ def source_sheet(s: Sheet, raw: RawBook, table: str, pos: pd.Series | None) -> N
                 vals = vals.where(parsed.isna() | vals.map(lambda v: isinstance(v, str)), parsed.astype(object))
             cols.append(Col(h, list(vals), "date", 11))
         else:
-            cols.append(Col(h, list(data[j]), "text", 14))
+            # pyarrow text stays a column (bulk.py factorizes it); anything else as typed, value by value
+            col = data[j]
+            cols.append(Col(h, col if isinstance(col.dtype, pd.StringDtype) else list(col), "text", 14))
     s.table("Src" + re.sub(r"\W", "", table), cols, int(keep.sum()))
 
 
