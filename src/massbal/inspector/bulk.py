@@ -399,24 +399,38 @@ _ROW = re.compile(rb'<row r="(\d+)"')
 def splice(src, out_path, parts: dict[str, list[Block]], level: int = 1) -> None:
     """Copy the package XlsxWriter wrote (src: bytes) to out_path, the bulk rows and
     links of each sheet part merged into its sheetData in row order. The big sheet
-    parts are deflated at level 1: four times faster than zlib's default 6 on a Ledger's
-    XML, for a file about a quarter larger (the rest keeps level 6)."""
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out_path, "w", zipfile.ZIP_DEFLATED,
-                                                      compresslevel=level) as zout:
+    parts are deflated at level 1 (isal's, through the file layer's PackageWriter, in a
+    second thread while the next piece is read: issue 15), the rest at zlib's 6."""
+    from massbal.xlsx.write.zip_copy import PackageWriter
+    with zipfile.ZipFile(src) as zin, open(out_path, "wb") as fh:
+        w = PackageWriter(fh)
         for info in zin.infolist():
             data = zin.read(info.filename)
             blocks = parts.get(info.filename)
             if not blocks:
-                zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+                w.write(info.filename, data, 6)
                 continue
-            zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi._compresslevel = level
-            with zout.open(zi, "w", force_zip64=True) as fh:
-                _merge(data, sorted(blocks, key=lambda b: b.first), fh)
+            w.write_chunks(info.filename, _rechunk(_merge(data, sorted(blocks, key=lambda b: b.first))), level)
+            del data
+        w.close()
 
 
-def _merge(xml: bytes, blocks: list[Block], fh) -> None:
+def _rechunk(pieces, size: int = 1 << 22):
+    """Pieces joined into chunks of about `size` bytes (one deflate job each)."""
+    buf, n = [], 0
+    for p in pieces:
+        buf.append(p)
+        n += len(p)
+        if n >= size:
+            yield b"".join(buf)
+            buf, n = [], 0
+    if buf:
+        yield b"".join(buf)
+
+
+def _merge(xml: bytes, blocks: list[Block]):
+    """The sheet part's bytes, piece by piece: XlsxWriter's rows and the blocks' rows in
+    row order, then the blocks' links."""
     start = xml.find(b"<sheetData")
     gt = xml.find(b">", start)
     if xml[gt - 1:gt] == b"/":  # <sheetData/>
@@ -425,25 +439,25 @@ def _merge(xml: bytes, blocks: list[Block], fh) -> None:
         end = xml.find(b"</sheetData>", gt)
         head, body, tail = xml[:start], xml[gt + 1:end], xml[end + len(b"</sheetData>"):]
     head = _dimension(head, blocks)
-    fh.write(head + b"<sheetData>")
+    yield head + b"<sheetData>"
     starts = [m.start() for m in _ROW.finditer(body)] + [len(body)]
     own = [(int(_ROW.match(body, p).group(1)), body[p:q]) for p, q in zip(starts, starts[1:], strict=False)]
     k = 0
     for b in blocks:
         while k < len(own) and own[k][0] < b.first:
-            fh.write(own[k][1])
+            yield own[k][1]
             k += 1
         if k < len(own) and own[k][0] <= b.last:
             raise ValueError(f"row {own[k][0]} written twice (inside a bulk table)")
         b.file.seek(0)
         while chunk := b.file.read(1 << 22):
-            fh.write(chunk)
+            yield chunk
         b.file.close()
         if b.texts is not None:
             b.texts.close()
     for _, x in own[k:]:
-        fh.write(x)
-    fh.write(b"</sheetData>")
+        yield x
+    yield b"</sheetData>"
     links = sorted(lk for b in blocks for lk in b.links)
     if links:
         tags = "".join(f'<hyperlink ref="{column_letter(c)}{r}" location="{xml_attr(loc)}" '
@@ -453,7 +467,7 @@ def _merge(xml: bytes, blocks: list[Block], fh) -> None:
         else:
             at = min(i for i in (tail.find(b"<printOptions"), tail.find(b"<pageMargins"), len(tail)) if i >= 0)
             tail = tail[:at] + b"<hyperlinks>" + tags + b"</hyperlinks>" + tail[at:]
-    fh.write(tail)
+    yield tail
 
 
 def _dimension(head: bytes, blocks: list[Block]) -> bytes:
