@@ -24,7 +24,7 @@ import pandas as pd
 
 from massbal.xlref import column_letter
 
-from .verify import EPOCH, FORMULA, MAX_STRING, canon_number, excel_serial
+from .verify import EPOCH, FORMULA, MAX_STRING, canon_number, canon_text, excel_serial
 
 CHUNK = 8192  # rows built at once: bounds the memory of the intermediate strings (about 70 MB
 # for a Ledger; 32768 rows were 300 MB at the peak of a 980k-movement export)
@@ -315,9 +315,9 @@ def _value_tails(vals, kind: str | None) -> tuple[np.ndarray, np.ndarray]:
     nums = np.flatnonzero(cells.tag == 1)
     if len(nums):
         u, inv = np.unique(cells.num[nums], return_inverse=True)   # as number_texts: the same doubles
-        ul = u.tolist()
-        tail[nums] = np.asarray([f"><v>{v:.16G}</v></c>" for v in ul], dtype=object)[inv]
-        canon[nums] = np.asarray([canon_number(v) for v in ul], dtype=object)[inv]
+        texts16 = [f"{v:.16G}" for v in u.tolist()]
+        tail[nums] = np.asarray([f"><v>{x}</v></c>" for x in texts16], dtype=object)[inv]
+        canon[nums] = np.asarray([canon_text(x) for x in texts16], dtype=object)[inv]
     texts = np.flatnonzero(cells.tag == 2)
     if len(texts):
         codes, uniq = pd.factorize(cells.txt[texts])

@@ -9,6 +9,7 @@ XlsxWriter writes the rest.
 """
 from __future__ import annotations
 
+import functools
 import io
 import math
 import textwrap
@@ -43,6 +44,7 @@ def header_text(text: str) -> str:
     return str(text).replace("&", "&&")
 
 
+@functools.lru_cache(maxsize=4096)  # a few column names, asked once per formula (issue 15)
 def ref_name(column: str) -> str:
     """A column name inside a structured reference: ', [, ], # are escaped with '."""
     out = []
