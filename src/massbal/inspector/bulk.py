@@ -309,9 +309,16 @@ def _value_tails(vals, kind: str | None) -> tuple[np.ndarray, np.ndarray]:
         ok = codes >= 0
         tail[ok], canon[ok] = ut[codes[ok]], uc[codes[ok]]
         return tail, canon
+    if isinstance(vals, list) and vals and all(type(v) is str for v in vals):
+        # a list of text (the fingerprint sheet): what classify does, without a Series
+        codes, uniq = pd.factorize(np.asarray(vals, dtype=object))
+        ut, uc = _text_tails([_cut(v) if v != "" else None for v in uniq.tolist()])
+        return ut[codes], uc[codes]
     if isinstance(vals, pd.Series) and isinstance(vals.dtype, pd.api.extensions.ExtensionDtype):
         vals = vals.astype(object)
-    cells = classify(vals, kind)
+    cells = _int_list(vals)
+    if cells is None:
+        cells = classify(vals, kind)
     nums = np.flatnonzero(cells.tag == 1)
     if len(nums):
         u, inv = np.unique(cells.num[nums], return_inverse=True)   # as number_texts: the same doubles
@@ -324,6 +331,17 @@ def _value_tails(vals, kind: str | None) -> tuple[np.ndarray, np.ndarray]:
         ut, uc = _text_tails(list(uniq))
         tail[texts], canon[texts] = ut[codes], uc[codes]
     return tail, canon
+
+
+def _int_list(vals) -> Cells | None:
+    """A list of plain ints as classify reads it (an int64 column, as doubles), else None."""
+    if not isinstance(vals, list) or not vals or not all(type(v) is int for v in vals):
+        return None
+    try:
+        x = np.asarray(vals, dtype=np.int64).astype(float)
+    except OverflowError:
+        return None
+    return Cells(np.ones(len(x), dtype=np.int8), x, np.empty(len(x), dtype=object))
 
 
 def _is_text(dtype) -> bool:
