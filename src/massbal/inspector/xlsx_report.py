@@ -23,7 +23,8 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_range
 
-from massbal.inspector.bulk import Column, blank, cell_value, formula_result, make_block, splice
+from massbal.inspector.bulk import Column, blank, cell_value, formula_result, make_block
+from massbal.inspector.splice import splice
 from massbal.inspector.verify import (
     FINGERPRINT_SHEET,
     FORMULA,
