@@ -9,13 +9,14 @@ temporary file and are spliced into its sheet parts once it has closed (`splice`
 Strings are inline (no shared-string table held in memory). Each cell is written with
 exactly the value, format and fingerprint text `Sheet.put` / `Sheet.formula` give it
 (`cell_value` is the one rule both follow), so `verify` reads back what was hashed.
+Each distinct value of a chunk is escaped and formatted once; a row's cells are joined
+from per-column lists (issue 15: a quarter of the 980k book is some nine million cells).
 """
 from __future__ import annotations
 
 import hashlib
 import re
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -24,7 +25,7 @@ import pandas as pd
 
 from massbal.xlref import column_letter
 
-from .verify import EPOCH, FORMULA, MAX_STRING, canon_number, excel_serial
+from .verify import EPOCH, FORMULA, MAX_STRING, canon_text, excel_serial
 
 CHUNK = 8192  # rows built at once: bounds the memory of the intermediate strings (about 70 MB
 # for a Ledger; 32768 rows were 300 MB at the peak of a 980k-movement export)
@@ -158,16 +159,6 @@ def classify(values, kind: str | None) -> Cells:
     return Cells(tag, num, txt)
 
 
-def number_texts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(XML text, fingerprint text) of each number, formatting each distinct value once."""
-    if not len(x):
-        return np.empty(0, dtype=object), np.empty(0, dtype=object)
-    u, inv = np.unique(x, return_inverse=True)
-    xml = [f"{v:.16G}" for v in u.tolist()]
-    canon = [canon_number(v) for v in u.tolist()]
-    return np.asarray(xml, dtype=object)[inv], np.asarray(canon, dtype=object)[inv]
-
-
 # ------------------------------------------------------------------ a block of rows
 
 @dataclass
@@ -222,74 +213,178 @@ def make_block(first: int, c0: int, n: int, cols: list[Column], heights=None, ha
     for a in range(0, n, CHUNK):
         z = min(n, a + CHUNK)
         rows = [str(first + 1 + i) for i in range(a, z)]
-        used = []  # (column number, cell XML, fingerprint texts) of the columns with a cell here
+        used = []  # per column with a cell here: (column number, cell XML, row-digest pieces)
         for j, c in enumerate(cols):
             vals = c.values[a:z] if not isinstance(c.values, pd.Series) else c.values.iloc[a:z]
-            if isinstance(vals, pd.Series) and isinstance(vals.dtype, pd.api.extensions.ExtensionDtype):
-                vals = vals.astype(object)  # pyarrow-backed text: as plain objects, a slice at a time
-            xml, canon, filled = _column_xml(letters[j], rows, vals, c, a, z)
-            if filled:
-                used.append((c0 + j + 1, xml, canon, filled))
+            col = c0 + j + 1
+            xml, pieces, col_text = _column_xml(letters[j], col, rows, vals, c, a, z, hashed)
+            if xml is not None:
+                used.append((xml, pieces))
+                if hashed and col_text is not None:
+                    b.add_col_text(col, col_text)
             if c.links is not None:
-                b.links += [(first + 1 + i, c0 + j + 1, c.links[i]) for i in range(a, z) if c.links[i]]
+                b.links += [(first + 1 + i, col, c.links[i]) for i in range(a, z) if c.links[i]]
         hts = heights[a:z] if heights is not None else None
-        parts = []
-        for i, cells in enumerate(zip(*(u[1] for u in used), strict=True)) if used else enumerate([()] * (z - a)):
-            body = "".join(cells)
-            h = hts[i] if hts is not None else 0
-            if h:
-                parts.append(f'<row r="{rows[i]}" ht="{h}" customHeight="1">{body}</row>')
-            elif body:
-                parts.append(f'<row r="{rows[i]}">{body}</row>')
+        if used:
+            bodies = ["".join(cells) for cells in zip(*(u[0] for u in used), strict=True)]
+        else:
+            bodies = [""] * (z - a)
+        if hts is not None and hts.any():
+            parts = [f'<row r="{r}" ht="{h}" customHeight="1">{body}</row>' if h else
+                     (f'<row r="{r}">{body}</row>' if body else "")
+                     for r, h, body in zip(rows, hts.tolist(), bodies, strict=True)]
+        else:
+            parts = [f'<row r="{r}">{body}</row>' if body else "" for r, body in zip(rows, bodies, strict=True)]
         f.write("".join(parts).encode("utf-8"))
-        if hashed:
-            _digest(b, rows, used)
+        if hashed and used:
+            _digest(b, rows, [u[1] for u in used])
     return b
 
 
-def _column_xml(letter: str, rows: list[str], vals, c: Column, a: int, z: int) -> tuple[list, list, list]:
-    """Each row's cell XML ('' for nothing), fingerprint text (None for nothing), and the
-    positions that have a cell."""
+def _column_xml(letter: str, col: int, rows: list[str], vals, c: Column, a: int, z: int, hashed: bool = True):
+    """The column's cells in this chunk: each row's cell XML ('' for nothing), each row's
+    piece of its row digest text ('' for nothing) and the column's digest text; (None, ..)
+    when the column has no cell here. Each distinct value is escaped and formatted once
+    (a Ledger repeats its items, kinds and sheets on every row)."""
     m = len(rows)
     plain = f' s="{c.xf}"' if c.xf is not None else ""
     if c.links is not None:
         linked = f' s="{c.link_xf}"'
-        s = [linked if c.links[i] is not None else plain for i in range(a, z)]
+        styles = [linked if c.links[i] is not None else plain for i in range(a, z)]
     else:
-        s = None
+        styles = None
     if c.formulas is not None:
-        out = []
-        prepared: dict[str, str] = {}
-        vv = list(vals)
-        for i in range(m):
-            text = c.formulas[a + i]
-            f = prepared.get(text)
-            if f is None:
-                f = prepared[text] = xml_text_formula(text)
-            res = formula_result(vv[i])
-            if isinstance(res, str):
-                t = "" if res == "" else (' t="e"' if res in _ERRORS else ' t="str"')
-                r = res.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            else:
-                t, r = "", f"{res}"
-            out.append(f'<c r="{letter}{rows[i]}"{s[i] if s else plain}{t}><f>{f}</f><v>{r}</v></c>')
-        return out, [FORMULA] * m, list(range(m))
-    cells = classify(vals, c.kind)
-    out = [""] * m
-    canon: list = [None] * m
-    nums = np.flatnonzero(cells.tag == 1).tolist()
-    if nums:
-        xml, cn = number_texts(cells.num[nums])
-        for k, i in enumerate(nums):
-            out[i] = f'<c r="{letter}{rows[i]}"{s[i] if s else plain}><v>{xml[k]}</v></c>'
-            canon[i] = cn[k]
-    texts = np.flatnonzero(cells.tag == 2).tolist()
-    for i in texts:
-        v = cells.txt[i]
+        tail = _formula_tails(c.formulas[a:z], vals)
+        pre = f'<c r="{letter}'
+        if styles is None:
+            xml = [f'{pre}{r}"{plain}{t}' for r, t in zip(rows, tail, strict=True)]
+        else:
+            xml = [f'{pre}{r}"{s}{t}' for r, s, t in zip(rows, styles, tail, strict=True)]
+        if not hashed:
+            return xml, None, None
+        piece = f"\x1f{col}={FORMULA}"
+        return xml, [piece] * m, "\x1f".join([f"{r}={FORMULA}" for r in rows])
+    tail, canon = _value_tails(vals, c.kind)   # object arrays, None where nothing is written
+    filled = np.flatnonzero(np.not_equal(tail, None))
+    if not len(filled):
+        return None, None, None
+    pre = f'<c r="{letter}'
+    tl, cl = tail.tolist(), canon.tolist()
+    if len(filled) == m:
+        if styles is None:
+            xml = [f'{pre}{r}"{plain}{t}' for r, t in zip(rows, tl, strict=True)]
+        else:
+            xml = [f'{pre}{r}"{s}{t}' for r, s, t in zip(rows, styles, tl, strict=True)]
+        if not hashed:
+            return xml, None, None
+        pieces = [f"\x1f{col}={k}" for k in cl]
+        text = "\x1f".join([f"{r}={k}" for r, k in zip(rows, cl, strict=True)])
+        return xml, pieces, text
+    xml, pieces = [""] * m, [""] * m
+    for i in filled.tolist():
+        xml[i] = f'{pre}{rows[i]}"{styles[i] if styles else plain}{tl[i]}'
+        pieces[i] = f"\x1f{col}={cl[i]}"
+    text = "\x1f".join([f"{rows[i]}={cl[i]}" for i in filled.tolist()])
+    return xml, pieces, text
+
+
+def _value_tails(vals, kind: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the cell XML after its style attribute, and its fingerprint text (None for
+    no cell); Sheet.put's rule (classify), formatted once per distinct value."""
+    m = len(vals)
+    tail = np.full(m, None, dtype=object)
+    canon = np.full(m, None, dtype=object)
+    if isinstance(vals, pd.Series) and _is_text(vals.dtype):
+        codes, uniq = pd.factorize(vals, use_na_sentinel=True)   # pyarrow text: never walked per row
+        ut, uc = _text_tails([_cut(v) if v != "" else None for v in uniq.tolist()])
+        ok = codes >= 0
+        tail[ok], canon[ok] = ut[codes[ok]], uc[codes[ok]]
+        return tail, canon
+    if isinstance(vals, list) and vals and all(type(v) is str for v in vals):
+        # a list of text (the fingerprint sheet): what classify does, without a Series
+        codes, uniq = pd.factorize(np.asarray(vals, dtype=object))
+        ut, uc = _text_tails([_cut(v) if v != "" else None for v in uniq.tolist()])
+        return ut[codes], uc[codes]
+    if isinstance(vals, pd.Series) and isinstance(vals.dtype, pd.api.extensions.ExtensionDtype):
+        vals = vals.astype(object)
+    cells = _int_list(vals)
+    if cells is None:
+        cells = classify(vals, kind)
+    nums = np.flatnonzero(cells.tag == 1)
+    if len(nums):
+        u, inv = np.unique(cells.num[nums], return_inverse=True)   # as number_texts: the same doubles
+        texts16 = [f"{v:.16G}" for v in u.tolist()]
+        tail[nums] = np.asarray([f"><v>{x}</v></c>" for x in texts16], dtype=object)[inv]
+        canon[nums] = np.asarray([canon_text(x) for x in texts16], dtype=object)[inv]
+    texts = np.flatnonzero(cells.tag == 2)
+    if len(texts):
+        codes, uniq = pd.factorize(cells.txt[texts])
+        ut, uc = _text_tails(list(uniq))
+        tail[texts], canon[texts] = ut[codes], uc[codes]
+    return tail, canon
+
+
+def _int_list(vals) -> Cells | None:
+    """A list of plain ints as classify reads it (an int64 column, as doubles), else None."""
+    if not isinstance(vals, list) or not vals or not all(type(v) is int for v in vals):
+        return None
+    try:
+        x = np.asarray(vals, dtype=np.int64).astype(float)
+    except OverflowError:
+        return None
+    return Cells(np.ones(len(x), dtype=np.int8), x, np.empty(len(x), dtype=object))
+
+
+def _is_text(dtype) -> bool:
+    return isinstance(dtype, pd.StringDtype)
+
+
+def _cut(v: str) -> str:
+    return utf16_cut(v[:MAX_STRING]) if len(v) > MAX_STRING // 2 else v
+
+
+def _text_tails(uniq: list) -> tuple[np.ndarray, np.ndarray]:
+    """Inline-string cell XML tails and fingerprint texts of distinct strings (None: no cell)."""
+    tails = np.empty(len(uniq), dtype=object)
+    canon = np.empty(len(uniq), dtype=object)
+    for k, v in enumerate(uniq):
+        if v is None:
+            continue
         p = ' xml:space="preserve"' if _PRESERVE.search(v) else ""
-        out[i] = f'<c r="{letter}{rows[i]}"{s[i] if s else plain} t="inlineStr"><is><t{p}>{xml_text(v)}</t></is></c>'
-        canon[i] = "s:" + v
-    return out, canon, sorted(nums + texts) if nums and texts else (nums or texts)
+        tails[k] = f' t="inlineStr"><is><t{p}>{xml_text(v)}</t></is></c>'
+        canon[k] = "s:" + v
+    return tails, canon
+
+
+def _formula_tails(texts, vals) -> list[str]:
+    """Per row: the formula cell's XML after its style attribute (formula and cached value)."""
+    prepared: dict[str, str] = {}
+    out = []
+    x = None
+    if isinstance(vals, pd.Series) and vals.dtype.kind in "fiu" and not isinstance(
+            vals.dtype, pd.api.extensions.ExtensionDtype):
+        x = vals.to_numpy(dtype=float)
+    elif isinstance(vals, np.ndarray) and vals.dtype.kind in "fiu":
+        x = vals.astype(float)
+    if x is not None:   # numbers: each distinct double's text once (by its bits: -0.0 stays -0.0)
+        u, inv = np.unique(x.view(np.int64), return_inverse=True)
+        results = [_result_xml(formula_result(v)) for v in u.view(float).tolist()]
+        res = [results[k] for k in inv.tolist()]
+    else:
+        res = [_result_xml(formula_result(v)) for v in list(vals)]
+    for text, (t, r) in zip(texts, res, strict=True):
+        fx = prepared.get(text)
+        if fx is None:
+            fx = prepared[text] = xml_text_formula(text)
+        out.append(f"{t}><f>{fx}</f><v>{r}</v></c>")
+    return out
+
+
+def _result_xml(res) -> tuple[str, str]:
+    if isinstance(res, str):
+        t = "" if res == "" else (' t="e"' if res in _ERRORS else ' t="str"')
+        return t, res.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "", f"{res}"
 
 
 def xml_text_formula(text: str) -> str:
@@ -297,98 +392,10 @@ def xml_text_formula(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _digest(b: Block, rows: list[str], used: list) -> None:
-    """Each row's digest and each column's texts, as verify.digests makes them from cells."""
-    pieces = []
-    for col, _, canon, filled in used:
-        p = [""] * len(rows)
-        for i in filled:
-            p[i] = f"\x1f{col}={canon[i]}"
-        pieces.append(p)
-        b.add_col_text(col, "\x1f".join([f"{rows[i]}={canon[i]}" for i in filled]))
-    if not pieces:
-        return
+def _digest(b: Block, rows: list[str], pieces: list) -> None:
+    """Each row's digest, as verify.digests makes it from the row's cells."""
+    sha = hashlib.sha256
     for r, parts in zip(rows, zip(*pieces, strict=True), strict=True):
         text = "".join(parts)
         if text:
-            b.row_digests[int(r)] = hashlib.sha256(text[1:].encode("utf-8")).hexdigest()
-
-
-# ------------------------------------------------------------------ into the package
-
-_ROW = re.compile(rb'<row r="(\d+)"')
-
-
-def splice(src, out_path, parts: dict[str, list[Block]], level: int = 1) -> None:
-    """Copy the package XlsxWriter wrote (src: bytes) to out_path, the bulk rows and
-    links of each sheet part merged into its sheetData in row order. The big sheet
-    parts are deflated at level 1: four times faster than zlib's default 6 on a Ledger's
-    XML, for a file about a quarter larger (the rest keeps level 6)."""
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out_path, "w", zipfile.ZIP_DEFLATED,
-                                                      compresslevel=level) as zout:
-        for info in zin.infolist():
-            data = zin.read(info.filename)
-            blocks = parts.get(info.filename)
-            if not blocks:
-                zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
-                continue
-            zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi._compresslevel = level
-            with zout.open(zi, "w", force_zip64=True) as fh:
-                _merge(data, sorted(blocks, key=lambda b: b.first), fh)
-
-
-def _merge(xml: bytes, blocks: list[Block], fh) -> None:
-    start = xml.find(b"<sheetData")
-    gt = xml.find(b">", start)
-    if xml[gt - 1:gt] == b"/":  # <sheetData/>
-        head, body, tail = xml[:start], b"", xml[gt + 1:]
-    else:
-        end = xml.find(b"</sheetData>", gt)
-        head, body, tail = xml[:start], xml[gt + 1:end], xml[end + len(b"</sheetData>"):]
-    head = _dimension(head, blocks)
-    fh.write(head + b"<sheetData>")
-    starts = [m.start() for m in _ROW.finditer(body)] + [len(body)]
-    own = [(int(_ROW.match(body, p).group(1)), body[p:q]) for p, q in zip(starts, starts[1:], strict=False)]
-    k = 0
-    for b in blocks:
-        while k < len(own) and own[k][0] < b.first:
-            fh.write(own[k][1])
-            k += 1
-        if k < len(own) and own[k][0] <= b.last:
-            raise ValueError(f"row {own[k][0]} written twice (inside a bulk table)")
-        b.file.seek(0)
-        while chunk := b.file.read(1 << 22):
-            fh.write(chunk)
-        b.file.close()
-        if b.texts is not None:
-            b.texts.close()
-    for _, x in own[k:]:
-        fh.write(x)
-    fh.write(b"</sheetData>")
-    links = sorted(lk for b in blocks for lk in b.links)
-    if links:
-        tags = "".join(f'<hyperlink ref="{column_letter(c)}{r}" location="{xml_attr(loc)}" '
-                       f'display="{xml_attr(loc)}"/>' for r, c, loc in links).encode("utf-8")
-        if b"</hyperlinks>" in tail:
-            tail = tail.replace(b"</hyperlinks>", tags + b"</hyperlinks>", 1)
-        else:
-            at = min(i for i in (tail.find(b"<printOptions"), tail.find(b"<pageMargins"), len(tail)) if i >= 0)
-            tail = tail[:at] + b"<hyperlinks>" + tags + b"</hyperlinks>" + tail[at:]
-    fh.write(tail)
-
-
-def _dimension(head: bytes, blocks: list[Block]) -> bytes:
-    m = re.search(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>', head)
-    if not m:
-        return head
-    from massbal.xlref import column_number
-    r1, c1 = int(m.group(2)), column_number(m.group(1).decode())
-    r2 = int(m.group(4) or m.group(2))
-    c2 = column_number((m.group(3) or m.group(1)).decode())
-    for b in blocks:
-        r1, c1 = min(r1, b.first), min(c1, b.c0)
-        r2, c2 = max(r2, b.last), max(c2, b.c0 + b.ncols - 1)
-    ref = f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}".encode()
-    return head[:m.start()] + b'<dimension ref="' + ref + b'"/>' + head[m.end():]
+            b.row_digests[int(r)] = sha(text[1:].encode("utf-8")).hexdigest()

@@ -87,7 +87,9 @@ def source_sheet(s: Sheet, raw: RawBook, table: str, pos: pd.Series | None) -> N
                 vals = vals.where(parsed.isna() | vals.map(lambda v: isinstance(v, str)), parsed.astype(object))
             cols.append(Col(h, list(vals), "date", 11))
         else:
-            cols.append(Col(h, list(data[j]), "text", 14))
+            # pyarrow text stays a column (bulk.py factorizes it); anything else as typed, value by value
+            col = data[j]
+            cols.append(Col(h, col if isinstance(col.dtype, pd.StringDtype) else list(col), "text", 14))
     s.table("Src" + re.sub(r"\W", "", table), cols, int(keep.sum()))
 
 
@@ -116,13 +118,16 @@ def ledger_sheet(s: Sheet, m: Meta, src_names: dict[str, str], src_pos: dict[str
             Col("Certificate", led["certificate"], "text", 12), Col("Organic", org, "text", 8),
             Col("Reference", led["reference"], "text", 11), Col("Source sheet", led["sheet"], "text", 12)]
     sheets, rows = led["sheet"].to_numpy(), led["row"].to_numpy()
+    # worksheet row -> position, as plain dicts: a pandas lookup per Ledger row was seconds
+    pos_of = {t: dict(zip(p.index.tolist(), p.tolist(), strict=True)) for t, p in src_pos.items() if p is not None}
 
     def src_link(i: int) -> str | None:
         t = table_of.get(sheets[i], sheets[i])
-        pos = src_pos.get(t)
-        if t not in src_names or pos is None or int(rows[i]) not in pos.index:
+        pos = pos_of.get(t)
+        at = pos.get(int(rows[i])) if pos is not None and t in src_names else None
+        if at is None:
             return None
-        return f"'{src_names[t]}'!A{SRC_FIRST_ROW + int(pos[int(rows[i])])}"
+        return f"'{src_names[t]}'!A{SRC_FIRST_ROW + int(at)}"
     cols.append(Col("Source row", led["row"], "int", 9, link=src_link))
     # what the formulas' criteria match on (export_formulas.crit): names as text, never numbers
     for name in ("Item", "Owner", "Batch", "Certificate"):

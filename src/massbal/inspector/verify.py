@@ -50,7 +50,12 @@ def excel_serial(value: date | datetime) -> float:
 def canon_number(x: float) -> str:
     # XlsxWriter writes "%.16G"; the double read back from that text, to the 15
     # significant digits Excel shows and LibreOffice writes when it saves a copy
-    return "n:" + _n15(float(f"{float(x):.16G}"))
+    return canon_text(f"{float(x):.16G}")
+
+
+def canon_text(written: str) -> str:
+    """canon_number of the number whose "%.16G" text is `written` (bulk.py has it already)."""
+    return "n:" + _n15(float(written))
 
 
 def _n15(x: float) -> str:

@@ -9,6 +9,7 @@ XlsxWriter writes the rest.
 """
 from __future__ import annotations
 
+import functools
 import io
 import math
 import textwrap
@@ -22,7 +23,8 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_range
 
-from massbal.inspector.bulk import Column, blank, cell_value, formula_result, make_block, splice
+from massbal.inspector.bulk import Column, blank, cell_value, formula_result, make_block
+from massbal.inspector.splice import splice
 from massbal.inspector.verify import (
     FINGERPRINT_SHEET,
     FORMULA,
@@ -43,6 +45,7 @@ def header_text(text: str) -> str:
     return str(text).replace("&", "&&")
 
 
+@functools.lru_cache(maxsize=4096)  # a few column names, asked once per formula (issue 15)
 def ref_name(column: str) -> str:
     """A column name inside a structured reference: ', [, ], # are escaped with '."""
     out = []
@@ -276,9 +279,11 @@ class Sheet:
             series = isinstance(c.values, pd.Series)
             # pyarrow-backed text is slow to walk from Python: as plain objects (make_block
             # does the same a slice at a time, so the copy is never whole for long)
-            obj = c.values.astype(object) if series and _extension(c.values) else c.values
-            vals = list(obj) if obj is not None else [None] * n
-            widths.append(fit_width(c, vals))
+            # text never walked from Python where only its lengths matter (issue 15)
+            lengths = _lengths(c.values) if series and c.link is None and not charted else None
+            obj = c.values.astype(object) if series and _extension(c.values) and lengths is None else c.values
+            vals = None if lengths is not None else list(obj) if obj is not None else [None] * n
+            widths.append(fit_width(c, vals, lengths))
             # a column as wide as the widest table on the sheet wants it (several tables
             # share a sheet's columns)
             self.report.cells[self.name][(top + 1, c0 + j + 1)] = canon_string(c.header)
@@ -286,7 +291,9 @@ class Sheet:
             if widths[j] > self.widths.get(c0 + j, 0):
                 self.widths[c0 + j] = widths[j]
                 ws.set_column(c0 + j, c0 + j, widths[j])
-            wraps = c.kind in ("text", "wrap") and any(isinstance(v, str) and len(v) > widths[j] for v in vals)
+            wraps = c.kind in ("text", "wrap") and (
+                bool((lengths > widths[j]).any()) if lengths is not None
+                else any(isinstance(v, str) and len(v) > widths[j] for v in vals))
             fmt = f["wrap"] if wraps else fmt_of.get(c.kind)
             links = None
             if c.link is not None:
@@ -306,7 +313,10 @@ class Sheet:
                 links, link_fmt._get_xf_index() if links is not None else None))
             if wraps:
                 wrap_at = max(int(widths[j] * 1.1), 4)  # shorter text takes one line
-                for i, v in enumerate(vals):
+                if lengths is not None:
+                    for i in np.flatnonzero(lengths > wrap_at).tolist():
+                        lines[i] = max(lines[i], wrapped_lines(c.values.iloc[i], widths[j]))
+                for i, v in enumerate(vals or ()):
                     if isinstance(v, str) and len(v) > wrap_at:
                         lines[i] = max(lines[i], wrapped_lines(v, widths[j]))
             if c.kind == "status" and n:
@@ -361,11 +371,21 @@ def _extension(values: pd.Series) -> bool:
     return isinstance(values.dtype, pd.api.extensions.ExtensionDtype)
 
 
-def fit_width(c: Col, values: list) -> float:
+def _lengths(values: pd.Series) -> np.ndarray | None:
+    """Each value's length (NaN where missing) of a text column, else None."""
+    if not isinstance(values.dtype, pd.StringDtype):
+        return None
+    return values.str.len().to_numpy(dtype=float, na_value=np.nan)
+
+
+def fit_width(c: Col, values: list | None, lengths: np.ndarray | None = None) -> float:
     """A text column as wide as its longest value, up to WRAP_AT (never narrower than asked)."""
     if c.kind not in ("text",):
         return c.width
-    longest = max((len(v) for v in values if isinstance(v, str)), default=0)
+    if lengths is not None:
+        longest = int(np.nanmax(lengths)) if len(lengths) and not np.isnan(lengths).all() else 0
+    else:
+        longest = max((len(v) for v in values if isinstance(v, str)), default=0)
     return max(c.width, min(longest + 2, max(c.width, WRAP_AT)))
 
 
