@@ -24,8 +24,10 @@ import pandas as pd
 
 from massbal.engine.genealogy import Genealogy, build_genealogy
 from massbal.engine.load import Book
-from massbal.engine.supply import ROUNDING_SHARE, ROUNDING_UNITS, compute_supply, supply_figures, supply_terms
+from massbal.engine.supply import ROUNDING_SHARE, ROUNDING_UNITS, compute_supply
 
+from . import copies as C
+from . import runs as R
 from . import slips as S
 from . import touches as T
 from .balances import CLOSES_OTHER, COLUMNS, FLOW_KINDS, NEXT_STEPS, PRIOR_WEIGHT, empty, order
@@ -135,7 +137,7 @@ def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods) -> list[dict]:
     dated_rows = typed.loc[typed.index.intersection(pd.unique(members.loc[members["dated"], "_i"]), sort=False)]
     starts = np.array([p[0] for p in periods], dtype="datetime64[ns]")
     ends = np.array([p[1] for p in periods], dtype="datetime64[ns]")
-    twins = S.duplicates(ledger[_within(ledger, scopes.values())])
+    twins = S.duplicates(ledger[C.within(ledger, scopes.values())])
     values = pd.concat([S.digit_shifts(in_p_rows), S.transpositions(in_p_rows),
                         S.unit_slips(in_p_rows, book.settings.unit), S.duplicate_rows(in_p_rows, twins)],
                        ignore_index=True)
@@ -214,12 +216,17 @@ def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict
         cuts = np.cumsum([len(c["alts"]) for c in ctxs])[:-1]
         routes = dict(zip([c["id"] for c in ctxs], zip(np.split(only, cuts), np.split(remake, cuts), strict=True),
                           strict=True))
+    rfacts = R.run_facts(ledger, gen) if ctxs else None
     out, examined, spent = {}, set(), 0
-    whole, part, size = [], [], 0
+    whole, part, runs, size = [], [], [], 0
     for c in ctxs:  # worst first: a row is examined whole or not at all
         only, remake = routes[c["id"]]
+        # a run's correction: recomputed on the runs and items downstream of it (investigate.runs)
+        touch = np.array(R.touched(c["typed"], c["alts"], rfacts, item_rows) + [0], dtype=object)[:-1]
+        on_runs = ~only & (touch != None)  # noqa: E711 (elementwise)
         xs = c["typed"].loc[c["alts"]["_i"].to_numpy()[only], "item_key"]
-        need = len(c["scope"]) * int((~only).sum()) + sum(len(item_rows[x]) for x in xs)
+        need = (len(c["scope"]) * int((~only & ~on_runs).sum()) + sum(len(item_rows[x]) for x in xs)
+                + sum(len(t[3]) for t in touch[on_runs]))
         if spent + need > STACK_BUDGET:
             break
         spent += need
@@ -228,18 +235,22 @@ def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict
         # of the figure, recomputed on that item's rows alone
         if only.any():
             part.append(c | {"alts": c["alts"][only].assign(_remake=remake[only])})
-        if (~only).any():
-            whole.append(c | {"alts": c["alts"][~only]})
+        if on_runs.any():
+            runs.append(c | {"alts": c["alts"][on_runs].assign(_touch=touch[on_runs])})
+        if (~only & ~on_runs).any():
+            whole.append(c | {"alts": c["alts"][~only & ~on_runs]})
         size += need
         if size >= STACK_ROWS:
-            out.update(_passes(book, slim, gen, whole, part, item_rows, ik, periods))
-            whole, part, size = [], [], 0
-    out.update(_passes(book, slim, gen, whole, part, item_rows, ik, periods))
+            out.update(_passes(book, slim, gen, whole, part, runs, item_rows, ik, periods))
+            whole, part, runs, size = [], [], [], 0
+    out.update(_passes(book, slim, gen, whole, part, runs, item_rows, ik, periods))
     return out, examined
 
 
-def _passes(book, slim, gen, whole, part, item_rows, ik, periods) -> dict:
+def _passes(book, slim, gen, whole, part, runs, item_rows, ik, periods) -> dict:
     out = {}
+    if runs:
+        out.update(R.run_pass(book, slim, gen, runs, ik))
     if whole:
         out.update(_stack_pass(book, slim, whole, periods, ik))
     if part:
@@ -263,22 +274,10 @@ def _item_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict],
     alt["n"] = np.arange(len(plain) + 1, len(plain) + len(alt) + 1)
     copies = pd.concat([plain, alt[["x", "ing", "n"]]], ignore_index=True)
     pos = [item_rows[x] for x in copies["x"]]
-    sizes = np.array([len(p) for p in pos])
-    n = np.repeat(copies["n"].to_numpy(), sizes)
-    stacked = slim.iloc[np.concatenate(pos)].reset_index(drop=True)
-    first = np.concatenate([[0], np.cumsum(sizes)[:-1]])[len(plain):]
-    at = first + np.array([np.flatnonzero(slim.index[item_rows[x]] == i)[0]
-                           for x, i in zip(alt["x"], alt["_i"], strict=True)], dtype=np.int64)
-    moved = alt["date_new"].notna().to_numpy()
-    q = stacked["qty"].to_numpy(dtype=float, copy=True)
-    q[at[~moved]] = alt["qty_new"].to_numpy()[~moved]
-    d = stacked["date"].to_numpy(dtype="datetime64[ns]", copy=True)
-    d[at[moved]] = alt["date_new"].to_numpy(dtype="datetime64[ns]")[moved]
-    b = stacked["batch_key"].to_numpy()
-    bk = int(b.max()) + 1 if len(b) else 1
-    stacked = stacked.assign(qty=q, date=d, item_key=stacked["item_key"].to_numpy() + n * ik,
-                             batch_key=np.where(b != 0, b + n * bk, 0))
-    stacked = stacked[~np.isin(np.arange(len(stacked)), at[~moved & (alt["qty_new"].to_numpy() == 0)])]
+    at = np.array([np.flatnonzero(slim.index[item_rows[x]] == i)[0]
+                   for x, i in zip(alt["x"], alt["_i"], strict=True)], dtype=np.int64)
+    stacked, bk = C.stack(slim, copies["n"].to_numpy(), pos, at, alt["qty_new"].to_numpy(),
+                          alt["date_new"].to_numpy(dtype="datetime64[ns]"), ik)
     # the genealogy as it is (nothing here changes it), under each copy's codes
     cp = copies.rename(columns={"x": "item_key", "ing": "ingredient_key"})
 
@@ -304,50 +303,7 @@ def _item_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict],
                               ignore_index=True)
     g = Genealogy(coded(gen.lot_comp, "item_key"), item_comp,
                   coded(gen.batch_comp, "batch_key"), pd.Series(dtype=np.int64), frozenset())
-    # only the periods asked for, and without the rows dated after the last of them: the roll
-    # looks back only, so they change none of those figures
-    periods = sorted(set().union(*[c["wanted"] for c in ctxs]))
-    last = np.datetime64(periods[-1][1], "ns")
-    stacked = stacked[(stacked["date"].to_numpy(dtype="datetime64[ns]") <= last)]
-    terms = supply_terms(stacked, g, periods, set(copies["ing"] + copies["n"] * ik))
-    rows = slim[_within(slim, {c["ing"]: c["scope"] for c in ctxs}.values())]
-    base = supply_terms(rows[(rows["date"].to_numpy(dtype="datetime64[ns]") <= last)], gen, periods, set(alt["ing"]))
-    sums = [col for col in terms.columns if col not in ("ingredient_key", "owner_key", "p", "start", "end")]
-    terms = terms.assign(n=terms["ingredient_key"] // ik)
-    a = alt[["n", "n_orig", "ing"]]
-    new = pd.concat([
-        a.merge(base.rename(columns={"ingredient_key": "ing"}), on="ing"),
-        a.merge(terms.drop(columns="ingredient_key"), on="n"),
-        _minus(a, terms, sums),
-    ], ignore_index=True)
-    new = new.groupby(["n", "ing", "owner_key", "p"], sort=False)[sums].sum().reset_index()
-    starts = [p[0] for p in periods]
-    ends = [p[1] for p in periods]
-    new["start"] = [starts[p] for p in new["p"]]
-    new["end"] = [ends[p] for p in new["p"]]
-    new["ingredient_key"] = new["ing"] + new["n"] * ik
-    owners = slim.drop_duplicates("owner_key")[["owner_key", "owner"]]
-    sup = supply_figures(T.coded_book(book, new["ingredient_key"].to_numpy(), ik), owners,
-                         new.drop(columns=["n", "ing"]))[0]
-    got = dict(tuple(sup.groupby(pd.to_numeric(sup["ingredient"]).to_numpy() // ik, sort=False)))
-    none = sup.iloc[:0]
-    return {(cid, j): got.get(k, none).reset_index(drop=True)
-            for cid, j, k in zip(alt["cid"], alt["j"], alt["n"], strict=True)}
-
-
-def _within(ledger: pd.DataFrame, scopes) -> np.ndarray:
-    """Whether each ledger row is in any of the scopes (their union, in ledger order)."""
-    mask = np.zeros(len(ledger), dtype=bool)
-    for sc in scopes:
-        mask[ledger.index.get_indexer(sc)] = True
-    return mask
-
-
-def _minus(a: pd.DataFrame, terms: pd.DataFrame, sums: list[str]) -> pd.DataFrame:
-    """The item's part as it is, subtracted: its terms negated under the corrected copy's number."""
-    o = a.merge(terms.drop(columns="ingredient_key").rename(columns={"n": "n_orig"}), on="n_orig")
-    o[sums] = -o[sums]
-    return o
+    return C.figures_after(book, slim, gen, ctxs, alt, stacked, g, set(copies["ing"] + copies["n"] * ik), ik)
 
 
 def _stack_pass(book: Book, slim: pd.DataFrame, ctxs: list[dict], periods, ik: int) -> dict:
