@@ -27,7 +27,7 @@ from . import touches as T
 PLACEHOLDER = -1  # the ingredient of a known lot holding none of the one asked about
 
 
-def run_facts(ledger: pd.DataFrame, gen: Genealogy) -> dict:
+def run_facts(ledger: pd.DataFrame, gen: Genealogy, batch_rows: dict) -> dict:
     """Who made and who used each lot, and the runs a copy cannot rebuild alone."""
     kind = ledger["kind"].astype(object).to_numpy()
     pr = ledger.loc[kind == "produced", ["batch_key"] + LOT]
@@ -42,14 +42,14 @@ def run_facts(ledger: pd.DataFrame, gen: Genealogy) -> dict:
     unknown = set(us.loc[~pd.MultiIndex.from_frame(us[LOT]).isin(known), "batch_key"].astype(int))
     return {"makes": makes, "users": users, "multi": {tuple(map(int, k)) for k in makers.index[makers > 1]},
             "unknown": unknown, "cyclic": bool(gen.cycle_batches), "known": known,
-            "batch_rows": ledger.groupby("batch_key", sort=False).indices}
+            "batch_rows": batch_rows}
 
 
-def touched(typed: pd.DataFrame, alts: pd.DataFrame, facts: dict, item_rows: dict) -> list:
+def touched(typed: pd.DataFrame, alts: pd.DataFrame, facts: dict, item_rows: dict) -> np.ndarray:
     """Per alternative: (runs R, items I, lots A, rows of its copy) for a run's quantity
     corrected, else None (not a run's, or one the whole-scope path takes)."""
     r = typed.loc[alts["_i"].to_numpy()]
-    out = []
+    out, seen = [], {}
     for kind, b, item, moved in zip(r["kind"].astype(object), r["batch_key"].to_numpy(), r["item_key"].to_numpy(),
                                     alts["date_new"].notna().to_numpy(), strict=True):
         if moved or kind not in ("used", "produced") or facts["cyclic"] or b == 0:
@@ -67,10 +67,14 @@ def touched(typed: pd.DataFrame, alts: pd.DataFrame, facts: dict, item_rows: dic
         if not ok or runs & facts["unknown"]:
             out.append(None)
             continue
-        items = sorted({int(item)} | {i for i, _ in lots})
-        rows = np.unique(np.concatenate([item_rows[x] for x in items] + [facts["batch_rows"][x] for x in runs]))
-        out.append((tuple(sorted(runs)), tuple(items), frozenset(lots), rows))
-    return out
+        key = (tuple(sorted(runs)), tuple(sorted({int(item)} | {i for i, _ in lots})))
+        if key not in seen:
+            seen[key] = (*key, frozenset(lots), np.unique(np.concatenate(
+                [item_rows[x] for x in key[1]] + [facts["batch_rows"][x] for x in key[0]])))
+        out.append(seen[key])
+    res = np.empty(len(out), dtype=object)
+    res[:] = out
+    return res
 
 
 def run_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict], ik: int) -> dict:

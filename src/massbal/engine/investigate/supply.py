@@ -44,13 +44,16 @@ NOT_EXAMINED = ("Not examined in this run: massbal tests single-cell corrections
                 "(or entered as conventional), a run input or shipment keyed too high, counts of products holding it.")
 
 
-def _scope(ledger: pd.DataFrame, gen: Genealogy, ing: int) -> pd.DataFrame:
-    """The ledger rows the supply of one ingredient depends on: every row of an item that
-    holds it, and every row of a run that used it."""
+def _scope(gen: Genealogy, ing: int, index: pd.Index, rows: tuple[dict, dict]) -> pd.Index:
+    """The ledger rows (labels, in ledger order) the supply of one ingredient depends on:
+    every row of an item that holds it, and every row of a run that used it. rows: the
+    ledger's row positions by item and by run."""
     items = gen.item_comp.loc[gen.item_comp["ingredient_key"] == ing, "item_key"]
     batches = gen.batch_comp.loc[gen.batch_comp["ingredient_key"] == ing, "batch_key"]
-    keep = ledger["item_key"].isin(items) | (ledger["batch_key"].isin(batches) & (ledger["batch_key"] != 0))
-    return ledger[keep.to_numpy()]
+    by_item, by_batch = rows
+    pos = [by_item[x] for x in pd.unique(items) if x in by_item] + \
+        [by_batch[b] for b in pd.unique(batches) if b != 0 and b in by_batch]
+    return index[np.unique(np.concatenate(pos))] if pos else index[:0]
 
 
 def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.DataFrame, supply: pd.DataFrame,
@@ -64,8 +67,9 @@ def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.
         ascending=False, kind="stable")
     fl = flagged.loc[worst.index].reset_index(drop=True)
     fl["ing"] = fl["ingredient"].astype(str).map(key_of)
-    ctxs = _screen(book, ledger, gen, yields, fl, periods)
-    exact, examined = _exact_all(book, ledger, gen, ctxs, periods)
+    rows = (ledger.groupby("item_key", sort=False).indices, ledger.groupby("batch_key", sort=False).indices)
+    ctxs = _screen(book, ledger, gen, yields, fl, periods, rows)
+    exact, examined = _exact_all(book, ledger, gen, ctxs, periods, rows)
     by_fid = {c["id"]: c for c in ctxs}
     rows_out = []
     for fid, f in enumerate(fl.to_dict("records")):
@@ -79,7 +83,7 @@ def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.
     return order(pd.DataFrame(rows_out).reindex(columns=COLUMNS))
 
 
-def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame, rows: tuple[dict, dict]) -> tuple[pd.DataFrame, dict]:
     """(fid, _i, in_p, dated) for every ledger row a flagged supply row's slips may sit in:
     its ingredient's rows of the owner dated in the period (flows), counted on its last
     day, or dated (not a run input: those carry their batch's date) a few days around it."""
@@ -95,7 +99,7 @@ def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame) -> tuple[pd
         if pd.isna(ing):
             continue
         if ing not in scopes:
-            scopes[ing] = _scope(ledger, gen, int(ing)).index
+            scopes[ing] = _scope(gen, int(ing), ledger.index, rows)
         idx = scopes[ing]
         pos = ledger.index.get_indexer(idx)
         d = ledger["date"].to_numpy()[pos]
@@ -123,12 +127,12 @@ def _fractions(typed: pd.DataFrame, pairs: pd.DataFrame, gen: Genealogy) -> np.n
     return np.nan_to_num(np.where(np.isnan(lot), item, lot).astype(float))
 
 
-def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods) -> list[dict]:
+def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods, rows: tuple[dict, dict]) -> list[dict]:
     """Every flagged row's alternatives, each estimated from the row's ingredient share; the
     best EXACT_PER_ROW that may bring it within tolerance, with the periods their exact
     recomputation needs. All flagged rows at once: the slips of a ledger row are the same
     whichever flagged figure it enters."""
-    members, scopes = _members(ledger, gen, fl)
+    members, scopes = _members(ledger, gen, fl, rows)
     if members.empty:
         return []
     typed = S.typed_rows(book, ledger.loc[pd.unique(members["_i"])])
@@ -203,27 +207,28 @@ STACK_COLUMNS = ["kind", "date", "item_key", "lot_key", "owner_key", "owner", "q
 CYCLE_COLUMNS = ["batch", "lot", "item", "row"]
 
 
-def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict], periods) -> tuple[dict, set]:
+def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict], periods,
+               rows: tuple[dict, dict]) -> tuple[dict, set]:
     """Every short-listed alternative's supply, recomputed by the engine's own code in as
     few passes as memory allows: {(ctx id, alt index): its supply rows}, and the ids of
     the flagged rows examined (all but those beyond STACK_BUDGET)."""
     ik = int(max(book.items.index.max(), ledger["item_key"].max())) + 1
     slim = ledger[STACK_COLUMNS + (CYCLE_COLUMNS if gen.cycle_batches else [])]
-    item_rows = ledger.groupby("item_key", sort=False).indices
+    item_rows = rows[0]
     routes = {}
     if ctxs:  # all at once (the flagged rows share one `typed`)
-        only, remake = T.route(ctxs[0]["typed"], pd.concat([c["alts"] for c in ctxs]), T.lot_facts(ledger))
+        alts = pd.concat([c["alts"] for c in ctxs])
+        only, remake = T.route(ctxs[0]["typed"], alts, T.lot_facts(ledger))
+        # a run's correction: recomputed on the runs and items downstream of it (investigate.runs)
+        touch = R.touched(ctxs[0]["typed"], alts, R.run_facts(ledger, gen, rows[1]), item_rows)
         cuts = np.cumsum([len(c["alts"]) for c in ctxs])[:-1]
-        routes = dict(zip([c["id"] for c in ctxs], zip(np.split(only, cuts), np.split(remake, cuts), strict=True),
-                          strict=True))
-    rfacts = R.run_facts(ledger, gen) if ctxs else None
+        routes = dict(zip([c["id"] for c in ctxs], zip(np.split(only, cuts), np.split(remake, cuts),
+                                                       np.split(touch, cuts), strict=True), strict=True))
     out, examined, spent = {}, set(), 0
     whole, part, runs, size = [], [], [], 0
     for c in ctxs:  # worst first: a row is examined whole or not at all
-        only, remake = routes[c["id"]]
-        # a run's correction: recomputed on the runs and items downstream of it (investigate.runs)
-        touch = np.array(R.touched(c["typed"], c["alts"], rfacts, item_rows) + [0], dtype=object)[:-1]
-        on_runs = ~only & (touch != None)  # noqa: E711 (elementwise)
+        only, remake, touch = routes[c["id"]]
+        on_runs = ~only & np.array([t is not None for t in touch], dtype=bool)
         xs = c["typed"].loc[c["alts"]["_i"].to_numpy()[only], "item_key"]
         need = (len(c["scope"]) * int((~only & ~on_runs).sum()) + sum(len(item_rows[x]) for x in xs)
                 + sum(len(t[3]) for t in touch[on_runs]))
@@ -371,7 +376,16 @@ def _candidates(book: Book, f: dict, ctx: dict, exact: dict, supply: pd.DataFram
     start, end = pd.Timestamp(f["start"]), pd.Timestamp(f["end"])
     typed, owner = ctx["typed"], f["owner"] or ""
     out = []
+    # which alternatives pass here, all at once (most do not; only those are looked at closer)
+    n = len(ctx["alts"])
+    big = pd.concat([exact[(ctx["id"], j)] for j in range(n)], keys=range(n), names=["_j", None]) if n else None
+    if n:
+        big = big[(big["owner"].fillna("") == owner).to_numpy() & (big["start"] == start).to_numpy()]
+        first = big.groupby(level="_j", sort=False)["status"].first()
+        live = set(first.index[(first == "PASS").to_numpy()])
     for j, a in enumerate(ctx["alts"].to_dict("records")):
+        if j not in live:
+            continue
         sup = exact[(ctx["id"], j)]
         moved = pd.notna(a["date_new"])
         same_owner = (sup["owner"].fillna("") == owner).to_numpy()
