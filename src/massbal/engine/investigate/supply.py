@@ -115,13 +115,11 @@ def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame, rows: tuple
     return members, scopes
 
 
-def _fractions(typed: pd.DataFrame, pairs: pd.DataFrame, gen: Genealogy) -> np.ndarray:
+def _fractions(r: dict, pairs: pd.DataFrame, gen: Genealogy) -> np.ndarray:
     """The share of the flagged ingredient in each pair's row, from the genealogy's lot
     make-up (the item's average make-up for a row without a known lot): an estimate
     only, the exact figure is recomputed."""
-    q = pd.DataFrame({"item_key": typed.loc[pairs["_i"].to_numpy(), "item_key"].to_numpy(),
-                      "lot_key": typed.loc[pairs["_i"].to_numpy(), "lot_key"].to_numpy(),
-                      "ingredient_key": pairs["ing"].to_numpy()})
+    q = pd.DataFrame({"item_key": r["item_key"], "lot_key": r["lot_key"], "ingredient_key": pairs["ing"].to_numpy()})
     lot = q.merge(gen.lot_comp, on=["item_key", "lot_key", "ingredient_key"], how="left")["frac"].to_numpy()
     item = q.merge(gen.item_comp, on=["item_key", "ingredient_key"], how="left")["frac"].to_numpy()
     return np.nan_to_num(np.where(np.isnan(lot), item, lot).astype(float))
@@ -156,7 +154,7 @@ def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods, rows: tuple[di
     f = fl.loc[pairs["fid"].to_numpy()]
     start = f["start"].to_numpy(dtype="datetime64[ns]")
     end = f["end"].to_numpy(dtype="datetime64[ns]")
-    src = typed.loc[pairs["_i"].to_numpy(), "date"].to_numpy(dtype="datetime64[ns]")
+    src = typed["date"].to_numpy(dtype="datetime64[ns]")[typed.index.get_indexer(pairs["_i"].to_numpy())]
     dn = pairs["date_new"].to_numpy(dtype="datetime64[ns]")
     was_in, now_in = (src >= start) & (src <= end), (dn >= start) & (dn <= end)
     mv = pairs["is_move"].to_numpy()
@@ -165,18 +163,19 @@ def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods, rows: tuple[di
     # relative to this period a move out is a removal, a move in an addition
     qty_new = np.where(mv[keep], np.where(now_in[keep], 2 * pairs["qty_new"].to_numpy(), 0.0), pairs["qty_new"].to_numpy())
     f, end = f[keep], end[keep]
-    r = typed.loc[pairs["_i"].to_numpy()]
+    pi = typed.index.get_indexer(pairs["_i"].to_numpy())
+    r = {c: typed[c].to_numpy()[pi] for c in ("qty", "batch_key", "item_key", "lot_key", "owner_key")}
     pairs = pairs.assign(ing=f["ing"].to_numpy())
-    dq = qty_new - r["qty"].to_numpy()
-    fr = _fractions(typed, pairs, gen)
+    dq = qty_new - r["qty"]
+    fr = _fractions(r, pairs, gen)
     bc = gen.batch_comp.rename(columns={"frac": "bfrac"})
-    fb = pd.DataFrame({"batch_key": r["batch_key"].to_numpy(), "ingredient_key": pairs["ing"].to_numpy()}).merge(
+    fb = pd.DataFrame({"batch_key": r["batch_key"], "ingredient_key": pairs["ing"].to_numpy()}).merge(
         bc, on=["batch_key", "ingredient_key"], how="left")["bfrac"].fillna(0.0).to_numpy()
     # whether the row's item is counted on the period's last day (then its flows show in full)
     cd = ledger.loc[(ledger["kind"] == "count").to_numpy(), ["item_key", "owner_key", "date"]].drop_duplicates()
-    cnt = pd.DataFrame({"item_key": r["item_key"].to_numpy(), "owner_key": r["owner_key"].to_numpy(), "date": end}) \
+    cnt = pd.DataFrame({"item_key": r["item_key"], "owner_key": r["owner_key"], "date": end}) \
         .merge(cd.assign(_c=True), on=["item_key", "owner_key", "date"], how="left")["_c"].notna().to_numpy()
-    k = r["kind"].astype(object).to_numpy()
+    k = typed["kind"].astype(object).to_numpy()[pi]
     est = np.select(
         [k == "receipt", np.isin(k, ["shipped", "loss"]), k == "used", k == "produced", k == "count"],
         [np.where(cnt, dq * fr, 0.0), np.where(cnt, -dq * fr, 0.0), -dq * fb + np.where(cnt, 0.0, dq * fr),
