@@ -49,21 +49,33 @@ def within(ledger: pd.DataFrame, scopes) -> np.ndarray:
     return mask
 
 
-def figures_after(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict], alt: pd.DataFrame,
+def book_terms(slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict]) -> pd.DataFrame:
+    """The book's supply terms of every flagged ingredient over every period any of ctxs
+    asks for (a period's terms do not depend on the other periods asked), once for all
+    passes: the rows of their scopes, without those dated after the last period."""
+    periods = sorted(set().union(*[c["wanted"] for c in ctxs]))
+    last = np.datetime64(periods[-1][1], "ns")
+    rows = slim[within(slim, {c["ing"]: c["scope"] for c in ctxs}.values())]
+    return supply_terms(rows[(rows["date"].to_numpy(dtype="datetime64[ns]") <= last)], gen, periods,
+                        {c["ing"] for c in ctxs})
+
+
+def figures_after(book: Book, slim: pd.DataFrame, base: pd.DataFrame, ctxs: list[dict], alt: pd.DataFrame,
                   stacked: pd.DataFrame, g: Genealogy, codes: set, ik: int) -> dict:
     """{(cid, j): supply rows after alternative j of flagged row cid}. alt: one row per
     alternative with cid, j, ing, n (its corrected copy) and n_orig (the same rows as they
     are); stacked and g: every copy and its genealogy under their codes (`codes`: the
-    copies' ingredient codes). The figure is the book's terms (supply_terms over the
-    flagged ingredients' scopes) + the corrected copy's - the copy as it is."""
+    copies' ingredient codes). The figure is the book's terms (book_terms) + the corrected
+    copy's - the copy as it is."""
     # only the periods asked for, and without the rows dated after the last of them: the roll
     # looks back only, so they change none of those figures
     periods = sorted(set().union(*[c["wanted"] for c in ctxs]))
     last = np.datetime64(periods[-1][1], "ns")
     stacked = stacked[(stacked["date"].to_numpy(dtype="datetime64[ns]") <= last)]
     terms = supply_terms(stacked, g, periods, codes)
-    rows = slim[within(slim, {c["ing"]: c["scope"] for c in ctxs}.values())]
-    base = supply_terms(rows[(rows["date"].to_numpy(dtype="datetime64[ns]") <= last)], gen, periods, set(alt["ing"]))
+    at = {p[0]: i for i, p in enumerate(periods)}
+    base = base[base["ingredient_key"].isin(set(alt["ing"])).to_numpy() & base["start"].isin(list(at)).to_numpy()]
+    base = base.assign(p=base["start"].map(at).to_numpy())
     sums = [col for col in terms.columns if col not in ("ingredient_key", "owner_key", "p", "start", "end")]
     terms = terms.assign(n=terms["ingredient_key"] // ik)
     a = alt[["n", "n_orig", "ing"]]

@@ -77,7 +77,7 @@ def touched(typed: pd.DataFrame, alts: pd.DataFrame, facts: dict, item_rows: dic
     return res
 
 
-def run_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict], ik: int) -> dict:
+def run_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, base: pd.DataFrame, ctxs: list[dict], ik: int) -> dict:
     """The figure after each run correction of ctxs (their alts carry `_touch`), in one pass."""
     alt = pd.concat([c["alts"].assign(cid=c["id"], j=c["alts"].index, ing=c["ing"]) for c in ctxs], ignore_index=True)
     touch = list(alt["_touch"])
@@ -116,7 +116,7 @@ def run_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict], i
                   pd.concat([bc[~bc["batch_key"].isin(r_codes).to_numpy()],
                              built.batch_comp[built.batch_comp["batch_key"].isin(r_codes).to_numpy()]], ignore_index=True),
                   pd.Series(dtype=np.int64), frozenset())
-    return C.figures_after(book, slim, gen, ctxs, alt, stacked, g, set(ing_of + ns * ik), ik)
+    return C.figures_after(book, slim, base, ctxs, alt, stacked, g, set(ing_of + ns * ik), ik)
 
 
 def _coded(gen: Genealogy, stacked: pd.DataFrame, ing_by_n: np.ndarray, ik: int, bk: int) -> Genealogy:

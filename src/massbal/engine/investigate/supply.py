@@ -223,6 +223,8 @@ def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict
         cuts = np.cumsum([len(c["alts"]) for c in ctxs])[:-1]
         routes = dict(zip([c["id"] for c in ctxs], zip(np.split(only, cuts), np.split(remake, cuts),
                                                        np.split(touch, cuts), strict=True), strict=True))
+    # the book's own terms, once for every pass (copies.figures_after adds each copy's change)
+    base = C.book_terms(slim, gen, ctxs) if ctxs else None
     out, examined, spent = {}, set(), 0
     whole, part, runs, size = [], [], [], 0
     for c in ctxs:  # worst first: a row is examined whole or not at all
@@ -245,25 +247,25 @@ def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict
             whole.append(c | {"alts": c["alts"][~only & ~on_runs]})
         size += need
         if size >= STACK_ROWS:
-            out.update(_passes(book, slim, gen, whole, part, runs, item_rows, ik, periods))
+            out.update(_passes(book, slim, gen, base, whole, part, runs, item_rows, ik, periods))
             whole, part, runs, size = [], [], [], 0
-    out.update(_passes(book, slim, gen, whole, part, runs, item_rows, ik, periods))
+    out.update(_passes(book, slim, gen, base, whole, part, runs, item_rows, ik, periods))
     return out, examined
 
 
-def _passes(book, slim, gen, whole, part, runs, item_rows, ik, periods) -> dict:
+def _passes(book, slim, gen, base, whole, part, runs, item_rows, ik, periods) -> dict:
     out = {}
     if runs:
-        out.update(R.run_pass(book, slim, gen, runs, ik))
+        out.update(R.run_pass(book, slim, gen, base, runs, ik))
     if whole:
         out.update(_stack_pass(book, slim, whole, periods, ik))
     if part:
-        out.update(_item_pass(book, slim, gen, part, item_rows, ik, periods))
+        out.update(_item_pass(book, slim, gen, base, part, item_rows, ik))
     return out
 
 
-def _item_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict], item_rows: dict, ik: int,
-               periods) -> dict:
+def _item_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, base: pd.DataFrame, ctxs: list[dict],
+               item_rows: dict, ik: int) -> dict:
     """The figure after each item-only alternative of ctxs: the book's supply terms plus
     what the correction changes in its item's part (that item's rows, corrected, less the
     same rows as they are), both by the engine's own supply_terms, then supply_figures.
@@ -307,7 +309,7 @@ def _item_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict],
                               ignore_index=True)
     g = Genealogy(coded(gen.lot_comp, "item_key"), item_comp,
                   coded(gen.batch_comp, "batch_key"), pd.Series(dtype=np.int64), frozenset())
-    return C.figures_after(book, slim, gen, ctxs, alt, stacked, g, set(copies["ing"] + copies["n"] * ik), ik)
+    return C.figures_after(book, slim, base, ctxs, alt, stacked, g, set(copies["ing"] + copies["n"] * ik), ik)
 
 
 def _stack_pass(book: Book, slim: pd.DataFrame, ctxs: list[dict], periods, ik: int) -> dict:
