@@ -70,8 +70,15 @@ def figures_after(book: Book, slim: pd.DataFrame, base: pd.DataFrame, ctxs: list
     # only the periods asked for, and without the rows dated after the last of them: the roll
     # looks back only, so they change none of those figures
     periods = sorted(set().union(*[c["wanted"] for c in ctxs]))
-    last = np.datetime64(periods[-1][1], "ns")
-    stacked = stacked[(stacked["date"].to_numpy(dtype="datetime64[ns]") <= last)]
+    # each copy without the rows dated after the last period its alternatives ask for (a
+    # copy as it is serves several): the roll looks back only
+    last_of = {c["id"]: max(p[1] for p in c["wanted"]) for c in ctxs}
+    last_alt = alt["cid"].map(last_of).to_numpy(dtype="datetime64[ns]")
+    last = np.full(int(max(alt["n"].max(), alt["n_orig"].max())) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")
+    shared = pd.Series(last_alt).groupby(alt["n_orig"].to_numpy()).max()
+    last[shared.index.to_numpy()] = shared.to_numpy(dtype="datetime64[ns]")
+    last[alt["n"].to_numpy()] = last_alt
+    stacked = stacked[(stacked["date"].to_numpy(dtype="datetime64[ns]") <= last[stacked["item_key"].to_numpy() // ik])]
     terms = supply_terms(stacked, g, periods, codes)
     at = {p[0]: i for i, p in enumerate(periods)}
     base = base[base["ingredient_key"].isin(set(alt["ing"])).to_numpy() & base["start"].isin(list(at)).to_numpy()]
@@ -93,7 +100,9 @@ def figures_after(book: Book, slim: pd.DataFrame, base: pd.DataFrame, ctxs: list
     owners = slim.drop_duplicates("owner_key")[["owner_key", "owner"]]
     sup = supply_figures(T.coded_book(book, new["ingredient_key"].to_numpy(), ik), owners,
                          new.drop(columns=["n", "ing"]))[0]
-    got = dict(tuple(sup.groupby(pd.to_numeric(sup["ingredient"]).to_numpy() // ik, sort=False)))
+    n = pd.to_numeric(sup["ingredient"]).to_numpy() // ik
+    mine = sup["end"].to_numpy(dtype="datetime64[ns]") <= last[n]  # a later period misses rows: not asked
+    got = dict(tuple(sup[mine].groupby(n[mine], sort=False)))
     none = sup.iloc[:0]
     return {(cid, j): got.get(k, none).reset_index(drop=True)
             for cid, j, k in zip(alt["cid"], alt["j"], alt["n"], strict=True)}

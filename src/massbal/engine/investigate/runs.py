@@ -81,18 +81,22 @@ def run_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, base: pd.DataFrame,
     """The figure after each run correction of ctxs (their alts carry `_touch`), in one pass."""
     alt = pd.concat([c["alts"].assign(cid=c["id"], j=c["alts"].index, ing=c["ing"]) for c in ctxs], ignore_index=True)
     touch = list(alt["_touch"])
-    keys = [(t[0], t[1], ing) for t, ing in zip(touch, alt["ing"], strict=True)]
+    # one copy as it is per items I and ingredient, holding the rows of every run R of the
+    # alternatives it serves (another run's rows are the same in both copies: they cancel)
+    keys = [(t[1], ing) for t, ing in zip(touch, alt["ing"], strict=True)]
     plain = {}
     for k, t in zip(keys, touch, strict=True):
-        plain.setdefault(k, t)
+        plain.setdefault(k, []).append(t[3])
+    plain = {k: np.unique(np.concatenate(v)) for k, v in plain.items()}
     number = {k: n for n, k in enumerate(plain, start=1)}
     alt["n_orig"] = [number[k] for k in keys]
     alt["n"] = np.arange(len(plain) + 1, len(plain) + len(alt) + 1)
-    rows = [t[3] for t in plain.values()] + [t[3] for t in touch]
+    mine = [plain[k] for k in keys]
+    rows = list(plain.values()) + mine
     ns = np.concatenate([np.arange(1, len(plain) + 1), alt["n"].to_numpy()])
-    ing_of = np.concatenate([[k[2] for k in plain], alt["ing"].to_numpy()]).astype(np.int64)
-    at = np.array([np.searchsorted(p, i) for p, i in zip([t[3] for t in touch], slim.index.get_indexer(alt["_i"]),
-                                                       strict=True)], dtype=np.int64)
+    ing_of = np.concatenate([[k[1] for k in plain], alt["ing"].to_numpy()]).astype(np.int64)
+    at = np.array([np.searchsorted(p, i) for p, i in zip(mine, slim.index.get_indexer(alt["_i"]), strict=True)],
+                  dtype=np.int64)
     stacked, bk = C.stack(slim, ns, rows, at, alt["qty_new"].to_numpy(), alt["date_new"].to_numpy(dtype="datetime64[ns]"), ik)
     ing_by_n = np.zeros(int(ns.max()) + 1, dtype=np.int64)
     ing_by_n[ns] = ing_of
