@@ -28,21 +28,22 @@ PLACEHOLDER = -1  # the ingredient of a known lot holding none of the one asked 
 
 
 def run_facts(ledger: pd.DataFrame, gen: Genealogy, batch_rows: dict) -> dict:
-    """Who made and who used each lot, and the runs a copy cannot rebuild alone."""
+    """Who made and who used each lot (a lot as one integer, item x m + lot), and the runs a
+    copy cannot rebuild alone."""
     kind = ledger["kind"].astype(object).to_numpy()
     pr = ledger.loc[kind == "produced", ["batch_key"] + LOT]
     us = ledger.loc[kind == "used", ["batch_key"] + LOT]
-    makes, users = {}, {}
-    for b, i, lot in zip(pr["batch_key"].to_numpy(), pr["item_key"].to_numpy(), pr["lot_key"].to_numpy(), strict=True):
-        makes.setdefault(int(b), []).append((int(i), int(lot)))
-    for b, i, lot in zip(us["batch_key"].to_numpy(), us["item_key"].to_numpy(), us["lot_key"].to_numpy(), strict=True):
-        users.setdefault((int(i), int(lot)), set()).add(int(b))
-    makers = pr.groupby(LOT, sort=False)["batch_key"].nunique()
-    known = pd.MultiIndex.from_frame(gen.lot_comp[LOT].drop_duplicates())
-    unknown = set(us.loc[~pd.MultiIndex.from_frame(us[LOT]).isin(known), "batch_key"].astype(int))
-    return {"makes": makes, "users": users, "multi": {tuple(map(int, k)) for k in makers.index[makers > 1]},
-            "unknown": unknown, "cyclic": bool(gen.cycle_batches), "known": known,
-            "batch_rows": batch_rows}
+    m = int(max(pr["lot_key"].max(), us["lot_key"].max(), gen.lot_comp["lot_key"].max(), 0) if len(pr) + len(us) else 0) + 1
+
+    def code(f: pd.DataFrame) -> np.ndarray:
+        return f["item_key"].to_numpy(dtype=np.int64) * m + f["lot_key"].to_numpy(dtype=np.int64)
+    pc, uc = code(pr), code(us)
+    pb, ub = pr["batch_key"].to_numpy(dtype=np.int64), us["batch_key"].to_numpy(dtype=np.int64)
+    makers = pd.Series(pb).groupby(pc).nunique()
+    unknown = set(ub[~np.isin(uc, np.unique(code(gen.lot_comp)))].tolist())
+    return {"m": m, "made": pc, "used_by": ub, "makes": pd.Series(pc).groupby(pb).indices,
+            "users": pd.Series(ub).groupby(uc).indices, "multi": set(makers.index[(makers > 1).to_numpy()].tolist()),
+            "unknown": unknown, "cyclic": bool(gen.cycle_batches), "batch_rows": batch_rows}
 
 
 def touched(typed: pd.DataFrame, alts: pd.DataFrame, facts: dict, item_rows: dict) -> np.ndarray:
@@ -56,20 +57,22 @@ def touched(typed: pd.DataFrame, alts: pd.DataFrame, facts: dict, item_rows: dic
             out.append(None)
             continue
         runs, lots, todo, ok = {int(b)}, set(), [int(b)], True
+        none = np.empty(0, dtype=np.int64)
         while todo and ok:
-            for lot in facts["makes"].get(todo.pop(), ()):
+            for lot in facts["made"][facts["makes"].get(todo.pop(), none)].tolist():
                 ok = ok and lot not in facts["multi"]
                 if lot not in lots:
                     lots.add(lot)
-                    new = facts["users"].get(lot, set()) - runs
+                    new = set(facts["used_by"][facts["users"].get(lot, none)].tolist()) - runs
                     runs |= new
                     todo += list(new)
         if not ok or runs & facts["unknown"]:
             out.append(None)
             continue
-        key = (tuple(sorted(runs)), tuple(sorted({int(item)} | {i for i, _ in lots})))
+        m = facts["m"]
+        key = (tuple(sorted(runs)), tuple(sorted({int(item)} | {c // m for c in lots})))
         if key not in seen:
-            seen[key] = (*key, frozenset(lots), np.unique(np.concatenate(
+            seen[key] = (*key, frozenset((c // m, c % m) for c in lots), np.unique(np.concatenate(
                 [item_rows[x] for x in key[1]] + [facts["batch_rows"][x] for x in key[0]])))
         out.append(seen[key])
     res = np.empty(len(out), dtype=object)
