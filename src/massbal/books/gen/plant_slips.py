@@ -35,6 +35,25 @@ def _busy_months(planter) -> set[tuple[str, int]]:
     return out
 
 
+def _big_enough(s: pd.DataFrame, kg: pd.Series, ok: pd.Series, t: dict, cat) -> int:
+    """The largest row of `ok` whose twin shows at its month-end count: a quarter over its
+    item's tolerance of what was counted (a big book's month holds far more than its
+    largest shipment); else the row largest against its count."""
+    from .audit import row_kg, tolerances
+    c = t["Counts"]
+    d = pd.to_datetime(c["Date"])
+    c = c[c["Owner"].isna().to_numpy() & (d.dt.day == d.dt.days_in_month).to_numpy()]  # the month-end counts
+    month = lambda d: pd.to_datetime(d).dt.to_period("M")  # noqa: E731
+    counted = pd.Series(row_kg(c, cat), index=c.index).groupby([c["Item"], month(c["Date"])]).sum()
+    held = counted.reindex(pd.MultiIndex.from_arrays([s["Item"], month(s["Date"])])).to_numpy(dtype=float)
+    share = kg.to_numpy() / np.where(held > 0, held, np.nan)
+    tol = s["Item"].map(tolerances(cat)).fillna(5.0).to_numpy(dtype=float) / 100.0
+    fits = ok.to_numpy() & (np.nan_to_num(share, nan=0.0) >= 1.25 * tol)  # no count: nothing shows
+    if fits.any():
+        return int(kg[fits].idxmax())
+    return int(pd.Series(share, index=s.index)[ok.to_numpy()].idxmax())
+
+
 def plant_slips(planter, taken: set[int]) -> None:
     t, cat = planter.t, planter.tb.catalog
     only = cat.extra.get("slip_items")  # a catalog may say which items can show one slip
@@ -63,7 +82,7 @@ def plant_slips(planter, taken: set[int]) -> None:
     smonth = pd.to_datetime(s["Date"]).dt.month
     ok = _free(s, taken, only) & ~s["Item"].isin(busy) & smonth.between(2, 12) & ~s["Reference"].astype(str).str.startswith("SAMPLE")
     ok &= (left.reindex(s["Lot"]).fillna(0.0).to_numpy() >= s_kg.to_numpy() + 1e-6)
-    i = int(s_kg[ok.to_numpy()].idxmax())
+    i = _big_enough(s, s_kg, ok, t, cat)
     twin = s.loc[[i]].assign(_id=int(s["_id"].max()) + 1)
     t["Shipments"] = s = pd.concat([s, twin], ignore_index=True)
     taken.add(i)
