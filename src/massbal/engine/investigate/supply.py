@@ -11,11 +11,14 @@ exactly by the engine's own code, without a loop of recomputations:
   of the figure: the book's supply terms (supply_terms) plus that item's rows corrected,
   less the same rows as they are, then supply_figures (a receipt's item with its average
   make-up rebuilt from its own rows by build_genealogy);
-- any other (a run's input or output, a receipt into a mixed lot, a count that opens a
-  lot) is recomputed on a corrected copy of every row its ingredient depends on,
-  genealogy first.
-Either way all copies are stacked under item, run and ingredient codes of their own and
-computed in one pass. (Over 450 lines: the two exact paths share their stacking.)
+- a run's input or output (a BatchInputs or Batches quantity) is recomputed on the runs
+  and items downstream of it, the rest of the genealogy kept as it is (investigate.runs),
+  the same way: the book's terms plus that copy corrected, less it as it is (copies);
+- any other (a receipt into a mixed lot, a count that opens a lot, a run in a cycle or
+  making a lot with another) is recomputed on a corrected copy of every row its
+  ingredient depends on, genealogy first.
+All copies are stacked under item, run and ingredient codes of their own and computed in
+one pass per path.
 """
 from __future__ import annotations
 
