@@ -68,12 +68,12 @@ was not repeated); the balances explainer's rows identical at 100k and 1M, 1 / 5
 At 1 % the fixed part dominates (the book's terms over the flagged ingredients' scopes,
 who made and used each lot, the screen: about 2 s each); at 20 % the exact passes (the
 copies' supply_terms and the runs' genealogy) and the screen, about evenly. CPU time at
-load 10 on two cores reads high: the same 1 % run took 6.8 s at load 3.5.
+load 10 on two cores reads high (1 %: 6.8 s before at load 3.5, 7.7 s after at load 8.9).
   generated 1M (seed 7, 1,051,299 movements, 1,102,498 ledger rows; seed 8 plants too),
   after, load ~10: prepare 106.9 s wall; balances 1 / 5 / 20 % (22 / 114 / 456 flagged)
-  cpu 2.9 / 6.7 / 16.8 s; supply 1 / 5 / 20 % (12 / 60 / 240 flagged) cpu 8.1 / 24.2 / 89.4 s (wall 72 / 152 / 398 s; peak RSS 7.1 GB at 20 %). Its 20 %
-  is 240 flagged rows against shape15's 160, on more runs per ingredient: not yet well under a
-  minute there.
+  cpu 2.9 / 6.7 / 16.8 s; supply 1 / 5 / 20 % (12 / 60 / 240 flagged) cpu 8.1 / 24.2 / 89.4 s
+  (wall 72 / 152 / 398 s; peak RSS 7.1 GB at 20 %). Its 20 % is 240 flagged rows against
+  shape15's 160: not yet well under a minute there (no before: it did not generate).
 """
 from __future__ import annotations
 
