@@ -6,9 +6,10 @@
 
 A number: the book's tables are generated in memory (massbal.gen) and handed to the
 engine as a RawBook; a path: the book is read (its reading is not timed). Either way the
-figures are the engine's alone (no xlsx writing). The generator's planted mistakes do not
-all hold at 1M movements (seeds 7 and 8 stop in Planter.resolve), so the 1M figures are
-on issue 15's book (shape15.xlsx, 978,358 movements). Each time is wall and CPU (the
+figures are the engine's alone (no xlsx writing). Since issue 12's second round the
+generator plants every mistake at 1M movements too (seed 7: 1,051,299 movements): a big
+book's twin is a delivery keyed twice when no shipment's twin would show at its count,
+and the wrong-month shipment is one its count shows. Each time is wall and CPU (the
 machine is shared: CPU is the steadier figure), with the load average. To flag a
 share of item-months, that share of the counted balances gets its count moved off the
 books by the tolerance plus 3 to 30 % (as a slip would), and its status recomputed by
@@ -41,10 +42,38 @@ before and after in every case measured (demo, a 10k book, 100k and 1M below).
   supply    1/5/20 %  before 8.4 / 18.5 s wall at load ~3, 20 %: 328 s wall at load ~9;
                       after cpu 4.1 / 7.3 / 28.9 s (wall 20.2 / 36.7 / 145 s, load ~11)
 
-What is left on the 1M book (profile of the supply explainer at 5 %, after): the exact
-passes take two thirds of its time, 40 % the copies of an ingredient's whole scope that
-run inputs and outputs (a Batches or BatchInputs quantity) still need (genealogy and
-roll), 27 % the item-only copies; the screen (scopes, slips, duplicates) 30 %.
+What was left on the 1M book then (profile of the supply explainer at 5 %): the exact
+passes took two thirds of its time, 40 % the copies of an ingredient's whole scope that
+run inputs and outputs (a Batches or BatchInputs quantity) needed (genealogy and roll),
+27 % the item-only copies; the screen (scopes, slips, duplicates) 30 %.
+
+Second round (issue 12, 2 December 2026, the machine shared by four engineers at load 5
+to 10; CPU seconds). A run's correction is now recomputed on what it touches (the runs
+downstream of it, the items of the corrected row and of their lots: investigate/runs.py,
+build_genealogy keeping every other lot's make-up as fixed), one copy as it is per items
+and ingredient; each copy is cut after the last period its alternatives ask for; the
+book's own terms are computed once for every pass; the screen looks rows up by position,
+looks for exact twins among numeric twins only, and the candidates are screened for
+PASS at once. Investigations rows identical to before on the demo (tests), 100k at
+5 / 20 % and shape15 at 1 / 5 % (the 20 % run before took 11 minutes of wall time and
+was not repeated); the balances explainer's rows identical at 100k and 1M, 1 / 5 / 20 %.
+
+  shape15.xlsx              before cpu (load)        after cpu (load)
+  supply    1 %   8          6.8 s (3.5)              7.7 s (8.9)
+  supply    5 %  40         32.9 s (4.5)             23.6 s (4.7)
+  supply   20 % 160        117.3 s (~10, above)      55.0 s (9.7; wall 290 s)
+  balances  1 / 5 / 20 %    3.4 / 8.8 / 19.2 s (~10)  3.5 / 8.8 / 19.5 s (~10): unchanged
+  shape15_100k supply 5 / 20 %: before 5.9 / 19.5 s (load 3.3 / 4.4), after 4.3 / 11.4 s (load 4.7 / 4.8)
+
+At 1 % the fixed part dominates (the book's terms over the flagged ingredients' scopes,
+who made and used each lot, the screen: about 2 s each); at 20 % the exact passes (the
+copies' supply_terms and the runs' genealogy) and the screen, about evenly. CPU time at
+load 10 on two cores reads high (1 %: 6.8 s before at load 3.5, 7.7 s after at load 8.9).
+  generated 1M (seed 7, 1,051,299 movements, 1,102,498 ledger rows; seed 8 plants too),
+  after, load ~10: prepare 106.9 s wall; balances 1 / 5 / 20 % (22 / 114 / 456 flagged)
+  cpu 2.9 / 6.7 / 16.8 s; supply 1 / 5 / 20 % (12 / 60 / 240 flagged) cpu 8.1 / 24.2 / 89.4 s
+  (wall 72 / 152 / 398 s; peak RSS 7.1 GB at 20 %). Its 20 % is 240 flagged rows against
+  shape15's 160: not yet well under a minute there (no before: it did not generate).
 """
 from __future__ import annotations
 

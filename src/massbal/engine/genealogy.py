@@ -62,7 +62,9 @@ def batch_levels(used: pd.DataFrame, produced: pd.DataFrame) -> tuple[pd.Series,
     return level, frozenset(cyc)
 
 
-def build_genealogy(book: Book, ledger: pd.DataFrame) -> tuple[Genealogy, pd.DataFrame]:
+def build_genealogy(book: Book, ledger: pd.DataFrame, fixed: pd.DataFrame | None = None) -> tuple[Genealogy, pd.DataFrame]:
+    """`fixed`: lot_comp rows of lots whose make-up is given, not built here (the
+    investigations rebuild only the runs downstream of a corrected one)."""
     items = book.items
     # only the columns genealogy needs: every column kept is copied at each filter and merge
     kind = ledger["kind"]
@@ -81,6 +83,11 @@ def build_genealogy(book: Book, ledger: pd.DataFrame) -> tuple[Genealogy, pd.Dat
     opening = opening.sort_values("date").drop_duplicates(LOT)
     op = opening[LOT + ["qty"]].assign(organic=opening["item_key"].map(items["organic"]).fillna(True).astype(bool))
     base = pd.concat([base, op], ignore_index=True)
+    made = produced
+    if fixed is not None:
+        given = pd.MultiIndex.from_frame(fixed[LOT].drop_duplicates())
+        base = base[~pd.MultiIndex.from_frame(base[LOT]).isin(given)].copy()
+        made = produced[~pd.MultiIndex.from_frame(produced[LOT]).isin(given)]
     base["w"] = base["qty"].where(base["organic"].astype(bool), 0.0)
     base["ingredient_key"] = base["item_key"]
     # a lot's fractions are of everything that came into it: received, opened by a count,
@@ -89,6 +96,8 @@ def build_genealogy(book: Book, ledger: pd.DataFrame) -> tuple[Genealogy, pd.Dat
         LOT, sort=False)["qty"].sum().rename("total").reset_index()
     # conventional lots keep a row of weight 0: known, and holding no organic ingredient
     lot_comp = _weighted(base, LOT, lot_tot)
+    if fixed is not None:
+        lot_comp = pd.concat([fixed[list(lot_comp.columns)], lot_comp], ignore_index=True)
 
     level, cycle = batch_levels(used, produced)
     batch_comp_parts = []
@@ -103,7 +112,7 @@ def build_genealogy(book: Book, ledger: pd.DataFrame) -> tuple[Genealogy, pd.Dat
         batch_comp_parts.append(bc)
         # every output lot of these runs takes the run's composition (mass-weighted if a
         # lot was made by several runs)
-        p = produced[produced["batch_key"].isin(in_level)]
+        p = made[made["batch_key"].isin(in_level)]
         pc = p[LOT + ["batch_key", "qty"]].merge(bc, on="batch_key")
         pc["w"] = pc["qty"] * pc["frac"]
         new = _weighted(pc, LOT, lot_tot)

@@ -53,7 +53,8 @@ def _alts(rows: pd.DataFrame, cause: str, column: str, qty_new, typed, suggested
     return pd.DataFrame({
         "_i": rows["_i"].to_numpy(), "cause": [cause] * n, "column": [column] * n,
         "qty_new": np.asarray(qty_new, dtype=float),
-        "date_new": pd.to_datetime(date_new if date_new is not None else [pd.NaT] * n).astype("datetime64[ns]"),
+        "date_new": (pd.to_datetime(date_new).astype("datetime64[ns]") if date_new is not None
+                     else np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")),
         "typed": np.asarray(typed, dtype=object), "suggested": np.asarray(suggested, dtype=object),
         "prior": np.full(n, PRIOR[cause]) if prior is None else np.asarray(prior, dtype=float),
     })
@@ -114,7 +115,8 @@ def transpositions(rows: pd.DataFrame) -> pd.DataFrame:
 def unit_slips(rows: pd.DataFrame, report_unit: str) -> pd.DataFrame:
     """kg keyed as lb, tonne as short ton ...: the typed number in a unit people confuse."""
     ok = rows[rows["typed"].notna() & rows["unit"].notna()]
-    keys = ok["unit"].astype(str).map(unit_key)
+    units = ok["unit"].astype(str)
+    keys = units.map({u: unit_key(u) for u in pd.unique(units)})  # each spelling looked up once
     rf = report_factor(report_unit)
     out = []
     for key, grp in ok.groupby(keys.to_numpy(), sort=False):
@@ -132,6 +134,9 @@ TWIN_COLUMNS = ["kind", "item_key", "owner_key", "lot_key", "batch_key", "date",
 def duplicates(ledger: pd.DataFrame) -> pd.Index:
     """Ledger index of every row that repeats an earlier row of the same table exactly."""
     cols = [c for c in TWIN_COLUMNS if c in ledger.columns]
+    # only rows with a numeric twin can repeat one exactly: the text columns compared on those alone
+    cheap = [c for c in cols if c not in ("partner", "location", "reference")]
+    ledger = ledger[ledger[cheap].duplicated(keep=False).to_numpy()]
     sub = ledger[cols].astype({c: object for c in ("partner", "location", "reference") if c in cols})
     sub = sub.assign(row=ledger["row"]).sort_values("row", kind="stable")
     dup = sub.drop(columns="row").duplicated(keep="first")
@@ -222,14 +227,15 @@ def run_fit(rows: pd.DataFrame, alts: pd.DataFrame, yields: pd.DataFrame, ledger
         return adj
     names = ledger.loc[(ledger["batch_key"] != 0).to_numpy(), ["batch", "batch_key"]].drop_duplicates("batch")
     y = yields.merge(names, on="batch").drop_duplicates("batch_key").set_index("batch_key")
-    r = rows.loc[alts["_i"].to_numpy()]
-    kind = r["kind"].astype(object).to_numpy()
+    pi = rows.index.get_indexer(alts["_i"].to_numpy())
+    r = {c: rows[c].to_numpy()[pi] for c in ("batch_key", "qty")}
+    kind = rows["kind"].astype(object).to_numpy()[pi]
     run = np.isin(kind, ["used", "produced"]) & alts["date_new"].isna().to_numpy() & (alts["column"] != "Batch").to_numpy()
     if not run.any():
         return adj
-    und = y["undocumented_loss"].reindex(r["batch_key"].to_numpy()).to_numpy(dtype=float)
-    inp = y["input"].reindex(r["batch_key"].to_numpy()).to_numpy(dtype=float)
-    dq = alts["qty_new"].to_numpy() - r["qty"].to_numpy()
+    und = y["undocumented_loss"].reindex(r["batch_key"]).to_numpy(dtype=float)
+    inp = y["input"].reindex(r["batch_key"]).to_numpy(dtype=float)
+    dq = alts["qty_new"].to_numpy() - r["qty"]
     after = np.where(kind == "used", und + dq, und - dq)
     slack = 0.005 * np.nan_to_num(inp) + 1e-6
     better = run & (np.abs(after) < np.abs(und) - slack)

@@ -11,11 +11,14 @@ exactly by the engine's own code, without a loop of recomputations:
   of the figure: the book's supply terms (supply_terms) plus that item's rows corrected,
   less the same rows as they are, then supply_figures (a receipt's item with its average
   make-up rebuilt from its own rows by build_genealogy);
-- any other (a run's input or output, a receipt into a mixed lot, a count that opens a
-  lot) is recomputed on a corrected copy of every row its ingredient depends on,
-  genealogy first.
-Either way all copies are stacked under item, run and ingredient codes of their own and
-computed in one pass. (Over 450 lines: the two exact paths share their stacking.)
+- a run's input or output (a BatchInputs or Batches quantity) is recomputed on the runs
+  and items downstream of it, the rest of the genealogy kept as it is (investigate.runs),
+  the same way: the book's terms plus that copy corrected, less it as it is (copies);
+- any other (a receipt into a mixed lot, a count that opens a lot, a run in a cycle or
+  making a lot with another) is recomputed on a corrected copy of every row its
+  ingredient depends on, genealogy first.
+All copies are stacked under item, run and ingredient codes of their own and computed in
+one pass per path.
 """
 from __future__ import annotations
 
@@ -24,8 +27,10 @@ import pandas as pd
 
 from massbal.engine.genealogy import Genealogy, build_genealogy
 from massbal.engine.load import Book
-from massbal.engine.supply import ROUNDING_SHARE, ROUNDING_UNITS, compute_supply, supply_figures, supply_terms
+from massbal.engine.supply import ROUNDING_SHARE, ROUNDING_UNITS, compute_supply
 
+from . import copies as C
+from . import runs as R
 from . import slips as S
 from . import touches as T
 from .balances import CLOSES_OTHER, COLUMNS, FLOW_KINDS, NEXT_STEPS, PRIOR_WEIGHT, empty, order
@@ -42,13 +47,16 @@ NOT_EXAMINED = ("Not examined in this run: massbal tests single-cell corrections
                 "(or entered as conventional), a run input or shipment keyed too high, counts of products holding it.")
 
 
-def _scope(ledger: pd.DataFrame, gen: Genealogy, ing: int) -> pd.DataFrame:
-    """The ledger rows the supply of one ingredient depends on: every row of an item that
-    holds it, and every row of a run that used it."""
+def _scope(gen: Genealogy, ing: int, index: pd.Index, rows: tuple[dict, dict]) -> pd.Index:
+    """The ledger rows (labels, in ledger order) the supply of one ingredient depends on:
+    every row of an item that holds it, and every row of a run that used it. rows: the
+    ledger's row positions by item and by run."""
     items = gen.item_comp.loc[gen.item_comp["ingredient_key"] == ing, "item_key"]
     batches = gen.batch_comp.loc[gen.batch_comp["ingredient_key"] == ing, "batch_key"]
-    keep = ledger["item_key"].isin(items) | (ledger["batch_key"].isin(batches) & (ledger["batch_key"] != 0))
-    return ledger[keep.to_numpy()]
+    by_item, by_batch = rows
+    pos = [by_item[x] for x in pd.unique(items) if x in by_item] + \
+        [by_batch[b] for b in pd.unique(batches) if b != 0 and b in by_batch]
+    return index[np.unique(np.concatenate(pos))] if pos else index[:0]
 
 
 def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.DataFrame, supply: pd.DataFrame,
@@ -62,8 +70,9 @@ def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.
         ascending=False, kind="stable")
     fl = flagged.loc[worst.index].reset_index(drop=True)
     fl["ing"] = fl["ingredient"].astype(str).map(key_of)
-    ctxs = _screen(book, ledger, gen, yields, fl, periods)
-    exact, examined = _exact_all(book, ledger, gen, ctxs, periods)
+    rows = (ledger.groupby("item_key", sort=False).indices, ledger.groupby("batch_key", sort=False).indices)
+    ctxs = _screen(book, ledger, gen, yields, fl, periods, rows)
+    exact, examined = _exact_all(book, ledger, gen, ctxs, periods, rows)
     by_fid = {c["id"]: c for c in ctxs}
     rows_out = []
     for fid, f in enumerate(fl.to_dict("records")):
@@ -77,7 +86,7 @@ def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.
     return order(pd.DataFrame(rows_out).reindex(columns=COLUMNS))
 
 
-def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame, rows: tuple[dict, dict]) -> tuple[pd.DataFrame, dict]:
     """(fid, _i, in_p, dated) for every ledger row a flagged supply row's slips may sit in:
     its ingredient's rows of the owner dated in the period (flows), counted on its last
     day, or dated (not a run input: those carry their batch's date) a few days around it."""
@@ -93,7 +102,7 @@ def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame) -> tuple[pd
         if pd.isna(ing):
             continue
         if ing not in scopes:
-            scopes[ing] = _scope(ledger, gen, int(ing)).index
+            scopes[ing] = _scope(gen, int(ing), ledger.index, rows)
         idx = scopes[ing]
         pos = ledger.index.get_indexer(idx)
         d = ledger["date"].to_numpy()[pos]
@@ -109,24 +118,22 @@ def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame) -> tuple[pd
     return members, scopes
 
 
-def _fractions(typed: pd.DataFrame, pairs: pd.DataFrame, gen: Genealogy) -> np.ndarray:
+def _fractions(r: dict, pairs: pd.DataFrame, gen: Genealogy) -> np.ndarray:
     """The share of the flagged ingredient in each pair's row, from the genealogy's lot
     make-up (the item's average make-up for a row without a known lot): an estimate
     only, the exact figure is recomputed."""
-    q = pd.DataFrame({"item_key": typed.loc[pairs["_i"].to_numpy(), "item_key"].to_numpy(),
-                      "lot_key": typed.loc[pairs["_i"].to_numpy(), "lot_key"].to_numpy(),
-                      "ingredient_key": pairs["ing"].to_numpy()})
+    q = pd.DataFrame({"item_key": r["item_key"], "lot_key": r["lot_key"], "ingredient_key": pairs["ing"].to_numpy()})
     lot = q.merge(gen.lot_comp, on=["item_key", "lot_key", "ingredient_key"], how="left")["frac"].to_numpy()
     item = q.merge(gen.item_comp, on=["item_key", "ingredient_key"], how="left")["frac"].to_numpy()
     return np.nan_to_num(np.where(np.isnan(lot), item, lot).astype(float))
 
 
-def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods) -> list[dict]:
+def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods, rows: tuple[dict, dict]) -> list[dict]:
     """Every flagged row's alternatives, each estimated from the row's ingredient share; the
     best EXACT_PER_ROW that may bring it within tolerance, with the periods their exact
     recomputation needs. All flagged rows at once: the slips of a ledger row are the same
     whichever flagged figure it enters."""
-    members, scopes = _members(ledger, gen, fl)
+    members, scopes = _members(ledger, gen, fl, rows)
     if members.empty:
         return []
     typed = S.typed_rows(book, ledger.loc[pd.unique(members["_i"])])
@@ -135,7 +142,7 @@ def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods) -> list[dict]:
     dated_rows = typed.loc[typed.index.intersection(pd.unique(members.loc[members["dated"], "_i"]), sort=False)]
     starts = np.array([p[0] for p in periods], dtype="datetime64[ns]")
     ends = np.array([p[1] for p in periods], dtype="datetime64[ns]")
-    twins = S.duplicates(ledger[_within(ledger, scopes.values())])
+    twins = S.duplicates(ledger[C.within(ledger, scopes.values())])
     values = pd.concat([S.digit_shifts(in_p_rows), S.transpositions(in_p_rows),
                         S.unit_slips(in_p_rows, book.settings.unit), S.duplicate_rows(in_p_rows, twins)],
                        ignore_index=True)
@@ -150,7 +157,7 @@ def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods) -> list[dict]:
     f = fl.loc[pairs["fid"].to_numpy()]
     start = f["start"].to_numpy(dtype="datetime64[ns]")
     end = f["end"].to_numpy(dtype="datetime64[ns]")
-    src = typed.loc[pairs["_i"].to_numpy(), "date"].to_numpy(dtype="datetime64[ns]")
+    src = typed["date"].to_numpy(dtype="datetime64[ns]")[typed.index.get_indexer(pairs["_i"].to_numpy())]
     dn = pairs["date_new"].to_numpy(dtype="datetime64[ns]")
     was_in, now_in = (src >= start) & (src <= end), (dn >= start) & (dn <= end)
     mv = pairs["is_move"].to_numpy()
@@ -159,18 +166,19 @@ def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods) -> list[dict]:
     # relative to this period a move out is a removal, a move in an addition
     qty_new = np.where(mv[keep], np.where(now_in[keep], 2 * pairs["qty_new"].to_numpy(), 0.0), pairs["qty_new"].to_numpy())
     f, end = f[keep], end[keep]
-    r = typed.loc[pairs["_i"].to_numpy()]
+    pi = typed.index.get_indexer(pairs["_i"].to_numpy())
+    r = {c: typed[c].to_numpy()[pi] for c in ("qty", "batch_key", "item_key", "lot_key", "owner_key")}
     pairs = pairs.assign(ing=f["ing"].to_numpy())
-    dq = qty_new - r["qty"].to_numpy()
-    fr = _fractions(typed, pairs, gen)
+    dq = qty_new - r["qty"]
+    fr = _fractions(r, pairs, gen)
     bc = gen.batch_comp.rename(columns={"frac": "bfrac"})
-    fb = pd.DataFrame({"batch_key": r["batch_key"].to_numpy(), "ingredient_key": pairs["ing"].to_numpy()}).merge(
+    fb = pd.DataFrame({"batch_key": r["batch_key"], "ingredient_key": pairs["ing"].to_numpy()}).merge(
         bc, on=["batch_key", "ingredient_key"], how="left")["bfrac"].fillna(0.0).to_numpy()
     # whether the row's item is counted on the period's last day (then its flows show in full)
     cd = ledger.loc[(ledger["kind"] == "count").to_numpy(), ["item_key", "owner_key", "date"]].drop_duplicates()
-    cnt = pd.DataFrame({"item_key": r["item_key"].to_numpy(), "owner_key": r["owner_key"].to_numpy(), "date": end}) \
+    cnt = pd.DataFrame({"item_key": r["item_key"], "owner_key": r["owner_key"], "date": end}) \
         .merge(cd.assign(_c=True), on=["item_key", "owner_key", "date"], how="left")["_c"].notna().to_numpy()
-    k = r["kind"].astype(object).to_numpy()
+    k = typed["kind"].astype(object).to_numpy()[pi]
     est = np.select(
         [k == "receipt", np.isin(k, ["shipped", "loss"]), k == "used", k == "produced", k == "count"],
         [np.where(cnt, dq * fr, 0.0), np.where(cnt, -dq * fr, 0.0), -dq * fb + np.where(cnt, 0.0, dq * fr),
@@ -201,25 +209,33 @@ STACK_COLUMNS = ["kind", "date", "item_key", "lot_key", "owner_key", "owner", "q
 CYCLE_COLUMNS = ["batch", "lot", "item", "row"]
 
 
-def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict], periods) -> tuple[dict, set]:
+def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict], periods,
+               rows: tuple[dict, dict]) -> tuple[dict, set]:
     """Every short-listed alternative's supply, recomputed by the engine's own code in as
     few passes as memory allows: {(ctx id, alt index): its supply rows}, and the ids of
     the flagged rows examined (all but those beyond STACK_BUDGET)."""
     ik = int(max(book.items.index.max(), ledger["item_key"].max())) + 1
     slim = ledger[STACK_COLUMNS + (CYCLE_COLUMNS if gen.cycle_batches else [])]
-    item_rows = ledger.groupby("item_key", sort=False).indices
+    item_rows = rows[0]
     routes = {}
     if ctxs:  # all at once (the flagged rows share one `typed`)
-        only, remake = T.route(ctxs[0]["typed"], pd.concat([c["alts"] for c in ctxs]), T.lot_facts(ledger))
+        alts = pd.concat([c["alts"] for c in ctxs])
+        only, remake = T.route(ctxs[0]["typed"], alts, T.lot_facts(ledger))
+        # a run's correction: recomputed on the runs and items downstream of it (investigate.runs)
+        touch = R.touched(ctxs[0]["typed"], alts, R.run_facts(ledger, gen, rows[1]), item_rows)
         cuts = np.cumsum([len(c["alts"]) for c in ctxs])[:-1]
-        routes = dict(zip([c["id"] for c in ctxs], zip(np.split(only, cuts), np.split(remake, cuts), strict=True),
-                          strict=True))
+        routes = dict(zip([c["id"] for c in ctxs], zip(np.split(only, cuts), np.split(remake, cuts),
+                                                       np.split(touch, cuts), strict=True), strict=True))
+    # the book's own terms, once for every pass (copies.figures_after adds each copy's change)
+    base = C.book_terms(slim, gen, ctxs) if ctxs else None
     out, examined, spent = {}, set(), 0
-    whole, part, size = [], [], 0
+    whole, part, runs, size = [], [], [], 0
     for c in ctxs:  # worst first: a row is examined whole or not at all
-        only, remake = routes[c["id"]]
+        only, remake, touch = routes[c["id"]]
+        on_runs = ~only & np.array([t is not None for t in touch], dtype=bool)
         xs = c["typed"].loc[c["alts"]["_i"].to_numpy()[only], "item_key"]
-        need = len(c["scope"]) * int((~only).sum()) + sum(len(item_rows[x]) for x in xs)
+        need = (len(c["scope"]) * int((~only & ~on_runs).sum()) + sum(len(item_rows[x]) for x in xs)
+                + sum(len(t[3]) for t in touch[on_runs]))
         if spent + need > STACK_BUDGET:
             break
         spent += need
@@ -228,27 +244,31 @@ def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict
         # of the figure, recomputed on that item's rows alone
         if only.any():
             part.append(c | {"alts": c["alts"][only].assign(_remake=remake[only])})
-        if (~only).any():
-            whole.append(c | {"alts": c["alts"][~only]})
+        if on_runs.any():
+            runs.append(c | {"alts": c["alts"][on_runs].assign(_touch=touch[on_runs])})
+        if (~only & ~on_runs).any():
+            whole.append(c | {"alts": c["alts"][~only & ~on_runs]})
         size += need
         if size >= STACK_ROWS:
-            out.update(_passes(book, slim, gen, whole, part, item_rows, ik, periods))
-            whole, part, size = [], [], 0
-    out.update(_passes(book, slim, gen, whole, part, item_rows, ik, periods))
+            out.update(_passes(book, slim, gen, base, whole, part, runs, item_rows, ik, periods))
+            whole, part, runs, size = [], [], [], 0
+    out.update(_passes(book, slim, gen, base, whole, part, runs, item_rows, ik, periods))
     return out, examined
 
 
-def _passes(book, slim, gen, whole, part, item_rows, ik, periods) -> dict:
+def _passes(book, slim, gen, base, whole, part, runs, item_rows, ik, periods) -> dict:
     out = {}
+    if runs:
+        out.update(R.run_pass(book, slim, gen, base, runs, ik))
     if whole:
         out.update(_stack_pass(book, slim, whole, periods, ik))
     if part:
-        out.update(_item_pass(book, slim, gen, part, item_rows, ik, periods))
+        out.update(_item_pass(book, slim, gen, base, part, item_rows, ik))
     return out
 
 
-def _item_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict], item_rows: dict, ik: int,
-               periods) -> dict:
+def _item_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, base: pd.DataFrame, ctxs: list[dict],
+               item_rows: dict, ik: int) -> dict:
     """The figure after each item-only alternative of ctxs: the book's supply terms plus
     what the correction changes in its item's part (that item's rows, corrected, less the
     same rows as they are), both by the engine's own supply_terms, then supply_figures.
@@ -263,22 +283,10 @@ def _item_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict],
     alt["n"] = np.arange(len(plain) + 1, len(plain) + len(alt) + 1)
     copies = pd.concat([plain, alt[["x", "ing", "n"]]], ignore_index=True)
     pos = [item_rows[x] for x in copies["x"]]
-    sizes = np.array([len(p) for p in pos])
-    n = np.repeat(copies["n"].to_numpy(), sizes)
-    stacked = slim.iloc[np.concatenate(pos)].reset_index(drop=True)
-    first = np.concatenate([[0], np.cumsum(sizes)[:-1]])[len(plain):]
-    at = first + np.array([np.flatnonzero(slim.index[item_rows[x]] == i)[0]
-                           for x, i in zip(alt["x"], alt["_i"], strict=True)], dtype=np.int64)
-    moved = alt["date_new"].notna().to_numpy()
-    q = stacked["qty"].to_numpy(dtype=float, copy=True)
-    q[at[~moved]] = alt["qty_new"].to_numpy()[~moved]
-    d = stacked["date"].to_numpy(dtype="datetime64[ns]", copy=True)
-    d[at[moved]] = alt["date_new"].to_numpy(dtype="datetime64[ns]")[moved]
-    b = stacked["batch_key"].to_numpy()
-    bk = int(b.max()) + 1 if len(b) else 1
-    stacked = stacked.assign(qty=q, date=d, item_key=stacked["item_key"].to_numpy() + n * ik,
-                             batch_key=np.where(b != 0, b + n * bk, 0))
-    stacked = stacked[~np.isin(np.arange(len(stacked)), at[~moved & (alt["qty_new"].to_numpy() == 0)])]
+    at = np.array([np.flatnonzero(slim.index[item_rows[x]] == i)[0]
+                   for x, i in zip(alt["x"], alt["_i"], strict=True)], dtype=np.int64)
+    stacked, bk = C.stack(slim, copies["n"].to_numpy(), pos, at, alt["qty_new"].to_numpy(),
+                          alt["date_new"].to_numpy(dtype="datetime64[ns]"), ik)
     # the genealogy as it is (nothing here changes it), under each copy's codes
     cp = copies.rename(columns={"x": "item_key", "ing": "ingredient_key"})
 
@@ -304,50 +312,7 @@ def _item_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict],
                               ignore_index=True)
     g = Genealogy(coded(gen.lot_comp, "item_key"), item_comp,
                   coded(gen.batch_comp, "batch_key"), pd.Series(dtype=np.int64), frozenset())
-    # only the periods asked for, and without the rows dated after the last of them: the roll
-    # looks back only, so they change none of those figures
-    periods = sorted(set().union(*[c["wanted"] for c in ctxs]))
-    last = np.datetime64(periods[-1][1], "ns")
-    stacked = stacked[(stacked["date"].to_numpy(dtype="datetime64[ns]") <= last)]
-    terms = supply_terms(stacked, g, periods, set(copies["ing"] + copies["n"] * ik))
-    rows = slim[_within(slim, {c["ing"]: c["scope"] for c in ctxs}.values())]
-    base = supply_terms(rows[(rows["date"].to_numpy(dtype="datetime64[ns]") <= last)], gen, periods, set(alt["ing"]))
-    sums = [col for col in terms.columns if col not in ("ingredient_key", "owner_key", "p", "start", "end")]
-    terms = terms.assign(n=terms["ingredient_key"] // ik)
-    a = alt[["n", "n_orig", "ing"]]
-    new = pd.concat([
-        a.merge(base.rename(columns={"ingredient_key": "ing"}), on="ing"),
-        a.merge(terms.drop(columns="ingredient_key"), on="n"),
-        _minus(a, terms, sums),
-    ], ignore_index=True)
-    new = new.groupby(["n", "ing", "owner_key", "p"], sort=False)[sums].sum().reset_index()
-    starts = [p[0] for p in periods]
-    ends = [p[1] for p in periods]
-    new["start"] = [starts[p] for p in new["p"]]
-    new["end"] = [ends[p] for p in new["p"]]
-    new["ingredient_key"] = new["ing"] + new["n"] * ik
-    owners = slim.drop_duplicates("owner_key")[["owner_key", "owner"]]
-    sup = supply_figures(T.coded_book(book, new["ingredient_key"].to_numpy(), ik), owners,
-                         new.drop(columns=["n", "ing"]))[0]
-    got = dict(tuple(sup.groupby(pd.to_numeric(sup["ingredient"]).to_numpy() // ik, sort=False)))
-    none = sup.iloc[:0]
-    return {(cid, j): got.get(k, none).reset_index(drop=True)
-            for cid, j, k in zip(alt["cid"], alt["j"], alt["n"], strict=True)}
-
-
-def _within(ledger: pd.DataFrame, scopes) -> np.ndarray:
-    """Whether each ledger row is in any of the scopes (their union, in ledger order)."""
-    mask = np.zeros(len(ledger), dtype=bool)
-    for sc in scopes:
-        mask[ledger.index.get_indexer(sc)] = True
-    return mask
-
-
-def _minus(a: pd.DataFrame, terms: pd.DataFrame, sums: list[str]) -> pd.DataFrame:
-    """The item's part as it is, subtracted: its terms negated under the corrected copy's number."""
-    o = a.merge(terms.drop(columns="ingredient_key").rename(columns={"n": "n_orig"}), on="n_orig")
-    o[sums] = -o[sums]
-    return o
+    return C.figures_after(book, slim, base, ctxs, alt, stacked, g, set(copies["ing"] + copies["n"] * ik), ik)
 
 
 def _stack_pass(book: Book, slim: pd.DataFrame, ctxs: list[dict], periods, ik: int) -> dict:
@@ -415,7 +380,16 @@ def _candidates(book: Book, f: dict, ctx: dict, exact: dict, supply: pd.DataFram
     start, end = pd.Timestamp(f["start"]), pd.Timestamp(f["end"])
     typed, owner = ctx["typed"], f["owner"] or ""
     out = []
+    # which alternatives pass here, all at once (most do not; only those are looked at closer)
+    n = len(ctx["alts"])
+    big = pd.concat([exact[(ctx["id"], j)] for j in range(n)], keys=range(n), names=["_j", None]) if n else None
+    if n:
+        big = big[(big["owner"].fillna("") == owner).to_numpy() & (big["start"] == start).to_numpy()]
+        first = big.groupby(level="_j", sort=False)["status"].first()
+        live = set(first.index[(first == "PASS").to_numpy()])
     for j, a in enumerate(ctx["alts"].to_dict("records")):
+        if j not in live:
+            continue
         sup = exact[(ctx["id"], j)]
         moved = pd.notna(a["date_new"])
         same_owner = (sup["owner"].fillna("") == owner).to_numpy()

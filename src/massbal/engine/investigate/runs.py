@@ -1,0 +1,151 @@
+"""A run's correction in the supply explainer (a BatchInputs or Batches quantity),
+recomputed on what it touches rather than on its ingredient's whole scope.
+
+Correcting run B changes B's process loss, the make-up of the lots B made, of every run
+that used one of them and of the lots those made, and so on downstream (the runs R and
+their lots A); and the stock of the corrected row's item and of the items of A (the
+items I). Nothing upstream of B changes. So a corrected copy holds every row of the items
+I and every row of the runs R; build_genealogy rebuilds the runs R from the make-up the
+book's genealogy gave every other lot (its `fixed`), and the figure is the book's terms
+plus that copy's part, less the same rows as they are (copies.figures_after).
+
+A correction is left to the whole-scope path when that would not be the same arithmetic:
+lots made by more than one run, a run input whose lot the genealogy does not know (its
+make-up then comes from its item's other lots), or a book with a cycle of lot links.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from massbal.engine.genealogy import LOT, Genealogy, build_genealogy
+from massbal.engine.load import Book
+
+from . import copies as C
+from . import touches as T
+
+PLACEHOLDER = -1  # the ingredient of a known lot holding none of the one asked about
+
+
+def run_facts(ledger: pd.DataFrame, gen: Genealogy, batch_rows: dict) -> dict:
+    """Who made and who used each lot (a lot as one integer, item x m + lot), and the runs a
+    copy cannot rebuild alone."""
+    kind = ledger["kind"].astype(object).to_numpy()
+    pr = ledger.loc[kind == "produced", ["batch_key"] + LOT]
+    us = ledger.loc[kind == "used", ["batch_key"] + LOT]
+    m = int(max(pr["lot_key"].max(), us["lot_key"].max(), gen.lot_comp["lot_key"].max(), 0) if len(pr) + len(us) else 0) + 1
+
+    def code(f: pd.DataFrame) -> np.ndarray:
+        return f["item_key"].to_numpy(dtype=np.int64) * m + f["lot_key"].to_numpy(dtype=np.int64)
+    pc, uc = code(pr), code(us)
+    pb, ub = pr["batch_key"].to_numpy(dtype=np.int64), us["batch_key"].to_numpy(dtype=np.int64)
+    makers = pd.Series(pb).groupby(pc).nunique()
+    unknown = set(ub[~np.isin(uc, np.unique(code(gen.lot_comp)))].tolist())
+    return {"m": m, "made": pc, "used_by": ub, "makes": pd.Series(pc).groupby(pb).indices,
+            "users": pd.Series(ub).groupby(uc).indices, "multi": set(makers.index[(makers > 1).to_numpy()].tolist()),
+            "unknown": unknown, "cyclic": bool(gen.cycle_batches), "batch_rows": batch_rows}
+
+
+def touched(typed: pd.DataFrame, alts: pd.DataFrame, facts: dict, item_rows: dict) -> np.ndarray:
+    """Per alternative: (runs R, items I, lots A, rows of its copy) for a run's quantity
+    corrected, else None (not a run's, or one the whole-scope path takes)."""
+    r = typed.loc[alts["_i"].to_numpy()]
+    out, seen = [], {}
+    for kind, b, item, moved in zip(r["kind"].astype(object), r["batch_key"].to_numpy(), r["item_key"].to_numpy(),
+                                    alts["date_new"].notna().to_numpy(), strict=True):
+        if moved or kind not in ("used", "produced") or facts["cyclic"] or b == 0:
+            out.append(None)
+            continue
+        runs, lots, todo, ok = {int(b)}, set(), [int(b)], True
+        none = np.empty(0, dtype=np.int64)
+        while todo and ok:
+            for lot in facts["made"][facts["makes"].get(todo.pop(), none)].tolist():
+                ok = ok and lot not in facts["multi"]
+                if lot not in lots:
+                    lots.add(lot)
+                    new = set(facts["used_by"][facts["users"].get(lot, none)].tolist()) - runs
+                    runs |= new
+                    todo += list(new)
+        if not ok or runs & facts["unknown"]:
+            out.append(None)
+            continue
+        m = facts["m"]
+        key = (tuple(sorted(runs)), tuple(sorted({int(item)} | {c // m for c in lots})))
+        if key not in seen:
+            seen[key] = (*key, frozenset((c // m, c % m) for c in lots), np.unique(np.concatenate(
+                [item_rows[x] for x in key[1]] + [facts["batch_rows"][x] for x in key[0]])))
+        out.append(seen[key])
+    res = np.empty(len(out), dtype=object)
+    res[:] = out
+    return res
+
+
+def run_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, base: pd.DataFrame, ctxs: list[dict], ik: int) -> dict:
+    """The figure after each run correction of ctxs (their alts carry `_touch`), in one pass."""
+    alt = pd.concat([c["alts"].assign(cid=c["id"], j=c["alts"].index, ing=c["ing"]) for c in ctxs], ignore_index=True)
+    touch = list(alt["_touch"])
+    # one copy as it is per items I and ingredient, holding the rows of every run R of the
+    # alternatives it serves (another run's rows are the same in both copies: they cancel)
+    keys = [(t[1], ing) for t, ing in zip(touch, alt["ing"], strict=True)]
+    plain = {}
+    for k, t in zip(keys, touch, strict=True):
+        plain.setdefault(k, []).append(t[3])
+    plain = {k: np.unique(np.concatenate(v)) for k, v in plain.items()}
+    number = {k: n for n, k in enumerate(plain, start=1)}
+    alt["n_orig"] = [number[k] for k in keys]
+    alt["n"] = np.arange(len(plain) + 1, len(plain) + len(alt) + 1)
+    mine = [plain[k] for k in keys]
+    rows = list(plain.values()) + mine
+    ns = np.concatenate([np.arange(1, len(plain) + 1), alt["n"].to_numpy()])
+    ing_of = np.concatenate([[k[1] for k in plain], alt["ing"].to_numpy()]).astype(np.int64)
+    at = np.array([np.searchsorted(p, i) for p, i in zip(mine, slim.index.get_indexer(alt["_i"]), strict=True)],
+                  dtype=np.int64)
+    stacked, bk = C.stack(slim, ns, rows, at, alt["qty_new"].to_numpy(), alt["date_new"].to_numpy(dtype="datetime64[ns]"), ik)
+    ing_by_n = np.zeros(int(ns.max()) + 1, dtype=np.int64)
+    ing_by_n[ns] = ing_of
+    g_plain = _coded(gen, stacked, ing_by_n, ik, bk)
+    # the corrected copies: the runs R rebuilt from every other lot's make-up as it is
+    fixed_n = alt["n"].to_numpy()
+    corr = np.isin(stacked["item_key"].to_numpy() // ik, fixed_n)
+    lc = g_plain.lot_comp
+    lc_n = lc["item_key"].to_numpy() // ik
+    a_lots = pd.MultiIndex.from_tuples([(i + n * ik, lot) for n, t in zip(fixed_n, touch, strict=True) for i, lot in t[2]],
+                                       names=LOT)
+    fixed = lc[np.isin(lc_n, fixed_n) & ~pd.MultiIndex.from_frame(lc[LOT]).isin(a_lots)]
+    sub = stacked[corr]
+    built = build_genealogy(T.coded_book(book, sub["item_key"].to_numpy(), ik), sub, fixed)[0]
+    r_codes = [b + n * bk for n, t in zip(fixed_n, touch, strict=True) for b in t[0]]
+    bc = g_plain.batch_comp
+    ic = g_plain.item_comp
+    keep_ic = ~(np.isin(ic["item_key"].to_numpy() // ik, fixed_n) & ic["item_key"].isin(built.item_comp["item_key"]).to_numpy())
+    g = Genealogy(pd.concat([lc[~np.isin(lc_n, fixed_n)], built.lot_comp], ignore_index=True),
+                  pd.concat([ic[keep_ic], built.item_comp], ignore_index=True),
+                  pd.concat([bc[~bc["batch_key"].isin(r_codes).to_numpy()],
+                             built.batch_comp[built.batch_comp["batch_key"].isin(r_codes).to_numpy()]], ignore_index=True),
+                  pd.Series(dtype=np.int64), frozenset())
+    return C.figures_after(book, slim, base, ctxs, alt, stacked, g, set(ing_of + ns * ik), ik)
+
+
+def _coded(gen: Genealogy, stacked: pd.DataFrame, ing_by_n: np.ndarray, ik: int, bk: int) -> Genealogy:
+    """The book's genealogy under each copy's codes, for its one ingredient: the lots, items
+    and runs of the copy; a known lot holding none of it keeps a row of weight 0 (so it stays
+    known, as in the book, and its rows take no item's average make-up)."""
+    def one(frame: pd.DataFrame, by: list[str], code: int, keys: pd.DataFrame) -> pd.DataFrame:
+        n = keys[by[0]].to_numpy() // code
+        k = keys.assign(_n=n, _ing=ing_by_n[n], **{by[0]: keys[by[0]].to_numpy() % code})
+        m = k.merge(frame, on=by)
+        m = m[(m["ingredient_key"] == m["_ing"]).to_numpy()]
+        m = m.assign(**{by[0]: m[by[0]].to_numpy() + m["_n"].to_numpy() * code,
+                        "ingredient_key": m["ingredient_key"].to_numpy() + m["_n"].to_numpy() * ik})
+        return m[list(frame.columns)]
+    lots = stacked[LOT].drop_duplicates()
+    lot_comp = one(gen.lot_comp, LOT, ik, lots)
+    orig = lots.assign(item_key=lots["item_key"].to_numpy() % ik)
+    held = pd.MultiIndex.from_frame(lot_comp[LOT])
+    bare = lots[pd.MultiIndex.from_frame(orig).isin(pd.MultiIndex.from_frame(gen.lot_comp[LOT])) &
+                ~pd.MultiIndex.from_frame(lots).isin(held)]
+    lot_comp = pd.concat([lot_comp, bare.assign(ingredient_key=PLACEHOLDER, frac=0.0)], ignore_index=True)
+    items = stacked[["item_key"]].drop_duplicates()
+    batches = stacked.loc[stacked["batch_key"].to_numpy() != 0, ["batch_key"]].drop_duplicates()
+    return Genealogy(lot_comp, one(gen.item_comp, ["item_key"], ik, items), one(gen.batch_comp, ["batch_key"], bk, batches),
+                     pd.Series(dtype=np.int64), frozenset())
