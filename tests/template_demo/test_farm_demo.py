@@ -63,3 +63,24 @@ def test_the_year_reconciles(farm):
     assert len(buf) == 1 and not bool(buf["organic"].iloc[0])
     wheat = rec.balances.set_index("item").loc["Wheat"]
     assert wheat["harvested"] - crop.loc["Wheat", "harvested"] == 3600  # 60 bu x 60 lb outside the crop balance
+
+
+def test_a_month_that_owed_no_count_is_not_amber(tmp_path):
+    """A farm counts once a season: its months inside the season say NO COUNT without the
+    amber that asks the user to act; a season's last month without its count is amber."""
+    from massbal.xlsx.write.write_results import write_results
+    path = write_farm_demo(tmp_path)
+    rec = reconcile(load_raw(path), *FARM_DEMO_SPAN, period="month")
+    write_results(str(path), rec, backup=False)
+    ws = openpyxl.load_workbook(path)["Balance"]
+    head = [c.value for c in ws[1]]
+    col = head.index("Status") + 1
+    due = rec.balances["count_due"].to_numpy(dtype=bool)
+    fills = {"due": set(), "not due": set()}
+    for i, status in enumerate(rec.balances["status"]):
+        cell = ws.cell(row=i + 2, column=col)
+        assert cell.value == status
+        if status == "NO COUNT":
+            fills["due" if due[i] else "not due"].add(cell.fill.fgColor.rgb if cell.fill.fill_type else None)
+    assert fills["due"] == {"FFFFEB9C"}          # Compost in December: a count was missing
+    assert fills["not due"] == {None}            # a month inside the season: nothing missing

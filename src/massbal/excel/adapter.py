@@ -286,7 +286,8 @@ def _write_sheet(book, spec, earlier):
         if n and col.wrap:
             sheet.range((r0 + 1, j), (r0 + n, j)).wrap_text = True
         if n and col.kind == "status":
-            status = spec.data[h].astype(object).fillna("").to_numpy()  # a row without a status: no colour
+            # a row without a status (or whose colour key is <NA>: SheetSpec.status_keys): no colour
+            status = spec.status_keys.get(h, spec.data[h]).astype(object).fillna("").to_numpy()
             for value, colour in spec.status_colors.items():
                 fill, font = COLORS[colour]
                 for a, b in _runs(status == value):

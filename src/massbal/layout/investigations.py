@@ -2,6 +2,8 @@
 its first candidate (CONTRACT section 7). Pure layout, like layout.sheets."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from massbal.engine.investigate.explain_text import number
@@ -75,4 +77,4 @@ def link_first_candidates(spec: SheetSpec, figures: pd.DataFrame, inv: pd.DataFr
     data[FIRST_CANDIDATE] = shown.astype("string").reset_index(drop=True)
     links = dict(spec.links)
     links[FIRST_CANDIDATE] = target.astype("string").reset_index(drop=True)
-    return SheetSpec(spec.name, tuple(columns), data, spec.keys, spec.note_columns, links, spec.status_colors)
+    return replace(spec, columns=tuple(columns), data=data, links=links)

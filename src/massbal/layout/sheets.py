@@ -111,6 +111,9 @@ class SheetSpec:
     note_columns: tuple[str, ...] = ()
     links: Mapping[str, pd.Series] = field(default_factory=dict)
     status_colors: Mapping[str, str] = field(default_factory=lambda: dict(STATUS_COLORS))
+    # header -> per row, the value whose colour a status cell takes where that is not the
+    # status itself; <NA>: no colour (a farm's month that owed no count shows NO COUNT plain)
+    status_keys: Mapping[str, pd.Series] = field(default_factory=dict)
     very_hidden: bool = False  # massbal's own state: not shown in Excel's Unhide list
     print_setup: PrintSetup = PRINT
     origin: tuple[int, int] = (1, 1)   # (row, column) of the header row's first cell on a new sheet
@@ -397,9 +400,22 @@ def result_sheets(rec: R.Reconciliation) -> list[SheetSpec]:
     from massbal.layout.investigations import investigations_sheet, link_first_candidates
     out[0] = link_first_candidates(out[0], rec.balances, rec.investigations, "Balance")
     out[1] = link_first_candidates(out[1], rec.supply, rec.investigations, "Supply")
+    out[0] = _uncoloured_counts(out[0], rec.balances)
     out.append(investigations_sheet(rec.investigations, unit))
     assert tuple(s.name for s in out) == OUTPUT_SHEETS
     return out + farm_sheets(rec) + livestock_sheets(rec)
+
+
+def _uncoloured_counts(spec: SheetSpec, balances) -> SheetSpec:
+    """A NO COUNT that was not due (a farm item's month inside its season: balance.count_due)
+    is not amber: amber asks the user to act, and there is nothing missing."""
+    if "count_due" not in balances.columns or balances["count_due"].all():
+        return spec
+    status = spec.data["Status"]
+    due = balances["count_due"].to_numpy(dtype=bool)
+    other = (status != "NO COUNT").fillna(True).to_numpy(dtype=bool)
+    keys = status.where(pd.Series(due | other, index=status.index))
+    return replace(spec, status_keys={**spec.status_keys, "Status": keys})
 
 
 def farm_sheets(rec: R.Reconciliation) -> list[SheetSpec]:

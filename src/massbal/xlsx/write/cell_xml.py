@@ -39,6 +39,7 @@ class OutColumn:
     values: pd.Series | None = None
     style: int = 0
     status_styles: Mapping[str, int] = field(default_factory=dict)
+    status_keys: pd.Series | None = None   # the value each row's colour follows (SheetSpec.status_keys)
     cells: dict[int, OldCell] = field(default_factory=dict)
     formula: str | None = None
     width: float | None = None
@@ -208,7 +209,8 @@ def _column_pieces(col: OutColumn, letter: str, rows: pa.Array, a: int, b: int, 
         style: str | pa.Array = str(col.style)
         if col.status_styles:
             keys = list(col.status_styles)
-            idx = pc.index_in(arr, value_set=pa.array(keys, type=pa.string()))
+            by = _strings(col.status_keys.iloc[a:b]) if col.status_keys is not None else arr
+            idx = pc.index_in(by, value_set=pa.array(keys, type=pa.string()))
             found = pc.take(pa.array([str(col.status_styles[k]) for k in keys], type=pa.string()), idx)
             style = pc.fill_null(found, str(col.style))
         return _text_pieces(letter, rows, arr, style)

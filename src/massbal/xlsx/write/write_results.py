@@ -307,7 +307,7 @@ class _Job:
             if c.kind == "status":
                 statuses = {v: self.styles.xf(status_wish(color, top=top)) for v, color in spec.status_colors.items()}
             out[c.header] = OutColumn(c.header, c.kind, spec.data[c.header], style, statuses,
-                                      width=c.width)
+                                      spec.status_keys.get(c.header), width=c.width)
         return out
 
     def emit_orphans(self, target: _Target, old: OldSheet | None, kept, new: list[K.Orphan]) -> None:
