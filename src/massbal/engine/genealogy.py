@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import findings as F
+from .frames import lot_codes
 from .load import Book
 
 LOT = ["item_key", "lot_key"]
@@ -30,20 +31,30 @@ class Genealogy:
     cycle_batches: frozenset
 
 
-def _weighted(rows: pd.DataFrame, by: list[str], weight_total: pd.DataFrame) -> pd.DataFrame:
-    """sum(w * frac) / sum(w) per group and ingredient."""
+def _weighted(rows: pd.DataFrame, by: list[str], weight_total: pd.Series) -> pd.DataFrame:
+    """sum(w * frac) / sum(w) per group and ingredient; weight_total: the groups' total
+    weight, indexed by `by` (one column: a look-up, not a merge)."""
     num = rows.groupby(by + ["ingredient_key"], sort=False)["w"].sum().reset_index()
-    num = num.merge(weight_total, on=by, how="left")
-    num["frac"] = num["w"] / num["total"]
+    total = weight_total.reindex(num[by[0]].to_numpy()).to_numpy() if len(by) == 1 else \
+        num[by].merge(weight_total.rename("total").reset_index(), on=by, how="left")["total"].to_numpy()
+    num["frac"] = num["w"].to_numpy() / total
     return num[by + ["ingredient_key", "frac"]]
+
+
+def _decoded(comp: pd.DataFrame) -> pd.DataFrame:
+    """A composition keyed by the lot code `_lk` (frames.lot_codes) as item_key, lot_key."""
+    lk = comp["_lk"].to_numpy()
+    return pd.DataFrame({"item_key": lk >> 32, "lot_key": lk & 0xFFFFFFFF,
+                         **{c: comp[c].to_numpy() for c in comp.columns if c != "_lk"}})
 
 
 def batch_levels(used: pd.DataFrame, produced: pd.DataFrame) -> tuple[pd.Series, frozenset]:
     """Level of each run: 0 if none of its inputs was made by a run, else 1 + max(maker)."""
     batches = pd.Index(pd.unique(pd.concat([used["batch_key"], produced["batch_key"]])))
     level = pd.Series(0, index=batches, dtype=np.int64)
-    edges = used[["batch_key"] + LOT].merge(
-        produced[["batch_key"] + LOT].rename(columns={"batch_key": "maker"}), on=LOT)[["batch_key", "maker"]]
+    on = ["_lk"] if "_lk" in used and "_lk" in produced else LOT  # the lot as one integer where given
+    edges = used[["batch_key"] + on].merge(
+        produced[["batch_key"] + on].rename(columns={"batch_key": "maker"}), on=on)[["batch_key", "maker"]]
     edges = edges.drop_duplicates()
     if edges.empty:
         return level, frozenset()
@@ -64,31 +75,38 @@ def batch_levels(used: pd.DataFrame, produced: pd.DataFrame) -> tuple[pd.Series,
 
 def build_genealogy(book: Book, ledger: pd.DataFrame) -> tuple[Genealogy, pd.DataFrame]:
     items = book.items
-    # only the columns genealogy needs: every column kept is copied at each filter and merge
+    # only the columns genealogy needs: every column kept is copied at each filter and merge;
+    # lots are grouped and joined on one integer, `_lk` (frames.lot_codes): same groups,
+    # same order, same sums as on (item_key, lot_key)
     kind = ledger["kind"]
+    lk = lot_codes(ledger)
+    sel = LOT + ["batch_key", "qty"]
+
+    def rows(mask, cols):
+        return ledger.loc[mask, cols].assign(_lk=lk[mask])
     # a farm's harvest lots are sources like received lots (organic or not, by field)
-    rec = ledger.loc[kind.isin(("receipt", "harvested")).to_numpy(), LOT + ["qty", "organic"]]
-    used = ledger.loc[(kind == "used").to_numpy(), LOT + ["batch_key", "qty"]]
-    produced = ledger.loc[(kind == "produced").to_numpy(), LOT + ["batch_key", "qty"]]
-    counts = ledger.loc[(kind == "count").to_numpy(), LOT + ["date", "qty"]]
+    rec = rows(kind.isin(("receipt", "harvested")).to_numpy(), LOT + ["qty", "organic"])
+    used = rows((kind == "used").to_numpy(), sel)
+    produced = rows((kind == "produced").to_numpy(), sel)
+    counts = rows((kind == "count").to_numpy(), LOT + ["date", "qty"])
 
     # bases: received lots, and counted lots nobody received or made (opening stock)
-    base = rec[LOT + ["qty", "organic"]].copy()
+    base = rec[LOT + ["_lk", "qty", "organic"]].copy()
     c = counts[counts["lot_key"] != 0]
-    known = pd.concat([produced[LOT], rec[LOT]]).drop_duplicates()
-    seen = c[LOT].merge(known.assign(_k=True), on=LOT, how="left")["_k"].fillna(False).to_numpy(dtype=bool)
+    seen = np.isin(c["_lk"].to_numpy(), np.concatenate([produced["_lk"].to_numpy(), rec["_lk"].to_numpy()]))
     opening = c[~seen]
-    opening = opening.sort_values("date").drop_duplicates(LOT)
-    op = opening[LOT + ["qty"]].assign(organic=opening["item_key"].map(items["organic"]).fillna(True).astype(bool))
+    opening = opening.sort_values("date").drop_duplicates("_lk")
+    op = opening[LOT + ["_lk", "qty"]].assign(
+        organic=opening["item_key"].map(items["organic"]).fillna(True).astype(bool))
     base = pd.concat([base, op], ignore_index=True)
     base["w"] = base["qty"].where(base["organic"].astype(bool), 0.0)
     base["ingredient_key"] = base["item_key"]
     # a lot's fractions are of everything that came into it: received, opened by a count,
     # and made by every run (runs that may sit at different levels)
-    lot_tot = pd.concat([base[LOT + ["qty"]], produced[LOT + ["qty"]]], ignore_index=True).groupby(
-        LOT, sort=False)["qty"].sum().rename("total").reset_index()
+    lot_tot = pd.concat([base[["_lk", "qty"]], produced[["_lk", "qty"]]], ignore_index=True).groupby(
+        "_lk", sort=False)["qty"].sum()
     # conventional lots keep a row of weight 0: known, and holding no organic ingredient
-    lot_comp = _weighted(base, LOT, lot_tot)
+    lot_comp = _weighted(base, ["_lk"], lot_tot)
 
     level, cycle = batch_levels(used, produced)
     batch_comp_parts = []
@@ -98,34 +116,36 @@ def build_genealogy(book: Book, ledger: pd.DataFrame) -> tuple[Genealogy, pd.Dat
         if u.empty:
             continue
         comp = _input_comp(u, lot_comp, items)
-        tot = u.groupby("batch_key", sort=False)["qty"].sum().rename("total").reset_index()
+        tot = u.groupby("batch_key", sort=False)["qty"].sum()
         bc = _weighted(comp, ["batch_key"], tot)
         batch_comp_parts.append(bc)
         # every output lot of these runs takes the run's composition (mass-weighted if a
         # lot was made by several runs)
         p = produced[produced["batch_key"].isin(in_level)]
-        pc = p[LOT + ["batch_key", "qty"]].merge(bc, on="batch_key")
+        pc = p[["_lk", "batch_key", "qty"]].merge(bc, on="batch_key")
         pc["w"] = pc["qty"] * pc["frac"]
-        new = _weighted(pc, LOT, lot_tot)
+        new = _weighted(pc, ["_lk"], lot_tot)
         lot_comp = pd.concat([lot_comp, new], ignore_index=True).groupby(
-            LOT + ["ingredient_key"], sort=False)["frac"].sum().reset_index()
+            ["_lk", "ingredient_key"], sort=False)["frac"].sum().reset_index()
     batch_comp = (pd.concat(batch_comp_parts, ignore_index=True) if batch_comp_parts
                   else pd.DataFrame(columns=["batch_key", "ingredient_key", "frac"]))
     item_comp = _item_comp(lot_comp, rec, produced, opening)
     out = _cycle_findings(book, ledger, cycle)
-    return Genealogy(lot_comp, item_comp, batch_comp, level, cycle), out
+    return Genealogy(_decoded(lot_comp), item_comp, batch_comp, level, cycle), out
 
 
 def _input_comp(u: pd.DataFrame, lot_comp: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     """Ingredient weight of each run input: from its lot, else from its item's lots, else
-    (an organic ingredient nobody recorded a lot of) the item itself."""
+    (an organic ingredient nobody recorded a lot of) the item itself. lot_comp is keyed
+    by `_lk`, as u is."""
     u = u.reset_index(drop=True).assign(_i=lambda d: d.index)
-    known = u.merge(lot_comp, on=LOT)
+    known = u.merge(lot_comp, on="_lk")
     missing = u[~u["_i"].isin(known["_i"])]
     parts = [known]
     if len(missing):
-        icomp = lot_comp.merge(lot_comp.groupby("item_key")["lot_key"].nunique().rename("n").reset_index(),
-                               on="item_key")
+        lc = _decoded(lot_comp)
+        icomp = lc.merge(lc.groupby("item_key")["lot_key"].nunique().rename("n").reset_index(),
+                         on="item_key")
         icomp = icomp.groupby(["item_key", "ingredient_key"], sort=False)["frac"].sum().reset_index().merge(
             icomp.groupby("item_key")["n"].first().reset_index(), on="item_key")
         icomp["frac"] = icomp["frac"] / icomp["n"]
@@ -142,11 +162,12 @@ def _input_comp(u: pd.DataFrame, lot_comp: pd.DataFrame, items: pd.DataFrame) ->
 
 def _item_comp(lot_comp, rec, produced, opening) -> pd.DataFrame:
     """An item's average composition, weighted by how much of each lot came into being."""
-    made = pd.concat([rec[LOT + ["qty"]], produced[LOT + ["qty"]], opening[LOT + ["qty"]]], ignore_index=True)
-    made = made.groupby(LOT, sort=False)["qty"].sum().reset_index()
-    w = made.merge(lot_comp, on=LOT)
+    made = pd.concat([rec[["_lk", "qty"]], produced[["_lk", "qty"]], opening[["_lk", "qty"]]], ignore_index=True)
+    made = made.groupby("_lk", sort=False)["qty"].sum().reset_index()
+    made["item_key"] = made["_lk"].to_numpy() >> 32
+    w = made.merge(lot_comp, on="_lk")
     w["w"] = w["qty"] * w["frac"]
-    tot = made.groupby("item_key", sort=False)["qty"].sum().rename("total").reset_index()
+    tot = made.groupby("item_key", sort=False)["qty"].sum()
     return _weighted(w, ["item_key"], tot)
 
 
