@@ -93,7 +93,7 @@ def build_genealogy(book: Book, ledger: pd.DataFrame) -> tuple[Genealogy, pd.Dat
     # bases: received lots, and counted lots nobody received or made (opening stock)
     base = rec[LOT + ["_lk", "qty", "organic"]].copy()
     c = counts[counts["lot_key"] != 0]
-    seen = np.isin(c["_lk"].to_numpy(), np.concatenate([produced["_lk"].to_numpy(), rec["_lk"].to_numpy()]))
+    seen = c["_lk"].isin(np.concatenate([produced["_lk"].to_numpy(), rec["_lk"].to_numpy()])).to_numpy()
     opening = c[~seen]
     opening = opening.sort_values("date").drop_duplicates("_lk")
     op = opening[LOT + ["_lk", "qty"]].assign(

@@ -154,10 +154,14 @@ def _type_table(spec: TableSpec, raw: RawTable, date1904: bool) -> _Typed:
     # a row is there when any of its cells is filled (blank rows inside a table are skipped)
     all_blank = pd.concat(blank_cols, axis=1).all(axis=1) if blank_cols else pd.Series(True, index=data.index)
     other_cols = [i for i in range(data.shape[1]) if i not in found.values()]
-    if other_cols:
+    if other_cols and all_blank.any():
+        # columns massbal does not read decide only for rows whose read cells are all blank
         from .parse import is_blank
-        extra_blank = pd.concat([is_blank(data[i]) for i in other_cols], axis=1).all(axis=1)
-        all_blank = all_blank & extra_blank
+        rows_blank = all_blank.to_numpy(dtype=bool)
+        sub = data.loc[rows_blank, other_cols]
+        extra_blank = pd.concat([is_blank(sub[i]) for i in other_cols], axis=1).all(axis=1)
+        all_blank = all_blank.copy()
+        all_blank[rows_blank] = extra_blank.to_numpy(dtype=bool)
     present = ~all_blank
     # a totals row a user added under the table: a label like "Total" and no required text
     if len(rows) and data.shape[1]:
