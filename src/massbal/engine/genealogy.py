@@ -124,14 +124,33 @@ def build_genealogy(book: Book, ledger: pd.DataFrame) -> tuple[Genealogy, pd.Dat
         p = produced[produced["batch_key"].isin(in_level)]
         pc = p[["_lk", "batch_key", "qty"]].merge(bc, on="batch_key")
         pc["w"] = pc["qty"] * pc["frac"]
-        new = _weighted(pc, ["_lk"], lot_tot)
-        lot_comp = pd.concat([lot_comp, new], ignore_index=True).groupby(
-            ["_lk", "ingredient_key"], sort=False)["frac"].sum().reset_index()
+        lot_comp = _add_comp(lot_comp, _weighted(pc, ["_lk"], lot_tot))
     batch_comp = (pd.concat(batch_comp_parts, ignore_index=True) if batch_comp_parts
                   else pd.DataFrame(columns=["batch_key", "ingredient_key", "frac"]))
     item_comp = _item_comp(lot_comp, rec, produced, opening)
     out = _cycle_findings(book, ledger, cycle)
     return Genealogy(_decoded(lot_comp), item_comp, batch_comp, level, cycle), out
+
+
+def _add_comp(lot_comp: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """concat([lot_comp, new]).groupby([_lk, ingredient_key], sort=False)["frac"].sum(),
+    the same rows in the same order with the same sums, but summing only the lots `new`
+    touches (a level's runs make few of the 400k lots). Both frames have one row per
+    (lot, ingredient), so a group is one or two values: an untouched row's sum is 0.0 +
+    its value (0 for NaN), as the group sum gives it."""
+    if lot_comp.empty or new.empty:  # (and the dtypes concat makes of empty frames)
+        return pd.concat([lot_comp, new], ignore_index=True).groupby(
+            ["_lk", "ingredient_key"], sort=False)["frac"].sum().reset_index()
+    hit = lot_comp["_lk"].isin(new["_lk"].to_numpy()).to_numpy()
+    summed = pd.concat([lot_comp[hit], new], ignore_index=True).groupby(
+        ["_lk", "ingredient_key"], sort=False)["frac"].sum().reset_index()
+    frac = lot_comp["frac"].to_numpy(dtype=float)
+    frac = np.where(np.isnan(frac), 0.0, frac + 0.0)
+    n_hit = int(hit.sum())
+    frac[hit] = summed["frac"].to_numpy()[:n_hit]  # groups of lot_comp's rows come first, in its order
+    kept = pd.DataFrame({"_lk": lot_comp["_lk"].to_numpy(), "ingredient_key": lot_comp["ingredient_key"].to_numpy(),
+                         "frac": frac})
+    return pd.concat([kept, summed.iloc[n_hit:]], ignore_index=True)
 
 
 def _input_comp(u: pd.DataFrame, lot_comp: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
