@@ -232,7 +232,10 @@ def equivalents(ledger: pd.DataFrame, gen: Genealogy, kinds: tuple[str, ...]) ->
     """
     rows = ledger.loc[ledger["kind"].isin(kinds).to_numpy(), ["date", "kind", "item_key", "lot_key", "owner_key", "qty"]]
     rows = rows.reset_index().rename(columns={"index": "_i"})
-    known = rows.merge(gen.lot_comp, on=LOT)
+    lc = gen.lot_comp  # joined on the lot as one integer (frames.lot_codes): the same rows, in the same order
+    comp = pd.DataFrame({"_lk": lot_codes(lc), "ingredient_key": lc["ingredient_key"].to_numpy(),
+                         "frac": lc["frac"].to_numpy()})
+    known = rows.assign(_lk=lot_codes(rows)).merge(comp, on="_lk").drop(columns="_lk")
     rest = rows[~rows["_i"].isin(known["_i"])]
     parts = [known]
     if len(rest):
