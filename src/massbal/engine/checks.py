@@ -32,9 +32,11 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     lots = ledger.loc[(ledger["lot_key"] != 0).to_numpy(),
                       LOT + ["date", "kind", "qty", "effect", "sheet", "row"]]
     lots = lots.assign(_lk=lot_codes(lots))  # the lot as one integer (frames.lot_codes)
-    creators = lots[lots["kind"].isin(INFLOW_KINDS + ("count",))]
+    kind = lots["kind"]
+    # each subset with only the columns it is read for (a filter copies every column kept)
+    creators = lots.loc[kind.isin(INFLOW_KINDS + ("count",)).to_numpy(), ["_lk", "date"]]
     born = creators.groupby("_lk", sort=False)["date"].min()
-    takers = lots[lots["kind"].isin(OUTFLOW_KINDS + ("transfer out",))]
+    takers = lots[kind.isin(OUTFLOW_KINDS + ("transfer out",)).to_numpy()]
     takers = takers.assign(born=born.reindex(takers["_lk"].to_numpy()).to_numpy())
     out = []
     never = _named(ledger, takers[takers["born"].isna()])
@@ -54,9 +56,9 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
 
     # overdraw: stock of each lot, reset by counts
     ok = takers.index.difference(never.index).difference(early.index)
-    flows = lots[lots["kind"].isin(INFLOW_KINDS + OUTFLOW_KINDS)]
-    if len(ok) and len(flows):
-        eff = flows[["_lk", "date", "effect"]].copy()
+    flows = kind.isin(INFLOW_KINDS + OUTFLOW_KINDS).to_numpy()
+    if len(ok) and flows.any():
+        eff = lots.loc[flows, ["_lk", "date", "effect"]].copy()
         eff["cum"] = eff.groupby("_lk", sort=False)["effect"].cumsum()  # ledger is in date/kind order
         t = lots.loc[ok, ["_lk", "date", "qty", "effect", "kind", "sheet", "row"]].copy()
         t["cum"] = eff["cum"].reindex(t.index)
@@ -67,7 +69,7 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
             m = asof_merge(tt.drop(columns="cum").assign(pos=tt["index"]), last, left_on="pos",
                            right_on="pos", by=["_lk"]).set_index("index")
             t.loc[m.index, "cum"] = m["cum"].fillna(0.0)
-        counts = lots[lots["kind"] == "count"].groupby(["_lk", "date"], sort=True)["qty"].sum() \
+        counts = lots.loc[(kind == "count").to_numpy(), ["_lk", "date", "qty"]].groupby(["_lk", "date"], sort=True)["qty"].sum() \
             .rename("counted").reset_index()
         if len(counts):
             daily = eff.groupby(["_lk", "date"], sort=True)["cum"].last().reset_index()
