@@ -31,7 +31,7 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     # each filter); names are added back for the rows a finding is about
     lots = ledger.loc[(ledger["lot_key"] != 0).to_numpy(),
                       LOT + ["date", "kind", "qty", "effect", "sheet", "row"]]
-    lots = lots.assign(_lk=lot_codes(lots))  # the lot as one integer (frames.lot_codes)
+    lots = lots.assign(_lk=lot_codes(lots)[0])  # the lot as one integer (frames.lot_codes)
     kind = lots["kind"]
     # each subset with only the columns it is read for (a filter copies every column kept)
     creators = lots.loc[kind.isin(INFLOW_KINDS + ("count",)).to_numpy(), ["_lk", "date"]]

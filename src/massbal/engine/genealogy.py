@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import findings as F
-from .frames import lot_codes
+from .frames import lot_codes, lot_pairs
 from .load import Book
 
 LOT = ["item_key", "lot_key"]
@@ -41,10 +41,11 @@ def _weighted(rows: pd.DataFrame, by: list[str], weight_total: pd.Series) -> pd.
     return num[by + ["ingredient_key", "frac"]]
 
 
-def _decoded(comp: pd.DataFrame) -> pd.DataFrame:
-    """A composition keyed by the lot code `_lk` (frames.lot_codes) as item_key, lot_key."""
-    lk = comp["_lk"].to_numpy()
-    return pd.DataFrame({"item_key": lk >> 32, "lot_key": lk & 0xFFFFFFFF,
+def _decoded(comp: pd.DataFrame, lots) -> pd.DataFrame:
+    """A composition keyed by the lot code `_lk` as item_key, lot_key; lots: the frame and
+    codes the lots are looked up in (frames.lot_pairs)."""
+    item, lot = lot_pairs(comp["_lk"].to_numpy(), *lots)
+    return pd.DataFrame({"item_key": item, "lot_key": lot,
                          **{c: comp[c].to_numpy() for c in comp.columns if c != "_lk"}})
 
 
@@ -79,7 +80,8 @@ def build_genealogy(book: Book, ledger: pd.DataFrame) -> tuple[Genealogy, pd.Dat
     # lots are grouped and joined on one integer, `_lk` (frames.lot_codes): same groups,
     # same order, same sums as on (item_key, lot_key)
     kind = ledger["kind"]
-    lk = lot_codes(ledger)
+    lk = lot_codes(ledger)[0]
+    lots = (ledger, lk)  # where a lot code is turned back into its item and lot
     sel = LOT + ["batch_key", "qty"]
 
     def rows(mask, cols):
@@ -115,7 +117,7 @@ def build_genealogy(book: Book, ledger: pd.DataFrame) -> tuple[Genealogy, pd.Dat
         u = used[used["batch_key"].isin(in_level)]
         if u.empty:
             continue
-        comp = _input_comp(u, lot_comp, items)
+        comp = _input_comp(u, lot_comp, items, lots)
         tot = u.groupby("batch_key", sort=False)["qty"].sum()
         bc = _weighted(comp, ["batch_key"], tot)
         batch_comp_parts.append(bc)
@@ -127,25 +129,28 @@ def build_genealogy(book: Book, ledger: pd.DataFrame) -> tuple[Genealogy, pd.Dat
         lot_comp = _add_comp(lot_comp, _weighted(pc, ["_lk"], lot_tot))
     batch_comp = (pd.concat(batch_comp_parts, ignore_index=True) if batch_comp_parts
                   else pd.DataFrame(columns=["batch_key", "ingredient_key", "frac"]))
-    item_comp = _item_comp(lot_comp, rec, produced, opening)
+    item_comp = _item_comp(lot_comp, rec, produced, opening, lots)
     out = _cycle_findings(book, ledger, cycle)
-    return Genealogy(_decoded(lot_comp), item_comp, batch_comp, level, cycle), out
+    return Genealogy(_decoded(lot_comp, lots), item_comp, batch_comp, level, cycle), out
 
 
 def _add_comp(lot_comp: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     """concat([lot_comp, new]).groupby([_lk, ingredient_key], sort=False)["frac"].sum(),
     the same rows in the same order with the same sums, but summing only the lots `new`
     touches (a level's runs make few of the 400k lots). Both frames have one row per
-    (lot, ingredient), so a group is one or two values: an untouched row's sum is 0.0 +
-    its value (0 for NaN), as the group sum gives it."""
-    if lot_comp.empty or new.empty:  # (and the dtypes concat makes of empty frames)
+    (lot, ingredient), so a group is one value (kept as it is) or two (summed as the group
+    sum does). Where a fraction is NaN or -0.0, what the group sum makes of it depends on
+    the whole column, so then the whole column is summed as before."""
+    def plain(f: np.ndarray) -> bool:
+        return not (np.isnan(f).any() or (np.signbit(f) & (f == 0)).any())
+    frac = lot_comp["frac"].to_numpy(dtype=float)
+    if lot_comp.empty or new.empty or not (plain(frac) and plain(new["frac"].to_numpy(dtype=float))):
         return pd.concat([lot_comp, new], ignore_index=True).groupby(
             ["_lk", "ingredient_key"], sort=False)["frac"].sum().reset_index()
     hit = lot_comp["_lk"].isin(new["_lk"].to_numpy()).to_numpy()
     summed = pd.concat([lot_comp[hit], new], ignore_index=True).groupby(
         ["_lk", "ingredient_key"], sort=False)["frac"].sum().reset_index()
-    frac = lot_comp["frac"].to_numpy(dtype=float)
-    frac = np.where(np.isnan(frac), 0.0, frac + 0.0)
+    frac = frac.copy()
     n_hit = int(hit.sum())
     frac[hit] = summed["frac"].to_numpy()[:n_hit]  # groups of lot_comp's rows come first, in its order
     kept = pd.DataFrame({"_lk": lot_comp["_lk"].to_numpy(), "ingredient_key": lot_comp["ingredient_key"].to_numpy(),
@@ -153,7 +158,7 @@ def _add_comp(lot_comp: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([kept, summed.iloc[n_hit:]], ignore_index=True)
 
 
-def _input_comp(u: pd.DataFrame, lot_comp: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+def _input_comp(u: pd.DataFrame, lot_comp: pd.DataFrame, items: pd.DataFrame, lots) -> pd.DataFrame:
     """Ingredient weight of each run input: from its lot, else from its item's lots, else
     (an organic ingredient nobody recorded a lot of) the item itself. lot_comp is keyed
     by `_lk`, as u is."""
@@ -162,7 +167,7 @@ def _input_comp(u: pd.DataFrame, lot_comp: pd.DataFrame, items: pd.DataFrame) ->
     missing = u[~u["_i"].isin(known["_i"])]
     parts = [known]
     if len(missing):
-        lc = _decoded(lot_comp)
+        lc = _decoded(lot_comp, lots)
         icomp = lc.merge(lc.groupby("item_key")["lot_key"].nunique().rename("n").reset_index(),
                          on="item_key")
         icomp = icomp.groupby(["item_key", "ingredient_key"], sort=False)["frac"].sum().reset_index().merge(
@@ -179,11 +184,11 @@ def _input_comp(u: pd.DataFrame, lot_comp: pd.DataFrame, items: pd.DataFrame) ->
     return comp
 
 
-def _item_comp(lot_comp, rec, produced, opening) -> pd.DataFrame:
+def _item_comp(lot_comp, rec, produced, opening, lots) -> pd.DataFrame:
     """An item's average composition, weighted by how much of each lot came into being."""
     made = pd.concat([rec[["_lk", "qty"]], produced[["_lk", "qty"]], opening[["_lk", "qty"]]], ignore_index=True)
     made = made.groupby("_lk", sort=False)["qty"].sum().reset_index()
-    made["item_key"] = made["_lk"].to_numpy() >> 32
+    made["item_key"] = lot_pairs(made["_lk"].to_numpy(), *lots)[0]
     w = made.merge(lot_comp, on="_lk")
     w["w"] = w["qty"] * w["frac"]
     tot = made.groupby("item_key", sort=False)["qty"].sum()
@@ -233,9 +238,10 @@ def equivalents(ledger: pd.DataFrame, gen: Genealogy, kinds: tuple[str, ...]) ->
     rows = ledger.loc[ledger["kind"].isin(kinds).to_numpy(), ["date", "kind", "item_key", "lot_key", "owner_key", "qty"]]
     rows = rows.reset_index().rename(columns={"index": "_i"})
     lc = gen.lot_comp  # joined on the lot as one integer (frames.lot_codes): the same rows, in the same order
-    comp = pd.DataFrame({"_lk": lot_codes(lc), "ingredient_key": lc["ingredient_key"].to_numpy(),
+    lk_rows, lk_comp = lot_codes(rows, lc)
+    comp = pd.DataFrame({"_lk": lk_comp, "ingredient_key": lc["ingredient_key"].to_numpy(),
                          "frac": lc["frac"].to_numpy()})
-    known = rows.assign(_lk=lot_codes(rows)).merge(comp, on="_lk").drop(columns="_lk")
+    known = rows.assign(_lk=lk_rows).merge(comp, on="_lk").drop(columns="_lk")
     rest = rows[~rows["_i"].isin(known["_i"])]
     parts = [known]
     if len(rest):
