@@ -37,7 +37,8 @@ def _weighted(rows: pd.DataFrame, by: list[str], weight_total: pd.Series) -> pd.
     num = rows.groupby(by + ["ingredient_key"], sort=False)["w"].sum().reset_index()
     total = weight_total.reindex(num[by[0]].to_numpy()).to_numpy() if len(by) == 1 else \
         num[by].merge(weight_total.rename("total").reset_index(), on=by, how="left")["total"].to_numpy()
-    num["frac"] = num["w"].to_numpy() / total
+    with np.errstate(divide="ignore", invalid="ignore"):  # a lot of total 0 is NaN, as pandas divides
+        num["frac"] = num["w"].to_numpy() / total
     return num[by + ["ingredient_key", "frac"]]
 
 
