@@ -29,7 +29,7 @@ from .periods import PeriodKind, data_span, split
 from .prepared import Prepared
 from .rawbook import RawBook
 from .result import Reconciliation
-from .roll import ledger_openings, roll
+from .roll import roll
 from .runs import compute_yields
 from .supply import KEY as SUPPLY_KEY
 from .supply import STOCK_KINDS, compute_supply
@@ -124,12 +124,12 @@ def reconcile_prepared(prep: Prepared, start=None, end=None, item: str | None = 
 def balance_rows(prep: Prepared, periods, keys=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The Balance rows (and their findings) of the given periods; keys: item codes, or all.
     Reconcile and the worksheet functions both ask this, so a cell and the sheet agree."""
-    return compute_balances(prep.book, prep.ledger, periods, keys)
+    return compute_balances(prep.book, prep.ledger, periods, keys, openings=prep.openings)
 
 
 def supply_rows(prep: Prepared, periods, keys=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The Supply rows (and their findings) of the given periods, as balance_rows."""
-    return compute_supply(prep.book, prep.ledger, prep.genealogy, periods, keys)
+    return compute_supply(prep.book, prep.ledger, prep.genealogy, periods, keys, openings=prep.openings)
 
 
 def supply_by_item(prep: Prepared, periods) -> tuple[pd.DataFrame | None, pd.DataFrame]:
@@ -147,7 +147,7 @@ def supply_by_item(prep: Prepared, periods) -> tuple[pd.DataFrame | None, pd.Dat
         return None, eq
     days = led.loc[(led["kind"] == "count").to_numpy(), ["item_key", "owner_key", "date"]].drop_duplicates()
     g = roll(moves, counts, days, periods, SUPPLY_KEY, ["item_key", "owner_key"],
-             openings=ledger_openings(led, ["item_key", "owner_key"]))
+             openings=prep.openings)
     # compute_supply's rules: stock is never below zero; what the books sent below zero is 'short'
     g["on_hand"] = g["counted_end"].where(g["counted_end"].notna(), g["book_end"]).clip(lower=0.0)
     g["held_open"] = g["beginning"].clip(lower=0.0)

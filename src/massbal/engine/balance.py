@@ -48,12 +48,14 @@ def count_due(book: Book, bal: pd.DataFrame) -> pd.Series:
     return pd.Series(~farm_item | closes_season.to_numpy(), index=bal.index)
 
 
-def compute_balances(book: Book, ledger: pd.DataFrame, periods, item_keys: set | None = None
-                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def compute_balances(book: Book, ledger: pd.DataFrame, periods, item_keys: set | None = None,
+                     openings: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """openings: roll.ledger_openings(ledger, KEY) where the caller has it (Prepared);
+    the same days roll finds from the moves (the ledger's flows are SIGN's kinds)."""
     moves, counts, days = balance_inputs(ledger)
     if item_keys is not None:
         moves, counts, days = (x[x["item_key"].isin(item_keys)] for x in (moves, counts, days))
-    g = roll(moves, counts, days, periods, KEY, KEY)
+    g = roll(moves, counts, days, periods, KEY, KEY, openings=openings)
     g = g[g["active"]].reset_index(drop=True)
     items = book.items
     names = ledger.drop_duplicates(KEY)[KEY + ["item", "owner"]]

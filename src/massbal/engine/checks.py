@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import findings as F
-from .frames import asof_merge
+from .frames import asof_merge, lot_codes
 from .genealogy import LOT
 from .ledger import INFLOW_KINDS, OUTFLOW_KINDS
 from .load import Book
@@ -31,10 +31,13 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     # each filter); names are added back for the rows a finding is about
     lots = ledger.loc[(ledger["lot_key"] != 0).to_numpy(),
                       LOT + ["date", "kind", "qty", "effect", "sheet", "row"]]
-    creators = lots[lots["kind"].isin(INFLOW_KINDS + ("count",))]
-    born = creators.groupby(LOT, sort=False)["date"].min().rename("born")
-    takers = lots[lots["kind"].isin(OUTFLOW_KINDS + ("transfer out",))]
-    takers = takers.join(born, on=LOT)
+    lots = lots.assign(_lk=lot_codes(lots)[0])  # the lot as one integer (frames.lot_codes)
+    kind = lots["kind"]
+    # each subset with only the columns it is read for (a filter copies every column kept)
+    creators = lots.loc[kind.isin(INFLOW_KINDS + ("count",)).to_numpy(), ["_lk", "date"]]
+    born = creators.groupby("_lk", sort=False)["date"].min()
+    takers = lots[kind.isin(OUTFLOW_KINDS + ("transfer out",)).to_numpy()]
+    takers = takers.assign(born=born.reindex(takers["_lk"].to_numpy()).to_numpy())
     out = []
     never = _named(ledger, takers[takers["born"].isna()])
     early = _named(ledger, takers[takers["born"].notna() & (takers["date"] < takers["born"])])
@@ -53,28 +56,28 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
 
     # overdraw: stock of each lot, reset by counts
     ok = takers.index.difference(never.index).difference(early.index)
-    flows = lots[lots["kind"].isin(INFLOW_KINDS + OUTFLOW_KINDS)]
-    if len(ok) and len(flows):
-        eff = flows[LOT + ["date", "effect"]].copy()
-        eff["cum"] = eff.groupby(LOT, sort=False)["effect"].cumsum()  # ledger is in date/kind order
-        t = lots.loc[ok, LOT + ["date", "qty", "effect", "kind", "sheet", "row"]].copy()
+    flows = kind.isin(INFLOW_KINDS + OUTFLOW_KINDS).to_numpy()
+    if len(ok) and flows.any():
+        eff = lots.loc[flows, ["_lk", "date", "effect"]].copy()
+        eff["cum"] = eff.groupby("_lk", sort=False)["effect"].cumsum()  # ledger is in date/kind order
+        t = lots.loc[ok, ["_lk", "date", "qty", "effect", "kind", "sheet", "row"]].copy()
         t["cum"] = eff["cum"].reindex(t.index)
         # transfers do not change the amount: their 'cum' is the last flow before them
-        last = eff.reset_index()[LOT + ["date", "cum", "index"]].rename(columns={"index": "pos"})
+        last = eff.reset_index()[["_lk", "date", "cum", "index"]].rename(columns={"index": "pos"})
         tt = t[t["cum"].isna()].reset_index()
         if len(tt):
             m = asof_merge(tt.drop(columns="cum").assign(pos=tt["index"]), last, left_on="pos",
-                           right_on="pos", by=LOT).set_index("index")
+                           right_on="pos", by=["_lk"]).set_index("index")
             t.loc[m.index, "cum"] = m["cum"].fillna(0.0)
-        counts = lots[lots["kind"] == "count"].groupby(LOT + ["date"], sort=True)["qty"].sum() \
+        counts = lots.loc[(kind == "count").to_numpy(), ["_lk", "date", "qty"]].groupby(["_lk", "date"], sort=True)["qty"].sum() \
             .rename("counted").reset_index()
         if len(counts):
-            daily = eff.groupby(LOT + ["date"], sort=True)["cum"].last().reset_index()
+            daily = eff.groupby(["_lk", "date"], sort=True)["cum"].last().reset_index()
             counts = asof_merge(counts, daily.rename(columns={"cum": "cum_at", "date": "d"}),
-                                left_on="date", right_on="d", by=LOT)
+                                left_on="date", right_on="d", by=["_lk"])
             counts["cum_at"] = counts["cum_at"].fillna(0.0)
             m = asof_merge(t, counts.rename(columns={"date": "count_date"}).drop(columns="d"),
-                           left_on="date", right_on="count_date", by=LOT, allow_exact_matches=False)
+                           left_on="date", right_on="count_date", by=["_lk"], allow_exact_matches=False)
             adj = (m["counted"] - m["cum_at"]).fillna(0.0)
             t["held_after"] = t["cum"] + adj.reindex(t.index)
         else:

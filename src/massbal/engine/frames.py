@@ -58,3 +58,29 @@ def key_codes(frames: list[pd.DataFrame], key: list[str]) -> list[np.ndarray]:
             span *= width + 1
     return np.split(code, np.cumsum(sizes)[:-1])
 
+
+
+
+def lot_codes(*frames: pd.DataFrame) -> list[np.ndarray]:
+    """(item_key, lot_key) of each frame's rows as one int64, shared by the frames and in the
+    pairs' sorted order: group-bys, joins and as-of merges by lot on one integer column
+    rather than two (same groups, same order, same sums). A book's name codes fit in 32
+    bits each, so the item is shifted above the lot; keys beyond that (the explainer's
+    widened item keys) go through key_codes. Back to the pair: lot_pairs."""
+    item = [f["item_key"].to_numpy(dtype=np.int64) for f in frames]
+    lot = [f["lot_key"].to_numpy(dtype=np.int64) for f in frames]
+    i, k = np.concatenate(item), np.concatenate(lot)
+    if len(i) and (i.min() < 0 or i.max() >= 2 ** 31 or k.min() < 0 or k.max() >= 2 ** 32):
+        return key_codes(list(frames), ["item_key", "lot_key"])
+    return [(a << 32) | b for a, b in zip(item, lot, strict=True)]
+
+
+def lot_pairs(codes: np.ndarray, frame: pd.DataFrame, frame_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """item_key and lot_key of each of `codes`, looked up among `frame`'s rows (whose lot
+    codes, from the same lot_codes call, are frame_codes)."""
+    first = ~pd.Index(frame_codes).duplicated()
+    at = pd.Index(frame_codes[first]).get_indexer(codes)
+    if (at < 0).any():  # a code not from frame's rows: no pair to give it
+        raise KeyError("lot_pairs: a lot code that frame does not hold")
+    return (frame["item_key"].to_numpy(dtype=np.int64)[first][at],
+            frame["lot_key"].to_numpy(dtype=np.int64)[first][at])

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import findings as F
+from .frames import lot_codes, lot_pairs
 from .load import Book
 
 LOT = ["item_key", "lot_key"]
@@ -30,20 +31,32 @@ class Genealogy:
     cycle_batches: frozenset
 
 
-def _weighted(rows: pd.DataFrame, by: list[str], weight_total: pd.DataFrame) -> pd.DataFrame:
-    """sum(w * frac) / sum(w) per group and ingredient."""
+def _weighted(rows: pd.DataFrame, by: list[str], weight_total: pd.Series) -> pd.DataFrame:
+    """sum(w * frac) / sum(w) per group and ingredient; weight_total: the groups' total
+    weight, indexed by `by` (one column: a look-up, not a merge)."""
     num = rows.groupby(by + ["ingredient_key"], sort=False)["w"].sum().reset_index()
-    num = num.merge(weight_total, on=by, how="left")
-    num["frac"] = num["w"] / num["total"]
+    total = weight_total.reindex(num[by[0]].to_numpy()).to_numpy() if len(by) == 1 else \
+        num[by].merge(weight_total.rename("total").reset_index(), on=by, how="left")["total"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):  # a lot of total 0 is NaN, as pandas divides
+        num["frac"] = num["w"].to_numpy() / total
     return num[by + ["ingredient_key", "frac"]]
+
+
+def _decoded(comp: pd.DataFrame, lots) -> pd.DataFrame:
+    """A composition keyed by the lot code `_lk` as item_key, lot_key; lots: the frame and
+    codes the lots are looked up in (frames.lot_pairs)."""
+    item, lot = lot_pairs(comp["_lk"].to_numpy(), *lots)
+    return pd.DataFrame({"item_key": item, "lot_key": lot,
+                         **{c: comp[c].to_numpy() for c in comp.columns if c != "_lk"}})
 
 
 def batch_levels(used: pd.DataFrame, produced: pd.DataFrame) -> tuple[pd.Series, frozenset]:
     """Level of each run: 0 if none of its inputs was made by a run, else 1 + max(maker)."""
     batches = pd.Index(pd.unique(pd.concat([used["batch_key"], produced["batch_key"]])))
     level = pd.Series(0, index=batches, dtype=np.int64)
-    edges = used[["batch_key"] + LOT].merge(
-        produced[["batch_key"] + LOT].rename(columns={"batch_key": "maker"}), on=LOT)[["batch_key", "maker"]]
+    on = ["_lk"] if "_lk" in used and "_lk" in produced else LOT  # the lot as one integer where given
+    edges = used[["batch_key"] + on].merge(
+        produced[["batch_key"] + on].rename(columns={"batch_key": "maker"}), on=on)[["batch_key", "maker"]]
     edges = edges.drop_duplicates()
     if edges.empty:
         return level, frozenset()
@@ -66,38 +79,50 @@ def build_genealogy(book: Book, ledger: pd.DataFrame, fixed: pd.DataFrame | None
     """`fixed`: lot_comp rows of lots whose make-up is given, not built here (the
     investigations rebuild only the runs downstream of a corrected one)."""
     items = book.items
-    # only the columns genealogy needs: every column kept is copied at each filter and merge
+    # only the columns genealogy needs: every column kept is copied at each filter and merge;
+    # lots are grouped and joined on one integer, `_lk` (frames.lot_codes): same groups,
+    # same order, same sums as on (item_key, lot_key)
     kind = ledger["kind"]
+    if fixed is None:
+        lk = lot_codes(ledger)[0]
+        lots = (ledger, lk)  # where a lot code is turned back into its item and lot
+    else:  # the given lots coded with the ledger's (one call: widened keys are coded jointly)
+        lk, fixed_lk = lot_codes(ledger, fixed)
+        lots = (pd.concat([ledger[LOT], fixed[LOT]], ignore_index=True), np.concatenate([lk, fixed_lk]))
+    sel = LOT + ["batch_key", "qty"]
+
+    def rows(mask, cols):
+        return ledger.loc[mask, cols].assign(_lk=lk[mask])
     # a farm's harvest lots are sources like received lots (organic or not, by field)
-    rec = ledger.loc[kind.isin(("receipt", "harvested")).to_numpy(), LOT + ["qty", "organic"]]
-    used = ledger.loc[(kind == "used").to_numpy(), LOT + ["batch_key", "qty"]]
-    produced = ledger.loc[(kind == "produced").to_numpy(), LOT + ["batch_key", "qty"]]
-    counts = ledger.loc[(kind == "count").to_numpy(), LOT + ["date", "qty"]]
+    rec = rows(kind.isin(("receipt", "harvested")).to_numpy(), LOT + ["qty", "organic"])
+    used = rows((kind == "used").to_numpy(), sel)
+    produced = rows((kind == "produced").to_numpy(), sel)
+    counts = rows((kind == "count").to_numpy(), LOT + ["date", "qty"])
 
     # bases: received lots, and counted lots nobody received or made (opening stock)
-    base = rec[LOT + ["qty", "organic"]].copy()
+    base = rec[LOT + ["_lk", "qty", "organic"]].copy()
     c = counts[counts["lot_key"] != 0]
-    known = pd.concat([produced[LOT], rec[LOT]]).drop_duplicates()
-    seen = c[LOT].merge(known.assign(_k=True), on=LOT, how="left")["_k"].fillna(False).to_numpy(dtype=bool)
+    seen = c["_lk"].isin(np.concatenate([produced["_lk"].to_numpy(), rec["_lk"].to_numpy()])).to_numpy()
     opening = c[~seen]
-    opening = opening.sort_values("date").drop_duplicates(LOT)
-    op = opening[LOT + ["qty"]].assign(organic=opening["item_key"].map(items["organic"]).fillna(True).astype(bool))
+    opening = opening.sort_values("date").drop_duplicates("_lk")
+    op = opening[LOT + ["_lk", "qty"]].assign(
+        organic=opening["item_key"].map(items["organic"]).fillna(True).astype(bool))
     base = pd.concat([base, op], ignore_index=True)
     made = produced
     if fixed is not None:
-        given = pd.MultiIndex.from_frame(fixed[LOT].drop_duplicates())
-        base = base[~pd.MultiIndex.from_frame(base[LOT]).isin(given)].copy()
-        made = produced[~pd.MultiIndex.from_frame(produced[LOT]).isin(given)]
+        base = base[~base["_lk"].isin(fixed_lk)].copy()
+        made = produced[~produced["_lk"].isin(fixed_lk)]
     base["w"] = base["qty"].where(base["organic"].astype(bool), 0.0)
     base["ingredient_key"] = base["item_key"]
     # a lot's fractions are of everything that came into it: received, opened by a count,
     # and made by every run (runs that may sit at different levels)
-    lot_tot = pd.concat([base[LOT + ["qty"]], produced[LOT + ["qty"]]], ignore_index=True).groupby(
-        LOT, sort=False)["qty"].sum().rename("total").reset_index()
+    lot_tot = pd.concat([base[["_lk", "qty"]], produced[["_lk", "qty"]]], ignore_index=True).groupby(
+        "_lk", sort=False)["qty"].sum()
     # conventional lots keep a row of weight 0: known, and holding no organic ingredient
-    lot_comp = _weighted(base, LOT, lot_tot)
+    lot_comp = _weighted(base, ["_lk"], lot_tot)
     if fixed is not None:
-        lot_comp = pd.concat([fixed[list(lot_comp.columns)], lot_comp], ignore_index=True)
+        lot_comp = pd.concat([pd.DataFrame({"_lk": fixed_lk, "ingredient_key": fixed["ingredient_key"].to_numpy(),
+                                            "frac": fixed["frac"].to_numpy()}), lot_comp], ignore_index=True)
 
     level, cycle = batch_levels(used, produced)
     batch_comp_parts = []
@@ -106,35 +131,59 @@ def build_genealogy(book: Book, ledger: pd.DataFrame, fixed: pd.DataFrame | None
         u = used[used["batch_key"].isin(in_level)]
         if u.empty:
             continue
-        comp = _input_comp(u, lot_comp, items)
-        tot = u.groupby("batch_key", sort=False)["qty"].sum().rename("total").reset_index()
+        comp = _input_comp(u, lot_comp, items, lots)
+        tot = u.groupby("batch_key", sort=False)["qty"].sum()
         bc = _weighted(comp, ["batch_key"], tot)
         batch_comp_parts.append(bc)
         # every output lot of these runs takes the run's composition (mass-weighted if a
         # lot was made by several runs)
         p = made[made["batch_key"].isin(in_level)]
-        pc = p[LOT + ["batch_key", "qty"]].merge(bc, on="batch_key")
+        pc = p[["_lk", "batch_key", "qty"]].merge(bc, on="batch_key")
         pc["w"] = pc["qty"] * pc["frac"]
-        new = _weighted(pc, LOT, lot_tot)
-        lot_comp = pd.concat([lot_comp, new], ignore_index=True).groupby(
-            LOT + ["ingredient_key"], sort=False)["frac"].sum().reset_index()
+        lot_comp = _add_comp(lot_comp, _weighted(pc, ["_lk"], lot_tot))
     batch_comp = (pd.concat(batch_comp_parts, ignore_index=True) if batch_comp_parts
                   else pd.DataFrame(columns=["batch_key", "ingredient_key", "frac"]))
-    item_comp = _item_comp(lot_comp, rec, produced, opening)
+    item_comp = _item_comp(lot_comp, rec, produced, opening, lots)
     out = _cycle_findings(book, ledger, cycle)
-    return Genealogy(lot_comp, item_comp, batch_comp, level, cycle), out
+    return Genealogy(_decoded(lot_comp, lots), item_comp, batch_comp, level, cycle), out
 
 
-def _input_comp(u: pd.DataFrame, lot_comp: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+def _add_comp(lot_comp: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """concat([lot_comp, new]).groupby([_lk, ingredient_key], sort=False)["frac"].sum(),
+    the same rows in the same order with the same sums, but summing only the lots `new`
+    touches (a level's runs make few of the 400k lots). Both frames have one row per
+    (lot, ingredient), so a group is one value (kept as it is) or two (summed as the group
+    sum does). Where a fraction is NaN or -0.0, what the group sum makes of it depends on
+    the whole column, so then the whole column is summed as before."""
+    def plain(f: np.ndarray) -> bool:
+        return not (np.isnan(f).any() or (np.signbit(f) & (f == 0)).any())
+    frac = lot_comp["frac"].to_numpy(dtype=float)
+    if lot_comp.empty or new.empty or not (plain(frac) and plain(new["frac"].to_numpy(dtype=float))):
+        return pd.concat([lot_comp, new], ignore_index=True).groupby(
+            ["_lk", "ingredient_key"], sort=False)["frac"].sum().reset_index()
+    hit = lot_comp["_lk"].isin(new["_lk"].to_numpy()).to_numpy()
+    summed = pd.concat([lot_comp[hit], new], ignore_index=True).groupby(
+        ["_lk", "ingredient_key"], sort=False)["frac"].sum().reset_index()
+    frac = frac.copy()
+    n_hit = int(hit.sum())
+    frac[hit] = summed["frac"].to_numpy()[:n_hit]  # groups of lot_comp's rows come first, in its order
+    kept = pd.DataFrame({"_lk": lot_comp["_lk"].to_numpy(), "ingredient_key": lot_comp["ingredient_key"].to_numpy(),
+                         "frac": frac})
+    return pd.concat([kept, summed.iloc[n_hit:]], ignore_index=True)
+
+
+def _input_comp(u: pd.DataFrame, lot_comp: pd.DataFrame, items: pd.DataFrame, lots) -> pd.DataFrame:
     """Ingredient weight of each run input: from its lot, else from its item's lots, else
-    (an organic ingredient nobody recorded a lot of) the item itself."""
+    (an organic ingredient nobody recorded a lot of) the item itself. lot_comp is keyed
+    by `_lk`, as u is."""
     u = u.reset_index(drop=True).assign(_i=lambda d: d.index)
-    known = u.merge(lot_comp, on=LOT)
+    known = u.merge(lot_comp, on="_lk")
     missing = u[~u["_i"].isin(known["_i"])]
     parts = [known]
     if len(missing):
-        icomp = lot_comp.merge(lot_comp.groupby("item_key")["lot_key"].nunique().rename("n").reset_index(),
-                               on="item_key")
+        lc = _decoded(lot_comp, lots)
+        icomp = lc.merge(lc.groupby("item_key")["lot_key"].nunique().rename("n").reset_index(),
+                         on="item_key")
         icomp = icomp.groupby(["item_key", "ingredient_key"], sort=False)["frac"].sum().reset_index().merge(
             icomp.groupby("item_key")["n"].first().reset_index(), on="item_key")
         icomp["frac"] = icomp["frac"] / icomp["n"]
@@ -149,13 +198,14 @@ def _input_comp(u: pd.DataFrame, lot_comp: pd.DataFrame, items: pd.DataFrame) ->
     return comp
 
 
-def _item_comp(lot_comp, rec, produced, opening) -> pd.DataFrame:
+def _item_comp(lot_comp, rec, produced, opening, lots) -> pd.DataFrame:
     """An item's average composition, weighted by how much of each lot came into being."""
-    made = pd.concat([rec[LOT + ["qty"]], produced[LOT + ["qty"]], opening[LOT + ["qty"]]], ignore_index=True)
-    made = made.groupby(LOT, sort=False)["qty"].sum().reset_index()
-    w = made.merge(lot_comp, on=LOT)
+    made = pd.concat([rec[["_lk", "qty"]], produced[["_lk", "qty"]], opening[["_lk", "qty"]]], ignore_index=True)
+    made = made.groupby("_lk", sort=False)["qty"].sum().reset_index()
+    made["item_key"] = lot_pairs(made["_lk"].to_numpy(), *lots)[0]
+    w = made.merge(lot_comp, on="_lk")
     w["w"] = w["qty"] * w["frac"]
-    tot = made.groupby("item_key", sort=False)["qty"].sum().rename("total").reset_index()
+    tot = made.groupby("item_key", sort=False)["qty"].sum()
     return _weighted(w, ["item_key"], tot)
 
 
@@ -201,7 +251,11 @@ def equivalents(ledger: pd.DataFrame, gen: Genealogy, kinds: tuple[str, ...]) ->
     """
     rows = ledger.loc[ledger["kind"].isin(kinds).to_numpy(), ["date", "kind", "item_key", "lot_key", "owner_key", "qty"]]
     rows = rows.reset_index().rename(columns={"index": "_i"})
-    known = rows.merge(gen.lot_comp, on=LOT)
+    lc = gen.lot_comp  # joined on the lot as one integer (frames.lot_codes): the same rows, in the same order
+    lk_rows, lk_comp = lot_codes(rows, lc)
+    comp = pd.DataFrame({"_lk": lk_comp, "ingredient_key": lc["ingredient_key"].to_numpy(),
+                         "frac": lc["frac"].to_numpy()})
+    known = rows.assign(_lk=lk_rows).merge(comp, on="_lk").drop(columns="_lk")
     rest = rows[~rows["_i"].isin(known["_i"])]
     parts = [known]
     if len(rest):

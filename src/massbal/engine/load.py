@@ -154,10 +154,14 @@ def _type_table(spec: TableSpec, raw: RawTable, date1904: bool) -> _Typed:
     # a row is there when any of its cells is filled (blank rows inside a table are skipped)
     all_blank = pd.concat(blank_cols, axis=1).all(axis=1) if blank_cols else pd.Series(True, index=data.index)
     other_cols = [i for i in range(data.shape[1]) if i not in found.values()]
-    if other_cols:
+    if other_cols and all_blank.any():
+        # columns massbal does not read decide only for rows whose read cells are all blank
         from .parse import is_blank
-        extra_blank = pd.concat([is_blank(data[i]) for i in other_cols], axis=1).all(axis=1)
-        all_blank = all_blank & extra_blank
+        rows_blank = all_blank.to_numpy(dtype=bool)
+        sub = data.loc[rows_blank, other_cols]
+        extra_blank = pd.concat([is_blank(sub[i]) for i in other_cols], axis=1).all(axis=1)
+        all_blank = all_blank.copy()
+        all_blank[rows_blank] = extra_blank.to_numpy(dtype=bool)
     present = ~all_blank
     # a totals row a user added under the table: a label like "Total" and no required text
     if len(rows) and data.shape[1]:
@@ -177,7 +181,8 @@ def _type_table(spec: TableSpec, raw: RawTable, date1904: bool) -> _Typed:
             continue
         p = parsed[c.name]
         letter = letters[c.name]
-        problem = p.problem.notna() & present
+        unread = p.problem.notna()
+        problem = unread & present
         missing = p.blank & present & c.required
         sev = "error" if c.required else "warning"
         code = {"number": "BAD_QUANTITY", "date": "BAD_DATE"}.get(c.kind, "BAD_VALUE")
@@ -193,7 +198,8 @@ def _type_table(spec: TableSpec, raw: RawTable, date1904: bool) -> _Typed:
                               f"{c.name} is empty but every {spec.name} row needs one. This row is left "
                               f"out of the figures until it is filled in."))
             valid &= ~missing
-        vals = p.values.where(~p.problem.notna(), None) if c.kind not in ("number", "date") else p.values
+        # (most columns have no unreadable cell: then there is nothing to blank out)
+        vals = p.values.where(~unread, None) if c.kind not in ("number", "date") and unread.any() else p.values
         if c.name == "Date":
             # a movement dated after today is almost always a typo (2052 for 2025); counted, but said
             future = present & (vals > pd.Timestamp.today().normalize() + pd.Timedelta(days=1))
@@ -317,6 +323,7 @@ def _encode(typed: dict[str, pd.DataFrame], read_uniques: dict[str, dict] | None
     """
     read_uniques = read_uniques or {}
     codes, variants = {}, {}
+    new_cols: dict[str, dict] = {}
     for kind in KEY_KINDS:
         names = [t for t in typed if kind in typed[t].columns]
         parts = [_spellings(typed[t], kind, read_uniques.get(t, {}).get(kind)) for t in names]
@@ -336,11 +343,12 @@ def _encode(typed: dict[str, pd.DataFrame], read_uniques: dict[str, dict] | None
             pos += len(u)
             row_spell = np.append(spell, -1)[local]
             row_key = np.where(row_spell >= 0, np.append(kid_u, 0)[row_spell], 0)
-            typed[t] = typed[t].assign(**{kind + "_key": row_key.astype(np.int64)})
+            new_cols.setdefault(t, {})[kind + "_key"] = row_key.astype(np.int64)
+    # each table's key columns added in one step (pandas 2.2 copies a frame at each assign)
     for t in typed:
         hidden = [c for c in typed[t].columns if str(c).startswith("_codes_")]
-        if hidden:
-            typed[t] = typed[t].drop(columns=hidden)
+        frame = typed[t].drop(columns=hidden) if hidden else typed[t]
+        typed[t] = frame.assign(**new_cols[t]) if t in new_cols else frame
     return codes, variants
 
 

@@ -350,8 +350,8 @@ def match_keys(values: pd.Series) -> np.ndarray:
 def _read_texts(u: pd.Series, ublank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The texts of `u` (distinct values or whole rows) as read, and each one's problem: only
     values with stray white space need Python's hands; Excel errors are no value."""
-    odd = (u.str.strip().ne(u) | u.str.contains("  ", regex=False) | u.str.contains("\t", regex=False) |
-           u.str.contains("\n", regex=False) | u.str.contains("\u00a0", regex=False)
+    # (the four inner marks in one pass: a regex of literal alternatives, the same test)
+    odd = (u.str.strip().ne(u) | u.str.contains("  |\t|\n|\u00a0", regex=True)
            ).fillna(False).to_numpy(dtype=bool) & ~ublank
     uvals = u.to_numpy(dtype=object, na_value=None)
     uvals[ublank] = None

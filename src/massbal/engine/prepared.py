@@ -13,6 +13,7 @@ from massbal.engine.farm.livestock import Livestock
 
 from .genealogy import Genealogy
 from .load import Book
+from .roll import ledger_openings
 
 
 @dataclass(frozen=True)
@@ -30,3 +31,12 @@ class Prepared:
     @property
     def unit(self) -> str:
         return self.book.settings.unit
+
+    @property
+    def openings(self) -> pd.DataFrame:
+        """roll.ledger_openings by item and owner: the day the books of each begin, on which
+        the item balance, the supply balance and the inspector's supply by item all open;
+        computed once, on first use, rather than by each."""
+        if "openings" not in self.cache:
+            self.cache["openings"] = ledger_openings(self.ledger, ["item_key", "owner_key"])
+        return self.cache["openings"]

@@ -38,14 +38,17 @@ def process_loss_equivalents(ledger: pd.DataFrame, gen: Genealogy) -> pd.DataFra
 
 
 def compute_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, periods,
-                   ingredient_keys: set | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return supply_figures(book, ledger, supply_terms(ledger, gen, periods, ingredient_keys))
+                   ingredient_keys: set | None = None, openings: pd.DataFrame | None = None
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return supply_figures(book, ledger, supply_terms(ledger, gen, periods, ingredient_keys, openings))
 
 
-def supply_terms(ledger: pd.DataFrame, gen: Genealogy, periods, ingredient_keys: set | None = None) -> pd.DataFrame:
+def supply_terms(ledger: pd.DataFrame, gen: Genealogy, periods, ingredient_keys: set | None = None,
+                 openings: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per ingredient, owner and period: the sums over items (and runs) that make the supply
     figure. Each is a sum of per-item (per-run) parts, so the investigations add an item's
-    change to them and ask supply_figures for the figure and status."""
+    change to them and ask supply_figures for the figure and status. openings: the ledger's
+    (Prepared.openings), else computed from it."""
     eq = equivalents(ledger, gen, STOCK_KINDS + ("count",))
     if ingredient_keys is not None:
         eq = eq[eq["ingredient_key"].isin(ingredient_keys)]
@@ -53,7 +56,7 @@ def supply_terms(ledger: pd.DataFrame, gen: Genealogy, periods, ingredient_keys:
     counts = eq[eq["kind"] == "count"][KEY + ["date", "value"]]
     days = ledger.loc[(ledger["kind"] == "count").to_numpy(), ["item_key", "owner_key", "date"]].drop_duplicates()
     g = roll(moves, counts, days, periods, KEY, ["item_key", "owner_key"],
-             openings=ledger_openings(ledger, ["item_key", "owner_key"]))
+             openings=ledger_openings(ledger, ["item_key", "owner_key"]) if openings is None else openings)
     # stock cannot be below zero: a book that went negative means more went out than came
     # in, and that must show as unaccounted (OVERSOLD), not vanish into a negative on-hand
     g["book_short"] = (-g["book_end"]).clip(lower=0.0) + (-g["beginning"]).clip(lower=0.0)

@@ -142,9 +142,11 @@ def kg_factors(units: pd.Series, items: pd.Series, item_units: dict[str, str],
     units: the unit cell text per row; items: the item match key per row;
     item_units / item_kg_per_unit: by item key, from the Items table.
     """
-    u_txt = units.astype(object).where(units.notna(), "")
-    # one conversion per distinct (unit text, item) pair, found on integer codes
-    ucode, uniq_u = pd.factorize(u_txt.astype(str).to_numpy(dtype=object), use_na_sentinel=False)
+    # one conversion per distinct (unit text, item) pair, found on integer codes; the text
+    # of a distinct unit is made once (an empty cell is ''), not per row
+    ucode, uniq = pd.factorize(units.to_numpy(dtype=object), use_na_sentinel=True)
+    uniq_u = np.array([str(u) for u in uniq] + [""], dtype=object)
+    ucode = np.where(ucode < 0, len(uniq), ucode)
     icode, uniq_i = pd.factorize(items.to_numpy(), use_na_sentinel=False)
     pair, uniq_p = pd.factorize(ucode.astype(np.int64) * max(len(uniq_i), 1) + icode, use_na_sentinel=False)
     factors = np.empty(len(uniq_p), dtype=float)
