@@ -254,12 +254,7 @@ def _column_xml(letter: str, col: int, rows: list[str], vals, c: Column, a: int,
     else:
         styles = None
     if c.formulas is not None:
-        tail = _formula_tails(c.formulas[a:z], vals)
-        pre = f'<c r="{letter}'
-        if styles is None:
-            xml = [f'{pre}{r}"{plain}{t}' for r, t in zip(rows, tail, strict=True)]
-        else:
-            xml = [f'{pre}{r}"{s}{t}' for r, s, t in zip(rows, styles, tail, strict=True)]
+        xml = _cells(letter, rows, styles, plain, _formula_tails(c.formulas[a:z], vals))
         if not hashed:
             return xml, None, None
         piece = f"\x1f{col}={FORMULA}"
@@ -271,10 +266,7 @@ def _column_xml(letter: str, col: int, rows: list[str], vals, c: Column, a: int,
     pre = f'<c r="{letter}'
     tl, cl = tail.tolist(), canon.tolist()
     if len(filled) == m:
-        if styles is None:
-            xml = [f'{pre}{r}"{plain}{t}' for r, t in zip(rows, tl, strict=True)]
-        else:
-            xml = [f'{pre}{r}"{s}{t}' for r, s, t in zip(rows, styles, tl, strict=True)]
+        xml = _cells(letter, rows, styles, plain, tl)
         if not hashed:
             return xml, None, None
         pieces = [f"\x1f{col}={k}" for k in cl]
@@ -286,6 +278,15 @@ def _column_xml(letter: str, col: int, rows: list[str], vals, c: Column, a: int,
         pieces[i] = f"\x1f{col}={cl[i]}"
     text = "\x1f".join([f"{rows[i]}={cl[i]}" for i in filled.tolist()])
     return xml, pieces, text
+
+
+def _cells(letter: str, rows: list[str], styles: list[str] | None, plain: str, tails: list[str]) -> list[str]:
+    """A cell's XML on every row: its reference, its style (the column's, or per row where
+    some rows are links) and its tail (_value_tails, _formula_tails)."""
+    pre = f'<c r="{letter}'
+    if styles is None:
+        return [f'{pre}{r}"{plain}{t}' for r, t in zip(rows, tails, strict=True)]
+    return [f'{pre}{r}"{s}{t}' for r, s, t in zip(rows, styles, tails, strict=True)]
 
 
 def _value_tails(vals, kind: str | None) -> tuple[np.ndarray, np.ndarray]:

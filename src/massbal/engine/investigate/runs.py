@@ -39,11 +39,29 @@ def run_facts(ledger: pd.DataFrame, gen: Genealogy, batch_rows: dict) -> dict:
         return f["item_key"].to_numpy(dtype=np.int64) * m + f["lot_key"].to_numpy(dtype=np.int64)
     pc, uc = code(pr), code(us)
     pb, ub = pr["batch_key"].to_numpy(dtype=np.int64), us["batch_key"].to_numpy(dtype=np.int64)
-    makers = pd.Series(pb).groupby(pc).nunique()
-    unknown = set(ub[~np.isin(uc, np.unique(code(gen.lot_comp)))].tolist())
-    return {"m": m, "made": pc, "used_by": ub, "makes": pd.Series(pc).groupby(pb).indices,
-            "users": pd.Series(ub).groupby(uc).indices, "multi": set(makers.index[(makers > 1).to_numpy()].tolist()),
+    # lots made by more than one run: distinct (lot, run) pairs counted per lot, on sorted arrays
+    o = np.lexsort((pb, pc))
+    lot_s, run_s = pc[o], pb[o]
+    new_pair = np.ones(len(o), dtype=bool)
+    new_pair[1:] = (lot_s[1:] != lot_s[:-1]) | (run_s[1:] != run_s[:-1])
+    lots, n_runs = np.unique(lot_s[new_pair], return_counts=True)
+    known = np.sort(code(gen.lot_comp))   # sorted, for a look-up by searchsorted (repeats are harmless)
+    at = np.minimum(np.searchsorted(known, uc), max(len(known) - 1, 0))
+    unknown = set(ub[~(known[at] == uc)].tolist()) if len(known) else set(ub.tolist())
+    return {"m": m, "makes": _grouped(pb, pc), "users": _grouped(uc, ub), "multi": set(lots[n_runs > 1].tolist()),
             "unknown": unknown, "cyclic": bool(gen.cycle_batches), "batch_rows": batch_rows}
+
+
+def _grouped(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """values sorted by their keys (stable), for _members: a look-up by key without a dict
+    of one array per run or per lot (building that was most of run_facts' time at 1M)."""
+    o = np.argsort(keys, kind="stable")
+    return keys[o], values[o]
+
+
+def _members(grouped: tuple[np.ndarray, np.ndarray], key: int) -> np.ndarray:
+    keys, values = grouped
+    return values[np.searchsorted(keys, key, "left"):np.searchsorted(keys, key, "right")]
 
 
 def touched(typed: pd.DataFrame, alts: pd.DataFrame, facts: dict, item_rows: dict) -> np.ndarray:
@@ -57,13 +75,12 @@ def touched(typed: pd.DataFrame, alts: pd.DataFrame, facts: dict, item_rows: dic
             out.append(None)
             continue
         runs, lots, todo, ok = {int(b)}, set(), [int(b)], True
-        none = np.empty(0, dtype=np.int64)
         while todo and ok:
-            for lot in facts["made"][facts["makes"].get(todo.pop(), none)].tolist():
+            for lot in _members(facts["makes"], todo.pop()).tolist():
                 ok = ok and lot not in facts["multi"]
                 if lot not in lots:
                     lots.add(lot)
-                    new = set(facts["used_by"][facts["users"].get(lot, none)].tolist()) - runs
+                    new = set(_members(facts["users"], lot).tolist()) - runs
                     runs |= new
                     todo += list(new)
         if not ok or runs & facts["unknown"]:
