@@ -139,6 +139,10 @@ def test_reconcile_says_where_each_sheet_went_beside_the_users_own(almonds):
     said = " ".join((p.stdout + p.stderr).split())
     assert "Wrote Balance (massbal), Supply, Yield, Exceptions, Ledger, Investigations, Dashboard" in said
     assert almonds.name in said
+    assert "massbal state" not in said  # hidden: not a sheet the user can find
+    lines = p.stdout.splitlines()
+    assert all(len(line.rstrip()) <= 80 for line in lines), lines  # an 80-column terminal
+    assert any(str(almonds) in line for line in lines)  # the path whole, to copy
     assert "The sheet 'Balance' is not one massbal wrote, so it was left as it is; " \
            "massbal's Balance is on the sheet 'Balance (massbal)'." in said
     wb = openpyxl.load_workbook(almonds)

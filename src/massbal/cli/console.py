@@ -111,7 +111,9 @@ def stages(show: bool):
 def wrote_sentence(rep, book: Path) -> str:
     """'Wrote Balance (massbal), Supply, ... into BOOK.': the sheets as they are named in
     the workbook, so a user finds each one."""
+    from massbal.layout.closing import STATE_SHEET
     from massbal.layout.notes import ORPHANS_SHEET
-    names = [s.sheet for s in rep.sheets if s.output != ORPHANS_SHEET]
+    # the hidden state sheet is not one a user can find: never named
+    names = [s.sheet for s in rep.sheets if s.output not in (ORPHANS_SHEET, STATE_SHEET)]
     listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
     return f"Wrote {listed} into {book}."

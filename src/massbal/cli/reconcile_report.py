@@ -50,7 +50,19 @@ def show_reconciliation(console: Console, rec, *, everything: bool = False, writ
         console.print(Text(f"Every row: massbal reconcile --all, or the sheets in the workbook ({sizes}).",
                            style="dim"))
     if written:
-        console.print(written, markup=False, soft_wrap=True)  # a path is never wrapped
+        print_sentence_and_path(console, written)
+
+
+def print_sentence_and_path(console: Console, sentence: str) -> None:
+    """'Wrote ... into PATH.' wrapped at words like every other line; a path longer than
+    the terminal on a line of its own, never broken (a path broken in two cannot be
+    copied)."""
+    head, sep, path = sentence.rpartition(" into ")
+    if not sep or len(path) < console.width:
+        console.print(sentence, markup=False)
+        return
+    console.print(head + " into", markup=False)
+    console.print(path, markup=False, soft_wrap=True)
 
 
 def _table(title: str) -> Table:
