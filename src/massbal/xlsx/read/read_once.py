@@ -17,9 +17,10 @@ import os
 import stat
 import struct
 import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
+
+from massbal.xlsx.write.zip_copy import INFLATE_ERRORS, decompressor
 
 from .errors import BookReadError
 
@@ -83,7 +84,7 @@ def _inflate_counting(info: zipfile.ZipInfo, data: bytes, name: str, left: int) 
     n, e = struct.unpack_from("<HH", data, at + 26)
     start = at + 30 + n + e
     stream = memoryview(data)[start:start + info.compress_size]
-    d = zlib.decompressobj(-15)
+    d = decompressor()  # ISA-L's inflate where installed: this check is 2x faster (issue 15)
     got = 0
     cap = min(info.file_size, left)
     pos = 0
@@ -100,7 +101,7 @@ def _inflate_counting(info: zipfile.ZipInfo, data: bytes, name: str, left: int) 
             if d.eof:
                 break
         got += len(d.flush()) if not d.eof and got <= cap else 0
-    except zlib.error:
+    except INFLATE_ERRORS:
         raise BookReadError(f"{name} is damaged: part {info.filename} cannot be decompressed") from None
     if got > info.file_size:
         raise BookReadError(f"{name}: part {info.filename} inflates to more than the {info.file_size:,} bytes "
