@@ -14,7 +14,7 @@ import pandas as pd
 
 from .parse import parse_date, parse_text
 from .rawbook import RawBook, RawTable
-from .schema import header_key, name_key
+from .schema import header_key, name_keys
 
 
 def _column(t: RawTable, name: str) -> pd.Series | None:
@@ -42,10 +42,10 @@ def row_dates(raw: RawBook) -> dict[str, pd.Series]:
     if inputs is not None and batches is not None and inputs.sheet not in out:
         b_col, i_col, b_dates = _column(batches, "batch"), _column(inputs, "batch"), _dates(batches, raw.date1904)
         if b_col is not None and i_col is not None and b_dates is not None:
-            keys = parse_text(b_col).values.map(name_key)
+            keys = name_keys(parse_text(b_col).values)
             first = pd.Series(b_dates.to_numpy(), index=keys.to_numpy())
             first = first[~first.index.duplicated()]
-            wanted = parse_text(i_col).values.map(name_key)
+            wanted = name_keys(parse_text(i_col).values)
             out[inputs.sheet] = pd.Series(first.reindex(wanted.to_numpy()).to_numpy(), index=inputs.rows)
     return out
 

@@ -10,6 +10,9 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Literal
 
+import numpy as np
+import pandas as pd
+
 ColumnKind = Literal["text", "number", "date", "yesno", "unit", "choice"]
 
 
@@ -252,6 +255,19 @@ def name_key(text: object) -> str:
     """
     s = unicodedata.normalize("NFKC", str(text)).casefold()
     return " ".join(s.split())
+
+
+def name_keys(values) -> pd.Series:
+    """name_key of a whole column, each distinct value worked out once (a column of lot or
+    batch names repeats them; a million calls were most of a quarter's findings split)."""
+    s = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    codes, uniq = pd.factorize(s)
+    out = np.empty(len(s), dtype=object)
+    ok = codes >= 0
+    out[ok] = np.asarray([name_key(v) for v in uniq.tolist()] or [""], dtype=object)[codes[ok]]
+    if not ok.all():  # missing values keyed exactly as Series.map(name_key) keys them
+        out[~ok] = s[~ok].map(name_key).to_numpy(dtype=object)
+    return pd.Series(out, index=s.index, dtype=object)
 
 
 def table_key(text: object) -> str:
