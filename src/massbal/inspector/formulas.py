@@ -17,6 +17,9 @@ ingredient-weighted sums use it.
 """
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+
 from massbal.engine.supply import ROUNDING_SHARE, ROUNDING_UNITS
 
 from .xlsx_report import col_ref, this_row
@@ -33,13 +36,13 @@ def key_header(column: str) -> str:
     return f"{column} key"
 
 
-def key_values(values) -> list[str]:
-    """'k:' + the name as text ('k:' alone for a blank): never a number to a spreadsheet."""
-    out = []
-    for v in values:
-        blank = v is None or (isinstance(v, float) and v != v)
-        out.append(KEY_PREFIX + ("" if blank else str(v)))
-    return out
+def key_values(values: pd.Series) -> pd.Series:
+    """'k:' + the name as text ('k:' alone for a blank): never a number to a spreadsheet.
+    Text, so the sheet writer never walks it a value at a time; each distinct name made once."""
+    s = values.astype(object)
+    codes, uniq = pd.factorize(s)   # a blank (None, NaN, <NA>) is code -1: the last key
+    keys = np.asarray([KEY_PREFIX + str(v) for v in uniq.tolist()] + [KEY_PREFIX], dtype=object)
+    return pd.Series(keys[codes], index=s.index, dtype="string")
 
 
 def crit(table: str, column: str, value) -> str:

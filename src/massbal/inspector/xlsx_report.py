@@ -372,10 +372,13 @@ def _extension(values: pd.Series) -> bool:
 
 
 def _lengths(values: pd.Series) -> np.ndarray | None:
-    """Each value's length (NaN where missing) of a text column, else None."""
-    if not isinstance(values.dtype, pd.StringDtype):
-        return None
-    return values.str.len().to_numpy(dtype=float, na_value=np.nan)
+    """Each value's length (NaN where missing or not text) of a text column, else None."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.str.len().to_numpy(dtype=float, na_value=np.nan)
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        # text with blanks (None, NaN): measured without a Python loop over the column
+        return values.astype("string").str.len().to_numpy(dtype=float, na_value=np.nan)
+    return None
 
 
 def fit_width(c: Col, values: list | None, lengths: np.ndarray | None = None) -> float:
