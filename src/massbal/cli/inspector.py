@@ -15,8 +15,6 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from massbal.layout.trace_tables import dust_sentence
-
 from .console import err, out, plain, stages, write_sheets_into
 from .console import fail as _fail
 from .console import load_raw as _read
@@ -225,6 +223,7 @@ def _show_recall(rc) -> None:
                   f"{_q(x.counted)} on {x.counted_on}" if x.counted is not None else "")
     out.print(_fold(s))
     if rc.dust_places:
+        from massbal.layout.trace_tables import dust_sentence
         out.print(dust_sentence(rc), markup=False)
     _show_questions(rc.open_questions)
     out.print(f"Trace took {rc.seconds:.2f} s (reading the workbook included).")
