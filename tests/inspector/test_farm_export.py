@@ -77,3 +77,29 @@ def test_the_over_expected_field_and_the_yield_sources_are_in_the_copy(farm):
     sources = {tuple(r[:2]): r[5] for r in cover if len(r) > 5 and r[0] in h}
     assert sources[("N40", "Wheat")] == "farm history 2020-2024"
     assert sources[("E60", "Corn")] == "county average (NASS)"
+
+
+def test_a_month_that_owed_no_count_is_not_amber(tmp_path):
+    """As in the workbook's own Balance: a farm counts once a season, so the copy's amber
+    NO COUNT rule covers only the rows where a count was due (Compost's December), while the
+    other status colours cover every row (a recalculated status is coloured too)."""
+    import openpyxl
+    raw = load_raw(write_farm_demo(tmp_path))
+    prep = prepare(raw)
+    copy = tmp_path / "by_month.xlsx"
+    export_inspector(raw, copy, prep=prep, pdf=False, start=FARM_DEMO_SPAN[0], end=FARM_DEMO_SPAN[1], period="month")
+    rec = reconcile_prepared(prep, *FARM_DEMO_SPAN, period="month")
+    ws = openpyxl.load_workbook(copy)["Balance"]
+    top = int(ws.tables["Balance"].ref.split(":")[0].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    covered: dict[str, set[int]] = {}
+    for cf in ws.conditional_formatting:
+        for rule in cf.rules:
+            rows = covered.setdefault(rule.formula[0].strip('"'), set())
+            for r in cf.sqref.ranges:
+                rows |= set(range(r.min_row, r.max_row + 1))
+    due = rec.balances["count_due"].to_numpy(dtype=bool)
+    every = {top + 1 + i for i in range(len(due))}
+    assert len(table(copy, "Balance", "Item")) == len(due)  # the copy's rows are these, by month
+    assert 0 < due.sum() < len(due)
+    assert covered["NO COUNT"] == {top + 1 + i for i in range(len(due)) if due[i]}
+    assert covered["PASS"] == covered["INVESTIGATE"] == covered["NEGATIVE"] == every

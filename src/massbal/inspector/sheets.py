@@ -8,6 +8,7 @@ Src sheets the user's rows as typed.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -190,6 +191,8 @@ def balance_sheet(s: Sheet, m: Meta, loc) -> None:
             Col("Tolerance %", b["tolerance_pct"], "pct", 10),
             Col("Lowest book balance", b["min_running"], "number", 12),
             col("Status", b["status"], "status", 12)]
+    if "count_due" in b.columns:  # CONTRACT section 6: a farm counts once a season
+        cols[-1] = replace(cols[-1], quiet=~b["count_due"].to_numpy(dtype=bool))
     s.table(t, cols, len(b))
 
 

@@ -73,6 +73,7 @@ class Col:
     width: float = 12
     formula: Callable[[int], str] | None = None  # row index -> formula text
     link: Callable[[int], str | None] | None = None  # row index -> internal location
+    quiet: np.ndarray | None = None  # status: rows whose NO COUNT is no missing count (not amber)
 
 
 class Report:
@@ -320,7 +321,7 @@ class Sheet:
                     if isinstance(v, str) and len(v) > wrap_at:
                         lines[i] = max(lines[i], wrapped_lines(v, widths[j]))
             if c.kind == "status" and n:
-                self.status_colours(first, c0 + j, last)
+                self.status_colours(first, c0 + j, last, c.quiet)
             del vals, obj
         # the header row as tall as its longest wrapped name
         head_lines = max((math.ceil(len(c.header) / max(w - 1, 1)) for c, w in zip(cols, widths, strict=True)),
@@ -355,13 +356,29 @@ class Sheet:
         for i in np.flatnonzero(heights):
             self.ws.set_row(first + int(i), int(heights[i]))
 
-    def status_colours(self, first: int, col: int, last: int) -> None:
+    def status_colours(self, first: int, col: int, last: int, quiet: np.ndarray | None = None) -> None:
         """Status cells coloured by their value (conditional, so a recalculated status
-        is coloured too): green PASS, amber INVESTIGATE / NO COUNT, red NEGATIVE / OVERSOLD."""
+        is coloured too): green PASS, amber INVESTIGATE / NO COUNT, red NEGATIVE / OVERSOLD.
+        quiet: rows where NO COUNT is not amber (a farm's month inside its season owes no
+        count: the rule covers only the other rows, as the in-place Balance does)."""
         for value, colour in STATUS_COLORS.items():
-            self.ws.conditional_format(first, col, last, col, {
-                "type": "cell", "criteria": "==", "value": f'"{value}"',
-                "format": self.report.f["status_" + colour]})
+            ranges = [(first, last)]
+            if value == "NO COUNT" and quiet is not None and quiet.any():
+                ranges = _runs(first, ~quiet.astype(bool))
+                if not ranges:
+                    continue
+            options = {"type": "cell", "criteria": "==", "value": f'"{value}"',
+                       "format": self.report.f["status_" + colour]}
+            if len(ranges) > 1:
+                options["multi_range"] = " ".join(xl_range(a, col, b, col) for a, b in ranges)
+            self.ws.conditional_format(ranges[0][0], col, ranges[0][1], col, options)
+
+
+def _runs(first: int, rows: np.ndarray) -> list[tuple[int, int]]:
+    """The worksheet rows (first + i) where rows[i], as (first, last) runs."""
+    edges = np.diff(np.concatenate(([0], rows.astype(np.int8), [0])))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    return [(first + int(a), first + int(b)) for a, b in zip(starts, ends, strict=True)]
 
 
 WRAP_AT = 40   # a text column grows to fit up to this width, then wraps
