@@ -79,6 +79,14 @@ def is_blank(col: pd.Series) -> pd.Series:
         codes, u = _text_uniques(col)
         return pd.Series(_spread(_blank_uniques(u), True, codes), index=col.index)
     blank = col.isna()
+    if (col.dtype == object or pd.api.types.is_string_dtype(col.dtype)) and len(col) < SMALL:
+        # a small column: one plain loop beats the handful of whole-column steps below,
+        # whose fixed cost is most of a small book's reading (the same test: a str that
+        # strips to nothing; Python's and Arrow's white space are the same characters)
+        na = blank.to_numpy(dtype=bool)
+        ws = np.fromiter((type(v) is str and not v.strip() for v in col.to_numpy(dtype=object)),
+                         dtype=bool, count=len(col))
+        return pd.Series(na | ws, index=col.index)
     if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
         s = col[~blank].astype(object)
         is_str = s.map(type).eq(str)
