@@ -32,3 +32,17 @@ def test_whole_column_text_path_equals_per_value_path():
         expect = ["" if v is None else name_key(v) for v in p_big.values]
         assert list(keys) == expect
         assert "oats" in set(keys) and "оats" in set(keys)  # Cyrillic О stays apart
+
+
+def test_small_column_blanks_equal_whole_column_blanks():
+    # is_blank's plain loop for small columns against its whole-column steps, on mixed cells
+    # (every Unicode white space alone: Python's and Arrow's strip must agree on each)
+    spaces = [chr(c) for c in range(0x3000 + 1) if chr(c).isspace()]
+    cells = SPELLINGS + spaces + [1.0, 0, float("nan"), pd.NaT, True, np.str_(" "), "x\u00a0", "\u2003y"]
+    for dtype in (object, "string"):
+        col = pd.Series(cells if dtype == object else [c if isinstance(c, str) or c is None else str(c)
+                                                     for c in cells], dtype=dtype)
+        big = pd.concat([col] * (parse.SMALL // len(col) + 1), ignore_index=True)
+        small = parse.is_blank(col).tolist()
+        assert parse.is_blank(big).tolist()[:len(col)] == small
+        assert small[cells.index("   ")] and not small[cells.index("x\u00a0")]

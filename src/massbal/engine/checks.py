@@ -55,13 +55,18 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
         out.extend(_by_sheet(book, frame, "error", "UNKNOWN_LOT", "Lot", msgs))
 
     # overdraw: stock of each lot, reset by counts
-    ok = takers.index.difference(never.index).difference(early.index)
+    # the takers neither finding is about, as a mask in ledger order (the order the sorted
+    # index difference gave, without sorting or looking up half a million labels)
+    born_ok = takers["born"].notna().to_numpy() & ~(takers["date"] < takers["born"]).to_numpy()
+    ok = takers.index[born_ok]
     flows = kind.isin(INFLOW_KINDS + OUTFLOW_KINDS).to_numpy()
     if len(ok) and flows.any():
         eff = lots.loc[flows, ["_lk", "date", "effect"]].copy()
         eff["cum"] = eff.groupby("_lk", sort=False)["effect"].cumsum()  # ledger is in date/kind order
-        t = lots.loc[ok, ["_lk", "date", "qty", "effect", "kind", "sheet", "row"]].copy()
-        t["cum"] = eff["cum"].reindex(t.index)
+        t = takers.loc[born_ok, ["_lk", "date", "qty", "effect", "kind", "sheet", "row"]].copy()
+        if not t.index.is_monotonic_increasing:  # (build_ledger's ledger always is)
+            t = t.sort_index()
+        t["cum"] = _at_labels(eff["cum"], t.index)
         # transfers do not change the amount: their 'cum' is the last flow before them
         last = eff.reset_index()[["_lk", "date", "cum", "index"]].rename(columns={"index": "pos"})
         tt = t[t["cum"].isna()].reset_index()
@@ -91,6 +96,21 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
                     "Check the quantity and the lot number, or record the receipt that is missing.")
             out.extend(_by_sheet(book, over, "error", "LOT_OVERDRAWN", "Quantity", msgs))
     return F.combine(out)
+
+
+def _at_labels(values: pd.Series, labels: pd.Index) -> np.ndarray:
+    """values.reindex(labels) for a series whose index is ascending and unique (rows of the
+    ledger, filtered): a binary search instead of hashing every label; NaN where absent."""
+    if not values.index.is_monotonic_increasing or not values.index.is_unique:
+        return values.reindex(labels).to_numpy(dtype=float)
+    idx = values.index.to_numpy()
+    at = np.searchsorted(idx, labels.to_numpy())
+    inside = at < len(idx)
+    hit = np.zeros(len(labels), dtype=bool)
+    hit[inside] = idx[at[inside]] == labels.to_numpy()[inside]
+    out = np.full(len(labels), np.nan)
+    out[hit] = values.to_numpy(dtype=float)[at[hit]]
+    return out
 
 
 def _named(ledger: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
@@ -188,15 +208,17 @@ def _expiring(book: Book, today: pd.Timestamp | None) -> pd.DataFrame:
 
 def commingled_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     items = book.items
-    used = ledger.loc[(ledger["kind"] == "used").to_numpy(), LOT + ["batch_key", "batch", "lot", "item", "row"]]
+    # (names only for the rows found: a filter copies every column it keeps)
+    used = ledger.loc[(ledger["kind"] == "used").to_numpy(), LOT + ["batch_key", "row"]]
     if used.empty:
         return F.empty()
     rec = ledger.loc[ledger["kind"].isin(("receipt", "harvested")).to_numpy(), LOT + ["organic"]]
-    conv_lots = rec[~rec["organic"].fillna(True).astype(bool)][LOT].drop_duplicates()
-    conv_lots = set(zip(conv_lots["item_key"], conv_lots["lot_key"], strict=True))
+    conv_lots = rec[~rec["organic"].fillna(True).astype(bool).to_numpy()]
     item_org = used["item_key"].map(items["organic"]).fillna(True).astype(bool)
-    lot_conv = pd.Series([k in conv_lots for k in zip(used["item_key"], used["lot_key"], strict=True)], index=used.index,
-                         dtype=bool) if conv_lots else pd.Series(False, index=used.index)
+    # a used lot is conventional when a conventional receipt has its (item, lot): one integer
+    # per pair (frames.lot_codes, one call for both), looked up whole-column
+    used_lk, conv_lk = lot_codes(used, conv_lots)
+    lot_conv = pd.Series(np.isin(used_lk, conv_lk), index=used.index, dtype=bool)
     agricultural = used["item_key"].map(items["agricultural"]).fillna(True).astype(bool)
     outputs = ledger.loc[(ledger["kind"] == "produced").to_numpy(), ["item_key", "batch_key"]]
     org_out = outputs.assign(o=outputs["item_key"].map(items["organic"]).fillna(True).astype(bool)) \
@@ -205,6 +227,7 @@ def commingled_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     bad = used[(lot_conv | ~item_org) & agricultural & makes_organic]
     if bad.empty:
         return F.empty()
+    bad = bad.assign(**{c: ledger[c].reindex(bad.index) for c in ("batch", "lot", "item")})
     msgs = ("Batch " + bad["batch"].astype(str) + " makes an organic product but uses lot " + bad["lot"].astype(str) +
             " of " + bad["item"].astype(str) + ", which is conventional (not organic). Its output cannot be sold as "
             "organic unless this input is corrected.")

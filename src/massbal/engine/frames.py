@@ -78,9 +78,26 @@ def lot_codes(*frames: pd.DataFrame) -> list[np.ndarray]:
 def lot_pairs(codes: np.ndarray, frame: pd.DataFrame, frame_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """item_key and lot_key of each of `codes`, looked up among `frame`'s rows (whose lot
     codes, from the same lot_codes call, are frame_codes)."""
+    item = frame["item_key"].to_numpy(dtype=np.int64)
+    lot = frame["lot_key"].to_numpy(dtype=np.int64)
+    if _shifted(item, lot, frame_codes):
+        # the codes are the pairs themselves (lot_codes' usual case): read them back by
+        # shifting, not by hashing a million codes to find each one's row
+        return codes >> 32, codes & _LOW32
     first = ~pd.Index(frame_codes).duplicated()
     at = pd.Index(frame_codes[first]).get_indexer(codes)
     if (at < 0).any():  # a code not from frame's rows: no pair to give it
         raise KeyError("lot_pairs: a lot code that frame does not hold")
-    return (frame["item_key"].to_numpy(dtype=np.int64)[first][at],
-            frame["lot_key"].to_numpy(dtype=np.int64)[first][at])
+    return item[first][at], lot[first][at]
+
+
+_LOW32 = np.int64(2 ** 32 - 1)
+
+
+def _shifted(item: np.ndarray, lot: np.ndarray, frame_codes: np.ndarray) -> bool:
+    """Whether frame_codes are lot_codes' shifted pairs (not key_codes' ranks) of every row."""
+    if not len(item) or len(frame_codes) != len(item):
+        return False
+    if item.min() < 0 or item.max() >= 2 ** 31 or lot.min() < 0 or lot.max() >= 2 ** 32:
+        return False
+    return bool(np.array_equal((item << 32) | lot, frame_codes))

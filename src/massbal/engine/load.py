@@ -181,7 +181,7 @@ def _type_table(spec: TableSpec, raw: RawTable, date1904: bool) -> _Typed:
             continue
         p = parsed[c.name]
         letter = letters[c.name]
-        unread = p.problem.notna()
+        unread = pd.Series(False, index=p.problem.index) if p.clean else p.problem.notna()
         problem = unread & present
         missing = p.blank & present & c.required
         sev = "error" if c.required else "warning"

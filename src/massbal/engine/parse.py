@@ -30,6 +30,9 @@ class Parsed:
     # uniques[codes] (code -1: an empty cell), so names can be matched per distinct value
     codes: np.ndarray | None = None
     uniques: np.ndarray | None = None
+    # known to have no problem at all (problem is all None): the reader then skips looking
+    # for one row by row (a null test over a million objects per column)
+    clean: bool = False
 
 
 # Below this many cells, plain Python per distinct value beats whole-column string
@@ -60,8 +63,9 @@ def _text_uniques(col: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return np.asarray(codes), pd.Series(uniques)
 
 
-def _blank_uniques(u: pd.Series) -> np.ndarray:
-    return u.str.strip().eq("").fillna(True).to_numpy(dtype=bool)
+def _blank_uniques(u: pd.Series, stripped: pd.Series | None = None) -> np.ndarray:
+    s = u.str.strip() if stripped is None else stripped
+    return s.eq("").fillna(True).to_numpy(dtype=bool)
 
 
 def _spread(per_unique: np.ndarray, missing, codes: np.ndarray) -> np.ndarray:
@@ -75,6 +79,14 @@ def is_blank(col: pd.Series) -> pd.Series:
         codes, u = _text_uniques(col)
         return pd.Series(_spread(_blank_uniques(u), True, codes), index=col.index)
     blank = col.isna()
+    if (col.dtype == object or pd.api.types.is_string_dtype(col.dtype)) and len(col) < SMALL:
+        # a small column: one plain loop beats the handful of whole-column steps below,
+        # whose fixed cost is most of a small book's reading (the same test: a str that
+        # strips to nothing; Python's and Arrow's white space are the same characters)
+        na = blank.to_numpy(dtype=bool)
+        ws = np.fromiter((type(v) is str and not v.strip() for v in col.to_numpy(dtype=object)),
+                         dtype=bool, count=len(col))
+        return pd.Series(na | ws, index=col.index)
     if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
         s = col[~blank].astype(object)
         is_str = s.map(type).eq(str)
@@ -149,7 +161,7 @@ def parse_number(col: pd.Series) -> Parsed:
         vals = col.astype(float)
         bad = ~np.isfinite(vals) & ~blank
         prob = pd.Series(np.where(bad, "is not a finite number", None), index=col.index, dtype=object)
-        return Parsed(vals.where(~bad), blank, prob)
+        return Parsed(vals.where(~bad), blank, prob, clean=not bad.any())
     vals, prob = _map_unique(col.where(~blank), _number_one)
     prob = prob.where(~blank, None)
     return Parsed(pd.to_numeric(vals, errors="coerce").astype(float), blank, prob)
@@ -292,12 +304,15 @@ def parse_text(col: pd.Series, names: bool = False) -> Parsed:
         return _text_rows(_as_text(col))
     if _all_text(col):
         codes, u = _text_uniques(col)
-        ublank = _blank_uniques(u)
-        uvals, uprob = _read_texts(u, ublank)
+        stripped = u.str.strip()  # (once: for blanks and for stray white space)
+        ublank = _blank_uniques(u, stripped)
+        uvals, uprob = _read_texts(u, ublank, stripped)
+        clean = not pd.notna(uprob).any()
+        prob = np.full(len(codes), None, dtype=object) if clean else _spread(uprob, None, codes)
         return Parsed(pd.Series(_spread(uvals, None, codes), index=col.index, dtype=object),
                       pd.Series(_spread(ublank, True, codes), index=col.index),
-                      pd.Series(_spread(uprob, None, codes), index=col.index, dtype=object),
-                      codes, uvals)
+                      pd.Series(prob, index=col.index, dtype=object),
+                      codes, uvals, clean=clean)
     blank = is_blank(col)
     if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
         codes, uniques = pd.factorize(col.astype(object).where(~blank), use_na_sentinel=True)
@@ -317,8 +332,9 @@ def _text_rows(u: pd.Series) -> Parsed:
     """parse_text's reading of a text column, row by row in whole-column operations (the
     same steps as per distinct value, so the same result; empty cells are blank, as
     code -1 is there)."""
-    ublank = _blank_uniques(u) | u.isna().to_numpy(dtype=bool)
-    uvals, uprob = _read_texts(u, ublank)
+    stripped = u.str.strip()
+    ublank = _blank_uniques(u, stripped) | u.isna().to_numpy(dtype=bool)
+    uvals, uprob = _read_texts(u, ublank, stripped)
     return Parsed(pd.Series(uvals, index=u.index, dtype=object), pd.Series(ublank, index=u.index),
                   pd.Series(uprob, index=u.index, dtype=object))
 
@@ -347,11 +363,12 @@ def match_keys(values: pd.Series) -> np.ndarray:
     return out
 
 
-def _read_texts(u: pd.Series, ublank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _read_texts(u: pd.Series, ublank: np.ndarray, stripped: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """The texts of `u` (distinct values or whole rows) as read, and each one's problem: only
-    values with stray white space need Python's hands; Excel errors are no value."""
+    values with stray white space need Python's hands; Excel errors are no value.
+    stripped: u.str.strip()."""
     # (the four inner marks in one pass: a regex of literal alternatives, the same test)
-    odd = (u.str.strip().ne(u) | u.str.contains("  |\t|\n|\u00a0", regex=True)
+    odd = (stripped.ne(u) | u.str.contains("  |\t|\n|\u00a0", regex=True)
            ).fillna(False).to_numpy(dtype=bool) & ~ublank
     uvals = u.to_numpy(dtype=object, na_value=None)
     uvals[ublank] = None

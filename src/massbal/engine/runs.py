@@ -72,28 +72,36 @@ def _yield_findings(book: Book, y: pd.DataFrame) -> pd.DataFrame:
     sheet, unit = book.sheets["Batches"], book.settings.unit
     out = []
     und = y[(y["undocumented_loss"] > UNDOCUMENTED_MIN_PCT / 100 * y["input"]) & (y["undocumented_loss"] > 0.005)]
+    # messages in one plain loop each (one a run: tens of thousands in a big book, where
+    # a Series operation per piece of text cost more than the rest of the yields)
     if len(und):
-        msgs = ("Batch " + und["batch"].astype(str) + " used " + und["input"].map("{:,.2f}".format) +
-                f" {unit} and made " + und["output"].map("{:,.2f}".format) + f" {unit}; " +
-                und["undocumented_loss"].map("{:,.2f}".format) + f" {unit} of that loss is not documented. "
-                "Record it on the Losses sheet with this Batch and a Reason (process, cleaning ...).")
+        msgs = [f"Batch {b} used {i:,.2f} {unit} and made {o:,.2f} {unit}; {u:,.2f} {unit} of that loss is not "
+                "documented. Record it on the Losses sheet with this Batch and a Reason (process, cleaning ...)."
+                for b, i, o, u in zip(_texts(und["batch"]), und["input"].tolist(), und["output"].tolist(),
+                                      und["undocumented_loss"].tolist(), strict=True)]
         out.append(F.make("warning", "UNDOCUMENTED_LOSS", sheet, und["_row"].to_numpy(), "Batch",
                           book.letter("Batches", "Batch"), msgs))
     gain = y[y["output"] > y["input"] + 0.005]
     if len(gain):
-        msgs = ("Batch " + gain["batch"].astype(str) + " made more (" + gain["output"].map("{:,.2f}".format) +
-                f" {unit}) than went into it (" + gain["input"].map("{:,.2f}".format) + f" {unit}): a yield of " +
-                gain["yield_pct"].map("{:.1f}".format) + " %. An input is probably missing from BatchInputs, "
-                "or an output quantity is keyed too high.")
+        msgs = [f"Batch {b} made more ({o:,.2f} {unit}) than went into it ({i:,.2f} {unit}): a yield of {p:.1f} %. "
+                "An input is probably missing from BatchInputs, or an output quantity is keyed too high."
+                for b, o, i, p in zip(_texts(gain["batch"]), gain["output"].tolist(), gain["input"].tolist(),
+                                      gain["yield_pct"].tolist(), strict=True)]
         out.append(F.make("warning", "YIELD_OUTLIER", sheet, gain["_row"].to_numpy(), "Quantity",
                           book.letter("Batches", "Quantity"), msgs))
     odd_mask, med = yield_outliers(y, y["_product_key"])
     odd = y[odd_mask]
     if len(odd):
-        m = med[odd.index]
-        msgs = ("Batch " + odd["batch"].astype(str) + " yielded " + odd["yield_pct"].map("{:.1f}".format) +
-                " %, far from the " + m.map("{:.1f}".format) + " % typical of " + odd["product"].astype(str) +
-                " runs. Check its input and output quantities.")
+        msgs = [f"Batch {b} yielded {p:.1f} %, far from the {m:.1f} % typical of {prod} runs. "
+                "Check its input and output quantities."
+                for b, p, m, prod in zip(_texts(odd["batch"]), odd["yield_pct"].tolist(), med[odd.index].tolist(),
+                                         _texts(odd["product"]), strict=True)]
         out.append(F.make("warning", "YIELD_OUTLIER", sheet, odd["_row"].to_numpy(), "Quantity",
                           book.letter("Batches", "Quantity"), msgs))
     return F.combine(out)
+
+
+def _texts(col: pd.Series) -> list:
+    """A name column's values as the text a message quotes (as Series.astype(str) reads
+    them; batch and item are required cells, so none is missing here)."""
+    return col.astype(str).tolist()
