@@ -50,10 +50,11 @@ def periods_arrays(periods) -> tuple[np.ndarray, np.ndarray]:
     return starts, ends
 
 
-def _with_base(bal: pd.DataFrame, ledger: pd.DataFrame, starts: np.ndarray) -> pd.DataFrame:
+def _with_base(bal: pd.DataFrame, ledger: pd.DataFrame, starts: np.ndarray, openings: pd.DataFrame | None = None
+               ) -> pd.DataFrame:
     """Balances with their period index `p` and `base`: the day of the count their
     beginning comes from, the opening count inside the period included (NaT: none, the
-    beginning is the whole history)."""
+    beginning is the whole history). openings: ledger_openings(ledger, KEY) (Prepared.openings)."""
     b = bal.assign(bal_id=np.arange(len(bal)), p=np.searchsorted(starts, bal["start"].to_numpy(dtype="datetime64[ns]")))
     days = ledger.loc[(ledger["kind"] == "count").to_numpy(), KEY + ["date"]].drop_duplicates()
     b = b.assign(day_before=b["start"] - pd.Timedelta(days=1))
@@ -62,8 +63,9 @@ def _with_base(bal: pd.DataFrame, ledger: pd.DataFrame, starts: np.ndarray) -> p
     m = asof_merge(b[KEY + ["day_before"]], days.rename(columns={"date": "base"}), left_on="day_before",
                    right_on="base", by=KEY)
     base = pd.to_datetime(m["base"]).astype("datetime64[ns]").to_numpy()
-    op = b[KEY].astype(object).merge(ledger_openings(ledger, KEY).astype({k: object for k in KEY}), on=KEY,
-                                     how="left")["opening"]
+    if openings is None:
+        openings = ledger_openings(ledger, KEY)
+    op = b[KEY].astype(object).merge(openings.astype({k: object for k in KEY}), on=KEY, how="left")["opening"]
     op = pd.to_datetime(op).astype("datetime64[ns]").to_numpy()
     opens = (op >= b["start"].to_numpy(dtype="datetime64[ns]")) & (op <= b["end"].to_numpy(dtype="datetime64[ns]"))
     return b.assign(base=np.where(opens, op, base))
@@ -177,11 +179,13 @@ def _roll_low(pairs: pd.DataFrame, bal: pd.DataFrame, touches: pd.DataFrame, dai
     return low.fillna(0.0).to_numpy()
 
 
-def explain(prep, periods, balances: pd.DataFrame, supply: pd.DataFrame) -> pd.DataFrame:
-    """Every flagged balance and supply row, with its candidate cells (COLUMNS)."""
+def explain(prep, periods, balances: pd.DataFrame, supply: pd.DataFrame, terms: pd.DataFrame | None = None
+            ) -> pd.DataFrame:
+    """Every flagged balance and supply row, with its candidate cells (COLUMNS). terms: the
+    supply_terms `supply` was computed from (api.supply_with_terms), else recomputed."""
     from massbal.engine.investigate.supply import explain_supply
-    parts = [explain_balances(prep.book, prep.ledger, prep.yields, balances, periods),
-             explain_supply(prep.book, prep.ledger, prep.genealogy, prep.yields, supply, periods)]
+    parts = [explain_balances(prep.book, prep.ledger, prep.yields, balances, periods, prep.openings),
+             explain_supply(prep.book, prep.ledger, prep.genealogy, prep.yields, supply, periods, terms)]
     parts = [p for p in parts if len(p)]
     if not parts:
         return empty()
@@ -205,7 +209,7 @@ STATUS_SENTENCE = {
 def explained_balances(prep, periods, balances: pd.DataFrame) -> pd.DataFrame:
     """Each balance with `explanation`: its first candidate's sentence when flagged, else
     what its status means (MASSBAL_EXPLAIN)."""
-    inv = explain_balances(prep.book, prep.ledger, prep.yields, balances, periods)
+    inv = explain_balances(prep.book, prep.ledger, prep.yields, balances, periods, prep.openings)
     top = inv.drop_duplicates(["item", "owner", "start"]) if len(inv) else inv
     key = lambda f: list(zip(f["item"], f["owner"].fillna(""), pd.to_datetime(f["start"]), strict=True))  # noqa: E731
     said = dict(zip(key(top), top["explanation"], strict=True)) if len(top) else {}
@@ -214,13 +218,13 @@ def explained_balances(prep, periods, balances: pd.DataFrame) -> pd.DataFrame:
 
 
 def explain_balances(book: Book, ledger: pd.DataFrame, yields: pd.DataFrame, balances: pd.DataFrame,
-                     periods) -> pd.DataFrame:
+                     periods, openings: pd.DataFrame | None = None) -> pd.DataFrame:
     """Candidates for every flagged balance, best first; one row per flagged balance
-    without any."""
+    without any. openings: Prepared.openings (else computed from the ledger)."""
     if balances.empty or not balances["status"].isin(FLAGGED).any():
         return empty()
     starts, ends = periods_arrays(periods)
-    bal = _with_base(balances.reset_index(drop=True), ledger, starts)
+    bal = _with_base(balances.reset_index(drop=True), ledger, starts, openings)
     flagged = bal[bal["status"].isin(FLAGGED)]
     keys = flagged[KEY].drop_duplicates()
     kinds = ledger["kind"].astype(object)

@@ -60,7 +60,9 @@ def _scope(gen: Genealogy, ing: int, index: pd.Index, rows: tuple[dict, dict]) -
 
 
 def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.DataFrame, supply: pd.DataFrame,
-                   periods) -> pd.DataFrame:
+                   periods, terms: pd.DataFrame | None = None) -> pd.DataFrame:
+    """terms: the book's supply_terms over `periods` (api.supply_with_terms), else computed
+    here for the flagged ingredients (copies.book_terms)."""
     if supply.empty or not supply["status"].isin(FLAGGED).any():
         return empty()
     key_of = {str(n): k for k, n in book.items["item"].items()}
@@ -72,7 +74,7 @@ def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.
     fl["ing"] = fl["ingredient"].astype(str).map(key_of)
     rows = (ledger.groupby("item_key", sort=False).indices, ledger.groupby("batch_key", sort=False).indices)
     ctxs = _screen(book, ledger, gen, yields, fl, periods, rows)
-    exact, examined = _exact_all(book, ledger, gen, ctxs, periods, rows)
+    exact, examined = _exact_all(book, ledger, gen, ctxs, periods, rows, terms)
     by_fid = {c["id"]: c for c in ctxs}
     rows_out = []
     for fid, f in enumerate(fl.to_dict("records")):
@@ -210,7 +212,7 @@ CYCLE_COLUMNS = ["batch", "lot", "item", "row"]
 
 
 def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict], periods,
-               rows: tuple[dict, dict]) -> tuple[dict, set]:
+               rows: tuple[dict, dict], terms: pd.DataFrame | None = None) -> tuple[dict, set]:
     """Every short-listed alternative's supply, recomputed by the engine's own code in as
     few passes as memory allows: {(ctx id, alt index): its supply rows}, and the ids of
     the flagged rows examined (all but those beyond STACK_BUDGET)."""
@@ -220,14 +222,17 @@ def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict
     routes = {}
     if ctxs:  # all at once (the flagged rows share one `typed`)
         alts = pd.concat([c["alts"] for c in ctxs])
-        only, remake = T.route(ctxs[0]["typed"], alts, T.lot_facts(ledger))
+        # route asks only about the alternatives' own items: their rows are all lot_facts needs
+        xs = pd.unique(ctxs[0]["typed"].loc[alts["_i"].to_numpy(), "item_key"].to_numpy())
+        mine = np.sort(np.concatenate([item_rows[x] for x in xs]))
+        only, remake = T.route(ctxs[0]["typed"], alts, T.lot_facts(ledger.iloc[mine]))
         # a run's correction: recomputed on the runs and items downstream of it (investigate.runs)
         touch = R.touched(ctxs[0]["typed"], alts, R.run_facts(ledger, gen, rows[1]), item_rows)
         cuts = np.cumsum([len(c["alts"]) for c in ctxs])[:-1]
         routes = dict(zip([c["id"] for c in ctxs], zip(np.split(only, cuts), np.split(remake, cuts),
                                                        np.split(touch, cuts), strict=True), strict=True))
     # the book's own terms, once for every pass (copies.figures_after adds each copy's change)
-    base = C.book_terms(slim, gen, ctxs) if ctxs else None
+    base = C.book_terms(slim, gen, ctxs, terms) if ctxs else None
     out, examined, spent = {}, set(), 0
     whole, part, runs, size = [], [], [], 0
     for c in ctxs:  # worst first: a row is examined whole or not at all
@@ -258,35 +263,42 @@ def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict
 
 def _passes(book, slim, gen, base, whole, part, runs, item_rows, ik, periods) -> dict:
     out = {}
-    if runs:
-        out.update(R.run_pass(book, slim, gen, base, runs, ik))
     if whole:
         out.update(_stack_pass(book, slim, whole, periods, ik))
+    # the run and the item-only corrections: their copies numbered apart under one run code
+    # step (bk), so one supply_terms (figures_after) computes them all
+    bk = int(slim["batch_key"].max()) + 1 if len(slim) else 1
+    copies = []
+    if runs:
+        copies.append(R.run_copies(book, slim, gen, runs, ik, bk, 0))
     if part:
-        out.update(_item_pass(book, slim, gen, base, part, item_rows, ik))
+        n0 = int(copies[0][0]["n"].max()) if copies else 0
+        copies.append(_item_copies(book, slim, gen, part, item_rows, ik, bk, n0))
+    if copies:
+        out.update(C.figures_after(book, slim, base, runs + part, *C.joined(copies), ik))
     return out
 
 
-def _item_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, base: pd.DataFrame, ctxs: list[dict],
-               item_rows: dict, ik: int) -> dict:
-    """The figure after each item-only alternative of ctxs: the book's supply terms plus
-    what the correction changes in its item's part (that item's rows, corrected, less the
-    same rows as they are), both by the engine's own supply_terms, then supply_figures.
-    One pass: every copy under item, run and ingredient codes of its own."""
+def _item_copies(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict], item_rows: dict, ik: int,
+                 bk: int, n0: int) -> tuple[pd.DataFrame, pd.DataFrame, Genealogy, set]:
+    """The copies for each item-only alternative of ctxs, numbered from n0 + 1: its item's
+    rows corrected, and the same rows as they are (copies.figures_after: the book's supply
+    terms plus what the correction changes in its item's part), each under item, run and
+    ingredient codes of its own: (alt, stacked, genealogy, ingredient codes)."""
     alt = pd.concat([c["alts"].assign(cid=c["id"], j=c["alts"].index, ing=c["ing"],
                                       x=c["typed"].loc[c["alts"]["_i"].to_numpy(), "item_key"].to_numpy())
                      for c in ctxs], ignore_index=True)
     # copies 1..m: each (item, ingredient) as it is; then one corrected copy per alternative
     plain = alt[["x", "ing"]].drop_duplicates().reset_index(drop=True)
-    plain["n"] = np.arange(1, len(plain) + 1)
+    plain["n"] = np.arange(n0 + 1, n0 + len(plain) + 1)
     alt = alt.merge(plain.rename(columns={"n": "n_orig"}), on=["x", "ing"])
-    alt["n"] = np.arange(len(plain) + 1, len(plain) + len(alt) + 1)
+    alt["n"] = np.arange(n0 + len(plain) + 1, n0 + len(plain) + len(alt) + 1)
     copies = pd.concat([plain, alt[["x", "ing", "n"]]], ignore_index=True)
     pos = [item_rows[x] for x in copies["x"]]
     at = np.array([np.flatnonzero(slim.index[item_rows[x]] == i)[0]
                    for x, i in zip(alt["x"], alt["_i"], strict=True)], dtype=np.int64)
-    stacked, bk = C.stack(slim, copies["n"].to_numpy(), pos, at, alt["qty_new"].to_numpy(),
-                          alt["date_new"].to_numpy(dtype="datetime64[ns]"), ik)
+    stacked = C.stack(slim, copies["n"].to_numpy(), pos, at, alt["qty_new"].to_numpy(),
+                      alt["date_new"].to_numpy(dtype="datetime64[ns]"), ik, bk)
     # the genealogy as it is (nothing here changes it), under each copy's codes
     cp = copies.rename(columns={"x": "item_key", "ing": "ingredient_key"})
 
@@ -312,7 +324,7 @@ def _item_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, base: pd.DataFram
                               ignore_index=True)
     g = Genealogy(coded(gen.lot_comp, "item_key"), item_comp,
                   coded(gen.batch_comp, "batch_key"), pd.Series(dtype=np.int64), frozenset())
-    return C.figures_after(book, slim, base, ctxs, alt, stacked, g, set(copies["ing"] + copies["n"] * ik), ik)
+    return alt, stacked, g, set(copies["ing"] + copies["n"] * ik)
 
 
 def _stack_pass(book: Book, slim: pd.DataFrame, ctxs: list[dict], periods, ik: int) -> dict:
