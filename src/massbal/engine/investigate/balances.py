@@ -273,15 +273,19 @@ def explain_balances(book: Book, ledger: pd.DataFrame, yields: pd.DataFrame, bal
     both = both.assign(_big=both["d_expected_o"].abs() + both["d_counted_o"].abs()) \
         .sort_values("_big", ascending=False, kind="stable").drop_duplicates(["alt", "bal_id"])
     cand = cand.merge(both[["alt", "bal_id", "bal_id_o"]], on=["alt", "bal_id"], how="left")
-    # the running balance, recomputed for the short list and each other balance it changes
-    daily = _daily(ledger, bal, flagged, cand)
-    cand["min_running"] = _running_low(cand, bal, touches, daily, periods)
+    # the running balance, recomputed for the short list and each other balance it changes,
+    # in one roll (each pair is rolled on its own: the same lows as apart). Their day totals
+    # come from `mine`: the other balance is one of the same item and owner.
     other = cand[cand["bal_id_o"].notna()][["alt", "bal_id_o"]].astype({"bal_id_o": np.int64}) \
         .rename(columns={"bal_id_o": "bal_id"}).merge(pairs[["alt", "bal_id", "d_expected", "d_counted"]],
                                                       on=["alt", "bal_id"])
+    lows = pd.concat([cand[["alt", "bal_id", "d_expected"]], other[["alt", "bal_id", "d_expected"]]],
+                     ignore_index=True)
+    daily = _daily(mine, bal, bal, lows)
+    low = _running_low(lows, bal, touches, daily, periods)
+    cand["min_running"] = low[:len(cand)]
     if len(other):
-        daily_o = _daily(ledger, bal, bal[bal["bal_id"].isin(other["bal_id"])], other)
-        o_after = _after(other, bal, _running_low(other, bal, touches, daily_o, periods))
+        o_after = _after(other, bal, low[len(cand):])
         other = pd.concat([other.reset_index(drop=True), o_after.add_suffix("_after")], axis=1)
     final = _after(cand, bal, cand["min_running"].to_numpy())
     for c in ("variance", "variance_pct", "status"):
