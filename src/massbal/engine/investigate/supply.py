@@ -48,7 +48,7 @@ NOT_EXAMINED = ("Not examined in this run: massbal tests single-cell corrections
                 "(or entered as conventional), a run input or shipment keyed too high, counts of products holding it.")
 
 
-def _scope(gen: Genealogy, ing: int, index: pd.Index, rows: tuple[dict, dict]) -> pd.Index:
+def _scope(gen: Genealogy, ing: int, index: pd.Index, rows: tuple[Positions, Positions]) -> pd.Index:
     """The ledger rows (labels, in ledger order) the supply of one ingredient depends on:
     every row of an item that holds it, and every row of a run that used it. rows: the
     ledger's row positions by item and by run."""
@@ -73,7 +73,7 @@ def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.
         ascending=False, kind="stable")
     fl = flagged.loc[worst.index].reset_index(drop=True)
     fl["ing"] = fl["ingredient"].astype(str).map(key_of)
-    rows = (ledger.groupby("item_key", sort=False).indices, ledger.groupby("batch_key", sort=False).indices)
+    rows = (Positions(ledger["item_key"].to_numpy()), Positions(ledger["batch_key"].to_numpy()))
     ctxs = _screen(book, ledger, gen, yields, fl, periods, rows)
     exact, examined = _exact_all(book, ledger, gen, ctxs, periods, rows, terms)
     by_fid = {c["id"]: c for c in ctxs}
@@ -89,7 +89,27 @@ def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.
     return order(pd.DataFrame(rows_out).reindex(columns=COLUMNS))
 
 
-def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame, rows: tuple[dict, dict]) -> tuple[pd.DataFrame, dict]:
+class Positions:
+    """The ledger's row positions by key, as groupby(key).indices gives them (ascending), from
+    one stable argsort: only the few keys the flagged rows reach are looked up, so building a
+    dict of one array per run (100,000 at 1M) was most of the cost."""
+
+    def __init__(self, keys: np.ndarray):
+        self.order = np.argsort(keys, kind="stable")
+        self.keys = keys[self.order]
+
+    def __contains__(self, key) -> bool:
+        i = np.searchsorted(self.keys, key)
+        return bool(i < len(self.keys) and self.keys[i] == key)
+
+    def __getitem__(self, key) -> np.ndarray:
+        lo, hi = np.searchsorted(self.keys, key, "left"), np.searchsorted(self.keys, key, "right")
+        if lo == hi:
+            raise KeyError(key)
+        return self.order[lo:hi]
+
+
+def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame, rows: tuple[Positions, Positions]) -> tuple[pd.DataFrame, dict]:
     """(fid, _i, in_p, dated) for every ledger row a flagged supply row's slips may sit in:
     its ingredient's rows of the owner dated in the period (flows), counted on its last
     day, or dated (not a run input: those carry their batch's date) a few days around it."""
@@ -131,7 +151,7 @@ def _fractions(r: dict, pairs: pd.DataFrame, gen: Genealogy) -> np.ndarray:
     return np.nan_to_num(np.where(np.isnan(lot), item, lot).astype(float))
 
 
-def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods, rows: tuple[dict, dict]) -> list[dict]:
+def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods, rows: tuple[Positions, Positions]) -> list[dict]:
     """Every flagged row's alternatives, each estimated from the row's ingredient share; the
     best EXACT_PER_ROW that may bring it within tolerance, with the periods their exact
     recomputation needs. All flagged rows at once: the slips of a ledger row are the same
@@ -250,7 +270,7 @@ CYCLE_COLUMNS = ["batch", "lot", "item", "row"]
 
 
 def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict], periods,
-               rows: tuple[dict, dict], terms: pd.DataFrame | None = None) -> tuple[dict, set]:
+               rows: tuple[Positions, Positions], terms: pd.DataFrame | None = None) -> tuple[dict, set]:
     """Every short-listed alternative's supply, recomputed by the engine's own code in as
     few passes as memory allows: {(ctx id, alt index): its supply rows}, and the ids of
     the flagged rows examined (all but those beyond STACK_BUDGET)."""
@@ -317,7 +337,7 @@ def _passes(book, slim, gen, base, whole, part, runs, item_rows, ik, periods) ->
     return out
 
 
-def _item_copies(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict], item_rows: dict, ik: int,
+def _item_copies(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict], item_rows: Positions, ik: int,
                  bk: int, n0: int) -> tuple[pd.DataFrame, pd.DataFrame, Genealogy, set]:
     """The copies for each item-only alternative of ctxs, numbered from n0 + 1: its item's
     rows corrected, and the same rows as they are (copies.figures_after: the book's supply
