@@ -32,7 +32,7 @@ from .result import Reconciliation
 from .roll import roll
 from .runs import compute_yields
 from .supply import KEY as SUPPLY_KEY
-from .supply import STOCK_KINDS, compute_supply
+from .supply import STOCK_KINDS, supply_figures, supply_terms
 from .supply import _owner_names as ledger_owner_names
 from .trace.model import AmbiguousLot, LotTrace, Recall
 from .trace.recall import recall_of
@@ -100,7 +100,7 @@ def reconcile_prepared(prep: Prepared, start=None, end=None, item: str | None = 
             raise ValueError(f"there is no item named {item!r} in this workbook.{hint}")
         keys = {code}
     balances, f_bal = balance_rows(prep, periods, keys)
-    supply, f_sup = supply_rows(prep, periods, keys)
+    supply, f_sup, terms = supply_with_terms(prep, periods, keys)
     yields = prep.yields
     lo, hi = periods[0][0], periods[-1][1]
     if len(yields):
@@ -110,7 +110,7 @@ def reconcile_prepared(prep: Prepared, start=None, end=None, item: str | None = 
     from massbal.engine.investigate.trend import monthly_balances, trend_findings
 
     from .investigate.balances import explain
-    inv = explain(prep, periods, balances, supply)
+    inv = explain(prep, periods, balances, supply, terms)
     f_trend = trend_findings(prep.book, prep.ledger, monthly_balances(prep.book, prep.ledger, balances, periods, keys))
     crop, fields, f_crop = crop_figures(prep.book, prep.ledger, periods, keys)
     farm = livestock_results(prep.livestock, periods) if prep.livestock else None
@@ -129,7 +129,14 @@ def balance_rows(prep: Prepared, periods, keys=None) -> tuple[pd.DataFrame, pd.D
 
 def supply_rows(prep: Prepared, periods, keys=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The Supply rows (and their findings) of the given periods, as balance_rows."""
-    return compute_supply(prep.book, prep.ledger, prep.genealogy, periods, keys, openings=prep.openings)
+    return supply_with_terms(prep, periods, keys)[:2]
+
+
+def supply_with_terms(prep: Prepared, periods, keys=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """supply_rows and the supply_terms they are summed from: the investigations start
+    from the book's terms rather than roll the flagged ingredients' stock again."""
+    terms = supply_terms(prep.ledger, prep.genealogy, periods, keys, openings=prep.openings)
+    return (*supply_figures(prep.book, prep.ledger, terms), terms)
 
 
 def supply_by_item(prep: Prepared, periods) -> tuple[pd.DataFrame | None, pd.DataFrame]:

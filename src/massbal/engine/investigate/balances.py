@@ -50,10 +50,11 @@ def periods_arrays(periods) -> tuple[np.ndarray, np.ndarray]:
     return starts, ends
 
 
-def _with_base(bal: pd.DataFrame, ledger: pd.DataFrame, starts: np.ndarray) -> pd.DataFrame:
+def _with_base(bal: pd.DataFrame, ledger: pd.DataFrame, starts: np.ndarray, openings: pd.DataFrame | None = None
+               ) -> pd.DataFrame:
     """Balances with their period index `p` and `base`: the day of the count their
     beginning comes from, the opening count inside the period included (NaT: none, the
-    beginning is the whole history)."""
+    beginning is the whole history). openings: ledger_openings(ledger, KEY) (Prepared.openings)."""
     b = bal.assign(bal_id=np.arange(len(bal)), p=np.searchsorted(starts, bal["start"].to_numpy(dtype="datetime64[ns]")))
     days = ledger.loc[(ledger["kind"] == "count").to_numpy(), KEY + ["date"]].drop_duplicates()
     b = b.assign(day_before=b["start"] - pd.Timedelta(days=1))
@@ -62,8 +63,9 @@ def _with_base(bal: pd.DataFrame, ledger: pd.DataFrame, starts: np.ndarray) -> p
     m = asof_merge(b[KEY + ["day_before"]], days.rename(columns={"date": "base"}), left_on="day_before",
                    right_on="base", by=KEY)
     base = pd.to_datetime(m["base"]).astype("datetime64[ns]").to_numpy()
-    op = b[KEY].astype(object).merge(ledger_openings(ledger, KEY).astype({k: object for k in KEY}), on=KEY,
-                                     how="left")["opening"]
+    if openings is None:
+        openings = ledger_openings(ledger, KEY)
+    op = b[KEY].astype(object).merge(openings.astype({k: object for k in KEY}), on=KEY, how="left")["opening"]
     op = pd.to_datetime(op).astype("datetime64[ns]").to_numpy()
     opens = (op >= b["start"].to_numpy(dtype="datetime64[ns]")) & (op <= b["end"].to_numpy(dtype="datetime64[ns]"))
     return b.assign(base=np.where(opens, op, base))
@@ -177,11 +179,13 @@ def _roll_low(pairs: pd.DataFrame, bal: pd.DataFrame, touches: pd.DataFrame, dai
     return low.fillna(0.0).to_numpy()
 
 
-def explain(prep, periods, balances: pd.DataFrame, supply: pd.DataFrame) -> pd.DataFrame:
-    """Every flagged balance and supply row, with its candidate cells (COLUMNS)."""
+def explain(prep, periods, balances: pd.DataFrame, supply: pd.DataFrame, terms: pd.DataFrame | None = None
+            ) -> pd.DataFrame:
+    """Every flagged balance and supply row, with its candidate cells (COLUMNS). terms: the
+    supply_terms `supply` was computed from (api.supply_with_terms), else recomputed."""
     from massbal.engine.investigate.supply import explain_supply
-    parts = [explain_balances(prep.book, prep.ledger, prep.yields, balances, periods),
-             explain_supply(prep.book, prep.ledger, prep.genealogy, prep.yields, supply, periods)]
+    parts = [explain_balances(prep.book, prep.ledger, prep.yields, balances, periods, prep.openings),
+             explain_supply(prep.book, prep.ledger, prep.genealogy, prep.yields, supply, periods, terms)]
     parts = [p for p in parts if len(p)]
     if not parts:
         return empty()
@@ -205,7 +209,7 @@ STATUS_SENTENCE = {
 def explained_balances(prep, periods, balances: pd.DataFrame) -> pd.DataFrame:
     """Each balance with `explanation`: its first candidate's sentence when flagged, else
     what its status means (MASSBAL_EXPLAIN)."""
-    inv = explain_balances(prep.book, prep.ledger, prep.yields, balances, periods)
+    inv = explain_balances(prep.book, prep.ledger, prep.yields, balances, periods, prep.openings)
     top = inv.drop_duplicates(["item", "owner", "start"]) if len(inv) else inv
     key = lambda f: list(zip(f["item"], f["owner"].fillna(""), pd.to_datetime(f["start"]), strict=True))  # noqa: E731
     said = dict(zip(key(top), top["explanation"], strict=True)) if len(top) else {}
@@ -214,13 +218,13 @@ def explained_balances(prep, periods, balances: pd.DataFrame) -> pd.DataFrame:
 
 
 def explain_balances(book: Book, ledger: pd.DataFrame, yields: pd.DataFrame, balances: pd.DataFrame,
-                     periods) -> pd.DataFrame:
+                     periods, openings: pd.DataFrame | None = None) -> pd.DataFrame:
     """Candidates for every flagged balance, best first; one row per flagged balance
-    without any."""
+    without any. openings: Prepared.openings (else computed from the ledger)."""
     if balances.empty or not balances["status"].isin(FLAGGED).any():
         return empty()
     starts, ends = periods_arrays(periods)
-    bal = _with_base(balances.reset_index(drop=True), ledger, starts)
+    bal = _with_base(balances.reset_index(drop=True), ledger, starts, openings)
     flagged = bal[bal["status"].isin(FLAGGED)]
     keys = flagged[KEY].drop_duplicates()
     kinds = ledger["kind"].astype(object)
@@ -269,15 +273,19 @@ def explain_balances(book: Book, ledger: pd.DataFrame, yields: pd.DataFrame, bal
     both = both.assign(_big=both["d_expected_o"].abs() + both["d_counted_o"].abs()) \
         .sort_values("_big", ascending=False, kind="stable").drop_duplicates(["alt", "bal_id"])
     cand = cand.merge(both[["alt", "bal_id", "bal_id_o"]], on=["alt", "bal_id"], how="left")
-    # the running balance, recomputed for the short list and each other balance it changes
-    daily = _daily(ledger, bal, flagged, cand)
-    cand["min_running"] = _running_low(cand, bal, touches, daily, periods)
+    # the running balance, recomputed for the short list and each other balance it changes,
+    # in one roll (each pair is rolled on its own: the same lows as apart). Their day totals
+    # come from `mine`: the other balance is one of the same item and owner.
     other = cand[cand["bal_id_o"].notna()][["alt", "bal_id_o"]].astype({"bal_id_o": np.int64}) \
         .rename(columns={"bal_id_o": "bal_id"}).merge(pairs[["alt", "bal_id", "d_expected", "d_counted"]],
                                                       on=["alt", "bal_id"])
+    lows = pd.concat([cand[["alt", "bal_id", "d_expected"]], other[["alt", "bal_id", "d_expected"]]],
+                     ignore_index=True)
+    daily = _daily(mine, bal, bal, lows)
+    low = _running_low(lows, bal, touches, daily, periods)
+    cand["min_running"] = low[:len(cand)]
     if len(other):
-        daily_o = _daily(ledger, bal, bal[bal["bal_id"].isin(other["bal_id"])], other)
-        o_after = _after(other, bal, _running_low(other, bal, touches, daily_o, periods))
+        o_after = _after(other, bal, low[len(cand):])
         other = pd.concat([other.reset_index(drop=True), o_after.add_suffix("_after")], axis=1)
     final = _after(cand, bal, cand["min_running"].to_numpy())
     for c in ("variance", "variance_pct", "status"):

@@ -18,11 +18,11 @@ from . import touches as T
 
 
 def stack(slim: pd.DataFrame, ns: np.ndarray, pos: list[np.ndarray], at: np.ndarray, qty_new: np.ndarray,
-          date_new: np.ndarray, ik: int) -> tuple[pd.DataFrame, int]:
+          date_new: np.ndarray, ik: int, bk: int) -> pd.DataFrame:
     """Copies of slim's rows, copy ns[k] holding the rows at positions pos[k]; the last
     len(at) copies are the corrected ones, each with one cell corrected: the row at[k]
     (a position within its copy) takes date_new[k] where given, else qty_new[k] (0 deletes
-    it). Returns the copies under their codes, and bk."""
+    it). Returns the copies under their codes (bk: above every run key of slim)."""
     sizes = np.array([len(p) for p in pos], dtype=np.int64)
     n = np.repeat(np.asarray(ns, dtype=np.int64), sizes)
     stacked = slim.iloc[np.concatenate(pos)].reset_index(drop=True)
@@ -34,11 +34,24 @@ def stack(slim: pd.DataFrame, ns: np.ndarray, pos: list[np.ndarray], at: np.ndar
     d = stacked["date"].to_numpy(dtype="datetime64[ns]", copy=True)
     d[at[moved]] = date_new[moved]
     b = stacked["batch_key"].to_numpy()
-    bk = int(b.max()) + 1 if len(b) else 1
     stacked = stacked.assign(qty=q, date=d, item_key=stacked["item_key"].to_numpy() + n * ik,
                              batch_key=np.where(b != 0, b + n * bk, 0))
     gone = at[~moved & (np.asarray(qty_new, dtype=float) == 0)]
-    return stacked[~np.isin(np.arange(len(stacked)), gone)], bk
+    return stacked[~np.isin(np.arange(len(stacked)), gone)]
+
+
+def joined(parts: list[tuple[pd.DataFrame, pd.DataFrame, Genealogy, set]]) -> tuple:
+    """Copies of several kinds (numbered apart, under one bk) as one (alt, stacked,
+    genealogy, codes) for one figures_after: one supply_terms for all of them."""
+    if len(parts) == 1:
+        alt, stacked, g, codes = parts[0]
+        return alt[["cid", "j", "ing", "n", "n_orig"]], stacked, g, codes
+    cat = lambda frames: pd.concat(frames, ignore_index=True)  # noqa: E731
+    gs = [p[2] for p in parts]
+    g = Genealogy(cat([x.lot_comp for x in gs]), cat([x.item_comp for x in gs]), cat([x.batch_comp for x in gs]),
+                  pd.Series(dtype=np.int64), frozenset())
+    return (cat([p[0][["cid", "j", "ing", "n", "n_orig"]] for p in parts]), cat([p[1] for p in parts]), g,
+            set().union(*[p[3] for p in parts]))
 
 
 def within(ledger: pd.DataFrame, scopes) -> np.ndarray:
@@ -49,11 +62,20 @@ def within(ledger: pd.DataFrame, scopes) -> np.ndarray:
     return mask
 
 
-def book_terms(slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict]) -> pd.DataFrame:
+def book_terms(slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict], terms: pd.DataFrame | None = None
+               ) -> pd.DataFrame:
     """The book's supply terms of every flagged ingredient over every period any of ctxs
     asks for (a period's terms do not depend on the other periods asked), once for all
-    passes: the rows of their scopes, without those dated after the last period."""
+    passes: taken from `terms` (the engine's own, over every period) when given, else
+    computed on the rows of their scopes, without those dated after the last period.
+    Either way the same figures: an ingredient's terms come from its scope's rows alone
+    (in the same order), and the roll looks back only. figures_after numbers the periods
+    (`p`) itself."""
     periods = sorted(set().union(*[c["wanted"] for c in ctxs]))
+    if terms is not None:
+        ings = {c["ing"] for c in ctxs}
+        return terms[terms["ingredient_key"].isin(ings).to_numpy() &
+                     terms["start"].isin([p[0] for p in periods]).to_numpy()].reset_index(drop=True)
     last = np.datetime64(periods[-1][1], "ns")
     rows = slim[within(slim, {c["ing"]: c["scope"] for c in ctxs}.values())]
     return supply_terms(rows[(rows["date"].to_numpy(dtype="datetime64[ns]") <= last)], gen, periods,

@@ -97,8 +97,10 @@ def touched(typed: pd.DataFrame, alts: pd.DataFrame, facts: dict, item_rows: dic
     return res
 
 
-def run_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, base: pd.DataFrame, ctxs: list[dict], ik: int) -> dict:
-    """The figure after each run correction of ctxs (their alts carry `_touch`), in one pass."""
+def run_copies(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict], ik: int, bk: int, n0: int
+               ) -> tuple[pd.DataFrame, pd.DataFrame, Genealogy, set]:
+    """The copies for each run correction of ctxs (their alts carry `_touch`), numbered from
+    n0 + 1, for copies.figures_after: (alt, stacked, genealogy, ingredient codes)."""
     alt = pd.concat([c["alts"].assign(cid=c["id"], j=c["alts"].index, ing=c["ing"]) for c in ctxs], ignore_index=True)
     touch = list(alt["_touch"])
     # one copy as it is per items I and ingredient, holding the rows of every run R of the
@@ -109,15 +111,16 @@ def run_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, base: pd.DataFrame,
         plain.setdefault(k, []).append(t[3])
     plain = {k: np.unique(np.concatenate(v)) for k, v in plain.items()}
     number = {k: n for n, k in enumerate(plain, start=1)}
-    alt["n_orig"] = [number[k] for k in keys]
-    alt["n"] = np.arange(len(plain) + 1, len(plain) + len(alt) + 1)
+    alt["n_orig"] = [n0 + number[k] for k in keys]
+    alt["n"] = np.arange(n0 + len(plain) + 1, n0 + len(plain) + len(alt) + 1)
     mine = [plain[k] for k in keys]
     rows = list(plain.values()) + mine
-    ns = np.concatenate([np.arange(1, len(plain) + 1), alt["n"].to_numpy()])
+    ns = np.concatenate([np.arange(n0 + 1, n0 + len(plain) + 1), alt["n"].to_numpy()])
     ing_of = np.concatenate([[k[1] for k in plain], alt["ing"].to_numpy()]).astype(np.int64)
     at = np.array([np.searchsorted(p, i) for p, i in zip(mine, slim.index.get_indexer(alt["_i"]), strict=True)],
                   dtype=np.int64)
-    stacked, bk = C.stack(slim, ns, rows, at, alt["qty_new"].to_numpy(), alt["date_new"].to_numpy(dtype="datetime64[ns]"), ik)
+    stacked = C.stack(slim, ns, rows, at, alt["qty_new"].to_numpy(), alt["date_new"].to_numpy(dtype="datetime64[ns]"),
+                      ik, bk)
     ing_by_n = np.zeros(int(ns.max()) + 1, dtype=np.int64)
     ing_by_n[ns] = ing_of
     g_plain = _coded(gen, stacked, ing_by_n, ik, bk)
@@ -140,7 +143,7 @@ def run_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, base: pd.DataFrame,
                   pd.concat([bc[~bc["batch_key"].isin(r_codes).to_numpy()],
                              built.batch_comp[built.batch_comp["batch_key"].isin(r_codes).to_numpy()]], ignore_index=True),
                   pd.Series(dtype=np.int64), frozenset())
-    return C.figures_after(book, slim, base, ctxs, alt, stacked, g, set(ing_of + ns * ik), ik)
+    return alt, stacked, g, set(ing_of + ns * ik)
 
 
 def _coded(gen: Genealogy, stacked: pd.DataFrame, ing_by_n: np.ndarray, ik: int, bk: int) -> Genealogy:

@@ -40,6 +40,7 @@ EXACT_PER_ROW = 6  # alternatives per flagged supply row recomputed exactly (the
 # Rows of the stacked copies built in one exact pass (memory), and in all: a book whose
 # flagged rows would need more is examined worst gap first, the rest say so (NOT_EXAMINED).
 STACK_ROWS = 2_000_000
+PAIR_ROWS = 1_000_000  # (flagged row, alternative) pairs estimated at once by _screen (memory)
 STACK_BUDGET = 30_000_000
 NOT_EXAMINED = ("Not examined in this run: massbal tests single-cell corrections of the supply balances with the "
                 "largest gaps first, and this one was beyond that limit. Look at the Investigations rows of the "
@@ -47,7 +48,7 @@ NOT_EXAMINED = ("Not examined in this run: massbal tests single-cell corrections
                 "(or entered as conventional), a run input or shipment keyed too high, counts of products holding it.")
 
 
-def _scope(gen: Genealogy, ing: int, index: pd.Index, rows: tuple[dict, dict]) -> pd.Index:
+def _scope(gen: Genealogy, ing: int, index: pd.Index, rows: tuple[Positions, Positions]) -> pd.Index:
     """The ledger rows (labels, in ledger order) the supply of one ingredient depends on:
     every row of an item that holds it, and every row of a run that used it. rows: the
     ledger's row positions by item and by run."""
@@ -60,7 +61,9 @@ def _scope(gen: Genealogy, ing: int, index: pd.Index, rows: tuple[dict, dict]) -
 
 
 def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.DataFrame, supply: pd.DataFrame,
-                   periods) -> pd.DataFrame:
+                   periods, terms: pd.DataFrame | None = None) -> pd.DataFrame:
+    """terms: the book's supply_terms over `periods` (api.supply_with_terms), else computed
+    here for the flagged ingredients (copies.book_terms)."""
     if supply.empty or not supply["status"].isin(FLAGGED).any():
         return empty()
     key_of = {str(n): k for k, n in book.items["item"].items()}
@@ -70,9 +73,9 @@ def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.
         ascending=False, kind="stable")
     fl = flagged.loc[worst.index].reset_index(drop=True)
     fl["ing"] = fl["ingredient"].astype(str).map(key_of)
-    rows = (ledger.groupby("item_key", sort=False).indices, ledger.groupby("batch_key", sort=False).indices)
+    rows = (Positions(ledger["item_key"].to_numpy()), Positions(ledger["batch_key"].to_numpy()))
     ctxs = _screen(book, ledger, gen, yields, fl, periods, rows)
-    exact, examined = _exact_all(book, ledger, gen, ctxs, periods, rows)
+    exact, examined = _exact_all(book, ledger, gen, ctxs, periods, rows, terms)
     by_fid = {c["id"]: c for c in ctxs}
     rows_out = []
     for fid, f in enumerate(fl.to_dict("records")):
@@ -86,7 +89,27 @@ def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.
     return order(pd.DataFrame(rows_out).reindex(columns=COLUMNS))
 
 
-def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame, rows: tuple[dict, dict]) -> tuple[pd.DataFrame, dict]:
+class Positions:
+    """The ledger's row positions by key, as groupby(key).indices gives them (ascending), from
+    one stable argsort: only the few keys the flagged rows reach are looked up, so building a
+    dict of one array per run (100,000 at 1M) was most of the cost."""
+
+    def __init__(self, keys: np.ndarray):
+        self.order = np.argsort(keys, kind="stable")
+        self.keys = keys[self.order]
+
+    def __contains__(self, key) -> bool:
+        i = np.searchsorted(self.keys, key)
+        return bool(i < len(self.keys) and self.keys[i] == key)
+
+    def __getitem__(self, key) -> np.ndarray:
+        lo, hi = np.searchsorted(self.keys, key, "left"), np.searchsorted(self.keys, key, "right")
+        if lo == hi:
+            raise KeyError(key)
+        return self.order[lo:hi]
+
+
+def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame, rows: tuple[Positions, Positions]) -> tuple[pd.DataFrame, dict]:
     """(fid, _i, in_p, dated) for every ledger row a flagged supply row's slips may sit in:
     its ingredient's rows of the owner dated in the period (flows), counted on its last
     day, or dated (not a run input: those carry their batch's date) a few days around it."""
@@ -128,7 +151,7 @@ def _fractions(r: dict, pairs: pd.DataFrame, gen: Genealogy) -> np.ndarray:
     return np.nan_to_num(np.where(np.isnan(lot), item, lot).astype(float))
 
 
-def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods, rows: tuple[dict, dict]) -> list[dict]:
+def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods, rows: tuple[Positions, Positions]) -> list[dict]:
     """Every flagged row's alternatives, each estimated from the row's ingredient share; the
     best EXACT_PER_ROW that may bring it within tolerance, with the periods their exact
     recomputation needs. All flagged rows at once: the slips of a ledger row are the same
@@ -148,11 +171,63 @@ def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods, rows: tuple[di
                        ignore_index=True)
     moves = S.date_slips(dated_rows, starts, ends)
     alts = pd.concat([values, moves], ignore_index=True)
+    # millions of alternatives at 20 % flagged on a 1M book: the parts are let go, and the
+    # columns added in place rather than by a copy of the whole frame (assign)
+    del values, moves
     if alts.empty:
         return []
-    alts = alts.assign(prior=alts["prior"].to_numpy() + S.run_fit(typed, alts, yields, ledger),
-                       alt=np.arange(len(alts)), is_move=alts["date_new"].notna().to_numpy())
-    pairs = members.merge(alts, on="_i")
+    alts["prior"] = alts["prior"].to_numpy() + S.run_fit(typed, alts, yields, ledger)
+    alts["alt"] = np.arange(len(alts))
+    alts["is_move"] = alts["date_new"].notna().to_numpy()
+    # the pairs (flagged row, alternative) are estimated a slice of flagged rows at a time, on
+    # the alternatives' numbers alone (their words are joined to the few kept): all at once,
+    # with every column, they held 3 GB at 20 % flagged on a 1M book. The same pairs, in the
+    # same order, so the same ones are kept.
+    num = alts[["_i", "alt", "is_move", "qty_new", "date_new", "prior"]]
+    n_alts = num.groupby("_i", sort=False).size()
+    size = n_alts.reindex(members["_i"].to_numpy()).fillna(0).to_numpy()
+    cuts = _slices(members["fid"].to_numpy(), size, PAIR_ROWS)
+    # whether the row's item is counted on the period's last day (then its flows show in full)
+    cd = ledger.loc[(ledger["kind"] == "count").to_numpy(), ["item_key", "owner_key", "date"]].drop_duplicates()
+    pairs = pd.concat([_estimate(members.iloc[lo:hi], num, fl, typed, gen, cd) for lo, hi in cuts],
+                      ignore_index=True)
+    words = ["cause", "column", "typed", "suggested"]
+    pairs = pairs.assign(**{c: alts[c].to_numpy()[pairs["alt"].to_numpy()] for c in words})
+    ctxs = []
+    for fid, grp in pairs.groupby("fid", sort=True):
+        f = fl.loc[fid]
+        ing, lo, hi = int(f["ing"]), pd.Timestamp(f["start"]), pd.Timestamp(f["end"])
+        moved = grp["is_move"].to_numpy()
+        src = typed.loc[grp["_i"].to_numpy(), "date"].to_numpy(dtype="datetime64[ns]")
+        # only the periods a correction can change: this one, and the one a date moves to or from
+        touched = np.concatenate([src[moved], grp["date_new"].to_numpy(dtype="datetime64[ns]")[moved]])
+        wanted = [p for p in periods if (p[0] <= hi and p[1] >= lo)
+                  or ((touched >= np.datetime64(p[0])) & (touched <= np.datetime64(p[1]))).any()]
+        ctxs.append({"id": int(fid), "ing": ing, "scope": scopes[ing], "typed": typed,
+                     "alts": grp[S.ALT_COLUMNS].reset_index(drop=True), "wanted": wanted})
+    return ctxs
+
+
+def _slices(fid: np.ndarray, size: np.ndarray, most: int) -> list[tuple[int, int]]:
+    """Row ranges of members (in fid order) holding whole flagged rows, each of at most
+    `most` pairs (`size`: pairs per member row) unless one flagged row alone needs more."""
+    bounds = np.flatnonzero(np.r_[True, fid[1:] != fid[:-1]])
+    per = np.add.reduceat(size, bounds) if len(size) else np.zeros(0)
+    out, lo, total = [], 0, 0
+    for k, b in enumerate(bounds):
+        if total and total + per[k] > most:
+            out.append((lo, int(b)))
+            lo, total = int(b), 0
+        total += per[k]
+    out.append((lo, len(fid)))
+    return out
+
+
+def _estimate(members: pd.DataFrame, num: pd.DataFrame, fl: pd.DataFrame, typed: pd.DataFrame, gen: Genealogy,
+              cd: pd.DataFrame) -> pd.DataFrame:
+    """_screen's estimate of the pairs of some flagged rows: the best EXACT_PER_ROW of each
+    that may bring it within tolerance (qty_new: relative to its period, see below)."""
+    pairs = members.merge(num, on="_i")
     pairs = pairs[np.where(pairs["is_move"], pairs["dated"], pairs["in_p"]).astype(bool)]
     f = fl.loc[pairs["fid"].to_numpy()]
     start = f["start"].to_numpy(dtype="datetime64[ns]")
@@ -174,8 +249,6 @@ def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods, rows: tuple[di
     bc = gen.batch_comp.rename(columns={"frac": "bfrac"})
     fb = pd.DataFrame({"batch_key": r["batch_key"], "ingredient_key": pairs["ing"].to_numpy()}).merge(
         bc, on=["batch_key", "ingredient_key"], how="left")["bfrac"].fillna(0.0).to_numpy()
-    # whether the row's item is counted on the period's last day (then its flows show in full)
-    cd = ledger.loc[(ledger["kind"] == "count").to_numpy(), ["item_key", "owner_key", "date"]].drop_duplicates()
     cnt = pd.DataFrame({"item_key": r["item_key"], "owner_key": r["owner_key"], "date": end}) \
         .merge(cd.assign(_c=True), on=["item_key", "owner_key", "date"], how="left")["_c"].notna().to_numpy()
     k = typed["kind"].astype(object).to_numpy()[pi]
@@ -188,20 +261,7 @@ def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods, rows: tuple[di
         np.maximum(ROUNDING_UNITS, ROUNDING_SHARE * f["available"].clip(lower=0).to_numpy())
     pairs = pairs.assign(qty_new=qty_new, est=np.abs(after))
     pairs = pairs[np.abs(after) <= 3 * band]
-    pairs = pairs.sort_values(["fid", "est", "prior"], kind="stable").groupby("fid", sort=False).head(EXACT_PER_ROW)
-    ctxs = []
-    for fid, grp in pairs.groupby("fid", sort=True):
-        f = fl.loc[fid]
-        ing, lo, hi = int(f["ing"]), pd.Timestamp(f["start"]), pd.Timestamp(f["end"])
-        moved = grp["is_move"].to_numpy()
-        src = typed.loc[grp["_i"].to_numpy(), "date"].to_numpy(dtype="datetime64[ns]")
-        # only the periods a correction can change: this one, and the one a date moves to or from
-        touched = np.concatenate([src[moved], grp["date_new"].to_numpy(dtype="datetime64[ns]")[moved]])
-        wanted = [p for p in periods if (p[0] <= hi and p[1] >= lo)
-                  or ((touched >= np.datetime64(p[0])) & (touched <= np.datetime64(p[1]))).any()]
-        ctxs.append({"id": int(fid), "ing": ing, "scope": scopes[ing], "typed": typed,
-                     "alts": grp[S.ALT_COLUMNS].reset_index(drop=True), "wanted": wanted})
-    return ctxs
+    return pairs.sort_values(["fid", "est", "prior"], kind="stable").groupby("fid", sort=False).head(EXACT_PER_ROW)
 
 
 # the ledger columns build_genealogy and compute_supply read (the names only for a lot cycle's message)
@@ -210,7 +270,7 @@ CYCLE_COLUMNS = ["batch", "lot", "item", "row"]
 
 
 def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict], periods,
-               rows: tuple[dict, dict]) -> tuple[dict, set]:
+               rows: tuple[Positions, Positions], terms: pd.DataFrame | None = None) -> tuple[dict, set]:
     """Every short-listed alternative's supply, recomputed by the engine's own code in as
     few passes as memory allows: {(ctx id, alt index): its supply rows}, and the ids of
     the flagged rows examined (all but those beyond STACK_BUDGET)."""
@@ -220,14 +280,17 @@ def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict
     routes = {}
     if ctxs:  # all at once (the flagged rows share one `typed`)
         alts = pd.concat([c["alts"] for c in ctxs])
-        only, remake = T.route(ctxs[0]["typed"], alts, T.lot_facts(ledger))
+        # route asks only about the alternatives' own items: their rows are all lot_facts needs
+        xs = pd.unique(ctxs[0]["typed"].loc[alts["_i"].to_numpy(), "item_key"].to_numpy())
+        mine = np.sort(np.concatenate([item_rows[x] for x in xs]))
+        only, remake = T.route(ctxs[0]["typed"], alts, T.lot_facts(ledger.iloc[mine]))
         # a run's correction: recomputed on the runs and items downstream of it (investigate.runs)
         touch = R.touched(ctxs[0]["typed"], alts, R.run_facts(ledger, gen, rows[1]), item_rows)
         cuts = np.cumsum([len(c["alts"]) for c in ctxs])[:-1]
         routes = dict(zip([c["id"] for c in ctxs], zip(np.split(only, cuts), np.split(remake, cuts),
                                                        np.split(touch, cuts), strict=True), strict=True))
     # the book's own terms, once for every pass (copies.figures_after adds each copy's change)
-    base = C.book_terms(slim, gen, ctxs) if ctxs else None
+    base = C.book_terms(slim, gen, ctxs, terms) if ctxs else None
     out, examined, spent = {}, set(), 0
     whole, part, runs, size = [], [], [], 0
     for c in ctxs:  # worst first: a row is examined whole or not at all
@@ -258,35 +321,42 @@ def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict
 
 def _passes(book, slim, gen, base, whole, part, runs, item_rows, ik, periods) -> dict:
     out = {}
-    if runs:
-        out.update(R.run_pass(book, slim, gen, base, runs, ik))
     if whole:
         out.update(_stack_pass(book, slim, whole, periods, ik))
+    # the run and the item-only corrections: their copies numbered apart under one run code
+    # step (bk), so one supply_terms (figures_after) computes them all
+    bk = int(slim["batch_key"].max()) + 1 if len(slim) else 1
+    copies = []
+    if runs:
+        copies.append(R.run_copies(book, slim, gen, runs, ik, bk, 0))
     if part:
-        out.update(_item_pass(book, slim, gen, base, part, item_rows, ik))
+        n0 = int(copies[0][0]["n"].max()) if copies else 0
+        copies.append(_item_copies(book, slim, gen, part, item_rows, ik, bk, n0))
+    if copies:
+        out.update(C.figures_after(book, slim, base, runs + part, *C.joined(copies), ik))
     return out
 
 
-def _item_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, base: pd.DataFrame, ctxs: list[dict],
-               item_rows: dict, ik: int) -> dict:
-    """The figure after each item-only alternative of ctxs: the book's supply terms plus
-    what the correction changes in its item's part (that item's rows, corrected, less the
-    same rows as they are), both by the engine's own supply_terms, then supply_figures.
-    One pass: every copy under item, run and ingredient codes of its own."""
+def _item_copies(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict], item_rows: Positions, ik: int,
+                 bk: int, n0: int) -> tuple[pd.DataFrame, pd.DataFrame, Genealogy, set]:
+    """The copies for each item-only alternative of ctxs, numbered from n0 + 1: its item's
+    rows corrected, and the same rows as they are (copies.figures_after: the book's supply
+    terms plus what the correction changes in its item's part), each under item, run and
+    ingredient codes of its own: (alt, stacked, genealogy, ingredient codes)."""
     alt = pd.concat([c["alts"].assign(cid=c["id"], j=c["alts"].index, ing=c["ing"],
                                       x=c["typed"].loc[c["alts"]["_i"].to_numpy(), "item_key"].to_numpy())
                      for c in ctxs], ignore_index=True)
     # copies 1..m: each (item, ingredient) as it is; then one corrected copy per alternative
     plain = alt[["x", "ing"]].drop_duplicates().reset_index(drop=True)
-    plain["n"] = np.arange(1, len(plain) + 1)
+    plain["n"] = np.arange(n0 + 1, n0 + len(plain) + 1)
     alt = alt.merge(plain.rename(columns={"n": "n_orig"}), on=["x", "ing"])
-    alt["n"] = np.arange(len(plain) + 1, len(plain) + len(alt) + 1)
+    alt["n"] = np.arange(n0 + len(plain) + 1, n0 + len(plain) + len(alt) + 1)
     copies = pd.concat([plain, alt[["x", "ing", "n"]]], ignore_index=True)
     pos = [item_rows[x] for x in copies["x"]]
     at = np.array([np.flatnonzero(slim.index[item_rows[x]] == i)[0]
                    for x, i in zip(alt["x"], alt["_i"], strict=True)], dtype=np.int64)
-    stacked, bk = C.stack(slim, copies["n"].to_numpy(), pos, at, alt["qty_new"].to_numpy(),
-                          alt["date_new"].to_numpy(dtype="datetime64[ns]"), ik)
+    stacked = C.stack(slim, copies["n"].to_numpy(), pos, at, alt["qty_new"].to_numpy(),
+                      alt["date_new"].to_numpy(dtype="datetime64[ns]"), ik, bk)
     # the genealogy as it is (nothing here changes it), under each copy's codes
     cp = copies.rename(columns={"x": "item_key", "ing": "ingredient_key"})
 
@@ -312,7 +382,7 @@ def _item_pass(book: Book, slim: pd.DataFrame, gen: Genealogy, base: pd.DataFram
                               ignore_index=True)
     g = Genealogy(coded(gen.lot_comp, "item_key"), item_comp,
                   coded(gen.batch_comp, "batch_key"), pd.Series(dtype=np.int64), frozenset())
-    return C.figures_after(book, slim, base, ctxs, alt, stacked, g, set(copies["ing"] + copies["n"] * ik), ik)
+    return alt, stacked, g, set(copies["ing"] + copies["n"] * ik)
 
 
 def _stack_pass(book: Book, slim: pd.DataFrame, ctxs: list[dict], periods, ik: int) -> dict:
