@@ -316,10 +316,22 @@ def convert_column(values: pd.Series, kind: str) -> pd.Series:
         return values
     if values.dtype == bool or str(values.dtype) == "boolean":
         return values.map({True: "Yes", False: "No"}).astype("string")
+    if isinstance(values.dtype, pd.CategoricalDtype) and \
+            pd.api.types.infer_dtype(values.cat.categories, skipna=False) == "string":
+        # the Ledger's kinds and sheets: each category converted once, then taken by code
+        cats = pd.array(values.cat.categories.to_numpy(dtype=object), dtype="string")
+        return pd.Series(cats.take(values.cat.codes.to_numpy(), allow_fill=True), index=values.index,
+                         name=values.name)
     inferred = pd.api.types.infer_dtype(values, skipna=True)
     if inferred in ("string", "empty"):
         return values.astype("string")
-    if inferred == "boolean" or inferred.startswith("mixed"):
+    if inferred == "boolean":
+        # a yes/no column (the Ledger's Organic): the whole column at once, as the map below would
+        missing = values.isna().to_numpy()
+        out = np.full(len(values), None, dtype=object)
+        out[~missing] = np.where(values.to_numpy(dtype=object)[~missing].astype(bool), "Yes", "No")
+        return pd.Series(out, index=values.index, name=values.name).astype("string")
+    if inferred.startswith("mixed"):
         # rare mixed columns: element by element is affordable there
         values = values.map(lambda v: "Yes" if v is True or v is np.True_ else
                             "No" if v is False or v is np.False_ else v)
