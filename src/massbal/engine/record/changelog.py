@@ -251,7 +251,7 @@ def canon_column(s: pd.Series) -> np.ndarray:
         d = s.to_numpy(dtype="datetime64[ns]")
         day = d.astype("datetime64[D]")
         nat = np.isnat(d)
-        out[:] = _each_distinct(day, lambda u: np.datetime_as_string(u, unit="D"))
+        out[:] = _each_distinct(day, lambda u: np.datetime_as_string(u, unit="D").astype(object))
         timed = ~nat & (d != day.astype("datetime64[ns]"))
         if timed.any():
             out[timed] = np.datetime_as_string(d[timed], unit="s")
