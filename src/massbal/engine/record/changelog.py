@@ -226,6 +226,20 @@ def _number(x: float) -> str:
     return format(x, ".15g")
 
 
+def _each_distinct(values: np.ndarray, text) -> np.ndarray:
+    """text(values) for a column of days or numbers, made once per distinct value: a
+    million movements hold a few hundred days and quantities that repeat, and formatting
+    was most of a first write's snapshot. Exact: equal values have equal text (-0.0 and
+    NaT, which np.unique would merge with 0.0 and each other, are no whole numbers or
+    are blanked by the caller)."""
+    if len(values) < 1024:
+        return text(values)
+    uniq, inverse = np.unique(values, return_inverse=True)
+    if len(uniq) > len(values) // 2:
+        return text(values)
+    return text(uniq)[inverse]
+
+
 def canon_column(s: pd.Series) -> np.ndarray:
     """A whole column as canonical text, vectorised for the types the readers give."""
     n = len(s)
@@ -237,7 +251,7 @@ def canon_column(s: pd.Series) -> np.ndarray:
         d = s.to_numpy(dtype="datetime64[ns]")
         day = d.astype("datetime64[D]")
         nat = np.isnat(d)
-        out[:] = np.datetime_as_string(day, unit="D")
+        out[:] = _each_distinct(day, lambda u: np.datetime_as_string(u, unit="D").astype(object))
         timed = ~nat & (d != day.astype("datetime64[ns]"))
         if timed.any():
             out[timed] = np.datetime_as_string(d[timed], unit="s")
@@ -249,10 +263,10 @@ def canon_column(s: pd.Series) -> np.ndarray:
         ok = np.isfinite(v)
         whole = ok & (v == np.round(v)) & (np.abs(v) < 1e15)
         out[:] = ""
-        out[whole] = v[whole].astype(np.int64).astype(str).astype(object)
+        out[whole] = _each_distinct(v[whole].astype(np.int64), lambda u: u.astype(str).astype(object))
         frac = ok & ~whole
         if frac.any():
-            out[frac] = [format(x, ".15g") for x in v[frac]]
+            out[frac] = _each_distinct(v[frac], lambda u: np.array([format(x, ".15g") for x in u], dtype=object))
         return out
     if isinstance(dt, pd.StringDtype):
         out[:] = s.fillna("").to_numpy(dtype=object)

@@ -28,7 +28,9 @@ edits share its state; the next split is the target choice (resolve) into its ow
 from __future__ import annotations
 
 import copy
+import functools
 import os
+import re
 import time
 import zipfile
 import zlib
@@ -41,7 +43,7 @@ from lxml import etree
 from massbal.engine.result import Reconciliation
 from massbal.layout.notes import ORPHAN_HEADERS, ORPHAN_WIDTHS, ORPHANS_SHEET, ORPHANS_TABLE
 from massbal.layout.sheets import DATE_FORMAT, PRINT, SheetSpec, written_sheets
-from massbal.xlref import column_letter
+from massbal.xlref import column_letter, column_number
 from massbal.xlsx.write import notes as K
 from massbal.xlsx.write.cell_xml import OutColumn
 from massbal.xlsx.write.chart_xml import CT_CHART, CT_DRAWING, REL_CHART, REL_DRAWING, chart_xml, drawing_xml
@@ -446,7 +448,7 @@ class _Job:
                         if not isinstance(h.tag, str):
                             continue
                         try:
-                            hr = parse_range(h.get("ref", ""))
+                            hr = _link_range(h.get("ref", ""))
                         except ValueError:
                             continue
                         if _overlaps(hr, region) or (old_region and _overlaps(hr, old_region)):
@@ -679,6 +681,24 @@ def _put(w: PackageWriter, name: str, content, level: int) -> None:
         w.write_chunks(name, content(), level)
     else:
         w.write(name, content, level)
+
+
+_ONE_CELL = re.compile(r"([A-Z]{1,3})(\d{1,7})")
+
+
+def _link_range(ref: str) -> tuple[int, int, int, int]:
+    """parse_range of a hyperlink's ref; a plain one-cell ref (each of the old Supply's
+    and Exceptions' links: most of a re-run's planning) read by one match."""
+    m = _ONE_CELL.fullmatch(ref)
+    if m is None:
+        return parse_range(ref)
+    r, c = int(m.group(2)), _column_number(m.group(1))
+    return r, c, r, c
+
+
+@functools.lru_cache(maxsize=4096)
+def _column_number(letters: str) -> int:
+    return column_number(letters)
 
 
 def _overlaps(a, b) -> bool:
