@@ -49,6 +49,9 @@ def main(path: str, rows: int, logged: bool = False) -> None:
                 write()
                 os._exit(0)
             except BaseException:
+                import traceback
+                traceback.print_exc()  # to the test's captured stderr: why a clean run failed
+                sys.stderr.flush()
                 os._exit(3)
         extra = None
         if mode == "time":
