@@ -33,3 +33,18 @@ def test_demo_reconciles_in_place_and_opens_in_libreoffice(tmp_path):
     assert pdf.exists() and pdf.stat().st_size > 10_000
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert int(next(l.split()[-1] for l in info.splitlines() if l.startswith("Pages:"))) > 10
+
+
+def test_demo_says_where_it_wrote_within_80_columns(tmp_path):
+    """At an 80-column terminal the closing sentence wraps at words; a path longer than the
+    terminal stands whole on a line of its own (a path broken in two cannot be copied)."""
+    import os
+    folder = tmp_path / ("a_folder_with_a_rather_long_name_" * 2)
+    p = subprocess.run([sys.executable, "-m", "massbal.cli", "demo", str(folder)], capture_output=True, text=True,
+                       env=dict(os.environ, COLUMNS="80"))
+    assert p.returncode == 0, p.stderr
+    path = str(folder / "massbal_demo.xlsx")
+    lines = [line.rstrip() for line in p.stdout.splitlines()]
+    assert path + ":" in lines
+    assert all(len(line) <= 80 for line in lines if line != path + ":"), lines
+    assert "Open it in Excel and look at the Exceptions sheet." in " ".join(lines)

@@ -117,3 +117,19 @@ def wrote_sentence(rep, book: Path) -> str:
     names = [s.sheet for s in rep.sheets if s.output not in (ORPHANS_SHEET, STATE_SHEET)]
     listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
     return f"Wrote {listed} into {book}."
+
+
+def print_with_path(console: Console, sentence: str, path: str) -> None:
+    """A sentence wrapped at words like every other line, the path in it never broken: on
+    a line of its own when it is longer than the terminal (a path broken in two cannot be
+    copied)."""
+    before, found, after = sentence.partition(path)
+    if not found or len(path) < console.width:
+        console.print(sentence, markup=False)
+        return
+    if before.strip():
+        console.print(before.rstrip(), markup=False)
+    stuck = after[:1] if after[:1] in ".:," else ""   # the punctuation that ends the path's phrase
+    console.print(path + stuck, markup=False, soft_wrap=True)
+    if after[len(stuck):].strip():
+        console.print(after[len(stuck):].strip(), markup=False)

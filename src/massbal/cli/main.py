@@ -8,7 +8,7 @@ import typer
 
 from massbal import __version__
 
-from .console import err, fail, first_line, load_raw, out, parse_day, stages, write_sheets_into, wrote_sentence
+from .console import err, fail, first_line, load_raw, out, parse_day, print_with_path, stages, write_sheets_into, wrote_sentence
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Organic mass balance and lot traceability for Excel workbooks.")
@@ -70,7 +70,8 @@ def write_into(book: Path, rec, raw=None, kept=None, current=None):
 
 def show_reconciliation(rec, book: Path, written, everything: bool = False) -> None:
     from .reconcile_report import show_reconciliation as show
-    show(out, rec, everything=everything, written=None if written is None else wrote_sentence(written, book))
+    show(out, rec, everything=everything, written=None if written is None else wrote_sentence(written, book),
+         book=str(book))
 
 
 @app.command()
@@ -112,8 +113,9 @@ def demo(directory: Path = typer.Argument(Path("."), help="Folder for massbal_de
         write_into(path, rec, raw)
     if kept is not None:
         err.print(f"The previous {target.name} is kept as {kept}.", markup=False)
-    out.print(f"{path}: {len(rec.balances)} balances, {len(rec.supply)} supply rows, {len(rec.yields)} runs, "
-              f"{len(rec.findings)} findings. Open it in Excel and look at the Exceptions sheet.", markup=False, soft_wrap=True)
+    print_with_path(out, f"{path}: {len(rec.balances)} balances, {len(rec.supply)} supply rows, "
+                         f"{len(rec.yields)} runs, {len(rec.findings)} findings. Open it in Excel and look at the "
+                         "Exceptions sheet.", str(path))
 
 
 @app.command()

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from massbal.cli.console import print_with_path
 from massbal.cli.farm_report import print_farm
 from massbal.cli.investigations import likeliest_causes
 from massbal.engine.verdict import headline, period_label, shown, tallies
@@ -21,8 +22,10 @@ WIDE = 110  # from this width the balance shows beginning, in and out too
 FINDINGS_PER_CODE = 1  # without --all, one message of each kind; the others' places
 
 
-def show_reconciliation(console: Console, rec, *, everything: bool = False, written: str | None = None) -> None:
-    """written: the sentence saying where each sheet went (None: nothing was written)."""
+def show_reconciliation(console: Console, rec, *, everything: bool = False, written: str | None = None,
+                        book: str = "") -> None:
+    """written: the sentence saying where each sheet went (None: nothing was written), book
+    the path it names."""
     items = tallies(rec)
     console.print(Text(headline(items, 1 if rec.needs_attention else 0), style="bold"))
     for t in shown(items):
@@ -50,19 +53,7 @@ def show_reconciliation(console: Console, rec, *, everything: bool = False, writ
         console.print(Text(f"Every row: massbal reconcile --all, or the sheets in the workbook ({sizes}).",
                            style="dim"))
     if written:
-        print_sentence_and_path(console, written)
-
-
-def print_sentence_and_path(console: Console, sentence: str) -> None:
-    """'Wrote ... into PATH.' wrapped at words like every other line; a path longer than
-    the terminal on a line of its own, never broken (a path broken in two cannot be
-    copied)."""
-    head, sep, path = sentence.rpartition(" into ")
-    if not sep or len(path) < console.width:
-        console.print(sentence, markup=False)
-        return
-    console.print(head + " into", markup=False)
-    console.print(path, markup=False, soft_wrap=True)
+        print_with_path(console, written, book)
 
 
 def _table(title: str) -> Table:
