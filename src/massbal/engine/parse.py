@@ -84,8 +84,11 @@ def is_blank(col: pd.Series) -> pd.Series:
         # whose fixed cost is most of a small book's reading (the same test: a str that
         # strips to nothing; Python's and Arrow's white space are the same characters)
         na = blank.to_numpy(dtype=bool)
-        ws = np.fromiter((type(v) is str and not v.strip() for v in col.to_numpy(dtype=object)),
-                         dtype=bool, count=len(col))
+        # a text column's every value is text (pandas 2.2 may keep numpy's str in one); in
+        # an object column only a plain str is, as below
+        text = isinstance(col.dtype, pd.StringDtype)
+        ws = np.fromiter(((isinstance(v, str) if text else type(v) is str) and not v.strip()
+                          for v in col.to_numpy(dtype=object)), dtype=bool, count=len(col))
         return pd.Series(na | ws, index=col.index)
     if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
         s = col[~blank].astype(object)
