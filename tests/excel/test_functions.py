@@ -164,6 +164,20 @@ def test_parse_date_forms():
         F.parse_date(True)
 
 
+def test_parse_date_remembers_days_by_type():
+    """Days are remembered per value and type: the serial 1 asked first does not make
+    TRUE a date, nor a 1900-epoch serial answer a 1904 book's."""
+    assert F.parse_date(61) == pd.Timestamp("1900-03-01") and F.parse_date(1) is not None
+    with pytest.raises(F.FigureError, match="TRUE/FALSE"):
+        F.parse_date(True)
+    assert F.parse_date(45991.0) == F.parse_date(45991) == pd.Timestamp("2025-11-30")
+    assert F.parse_date(45991, date1904=True) == pd.Timestamp("2029-12-01")
+    with pytest.raises(F.FigureError, match="'Nov 30' is not a date"):
+        F.parse_date("Nov 30", "start")
+    with pytest.raises(F.FigureError, match="The end 'Nov 30'"):
+        F.parse_date("Nov 30", "end")
+
+
 def test_an_item_with_no_movements_is_an_item(tmp_path):
     """=MASSBAL("Rye", ...) for Rye on the Items sheet with no movements says it has none,
     not that it is not an item (issue 8: the Items index holds codes, not names)."""

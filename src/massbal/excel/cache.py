@@ -9,6 +9,7 @@ recomputes.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import itertools
 import threading
@@ -271,3 +272,11 @@ def compute_herd(fig_name: str, book_key: Hashable, load: Callable[[], RawBook] 
                  token: Hashable | None = None, cache: LedgerCache = CACHE) -> Any:
     entry = cache.entry(book_key, load, token)
     return herd_value(entry, fig_name, herd, when)
+
+
+# The worksheet functions run in a long-lived process (Excel's Python server, xlwings
+# Lite) that has by now imported pandas, pint's registry and the engine: hundreds of
+# thousands of objects that live as long as it does. A full garbage collection walks
+# them all, and a first recalculation triggers several (a third of its time on a small
+# book); frozen, they are skipped. They are freed as usual when no longer referenced.
+gc.freeze()

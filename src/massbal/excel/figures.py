@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -134,6 +135,15 @@ def parse_date(value: Any, what: str = "date", date1904: bool = False) -> pd.Tim
     if blank(value):
         return None
     value = _scalar(value)
+    if isinstance(value, (str, int, float, datetime)):
+        # A sheet of MASSBAL cells asks the same few dates a thousand times per
+        # recalculation: remember each one's day (typed, so TRUE is never taken for 1).
+        return _day_of(value, what, date1904)
+    return _day_of.__wrapped__(value, what, date1904)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _day_of(value: Any, what: str, date1904: bool) -> pd.Timestamp:
     if isinstance(value, (datetime, date, pd.Timestamp, np.datetime64)):
         return pd.Timestamp(value).normalize()
     if isinstance(value, bool):
