@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from massbal.engine.rawbook import RawBook, RawTable
-from massbal.engine.schema import header_key
+from massbal.engine.schema import header_key, name_keys
 
 from .blocks import ClosedBlocks, Cut, Rows, TableBlocks, canon_rows, cut, match, positions
 from .changelog import RowChange, Snapshot, diff, loaded
@@ -144,12 +144,6 @@ def batch_days(*snaps: Snapshot | None) -> dict[str, str]:
 
 
 _ISO = r"^\d{4}-\d{2}-\d{2}"
-
-
-def name_keys(values: np.ndarray) -> pd.Series:
-    """schema.name_key of a whole column (case, spaces and look-alike forms ignored)."""
-    t = pd.Series(values, dtype=object).astype(str)
-    return t.str.normalize("NFKC").str.casefold().str.split().str.join(" ")
 
 
 def dated_on_or_before(s: Snapshot, batches: dict[str, str], through: str) -> np.ndarray:
