@@ -86,7 +86,8 @@ def source_sheet(s: Sheet, raw: RawBook, table: str, pos: pd.Series | None) -> N
             if raw.date1904:
                 parsed = parse_date(vals, True).values
                 vals = vals.where(parsed.isna() | vals.map(lambda v: isinstance(v, str)), parsed.astype(object))
-            cols.append(Col(h, list(vals), "date", 11))
+            # a column of dates stays a column (bulk.classify converts it whole)
+            cols.append(Col(h, vals if vals.dtype.kind == "M" else list(vals), "date", 11))
         else:
             # pyarrow text stays a column (bulk.py factorizes it); anything else as typed, value by value
             col = data[j]
@@ -152,7 +153,8 @@ def _links_for(m: Meta, targets: pd.DataFrame, loc, kinds_by_col: dict[str, tupl
     out = {}
     for col, kinds in kinds_by_col.items():
         b = blocks(m.data.ledger, targets, kinds)
-        out[col] = {int(t): loc(r["min"], r["max"]) for t, r in b.iterrows()}  # one per balance row
+        out[col] = {int(t): loc(lo, hi) for t, lo, hi in   # one per balance row
+                    zip(b.index.tolist(), b["min"].tolist(), b["max"].tolist(), strict=True)}
     return out
 
 
@@ -242,13 +244,17 @@ def supply_sheet(s: Sheet, m: Meta, det_sheet: str, det_first: int) -> None:
     sums = d.groupby(["ingredient_key", "owner_key", "start", "end"])["short"].sum() if len(d) else pd.Series(dtype=float)
     short = [float(sums.get((a, b, pd.Timestamp(c), pd.Timestamp(e)), 0.0)) for a, b, c, e in
              zip(sp["ingredient_key"], sp["owner_key"], sp["start"], sp["end"], strict=True)]
+    # each row's link made once (every linked column asks it; a row Series and an index
+    # look-up per cell were seconds)
+    spans = dict(zip(rng.index.tolist(), zip(rng["min"].tolist(), rng["max"].tolist(), strict=True), strict=True))
+    links = []
+    for a, b, c, e in zip(sp["ingredient_key"], sp["owner_key"], sp["start"], sp["end"], strict=True):
+        span = spans.get((a, b, pd.Timestamp(c), pd.Timestamp(e)))
+        links.append(None if span is None else
+                     f"'{det_sheet}'!A{det_first + span[0] + 1}:{col_letter(17)}{det_first + span[1] + 1}")
+
     def link(i: int) -> str | None:
-        r = sp.iloc[i]
-        key = (r["ingredient_key"], r["owner_key"], pd.Timestamp(r["start"]), pd.Timestamp(r["end"]))
-        if key not in rng.index:
-            return None
-        lo, hi = rng.loc[key]
-        return f"'{det_sheet}'!A{det_first + lo + 1}:{col_letter(17)}{det_first + hi + 1}"
+        return links[i]
     farm = m.rec.crop is not None
     forms = [FX.supply(t, "SupplyByItem", "Yield", ing, ow, share_header(ing), farm)
              for ing, ow in zip(sp["ingredient"], sp["owner"], strict=True)]
@@ -293,16 +299,18 @@ def exceptions_sheet(s: Sheet, m: Meta, raw: RawBook, src_names, src_pos) -> Non
     table_of = {v: k for k, v in m.prep.book.sheets.items()}
     # the columns read once, not a row Series per finding (iloc per row: seconds at 100k findings)
     f_sheets, f_rows = f["sheet"].to_numpy(dtype=object), f["row"].to_numpy(dtype=object)
+    # worksheet row -> position as plain dicts (as the Ledger's links): an index lookup per finding was slow
+    pos_of = {t: dict(zip(p.index.tolist(), p.tolist(), strict=True)) for t, p in src_pos.items() if p is not None}
 
     def link(i: int) -> str | None:
         row = f_rows[i]
         t = table_of.get(f_sheets[i])
         if t not in src_names or pd.isna(row):
             return None
-        pos = src_pos.get(t)
-        if pos is None or int(row) not in pos.index:
+        at = pos_of.get(t, {}).get(int(row))
+        if at is None:
             return None
-        return f"'{src_names[t]}'!A{SRC_FIRST_ROW + int(pos[int(row)])}"
+        return f"'{src_names[t]}'!A{SRC_FIRST_ROW + int(at)}"
     cols = [Col("Severity", f["severity"], "status", 9), Col("Code", f["code"], "text", 20),
             Col("Sheet", f["sheet"], "text", 12), Col("Row", f["row"].astype(object), "int", 7, link=link),
             Col("Column", f["column"], "text", 12), Col("Cell", f["cell"], "text", 7),

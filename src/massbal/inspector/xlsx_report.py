@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import io
 import math
-import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +34,7 @@ from massbal.inspector.verify import (
     fingerprint_columns,
 )
 from massbal.layout.sheets import COLORS, STATUS_COLORS
+from massbal.xlsx.write.print_setup import _lines
 
 MAX_LINKS = 65000  # Excel keeps at most 65,530 hyperlinks per worksheet
 NUM = "#,##0.00"
@@ -283,7 +283,10 @@ class Sheet:
             # text never walked from Python where only its lengths matter (issue 15)
             lengths = _lengths(c.values) if series and c.link is None and not charted else None
             obj = c.values.astype(object) if series and _extension(c.values) and lengths is None else c.values
-            vals = None if lengths is not None else list(obj) if obj is not None else [None] * n
+            # the values as a list only where something below reads them one by one (a
+            # quarter's dates as a million Timestamps were seconds of an export)
+            walked = not series or charted or c.link is not None or (c.kind in ("text", "wrap") and lengths is None)
+            vals = None if not walked else list(obj) if obj is not None else [None] * n
             widths.append(fit_width(c, vals, lengths))
             # a column as wide as the widest table on the sheet wants it (several tables
             # share a sheet's columns)
@@ -315,8 +318,9 @@ class Sheet:
             if wraps:
                 wrap_at = max(int(widths[j] * 1.1), 4)  # shorter text takes one line
                 if lengths is not None:
-                    for i in np.flatnonzero(lengths > wrap_at).tolist():
-                        lines[i] = max(lines[i], wrapped_lines(c.values.iloc[i], widths[j]))
+                    long = np.flatnonzero(lengths > wrap_at)
+                    for i, v in zip(long.tolist(), c.values.iloc[long].tolist(), strict=True):
+                        lines[i] = max(lines[i], wrapped_lines(v, widths[j]))
                 for i, v in enumerate(vals or ()):
                     if isinstance(v, str) and len(v) > wrap_at:
                         lines[i] = max(lines[i], wrapped_lines(v, widths[j]))
@@ -412,4 +416,6 @@ def fit_width(c: Col, values: list | None, lengths: np.ndarray | None = None) ->
 def wrapped_lines(text: str, width: float) -> int:
     """Lines a text takes wrapped at word boundaries in a column `width` wide (about 1.1
     characters of text to a unit of width; rather a line too many than a cut one)."""
-    return max(1, len(textwrap.wrap(text, max(int(width * 1.1), 4), break_long_words=True)))
+    chars = max(int(width * 1.1), 4)
+    # the in-place sheets' exact count of textwrap's lines (print_setup), without building them
+    return _lines(text, chars) if len(text) > chars else 1
