@@ -129,32 +129,63 @@ def _by_sheet(book: Book, frame: pd.DataFrame, severity, code, column, msgs) -> 
 
 
 def duplicate_lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
-    made = ledger.loc[(ledger["kind"].isin(INFLOW_KINDS) & (ledger["lot_key"] != 0)).to_numpy(),
-                      LOT + ["kind", "batch_key", "row", "lot", "item", "sheet", "partner"]]
+    inflow = (ledger["kind"].isin(INFLOW_KINDS) & (ledger["lot_key"] != 0)).to_numpy()
+    # integers only (the lot as one code: frames.lot_codes); names are read for the rows
+    # found, not copied for every lot that came in
+    made = ledger.loc[inflow, LOT + ["kind", "batch_key", "row"]]
     # one source is one receipt row, or one run (a run may list a lot on several rows), or
     # one field's harvest (a lot filled by several loads, one scale ticket each)
     harvest = (made["kind"] == "harvested").to_numpy()
     if harvest.any():
+        partner = ledger.loc[inflow, "partner"]
         src = made["batch_key"].where(made["kind"] == "produced", "#" + made["row"].astype(str))
-        src = src.astype(object).where(~harvest, "F" + made["partner"].astype(str).str.strip().str.casefold())
+        src = src.astype(object).where(~harvest, "F" + partner.astype(str).str.strip().str.casefold())
     else:  # the same sources as integers (a run's code; minus a receipt's row): no string per row
         src = np.where((made["kind"] == "produced").to_numpy(), made["batch_key"].to_numpy(),
                        -made["row"].to_numpy(dtype=np.int64) - 1)
-    made = made.assign(src=np.asarray(src))
-    firsts = made.drop_duplicates(LOT + ["src"])
-    n = firsts.groupby(LOT, sort=False)["src"].transform("size")
-    dup = firsts[n > 1]
-    later = dup[dup.duplicated(LOT, keep="first")]
-    if later.empty:
+    src = np.asarray(src)
+    if src.dtype == object:  # (a farm's harvests: text sources, as integers)
+        src = pd.factorize(src)[0]
+    later_at, first_at = _second_sources(lot_codes(made)[0], src.astype(np.int64))
+    if not len(later_at):
         return F.empty()
-    first = dup.drop_duplicates(LOT).set_index(LOT)
-    f = first.reindex(pd.MultiIndex.from_frame(later[LOT]))
+    at = np.flatnonzero(inflow)  # made's rows by ledger position
+    cols = [ledger.columns.get_loc(c) for c in ("lot", "item", "sheet", "row")]
+    later = ledger.iloc[at[later_at], cols]
+    f = ledger.iloc[at[first_at], cols[2:]]
     msgs = ("Lot " + later["lot"].astype(str) + " of " + later["item"].astype(str) + " already came in on " +
             pd.Series(f["sheet"].to_numpy(), index=later.index) + " row " +
             pd.Series(f["row"].astype(str).to_numpy(), index=later.index) +
             ". A lot number should name one delivery or one run; give this one its own lot number "
             "(both are counted meanwhile).")
     return F.combine(_by_sheet(book, later, "warning", "DUPLICATE_LOT", "Lot", msgs))
+
+
+def _second_sources(lot: np.ndarray, src: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (positions, ascending) where a lot comes in from a source other than the one it
+    first came from, each source's first row only; and for each, the position of its lot's
+    first row. One sort by lot and source instead of hashing (lot, source) pairs: the rows
+    drop_duplicates([lot, source]) keeps whose lot has more than one source, minus each
+    lot's first."""
+    n = len(lot)
+    if not n:
+        return np.array([], dtype=np.intp), np.array([], dtype=np.intp)
+    order = np.lexsort((src, lot))  # stable: a pair's rows stay in row order
+    lo, so = lot[order], src[order]
+    new_lot = np.ones(n, dtype=bool)
+    new_lot[1:] = lo[1:] != lo[:-1]
+    new_pair = new_lot.copy()
+    new_pair[1:] |= so[1:] != so[:-1]
+    lot_id = np.cumsum(new_lot) - 1
+    starts = np.flatnonzero(new_lot)
+    first = np.minimum.reduceat(order, starts)  # each lot's first row
+    sources = np.bincount(lot_id[new_pair], minlength=len(starts))
+    pair_first = order[new_pair]  # each (lot, source)'s first row
+    pair_lot = lot_id[new_pair]
+    keep = (sources[pair_lot] > 1) & (pair_first != first[pair_lot])
+    later, later_lot = pair_first[keep], pair_lot[keep]
+    o = np.argsort(later, kind="stable")
+    return later[o], first[later_lot[o]]
 
 
 def name_variant_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
