@@ -35,6 +35,27 @@ def _period_index(dates: pd.Series, starts: np.ndarray, ends: np.ndarray) -> np.
     return np.where(ok, i, -1)
 
 
+def day_sums(codes: np.ndarray, dates, values: np.ndarray) -> pd.DataFrame | None:
+    """groupby([code, date], sort=True)[value].sum() as columns `code`, `date`, `value`,
+    grouped on one int64 (code and day rank) rather than two columns: pandas then skips
+    combining and compressing two levels of 1.6 million rows. The same groups in the same
+    order, each summed over the same rows in the same order, so the same sums to the bit.
+    None when a date is missing (the caller keeps pandas' own way, which drops it)."""
+    d = np.asarray(dates, dtype="datetime64[ns]")
+    day, days = pd.factorize(d, sort=True)
+    if len(d) == 0 or (day < 0).any():
+        return None
+    nd = len(days)
+    lo = int(codes.min())
+    k, uk = codes - lo, None
+    if int(k.max()) >= 2 ** 62 // nd:  # keep code * days in range: rank the codes (order kept)
+        k, uk = pd.factorize(codes, sort=True)
+    s = pd.Series(values).groupby(k * nd + day, sort=True).sum()
+    c = s.index.to_numpy()
+    code = c // nd + lo if uk is None else np.asarray(uk)[c // nd]
+    return pd.DataFrame({"code": code, "date": np.asarray(days)[c % nd], "value": s.to_numpy()})
+
+
 def _asof(left: pd.DataFrame, right: pd.DataFrame, on_left: str, on_right: str, by: list[str],
           value_cols: list[str]) -> pd.DataFrame:
     """For each left row, the right row of the same `by` with the latest on_right <= on_left."""
@@ -112,7 +133,7 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
     if keys is None:
         # the distinct keys in order of first appearance (drop_duplicates, on the codes)
         both = np.concatenate(kc)
-        first = np.sort(np.unique(both, return_index=True)[1])
+        first = np.flatnonzero(~pd.Series(both).duplicated().to_numpy())  # a hash, not a sort
         keys = pd.concat([mv[key], counts[key]], ignore_index=True).iloc[first].assign(**{K: both[first]})
     else:
         keys = keys.assign(**{K: kc[2]})
@@ -125,7 +146,11 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
     grid["day_before"] = grid["start"] - pd.Timedelta(days=1)
 
     # book cumulative effect at the end of each day
-    daily = mv.groupby([K, "date"], sort=True)["effect"].sum().reset_index()
+    daily = day_sums(mv[K].to_numpy(), mv["date"], mv["effect"].to_numpy())
+    if daily is None:
+        daily = mv.groupby([K, "date"], sort=True)["effect"].sum().reset_index()
+    else:
+        daily = daily.rename(columns={"code": K, "value": "effect"})
     daily["cum"] = daily.groupby(K, sort=False)["effect"].cumsum()
 
     # beginning: last count on or before the day before start, rolled forward
@@ -168,7 +193,10 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
 
     # the running book balance, day by day (a day's inflows before its outflows, so the
     # day's lowest point is its end)
-    dd = inside.groupby([K, "p", "date"], sort=True)["effect"].sum().reset_index()
+    # the day totals inside periods are daily's: a day lies wholly in one period or none
+    dp = _period_index(daily["date"], starts, ends)
+    dd = daily.loc[dp >= 0, [K, "date", "effect"]].reset_index(drop=True)
+    dd.insert(1, "p", dp[dp >= 0])
     dd = dd.merge(g[[K, "p", "beginning"]], on=[K, "p"], how="left")
     dd["running"] = dd.groupby([K, "p"], sort=False)["effect"].cumsum() + dd["beginning"]
     low = dd.groupby([K, "p"], sort=False)["running"].min().rename("min_running")
