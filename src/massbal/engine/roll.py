@@ -56,6 +56,29 @@ def day_sums(codes: np.ndarray, dates, values: np.ndarray) -> pd.DataFrame | Non
     return pd.DataFrame({"code": code, "date": np.asarray(days)[c % nd], "value": s.to_numpy()})
 
 
+def _cum_at(daily: pd.DataFrame, K: str, keys: np.ndarray, when: np.ndarray) -> np.ndarray:
+    """daily's `cum` of each key on its latest day on or before `when` (NaN when it has none,
+    or when is NaT): merge_asof's backward match, by searchsorted. daily holds one row per
+    (key, day), sorted by key then day, so (key rank, day rank) as one integer keeps its
+    order and the match is the last such integer at or below the key's and when's."""
+    dk, cum = daily[K].to_numpy(), daily["cum"].to_numpy(dtype=float)
+    out = np.full(len(keys), np.nan)
+    if not len(dk) or not len(keys):
+        return out
+    uk = np.unique(dk)
+    day, days = pd.factorize(daily["date"].to_numpy(dtype="datetime64[ns]"), sort=True)
+    nd = len(days)
+    code = np.searchsorted(uk, dk) * nd + day  # sorted, as daily is
+    kr = np.searchsorted(uk, keys)
+    known = (kr < len(uk)) & (uk[np.minimum(kr, len(uk) - 1)] == keys) & ~np.isnat(when)
+    wr = np.searchsorted(np.asarray(days), when, side="right") - 1  # the last day on or before when
+    pos = np.searchsorted(code, kr * nd + wr, side="right") - 1
+    ok = known & (wr >= 0) & (pos >= 0)
+    ok[ok] = code[pos[ok]] // nd == kr[ok]  # a match of the same key
+    out[ok] = cum[pos[ok]]
+    return out
+
+
 def _asof(left: pd.DataFrame, right: pd.DataFrame, on_left: str, on_right: str, by: list[str],
           value_cols: list[str]) -> pd.DataFrame:
     """For each left row, the right row of the same `by` with the latest on_right <= on_left."""
@@ -160,10 +183,8 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
     csum = counts.groupby([K, "date"], sort=False)["value"].sum().rename("count_value").reset_index()
     g = g.merge(csum.rename(columns={"date": "count_date"}), on=[K, "count_date"], how="left")
     g["count_value"] = g["count_value"].fillna(0.0)
-    g = _asof(g, daily.rename(columns={"date": "d1", "cum": "cum_before"}), "day_before", "d1", [K],
-              ["cum_before"])
-    g = _asof(g, daily.rename(columns={"date": "d2", "cum": "cum_at_count"}), "count_date", "d2", [K],
-              ["cum_at_count"]) if g["count_date"].notna().any() else g.assign(cum_at_count=np.nan)
+    g["cum_before"] = _cum_at(daily, K, g[K].to_numpy(), g["day_before"].to_numpy(dtype="datetime64[ns]"))
+    g["cum_at_count"] = _cum_at(daily, K, g[K].to_numpy(), g["count_date"].to_numpy(dtype="datetime64[ns]"))
     g["cum_before"] = g["cum_before"].fillna(0.0)
     has_count = g["count_date"].notna()
     g["cum_at_count"] = g["cum_at_count"].where(has_count, 0.0).fillna(0.0)
