@@ -269,13 +269,19 @@ def equivalents(ledger: pd.DataFrame, gen: Genealogy, kinds: tuple[str, ...]) ->
 
 def _matches(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The inner join of two int64 key arrays as pandas' merge orders it (each left row in
-    turn, its right matches in right's order), by a stable sort and searchsorted rather
-    than a merge's hash join: the right positions of every match, and each left row's
-    number of matches."""
+    turn, its right matches in right's order): right stably sorted, each left key's run of
+    matches found by one hash look-up among the distinct right keys (a searchsorted of a
+    million left keys cost twice as much). The right positions of every match, and each
+    left row's number of matches."""
+    if not len(right):
+        return np.zeros(0, dtype=np.int64), np.zeros(len(left), dtype=np.int64)
     order = np.argsort(right, kind="stable")
     keys = right[order]
-    lo, hi = np.searchsorted(keys, left, "left"), np.searchsorted(keys, left, "right")
-    n = hi - lo
+    first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    runs = np.diff(np.r_[first, len(keys)])
+    at = pd.Index(keys[first]).get_indexer(left)
+    lo = np.where(at >= 0, first[at], 0)
+    n = np.where(at >= 0, runs[at], 0)
     starts = np.repeat(lo - (np.cumsum(n) - n), n)  # each match's offset from its run's start
     return order[starts + np.arange(int(n.sum()))], n
 
