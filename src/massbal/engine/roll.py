@@ -28,6 +28,16 @@ SIGN = {"receipt": 1.0, "produced": 1.0, "used": -1.0, "shipped": -1.0, "loss": 
 EPS = 1e-6
 
 
+def signs(kind: pd.Series) -> np.ndarray:
+    """SIGN of each row's kind (NaN for a kind without one), as kind.astype(object).map(SIGN)
+    gives it; looked up once per category where kind is categorical (the ledger's: a
+    row-by-row map of a million kinds cost 0.3 s)."""
+    if isinstance(kind.dtype, pd.CategoricalDtype):
+        table = np.array([SIGN.get(c, np.nan) for c in kind.cat.categories] + [np.nan], dtype=float)
+        return table[kind.cat.codes.to_numpy()]  # code -1 (a missing kind) takes the last: NaN
+    return kind.astype(object).map(SIGN).to_numpy(dtype=float)
+
+
 def _period_index(dates: pd.Series, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     d = dates.to_numpy(dtype="datetime64[ns]")
     i = np.searchsorted(starts, d, side="right") - 1
@@ -108,7 +118,9 @@ def opening_days(moves: pd.DataFrame, count_days: pd.DataFrame, by: list[str]) -
 def ledger_openings(ledger: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """opening_days from the ledger itself (every stock movement, organic or not), so the
     item balance, the supply balance and the crop balance open on the same day."""
-    kind = ledger["kind"].astype(object)
+    # on the kind column as it is (categorical): an object copy of a million kinds compared
+    # as text cost ten times more
+    kind = ledger["kind"]
     flows = ledger.loc[kind.isin(list(SIGN)).to_numpy(), by + ["date"]]
     days = ledger.loc[(kind == "count").to_numpy(), by + ["date"]]
     return opening_days(flows, days, by)
