@@ -253,10 +253,11 @@ def equivalents(ledger: pd.DataFrame, gen: Genealogy, kinds: tuple[str, ...]) ->
     rows = rows.reset_index().rename(columns={"index": "_i"})
     lc = gen.lot_comp  # joined on the lot as one integer (frames.lot_codes): the same rows, in the same order
     lk_rows, lk_comp = lot_codes(rows, lc)
-    comp = pd.DataFrame({"_lk": lk_comp, "ingredient_key": lc["ingredient_key"].to_numpy(),
-                         "frac": lc["frac"].to_numpy()})
-    known = rows.assign(_lk=lk_rows).merge(comp, on="_lk").drop(columns="_lk")
-    rest = rows[~rows["_i"].isin(known["_i"])]
+    at, n = _matches(lk_rows, lk_comp)
+    left = np.repeat(np.arange(len(rows)), n)
+    known = rows.take(left).reset_index(drop=True).assign(
+        ingredient_key=lc["ingredient_key"].to_numpy()[at], frac=lc["frac"].to_numpy()[at])
+    rest = rows[n == 0]
     parts = [known]
     if len(rest):
         on_hand, left = _stock_makeup(rest, known)
@@ -264,6 +265,25 @@ def equivalents(ledger: pd.DataFrame, gen: Genealogy, kinds: tuple[str, ...]) ->
     eq = pd.concat(parts, ignore_index=True)
     eq["value"] = eq["qty"] * eq["frac"]
     return eq.drop(columns=["frac"])
+
+
+def _matches(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The inner join of two int64 key arrays as pandas' merge orders it (each left row in
+    turn, its right matches in right's order): right stably sorted, each left key's run of
+    matches found by one hash look-up among the distinct right keys (a searchsorted of a
+    million left keys cost twice as much). The right positions of every match, and each
+    left row's number of matches."""
+    if not len(right):
+        return np.zeros(0, dtype=np.int64), np.zeros(len(left), dtype=np.int64)
+    order = np.argsort(right, kind="stable")
+    keys = right[order]
+    first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    runs = np.diff(np.r_[first, len(keys)])
+    at = pd.Index(keys[first]).get_indexer(left)
+    lo = np.where(at >= 0, first[at], 0)
+    n = np.where(at >= 0, runs[at], 0)
+    starts = np.repeat(lo - (np.cumsum(n) - n), n)  # each match's offset from its run's start
+    return order[starts + np.arange(int(n.sum()))], n
 
 
 def _stock_makeup(rest: pd.DataFrame, known: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -278,24 +298,35 @@ def _stock_makeup(rest: pd.DataFrame, known: pd.DataFrame) -> tuple[pd.DataFrame
     # (key_codes): the same groups in the same order as on the columns, cheaper
     io_flows, io_rest = key_codes([flows, rest], io)
     c = key_codes([flows], ["ingredient_key"] + io)[0]
-    eq = pd.DataFrame({"_c": c, "_io": io_flows, "ingredient_key": flows["ingredient_key"].to_numpy(),
-                       "date": flows["date"].to_numpy(),
-                       "v": flows["qty"].to_numpy() * flows["frac"].to_numpy() * sign})
-    cum_eq = eq.groupby(["_c", "date"], sort=True)["v"].sum().groupby(
-        "_c", sort=False).cumsum().rename("E").reset_index()
-    first = ~pd.Index(flows["_i"]).duplicated()
-    q = pd.DataFrame({"_io": io_flows[first], "date": flows["date"].to_numpy()[first],
-                      "v": flows["qty"].to_numpy()[first] * sign[first]})
-    cum_q = q.groupby(["_io", "date"], sort=True)["v"].sum().groupby("_io", sort=False).cumsum() \
-        .rename("Q").reset_index()
+    dates, qty = flows["date"].to_numpy(), flows["qty"].to_numpy()
+    cum_eq = _cumulated(c, dates, qty * flows["frac"].to_numpy() * sign, "_c", "E")
+    # a ledger row's ingredients are adjacent in `known` (the join keeps each row's together)
+    i = flows["_i"].to_numpy()
+    first = np.r_[True, i[1:] != i[:-1]] if len(i) else np.zeros(0, dtype=bool)
+    cum_q = _cumulated(io_flows[first], dates[first], qty[first] * sign[first], "_io", "Q")
     held = asof_merge(rest[["_i", "date"]].assign(_io=io_rest), cum_q.rename(columns={"date": "qd"}),
                       left_on="date", right_on="qd", by=["_io"])
     has = (held["Q"] > EPS).to_numpy()
     stocked, left = rest[has], rest[~has]
     # each stocked row against every ingredient its item and owner ever held (in sorted order)
-    held_by = eq.drop_duplicates("_c")[["_c", "_io", "ingredient_key"]].sort_values("_c")
+    one = ~pd.Series(c).duplicated().to_numpy()
+    held_by = pd.DataFrame({"_c": c[one], "_io": io_flows[one], "ingredient_key": flows["ingredient_key"].to_numpy()[one]}
+                           ).sort_values("_c")
     pairs = stocked.assign(_io=io_rest[has]).merge(held_by, on="_io")
     pairs = asof_merge(pairs, cum_eq.rename(columns={"date": "ed"}), left_on="date", right_on="ed", by=["_c"])
     pairs = pairs.merge(held.loc[has, ["_i", "Q"]], on="_i")
     pairs["frac"] = (pairs["E"].fillna(0.0) / pairs["Q"]).clip(lower=0.0, upper=1.0)
     return pairs[list(rest.columns) + ["ingredient_key", "frac"]], left
+
+
+def _cumulated(code: np.ndarray, dates: np.ndarray, v: np.ndarray, key: str, name: str) -> pd.DataFrame:
+    """key, date, name: per code the running total of v to the end of each day it moved
+    (groupby([key, date]).sum() then a cumsum per key, the day sums on one integer)."""
+    from .roll import day_sums
+    daily = day_sums(code, dates, v)
+    if daily is None:
+        frame = pd.DataFrame({key: code, "date": dates, "v": v})
+        return frame.groupby([key, "date"], sort=True)["v"].sum().groupby(key, sort=False).cumsum() \
+            .rename(name).reset_index()
+    daily = daily.rename(columns={"code": key})
+    return daily.assign(value=daily.groupby(key, sort=False)["value"].cumsum()).rename(columns={"value": name})

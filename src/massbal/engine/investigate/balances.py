@@ -23,7 +23,7 @@ from massbal.engine.balance import KEY, status_of, variance_pct
 from massbal.engine.frames import asof_merge
 from massbal.engine.ledger import INFLOW_KINDS, OUTFLOW_KINDS
 from massbal.engine.load import Book
-from massbal.engine.roll import EPS, SIGN, ledger_openings, roll
+from massbal.engine.roll import EPS, ledger_openings, roll, signs
 from massbal.engine.runs import UNDOCUMENTED_MIN_PCT
 
 from . import slips as S
@@ -104,8 +104,8 @@ def _touches(rows: pd.DataFrame, alts: pd.DataFrame) -> pd.DataFrame:
     of one day and puts it into another)."""
     a = alts.reset_index(drop=True).assign(alt=lambda f: np.arange(len(f)))
     r = rows.loc[a["_i"].to_numpy()]
-    is_count = (r["kind"].astype(object) == "count").to_numpy()
-    sign = np.where(is_count, 1.0, r["kind"].astype(object).map(SIGN).fillna(0.0).to_numpy(dtype=float))
+    is_count = (r["kind"] == "count").to_numpy()
+    sign = np.where(is_count, 1.0, np.nan_to_num(signs(r["kind"]), nan=0.0))
     qty = r["qty"].to_numpy(dtype=float)
     keys = {k: r[k].to_numpy() for k in KEY}
     moved = a["date_new"].notna().to_numpy()
@@ -227,7 +227,7 @@ def explain_balances(book: Book, ledger: pd.DataFrame, yields: pd.DataFrame, bal
     bal = _with_base(balances.reset_index(drop=True), ledger, starts, openings)
     flagged = bal[bal["status"].isin(FLAGGED)]
     keys = flagged[KEY].drop_duplicates()
-    kinds = ledger["kind"].astype(object)
+    kinds = ledger["kind"]  # categorical: isin per category, not per row
     # only the columns the slips need: every column carried is copied at each step
     slim = KEY + ["date", "kind", "qty", "sheet", "row", "batch_key", "lot_key", "partner", "location", "reference"]
     mine = ledger.loc[kinds.isin(FLOW_KINDS + ("count",)).to_numpy(), slim]
@@ -324,10 +324,9 @@ def _fixing(pairs: pd.DataFrame, touches: pd.DataFrame, alts: pd.DataFrame, bal:
 def _daily(ledger: pd.DataFrame, bal: pd.DataFrame, which: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     """Day totals of the book effect (value x SIGN, as roll sums it) of each balance asked."""
     want = which[which["bal_id"].isin(pairs["bal_id"] if "bal_id" in pairs else [])]
-    k = ledger["kind"].astype(object)
-    f = ledger.loc[k.isin(FLOW_KINDS).to_numpy(), KEY + ["date", "kind", "qty"]]
+    f = ledger.loc[ledger["kind"].isin(FLOW_KINDS).to_numpy(), KEY + ["date", "kind", "qty"]]
     f = f.merge(want[KEY].drop_duplicates(), on=KEY)
-    f = f.assign(effect=f["qty"] * f["kind"].astype(object).map(SIGN).to_numpy(dtype=float))
+    f = f.assign(effect=f["qty"] * signs(f["kind"]))
     m = f.merge(want[KEY + ["bal_id", "start", "end"]], on=KEY)
     m = m[(m["date"] >= m["start"]) & (m["date"] <= m["end"])]
     return m.groupby(["bal_id", "date"], sort=True)["effect"].sum().reset_index()

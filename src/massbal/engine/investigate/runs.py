@@ -30,9 +30,9 @@ PLACEHOLDER = -1  # the ingredient of a known lot holding none of the one asked 
 def run_facts(ledger: pd.DataFrame, gen: Genealogy, batch_rows: dict) -> dict:
     """Who made and who used each lot (a lot as one integer, item x m + lot), and the runs a
     copy cannot rebuild alone."""
-    kind = ledger["kind"].astype(object).to_numpy()
-    pr = ledger.loc[kind == "produced", ["batch_key"] + LOT]
-    us = ledger.loc[kind == "used", ["batch_key"] + LOT]
+    kind = ledger["kind"]  # categorical: compared per category, not as a million texts
+    pr = ledger.loc[(kind == "produced").to_numpy(), ["batch_key"] + LOT]
+    us = ledger.loc[(kind == "used").to_numpy(), ["batch_key"] + LOT]
     m = int(max(pr["lot_key"].max(), us["lot_key"].max(), gen.lot_comp["lot_key"].max(), 0) if len(pr) + len(us) else 0) + 1
 
     def code(f: pd.DataFrame) -> np.ndarray:

@@ -115,7 +115,7 @@ def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame, rows: tuple
     day, or dated (not a run input: those carry their batch's date) a few days around it."""
     scopes, parts = {}, []
     owner = ledger["owner"].astype(object).where(ledger["owner_key"] != 0, None).fillna("")
-    kind = ledger["kind"].astype(object)
+    kind = ledger["kind"]  # categorical: isin per category, not per row
     flow = kind.isin(FLOW_KINDS).to_numpy()
     datable = kind.isin([k for k in FLOW_KINDS if k != "used"]).to_numpy()
     is_count = (kind == "count").to_numpy()

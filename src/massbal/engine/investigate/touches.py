@@ -15,7 +15,7 @@ def lot_facts(ledger: pd.DataFrame) -> dict:
     """What decides whether a receipt's or a count's correction can change any lot's make-up
     (build_genealogy): the items some run makes, the lots received or made (a count of any
     other lot opens it), and per received lot its source rows and whether all agree on organic."""
-    kind = ledger["kind"].astype(object)
+    kind = ledger["kind"]  # categorical: isin per category, not per row
     src = ledger.loc[kind.isin(("receipt", "harvested")).to_numpy(), ["item_key", "lot_key", "organic", "qty"]]
     made = ledger.loc[(kind == "produced").to_numpy(), ["item_key", "lot_key"]]
     lots = src.assign(pos=src["qty"].to_numpy() > 0, org=src["organic"].astype(bool).to_numpy()).groupby(
