@@ -199,3 +199,21 @@ def test_batch_inputs_belong_to_their_batchs_date():
     assert list(zip(f["sheet"], f["row"].astype(object), f["column"], strict=True)) == [("BatchInputs", 2, "Quantity")]
     rec = C.record_write(st, bk(edited), NOW, "ana", "Reconcile")
     assert [(e.row, e.dated) for e in rec.entries] == [(2, "2025-03-10"), (3, "2025-08-10")]
+
+
+def test_stored_text_reads_back_at_any_deflate_level(monkeypatch):
+    """The stored snapshot's deflate level (changelog.TEXT_LEVEL) only trades time for
+    length: a text deflated at another level (an older massbal's 6) reads back to the same
+    rows, and the reader only inflates, so older massbal reads the new text too."""
+    from massbal.engine.record import changelog as CL
+    snap = snapshot(table(ROWS * 50))
+    texts = []
+    for level in (1, 6, 9):
+        monkeypatch.setattr(CL, "TEXT_LEVEL", level)
+        texts.append(CL.Snapshot(snap.table, snap.sheet, snap.headers, snap.rows, snap.cells, snap.iso).to_text())
+    assert len(set(texts)) == 3
+    for text in texts:
+        back = CL.Snapshot.from_text(text)
+        assert back.headers == snap.headers and back.iso == snap.iso
+        assert np.array_equal(back.rows, snap.rows)
+        assert all(np.array_equal(a, b) for a, b in zip(back.cells, snap.cells, strict=True))
