@@ -199,3 +199,38 @@ def test_batch_inputs_belong_to_their_batchs_date():
     assert list(zip(f["sheet"], f["row"].astype(object), f["column"], strict=True)) == [("BatchInputs", 2, "Quantity")]
     rec = C.record_write(st, bk(edited), NOW, "ana", "Reconcile")
     assert [(e.row, e.dated) for e in rec.entries] == [(2, "2025-03-10"), (3, "2025-08-10")]
+
+
+def test_stored_text_reads_back_at_any_deflate_level(monkeypatch):
+    """The stored snapshot's deflate level (changelog.TEXT_LEVEL) only trades time for
+    length: a text deflated at another level (an older massbal's 6) reads back to the same
+    rows, and the reader only inflates, so older massbal reads the new text too."""
+    from massbal.engine.record import changelog as CL
+    snap = snapshot(table(ROWS * 50))
+    texts = []
+    for level in (1, 6, 9):
+        monkeypatch.setattr(CL, "TEXT_LEVEL", level)
+        texts.append(CL.Snapshot(snap.table, snap.sheet, snap.headers, snap.rows, snap.cells, snap.iso).to_text())
+    assert len(set(texts)) == 3
+    for text in texts:
+        back = CL.Snapshot.from_text(text)
+        assert back.headers == snap.headers and back.iso == snap.iso
+        assert np.array_equal(back.rows, snap.rows)
+        assert all(np.array_equal(a, b) for a, b in zip(back.cells, snap.cells, strict=True))
+
+
+@pytest.mark.parametrize("dtype", ["string", "object"])
+def test_long_text_columns_of_few_and_many_distinct_values(dtype):
+    """A long text column of few distinct texts is made by code (changelog._each_text):
+    the same texts as one by one, missing values empty."""
+    rng = np.random.default_rng(5)
+    n = 70000
+    few = np.array(["Oats", "lb", " Honey ", "Müsli", ""], dtype=object)[rng.integers(0, 5, n)]
+    many = np.array([f"L-{i}" for i in range(n)], dtype=object)
+    for values in (few, many, np.concatenate([few[:5000], many[5000:]]), np.concatenate([many[:5000], few[5000:]])):
+        values = values.copy()
+        values[rng.integers(0, n, 500)] = None
+        s = pd.Series(values, dtype=dtype)
+        got = canon_column(s)
+        want = np.array(["" if v is None else v for v in values], dtype=object)
+        assert got.dtype == object and (got == want).all() and all(type(v) is str for v in got)

@@ -52,3 +52,25 @@ def test_letter_hyphen_holds_wherever_the_hyphen_rule_matches():
             matched += 1
             assert _letter_hyphen(s), s
     assert matched > 1000
+
+
+@pytest.mark.parametrize("dtype", [None, "string", "string[pyarrow]"])
+def test_whole_column_as_each_text(dtype):
+    """wrapped_lines fills plain ASCII texts all at once and sends the rest to _lines: every
+    count as textwrap gives it, whatever the text (odd spaces, hyphens, other scripts,
+    words longer than a line, missing values)."""
+    import pandas as pd
+    rng = random.Random(3)
+    odd = ["", " ", "  ", "\t", "\u00a0", "a-b", "--", "Ж", "é", "x" * 90, "_-x", "\x1f"]
+    texts = []
+    for _ in range(6000):
+        words = [rng.choice(WORDS) for _ in range(rng.randint(1, 60))]
+        if rng.random() < 0.3:
+            words.insert(rng.randint(0, len(words)), rng.choice(odd))
+        texts.append(" ".join(words) if rng.random() < 0.95 else None)
+    for width in (6, 20, 60):
+        chars = max(int(width * 1.3), 8)
+        want = [1 if t is None or len(t) <= chars else max(1, len(textwrap.wrap(t, chars, break_long_words=True)))
+                for t in texts]
+        vals = texts if dtype is None else pd.Series(texts, dtype=dtype)
+        assert wrapped_lines(vals, width).tolist() == want

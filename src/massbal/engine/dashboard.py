@@ -15,7 +15,7 @@ import pandas as pd
 
 from .result import Reconciliation
 from .runs import yield_outliers
-from .schema import name_key
+from .schema import name_keys
 
 MAX_CHARTS = 60       # per kind; more would bury the ones that matter (flagged first)
 MAX_RUNS = 500        # per yield chart: the latest runs
@@ -137,7 +137,7 @@ def yield_rows(y: pd.DataFrame) -> pd.DataFrame:
     y["yield_pct"] = pd.to_numeric(y["yield_pct"], errors="coerce").astype(float)
     for c in ("input", "output"):
         y[c] = pd.to_numeric(y[c], errors="coerce").astype(float)
-    key = y["product"].astype(str).map(name_key)
+    key = name_keys(y["product"].astype(str))   # a few products over many runs: each keyed once
     odd, typical = yield_outliers(y, key)
     odd = odd | (y["output"] > y["input"] + 0.005)   # made more than went in
     y = y.assign(_odd=odd, _typ=typical, owner=None)   # a run's yield is the product's, whoever owns it

@@ -11,6 +11,9 @@ import re
 import textwrap
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from lxml import etree
 
 from massbal.layout.sheets import PrintSetup, SheetSpec
@@ -75,13 +78,83 @@ def wrapped_lines(values, width: float) -> np.ndarray:
     """Lines each text takes when wrapped in a column `width` wide (words kept whole, as
     Excel and LibreOffice wrap them). A width counts the digit '0'; ordinary text is
     narrower, about 1.3 characters to the unit in Calibri (rather a line too many than
-    a cut sentence)."""
+    a cut sentence). values: a column (Series) or a list of its values."""
     chars = max(int(width * 1.3), 8)
+    arr = _as_strings(values)
+    if arr is None:   # not all text: each value on its own
+        return _each_lines(values.tolist() if isinstance(values, pd.Series) else values, chars)
+    out = np.ones(len(arr), dtype=np.int64)
+    long = np.flatnonzero(pc.fill_null(pc.greater(pc.utf8_length(arr), chars), False).to_numpy(zero_copy_only=False))
+    if not len(long):
+        return out
+    sub = arr.take(pa.array(long))
+    # ASCII text of words and single spaces is filled here for all texts at once; the rest
+    # (a hyphen between letters, odd white space, other characters) as before, one by one
+    plain = pc.and_(pc.string_is_ascii(sub), pc.invert(pc.match_substring_regex(sub, _NOT_PLAIN_ASCII)))
+    plain = plain.to_numpy(zero_copy_only=False)
+    lines, fits = _fill(sub.filter(pa.array(plain)), chars)
+    at = long[plain]
+    out[at[fits]] = lines[fits]
+    rest = np.concatenate([long[~plain], at[~fits]])
+    if len(rest):
+        out[rest] = _each_lines(sub.take(pa.array(np.searchsorted(long, rest))).to_pylist(), chars)
+    return out
+
+
+def _each_lines(values: list, chars: int) -> np.ndarray:
     out = np.ones(len(values), dtype=np.int64)
     for i, v in enumerate(values):
         if isinstance(v, str) and len(v) > chars:
             out[i] = _lines(v, chars)
     return out
+
+
+# ASCII text that _plain does not pass, or may not: a space at either end or two together,
+# control characters (white space other than a space among them), '--' or a hyphen
+# between two letters (_letter_hyphen's test; [^\d\W] is [A-Za-z_] in ASCII)
+_NOT_PLAIN_ASCII = r"^ | $|  |--|[A-Za-z_]-[A-Za-z_]|[\x00-\x1f\x7f]"
+
+
+def _as_strings(values) -> pa.Array | None:
+    """Text (or missing) values as one Arrow string array; None if any value is not text."""
+    try:
+        if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype):
+            arr = pa.array(values.array, from_pandas=True)
+        else:
+            vals = values.tolist() if isinstance(values, pd.Series) else values
+            if not all(v is None or isinstance(v, str) for v in vals):
+                return None
+            arr = pa.array(vals, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr if arr.type == pa.string() else pc.cast(arr, pa.string())
+
+
+def _fill(texts: pa.Array, chars: int) -> tuple[np.ndarray, np.ndarray]:
+    """_lines' greedy fill over word lengths for ASCII texts of words and single spaces,
+    all texts a word position at a time. Returns the lines and whether every word fits a
+    line (a text with a longer word goes to textwrap, as in _lines)."""
+    words = pc.split_pattern(texts, " ")
+    counts = pc.list_value_length(words).to_numpy(zero_copy_only=False).astype(np.int64)
+    lens = pc.binary_length(pc.list_flatten(words)).to_numpy(zero_copy_only=False).astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    fits = np.maximum.reduceat(lens, starts) <= chars if len(lens) else np.ones(0, dtype=bool)
+    order = np.argsort(-counts, kind="stable")   # most words first: the texts still going are a prefix
+    c, st = counts[order], starts[order]
+    cur = lens[st] if len(st) else np.zeros(0, dtype=np.int64)
+    lines = np.ones(len(c), dtype=np.int64)
+    for k in range(1, int(c[0]) if len(c) else 0):
+        m = int(np.searchsorted(-c, -k, side="left"))   # texts of more than k words
+        n = lens[st[:m] + k]
+        nxt = cur[:m] + 1 + n
+        fit = nxt <= chars
+        cur[:m] = np.where(fit, nxt, n)
+        lines[:m] += ~fit
+    out = np.empty(len(c), dtype=np.int64)
+    out[order] = lines
+    return out, fits
 
 
 # what only textwrap's own splitting handles: a hyphen it may break after (between
@@ -144,6 +217,7 @@ def row_heights(spec: SheetSpec, order: list[str]) -> np.ndarray | None:
         return None
     lines = np.ones(spec.nrows, dtype=np.int64)
     for c in wrap:
-        vals = spec.data[c.header].astype(object).where(spec.data[c.header].notna(), None).tolist()
+        col = spec.data[c.header]
+        vals = col if isinstance(col.dtype, pd.StringDtype) else col.astype(object).where(col.notna(), None).tolist()
         lines = np.maximum(lines, wrapped_lines(vals, c.width))
     return np.where(lines > 1, lines * LINE_POINTS, 0.0)

@@ -335,11 +335,14 @@ def _rows_that_matter(middle: bytes, region, wanted: set[int] | None) -> tuple[b
     if wanted is None or r2 < r1 or m is None or middle[m.end() - 2:m.end()] == b"/>":
         return None, True
     p = re.escape(m.group(1))
-    row_at = [(x.start(), int(x.group(1))) for x in re.finditer(rb"<" + p + rb'row r="(\d+)"', middle)]
-    if not row_at or len(re.findall(rb"<" + p + rb"row[\s>/]", middle)) != len(row_at):
+    # every <row> and <c> once, with its number or column letters when r="..." comes first
+    # (empty when not): one pass over the rows' bytes for each, not two
+    row_at = [(x.start(), x.group(1)) for x in re.finditer(rb"<" + p + rb'row(?: r="(\d+)"|[\s>/])', middle)]
+    if not row_at or any(r is None for _, r in row_at):
         return None, True
-    letters = re.findall(rb"<" + p + rb'c r="\$?([A-Z]+)\d', middle)
-    if len(re.findall(rb"<" + p + rb"c[\s>/]", middle)) != len(letters):
+    row_at = [(at, int(r)) for at, r in row_at]
+    letters = set(re.findall(rb"<" + p + rb'c(?: r="\$?([A-Z]+)\d|[\s>/])', middle))
+    if b"" in letters:
         return None, True
     odd = [x for x in set(letters) if col_index(x.decode()) in wanted or not c1 <= col_index(x.decode()) <= c2]
     keep = {i for i, (_, r) in enumerate(row_at) if r <= r1 or r > r2}
