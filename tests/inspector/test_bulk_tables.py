@@ -20,7 +20,8 @@ from .xlsxkit import _part
 MIXED = ["oats", "", None, np.nan, 12, 3.25, -0.0, 1e-12, 123456789012345678, float("inf"), True, False,
          pd.Timestamp("2025-03-01"), datetime(2025, 3, 1, 13, 30, 15, 250000), date(1899, 12, 1), pd.NaT,
          "  padded ", "tab\tand\nnewline", "bell\x07", "_x0041_ literal", "<r>x</r>", "a & b < c > d",
-         "=1+1", "0012", "\u00e9t\u00e9 \U0001f600", "x" * 40000, "\ufffe", np.int64(7), np.float32(0.5)]
+         "=1+1", "0012", "\u00e9t\u00e9 \U0001f600", "x" * 40000, "\ufffe", np.int64(7), np.float32(0.5),
+         "\u00a0no-break ends\u2003", "_x00zz_ not an escape", "tail space "]
 
 RICH = "<r>x</r>"
 

@@ -22,10 +22,12 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from massbal.xlref import column_letter
 
-from .verify import EPOCH, FORMULA, MAX_STRING, canon_text, excel_serial
+from .verify import EPOCH, FORMULA, MAX_STRING, canon_texts, excel_serial
 
 CHUNK = 8192  # rows built at once: bounds the memory of the intermediate strings (about 70 MB
 # for a Ledger; 32768 rows were 300 MB at the peak of a 980k-movement export)
@@ -33,6 +35,10 @@ _ESCAPE_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _NEEDS_ESCAPE = re.compile("_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff&<>]")
 _PRESERVE = re.compile(r"^\s|\s$")
+# the same as Arrow (RE2) patterns: what may need xml_text, and a text whose first or last
+# character is anything but printable ASCII (it may be a space Python's \s knows)
+_NEEDS_ESCAPE_RE2 = "_x[0-9a-fA-F]{4}_|[\\x00-\\x08\\x0b-\\x1f\\x{fffe}\\x{ffff}&<>]"
+_EDGE_RE2 = "^[^\\x21-\\x7e]|[^\\x21-\\x7e]$"
 _ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
 
 
@@ -189,10 +195,9 @@ class Block:
     col_spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # column -> (offset, bytes) pieces
     texts: object = None  # the temporary file of the column texts (UTF-8)
 
-    def add_col_text(self, col: int, text: str) -> None:
+    def add_col_bytes(self, col: int, data) -> None:
         if self.texts is None:
             self.texts = tempfile.TemporaryFile()
-        data = text.encode("utf-8")
         self.texts.seek(0, 2)
         self.col_spans.setdefault(col, []).append((self.texts.tell(), len(data)))
         self.texts.write(data)
@@ -212,117 +217,132 @@ def make_block(first: int, c0: int, n: int, cols: list[Column], heights=None, ha
     letters = [column_letter(c0 + j + 1) for j in range(len(cols))]
     for a in range(0, n, CHUNK):
         z = min(n, a + CHUNK)
-        rows = [str(first + 1 + i) for i in range(a, z)]
-        used = []  # per column with a cell here: (column number, cell XML, row-digest pieces)
+        rows = pa.array(np.arange(first + 1 + a, first + 1 + z, dtype=np.int64)).cast(pa.string())
+        cells, pieces = [], []   # per column with a cell here: its cells, its row-digest pieces
         for j, c in enumerate(cols):
             vals = c.values[a:z] if not isinstance(c.values, pd.Series) else c.values.iloc[a:z]
             col = c0 + j + 1
-            xml, pieces, col_text = _column_xml(letters[j], col, rows, vals, c, a, z, hashed)
-            if xml is not None:
-                used.append((xml, pieces))
-                if hashed and col_text is not None:
-                    b.add_col_text(col, col_text)
+            got = _column_xml(letters[j], col, rows, vals, c, a, z, hashed)
+            if got is not None:
+                cells.append(got[0])
+                pieces.append(got[1])
+                if hashed:
+                    b.add_col_bytes(col, got[2])
             if c.links is not None:
                 b.links += [(first + 1 + i, col, c.links[i]) for i in range(a, z) if c.links[i]]
-        hts = heights[a:z] if heights is not None else None
-        if used:
-            bodies = ["".join(cells) for cells in zip(*(u[0] for u in used), strict=True)]
-        else:
-            bodies = [""] * (z - a)
-        if hts is not None and hts.any():
-            parts = [f'<row r="{r}" ht="{h}" customHeight="1">{body}</row>' if h else
-                     (f'<row r="{r}">{body}</row>' if body else "")
-                     for r, h, body in zip(rows, hts.tolist(), bodies, strict=True)]
-        else:
-            parts = [f'<row r="{r}">{body}</row>' if body else "" for r, body in zip(rows, bodies, strict=True)]
-        f.write("".join(parts).encode("utf-8"))
-        if hashed and used:
-            _digest(b, rows, [u[1] for u in used])
+        f.write(_row_xml(rows, _concat(cells, z - a), heights[a:z] if heights is not None else None))
+        if hashed and pieces:
+            _digest(b, first + 1 + a, _concat(pieces, z - a))
     return b
 
 
-def _column_xml(letter: str, col: int, rows: list[str], vals, c: Column, a: int, z: int, hashed: bool = True):
-    """The column's cells in this chunk: each row's cell XML ('' for nothing), each row's
-    piece of its row digest text ('' for nothing) and the column's digest text; (None, ..)
-    when the column has no cell here. Each distinct value is escaped and formatted once
-    (a Ledger repeats its items, kinds and sheets on every row)."""
-    m = len(rows)
+def _concat(arrays: list, m: int) -> pa.Array:
+    """Row by row, the arrays' texts one after the other (a missing one adds nothing)."""
+    if not arrays:
+        return pa.array([""] * m, pa.string())
+    return pc.binary_join_element_wise(*arrays, "", null_handling="replace", null_replacement="")
+
+
+def _row_xml(rows: pa.Array, bodies: pa.Array, hts) -> memoryview:
+    """The chunk's <row> elements: a row with no cell and no height of its own is left out."""
+    plain = pc.binary_join_element_wise("<row r=\"", rows, "\">", bodies, "</row>", "")
+    keep = pc.greater(pc.binary_length(bodies), 0)
+    if hts is not None and hts.any():
+        tall = pa.array(hts != 0)
+        ht = pa.array([f"{h}" for h in hts.tolist()], pa.string())
+        high = pc.binary_join_element_wise("<row r=\"", rows, "\" ht=\"", ht, "\" customHeight=\"1\">",
+                                           bodies, "</row>", "")
+        plain = pc.if_else(tall, high, plain)
+        keep = pc.or_(keep, tall)
+    return _text_bytes(pc.if_else(keep, plain, None))
+
+
+def _text_bytes(arr: pa.Array) -> memoryview:
+    """The array's texts one after the other, as UTF-8 (a missing one adds nothing)."""
+    offsets, data = _buffers(arr)
+    return data[offsets[0]:offsets[-1]]
+
+
+def _buffers(arr: pa.Array) -> tuple[list[int], memoryview]:
+    """Each text's (start, end) offsets into the array's UTF-8 data, and that data."""
+    if arr.null_count:
+        arr = arr.fill_null("")
+    _, offs, data = arr.buffers()
+    offsets = np.frombuffer(offs, dtype=np.int32, count=len(arr) + 1, offset=4 * arr.offset).tolist()
+    return offsets, memoryview(data if data is not None else b"")
+
+
+def _column_xml(letter: str, col: int, rows: pa.Array, vals, c: Column, a: int, z: int, hashed: bool = True):
+    """The column's cells in this chunk, as (each row's cell XML, each row's piece of its row
+    digest text, the column's digest text as UTF-8), where a row without a cell is missing;
+    None when the column has no cell here. Each distinct value is escaped and formatted once
+    (a Ledger repeats its items, kinds and sheets on every row) and the rows are put
+    together by Arrow: nine million cells were seconds of Python strings."""
     plain = f' s="{c.xf}"' if c.xf is not None else ""
+    style = plain
     if c.links is not None:
-        linked = f' s="{c.link_xf}"'
-        styles = [linked if c.links[i] is not None else plain for i in range(a, z)]
-    else:
-        styles = None
+        linked = np.fromiter((c.links[i] is not None for i in range(a, z)), dtype=bool, count=z - a)
+        style = pc.if_else(pa.array(linked), f' s="{c.link_xf}"', plain)
     if c.formulas is not None:
-        xml = _cells(letter, rows, styles, plain, _formula_tails(c.formulas[a:z], vals))
-        if not hashed:
-            return xml, None, None
-        piece = f"\x1f{col}={FORMULA}"
-        return xml, [piece] * m, "\x1f".join([f"{r}={FORMULA}" for r in rows])
-    tail, canon = _value_tails(vals, c.kind)   # object arrays, None where nothing is written
-    filled = np.flatnonzero(np.not_equal(tail, None))
-    if not len(filled):
-        return None, None, None
-    pre = f'<c r="{letter}'
-    tl, cl = tail.tolist(), canon.tolist()
-    if len(filled) == m:
-        xml = _cells(letter, rows, styles, plain, tl)
-        if not hashed:
-            return xml, None, None
-        pieces = [f"\x1f{col}={k}" for k in cl]
-        text = "\x1f".join([f"{r}={k}" for r, k in zip(rows, cl, strict=True)])
-        return xml, pieces, text
-    xml, pieces = [""] * m, [""] * m
-    for i in filled.tolist():
-        xml[i] = f'{pre}{rows[i]}"{styles[i] if styles else plain}{tl[i]}'
-        pieces[i] = f"\x1f{col}={cl[i]}"
-    text = "\x1f".join([f"{rows[i]}={cl[i]}" for i in filled.tolist()])
-    return xml, pieces, text
+        tail = pa.array(_formula_tails(c.formulas[a:z], vals), pa.string())
+        canon = pa.scalar(FORMULA)
+    else:
+        codes, tails, canons = _value_codes(vals, c.kind)
+        take = pa.array(codes, mask=codes < 0)
+        tail = tails.take(take)
+        if not len(tail) or tail.null_count == len(tail):
+            return None
+        canon = canons.take(take)
+    xml = pc.binary_join_element_wise(f'<c r="{letter}', rows, '"', style, tail, "")
+    if not hashed:
+        return xml, None, None
+    piece = pc.binary_join_element_wise(f"\x1f{col}=", canon, "")
+    if isinstance(piece, pa.Scalar):
+        piece = pa.array([piece.as_py()] * len(rows), pa.string())
+    text = _text_bytes(pc.drop_null(pc.binary_join_element_wise(rows, "=", canon, "\x1f", "")))
+    return xml, piece, text[:-1]
 
 
-def _cells(letter: str, rows: list[str], styles: list[str] | None, plain: str, tails: list[str]) -> list[str]:
-    """A cell's XML on every row: its reference, its style (the column's, or per row where
-    some rows are links) and its tail (_value_tails, _formula_tails)."""
-    pre = f'<c r="{letter}'
-    if styles is None:
-        return [f'{pre}{r}"{plain}{t}' for r, t in zip(rows, tails, strict=True)]
-    return [f'{pre}{r}"{s}{t}' for r, s, t in zip(rows, styles, tails, strict=True)]
-
-
-def _value_tails(vals, kind: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: the cell XML after its style attribute, and its fingerprint text (None for
-    no cell); Sheet.put's rule (classify), formatted once per distinct value."""
-    m = len(vals)
-    tail = np.full(m, None, dtype=object)
-    canon = np.full(m, None, dtype=object)
+def _value_codes(vals, kind: str | None) -> tuple[np.ndarray, pa.Array, pa.Array]:
+    """Sheet.put's rule (classify) as each row's code (-1: no cell) into its distinct
+    values' cell XML tails (after the style attribute) and fingerprint texts; a tail of
+    None is no cell either. Each distinct value is formatted once."""
     if isinstance(vals, pd.Series) and _is_text(vals.dtype):
         codes, uniq = pd.factorize(vals, use_na_sentinel=True)   # pyarrow text: never walked per row
-        ut, uc = _text_tails([_cut(v) if v != "" else None for v in uniq.tolist()])
-        ok = codes >= 0
-        tail[ok], canon[ok] = ut[codes[ok]], uc[codes[ok]]
-        return tail, canon
+        return (codes, *_text_tails(pa.array(uniq, pa.string())))
+    if isinstance(vals, pd.Series) and isinstance(vals.dtype, pd.CategoricalDtype):
+        cats = _value_codes(pd.Series(vals.cat.categories.to_numpy(dtype=object), dtype=object), kind)
+        codes = vals.cat.codes.to_numpy()
+        return (np.where(codes >= 0, cats[0][codes], -1), cats[1], cats[2])
     if isinstance(vals, list) and vals and all(type(v) is str for v in vals):
         # a list of text (the fingerprint sheet): what classify does, without a Series
         codes, uniq = pd.factorize(np.asarray(vals, dtype=object))
-        ut, uc = _text_tails([_cut(v) if v != "" else None for v in uniq.tolist()])
-        return ut[codes], uc[codes]
+        return (codes, *_text_tails(uniq.tolist()))
     if isinstance(vals, pd.Series) and isinstance(vals.dtype, pd.api.extensions.ExtensionDtype):
         vals = vals.astype(object)
+    if isinstance(vals, pd.Series) and vals.dtype == object:
+        arr = vals.to_numpy()
+        if pd.api.types.infer_dtype(arr, skipna=True) == "string":
+            # text and blanks only (classify's text rule): each distinct text once
+            codes, uniq = pd.factorize(arr, use_na_sentinel=True)
+            return (codes, *_text_tails(uniq.tolist()))
     cells = _int_list(vals)
     if cells is None:
         cells = classify(vals, kind)
+    codes = np.full(len(cells.tag), -1, dtype=np.int64)
     nums = np.flatnonzero(cells.tag == 1)
-    if len(nums):
-        u, inv = np.unique(cells.num[nums], return_inverse=True)   # as number_texts: the same doubles
-        texts16 = [f"{v:.16G}" for v in u.tolist()]
-        tail[nums] = np.asarray([f"><v>{x}</v></c>" for x in texts16], dtype=object)[inv]
-        canon[nums] = np.asarray([canon_text(x) for x in texts16], dtype=object)[inv]
+    u, inv = np.unique(cells.num[nums], return_inverse=True)   # as number_texts: the same doubles
+    codes[nums] = inv
+    texts16 = [f"{v:.16G}" for v in u.tolist()]
+    tails = pa.array([f"><v>{x}</v></c>" for x in texts16], pa.string())
+    canons = pa.array(canon_texts(texts16), pa.string())
     texts = np.flatnonzero(cells.tag == 2)
     if len(texts):
-        codes, uniq = pd.factorize(cells.txt[texts])
+        tcodes, uniq = pd.factorize(cells.txt[texts])
+        codes[texts] = len(tails) + tcodes
         ut, uc = _text_tails(list(uniq))
-        tail[texts], canon[texts] = ut[codes], uc[codes]
-    return tail, canon
+        tails, canons = pa.concat_arrays([tails, ut]), pa.concat_arrays([canons, uc])
+    return codes, tails, canons
 
 
 def _int_list(vals) -> Cells | None:
@@ -344,17 +364,25 @@ def _cut(v: str) -> str:
     return utf16_cut(v[:MAX_STRING]) if len(v) > MAX_STRING // 2 else v
 
 
-def _text_tails(uniq: list) -> tuple[np.ndarray, np.ndarray]:
-    """Inline-string cell XML tails and fingerprint texts of distinct strings (None: no cell)."""
-    tails = np.empty(len(uniq), dtype=object)
-    canon = np.empty(len(uniq), dtype=object)
-    for k, v in enumerate(uniq):
-        if v is None:
-            continue
-        p = ' xml:space="preserve"' if _PRESERVE.search(v) else ""
-        tails[k] = f' t="inlineStr"><is><t{p}>{xml_text(v)}</t></is></c>'
-        canon[k] = "s:" + v
-    return tails, canon
+def _text_tails(uniq) -> tuple[pa.Array, pa.Array]:
+    """Inline-string cell XML tails and fingerprint texts of distinct strings ('' and None:
+    no cell). Arrow puts the plain ones together; a text that needs escaping or may keep
+    spaces at an end (anything but printable ASCII at either end) takes the rule in Python."""
+    u = pa.array(uniq, pa.string()) if not isinstance(uniq, pa.Array) else uniq
+    long = pc.greater(pc.utf8_length(u), MAX_STRING // 2).fill_null(False)
+    if long.true_count:
+        u = pc.replace_with_mask(u, long, pa.array([_cut(v) for v in pc.filter(u, long).to_pylist()], pa.string()))
+    u = pc.if_else(pc.equal(u, ""), None, u)
+    tails = pc.binary_join_element_wise(' t="inlineStr"><is><t>', u, "</t></is></c>", "")
+    odd = pc.or_(pc.match_substring_regex(u, _NEEDS_ESCAPE_RE2), pc.match_substring_regex(u, _EDGE_RE2))
+    odd = odd.fill_null(False)
+    if odd.true_count:
+        fixed = []
+        for v in pc.filter(u, odd).to_pylist():
+            p = ' xml:space="preserve"' if _PRESERVE.search(v) else ""
+            fixed.append(f' t="inlineStr"><is><t{p}>{xml_text(v)}</t></is></c>')
+        tails = pc.replace_with_mask(tails, odd, pa.array(fixed, pa.string()))
+    return tails, pc.binary_join_element_wise("s:", u, "")
 
 
 def _formula_tails(texts, vals) -> list[str]:
@@ -369,7 +397,8 @@ def _formula_tails(texts, vals) -> list[str]:
         x = vals.astype(float)
     if x is not None:   # numbers: each distinct double's text once (by its bits: -0.0 stays -0.0)
         u, inv = np.unique(x.view(np.int64), return_inverse=True)
-        results = [_result_xml(formula_result(v)) for v in u.view(float).tolist()]
+        # formula_result and _result_xml of a double, without their checks for other types
+        results = [("", "") if v != v else ("", f"{v}") for v in u.view(float).tolist()]
         res = [results[k] for k in inv.tolist()]
     else:
         res = [_result_xml(formula_result(v)) for v in list(vals)]
@@ -393,10 +422,11 @@ def xml_text_formula(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _digest(b: Block, rows: list[str], pieces: list) -> None:
-    """Each row's digest, as verify.digests makes it from the row's cells."""
+def _digest(b: Block, first: int, texts: pa.Array) -> None:
+    """Each row's digest, as verify.digests makes it from the row's cells (its text without
+    the leading separator)."""
     sha = hashlib.sha256
-    for r, parts in zip(rows, zip(*pieces, strict=True), strict=True):
-        text = "".join(parts)
-        if text:
-            b.row_digests[int(r)] = sha(text[1:].encode("utf-8")).hexdigest()
+    offsets, data = _buffers(texts)
+    for i, (lo, hi) in enumerate(zip(offsets[:-1], offsets[1:], strict=True)):
+        if hi > lo:
+            b.row_digests[first + i] = sha(data[lo + 1:hi]).hexdigest()

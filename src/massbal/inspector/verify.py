@@ -58,6 +58,11 @@ def canon_text(written: str) -> str:
     return "n:" + _n15(float(written))
 
 
+def canon_texts(written: list[str]) -> list[str]:
+    """canon_text of each (a Ledger's quantities: one call per number was a second)."""
+    return ["n:" + format(float(w), ".15g") for w in written]
+
+
 def _n15(x: float) -> str:
     return format(x, ".15g")
 
