@@ -287,7 +287,7 @@ def _column_xml(letter: str, col: int, rows: pa.Array, vals, c: Column, a: int, 
         tail = pa.array(_formula_tails(c.formulas[a:z], vals), pa.string())
         canon = pa.scalar(FORMULA)
     else:
-        codes, tails, canons = _value_codes(vals, c.kind)
+        codes, tails, canons = _value_codes(vals, c.kind, hashed)
         take = pa.array(codes, mask=codes < 0)
         tail = tails.take(take)
         if not len(tail) or tail.null_count == len(tail):
@@ -303,26 +303,23 @@ def _column_xml(letter: str, col: int, rows: pa.Array, vals, c: Column, a: int, 
     return xml, piece, text[:-1]
 
 
-def _value_codes(vals, kind: str | None) -> tuple[np.ndarray, pa.Array, pa.Array]:
+def _value_codes(vals, kind: str | None, hashed: bool = True) -> tuple[np.ndarray, pa.Array, pa.Array]:
     """Sheet.put's rule (classify) as each row's code (-1: no cell) into its distinct
-    values' cell XML tails (after the style attribute) and fingerprint texts; a tail of
-    None is no cell either. Each distinct value is formatted once."""
+    values' cell XML tails (after the style attribute) and fingerprint texts (numbers'
+    only when hashed); a tail of None is no cell either. Each distinct value is formatted
+    once."""
     if isinstance(vals, pd.Series) and _is_text(vals.dtype):
         codes, uniq = pd.factorize(vals, use_na_sentinel=True)   # pyarrow text: never walked per row
         return (codes, *_text_tails(pa.array(uniq, pa.string())))
     if isinstance(vals, pd.Series) and isinstance(vals.dtype, pd.CategoricalDtype):
-        cats = _value_codes(pd.Series(vals.cat.categories.to_numpy(dtype=object), dtype=object), kind)
+        cats = _value_codes(pd.Series(vals.cat.categories.to_numpy(dtype=object), dtype=object), kind, hashed)
         codes = vals.cat.codes.to_numpy()
         return (np.where(codes >= 0, cats[0][codes], -1), cats[1], cats[2])
-    if isinstance(vals, list) and vals and all(type(v) is str for v in vals):
-        # a list of text (the fingerprint sheet): what classify does, without a Series
-        codes, uniq = pd.factorize(np.asarray(vals, dtype=object))
-        return (codes, *_text_tails(uniq.tolist()))
     if isinstance(vals, pd.Series) and isinstance(vals.dtype, pd.api.extensions.ExtensionDtype):
         vals = vals.astype(object)
-    if isinstance(vals, pd.Series) and vals.dtype == object:
-        arr = vals.to_numpy()
-        if pd.api.types.infer_dtype(arr, skipna=True) == "string":
+    if isinstance(vals, list) or (isinstance(vals, pd.Series) and vals.dtype == object):
+        arr = vals.to_numpy() if isinstance(vals, pd.Series) else np.fromiter(vals, dtype=object, count=len(vals))
+        if len(arr) and pd.api.types.infer_dtype(arr, skipna=True) == "string":
             # text and blanks only (classify's text rule): each distinct text once
             codes, uniq = pd.factorize(arr, use_na_sentinel=True)
             return (codes, *_text_tails(uniq.tolist()))
@@ -335,7 +332,7 @@ def _value_codes(vals, kind: str | None) -> tuple[np.ndarray, pa.Array, pa.Array
     codes[nums] = inv
     texts16 = [f"{v:.16G}" for v in u.tolist()]
     tails = pa.array([f"><v>{x}</v></c>" for x in texts16], pa.string())
-    canons = pa.array(canon_texts(texts16), pa.string())
+    canons = pa.array(canon_texts(texts16) if hashed else [None] * len(texts16), pa.string())
     texts = np.flatnonzero(cells.tag == 2)
     if len(texts):
         tcodes, uniq = pd.factorize(cells.txt[texts])
