@@ -109,8 +109,8 @@ def digests(cells: dict[str, dict[tuple[int, int], str]], blocks: dict[str, list
                 by_col.setdefault(c, []).append((b.first, b))
         cd = {c: _column_digest(c, vals) for c, vals in by_col.items()}
         overall.update(f"\x1e{sheet}\x1d".encode())
-        for r in sorted(rd):
-            overall.update(f"{r}:{rd[r]}\n".encode("ascii"))
+        # one update per sheet: the same bytes as one per row, half a million calls fewer
+        overall.update("".join([f"{r}:{rd[r]}\n" for r in sorted(rd)]).encode("ascii"))
         rows_out[sheet] = {r: d[:16] for r, d in rd.items()}
         cols_out[sheet] = {c: d[:16] for c, d in cd.items()}
     return Digests(overall.hexdigest(), rows_out, cols_out)
