@@ -108,6 +108,7 @@ def ledger_sheet(s: Sheet, m: Meta, src_names: dict[str, str], src_pos: dict[str
     led = m.data.ledger
     book = m.prep.book
     farm = m.rec.crop is not None
+    effect = FX.ledger_effect(farm)   # the same formula on every row: made once
     table_of = {v: k for k, v in book.sheets.items()}
     org = led["organic"].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
                              else ("Yes" if v else "No"))
@@ -115,7 +116,7 @@ def ledger_sheet(s: Sheet, m: Meta, src_names: dict[str, str], src_pos: dict[str
             Col("Item", led["item"], "text", 18), Col("Lot", led["lot"], "text", 10),
             Col("Owner", led["owner"], "text", 10), Col("Location", led["location"], "text", 11),
             Col("Quantity", led["qty"], "number", 12),
-            Col("Effect", led["effect"], "number", 12, formula=lambda i: FX.ledger_effect(farm)),
+            Col("Effect", led["effect"], "number", 12, formula=lambda i: effect),
             Col("Batch", led["batch"], "text", 9), Col("Partner", led["partner"], "text", 14),
             Col("Certificate", led["certificate"], "text", 12), Col("Organic", org, "text", 8),
             Col("Reference", led["reference"], "text", 11), Col("Source sheet", led["sheet"], "text", 12)]
