@@ -72,7 +72,8 @@ def export_inspector(raw: RawBook, out, *, start=None, end=None, item: str | Non
     # the period's findings only (and the book-wide ones), on the Exceptions sheet and the cover alike
     rec = replace(rec, findings=findings_in_period(rec.findings, raw, rec.periods[0][0], rec.periods[-1][1]))
     data = build(prep, rec)
-    traces: list[LotTrace] = trace_lots(prep, list(lots), item or None, item_if_present=True)
+    # the lot graph (seconds at a million movements) only when lots were asked for
+    traces: list[LotTrace] = trace_lots(prep, list(lots), item or None, item_if_present=True) if lots else []
     now = (now or datetime.now()).replace(microsecond=0)
     meta = Meta(prep, rec, data, traces, now, source_name or raw.source or "", item, out.name)
     stage("Writing the inspector's copy")
