@@ -159,6 +159,16 @@ def build_ledger(book: Book) -> tuple[pd.DataFrame, pd.DataFrame]:
             cols[c] = pd.Categorical.from_codes(sheet_code[perm], categories=pd.Index(sheet_names))
         elif c == "date":
             cols[c] = date[perm]
+        elif c == "row" and row.dtype == np.int64:
+            cols[c] = row[perm]
+        elif len({p[c].dtype for p in parts}) == 1 and isinstance(parts[0][c].dtype, np.dtype) \
+                and parts[0][c].dtype in (object, np.float64, np.int64):
+            # every part holds the same numpy dtype (names are object, keys int64): one
+            # gather from the joined arrays, not pandas' concat and then a take of a
+            # million-row Series (the same values in the same order)
+            # (a Series of its own dtype: an object array would become a text column)
+            joined = np.concatenate([p[c].to_numpy() for p in parts])[perm]
+            cols[c] = pd.Series(joined, dtype=joined.dtype, copy=False)
         else:
             col = whole(c)
             if c in ("qty", "effect"):
