@@ -101,3 +101,19 @@ def test_inner_merge_is_pandas_inner_merge():
     left = pd.DataFrame({"k": np.array([1, 2], dtype=np.int64), "v": [1.0, 2.0]})
     right = pd.DataFrame({"k": np.array([2, 1, 2], dtype=np.int64), "v": [3.0, 4.0, 5.0]})
     pd.testing.assert_frame_equal(inner_merge(left, right, "k"), left.merge(right, on="k"))
+
+
+def test_first_dates_is_the_groups_minimum_looked_up():
+    """checks._first_dates: groupby(lot)[date].min() looked up per wanted lot, NaT for a lot
+    with no row or only undated rows."""
+    from massbal.engine.checks import _first_dates
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        n, m = int(rng.integers(0, 30)), int(rng.integers(0, 30))
+        lk = rng.integers(0, 8, n).astype(np.int64) << 32
+        date = pd.Series(pd.to_datetime("2025-01-01") + pd.to_timedelta(rng.integers(0, 20, n), unit="D"))
+        date[rng.random(n) < 0.2] = pd.NaT
+        wanted = rng.integers(0, 10, m).astype(np.int64) << 32
+        expect = pd.Series(date.to_numpy(), index=lk).groupby(level=0).min().reindex(wanted).to_numpy()
+        got = _first_dates(lk, date.to_numpy(), wanted)
+        np.testing.assert_array_equal(got, expect.astype("datetime64[ns]"))
