@@ -32,7 +32,9 @@ _COLS = ["date", "kind", "item", "item_key", "lot", "lot_key", "owner", "owner_k
 
 def batch_heads(book: Book) -> pd.DataFrame:
     """One row per batch: its date (earliest output row), owner and location."""
-    b = book.tables["Batches"].sort_values(["date", "_row"])
+    # (only the columns read: sorting copies every column kept)
+    b = book.tables["Batches"][["date", "_row", "batch_key", "batch", "owner", "owner_key", "location"]] \
+        .sort_values(["date", "_row"])
     heads = b.groupby("batch_key", sort=False).agg(
         batch=("batch", "first"), date=("date", "min"), owner=("owner", "first"),
         owner_key=("owner_key", "first"), location=("location", "first"), _row=("_row", "first"))
