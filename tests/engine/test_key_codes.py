@@ -69,3 +69,51 @@ def test_adding_a_level_sums_as_the_whole_regroup():
         got = _add_comp(lot_comp, new)
         pd.testing.assert_frame_equal(got, want, check_exact=True)
         assert (np.signbit(got["frac"].to_numpy()) == np.signbit(want["frac"].to_numpy())).all()
+
+
+def _merged_in_left_order(left, right, on):
+    """The inner merge's rows in left's order, each left row's matches in right's order:
+    pandas 3's order (pandas 2.2 groups a key's rows together where keys repeat)."""
+    m = left.assign(_l=np.arange(len(left))).merge(right.assign(_r=np.arange(len(right))), on=on)
+    return m.sort_values(["_l", "_r"]).drop(columns=["_l", "_r"]).reset_index(drop=True)
+
+
+def test_inner_merge_is_pandas_inner_merge():
+    """frames.inner_merge gives pandas' inner merge on one int64 key: the same rows in the
+    same order (left's, each left row's matches in right's order; pandas 3's order, also
+    under Lite's pandas 2.2), the same dtypes."""
+    from massbal.engine.frames import inner_merge
+    pandas3 = int(pd.__version__.split(".")[0]) >= 3
+    rng = np.random.default_rng(3)
+    for trial in range(200):
+        nl, nr = rng.integers(0, 30, 2)
+        left = pd.DataFrame({"k": rng.integers(0, 6, nl).astype(np.int64), "a": rng.random(nl),
+                             "s": rng.choice(["x", "y", None], nl).astype(object)})
+        right = pd.DataFrame({"k": rng.integers(0, 6, nr).astype(np.int64), "b": rng.integers(0, 5, nr),
+                              "f": rng.random(nr)})
+        if trial % 3 == 0:  # an index that is not 0..n-1
+            left = left.iloc[::-1]
+        got = inner_merge(left, right, "k")
+        pd.testing.assert_frame_equal(got, _merged_in_left_order(left, right, "k"), check_exact=True)
+        if pandas3:
+            pd.testing.assert_frame_equal(got, left.merge(right, on="k"), check_exact=True)
+    # a column both sides hold besides the key: pandas' suffixes
+    left = pd.DataFrame({"k": np.array([1, 2], dtype=np.int64), "v": [1.0, 2.0]})
+    right = pd.DataFrame({"k": np.array([2, 1, 2], dtype=np.int64), "v": [3.0, 4.0, 5.0]})
+    pd.testing.assert_frame_equal(inner_merge(left, right, "k"), left.merge(right, on="k"))
+
+
+def test_first_dates_is_the_groups_minimum_looked_up():
+    """checks._first_dates: groupby(lot)[date].min() looked up per wanted lot, NaT for a lot
+    with no row or only undated rows."""
+    from massbal.engine.checks import _first_dates
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        n, m = int(rng.integers(0, 30)), int(rng.integers(0, 30))
+        lk = rng.integers(0, 8, n).astype(np.int64) << 32
+        date = pd.Series(pd.to_datetime("2025-01-01") + pd.to_timedelta(rng.integers(0, 20, n), unit="D"))
+        date[rng.random(n) < 0.2] = pd.NaT
+        wanted = rng.integers(0, 10, m).astype(np.int64) << 32
+        expect = pd.Series(date.to_numpy(), index=lk).groupby(level=0).min().reindex(wanted).to_numpy()
+        got = _first_dates(lk, date.to_numpy(), wanted)
+        np.testing.assert_array_equal(got, expect.astype("datetime64[ns]"))

@@ -34,10 +34,10 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     lots = lots.assign(_lk=lot_codes(lots)[0])  # the lot as one integer (frames.lot_codes)
     kind = lots["kind"]
     # each subset with only the columns it is read for (a filter copies every column kept)
-    creators = lots.loc[kind.isin(INFLOW_KINDS + ("count",)).to_numpy(), ["_lk", "date"]]
-    born = creators.groupby("_lk", sort=False)["date"].min()
+    creators = kind.isin(INFLOW_KINDS + ("count",)).to_numpy()
     takers = lots[kind.isin(OUTFLOW_KINDS + ("transfer out",)).to_numpy()]
-    takers = takers.assign(born=born.reindex(takers["_lk"].to_numpy()).to_numpy())
+    takers = takers.assign(born=_first_dates(lots["_lk"].to_numpy()[creators],
+                                             lots["date"].to_numpy()[creators], takers["_lk"].to_numpy()))
     out = []
     never = _named(ledger, takers[takers["born"].isna()])
     early = _named(ledger, takers[takers["born"].notna() & (takers["date"] < takers["born"])])
@@ -96,6 +96,25 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
                     "Check the quantity and the lot number, or record the receipt that is missing.")
             out.extend(_by_sheet(book, over, "error", "LOT_OVERDRAWN", "Quantity", msgs))
     return F.combine(out)
+
+
+def _first_dates(lk: np.ndarray, date: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The earliest date of each lot of `wanted` among (lk, date) pairs, NaT where a lot has
+    none or only undated rows: groupby(lk)[date].min() looked up, by one sort of the pairs
+    and a binary search, rather than a hash grouping and a hash look-up of half a million."""
+    date = date.astype("datetime64[ns]")
+    day = date.view(np.int64).copy()
+    day[np.isnat(date)] = np.iinfo(np.int64).max  # undated last: a lot's minimum skips them
+    order = np.lexsort((day, lk))
+    slk = lk[order]
+    first = np.ones(len(slk), dtype=bool)
+    first[1:] = slk[1:] != slk[:-1]
+    ulk, udate = slk[first], date[order][first]
+    at = np.minimum(np.searchsorted(ulk, wanted), max(len(ulk) - 1, 0))
+    hit = ulk[at] == wanted if len(ulk) else np.zeros(len(wanted), dtype=bool)
+    out = np.full(len(wanted), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out[hit] = udate[at[hit]]
+    return out
 
 
 def _at_labels(values: pd.Series, labels: pd.Index) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import findings as F
-from .frames import lot_codes, lot_pairs
+from .frames import inner_merge, lot_codes, lot_pairs
 from .load import Book
 
 LOT = ["item_key", "lot_key"]
@@ -55,8 +55,9 @@ def batch_levels(used: pd.DataFrame, produced: pd.DataFrame) -> tuple[pd.Series,
     batches = pd.Index(pd.unique(pd.concat([used["batch_key"], produced["batch_key"]])))
     level = pd.Series(0, index=batches, dtype=np.int64)
     on = ["_lk"] if "_lk" in used and "_lk" in produced else LOT  # the lot as one integer where given
-    edges = used[["batch_key"] + on].merge(
-        produced[["batch_key"] + on].rename(columns={"batch_key": "maker"}), on=on)[["batch_key", "maker"]]
+    made = produced[["batch_key"] + on].rename(columns={"batch_key": "maker"})
+    edges = (inner_merge(used[["batch_key"] + on], made, on[0]) if len(on) == 1
+             else used[["batch_key"] + on].merge(made, on=on))[["batch_key", "maker"]]
     edges = edges.drop_duplicates()
     if edges.empty:
         return level, frozenset()
@@ -138,7 +139,7 @@ def build_genealogy(book: Book, ledger: pd.DataFrame, fixed: pd.DataFrame | None
         # every output lot of these runs takes the run's composition (mass-weighted if a
         # lot was made by several runs)
         p = made[made["batch_key"].isin(in_level)]
-        pc = p[["_lk", "batch_key", "qty"]].merge(bc, on="batch_key")
+        pc = inner_merge(p[["_lk", "batch_key", "qty"]], bc, "batch_key")
         pc["w"] = pc["qty"] * pc["frac"]
         lot_comp = _add_comp(lot_comp, _weighted(pc, ["_lk"], lot_tot))
     batch_comp = (pd.concat(batch_comp_parts, ignore_index=True) if batch_comp_parts
@@ -177,7 +178,7 @@ def _input_comp(u: pd.DataFrame, lot_comp: pd.DataFrame, items: pd.DataFrame, lo
     (an organic ingredient nobody recorded a lot of) the item itself. lot_comp is keyed
     by `_lk`, as u is."""
     u = u.reset_index(drop=True).assign(_i=lambda d: d.index)
-    known = u.merge(lot_comp, on="_lk")
+    known = inner_merge(u, lot_comp, "_lk")
     missing = u[~u["_i"].isin(known["_i"])]
     parts = [known]
     if len(missing):
@@ -203,7 +204,7 @@ def _item_comp(lot_comp, rec, produced, opening, lots) -> pd.DataFrame:
     made = pd.concat([rec[["_lk", "qty"]], produced[["_lk", "qty"]], opening[["_lk", "qty"]]], ignore_index=True)
     made = made.groupby("_lk", sort=False)["qty"].sum().reset_index()
     made["item_key"] = lot_pairs(made["_lk"].to_numpy(), *lots)[0]
-    w = made.merge(lot_comp, on="_lk")
+    w = inner_merge(made, lot_comp, "_lk")
     w["w"] = w["qty"] * w["frac"]
     tot = made.groupby("item_key", sort=False)["qty"].sum()
     return _weighted(w, ["item_key"], tot)

@@ -32,7 +32,9 @@ _COLS = ["date", "kind", "item", "item_key", "lot", "lot_key", "owner", "owner_k
 
 def batch_heads(book: Book) -> pd.DataFrame:
     """One row per batch: its date (earliest output row), owner and location."""
-    b = book.tables["Batches"].sort_values(["date", "_row"])
+    # (only the columns read: sorting copies every column kept)
+    b = book.tables["Batches"][["date", "_row", "batch_key", "batch", "owner", "owner_key", "location"]] \
+        .sort_values(["date", "_row"])
     heads = b.groupby("batch_key", sort=False).agg(
         batch=("batch", "first"), date=("date", "min"), owner=("owner", "first"),
         owner_key=("owner_key", "first"), location=("location", "first"), _row=("_row", "first"))
@@ -159,6 +161,16 @@ def build_ledger(book: Book) -> tuple[pd.DataFrame, pd.DataFrame]:
             cols[c] = pd.Categorical.from_codes(sheet_code[perm], categories=pd.Index(sheet_names))
         elif c == "date":
             cols[c] = date[perm]
+        elif c == "row" and row.dtype == np.int64:
+            cols[c] = row[perm]
+        elif len({p[c].dtype for p in parts}) == 1 and isinstance(parts[0][c].dtype, np.dtype) \
+                and parts[0][c].dtype in (object, np.float64, np.int64):
+            # every part holds the same numpy dtype (names are object, keys int64): one
+            # gather from the joined arrays, not pandas' concat and then a take of a
+            # million-row Series (the same values in the same order)
+            # (a Series of its own dtype: an object array would become a text column)
+            joined = np.concatenate([p[c].to_numpy() for p in parts])[perm]
+            cols[c] = pd.Series(joined, dtype=joined.dtype, copy=False)
         else:
             col = whole(c)
             if c in ("qty", "effect"):

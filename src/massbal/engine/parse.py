@@ -269,19 +269,33 @@ _YES = {"yes", "y", "true", "1", "organic", "x", "ja", "si", "oui", "1.0"}
 _NO = {"no", "n", "false", "0", "conventional", "non-organic", "nonorganic", "non organic", "0.0"}
 
 
-def parse_yesno(col: pd.Series) -> Parsed:
-    blank = is_blank(col)
+def _yesno_one(v) -> tuple[bool | None, str | None]:
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v), None
+    s = str(v).strip().casefold()
+    if s in _YES:
+        return True, None
+    if s in _NO:
+        return False, None
+    return None, f"'{str(v).strip()}' is not Yes or No"
 
-    def one(v):
-        if isinstance(v, (bool, np.bool_)):
-            return bool(v), None
-        s = str(v).strip().casefold()
-        if s in _YES:
-            return True, None
-        if s in _NO:
-            return False, None
-        return None, f"'{str(v).strip()}' is not Yes or No"
-    vals, prob = _map_unique(col.where(~blank), one)
+
+def parse_yesno(col: pd.Series) -> Parsed:
+    if _all_text(col):
+        # a big text column (Organic: two values over every receipt): its distinct values
+        # read once from one factorize, which also tells the blanks (is_blank and
+        # _map_unique would factorize it twice, the second time as Python objects)
+        codes, u = _text_uniques(col)
+        ublank = _blank_uniques(u)
+        read = [(None, None) if b else _yesno_one(v)
+                for v, b in zip(u.to_numpy(dtype=object, na_value=None), ublank, strict=True)]
+        uvals = np.array([r[0] for r in read], dtype=object)
+        uprob = np.array([r[1] for r in read], dtype=object)
+        return Parsed(pd.Series(_spread(uvals, None, codes), index=col.index, dtype=object),
+                      pd.Series(_spread(ublank, True, codes), index=col.index),
+                      pd.Series(_spread(uprob, None, codes), index=col.index, dtype=object))
+    blank = is_blank(col)
+    vals, prob = _map_unique(col.where(~blank), _yesno_one)
     return Parsed(vals, blank, prob.where(~blank, None))
 
 
