@@ -33,16 +33,38 @@ EDGE_DAYS = 3  # a date this close to a period's edge may belong to the neighbou
 
 def typed_rows(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     """The ledger rows given, with `table`, `typed` (the Quantity cell as a number), `unit`
-    (the Unit cell's text) and `per_typed` (report units per typed unit)."""
-    out = ledger.assign(_i=ledger.index, table=ledger["kind"].astype(object).map(KIND_TABLE))
-    parts = []
-    for table, grp in out.groupby("table", sort=False):
-        t = book.tables[table][["_row", "quantity", "unit"]].drop_duplicates("_row")
-        parts.append(grp.merge(t.rename(columns={"_row": "row", "quantity": "typed"}), on="row", how="left"))
-    if not parts:
-        return out.assign(typed=np.nan, unit=None, per_typed=np.nan)
-    res = pd.concat(parts, ignore_index=True)
-    res["typed"] = res["typed"].astype(float)
+    (the Unit cell's text) and `per_typed` (report units per typed unit). A row of a kind
+    with no input table (a farm's harvest, feed or herd rows) is left out; the rest come
+    table by table (in order of first appearance), each in the order given, as a groupby
+    of the tables and a merge each gave them: the cells looked up by position instead."""
+    kind = ledger["kind"]
+    if isinstance(kind.dtype, pd.CategoricalDtype):  # looked up once per category, not per row
+        names = np.array([KIND_TABLE.get(c) for c in kind.cat.categories] + [None], dtype=object)
+        table = names[kind.cat.codes.to_numpy()]
+    else:
+        table = kind.astype(object).map(KIND_TABLE).to_numpy(dtype=object)
+    code, tables = pd.factorize(table)  # by first appearance; -1: no table
+    if not len(tables):
+        return ledger.assign(_i=ledger.index, table=kind.astype(object).map(KIND_TABLE), typed=np.nan, unit=None,
+                             per_typed=np.nan)
+    order = np.argsort(code, kind="stable")
+    order = order[code[order] >= 0]
+    res = ledger.take(order)
+    code, rows = code[order], res["row"].to_numpy()
+    typed = np.full(len(res), np.nan)
+    unit = np.full(len(res), np.nan, dtype=object)
+    dtypes = set()
+    for k, name in enumerate(tables):
+        t = book.tables[name][["_row", "quantity", "unit"]].drop_duplicates("_row")
+        mine = np.flatnonzero(code == k)
+        at = pd.Index(t["_row"].to_numpy()).get_indexer(rows[mine])
+        hit = at >= 0
+        typed[mine[hit]] = t["quantity"].to_numpy(dtype=float)[at[hit]]
+        unit[mine[hit]] = t["unit"].to_numpy(dtype=object)[at[hit]]
+        dtypes.add(t["unit"].dtype)
+    # the columns typed as the map and merge made them: `table` inferred, `unit` as the table holds it
+    res = res.assign(_i=res.index, table=pd.Series(table[order], index=res.index), typed=typed,
+                     unit=pd.Series(unit, index=res.index, dtype=dtypes.pop() if len(dtypes) == 1 else object))
     res["per_typed"] = res["qty"] / res["typed"].where(res["typed"] != 0)
     return res.set_index(res["_i"].to_numpy())
 
