@@ -29,10 +29,8 @@ from .periods import PeriodKind, data_span, split
 from .prepared import Prepared
 from .rawbook import RawBook
 from .result import Reconciliation
-from .roll import roll
 from .runs import compute_yields
-from .supply import KEY as SUPPLY_KEY
-from .supply import STOCK_KINDS, supply_figures, supply_terms
+from .supply import STOCK_KINDS, supply_figures, supply_roll, supply_terms
 from .supply import _owner_names as ledger_owner_names
 from .trace.model import AmbiguousLot, LotTrace, Recall
 from .trace.recall import recall_of
@@ -87,7 +85,9 @@ def periods_for(prep: Prepared, start=None, end=None, period: PeriodKind | None 
 
 
 def reconcile_prepared(prep: Prepared, start=None, end=None, item: str | None = None,
-                       period: PeriodKind | None = None) -> Reconciliation:
+                       period: PeriodKind | None = None, by_item: bool = False) -> Reconciliation:
+    """by_item: keep the supply's equivalents and roll on `prep` for one supply_by_item of
+    the same periods (the inspector's export asks it next: it is the same roll)."""
     periods = periods_for(prep, start, end, period)
     keys = None
     if item:
@@ -100,7 +100,7 @@ def reconcile_prepared(prep: Prepared, start=None, end=None, item: str | None = 
             raise ValueError(f"there is no item named {item!r} in this workbook.{hint}")
         keys = {code}
     balances, f_bal = balance_rows(prep, periods, keys)
-    supply, f_sup, terms = supply_with_terms(prep, periods, keys)
+    supply, f_sup, terms = supply_with_terms(prep, periods, keys, keep=by_item)
     yields = prep.yields
     lo, hi = periods[0][0], periods[-1][1]
     if len(yields):
@@ -111,7 +111,8 @@ def reconcile_prepared(prep: Prepared, start=None, end=None, item: str | None = 
 
     from .investigate.balances import explain
     inv = explain(prep, periods, balances, supply, terms)
-    f_trend = trend_findings(prep.book, prep.ledger, monthly_balances(prep.book, prep.ledger, balances, periods, keys))
+    f_trend = trend_findings(prep.book, prep.ledger, monthly_balances(prep.book, prep.ledger, balances, periods, keys,
+                                                                         prep.openings))
     crop, fields, f_crop = crop_figures(prep.book, prep.ledger, periods, keys)
     farm = livestock_results(prep.livestock, periods) if prep.livestock else None
     findings = F.combine([prep.findings, f_bal, f_sup, f_trend, f_crop, farm.findings if farm else None])
@@ -132,11 +133,22 @@ def supply_rows(prep: Prepared, periods, keys=None) -> tuple[pd.DataFrame, pd.Da
     return supply_with_terms(prep, periods, keys)[:2]
 
 
-def supply_with_terms(prep: Prepared, periods, keys=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def supply_with_terms(prep: Prepared, periods, keys=None, keep: bool = False
+                      ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """supply_rows and the supply_terms they are summed from: the investigations start
-    from the book's terms rather than roll the flagged ingredients' stock again."""
-    terms = supply_terms(prep.ledger, prep.genealogy, periods, keys, openings=prep.openings)
+    from the book's terms rather than roll the flagged ingredients' stock again. keep: the
+    equivalents and roll (all ingredients only) kept for supply_by_item of these periods;
+    not by default, as they are large and a workbook's Prepared lives long."""
+    rolled = supply_roll(prep.ledger, prep.genealogy, periods, keys, openings=prep.openings)
+    if keep and keys is None:
+        prep.cache["supply_roll"] = (_periods_key(periods), rolled)
+    terms = supply_terms(prep.ledger, prep.genealogy, periods, keys, rolled=rolled)
+    del rolled
     return (*supply_figures(prep.book, prep.ledger, terms), terms)
+
+
+def _periods_key(periods) -> tuple:
+    return tuple((pd.Timestamp(s), pd.Timestamp(e)) for s, e in periods)
 
 
 def supply_by_item(prep: Prepared, periods) -> tuple[pd.DataFrame | None, pd.DataFrame]:
@@ -145,16 +157,17 @@ def supply_by_item(prep: Prepared, periods) -> tuple[pd.DataFrame | None, pd.Dat
     with its clipped figures (held_open, on_hand, short), or None when nothing holds an
     ingredient; and the ingredient equivalents of every ledger row it is rolled from
     (`_i` is the ledger row), of which the export shows each row's share."""
-    led = prep.ledger
-    # a row without a lot holds what its item's stock held that day: from the whole ledger
-    eq = equivalents(led, prep.genealogy, STOCK_KINDS + ("count",))
-    moves = eq[eq["kind"] != "count"][SUPPLY_KEY + ["date", "kind", "value"]]
-    counts = eq[eq["kind"] == "count"][SUPPLY_KEY + ["date", "value"]]
-    if moves.empty and counts.empty:
+    # a row without a lot holds what its item's stock held that day: from the whole ledger.
+    # The same roll as the Supply rows' (supply_roll), kept by reconcile_prepared(by_item=True)
+    kept = prep.cache.pop("supply_roll", None)
+    if kept is not None and kept[0] == _periods_key(periods):
+        eq, g = kept[1]
+    else:
+        eq, g = equivalents(prep.ledger, prep.genealogy, STOCK_KINDS + ("count",)), None
+    if eq.empty:  # nothing holds an ingredient
         return None, eq
-    days = led.loc[(led["kind"] == "count").to_numpy(), ["item_key", "owner_key", "date"]].drop_duplicates()
-    g = roll(moves, counts, days, periods, SUPPLY_KEY, ["item_key", "owner_key"],
-             openings=prep.openings)
+    if g is None:
+        g = supply_roll(prep.ledger, prep.genealogy, periods, openings=prep.openings, eq=eq)[1]
     # compute_supply's rules: stock is never below zero; what the books sent below zero is 'short'
     g["on_hand"] = g["counted_end"].where(g["counted_end"].notna(), g["book_end"]).clip(lower=0.0)
     g["held_open"] = g["beginning"].clip(lower=0.0)

@@ -44,25 +44,23 @@ def compute_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, periods,
 
 
 def supply_terms(ledger: pd.DataFrame, gen: Genealogy, periods, ingredient_keys: set | None = None,
-                 openings: pd.DataFrame | None = None) -> pd.DataFrame:
+                 openings: pd.DataFrame | None = None, rolled: tuple | None = None) -> pd.DataFrame:
     """Per ingredient, owner and period: the sums over items (and runs) that make the supply
     figure. Each is a sum of per-item (per-run) parts, so the investigations add an item's
     change to them and ask supply_figures for the figure and status. openings: the ledger's
-    (Prepared.openings), else computed from it."""
-    eq = equivalents(ledger, gen, STOCK_KINDS + ("count",))
-    if ingredient_keys is not None:
-        eq = eq[eq["ingredient_key"].isin(ingredient_keys)]
-    moves = eq[eq["kind"] != "count"][KEY + ["date", "kind", "value"]]
-    counts = eq[eq["kind"] == "count"][KEY + ["date", "value"]]
-    days = ledger.loc[(ledger["kind"] == "count").to_numpy(), ["item_key", "owner_key", "date"]].drop_duplicates()
-    g = roll(moves, counts, days, periods, KEY, ["item_key", "owner_key"],
-             openings=ledger_openings(ledger, ["item_key", "owner_key"]) if openings is None else openings)
+    (Prepared.openings), else computed from it. rolled: supply_roll's (eq, g) of the same
+    arguments, when the caller already has it."""
+    eq, g = rolled if rolled is not None else supply_roll(ledger, gen, periods, ingredient_keys, openings)
+    del eq
     # stock cannot be below zero: a book that went negative means more went out than came
-    # in, and that must show as unaccounted (OVERSOLD), not vanish into a negative on-hand
-    g["book_short"] = (-g["book_end"]).clip(lower=0.0) + (-g["beginning"]).clip(lower=0.0)
-    g["on_hand"] = g["counted_end"].where(g["counted_end"].notna(), g["book_end"]).clip(lower=0.0)
-    g["beginning"] = g["beginning"].clip(lower=0.0)
-    per = g.groupby(["ingredient_key", "owner_key", "p"], sort=False).agg(
+    # in, and that must show as unaccounted (OVERSOLD), not vanish into a negative on-hand.
+    # Columns of their own, g left as the roll gave it (the inspector's supply by item reads it)
+    sums = g[["ingredient_key", "owner_key", "p", "start", "end", "sum_receipt", "sum_harvested", "sum_shipped",
+              "sum_loss", "sum_farm use", "sum_applied"]].assign(
+        book_short=(-g["book_end"]).clip(lower=0.0) + (-g["beginning"]).clip(lower=0.0),
+        on_hand=g["counted_end"].where(g["counted_end"].notna(), g["book_end"]).clip(lower=0.0),
+        beginning=g["beginning"].clip(lower=0.0))
+    per = sums.groupby(["ingredient_key", "owner_key", "p"], sort=False).agg(
         start=("start", "first"), end=("end", "first"), opening=("beginning", "sum"),
         received=("sum_receipt", "sum"), harvested=("sum_harvested", "sum"), shipped=("sum_shipped", "sum"),
         stock_loss=("sum_loss", "sum"), farm_use=("sum_farm use", "sum"), applied=("sum_applied", "sum"),
@@ -81,6 +79,25 @@ def supply_terms(ledger: pd.DataFrame, gen: Genealogy, periods, ingredient_keys:
     per = per.merge(pls, on=["ingredient_key", "owner_key", "p"], how="left")
     per["process_loss"] = per["process_loss"].fillna(0.0)
     return per
+
+
+def supply_roll(ledger: pd.DataFrame, gen: Genealogy, periods, ingredient_keys: set | None = None,
+                openings: pd.DataFrame | None = None, eq: pd.DataFrame | None = None
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ingredient equivalents of the ledger's stock rows and counts (of the ingredients
+    asked, else all) and their roll per ingredient, item and owner over the periods: what
+    supply_terms sums, and the inspector's supply by item shows. eq: the equivalents of
+    every ingredient, when the caller has them."""
+    if eq is None:
+        eq = equivalents(ledger, gen, STOCK_KINDS + ("count",))
+    if ingredient_keys is not None:
+        eq = eq[eq["ingredient_key"].isin(ingredient_keys)]
+    moves = eq[eq["kind"] != "count"][KEY + ["date", "kind", "value"]]
+    counts = eq[eq["kind"] == "count"][KEY + ["date", "value"]]
+    days = ledger.loc[(ledger["kind"] == "count").to_numpy(), ["item_key", "owner_key", "date"]].drop_duplicates()
+    g = roll(moves, counts, days, periods, KEY, ["item_key", "owner_key"],
+             openings=ledger_openings(ledger, ["item_key", "owner_key"]) if openings is None else openings)
+    return eq, g
 
 
 def supply_figures(book: Book, ledger: pd.DataFrame, per: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

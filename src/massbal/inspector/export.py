@@ -68,7 +68,7 @@ def export_inspector(raw: RawBook, out, *, start=None, end=None, item: str | Non
     out = Path(out)
     stage("Reconciling")
     prep = prep or prepare(raw)
-    rec = reconcile_prepared(prep, start, end, item, period)
+    rec = reconcile_prepared(prep, start, end, item, period, by_item=True)  # build's supply_by_item: same roll
     # the period's findings only (and the book-wide ones), on the Exceptions sheet and the cover alike
     rec = replace(rec, findings=findings_in_period(rec.findings, raw, rec.periods[0][0], rec.periods[-1][1]))
     data = build(prep, rec)

@@ -184,8 +184,9 @@ def explain(prep, periods, balances: pd.DataFrame, supply: pd.DataFrame, terms: 
     """Every flagged balance and supply row, with its candidate cells (COLUMNS). terms: the
     supply_terms `supply` was computed from (api.supply_with_terms), else recomputed."""
     from massbal.engine.investigate.supply import explain_supply
-    parts = [explain_balances(prep.book, prep.ledger, prep.yields, balances, periods, prep.openings),
-             explain_supply(prep.book, prep.ledger, prep.genealogy, prep.yields, supply, periods, terms)]
+    yields = S.run_yields(prep.yields, prep.ledger)  # each run's key, once for both
+    parts = [explain_balances(prep.book, prep.ledger, yields, balances, periods, prep.openings),
+             explain_supply(prep.book, prep.ledger, prep.genealogy, yields, supply, periods, terms)]
     parts = [p for p in parts if len(p)]
     if not parts:
         return empty()
@@ -224,6 +225,7 @@ def explain_balances(book: Book, ledger: pd.DataFrame, yields: pd.DataFrame, bal
     if balances.empty or not balances["status"].isin(FLAGGED).any():
         return empty()
     starts, ends = periods_arrays(periods)
+    yields = S.run_yields(yields, ledger)  # once for run_loss_fixes and run_fit
     bal = _with_base(balances.reset_index(drop=True), ledger, starts, openings)
     flagged = bal[bal["status"].isin(FLAGGED)]
     keys = flagged[KEY].drop_duplicates()

@@ -33,16 +33,38 @@ EDGE_DAYS = 3  # a date this close to a period's edge may belong to the neighbou
 
 def typed_rows(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     """The ledger rows given, with `table`, `typed` (the Quantity cell as a number), `unit`
-    (the Unit cell's text) and `per_typed` (report units per typed unit)."""
-    out = ledger.assign(_i=ledger.index, table=ledger["kind"].astype(object).map(KIND_TABLE))
-    parts = []
-    for table, grp in out.groupby("table", sort=False):
-        t = book.tables[table][["_row", "quantity", "unit"]].drop_duplicates("_row")
-        parts.append(grp.merge(t.rename(columns={"_row": "row", "quantity": "typed"}), on="row", how="left"))
-    if not parts:
-        return out.assign(typed=np.nan, unit=None, per_typed=np.nan)
-    res = pd.concat(parts, ignore_index=True)
-    res["typed"] = res["typed"].astype(float)
+    (the Unit cell's text) and `per_typed` (report units per typed unit). A row of a kind
+    with no input table (a farm's harvest, feed or herd rows) is left out; the rest come
+    table by table (in order of first appearance), each in the order given, as a groupby
+    of the tables and a merge each gave them: the cells looked up by position instead."""
+    kind = ledger["kind"]
+    if isinstance(kind.dtype, pd.CategoricalDtype):  # looked up once per category, not per row
+        names = np.array([KIND_TABLE.get(c) for c in kind.cat.categories] + [None], dtype=object)
+        table = names[kind.cat.codes.to_numpy()]
+    else:
+        table = kind.astype(object).map(KIND_TABLE).to_numpy(dtype=object)
+    code, tables = pd.factorize(table)  # by first appearance; -1: no table
+    if not len(tables):
+        return ledger.assign(_i=ledger.index, table=kind.astype(object).map(KIND_TABLE), typed=np.nan, unit=None,
+                             per_typed=np.nan)
+    order = np.argsort(code, kind="stable")
+    order = order[code[order] >= 0]
+    res = ledger.take(order)
+    code, rows = code[order], res["row"].to_numpy()
+    typed = np.full(len(res), np.nan)
+    unit = np.full(len(res), np.nan, dtype=object)
+    dtypes = set()
+    for k, name in enumerate(tables):
+        t = book.tables[name][["_row", "quantity", "unit"]].drop_duplicates("_row")
+        mine = np.flatnonzero(code == k)
+        at = pd.Index(t["_row"].to_numpy()).get_indexer(rows[mine])
+        hit = at >= 0
+        typed[mine[hit]] = t["quantity"].to_numpy(dtype=float)[at[hit]]
+        unit[mine[hit]] = t["unit"].to_numpy(dtype=object)[at[hit]]
+        dtypes.add(t["unit"].dtype)
+    # the columns typed as the map and merge made them: `table` inferred, `unit` as the table holds it
+    res = res.assign(_i=res.index, table=pd.Series(table[order], index=res.index), typed=typed,
+                     unit=pd.Series(unit, index=res.index, dtype=dtypes.pop() if len(dtypes) == 1 else object))
     res["per_typed"] = res["qty"] / res["typed"].where(res["typed"] != 0)
     return res.set_index(res["_i"].to_numpy())
 
@@ -180,13 +202,23 @@ def date_slips(rows: pd.DataFrame, starts: np.ndarray, ends: np.ndarray) -> pd.D
     return res.drop_duplicates(["_i", "date_new"])
 
 
+def run_yields(yields: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
+    """The runs' yields with each run's `batch_key` (its name looked up in the ledger), as
+    run_loss_fixes and run_fit read them: made once per explain and passed to both as their
+    `yields` (the names of a million ledger rows cost ~0.13 s each time); given again, as is."""
+    if yields.empty or "batch_key" in yields.columns:
+        return yields
+    names = ledger.loc[(ledger["batch_key"] != 0).to_numpy(), ["batch", "batch_key"]].drop_duplicates("batch")
+    return yields.merge(names, on="batch")
+
+
 def run_loss_fixes(rows: pd.DataFrame, yields: pd.DataFrame, ledger: pd.DataFrame, min_share: float) -> pd.DataFrame:
     """A run whose undocumented loss is a keying slip: its input keyed from the recipe, its
-    output keyed short, or its loss entered as a stock loss without the Batch."""
+    output keyed short, or its loss entered as a stock loss without the Batch. yields: the
+    book's, or run_yields of them."""
     if yields.empty:
         return empty_alts()
-    names = ledger.loc[ledger["batch_key"] != 0, ["batch", "batch_key"]].drop_duplicates("batch")
-    y = yields.merge(names, on="batch")
+    y = run_yields(yields, ledger)
     y = y[y["undocumented_loss"].abs() > min_share * y["input"]][["batch", "batch_key", "date", "undocumented_loss"]]
     if y.empty:
         return empty_alts()
@@ -221,12 +253,12 @@ RUN_FIT = 0.05  # rank bonus (or penalty) when a correction closes (or opens) a 
 def run_fit(rows: pd.DataFrame, alts: pd.DataFrame, yields: pd.DataFrame, ledger: pd.DataFrame) -> np.ndarray:
     """Plausibility from the production record: a run input or output whose correction
     brings its run's undocumented loss back towards zero is likelier than one that
-    opens a gap there (1,000 lb in, 950 out, 50 documented: 10,000 in is the slip)."""
+    opens a gap there (1,000 lb in, 950 out, 50 documented: 10,000 in is the slip). yields:
+    the book's, or run_yields of them."""
     adj = np.zeros(len(alts))
     if yields.empty or alts.empty:
         return adj
-    names = ledger.loc[(ledger["batch_key"] != 0).to_numpy(), ["batch", "batch_key"]].drop_duplicates("batch")
-    y = yields.merge(names, on="batch").drop_duplicates("batch_key").set_index("batch_key")
+    y = run_yields(yields, ledger).drop_duplicates("batch_key").set_index("batch_key")
     pi = rows.index.get_indexer(alts["_i"].to_numpy())
     r = {c: rows[c].to_numpy()[pi] for c in ("batch_key", "qty")}
     kind = rows["kind"].astype(object).to_numpy()[pi]

@@ -114,7 +114,8 @@ def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame, rows: tuple
     its ingredient's rows of the owner dated in the period (flows), counted on its last
     day, or dated (not a run input: those carry their batch's date) a few days around it."""
     scopes, parts = {}, []
-    owner = ledger["owner"].astype(object).where(ledger["owner_key"] != 0, None).fillna("")
+    # the owner's name ('' for none) read at each scope's rows only, not made for the whole ledger
+    owner, owner_key = ledger["owner"], ledger["owner_key"].to_numpy()
     kind = ledger["kind"]  # categorical: isin per category, not per row
     flow = kind.isin(FLOW_KINDS).to_numpy()
     datable = kind.isin([k for k in FLOW_KINDS if k != "used"]).to_numpy()
@@ -130,7 +131,9 @@ def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame, rows: tuple
         pos = ledger.index.get_indexer(idx)
         d = ledger["date"].to_numpy()[pos]
         start, end = np.datetime64(pd.Timestamp(f["start"])), np.datetime64(pd.Timestamp(f["end"]))
-        mine = owner.to_numpy()[pos] == (f["owner"] or "")
+        names = owner.iloc[pos].to_numpy(dtype=object, copy=True)
+        names[(owner_key[pos] == 0) | pd.isna(names)] = ""
+        mine = names == (f["owner"] or "")
         inside = (d >= start) & (d <= end)
         near = (d >= start - edge) & (d <= end + edge)
         in_p = mine & ((flow[pos] & inside) | (is_count[pos] & (d == end)))

@@ -17,12 +17,13 @@ def _monthly(periods) -> bool:
 
 
 def monthly_balances(book: Book, ledger: pd.DataFrame, balances: pd.DataFrame, periods,
-                     item_keys: set | None) -> pd.DataFrame:
-    """The balances by calendar month: those computed already when the periods are months."""
+                     item_keys: set | None, openings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The balances by calendar month: those computed already when the periods are months.
+    openings: Prepared.openings (else found again from the ledger)."""
     if _monthly(periods):
         return balances
     months = split(periods[0][0], periods[-1][1], "month")
-    return compute_balances(book, ledger, months, item_keys)[0]
+    return compute_balances(book, ledger, months, item_keys, openings=openings)[0]
 
 
 def trend_findings(book: Book, ledger: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:
