@@ -1,5 +1,6 @@
 """The cell XML's quick checks give what the plain Arrow steps give: the number texts made
-once per distinct value, the edge-byte check before trimming, the control-byte check."""
+once per distinct value, the edge-byte check before trimming, the control-byte check; and
+a yes/no column of the result sheets is the mapped texts."""
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -43,3 +44,13 @@ def test_bad_bytes_check_is_the_byte_table():
     arr = pa.array(["a\x01b", "ok\ufffe", "tab\tkept", "&<>"], type=pa.string())
     assert esc_text(arr).to_pylist() == ["ab", "ok", "tab\tkept", "&amp;&lt;&gt;"]
     assert len(_value_bytes(arr))
+
+
+def test_a_yes_no_column_is_the_mapped_strings():
+    import pandas as pd
+
+    from massbal.layout.sheets import convert_column
+    values = pd.Series([True, None, False, np.nan, np.True_, np.False_] * 300, dtype=object, index=range(5, 1805))
+    got = convert_column(values, "text")
+    mapped = values.reset_index(drop=True).map(lambda v: None if v is None or v != v else "Yes" if v else "No")
+    pd.testing.assert_series_equal(got, mapped.astype("string"), check_exact=True)
