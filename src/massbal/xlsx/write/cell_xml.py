@@ -141,12 +141,12 @@ def _merge(pieces: list) -> list:
 
 def _cell_pieces(letter: str, rows: pa.Array, attrs: list, body: list, value: pa.Array) -> list:
     """Pieces of one column's <c> elements for the row join. A column with missing values
-    is joined on its own first (a missing value means no <c> at all)."""
+    is joined on its own first (a missing value means no <c> at all: a missing cell, which
+    the row join writes as nothing)."""
     pieces = _merge([f'<c r="{letter}', rows, *attrs, *body])
     if value.null_count == 0:
         return pieces
-    cells = pc.binary_join_element_wise(*pieces, "", null_handling="emit_null")
-    return [pc.fill_null(cells, "")]
+    return [pc.binary_join_element_wise(*pieces, "", null_handling="emit_null")]
 
 
 def _edge_space(arr: pa.Array) -> bool:
