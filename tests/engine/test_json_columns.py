@@ -4,7 +4,7 @@ Reconciliation.to_json writes each column through pydantic's core as one list in
 one model per row; to_model() (one model per row) stays the reference it must equal, on
 books that exercise what a serializer can get wrong: whole numbers in float fields,
 missing counts (null), owners, text with quotes, backslashes, control characters and
-non-ASCII letters, empty sections, and a farm with animals (crop, fields, herds, feed,
+non-ASCII letters, braces, empty sections, and a farm with animals (crop, fields, herds, feed,
 pasture).
 """
 import json
@@ -15,7 +15,7 @@ from farmkit import livestock_book as farm_book
 
 from massbal.engine.api import reconcile
 
-ODD = 'Jalapeño "hot" \\ chili\tflakes é€'
+ODD = 'Jalapeño "hot" \\ chili\tflakes é€ {0} {}'  # braces: the rows' JSON is filled by str.format
 
 
 def _model_dump(rec) -> str:

@@ -278,8 +278,11 @@ def _json_column(values: list, annotation) -> list[str]:
     column validated (coerced: 5 -> 5.0 in a float field; a status outside its Literal
     fails) and serialized as one list, one value a line (JSON text holds no raw newline)."""
     ta = _adapter(list[annotation])
-    lines = ta.dump_json(ta.validate_python(values), indent=1).decode().split("\n")[1:-1]
-    return [line[1:-1] for line in lines[:-1]] + [line[1:] for line in lines[-1:]]
+    text = ta.dump_json(ta.validate_python(values), indent=1).decode()
+    if not values:
+        return []
+    # "[\n a,\n b\n]": a scalar's JSON holds no raw newline, so ",\n " only ever parts two values
+    return text[3:-2].split(",\n ")
 
 
 def _rows_json(frame: pd.DataFrame, columns: list[str], model: type[BaseModel]) -> str:
@@ -291,7 +294,7 @@ def _rows_json(frame: pd.DataFrame, columns: list[str], model: type[BaseModel]) 
     present = [c for c in columns if c in frame.columns]
     fields = model.model_fields
     extras = [c for c in present if c not in fields] if model.model_config.get("extra") == "allow" else []
-    cells = []
+    cells, keys = [], []
     for name, info in [*fields.items(), *((c, None) for c in extras)]:
         if name in present:
             values = _column_values(frame[name])
@@ -299,10 +302,14 @@ def _rows_json(frame: pd.DataFrame, columns: list[str], model: type[BaseModel]) 
             values = [info.get_default(call_default_factory=True)] * len(frame)
         else:
             raise ValueError(f"{model.__name__}: no column {name!r}")
-        key = f'      "{name}": '
-        cells.append([key + v for v in _json_column(values, Any if info is None else info.annotation)])
-    rows = ["    {\n" + ",\n".join(row) + "\n    }" for row in zip(*cells, strict=True)]
-    return "[\n" + ",\n".join(rows) + "\n  ]"
+        keys.append('      "' + name.replace("{", "{{").replace("}", "}}") + '": {}')
+        cells.append(_json_column(values, Any if info is None else info.annotation))
+    if any(len(c) != len(frame) for c in cells):   # map below would stop at the shortest
+        raise ValueError(f"{model.__name__}: a column's JSON has not one value per row")
+    # each row's object filled in by one format call (one template: keys and indents as the
+    # model's JSON has them), not a key joined to each value and the values joined per row
+    row = ("    {{\n" + ",\n".join(keys) + "\n    }}").format
+    return "[\n" + ",\n".join(map(row, *cells)) + "\n  ]"
 
 
 @dataclass(frozen=True)

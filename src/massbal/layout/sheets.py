@@ -342,11 +342,14 @@ def convert_column(values: pd.Series, kind: str) -> pd.Series:
     if inferred in ("string", "empty"):
         return _text(values)
     if inferred == "boolean":
-        # a yes/no column (the Ledger's Organic): the whole column at once, as the map below would
+        # a yes/no column (the Ledger's Organic): the whole column at once, as the map below
+        # would; two texts taken by code (a million "Yes" and "No" made into string cells
+        # one by one was 0.3 s at 980k movements)
         missing = values.isna().to_numpy()
-        out = np.full(len(values), None, dtype=object)
-        out[~missing] = np.where(values.to_numpy(dtype=object)[~missing].astype(bool), "Yes", "No")
-        return pd.Series(out, index=values.index, name=values.name).astype("string")
+        codes = np.full(len(values), -1, dtype=np.int8)
+        codes[~missing] = values.to_numpy(dtype=object)[~missing].astype(bool)
+        cats = pd.array(["No", "Yes"], dtype="string")
+        return pd.Series(cats.take(codes, allow_fill=True), index=values.index, name=values.name)
     if inferred.startswith("mixed"):
         # rare mixed columns: element by element is affordable there
         values = values.map(lambda v: "Yes" if v is True or v is np.True_ else

@@ -29,6 +29,8 @@ RefFn = Callable[[str, int, int], str]
 
 
 def _num(v) -> str | None:
+    if type(v) is float:   # most points: x - x is 0.0 for a finite x, NaN for NaN and infinities
+        return repr(v) if v - v == 0.0 else None
     try:
         x = float(v)
     except (TypeError, ValueError):

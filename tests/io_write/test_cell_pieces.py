@@ -1,0 +1,56 @@
+"""The cell XML's quick checks give what the plain Arrow steps give: the number texts made
+once per distinct value, the edge-byte check before trimming, the control-byte check; and
+a yes/no column of the result sheets is the mapped texts."""
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from massbal.xlsx.write.cell_xml import _edge_space, _has_bad_bytes, _number_text, _value_bytes, esc_text
+
+
+def test_number_text_is_the_cast_with_repeats_zeros_and_missing():
+    rng = np.random.default_rng(3)
+    days = rng.integers(45_000, 45_400, 5000).astype(float)
+    odd = np.array([0.0, -0.0, np.nan, 1e15, 1e16, 123456789012345.0, 0.1 + 0.2, -2.5, 1e-7, np.inf, -np.inf])
+    for v in (days, np.concatenate([days, np.tile(odd, 300)]), rng.random(5000) * 1000, np.tile(odd, 200)):
+        num = pa.array(v, from_pandas=True)
+        got = _number_text(num)
+        assert got.equals(pc.cast(num, pa.string()))
+    assert _number_text(pa.array(np.tile(odd, 200), from_pandas=True)).to_pylist()[:2] == ["0", "-0"]
+
+
+def _exact_space(arr) -> bool:
+    return pc.any(pc.not_equal(pc.binary_length(pc.utf8_trim_whitespace(arr)), pc.binary_length(arr))).as_py() or False
+
+
+def test_edge_bytes_never_miss_a_value_that_trimming_would_change():
+    spaces = [" ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x85", "\xa0", "\u2003", "\u3000", "\u2028"]
+    for sp in spaces:
+        for texts in (["Oats", sp + "Oats", None, ""], ["Oats", "Oats" + sp], ["é" + sp + "é"]):
+            arr = pa.array(texts, type=pa.string())
+            assert _edge_space(arr) or not _exact_space(arr)
+            assert _edge_space(arr.slice(1)) or not _exact_space(arr.slice(1))
+    plain = pa.array(["Oats", None, "", "Rolled oats", "A-1"], type=pa.string())
+    assert not _edge_space(plain) and not _exact_space(plain)
+
+
+def test_bad_bytes_check_is_the_byte_table():
+    table = np.zeros(256, dtype=bool)
+    table[[*range(0, 9), 11, 12, *range(14, 32)]] = True
+    for i in range(256):
+        b = np.array([0x41, i, 0x42], dtype=np.uint8)
+        assert _has_bad_bytes(b) == bool(table[b].any() or (b == 0xEF).any())
+    assert not _has_bad_bytes(np.zeros(0, dtype=np.uint8))
+    arr = pa.array(["a\x01b", "ok\ufffe", "tab\tkept", "&<>"], type=pa.string())
+    assert esc_text(arr).to_pylist() == ["ab", "ok", "tab\tkept", "&amp;&lt;&gt;"]
+    assert len(_value_bytes(arr))
+
+
+def test_a_yes_no_column_is_the_mapped_strings():
+    import pandas as pd
+
+    from massbal.layout.sheets import convert_column
+    values = pd.Series([True, None, False, np.nan, np.True_, np.False_] * 300, dtype=object, index=range(5, 1805))
+    got = convert_column(values, "text")
+    mapped = values.reset_index(drop=True).map(lambda v: None if v is None or v != v else "Yes" if v else "No")
+    pd.testing.assert_series_equal(got, mapped.astype("string"), check_exact=True)
