@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from massbal.xlsx.write.print_setup import _lines, _plain, wrapped_lines
+from massbal.xlsx.write.print_setup import _plain, text_lines, wrapped_lines
 
 WORDS = ["Oats", "lot", "L-2025-001", "2025-03-31", "co-packer", "re-count", "received", "1,250.00", "lb",
          "Shipments", "row", "17", "a", "B-12", "A-B-C", "ab-c-d", "x-1a", "Müsli", "–", "x" * 70]
@@ -20,7 +20,7 @@ def test_random_text_as_textwrap(alphabet):
     for _ in range(5000):
         s = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 120)))
         w = rng.randint(8, 40)
-        assert _lines(s, w) == max(1, len(textwrap.wrap(s, w, break_long_words=True))), (s, w)
+        assert text_lines(s, w) == max(1, len(textwrap.wrap(s, w, break_long_words=True))), (s, w)
 
 
 def test_messages_as_textwrap():
@@ -29,7 +29,7 @@ def test_messages_as_textwrap():
     for _ in range(8000):
         s = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 40)))
         w = rng.randint(8, 90)
-        assert _lines(s, w) == max(1, len(textwrap.wrap(s, w, break_long_words=True))), (s, w)
+        assert text_lines(s, w) == max(1, len(textwrap.wrap(s, w, break_long_words=True))), (s, w)
         plain += _plain(s)
     assert plain > 300   # the plain-text count is what these exercise, not only textwrap
 
@@ -56,7 +56,7 @@ def test_letter_hyphen_holds_wherever_the_hyphen_rule_matches():
 
 @pytest.mark.parametrize("dtype", [None, "string", "string[pyarrow]"])
 def test_whole_column_as_each_text(dtype):
-    """wrapped_lines fills plain ASCII texts all at once and sends the rest to _lines: every
+    """wrapped_lines fills plain ASCII texts all at once and sends the rest to text_lines: every
     count as textwrap gives it, whatever the text (odd spaces, hyphens, other scripts,
     words longer than a line, missing values)."""
     import pandas as pd

@@ -17,6 +17,7 @@ import pandas as pd
 from . import findings as F
 from .frames import inner_merge, lot_codes, lot_pairs
 from .load import Book
+from .roll import day_sums
 
 LOT = ["item_key", "lot_key"]
 MAX_LEVELS = 64  # deeper than any real bill of materials; beyond it we call it a cycle
@@ -323,7 +324,6 @@ def _stock_makeup(rest: pd.DataFrame, known: pd.DataFrame) -> tuple[pd.DataFrame
 def _cumulated(code: np.ndarray, dates: np.ndarray, v: np.ndarray, key: str, name: str) -> pd.DataFrame:
     """key, date, name: per code the running total of v to the end of each day it moved
     (groupby([key, date]).sum() then a cumsum per key, the day sums on one integer)."""
-    from .roll import day_sums
     daily = day_sums(code, dates, v)
     if daily is None:
         frame = pd.DataFrame({key: code, "date": dates, "v": v})

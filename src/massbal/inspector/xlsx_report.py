@@ -34,7 +34,7 @@ from massbal.inspector.verify import (
     fingerprint_columns,
 )
 from massbal.layout.sheets import COLORS, STATUS_COLORS
-from massbal.xlsx.write.print_setup import _lines
+from massbal.xlsx.write.print_setup import text_lines
 
 MAX_LINKS = 65000  # Excel keeps at most 65,530 hyperlinks per worksheet
 NUM = "#,##0.00"
@@ -418,4 +418,4 @@ def wrapped_lines(text: str, width: float) -> int:
     characters of text to a unit of width; rather a line too many than a cut one)."""
     chars = max(int(width * 1.1), 4)
     # the in-place sheets' exact count of textwrap's lines (print_setup), without building them
-    return _lines(text, chars) if len(text) > chars else 1
+    return text_lines(text, chars) if len(text) > chars else 1

@@ -105,7 +105,7 @@ def _each_lines(values: list, chars: int) -> np.ndarray:
     out = np.ones(len(values), dtype=np.int64)
     for i, v in enumerate(values):
         if isinstance(v, str) and len(v) > chars:
-            out[i] = _lines(v, chars)
+            out[i] = text_lines(v, chars)
     return out
 
 
@@ -133,9 +133,9 @@ def _as_strings(values) -> pa.Array | None:
 
 
 def _fill(texts: pa.Array, chars: int) -> tuple[np.ndarray, np.ndarray]:
-    """_lines' greedy fill over word lengths for ASCII texts of words and single spaces,
+    """text_lines' greedy fill over word lengths for ASCII texts of words and single spaces,
     all texts a word position at a time. Returns the lines and whether every word fits a
-    line (a text with a longer word goes to textwrap, as in _lines)."""
+    line (a text with a longer word goes to textwrap, as in text_lines)."""
     words = pc.split_pattern(texts, " ")
     counts = pc.list_value_length(words).to_numpy(zero_copy_only=False).astype(np.int64)
     lens = pc.binary_length(pc.list_flatten(words)).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -191,7 +191,7 @@ def _letter_hyphen(text: str) -> bool:
     return False
 
 
-def _lines(text: str, chars: int) -> int:
+def text_lines(text: str, chars: int) -> int:
     """len(textwrap.wrap(text, chars)), without building the lines: for text of words
     and single spaces (most messages: 100k findings took seconds in textwrap), the same
     greedy fill over word lengths; anything else (a hyphen between letters, runs of

@@ -344,7 +344,7 @@ def _rows_that_matter(middle: bytes, region, wanted: set[int] | None) -> tuple[b
     letters = set(re.findall(rb"<" + p + rb'c(?: r="\$?([A-Z]+)\d|[\s>/])', middle))
     if b"" in letters:
         return None, True
-    odd = [x for x in set(letters) if col_index(x.decode()) in wanted or not c1 <= col_index(x.decode()) <= c2]
+    odd = [x for x in letters if col_index(x.decode()) in wanted or not c1 <= col_index(x.decode()) <= c2]
     keep = {i for i, (_, r) in enumerate(row_at) if r <= r1 or r > r2}
     noted = False
     if odd:
