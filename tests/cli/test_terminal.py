@@ -106,3 +106,15 @@ def test_headline_counts_what_blocks_and_names_the_sheets():
                                   "open the Balance and Supply sheets (exit status 1).")
     assert headline(items[3:], 0).startswith("Nothing needs investigating")
     assert headline(items[2:3], 1).startswith("1 oversold organic ingredient needs a look: open the Supply sheet ")
+
+
+def test_export_says_its_fingerprint_within_80_columns(quinoa, tmp_path):
+    """The fingerprint stands whole on one line and the sentence around it wraps at words
+    (the terminal used to break the line inside the fingerprint)."""
+    p = massbal("export", quinoa, "-o", tmp_path / "copy.xlsx", "--no-pdf", columns=80)
+    assert p.returncode == 0, p.stderr
+    lines = p.stderr.splitlines()
+    assert lines and all(len(line.rstrip()) <= 80 for line in lines)
+    fingerprint = next(w for w in p.stderr.split() if len(w) == 64)
+    assert any(fingerprint in line for line in lines)
+    assert " ".join(p.stderr.split()).startswith(f"Fingerprint (SHA-256): {fingerprint} (of the data:")

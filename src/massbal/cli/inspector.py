@@ -259,8 +259,9 @@ def export(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm).
     out.print(str(res.path), markup=False, soft_wrap=True)  # a path is never wrapped
     if pdf:
         err.print(f"PDF: {res.pdf}" if res.pdf else f"No PDF: {res.pdf_problem}", markup=False)
+    # wrapped at words: at 80 columns the terminal would break it inside the fingerprint
     err.print(f"Fingerprint (SHA-256): {res.fingerprint} (of the data: the same for every export of "
-              "this book while it does not change)", markup=False)
+              "this book while it does not change)", markup=False, soft_wrap=False)
 
 
 def verify(copy: Path = typer.Argument(..., help="An inspector's copy written by massbal export."),
