@@ -45,6 +45,9 @@ def reconcile(
         if not dry_run:
             stage("Writing result sheets")
             written = write_into(book, rec, raw, kept, current)
+    # the workbook as read and its old state are not needed past the write: let go before
+    # the JSON (the largest text built here) so both are never held at once (issue 15)
+    del raw, kept, current
     if as_json:
         sys.stdout.write(rec.to_json() + "\n")
     else:
