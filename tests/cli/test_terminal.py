@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 from datetime import date
+from itertools import pairwise
 
 import pytest
 from bookkit import certified, count, receipt, ship
@@ -118,3 +119,18 @@ def test_export_says_its_fingerprint_within_80_columns(quinoa, tmp_path):
     fingerprint = next(w for w in p.stderr.split() if len(w) == 64)
     assert any(fingerprint in line for line in lines)
     assert " ".join(p.stderr.split()).startswith(f"Fingerprint (SHA-256): {fingerprint} (of the data:")
+
+
+def test_command_list_wraps_at_the_terminal_not_inside_a_sentence():
+    # a hard line break inside a command's summary left a half-empty line in `massbal --help`
+    p = massbal("--help", columns=80)
+    panel = p.stdout.split("Commands")[1].splitlines()[1:]
+    inner = [ln[1:-1] for ln in panel if ln.startswith("│") and ln.endswith("│")]
+    assert len(inner) > 10
+    first_col = inner[0].index(inner[0].split()[1])   # where the summaries start
+    for prev, line in pairwise(inner):
+        if line[:first_col].strip():   # a new command starts here
+            continue
+        room = len(prev) - len(prev.rstrip(" "))
+        word = line.split()[0]
+        assert len(word) + 1 >= room, f"{word!r} fits after {prev.rstrip()!r}"

@@ -61,8 +61,7 @@ def trace(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm)."
           as_json: bool = typer.Option(False, "--json", help="Print JSON: one object, or a list when the lot "
                                                             "number belongs to several items."),
           dry_run: bool = typer.Option(False, "--dry-run", help="Do not write the Trace sheet into BOOK.")):
-    """Trace a lot back to its receipts (supplier, certificate) and forward to its customers,
-    and write it on the workbook's Trace sheet."""
+    """Trace a lot back to its receipts (supplier, certificate) and forward to its customers, and write it on the workbook's Trace sheet."""
     from massbal.engine.api import prepare
     from massbal.layout.trace_sheets import trace_sheet
     with stages(sys.stderr.isatty() and not as_json) as stage:
@@ -168,8 +167,7 @@ def recall(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm).
            xlsx: Path | None = typer.Option(None, "--xlsx", help="Write the recall report as .xlsx here."),
            as_json: bool = typer.Option(False, "--json", help="Print the recall as JSON."),
            dry_run: bool = typer.Option(False, "--dry-run", help="Do not write the Recall sheet into BOOK.")):
-    """Mock recall: every customer who got any part of the lot, stock to quarantine, open
-    questions, and the time it took; written on the workbook's Recall sheet."""
+    """Mock recall: every customer who got any part of the lot, stock to quarantine, open questions, and the time it took; on the Recall sheet."""
     from massbal.engine.api import prepare
     from massbal.engine.api import recall as recall_lot
     from massbal.engine.trace.model import AmbiguousLot, LotNotFound
@@ -267,8 +265,9 @@ def export(book: Path = typer.Argument(..., help="The workbook (.xlsx or .xlsm).
 def verify(copy: Path = typer.Argument(..., help="An inspector's copy written by massbal export."),
            fingerprint: str | None = typer.Option(None, "--fingerprint",
                                                      help="The fingerprint you were given (PDF cover, email).")):
-    """Check an inspector's copy is as exported, or a workbook's Change log is whole: exit 0
-    if so, 1 naming what changed (the first log entry edited or removed)."""
+    """Check an inspector's copy is as exported, or a workbook's Change log is whole.
+
+    Exit 0 if so, 1 naming what changed (the first log entry edited or removed)."""
     from massbal.inspector.verify import verify as check
     from massbal.xlsx.write.change_log import verify_log
     if not copy.exists():

@@ -93,8 +93,7 @@ def demo(directory: Path = typer.Argument(Path("."), help="Folder for massbal_de
          force: bool = typer.Option(False, "--force", help="Replace an existing demo workbook (the old one is "
                                                            "kept beside it as .old.xlsx)."),
          farm: bool = typer.Option(False, "--farm", help="A year of a mixed organic grain and dairy farm instead.")):
-    """Write a realistic example workbook (a year of an organic snack brand, or with --farm
-    of a grain and dairy farm) and reconcile it."""
+    """Write a realistic example workbook (a year of an organic snack brand, or with --farm of a grain and dairy farm) and reconcile it."""
     from massbal.books.demo import DEMO_FILE, set_aside, write_demo
     from massbal.books.gen.farm import FARM_DEMO_SPAN, FARM_FILE, write_farm_demo
     from massbal.engine.api import reconcile as run

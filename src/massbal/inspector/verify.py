@@ -60,11 +60,14 @@ def canon_text(written: str) -> str:
 
 def canon_texts(written: list[str]) -> list[str]:
     """canon_text of each (a Ledger's quantities: one call per number was a second)."""
-    return ["n:" + format(float(w), ".15g") for w in written]
+    return ["n:" + format(float(w), _DIGITS) for w in written]
+
+
+_DIGITS = ".15g"   # the 15 significant digits of a number's fingerprint text
 
 
 def _n15(x: float) -> str:
-    return format(x, ".15g")
+    return format(x, _DIGITS)
 
 
 def canon_string(s: str) -> str:
