@@ -122,3 +122,21 @@ def _shifted(item: np.ndarray, lot: np.ndarray, frame_codes: np.ndarray) -> bool
     if item.min() < 0 or item.max() >= 2 ** 31 or lot.min() < 0 or lot.max() >= 2 ** 32:
         return False
     return bool(np.array_equal((item << 32) | lot, frame_codes))
+
+
+# the dtype pandas gives a column of Python text (pandas 3: str, Arrow-backed; 2.2: object)
+_TEXT = pd.Series(np.array(["a"], dtype=object)).dtype
+
+
+def text_by_code(uniques: np.ndarray, codes: np.ndarray, missing=np.nan):
+    """What a frame makes of the object column uniques[codes] (code -1: `missing`), made by code
+    where pandas would turn it into a text column: each distinct text converted once and
+    taken, not a million Python strings converted one by one (the same values and dtype;
+    pandas 2.2, and any column pandas would not make text, get the object array itself)."""
+    vals = np.append(np.asarray(uniques, dtype=object), np.array([missing], dtype=object))
+    if _TEXT != object and len(codes):
+        used = np.bincount(np.asarray(codes) + 1, minlength=len(vals))[1:] > 0
+        kinds = [isinstance(v, str) or v is None or (isinstance(v, float) and v != v) for v in vals[:-1]]
+        if all(kinds) and any(isinstance(v, str) for v in vals[:-1][used]):
+            return pd.array(vals[:-1], dtype=_TEXT).take(np.asarray(codes, dtype=np.intp), allow_fill=True)
+    return vals[codes]
