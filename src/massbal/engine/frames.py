@@ -125,7 +125,7 @@ def _shifted(item: np.ndarray, lot: np.ndarray, frame_codes: np.ndarray) -> bool
 
 
 # the dtype pandas gives a column of Python text (pandas 3: str, Arrow-backed; 2.2: object)
-_TEXT = pd.Series(np.array(["a"], dtype=object)).dtype
+TEXT = pd.Series(np.array(["a"], dtype=object)).dtype
 
 
 def text_by_code(uniques: np.ndarray, codes: np.ndarray, missing=np.nan):
@@ -134,9 +134,9 @@ def text_by_code(uniques: np.ndarray, codes: np.ndarray, missing=np.nan):
     taken, not a million Python strings converted one by one (the same values and dtype;
     pandas 2.2, and any column pandas would not make text, get the object array itself)."""
     vals = np.append(np.asarray(uniques, dtype=object), np.array([missing], dtype=object))
-    if _TEXT != object and len(codes):
+    if TEXT != object and len(codes):
         used = np.bincount(np.asarray(codes) + 1, minlength=len(vals))[1:] > 0
         kinds = [isinstance(v, str) or v is None or (isinstance(v, float) and v != v) for v in vals[:-1]]
         if all(kinds) and any(isinstance(v, str) for v in vals[:-1][used]):
-            return pd.array(vals[:-1], dtype=_TEXT).take(np.asarray(codes, dtype=np.intp), allow_fill=True)
+            return pd.array(vals[:-1], dtype=TEXT).take(np.asarray(codes, dtype=np.intp), allow_fill=True)
     return vals[codes]
