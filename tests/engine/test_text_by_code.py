@@ -45,3 +45,14 @@ def test_findings_make_as_plain_lists(rows, sheet, column, letter):
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     for c in got.columns:
         assert [type(v) for v in got[c].to_numpy()] == [type(v) for v in want[c].to_numpy()], c
+
+
+@pytest.mark.parametrize("values", [["a", None, "b"], [None, None], ["a", np.nan], ["x", 2.0, None], []])
+def test_joined_text_as_a_text_column_joined(values):
+    from massbal.engine.frames import joined_text
+    arr = np.array(values, dtype=object)
+    other = pd.Series(np.array(["o", None], dtype=object), dtype=object)
+    want = pd.concat([other, pd.DataFrame({"c": arr})["c"]], ignore_index=True)
+    got = pd.concat([other, joined_text(arr)], ignore_index=True)
+    pd.testing.assert_series_equal(got, want, check_exact=True)
+    assert [type(v) for v in got.to_numpy()] == [type(v) for v in want.to_numpy()]

@@ -140,3 +140,17 @@ def text_by_code(uniques: np.ndarray, codes: np.ndarray, missing=np.nan):
         if all(kinds) and any(isinstance(v, str) for v in vals[:-1][used]):
             return pd.array(vals[:-1], dtype=TEXT).take(np.asarray(codes, dtype=np.intp), allow_fill=True)
     return vals[codes]
+
+
+def joined_text(values: np.ndarray, index=None) -> pd.Series:
+    """An object column of text as it comes out of a frame that made a text column of it
+    and then joined it (pd.concat) with object columns: pandas 3 leaves its missing values
+    NaN, pandas 2.2 as they were. Kept object from the start, it is not converted to text
+    and back (the ledger's parts are then joined in one gather, not by pandas' concat)."""
+    values = np.asarray(values, dtype=object)
+    if TEXT != object and pd.api.types.infer_dtype(values, skipna=True) == "string":
+        missing = pd.isna(values)
+        if missing.any():
+            values = values.copy()
+            values[missing] = np.nan
+    return pd.Series(values, index=index, dtype=object, copy=False)
