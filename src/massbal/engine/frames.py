@@ -70,8 +70,16 @@ def inner_merge(left: pd.DataFrame, right: pd.DataFrame, on: str) -> pd.DataFram
         return left.merge(right, on=on)
     order = np.argsort(rk, kind="stable")
     srk = rk[order]
-    lo = np.searchsorted(srk, lk, "left")
-    n = np.searchsorted(srk, lk, "right") - lo
+    # each distinct right key's first place and count among the sorted keys: one binary
+    # search of the left keys among the distinct ones (not two among all of them)
+    starts = np.flatnonzero(np.concatenate([[True], srk[1:] != srk[:-1]])) if len(srk) else np.zeros(0, np.intp)
+    if len(starts):
+        ukeys, ucount = srk[starts], np.diff(np.append(starts, len(srk)))
+        at = np.minimum(np.searchsorted(ukeys, lk), len(ukeys) - 1)
+        hit = ukeys[at] == lk
+        lo, n = np.where(hit, starts[at], 0), np.where(hit, ucount[at], 0)
+    else:
+        lo = n = np.zeros(len(lk), dtype=np.intp)
     total = int(n.sum())
     li = np.repeat(np.arange(len(lk)), n)
     ri = order[np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(total)]
