@@ -39,7 +39,7 @@ def receipt_certificates(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     agricultural = pd.Series(item_key).map(book.items["agricultural"]).fillna(True).astype(bool).to_numpy()
     best = _best_certificate(book, ledger["date"].to_numpy()[at], item_key, row)
     judged = organic & agricultural
-    problem, note_at, notes = _problems(best, _Rows(book, ledger, at, best["j"]), judged)
+    problem, note_at, notes = _problems(best, _Rows(book, ledger, at, best), judged)
     named = best["certificate_key"] != 0
     has_problem = problem >= 0
     # text columns by code (frames.text_by_code): the certificate typed on the receipt,
@@ -145,8 +145,8 @@ def _best_certificate(book: Book, date: np.ndarray, item_key: np.ndarray, row: n
 class _Rows:
     """The receipts' and their certificates' columns a sentence quotes, for some rows only
     (as the candidates' frame held them: the ledger's names, the Certificates' cells)."""
-    def __init__(self, book: Book, ledger: pd.DataFrame, at: np.ndarray, j: np.ndarray):
-        self.book, self.ledger, self.at, self.j = book, ledger, at, j
+    def __init__(self, book: Book, ledger: pd.DataFrame, at: np.ndarray, best: dict):
+        self.book, self.ledger, self.at, self.j, self.scope = book, ledger, at, best["j"], best["scope"]
 
     def __call__(self, m: np.ndarray) -> pd.DataFrame:
         k, j = self.at[m], self.j[m]
@@ -159,7 +159,7 @@ class _Rows:
                             ("valid_from", "valid_from"), ("valid_to", "valid_to")):
                 v = certs[c].to_numpy()[jj]
                 cols[name] = pd.Series(v, dtype=v.dtype)
-            cols["scope"] = pd.Series(certs["items_covered"].map(_scope).to_numpy(dtype=object)[jj], dtype=object)
+            cols["scope"] = pd.Series(self.scope[jj], dtype=object)
         return pd.DataFrame(cols)
 
 
