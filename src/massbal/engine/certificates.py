@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .frames import text_by_code
 from .load import Book
 from .schema import name_key
 
@@ -26,113 +27,177 @@ NOT_AGRICULTURAL = "Not an agricultural ingredient: no certificate needed."
 
 
 def receipt_certificates(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
-    rec = ledger.loc[(ledger["kind"] == "receipt").to_numpy(),
-                     ["date", "item", "item_key", "partner", "certificate", "organic", "row"]]
-    if rec.empty:
+    at = np.flatnonzero((ledger["kind"] == "receipt").to_numpy())
+    if not len(at):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS},
                             index=pd.Index([], dtype="int64", name="row"))
-    organic = rec["organic"].fillna(True).astype(bool)
-    agricultural = rec["item_key"].map(book.items["agricultural"]).fillna(True).astype(bool)
-    best = _best_certificate(book, rec)
-    problem, column, note = _problems(best)
-    judged = (organic & agricultural).to_numpy()
-    named = (best["certificate_key"] != 0).to_numpy()
-    has_problem = judged & pd.notna(problem)
+    # the receipts' columns as arrays, only those read (names are taken for the rows a
+    # sentence quotes, not copied for every receipt)
+    item_key = ledger["item_key"].to_numpy()[at]
+    row = ledger["row"].to_numpy()[at].astype("int64")
+    organic = pd.Series(ledger["organic"].to_numpy()[at]).fillna(True).astype(bool).to_numpy()
+    agricultural = pd.Series(item_key).map(book.items["agricultural"]).fillna(True).astype(bool).to_numpy()
+    best = _best_certificate(book, ledger["date"].to_numpy()[at], item_key, row)
+    judged = organic & agricultural
+    problem, note_at, notes = _problems(best, _Rows(book, ledger, at, best), judged)
+    named = best["certificate_key"] != 0
+    has_problem = problem >= 0
+    # text columns by code (frames.text_by_code): the certificate typed on the receipt,
+    # else (where the lot needs one) the best certificate on file; its certifier
+    certs = book.tables["Certificates"]
+    j = best["j"]
+    typed, typed_u = pd.factorize(ledger["certificate"].to_numpy()[at[named]])
+    cert_code = np.where(judged & ~named, j, -1)
+    cert_code[named] = np.where(typed >= 0, typed + len(certs), -1)
+    cert_u = np.concatenate([certs["certificate"].to_numpy(dtype=object), np.asarray(typed_u, dtype=object)])
+    note_code = np.where(has_problem, note_at + 2, np.where(~organic, 0, np.where(~agricultural, 1, -1)))
     out = pd.DataFrame({
         # a blank Certificate shows the supplier's only where the lot needs one: a conventional
         # lot is not covered by a certificate its supplier holds for other lots
-        "certificate": best["certificate"].where(named, best["cert_name"].where(judged)).to_numpy(),
-        "certifier": best["certifier"].where(named | judged).to_numpy(),
+        "certificate": text_by_code(cert_u, cert_code),
+        "certifier": text_by_code(certs["certifier"].to_numpy(dtype=object), np.where(named | judged, j, -1)),
         "judged": judged,
-        "problem": np.where(has_problem, problem, None),
-        "column": np.where(has_problem, column, None),
+        "problem": text_by_code(np.array([p[0] for p in _PROBLEMS], dtype=object), problem, None),
+        "column": text_by_code(np.array([p[1] for p in _PROBLEMS], dtype=object), problem, None),
         "valid": np.where(judged, ~has_problem, None),
-        "note": np.where(has_problem, note, np.where(~organic.to_numpy(), CONVENTIONAL, np.where(
-            ~agricultural.to_numpy(), NOT_AGRICULTURAL, None))),
-    }, index=pd.Index(rec["row"].astype("int64").to_numpy(), name="row"))
-    return out[~out.index.duplicated()]
+        "note": text_by_code(np.array([CONVENTIONAL, NOT_AGRICULTURAL] + notes, dtype=object), note_code, None),
+    }, index=pd.Index(row, name="row"))
+    dup = out.index.duplicated()
+    return out[~dup] if dup.any() else out
 
 
-def _best_certificate(book: Book, rec: pd.DataFrame) -> pd.DataFrame:
-    """For each receipt (in rec's order) the certificate that fits it best: named, of its
-    supplier, valid on the date, covering the item, in that order of weight."""
+def _left_matches(lk: np.ndarray, rk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A left join's rows as positions: each left row (in order) with its matches in right's
+    order, or once with -1 where it has none (as DataFrame.merge(how='left') orders them)."""
+    if not len(rk):
+        return np.arange(len(lk)), np.full(len(lk), -1)
+    order = np.argsort(rk, kind="stable")
+    srk = rk[order]
+    lo = np.searchsorted(srk, lk, "left")
+    cnt = np.searchsorted(srk, lk, "right") - lo
+    m = np.maximum(cnt, 1)
+    li = np.repeat(np.arange(len(lk)), m)
+    off = np.arange(len(li)) - np.repeat(np.cumsum(m) - m, m)
+    ri = np.where(np.repeat(cnt, m) > 0, order[np.minimum(np.repeat(lo, m) + off, len(order) - 1)], -1)
+    return li, ri
+
+
+def _best_certificate(book: Book, date: np.ndarray, item_key: np.ndarray, row: np.ndarray) -> dict:
+    """For each receipt (in the given order) the certificate that fits it best: named, of
+    its supplier, valid on the date, covering the item, in that order of weight. Arrays:
+    j, the certificate's position on Certificates (-1: none); certificate_key, the one
+    the receipt names (0: none); known, supplier_ok, in_date, in_scope.
+    (Candidates as positions, not merged frames: integers only, names read by _Rows.)"""
     certs = book.tables["Certificates"]
     R = book.tables["Receipts"]
-    # the receipt's supplier and certificate keys (the ledger keeps display text)
-    rk = R.set_index("_row")[["supplier_key", "certificate_key"]]
-    rk = rk[~rk.index.duplicated()]
-    rec = rec.join(rk, on="row")
-    rec["certificate_key"] = rec["certificate_key"].fillna(0).astype(np.int64)
-    rec["supplier_key"] = rec["supplier_key"].fillna(0).astype(np.int64)
-    rec = rec.reset_index(drop=True).rename_axis("_i").reset_index()
-    c = certs.assign(scope=certs["items_covered"].map(_scope)).rename(columns={"supplier": "cert_supplier"})
-    # whether a certificate lists items: once per certificate, not per receipt
-    c = c.assign(_listed=c["scope"].map(lambda s: isinstance(s, frozenset)).astype(bool))
-    c = c[["cert_supplier", "supplier_key", "certificate", "certificate_key", "certifier", "valid_from", "valid_to",
-           "scope", "_row", "_listed"]].rename(columns={"supplier_key": "cert_supplier_key", "_row": "cert_row",
-                                                        "certificate": "cert_name"})
-    named = rec[rec["certificate_key"] != 0]
-    blank = rec[rec["certificate_key"] == 0]
-    cand = pd.concat([
-        named.merge(c, on="certificate_key", how="left"),
-        blank.merge(c.drop(columns="certificate_key"), left_on="supplier_key", right_on="cert_supplier_key",
-                    how="left"),
-    ], ignore_index=True)
-    cand["known"] = cand["cert_row"].notna()
-    cand["supplier_ok"] = (cand["supplier_key"] == 0) | (cand["supplier_key"] == cand["cert_supplier_key"])
-    vf = cand["valid_from"].fillna(pd.Timestamp("1900-01-01"))
-    cand["in_date"] = (cand["date"] >= vf) & (cand["date"] <= cand["valid_to"])
-    cat = cand["item_key"].map(book.items["category_key"]).fillna("")
-    # scopes are few: test each receipt only against certificates that list items
-    listed = cand.pop("_listed").fillna(False).astype(bool).to_numpy()
-    cand["in_scope"] = True
+    # the receipt's supplier and certificate keys (the ledger keeps display text): its row's
+    rrow = R["_row"].to_numpy()
+    first = ~pd.Index(rrow).duplicated()
+    pos = pd.Index(rrow[first]).get_indexer(row)
+    sk = np.where(pos >= 0, R["supplier_key"].to_numpy(dtype=np.int64)[first][pos], 0)
+    ck = np.where(pos >= 0, R["certificate_key"].to_numpy(dtype=np.int64)[first][pos], 0)
+    c_ck = certs["certificate_key"].to_numpy(dtype=np.int64)
+    c_sk = certs["supplier_key"].to_numpy(dtype=np.int64)
+    # candidates: a named certificate's rows on file, else every certificate of the supplier
+    named = np.flatnonzero(ck != 0)
+    blank = np.flatnonzero(ck == 0)
+    li_n, ri_n = _left_matches(ck[named], c_ck)
+    li_b, ri_b = _left_matches(sk[blank], c_sk)
+    i = np.concatenate([named[li_n], blank[li_b]])
+    j = np.concatenate([ri_n, ri_b])
+    known = j >= 0
+    jj = np.where(known, j, 0)
+    cand_sk = sk[i]
+    supplier_ok = (cand_sk == 0) | (known & (cand_sk == (c_sk[jj] if len(certs) else 0)))
+    d = date[i]
+    if len(certs):
+        vf = certs["valid_from"].to_numpy(dtype="datetime64[ns]")[jj]
+        vf = np.where(np.isnat(vf), np.datetime64("1900-01-01", "ns"), vf)
+        vt = certs["valid_to"].to_numpy(dtype="datetime64[ns]")[jj]
+        in_date = known & (d >= vf) & (d <= vt)  # (NaT compares False, as in pandas)
+    else:
+        in_date = np.zeros(len(i), dtype=bool)
+    in_scope = np.ones(len(i), dtype=bool)
+    scope = certs["items_covered"].map(_scope).to_numpy(dtype=object)
+    c_listed = np.array([isinstance(s, frozenset) for s in scope], dtype=bool)
+    listed = known & (c_listed[jj] if len(certs) else False)
     if listed.any():
-        # once per distinct (certificate row, item): receipts repeat both (one integer per pair)
-        sub = cand[listed]
-        ik = np.int64(sub["item_key"].max()) + 1
-        _, at, pair = np.unique(sub["cert_row"].to_numpy(dtype=np.int64) * ik + sub["item_key"].to_numpy(),
-                                return_index=True, return_inverse=True)
-        scopes, keys, cats = sub["scope"].to_numpy()[at], sub["item_key"].to_numpy()[at], cat[listed].to_numpy()[at]
+        # once per distinct (certificate, item): receipts repeat both (one integer per pair)
+        ik = np.int64(item_key.max()) + 1
+        sub_j, sub_item = j[listed], item_key[i[listed]]
+        _, at, pair = np.unique(sub_j * ik + sub_item, return_index=True, return_inverse=True)
+        keys = sub_item[at]
+        cats = pd.Series(keys).map(book.items["category_key"]).fillna("").to_numpy()
         names = book.codes["item"][keys]
-        ok = np.array([i in s or bool(k and k in s) for s, i, k in zip(scopes, names, cats, strict=True)], dtype=bool)
-        cand.loc[listed, "in_scope"] = ok[pair]
-    cand["in_scope"] = cand["in_scope"].astype(bool)
-    cand["score"] = (cand["known"].astype(int) * 8 + cand["supplier_ok"].astype(int) * 4 +
-                     cand["in_date"].astype(int) * 2 + cand["in_scope"].astype(int))
-    # per receipt the first candidate of the highest score (a stable sort, then each _i's first)
-    i = cand["_i"].to_numpy()
-    order = np.lexsort((-cand["score"].to_numpy(), i))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = i[order][1:] != i[order][:-1]
-    return cand.iloc[order[first]].set_index("_i")
+        ok = np.array([n in s or bool(k and k in s) for s, n, k in zip(scope[sub_j[at]], names, cats, strict=True)],
+                      dtype=bool)
+        in_scope[listed] = ok[pair.reshape(-1)]
+    score = known.astype(int) * 8 + supplier_ok.astype(int) * 4 + in_date.astype(int) * 2 + in_scope.astype(int)
+    # per receipt the first candidate of the highest score (a stable sort, then each receipt's first)
+    order = np.lexsort((-score, i))
+    pick = np.ones(len(order), dtype=bool)
+    pick[1:] = i[order][1:] != i[order][:-1]
+    sel = order[pick]
+    return {"j": j[sel], "certificate_key": ck, "known": known[sel], "supplier_ok": supplier_ok[sel],
+            "in_date": in_date[sel], "in_scope": in_scope[sel], "scope": scope}
 
 
-def _problems(best: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The CERT_* code, the column to fix and the sentence for each receipt (None: none)."""
-    n = len(best)
-    code = np.full(n, None, dtype=object)
-    column = np.full(n, None, dtype=object)
-    note = np.full(n, None, dtype=object)
+class _Rows:
+    """The receipts' and their certificates' columns a sentence quotes, for some rows only
+    (as the candidates' frame held them: the ledger's names, the Certificates' cells)."""
+    def __init__(self, book: Book, ledger: pd.DataFrame, at: np.ndarray, best: dict):
+        self.book, self.ledger, self.at, self.j, self.scope = book, ledger, at, best["j"], best["scope"]
 
-    def put(mask: pd.Series, c: str, col: str, msgs) -> None:
+    def __call__(self, m: np.ndarray) -> pd.DataFrame:
+        k, j = self.at[m], self.j[m]
+        cols = {c: pd.Series(self.ledger[c].to_numpy()[k], dtype=self.ledger[c].dtype)
+                for c in ("item", "partner", "certificate", "date")}
+        certs = self.book.tables["Certificates"]
+        if len(certs):
+            jj = np.where(j >= 0, j, 0)  # (certificate columns are read for known ones only)
+            for c, name in (("certificate", "cert_name"), ("supplier", "cert_supplier"),
+                            ("valid_from", "valid_from"), ("valid_to", "valid_to")):
+                v = certs[c].to_numpy()[jj]
+                cols[name] = pd.Series(v, dtype=v.dtype)
+            cols["scope"] = pd.Series(self.scope[jj], dtype=object)
+        return pd.DataFrame(cols)
+
+
+# (CERT_* code, Receipts column to fix) of each problem _problems finds
+_PROBLEMS = [("CERT_MISSING", "Certificate"), ("CERT_UNKNOWN", "Certificate"), ("CERT_UNKNOWN", "Supplier"),
+             ("CERT_EXPIRED", "Date"), ("CERT_SCOPE", "Item")]
+
+
+def _problems(best: dict, rows: _Rows, judged: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
+    """For each receipt the problem (an index into _PROBLEMS, -1: none) and its sentence (an
+    index into the returned sentences), for judged receipts only: no other shows one."""
+    n = len(best["j"])
+    code = np.full(n, -1)
+    note = np.full(n, -1)
+    notes: list = []
+
+    def put(mask: np.ndarray, c: int, msgs) -> None:
         # sentences are built for the receipts with this problem only (few of many)
-        m = mask.to_numpy(dtype=bool)
+        m = mask & judged
         if m.any():
-            code[m], column[m], note[m] = c, col, msgs(best[m]).to_numpy()
+            code[m] = c
+            note[m] = np.arange(len(notes), len(notes) + int(m.sum()))
+            notes.extend(msgs(rows(m)).tolist())
 
     known, supplier_ok, in_date = best["known"], best["supplier_ok"], best["in_date"]
-    put((best["certificate_key"] == 0) & ~known, "CERT_MISSING", "Certificate", lambda b: (
+    named = best["certificate_key"] != 0
+    put(~named & ~known, 0, lambda b: (
         "This organic receipt of " + b["item"].astype(str) + " names no certificate" +
         b["partner"].fillna("").astype(str).map(
             lambda s: f", and supplier '{s}' has none on the Certificates sheet" if s else " and no supplier") +
         ". Add the supplier's organic certificate, or mark the lot Organic = No."))
-    put((best["certificate_key"] != 0) & ~known, "CERT_UNKNOWN", "Certificate", lambda b: (
+    put(named & ~known, 1, lambda b: (
         "Certificate '" + b["certificate"].astype(str) + "' is not on the Certificates sheet. "
         "Add it with its Valid to date, or correct the number."))
-    put(known & ~supplier_ok, "CERT_UNKNOWN", "Supplier", lambda b: (
+    put(known & ~supplier_ok, 2, lambda b: (
         "Certificate '" + b["cert_name"].astype(str) + "' belongs to " + b["cert_supplier"].astype(str) +
         ", not to " + b["partner"].astype(str) + ". A lot is organic only under its own supplier's certificate."))
-    put(known & supplier_ok & ~in_date, "CERT_EXPIRED", "Date", lambda b: (
+    put(known & supplier_ok & ~in_date, 3, lambda b: (
         "Received on " + b["date"].dt.strftime("%Y-%m-%d") + " under certificate '" +
         b["cert_name"].astype(str) + "', which " +
         pd.Series(np.where(b["date"] < b["valid_from"].fillna(pd.Timestamp("1900-01-01")),
@@ -142,11 +207,11 @@ def _problems(best: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                   index=b.index) +
         ". This lot is not a certified organic input unless a renewed certificate covers that date: "
         "add it to the Certificates sheet."))
-    put(known & supplier_ok & in_date & ~best["in_scope"], "CERT_SCOPE", "Item", lambda b: (
+    put(known & supplier_ok & in_date & ~best["in_scope"], 4, lambda b: (
         "Certificate '" + b["cert_name"].astype(str) + "' does not cover " + b["item"].astype(str) +
         " (it lists: " + b["scope"].map(lambda s: ", ".join(sorted(s)) if isinstance(s, frozenset) else "") +
         "). This lot is not a certified organic input."))
-    return code, column, note
+    return code, note, notes
 
 
 def _scope(text) -> frozenset | None:

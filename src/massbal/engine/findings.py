@@ -13,6 +13,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .frames import TEXT, text_by_code
+
 Severity = Literal["error", "warning", "info"]
 
 CODES = (
@@ -59,18 +61,23 @@ def make(severity: Severity, code: str, sheet: str | None, rows, column: str | N
         messages = [messages] * n
     msgs = cap_messages(pd.Series(list(messages) if not isinstance(messages, pd.Series) else messages.to_numpy(),
                                   dtype=object))
-    if cell_letter:
+    if cell_letter and TEXT != object and not rows.isna().any():
+        # pandas 3: the cells made as the text column the frame would make of them, not as
+        # Python strings it then converts one by one (every row given: no missing cell)
+        cells = (cell_letter + pd.Series(rows).astype(TEXT)).array
+    elif cell_letter:
         cells = (cell_letter + pd.Series(rows).astype("string").fillna("")).astype(object)
-        cells = cells.where(pd.Series(rows).notna().to_numpy(), None)
+        cells = cells.where(pd.Series(rows).notna().to_numpy(), None).to_numpy()
     else:
-        cells = pd.Series([None] * n, dtype=object)
+        cells = np.full(n, None, dtype=object)
+    one = np.zeros(n, dtype=np.intp)  # the columns every finding of the call shares, by code
     return pd.DataFrame({
-        "severity": [severity] * n,
-        "code": [code] * n,
-        "sheet": [sheet] * n,
+        "severity": text_by_code(np.array([severity], dtype=object), one),
+        "code": text_by_code(np.array([code], dtype=object), one),
+        "sheet": text_by_code(np.array([sheet], dtype=object), one),
         "row": rows,
-        "column": [column] * n,
-        "cell": cells.to_numpy(),
+        "column": text_by_code(np.array([column], dtype=object), one),
+        "cell": cells,
         "message": msgs.to_numpy(),
     })
 

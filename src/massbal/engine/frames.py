@@ -70,8 +70,16 @@ def inner_merge(left: pd.DataFrame, right: pd.DataFrame, on: str) -> pd.DataFram
         return left.merge(right, on=on)
     order = np.argsort(rk, kind="stable")
     srk = rk[order]
-    lo = np.searchsorted(srk, lk, "left")
-    n = np.searchsorted(srk, lk, "right") - lo
+    # each distinct right key's first place and count among the sorted keys: one binary
+    # search of the left keys among the distinct ones (not two among all of them)
+    starts = np.flatnonzero(np.concatenate([[True], srk[1:] != srk[:-1]])) if len(srk) else np.zeros(0, np.intp)
+    if len(starts):
+        ukeys, ucount = srk[starts], np.diff(np.append(starts, len(srk)))
+        at = np.minimum(np.searchsorted(ukeys, lk), len(ukeys) - 1)
+        hit = ukeys[at] == lk
+        lo, n = np.where(hit, starts[at], 0), np.where(hit, ucount[at], 0)
+    else:
+        lo = n = np.zeros(len(lk), dtype=np.intp)
     total = int(n.sum())
     li = np.repeat(np.arange(len(lk)), n)
     ri = order[np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(total)]
@@ -122,3 +130,35 @@ def _shifted(item: np.ndarray, lot: np.ndarray, frame_codes: np.ndarray) -> bool
     if item.min() < 0 or item.max() >= 2 ** 31 or lot.min() < 0 or lot.max() >= 2 ** 32:
         return False
     return bool(np.array_equal((item << 32) | lot, frame_codes))
+
+
+# the dtype pandas gives a column of Python text (pandas 3: str, Arrow-backed; 2.2: object)
+TEXT = pd.Series(np.array(["a"], dtype=object)).dtype
+
+
+def text_by_code(uniques: np.ndarray, codes: np.ndarray, missing=np.nan):
+    """What a frame makes of the object column uniques[codes] (code -1: `missing`), made by code
+    where pandas would turn it into a text column: each distinct text converted once and
+    taken, not a million Python strings converted one by one (the same values and dtype;
+    pandas 2.2, and any column pandas would not make text, get the object array itself)."""
+    vals = np.append(np.asarray(uniques, dtype=object), np.array([missing], dtype=object))
+    if TEXT != object and len(codes):
+        used = np.bincount(np.asarray(codes) + 1, minlength=len(vals))[1:] > 0
+        kinds = [isinstance(v, str) or v is None or (isinstance(v, float) and v != v) for v in vals[:-1]]
+        if all(kinds) and any(isinstance(v, str) for v in vals[:-1][used]):
+            return pd.array(vals[:-1], dtype=TEXT).take(np.asarray(codes, dtype=np.intp), allow_fill=True)
+    return vals[codes]
+
+
+def joined_text(values: np.ndarray, index=None) -> pd.Series:
+    """An object column of text as it comes out of a frame that made a text column of it
+    and then joined it (pd.concat) with object columns: pandas 3 leaves its missing values
+    NaN, pandas 2.2 as they were. Kept object from the start, it is not converted to text
+    and back (the ledger's parts are then joined in one gather, not by pandas' concat)."""
+    values = np.asarray(values, dtype=object)
+    if TEXT != object and pd.api.types.infer_dtype(values, skipna=True) == "string":
+        missing = pd.isna(values)
+        if missing.any():
+            values = values.copy()
+            values[missing] = np.nan
+    return pd.Series(values, index=index, dtype=object, copy=False)

@@ -14,6 +14,7 @@ import pandas as pd
 from massbal.engine.farm.farm_ledger import FARM_MOVEMENTS, farm_parts
 
 from . import findings as F
+from .frames import joined_text
 from .load import Book
 
 # order of kinds within one day: inflows before outflows (CONTRACT: NEGATIVE rule),
@@ -94,8 +95,9 @@ def build_ledger(book: Book) -> tuple[pd.DataFrame, pd.DataFrame]:
                           "this input is left out until then."))
     bi = bi[known.to_numpy()]
     h = heads.reindex(bi["batch_key"])
-    bi = bi.assign(date=h["date"].to_numpy(), owner=h["owner"].to_numpy(),
-                   owner_key=h["owner_key"].to_numpy(), location=h["location"].to_numpy())
+    # (owner and location object columns, as the other parts' are: frames.joined_text)
+    bi = bi.assign(date=h["date"].to_numpy(), owner=joined_text(h["owner"].to_numpy(), bi.index),
+                   owner_key=h["owner_key"].to_numpy(), location=joined_text(h["location"].to_numpy(), bi.index))
     parts.append(_frame(bi, "used", S["BatchInputs"], -1.0, batch=bi["batch"], batch_key=bi["batch_key"]))
 
     s = T["Shipments"]
