@@ -364,6 +364,8 @@ def _item_copies(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict
     cp = copies.rename(columns={"x": "item_key", "ing": "ingredient_key"})
 
     def coded(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+        # the copies' ingredients only, before the join (the book's others join no copy)
+        frame = frame[frame["ingredient_key"].isin(pd.unique(cp["ingredient_key"].to_numpy())).to_numpy()]
         if by == "batch_key":
             keys = pd.unique(stacked["batch_key"].to_numpy())
             keys = keys[keys != 0]
