@@ -169,7 +169,11 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
         # the distinct keys in order of first appearance (drop_duplicates, on the codes)
         both = np.concatenate(kc)
         first = np.flatnonzero(~pd.Series(both).duplicated().to_numpy())  # a hash, not a sort
-        keys = pd.concat([mv[key], counts[key]], ignore_index=True).iloc[first].assign(**{K: both[first]})
+        # taken from each part apart (first is ascending: the moves' before the counts'), not
+        # from a copy of both parts' key columns whole
+        n = len(mv)
+        keys = pd.concat([mv[key].iloc[first[first < n]], counts[key].iloc[first[first >= n] - n]],
+                         ignore_index=True).assign(**{K: both[first]})
     else:
         keys = keys.assign(**{K: kc[2]})
     keys = keys.reset_index(drop=True)
