@@ -46,9 +46,8 @@ def run_facts(ledger: pd.DataFrame, gen: Genealogy, batch_rows: dict) -> dict:
     new_pair = np.ones(len(o), dtype=bool)
     new_pair[1:] = (lot_s[1:] != lot_s[:-1]) | (run_s[1:] != run_s[:-1])
     lots, n_runs = np.unique(lot_s[new_pair], return_counts=True)
-    known = np.sort(code(gen.lot_comp))   # sorted, for a look-up by searchsorted (repeats are harmless)
-    at = np.minimum(np.searchsorted(known, uc), max(len(known) - 1, 0))
-    unknown = set(ub[~(known[at] == uc)].tolist()) if len(known) else set(ub.tolist())
+    # a run input's lot among the genealogy's lots by one hash look-up (no sort of lot_comp)
+    unknown = set(ub[~pd.Series(uc).isin(code(gen.lot_comp)).to_numpy()].tolist())
     return {"m": m, "makes": _grouped(pb, pc), "users": _grouped(uc, ub), "multi": set(lots[n_runs > 1].tolist()),
             "unknown": unknown, "cyclic": bool(gen.cycle_batches), "batch_rows": batch_rows}
 
