@@ -38,6 +38,18 @@ def signs(kind: pd.Series) -> np.ndarray:
     return kind.astype(object).map(SIGN).to_numpy(dtype=float)
 
 
+def stable_order(keys: np.ndarray) -> np.ndarray:
+    """np.argsort(keys, kind="stable") for integer keys: keys of a range under 2**16 (items,
+    a few tables) sorted as their offsets from the smallest in 16 bits, which numpy sorts by
+    radix (a quarter of the time at a million rows); the same order (the offsets keep it)."""
+    keys = np.asarray(keys)
+    if len(keys) and np.issubdtype(keys.dtype, np.integer):
+        lo, hi = int(keys.min()), int(keys.max())
+        if hi - lo < 2 ** 16:
+            return np.argsort((keys - lo).astype(np.uint16), kind="stable")
+    return np.argsort(keys, kind="stable")
+
+
 def _period_index(dates: pd.Series, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     d = dates.to_numpy(dtype="datetime64[ns]")
     i = np.searchsorted(starts, d, side="right") - 1

@@ -27,6 +27,7 @@ import pandas as pd
 
 from massbal.engine.genealogy import Genealogy, build_genealogy
 from massbal.engine.load import Book
+from massbal.engine.roll import stable_order
 from massbal.engine.supply import ROUNDING_SHARE, ROUNDING_UNITS, compute_supply
 
 from . import copies as C
@@ -95,7 +96,7 @@ class Positions:
     dict of one array per run (100,000 at 1M) was most of the cost."""
 
     def __init__(self, keys: np.ndarray):
-        self.order = np.argsort(keys, kind="stable")
+        self.order = stable_order(keys)
         self.keys = keys[self.order]
 
     def __contains__(self, key) -> bool:
