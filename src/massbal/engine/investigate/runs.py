@@ -101,7 +101,7 @@ def run_copies(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict],
                ) -> tuple[pd.DataFrame, pd.DataFrame, Genealogy, set]:
     """The copies for each run correction of ctxs (their alts carry `_touch`), numbered from
     n0 + 1, for copies.figures_after: (alt, stacked, genealogy, ingredient codes)."""
-    alt = pd.concat([c["alts"].assign(cid=c["id"], j=c["alts"].index, ing=c["ing"]) for c in ctxs], ignore_index=True)
+    alt = C.alts_of(ctxs)
     touch = list(alt["_touch"])
     # one copy as it is per items I and ingredient, holding the rows of every run R of the
     # alternatives it serves (another run's rows are the same in both copies: they cancel)

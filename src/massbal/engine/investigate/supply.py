@@ -56,9 +56,10 @@ def _scope(gen: Genealogy, ing: int, index: pd.Index, rows: tuple[Positions, Pos
     items = gen.item_comp.loc[gen.item_comp["ingredient_key"] == ing, "item_key"]
     batches = gen.batch_comp.loc[gen.batch_comp["ingredient_key"] == ing, "batch_key"]
     by_item, by_batch = rows
-    pos = [by_item[x] for x in pd.unique(items) if x in by_item] + \
-        [by_batch[b] for b in pd.unique(batches) if b != 0 and b in by_batch]
-    return index[np.unique(np.concatenate(pos))] if pos else index[:0]
+    batches = pd.unique(batches)
+    # every key's positions at once (np.unique sorts them whatever order they come in)
+    pos = np.concatenate([by_item.take(pd.unique(items)), by_batch.take(batches[batches != 0])])
+    return index[np.unique(pos)] if len(pos) else index[:0]
 
 
 def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.DataFrame, supply: pd.DataFrame,
@@ -108,6 +109,13 @@ class Positions:
         if lo == hi:
             raise KeyError(key)
         return self.order[lo:hi]
+
+    def take(self, keys: np.ndarray) -> np.ndarray:
+        """The positions of every key of `keys` (none for a key not there), key after key:
+        one searchsorted for all of them rather than a look-up per run or item."""
+        lo = np.searchsorted(self.keys, keys, "left")
+        n = np.searchsorted(self.keys, keys, "right") - lo
+        return self.order[np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))]
 
 
 def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame, rows: tuple[Positions, Positions]) -> tuple[pd.DataFrame, dict]:
@@ -347,9 +355,8 @@ def _item_copies(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict
     rows corrected, and the same rows as they are (copies.figures_after: the book's supply
     terms plus what the correction changes in its item's part), each under item, run and
     ingredient codes of its own: (alt, stacked, genealogy, ingredient codes)."""
-    alt = pd.concat([c["alts"].assign(cid=c["id"], j=c["alts"].index, ing=c["ing"],
-                                      x=c["typed"].loc[c["alts"]["_i"].to_numpy(), "item_key"].to_numpy())
-                     for c in ctxs], ignore_index=True)
+    alt = C.alts_of(ctxs)
+    alt["x"] = ctxs[0]["typed"].loc[alt["_i"].to_numpy(), "item_key"].to_numpy()  # one `typed` for all (_screen)
     # copies 1..m: each (item, ingredient) as it is; then one corrected copy per alternative
     plain = alt[["x", "ing"]].drop_duplicates().reset_index(drop=True)
     plain["n"] = np.arange(n0 + 1, n0 + len(plain) + 1)
