@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from massbal.engine.frames import key_codes
 from massbal.engine.genealogy import Genealogy, build_genealogy
 from massbal.engine.load import Book
 from massbal.engine.roll import stable_order
@@ -157,10 +158,25 @@ def _fractions(r: dict, pairs: pd.DataFrame, gen: Genealogy) -> np.ndarray:
     """The share of the flagged ingredient in each pair's row, from the genealogy's lot
     make-up (the item's average make-up for a row without a known lot): an estimate
     only, the exact figure is recomputed."""
-    q = pd.DataFrame({"item_key": r["item_key"], "lot_key": r["lot_key"], "ingredient_key": pairs["ing"].to_numpy()})
-    lot = q.merge(gen.lot_comp, on=["item_key", "lot_key", "ingredient_key"], how="left")["frac"].to_numpy()
-    item = q.merge(gen.item_comp, on=["item_key", "ingredient_key"], how="left")["frac"].to_numpy()
+    ing = pairs["ing"].to_numpy()
+    lot = _looked_up({"item_key": r["item_key"], "lot_key": r["lot_key"], "ingredient_key": ing}, gen.lot_comp, "frac")
+    item = _looked_up({"item_key": r["item_key"], "ingredient_key": ing}, gen.item_comp, "frac")
     return np.nan_to_num(np.where(np.isnan(lot), item, lot).astype(float))
+
+
+def _looked_up(left: dict, right: pd.DataFrame, col: str | None) -> np.ndarray:
+    """right[col] at each left row's key (left's columns), NaN where right has none (col
+    None: whether it has one): a left merge's column where right's keys are unique, by one
+    hash index of the keys as one integer each (frames.key_codes) rather than a merge of
+    every key column. get_indexer refuses repeated keys, as the merge's rows would then
+    no longer line up with left's either."""
+    lc, rc = key_codes([pd.DataFrame(left), right], list(left))
+    at = pd.Index(rc).get_indexer(lc)
+    if col is None:
+        return at >= 0
+    out = np.full(len(at), np.nan)
+    out[at >= 0] = right[col].to_numpy(dtype=float)[at[at >= 0]]
+    return out
 
 
 def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods, rows: tuple[Positions, Positions]) -> list[dict]:
@@ -258,11 +274,9 @@ def _estimate(members: pd.DataFrame, num: pd.DataFrame, fl: pd.DataFrame, typed:
     pairs = pairs.assign(ing=f["ing"].to_numpy())
     dq = qty_new - r["qty"]
     fr = _fractions(r, pairs, gen)
-    bc = gen.batch_comp.rename(columns={"frac": "bfrac"})
-    fb = pd.DataFrame({"batch_key": r["batch_key"], "ingredient_key": pairs["ing"].to_numpy()}).merge(
-        bc, on=["batch_key", "ingredient_key"], how="left")["bfrac"].fillna(0.0).to_numpy()
-    cnt = pd.DataFrame({"item_key": r["item_key"], "owner_key": r["owner_key"], "date": end}) \
-        .merge(cd.assign(_c=True), on=["item_key", "owner_key", "date"], how="left")["_c"].notna().to_numpy()
+    fb = _looked_up({"batch_key": r["batch_key"], "ingredient_key": pairs["ing"].to_numpy()}, gen.batch_comp, "frac")
+    fb = np.where(np.isnan(fb), 0.0, fb)
+    cnt = _looked_up({"item_key": r["item_key"], "owner_key": r["owner_key"], "date": end}, cd, None)
     k = typed["kind"].astype(object).to_numpy()[pi]
     est = np.select(
         [k == "receipt", np.isin(k, ["shipped", "loss"]), k == "used", k == "produced", k == "count"],
