@@ -38,6 +38,18 @@ def signs(kind: pd.Series) -> np.ndarray:
     return kind.astype(object).map(SIGN).to_numpy(dtype=float)
 
 
+def stable_order(keys: np.ndarray) -> np.ndarray:
+    """np.argsort(keys, kind="stable") for integer keys: keys of a range under 2**16 (items,
+    a few tables) sorted as their offsets from the smallest in 16 bits, which numpy sorts by
+    radix (a quarter of the time at a million rows); the same order (the offsets keep it)."""
+    keys = np.asarray(keys)
+    if len(keys) and np.issubdtype(keys.dtype, np.integer):
+        lo, hi = int(keys.min()), int(keys.max())
+        if hi - lo < 2 ** 16:
+            return np.argsort((keys - lo).astype(np.uint16), kind="stable")
+    return np.argsort(keys, kind="stable")
+
+
 def _period_index(dates: pd.Series, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     d = dates.to_numpy(dtype="datetime64[ns]")
     i = np.searchsorted(starts, d, side="right") - 1
@@ -169,7 +181,11 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
         # the distinct keys in order of first appearance (drop_duplicates, on the codes)
         both = np.concatenate(kc)
         first = np.flatnonzero(~pd.Series(both).duplicated().to_numpy())  # a hash, not a sort
-        keys = pd.concat([mv[key], counts[key]], ignore_index=True).iloc[first].assign(**{K: both[first]})
+        # taken from each part apart (first is ascending: the moves' before the counts'), not
+        # from a copy of both parts' key columns whole
+        n = len(mv)
+        keys = pd.concat([mv[key].iloc[first[first < n]], counts[key].iloc[first[first >= n] - n]],
+                         ignore_index=True).assign(**{K: both[first]})
     else:
         keys = keys.assign(**{K: kc[2]})
     keys = keys.reset_index(drop=True)

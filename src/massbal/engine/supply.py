@@ -92,8 +92,9 @@ def supply_roll(ledger: pd.DataFrame, gen: Genealogy, periods, ingredient_keys: 
         eq = equivalents(ledger, gen, STOCK_KINDS + ("count",))
     if ingredient_keys is not None:
         eq = eq[eq["ingredient_key"].isin(ingredient_keys)]
-    moves = eq[eq["kind"] != "count"][KEY + ["date", "kind", "value"]]
-    counts = eq[eq["kind"] == "count"][KEY + ["date", "value"]]
+    is_count = (eq["kind"] == "count").to_numpy()  # the columns taken with the rows: one copy each
+    moves = eq.loc[~is_count, KEY + ["date", "kind", "value"]]
+    counts = eq.loc[is_count, KEY + ["date", "value"]]
     days = ledger.loc[(ledger["kind"] == "count").to_numpy(), ["item_key", "owner_key", "date"]].drop_duplicates()
     g = roll(moves, counts, days, periods, KEY, ["item_key", "owner_key"],
              openings=ledger_openings(ledger, ["item_key", "owner_key"]) if openings is None else openings)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from massbal.engine.balance import KEY, status_of, variance_pct
-from massbal.engine.frames import asof_merge
+from massbal.engine.frames import asof_merge, key_codes
 from massbal.engine.ledger import INFLOW_KINDS, OUTFLOW_KINDS
 from massbal.engine.load import Book
 from massbal.engine.roll import EPS, ledger_openings, roll, signs
@@ -232,18 +232,19 @@ def explain_balances(book: Book, ledger: pd.DataFrame, yields: pd.DataFrame, bal
     kinds = ledger["kind"]  # categorical: isin per category, not per row
     # only the columns the slips need: every column carried is copied at each step
     slim = KEY + ["date", "kind", "qty", "sheet", "row", "batch_key", "lot_key", "partner", "location", "reference"]
-    mine = ledger.loc[kinds.isin(FLOW_KINDS + ("count",)).to_numpy(), slim]
-    mine = mine[pd.MultiIndex.from_frame(mine[KEY]).isin(pd.MultiIndex.from_frame(keys))]
+    # the rows of the flagged keys picked first (keys as one integer each), so only they are copied
+    at, flagged_at = key_codes([ledger, keys], KEY)
+    mine = ledger.loc[kinds.isin(FLOW_KINDS + ("count",)).to_numpy() & pd.Series(at).isin(flagged_at).to_numpy(), slim]
     # rows that enter a flagged balance: their unchanged value touches it
     probe = pd.DataFrame({"_i": mine.index, **{k: mine[k].to_numpy() for k in KEY},
-                          "date": mine["date"].to_numpy(), "count": (mine["kind"].astype(object) == "count").to_numpy(),
+                          "date": mine["date"].to_numpy(), "count": (mine["kind"] == "count").to_numpy(),
                           "delta": 1.0})
     hit = affected(probe, bal, starts)
     hit = hit[hit["bal_id"].isin(flagged["bal_id"])]
     rows = S.typed_rows(book, mine.loc[pd.unique(hit["_i"])])
     # run inputs carry their batch's date: a wrong date is the Batches row's, not theirs
     dated = tuple(k for k in FLOW_KINDS if k != "used")
-    flows = S.typed_rows(book, mine[mine["kind"].astype(object).isin(dated).to_numpy()])
+    flows = S.typed_rows(book, mine[mine["kind"].isin(dated).to_numpy()])  # per category (as `kinds` above)
     alts = pd.concat([
         S.digit_shifts(rows), S.transpositions(rows), S.unit_slips(rows, book.settings.unit),
         S.duplicate_rows(rows, S.duplicates(mine)), S.date_slips(flows, starts, ends),

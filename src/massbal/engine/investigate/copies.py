@@ -40,6 +40,18 @@ def stack(slim: pd.DataFrame, ns: np.ndarray, pos: list[np.ndarray], at: np.ndar
     return stacked[~np.isin(np.arange(len(stacked)), gone)]
 
 
+def alts_of(ctxs: list[dict]) -> pd.DataFrame:
+    """The alternatives of ctxs as one frame, with `cid` (their flagged row), `j` (their
+    index among its alternatives) and `ing`: one concat, the columns added once rather
+    than to a copy of each flagged row's alternatives (hundreds at 20 % flagged)."""
+    sizes = [len(c["alts"]) for c in ctxs]
+    alt = pd.concat([c["alts"] for c in ctxs], ignore_index=True)
+    alt["cid"] = np.repeat(np.array([c["id"] for c in ctxs], dtype=np.int64), sizes)
+    alt["j"] = np.concatenate([c["alts"].index.to_numpy() for c in ctxs])
+    alt["ing"] = np.repeat(np.array([c["ing"] for c in ctxs], dtype=np.int64), sizes)
+    return alt
+
+
 def joined(parts: list[tuple[pd.DataFrame, pd.DataFrame, Genealogy, set]]) -> tuple:
     """Copies of several kinds (numbered apart, under one bk) as one (alt, stacked,
     genealogy, codes) for one figures_after: one supply_terms for all of them."""

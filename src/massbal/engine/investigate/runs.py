@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from massbal.engine.frames import lot_codes
 from massbal.engine.genealogy import LOT, Genealogy, build_genealogy
 from massbal.engine.load import Book
 
@@ -45,9 +46,8 @@ def run_facts(ledger: pd.DataFrame, gen: Genealogy, batch_rows: dict) -> dict:
     new_pair = np.ones(len(o), dtype=bool)
     new_pair[1:] = (lot_s[1:] != lot_s[:-1]) | (run_s[1:] != run_s[:-1])
     lots, n_runs = np.unique(lot_s[new_pair], return_counts=True)
-    known = np.sort(code(gen.lot_comp))   # sorted, for a look-up by searchsorted (repeats are harmless)
-    at = np.minimum(np.searchsorted(known, uc), max(len(known) - 1, 0))
-    unknown = set(ub[~(known[at] == uc)].tolist()) if len(known) else set(ub.tolist())
+    # a run input's lot among the genealogy's lots by one hash look-up (no sort of lot_comp)
+    unknown = set(ub[~pd.Series(uc).isin(code(gen.lot_comp)).to_numpy()].tolist())
     return {"m": m, "makes": _grouped(pb, pc), "users": _grouped(uc, ub), "multi": set(lots[n_runs > 1].tolist()),
             "unknown": unknown, "cyclic": bool(gen.cycle_batches), "batch_rows": batch_rows}
 
@@ -101,7 +101,7 @@ def run_copies(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict],
                ) -> tuple[pd.DataFrame, pd.DataFrame, Genealogy, set]:
     """The copies for each run correction of ctxs (their alts carry `_touch`), numbered from
     n0 + 1, for copies.figures_after: (alt, stacked, genealogy, ingredient codes)."""
-    alt = pd.concat([c["alts"].assign(cid=c["id"], j=c["alts"].index, ing=c["ing"]) for c in ctxs], ignore_index=True)
+    alt = C.alts_of(ctxs)
     touch = list(alt["_touch"])
     # one copy as it is per items I and ingredient, holding the rows of every run R of the
     # alternatives it serves (another run's rows are the same in both copies: they cancel)
@@ -153,6 +153,9 @@ def _coded(gen: Genealogy, stacked: pd.DataFrame, ing_by_n: np.ndarray, ik: int,
     def one(frame: pd.DataFrame, by: list[str], code: int, keys: pd.DataFrame) -> pd.DataFrame:
         n = keys[by[0]].to_numpy() // code
         k = keys.assign(_n=n, _ing=ing_by_n[n], **{by[0]: keys[by[0]].to_numpy() % code})
+        # only the copies' ingredients can be kept: the book's other rows (most of a large
+        # lot_comp) are left out before the join, not after (the same rows, in the same order)
+        frame = frame[frame["ingredient_key"].isin(pd.unique(k["_ing"].to_numpy())).to_numpy()]
         m = k.merge(frame, on=by)
         m = m[(m["ingredient_key"] == m["_ing"]).to_numpy()]
         m = m.assign(**{by[0]: m[by[0]].to_numpy() + m["_n"].to_numpy() * code,
@@ -161,9 +164,9 @@ def _coded(gen: Genealogy, stacked: pd.DataFrame, ing_by_n: np.ndarray, ik: int,
     lots = stacked[LOT].drop_duplicates()
     lot_comp = one(gen.lot_comp, LOT, ik, lots)
     orig = lots.assign(item_key=lots["item_key"].to_numpy() % ik)
-    held = pd.MultiIndex.from_frame(lot_comp[LOT])
-    bare = lots[pd.MultiIndex.from_frame(orig).isin(pd.MultiIndex.from_frame(gen.lot_comp[LOT])) &
-                ~pd.MultiIndex.from_frame(lots).isin(held)]
+    # lots as one integer each (frames.lot_codes), not pairs of a MultiIndex of the whole lot_comp
+    c_orig, c_book, c_lots, c_held = lot_codes(orig, gen.lot_comp, lots, lot_comp)
+    bare = lots[pd.Series(c_orig).isin(c_book).to_numpy() & ~pd.Series(c_lots).isin(c_held).to_numpy()]
     lot_comp = pd.concat([lot_comp, bare.assign(ingredient_key=PLACEHOLDER, frac=0.0)], ignore_index=True)
     items = stacked[["item_key"]].drop_duplicates()
     batches = stacked.loc[stacked["batch_key"].to_numpy() != 0, ["batch_key"]].drop_duplicates()

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from massbal.engine.load import Book
+from massbal.engine.roll import stable_order
 from massbal.engine.units import report_factor, unit_info, unit_key
 
 # ledger kind -> the input table its row lives on
@@ -47,7 +48,7 @@ def typed_rows(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     if not len(tables):
         return ledger.assign(_i=ledger.index, table=kind.astype(object).map(KIND_TABLE), typed=np.nan, unit=None,
                              per_typed=np.nan)
-    order = np.argsort(code, kind="stable")
+    order = stable_order(code)
     order = order[code[order] >= 0]
     res = ledger.take(order)
     code, rows = code[order], res["row"].to_numpy()

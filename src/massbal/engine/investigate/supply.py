@@ -25,8 +25,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from massbal.engine.frames import key_codes
 from massbal.engine.genealogy import Genealogy, build_genealogy
 from massbal.engine.load import Book
+from massbal.engine.roll import stable_order
 from massbal.engine.supply import ROUNDING_SHARE, ROUNDING_UNITS, compute_supply
 
 from . import copies as C
@@ -55,9 +57,10 @@ def _scope(gen: Genealogy, ing: int, index: pd.Index, rows: tuple[Positions, Pos
     items = gen.item_comp.loc[gen.item_comp["ingredient_key"] == ing, "item_key"]
     batches = gen.batch_comp.loc[gen.batch_comp["ingredient_key"] == ing, "batch_key"]
     by_item, by_batch = rows
-    pos = [by_item[x] for x in pd.unique(items) if x in by_item] + \
-        [by_batch[b] for b in pd.unique(batches) if b != 0 and b in by_batch]
-    return index[np.unique(np.concatenate(pos))] if pos else index[:0]
+    batches = pd.unique(batches)
+    # every key's positions at once (np.unique sorts them whatever order they come in)
+    pos = np.concatenate([by_item.take(pd.unique(items)), by_batch.take(batches[batches != 0])])
+    return index[np.unique(pos)] if len(pos) else index[:0]
 
 
 def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.DataFrame, supply: pd.DataFrame,
@@ -95,7 +98,7 @@ class Positions:
     dict of one array per run (100,000 at 1M) was most of the cost."""
 
     def __init__(self, keys: np.ndarray):
-        self.order = np.argsort(keys, kind="stable")
+        self.order = stable_order(keys)
         self.keys = keys[self.order]
 
     def __contains__(self, key) -> bool:
@@ -107,6 +110,13 @@ class Positions:
         if lo == hi:
             raise KeyError(key)
         return self.order[lo:hi]
+
+    def take(self, keys: np.ndarray) -> np.ndarray:
+        """The positions of every key of `keys` (none for a key not there), key after key:
+        one searchsorted for all of them rather than a look-up per run or item."""
+        lo = np.searchsorted(self.keys, keys, "left")
+        n = np.searchsorted(self.keys, keys, "right") - lo
+        return self.order[np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))]
 
 
 def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame, rows: tuple[Positions, Positions]) -> tuple[pd.DataFrame, dict]:
@@ -148,10 +158,25 @@ def _fractions(r: dict, pairs: pd.DataFrame, gen: Genealogy) -> np.ndarray:
     """The share of the flagged ingredient in each pair's row, from the genealogy's lot
     make-up (the item's average make-up for a row without a known lot): an estimate
     only, the exact figure is recomputed."""
-    q = pd.DataFrame({"item_key": r["item_key"], "lot_key": r["lot_key"], "ingredient_key": pairs["ing"].to_numpy()})
-    lot = q.merge(gen.lot_comp, on=["item_key", "lot_key", "ingredient_key"], how="left")["frac"].to_numpy()
-    item = q.merge(gen.item_comp, on=["item_key", "ingredient_key"], how="left")["frac"].to_numpy()
+    ing = pairs["ing"].to_numpy()
+    lot = _looked_up({"item_key": r["item_key"], "lot_key": r["lot_key"], "ingredient_key": ing}, gen.lot_comp, "frac")
+    item = _looked_up({"item_key": r["item_key"], "ingredient_key": ing}, gen.item_comp, "frac")
     return np.nan_to_num(np.where(np.isnan(lot), item, lot).astype(float))
+
+
+def _looked_up(left: dict, right: pd.DataFrame, col: str | None) -> np.ndarray:
+    """right[col] at each left row's key (left's columns), NaN where right has none (col
+    None: whether it has one): a left merge's column where right's keys are unique, by one
+    hash index of the keys as one integer each (frames.key_codes) rather than a merge of
+    every key column. get_indexer refuses repeated keys, as the merge's rows would then
+    no longer line up with left's either."""
+    lc, rc = key_codes([pd.DataFrame(left), right], list(left))
+    at = pd.Index(rc).get_indexer(lc)
+    if col is None:
+        return at >= 0
+    out = np.full(len(at), np.nan)
+    out[at >= 0] = right[col].to_numpy(dtype=float)[at[at >= 0]]
+    return out
 
 
 def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods, rows: tuple[Positions, Positions]) -> list[dict]:
@@ -249,11 +274,9 @@ def _estimate(members: pd.DataFrame, num: pd.DataFrame, fl: pd.DataFrame, typed:
     pairs = pairs.assign(ing=f["ing"].to_numpy())
     dq = qty_new - r["qty"]
     fr = _fractions(r, pairs, gen)
-    bc = gen.batch_comp.rename(columns={"frac": "bfrac"})
-    fb = pd.DataFrame({"batch_key": r["batch_key"], "ingredient_key": pairs["ing"].to_numpy()}).merge(
-        bc, on=["batch_key", "ingredient_key"], how="left")["bfrac"].fillna(0.0).to_numpy()
-    cnt = pd.DataFrame({"item_key": r["item_key"], "owner_key": r["owner_key"], "date": end}) \
-        .merge(cd.assign(_c=True), on=["item_key", "owner_key", "date"], how="left")["_c"].notna().to_numpy()
+    fb = _looked_up({"batch_key": r["batch_key"], "ingredient_key": pairs["ing"].to_numpy()}, gen.batch_comp, "frac")
+    fb = np.where(np.isnan(fb), 0.0, fb)
+    cnt = _looked_up({"item_key": r["item_key"], "owner_key": r["owner_key"], "date": end}, cd, None)
     k = typed["kind"].astype(object).to_numpy()[pi]
     est = np.select(
         [k == "receipt", np.isin(k, ["shipped", "loss"]), k == "used", k == "produced", k == "count"],
@@ -346,9 +369,8 @@ def _item_copies(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict
     rows corrected, and the same rows as they are (copies.figures_after: the book's supply
     terms plus what the correction changes in its item's part), each under item, run and
     ingredient codes of its own: (alt, stacked, genealogy, ingredient codes)."""
-    alt = pd.concat([c["alts"].assign(cid=c["id"], j=c["alts"].index, ing=c["ing"],
-                                      x=c["typed"].loc[c["alts"]["_i"].to_numpy(), "item_key"].to_numpy())
-                     for c in ctxs], ignore_index=True)
+    alt = C.alts_of(ctxs)
+    alt["x"] = ctxs[0]["typed"].loc[alt["_i"].to_numpy(), "item_key"].to_numpy()  # one `typed` for all (_screen)
     # copies 1..m: each (item, ingredient) as it is; then one corrected copy per alternative
     plain = alt[["x", "ing"]].drop_duplicates().reset_index(drop=True)
     plain["n"] = np.arange(n0 + 1, n0 + len(plain) + 1)
@@ -364,6 +386,8 @@ def _item_copies(book: Book, slim: pd.DataFrame, gen: Genealogy, ctxs: list[dict
     cp = copies.rename(columns={"x": "item_key", "ing": "ingredient_key"})
 
     def coded(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+        # the copies' ingredients only, before the join (the book's others join no copy)
+        frame = frame[frame["ingredient_key"].isin(pd.unique(cp["ingredient_key"].to_numpy())).to_numpy()]
         if by == "batch_key":
             keys = pd.unique(stacked["batch_key"].to_numpy())
             keys = keys[keys != 0]
