@@ -103,6 +103,22 @@ def test_inner_merge_is_pandas_inner_merge():
     pd.testing.assert_frame_equal(inner_merge(left, right, "k"), left.merge(right, on="k"))
 
 
+def test_left_matches_is_pandas_left_merge():
+    """frames.left_matches: the rows of a left merge on one integer key as (left, right)
+    positions, -1 where a left key has no match, in the order pandas' left merge gives
+    (left's rows in turn, each one's matches in right's order)."""
+    from massbal.engine.frames import left_matches
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        nl, nr = rng.integers(0, 30, 2)
+        lk, rk = rng.integers(0, 6, nl).astype(np.int64), rng.integers(0, 6, nr).astype(np.int64)
+        m = pd.DataFrame({"k": lk, "li": np.arange(nl)}).merge(
+            pd.DataFrame({"k": rk, "ri": np.arange(nr)}), on="k", how="left")
+        li, ri = left_matches(lk, rk)
+        assert li.tolist() == m["li"].tolist()
+        assert ri.tolist() == m["ri"].fillna(-1).astype(int).tolist()
+
+
 def test_first_dates_is_the_groups_minimum_looked_up():
     """checks._first_dates: groupby(lot)[date].min() looked up per wanted lot, NaT for a lot
     with no row or only undated rows."""

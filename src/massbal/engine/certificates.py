@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .frames import text_by_code
+from .frames import left_matches, text_by_code
 from .load import Book
 from .schema import name_key
 
@@ -66,22 +66,6 @@ def receipt_certificates(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     return out[~dup] if dup.any() else out
 
 
-def _left_matches(lk: np.ndarray, rk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A left join's rows as positions: each left row (in order) with its matches in right's
-    order, or once with -1 where it has none (as DataFrame.merge(how='left') orders them)."""
-    if not len(rk):
-        return np.arange(len(lk)), np.full(len(lk), -1)
-    order = np.argsort(rk, kind="stable")
-    srk = rk[order]
-    lo = np.searchsorted(srk, lk, "left")
-    cnt = np.searchsorted(srk, lk, "right") - lo
-    m = np.maximum(cnt, 1)
-    li = np.repeat(np.arange(len(lk)), m)
-    off = np.arange(len(li)) - np.repeat(np.cumsum(m) - m, m)
-    ri = np.where(np.repeat(cnt, m) > 0, order[np.minimum(np.repeat(lo, m) + off, len(order) - 1)], -1)
-    return li, ri
-
-
 def _best_certificate(book: Book, date: np.ndarray, item_key: np.ndarray, row: np.ndarray) -> dict:
     """For each receipt (in the given order) the certificate that fits it best: named, of
     its supplier, valid on the date, covering the item, in that order of weight. Arrays:
@@ -101,8 +85,8 @@ def _best_certificate(book: Book, date: np.ndarray, item_key: np.ndarray, row: n
     # candidates: a named certificate's rows on file, else every certificate of the supplier
     named = np.flatnonzero(ck != 0)
     blank = np.flatnonzero(ck == 0)
-    li_n, ri_n = _left_matches(ck[named], c_ck)
-    li_b, ri_b = _left_matches(sk[blank], c_sk)
+    li_n, ri_n = left_matches(ck[named], c_ck)
+    li_b, ri_b = left_matches(sk[blank], c_sk)
     i = np.concatenate([named[li_n], blank[li_b]])
     j = np.concatenate([ri_n, ri_b])
     known = j >= 0

@@ -59,31 +59,71 @@ def key_codes(frames: list[pd.DataFrame], key: list[str]) -> list[np.ndarray]:
     return np.split(code, np.cumsum(sizes)[:-1])
 
 
+class KeyRuns:
+    """An integer key column sorted once (stably), for finding every row of many keys: each
+    distinct key's run among the sorted keys is found by one hash look-up, then gathered
+    with np.repeat, rather than a merge of two frames or a search per key. order: the
+    stable sorting order of `keys` when the caller has it already."""
+
+    def __init__(self, keys: np.ndarray, order: np.ndarray | None = None):
+        self.order = np.argsort(keys, kind="stable") if order is None else order
+        self.keys = keys[self.order]
+        self._runs = None
+
+    def matches(self, left: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The positions of the rows whose key is each of `left` in turn (in the keys' own
+        order within each, as pandas' merge orders an inner join's rows), and how many each
+        left key has. (A hash look-up: a searchsorted of a million left keys cost twice as
+        much.)"""
+        if not len(self.keys):
+            return np.zeros(0, dtype=np.intp), np.zeros(len(left), dtype=np.intp)
+        if self._runs is None:  # made on the first look-up only
+            k = self.keys
+            first = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+            self._runs = pd.Index(k[first]), first, np.diff(np.r_[first, len(k)])
+        distinct, first, runs = self._runs
+        at = distinct.get_indexer(left)
+        lo, n = np.where(at >= 0, first[at], 0), np.where(at >= 0, runs[at], 0)
+        return self.order[np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))], n
+
+
+def left_matches(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A left join of two integer key arrays as positions, in the rows' order of
+    DataFrame.merge(how='left'): each left position with each of its right matches, or once
+    with -1 where it has none."""
+    ri, n = KeyRuns(right).matches(left)
+    m = np.maximum(n, 1)
+    out = np.full(int(m.sum()), -1, dtype=np.intp)
+    out[np.repeat(n > 0, m)] = ri
+    return np.repeat(np.arange(len(left)), m), out
+
+
+def looked_up(left: dict, right: pd.DataFrame, col: str | None) -> np.ndarray:
+    """right[col] at each left row's key (left: columns by name), NaN where right has none
+    (col None: whether it has one): a left merge's column where right's keys are unique, by
+    one hash index of the keys as one integer each (key_codes) rather than a merge of every
+    key column. get_indexer refuses repeated keys, as the merge's rows would then no longer
+    line up with left's either."""
+    lc, rc = key_codes([pd.DataFrame(left), right], list(left))
+    at = pd.Index(rc).get_indexer(lc)
+    if col is None:
+        return at >= 0
+    out = np.full(len(at), np.nan)
+    out[at >= 0] = right[col].to_numpy(dtype=float)[at[at >= 0]]
+    return out
+
+
 def inner_merge(left: pd.DataFrame, right: pd.DataFrame, on: str) -> pd.DataFrame:
     """left.merge(right, on=on) (inner) for an int64 key `on`: the same rows in the same
-    order (left's, each left row's matches in right's order), by one stable sort of
-    right's keys and a binary search of left's, not a hash table of both sides each time.
-    Columns the two share besides `on` go through pandas (it suffixes them)."""
+    order (left's, each left row's matches in right's order), by KeyRuns rather than a hash
+    table of both sides each time. Columns the two share besides `on` go through pandas (it
+    suffixes them)."""
     lk, rk = left[on].to_numpy(), right[on].to_numpy()
     shared = (set(left.columns) & set(right.columns)) - {on}
     if shared or lk.dtype != np.int64 or rk.dtype != np.int64:
         return left.merge(right, on=on)
-    order = np.argsort(rk, kind="stable")
-    srk = rk[order]
-    # each distinct right key's first place and count among the sorted keys: one binary
-    # search of the left keys among the distinct ones (not two among all of them)
-    starts = np.flatnonzero(np.concatenate([[True], srk[1:] != srk[:-1]])) if len(srk) else np.zeros(0, np.intp)
-    if len(starts):
-        ukeys, ucount = srk[starts], np.diff(np.append(starts, len(srk)))
-        at = np.minimum(np.searchsorted(ukeys, lk), len(ukeys) - 1)
-        hit = ukeys[at] == lk
-        lo, n = np.where(hit, starts[at], 0), np.where(hit, ucount[at], 0)
-    else:
-        lo = n = np.zeros(len(lk), dtype=np.intp)
-    total = int(n.sum())
-    li = np.repeat(np.arange(len(lk)), n)
-    ri = order[np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(total)]
-    out = left.take(li).reset_index(drop=True)
+    ri, n = KeyRuns(rk).matches(lk)
+    out = left.take(np.repeat(np.arange(len(lk)), n)).reset_index(drop=True)
     rest = right.drop(columns=on).take(ri).reset_index(drop=True)
     for c in rest.columns:
         out[c] = rest[c]

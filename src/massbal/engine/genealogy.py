@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import findings as F
-from .frames import inner_merge, lot_codes, lot_pairs
+from .frames import KeyRuns, inner_merge, lot_codes, lot_pairs
 from .load import Book
 from .roll import day_sums
 
@@ -255,7 +255,7 @@ def equivalents(ledger: pd.DataFrame, gen: Genealogy, kinds: tuple[str, ...]) ->
     rows = rows.reset_index().rename(columns={"index": "_i"})
     lc = gen.lot_comp  # joined on the lot as one integer (frames.lot_codes): the same rows, in the same order
     lk_rows, lk_comp = lot_codes(rows, lc)
-    at, n = _matches(lk_rows, lk_comp)
+    at, n = KeyRuns(lk_comp).matches(lk_rows)
     left = np.repeat(np.arange(len(rows)), n)
     known = rows.take(left).reset_index(drop=True).assign(
         ingredient_key=lc["ingredient_key"].to_numpy()[at], frac=lc["frac"].to_numpy()[at])
@@ -267,25 +267,6 @@ def equivalents(ledger: pd.DataFrame, gen: Genealogy, kinds: tuple[str, ...]) ->
     eq = pd.concat(parts, ignore_index=True)
     eq["value"] = eq["qty"] * eq["frac"]
     return eq.drop(columns=["frac"])
-
-
-def _matches(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The inner join of two int64 key arrays as pandas' merge orders it (each left row in
-    turn, its right matches in right's order): right stably sorted, each left key's run of
-    matches found by one hash look-up among the distinct right keys (a searchsorted of a
-    million left keys cost twice as much). The right positions of every match, and each
-    left row's number of matches."""
-    if not len(right):
-        return np.zeros(0, dtype=np.int64), np.zeros(len(left), dtype=np.int64)
-    order = np.argsort(right, kind="stable")
-    keys = right[order]
-    first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    runs = np.diff(np.r_[first, len(keys)])
-    at = pd.Index(keys[first]).get_indexer(left)
-    lo = np.where(at >= 0, first[at], 0)
-    n = np.where(at >= 0, runs[at], 0)
-    starts = np.repeat(lo - (np.cumsum(n) - n), n)  # each match's offset from its run's start
-    return order[starts + np.arange(int(n.sum()))], n
 
 
 def _stock_makeup(rest: pd.DataFrame, known: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from massbal.engine.frames import key_codes
+from massbal.engine.frames import KeyRuns, looked_up
 from massbal.engine.genealogy import Genealogy, build_genealogy
 from massbal.engine.load import Book
 from massbal.engine.roll import stable_order
@@ -92,14 +92,13 @@ def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.
     return order(pd.DataFrame(rows_out).reindex(columns=COLUMNS))
 
 
-class Positions:
+class Positions(KeyRuns):
     """The ledger's row positions by key, as groupby(key).indices gives them (ascending), from
     one stable argsort: only the few keys the flagged rows reach are looked up, so building a
     dict of one array per run (100,000 at 1M) was most of the cost."""
 
     def __init__(self, keys: np.ndarray):
-        self.order = stable_order(keys)
-        self.keys = keys[self.order]
+        super().__init__(keys, stable_order(keys))
 
     def __contains__(self, key) -> bool:
         i = np.searchsorted(self.keys, key)
@@ -112,11 +111,8 @@ class Positions:
         return self.order[lo:hi]
 
     def take(self, keys: np.ndarray) -> np.ndarray:
-        """The positions of every key of `keys` (none for a key not there), key after key:
-        one searchsorted for all of them rather than a look-up per run or item."""
-        lo = np.searchsorted(self.keys, keys, "left")
-        n = np.searchsorted(self.keys, keys, "right") - lo
-        return self.order[np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))]
+        """The positions of every key of `keys` (none for a key not there), key after key."""
+        return self.matches(keys)[0]
 
 
 def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame, rows: tuple[Positions, Positions]) -> tuple[pd.DataFrame, dict]:
@@ -159,24 +155,9 @@ def _fractions(r: dict, pairs: pd.DataFrame, gen: Genealogy) -> np.ndarray:
     make-up (the item's average make-up for a row without a known lot): an estimate
     only, the exact figure is recomputed."""
     ing = pairs["ing"].to_numpy()
-    lot = _looked_up({"item_key": r["item_key"], "lot_key": r["lot_key"], "ingredient_key": ing}, gen.lot_comp, "frac")
-    item = _looked_up({"item_key": r["item_key"], "ingredient_key": ing}, gen.item_comp, "frac")
+    lot = looked_up({"item_key": r["item_key"], "lot_key": r["lot_key"], "ingredient_key": ing}, gen.lot_comp, "frac")
+    item = looked_up({"item_key": r["item_key"], "ingredient_key": ing}, gen.item_comp, "frac")
     return np.nan_to_num(np.where(np.isnan(lot), item, lot).astype(float))
-
-
-def _looked_up(left: dict, right: pd.DataFrame, col: str | None) -> np.ndarray:
-    """right[col] at each left row's key (left's columns), NaN where right has none (col
-    None: whether it has one): a left merge's column where right's keys are unique, by one
-    hash index of the keys as one integer each (frames.key_codes) rather than a merge of
-    every key column. get_indexer refuses repeated keys, as the merge's rows would then
-    no longer line up with left's either."""
-    lc, rc = key_codes([pd.DataFrame(left), right], list(left))
-    at = pd.Index(rc).get_indexer(lc)
-    if col is None:
-        return at >= 0
-    out = np.full(len(at), np.nan)
-    out[at >= 0] = right[col].to_numpy(dtype=float)[at[at >= 0]]
-    return out
 
 
 def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods, rows: tuple[Positions, Positions]) -> list[dict]:
@@ -274,9 +255,9 @@ def _estimate(members: pd.DataFrame, num: pd.DataFrame, fl: pd.DataFrame, typed:
     pairs = pairs.assign(ing=f["ing"].to_numpy())
     dq = qty_new - r["qty"]
     fr = _fractions(r, pairs, gen)
-    fb = _looked_up({"batch_key": r["batch_key"], "ingredient_key": pairs["ing"].to_numpy()}, gen.batch_comp, "frac")
+    fb = looked_up({"batch_key": r["batch_key"], "ingredient_key": pairs["ing"].to_numpy()}, gen.batch_comp, "frac")
     fb = np.where(np.isnan(fb), 0.0, fb)
-    cnt = _looked_up({"item_key": r["item_key"], "owner_key": r["owner_key"], "date": end}, cd, None)
+    cnt = looked_up({"item_key": r["item_key"], "owner_key": r["owner_key"], "date": end}, cd, None)
     k = typed["kind"].astype(object).to_numpy()[pi]
     est = np.select(
         [k == "receipt", np.isin(k, ["shipped", "loss"]), k == "used", k == "produced", k == "count"],
