@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from massbal.xlref import column_letter
+from massbal.xlsx.write.cell_xml import may_edge_space
 
 from .verify import EPOCH, FORMULA, MAX_STRING, canon_texts, excel_serial
 
@@ -35,10 +36,8 @@ _ESCAPE_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _NEEDS_ESCAPE = re.compile("_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff&<>]")
 _PRESERVE = re.compile(r"^\s|\s$")
-# the same as Arrow (RE2) patterns: what may need xml_text, and a text whose first or last
-# character is anything but printable ASCII (it may be a space Python's \s knows)
+# the same as an Arrow (RE2) pattern: what may need xml_text
 _NEEDS_ESCAPE_RE2 = "_x[0-9a-fA-F]{4}_|[\\x00-\\x08\\x0b-\\x1f\\x{fffe}\\x{ffff}&<>]"
-_EDGE_RE2 = "^[^\\x21-\\x7e]|[^\\x21-\\x7e]$"
 _ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
 
 
@@ -364,14 +363,14 @@ def _cut(v: str) -> str:
 def _text_tails(uniq) -> tuple[pa.Array, pa.Array]:
     """Inline-string cell XML tails and fingerprint texts of distinct strings ('' and None:
     no cell). Arrow puts the plain ones together; a text that needs escaping or may keep
-    spaces at an end (anything but printable ASCII at either end) takes the rule in Python."""
+    spaces at an end (cell_xml.may_edge_space) takes the rule in Python."""
     u = pa.array(uniq, pa.string()) if not isinstance(uniq, pa.Array) else uniq
     long = pc.greater(pc.utf8_length(u), MAX_STRING // 2).fill_null(False)
     if long.true_count:
         u = pc.replace_with_mask(u, long, pa.array([_cut(v) for v in pc.filter(u, long).to_pylist()], pa.string()))
     u = pc.if_else(pc.equal(u, ""), None, u)
     tails = pc.binary_join_element_wise(' t="inlineStr"><is><t>', u, "</t></is></c>", "")
-    odd = pc.or_(pc.match_substring_regex(u, _NEEDS_ESCAPE_RE2), pc.match_substring_regex(u, _EDGE_RE2))
+    odd = pc.or_(pc.match_substring_regex(u, _NEEDS_ESCAPE_RE2), pa.array(may_edge_space(u)))
     odd = odd.fill_null(False)
     if odd.true_count:
         fixed = []

@@ -149,27 +149,32 @@ def _cell_pieces(letter: str, rows: pa.Array, attrs: list, body: list, value: pa
     return [pc.binary_join_element_wise(*pieces, "", null_handling="emit_null")]
 
 
-def _edge_space(arr: pa.Array) -> bool:
-    """Could a value start or end with white space? Only if a first or last byte is a
-    space, a control character or part of a non-ASCII character (Unicode's spaces): most
-    columns are cleared by their values' edge bytes alone, without trimming every value."""
+def may_edge_space(arr: pa.Array) -> np.ndarray:
+    """Per value: could it start or end with white space? Only if its first or last byte is
+    a space, a control character or part of a non-ASCII character (Unicode's spaces); a
+    missing or empty value cannot. The cheap test that spares most values the exact one
+    (trimming, or a regex), in the write and in the inspector's export."""
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    out = np.zeros(len(arr), dtype=bool)
     b = _value_bytes(arr)
     if not len(b):
-        return False
+        return out
     bufs = arr.buffers()
     off = np.frombuffer(bufs[1], dtype=np.int64 if pa.types.is_large_string(arr.type) else np.int32)
     off = off[arr.offset:arr.offset + len(arr) + 1].astype(np.int64) - int(off[arr.offset])
     starts, ends = off[:-1], off[1:]
     filled = ends > starts
-    edges = np.concatenate([b[starts[filled]], b[ends[filled] - 1]])
-    return bool(((edges <= 0x20) | (edges >= 0x80)).any())
+    if arr.null_count:
+        filled &= arr.is_valid().to_numpy(zero_copy_only=False)
+    first, last = b[starts[filled]], b[ends[filled] - 1]
+    out[filled] = (first <= 0x20) | (first >= 0x80) | (last <= 0x20) | (last >= 0x80)
+    return out
 
 
 def _text_pieces(letter: str, rows: pa.Array, arr: pa.Array, style) -> list:
     arr = esc_text(arr)
     space = []
-    if _edge_space(arr):
+    if may_edge_space(arr).any():
         trimmed = pc.utf8_trim_whitespace(arr)
         keep = pc.not_equal(pc.binary_length(trimmed), pc.binary_length(arr))
         space = [pc.if_else(keep, ' xml:space="preserve"', "")] if pc.any(keep).as_py() else []
