@@ -344,7 +344,8 @@ def _encode(typed: dict[str, pd.DataFrame], read_uniques: dict[str, dict] | None
         local_u = [np.asarray(u, dtype=object) for _, u in parts]
         allu = np.concatenate(local_u) if local_u else np.array([], dtype=object)
         gid, spellings = pd.factorize(allu)
-        keys_u = match_keys(pd.Series(np.asarray(spellings, dtype=object)))
+        # (an object Series: pandas 3 would make a text column of the spellings, then back)
+        keys_u = match_keys(pd.Series(np.asarray(spellings, dtype=object), dtype=object, copy=False))
         kid_u, key_uniques = pd.factorize(np.concatenate([np.array([""], dtype=object), keys_u]))
         kid_u = kid_u[1:]
         codes[kind] = np.asarray(key_uniques, dtype=object)

@@ -395,15 +395,21 @@ def match_keys(values: pd.Series) -> np.ndarray:
     out = np.full(len(values), "", dtype=object)
     if not filled.any():
         return out
+    idx = np.flatnonzero(filled.to_numpy())
     if len(values) < SMALL:
-        idx = np.flatnonzero(filled.to_numpy())
         out[idx] = [name_key(v) for v in values.to_numpy()[idx]]
+        return out
+    texts = values.to_numpy(dtype=object)[idx]
+    if pd.api.types.infer_dtype(texts, skipna=False) == "string":
+        # every value is text: one plain loop (str.isascii is a flag Python keeps, not a
+        # scan; str.lower of ASCII is Arrow's), not a conversion to a text column and back
+        # to four hundred thousand new Python strings
+        out[idx] = [v.lower() if v.isascii() else name_key(v) for v in texts]
         return out
     t = values[filled].astype("string")
     # (Series.str.isascii is pandas 3 only; Pyodide has pandas 2.2)
     ascii_ = (~t.str.contains(r"[^\x00-\x7f]", regex=True)).fillna(False).astype(bool).to_numpy()
     low = t.str.lower().to_numpy(dtype=object, na_value="")
-    idx = np.flatnonzero(filled.to_numpy())
     out[idx[ascii_]] = low[ascii_]
     rest = idx[~ascii_]
     if len(rest):
