@@ -5,7 +5,7 @@ every other row counts. Column names in the typed tables are snake_case forms of
 contract's names ('Kg per unit' -> kg_per_unit, 'Tolerance %' -> tolerance_pct), plus
 `_row` (the worksheet row) and `*_key` match keys for names.
 
-Longer than the others (about 500 lines) on purpose: one pass per table from cells to
+Longer than the others (about 600 lines) on purpose: one pass per table from cells to
 typed columns, with each cell's finding beside the code that reads it; split, the
 finding and its reading would drift apart.
 """
@@ -19,7 +19,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from . import findings as F
-from .parse import match_keys, parse_date, parse_number, parse_text, parse_yesno
+from .parse import Parsed, _all_text, match_keys, parse_date, parse_number, parse_text, parse_yesno
 from .rawbook import RawBook, RawTable
 from .schema import TABLES, TableSpec, header_key, name_key
 from .tolerance import read_tolerance, read_tolerance_column
@@ -137,7 +137,8 @@ def _map_headers(spec: TableSpec, raw: RawTable, out: list) -> dict[str, int]:
     return found
 
 
-def _type_table(spec: TableSpec, raw: RawTable, date1904: bool) -> _Typed:
+def _type_table(spec: TableSpec, raw: RawTable, date1904: bool, read: dict | None = None) -> _Typed:
+    """read: columns already read (column name -> Parsed), as _shared_names reads them."""
     out: list = []
     found = _map_headers(spec, raw, out)
     letters = {name: raw.columns[i] for name, i in found.items()}
@@ -151,7 +152,9 @@ def _type_table(spec: TableSpec, raw: RawTable, date1904: bool) -> _Typed:
         if c.name not in found:
             continue
         col = data[found[c.name]]
-        if c.kind == "number":
+        if read and c.name in read:
+            p = read[c.name]
+        elif c.kind == "number":
             p = parse_number(col)
         elif c.kind == "date":
             p = parse_date(col, date1904)
@@ -325,8 +328,92 @@ def _spellings(frame: pd.DataFrame, kind: str, uniques: np.ndarray | None) -> tu
     return local, uniques[first]
 
 
-def _encode(typed: dict[str, pd.DataFrame], read_uniques: dict[str, dict] | None = None
-            ) -> tuple[dict[str, np.ndarray], dict[str, frozenset]]:
+# names that run to hundreds of thousands of distinct values, most typed on several
+# tables (a received lot on Receipts, BatchInputs and Shipments)
+SHARED_KINDS = ("lot", "batch")
+
+
+def _shared_names(raw: RawBook) -> tuple[dict[str, dict], dict[str, np.ndarray]]:
+    """The big lot and batch columns of every table read as one column: each distinct name
+    read once, not once per table it is on, and its code the same on every table (so
+    _encode matches the tables' names on integers). By table, the columns read (column
+    name -> Parsed, as parse_text reads the table's own column: the same values, blanks
+    and problems cell for cell); by kind, the distinct texts the codes number, where each
+    code names its own text (Parsed.distinct). Only columns that parse_text would read a
+    distinct value at a time on their own are joined, and only columns of one dtype."""
+    shared: dict[str, dict] = {}
+    vocab: dict[str, np.ndarray] = {}
+    for kind in SHARED_KINDS:
+        cols, where = [], []
+        for name, spec in TABLES.items():
+            rt = raw.get(name)
+            column = next((c for c in spec.columns if snake(c.name) == kind), None)
+            if rt is None or column is None or column.kind in ("number", "date", "yesno"):
+                continue
+            found = _map_headers(spec, rt, [])  # (its findings are _type_table's to say)
+            if column.name in found and _all_text(col := rt.data[found[column.name]]):
+                cols.append(col)
+                where.append((name, column.name))
+        if len(cols) < 2 or len({str(c.dtype) for c in cols}) > 1:
+            continue
+        p = parse_text(pd.concat(cols, ignore_index=True), names=True)
+        if p.codes is None:
+            continue
+        at = 0
+        for col, (name, cname) in zip(cols, where, strict=True):
+            part = slice(at, at + len(col))
+            at += len(col)
+            # (views of the joined arrays: the table's frame copies them (pandas 2.2) or
+            # copies on write (pandas 3), so no table writes into another's cells)
+            shared.setdefault(name, {})[cname] = Parsed(
+                pd.Series(p.values.to_numpy()[part], index=col.index, dtype=object, copy=False),
+                pd.Series(p.blank.to_numpy()[part], index=col.index, copy=False),
+                pd.Series(p.problem.to_numpy()[part], index=col.index, dtype=object, copy=False),
+                p.codes[part], p.uniques, clean=p.clean)
+        if p.distinct:
+            vocab[kind] = p.uniques
+    return shared, vocab
+
+
+def _shared_spellings(typed: dict[str, pd.DataFrame], names: list[str], kind: str,
+                      read_uniques: dict[str, dict], vocab: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """_encode's spellings of a kind read on several tables at once (_shared_names): each
+    row's spelling (-1 blank) and the distinct spellings, in the order of first appearance
+    table by table, row by row (as a factorize of the tables' own spellings orders them).
+    The shared codes stand for their texts (vocab's texts are distinct), so the tables are
+    matched on integers; the few names of other tables (a small Transfers table) are
+    looked up among the texts once."""
+    filled = np.append(pd.notna(vocab), False)  # the appended slot: code -1
+    n = len(vocab)
+    ids, others = [], {}
+    for t in names:
+        frame = typed[t]
+        if read_uniques.get(t, {}).get(kind) is vocab and "_codes_" + kind in frame:
+            read = frame["_codes_" + kind].to_numpy()
+            ids.append(np.where(filled[read], read, -1))
+            continue
+        local, u = _spellings(frame, kind, read_uniques.get(t, {}).get(kind))
+        own = np.array([others.setdefault(v, n + len(others)) for v in u.tolist()], dtype=np.int64)
+        ids.append(np.where(local >= 0, np.append(own, -1)[local], -1))
+    texts = np.asarray(vocab, dtype=object)
+    if others:  # other tables' names that the shared columns have too take their code
+        extra = np.array(list(others), dtype=object)
+        # (object Indexes both: pandas 3 would make a text column of the texts, then back)
+        at = pd.Index(extra, dtype=object).get_indexer(pd.Index(texts, dtype=object, copy=False))
+        code = np.arange(n, n + len(extra))
+        hit = np.flatnonzero((at >= 0) & filled[:-1])
+        code[at[hit]] = hit
+        texts = np.concatenate([texts, extra])
+        ids = [np.where(i >= n, code[np.maximum(i - n, 0)], i) for i in ids]
+    allids = np.concatenate(ids)
+    sel = allids >= 0
+    spell = np.full(len(allids), -1, dtype=np.int64)
+    spell[sel], first = pd.factorize(allids[sel])
+    return np.split(spell, np.cumsum([len(i) for i in ids])[:-1]), texts[first]
+
+
+def _encode(typed: dict[str, pd.DataFrame], read_uniques: dict[str, dict] | None = None,
+            vocab: dict[str, np.ndarray] | None = None) -> tuple[dict[str, np.ndarray], dict[str, frozenset]]:
     """Give every table a `<kind>_key` integer column per name column, one dictionary per
     kind across all tables (so Receipts' and Certificates' suppliers share codes).
 
@@ -335,26 +422,30 @@ def _encode(typed: dict[str, pd.DataFrame], read_uniques: dict[str, dict] | None
     order in which keys first appear, table by table, row by row.
     """
     read_uniques = read_uniques or {}
+    vocab = vocab or {}
     codes, variants = {}, {}
     new_cols: dict[str, dict] = {}
     for kind in KEY_KINDS:
         names = [t for t in typed if kind in typed[t].columns]
-        parts = [_spellings(typed[t], kind, read_uniques.get(t, {}).get(kind)) for t in names]
-        # the distinct spellings of every table, in table order, as one dictionary
-        local_u = [np.asarray(u, dtype=object) for _, u in parts]
-        allu = np.concatenate(local_u) if local_u else np.array([], dtype=object)
-        gid, spellings = pd.factorize(allu)
-        keys_u = match_keys(pd.Series(np.asarray(spellings, dtype=object)))
+        if kind in vocab:  # read on several tables at once: matched on the shared codes
+            row_spells, spellings = _shared_spellings(typed, names, kind, read_uniques, vocab[kind])
+        else:
+            parts = [_spellings(typed[t], kind, read_uniques.get(t, {}).get(kind)) for t in names]
+            # the distinct spellings of every table, in table order, as one dictionary
+            local_u = [np.asarray(u, dtype=object) for _, u in parts]
+            allu = np.concatenate(local_u) if local_u else np.array([], dtype=object)
+            gid, spellings = pd.factorize(allu)
+            bounds = np.cumsum([0] + [len(u) for u in local_u])
+            row_spells = [np.append(gid[a:b], -1)[local]
+                          for (local, _), a, b in zip(parts, bounds[:-1], bounds[1:], strict=True)]
+        # (an object Series: pandas 3 would make a text column of the spellings, then back)
+        keys_u = match_keys(pd.Series(np.asarray(spellings, dtype=object), dtype=object, copy=False))
         kid_u, key_uniques = pd.factorize(np.concatenate([np.array([""], dtype=object), keys_u]))
         kid_u = kid_u[1:]
         codes[kind] = np.asarray(key_uniques, dtype=object)
         counts = np.bincount(kid_u, minlength=len(key_uniques)) if len(kid_u) else np.zeros(1, int)
         variants[kind] = frozenset(np.flatnonzero(counts > 1).tolist())
-        pos = 0
-        for t, (local, u) in zip(names, parts, strict=True):
-            spell = gid[pos:pos + len(u)]
-            pos += len(u)
-            row_spell = np.append(spell, -1)[local]
+        for t, row_spell in zip(names, row_spells, strict=True):
             row_key = np.where(row_spell >= 0, np.append(kid_u, 0)[row_spell], 0)
             new_cols.setdefault(t, {})[kind + "_key"] = row_key.astype(np.int64)
     # each table's key columns added in one step (pandas 2.2 copies a frame at each assign)
@@ -404,6 +495,7 @@ def load_book(raw: RawBook) -> Book:
     sheets: dict[str, str] = {}
     letters: dict[tuple[str, str], str] = {}
     read_uniques: dict[str, dict] = {}
+    shared, vocab = _shared_names(raw)
     for name, spec in TABLES.items():
         rt = raw.get(name)
         if rt is None:
@@ -414,7 +506,7 @@ def load_book(raw: RawBook) -> Book:
             typed[name] = _empty_frame(spec)
             sheets[name] = name
             continue
-        t = _type_table(spec, rt, raw.date1904)
+        t = _type_table(spec, rt, raw.date1904, shared.get(name))
         out.extend(t.findings)
         if rt.below_table_from or rt.detached_row:
             out.append(_rows_below_table(rt))
@@ -427,7 +519,7 @@ def load_book(raw: RawBook) -> Book:
                          {c: letters.get(("Settings", c)) for c in ("Setting", "Value")}, out)
 
     typed["Items"] = _item_tolerances(typed["Items"], sheets["Items"], letters.get(("Items", "Tolerance %")), out)
-    codes, variants = _encode(typed, read_uniques)
+    codes, variants = _encode(typed, read_uniques, vocab)
 
     # the items each table names, for defaults and the unknown-item check
     # (each item's first row, in table order, from the columns' arrays: ten small frames

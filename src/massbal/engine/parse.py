@@ -33,6 +33,9 @@ class Parsed:
     # known to have no problem at all (problem is all None): the reader then skips looking
     # for one row by row (a null test over a million objects per column)
     clean: bool = False
+    # uniques' texts are as distinct as the cells were (none had stray white space cleaned
+    # into another's spelling): a code then names one text, and codes can stand for texts
+    distinct: bool = False
 
 
 # Below this many cells, plain Python per distinct value beats whole-column string
@@ -323,13 +326,13 @@ def parse_text(col: pd.Series, names: bool = False) -> Parsed:
         codes, u = _text_uniques(col)
         stripped = u.str.strip()  # (once: for blanks and for stray white space)
         ublank = _blank_uniques(u, stripped)
-        uvals, uprob, clean = _read_texts(u, ublank, stripped)
+        uvals, uprob, clean, cleaned = _read_texts(u, ublank, stripped)
         prob = np.full(len(codes), None, dtype=object) if clean else _spread(uprob, None, codes)
         # (the arrays are new: a Series of each, not a copy, which pandas 3 makes by default)
         return Parsed(pd.Series(_spread(uvals, None, codes), index=col.index, dtype=object, copy=False),
                       pd.Series(_spread(ublank, True, codes), index=col.index, copy=False),
                       pd.Series(prob, index=col.index, dtype=object, copy=False),
-                      codes, uvals, clean=clean)
+                      codes, uvals, clean=clean, distinct=not cleaned)
     if len(col) < SMALL and (col.dtype == object or pd.api.types.is_string_dtype(col.dtype)):
         return _text_small(col)
     blank = is_blank(col)
@@ -382,7 +385,7 @@ def _text_rows(u: pd.Series) -> Parsed:
     code -1 is there)."""
     stripped = u.str.strip()
     ublank = _blank_uniques(u, stripped) | u.isna().to_numpy(dtype=bool)
-    uvals, uprob, clean = _read_texts(u, ublank, stripped)
+    uvals, uprob, clean, _ = _read_texts(u, ublank, stripped)
     return Parsed(pd.Series(uvals, index=u.index, dtype=object, copy=False), pd.Series(ublank, index=u.index, copy=False),
                   pd.Series(uprob, index=u.index, dtype=object, copy=False), clean=clean)
 
@@ -395,15 +398,21 @@ def match_keys(values: pd.Series) -> np.ndarray:
     out = np.full(len(values), "", dtype=object)
     if not filled.any():
         return out
+    idx = np.flatnonzero(filled.to_numpy())
     if len(values) < SMALL:
-        idx = np.flatnonzero(filled.to_numpy())
         out[idx] = [name_key(v) for v in values.to_numpy()[idx]]
+        return out
+    texts = values.to_numpy(dtype=object)[idx]
+    if pd.api.types.infer_dtype(texts, skipna=False) == "string":
+        # every value is text: one plain loop (str.isascii is a flag Python keeps, not a
+        # scan; str.lower of ASCII is Arrow's), not a conversion to a text column and back
+        # to four hundred thousand new Python strings
+        out[idx] = [v.lower() if v.isascii() else name_key(v) for v in texts]
         return out
     t = values[filled].astype("string")
     # (Series.str.isascii is pandas 3 only; Pyodide has pandas 2.2)
     ascii_ = (~t.str.contains(r"[^\x00-\x7f]", regex=True)).fillna(False).astype(bool).to_numpy()
     low = t.str.lower().to_numpy(dtype=object, na_value="")
-    idx = np.flatnonzero(filled.to_numpy())
     out[idx[ascii_]] = low[ascii_]
     rest = idx[~ascii_]
     if len(rest):
@@ -411,10 +420,10 @@ def match_keys(values: pd.Series) -> np.ndarray:
     return out
 
 
-def _read_texts(u: pd.Series, ublank: np.ndarray, stripped: pd.Series) -> tuple[np.ndarray, np.ndarray, bool]:
-    """The texts of `u` (distinct values or whole rows) as read, each one's problem, and
-    whether none has one: only values with stray white space need Python's hands; Excel
-    errors are no value. stripped: u.str.strip()."""
+def _read_texts(u: pd.Series, ublank: np.ndarray, stripped: pd.Series) -> tuple[np.ndarray, np.ndarray, bool, bool]:
+    """The texts of `u` (distinct values or whole rows) as read, each one's problem,
+    whether none has one, and whether any was cleaned of stray white space: only those
+    need Python's hands; Excel errors are no value. stripped: u.str.strip()."""
     # (the four inner marks in one pass: a regex of literal alternatives, the same test)
     odd = (stripped.ne(u) | u.str.contains("  |\t|\n|\u00a0", regex=True)
            ).fillna(False).to_numpy(dtype=bool) & ~ublank
@@ -428,4 +437,4 @@ def _read_texts(u: pd.Series, ublank: np.ndarray, stripped: pd.Series) -> tuple[
     if uerr.any():
         uprob[uerr] = ["shows the Excel error " + v for v in uvals[uerr]]
         uvals[uerr] = None
-    return uvals, uprob, not uerr.any()
+    return uvals, uprob, not uerr.any(), bool(odd.any())
