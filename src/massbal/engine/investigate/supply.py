@@ -134,23 +134,25 @@ def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame, rows: tuple
     datable = kind.isin([k for k in FLOW_KINDS if k != "used"]).to_numpy()
     is_count = (kind == "count").to_numpy()
     edge = pd.Timedelta(days=S.EDGE_DAYS)
+    at_scope = {}  # per ingredient: its scope's dates, owners and kinds, read once for all its flagged rows
     for fid, f in enumerate(fl.to_dict("records")):
         ing = f["ing"]
         if pd.isna(ing):
             continue
         if ing not in scopes:
             scopes[ing] = _scope(gen, int(ing), ledger.index, rows)
+            pos = ledger.index.get_indexer(scopes[ing])
+            names = owner.iloc[pos].to_numpy(dtype=object, copy=True)
+            names[(owner_key[pos] == 0) | pd.isna(names)] = ""
+            at_scope[ing] = (ledger["date"].to_numpy()[pos], names, flow[pos], datable[pos], is_count[pos])
         idx = scopes[ing]
-        pos = ledger.index.get_indexer(idx)
-        d = ledger["date"].to_numpy()[pos]
+        d, names, flow_s, datable_s, count_s = at_scope[ing]
         start, end = np.datetime64(pd.Timestamp(f["start"])), np.datetime64(pd.Timestamp(f["end"]))
-        names = owner.iloc[pos].to_numpy(dtype=object, copy=True)
-        names[(owner_key[pos] == 0) | pd.isna(names)] = ""
         mine = names == (f["owner"] or "")
         inside = (d >= start) & (d <= end)
         near = (d >= start - edge) & (d <= end + edge)
-        in_p = mine & ((flow[pos] & inside) | (is_count[pos] & (d == end)))
-        dated = mine & datable[pos] & near
+        in_p = mine & ((flow_s & inside) | (count_s & (d == end)))
+        dated = mine & datable_s & near
         keep = in_p | dated
         parts.append(pd.DataFrame({"fid": fid, "_i": idx[keep], "in_p": in_p[keep] & inside[keep], "dated": dated[keep]}))
     members = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["fid", "_i", "in_p", "dated"])
