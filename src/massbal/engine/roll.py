@@ -173,22 +173,39 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
         keys = _norm(keys, key)
     starts = np.array([p[0] for p in periods], dtype="datetime64[ns]")
     ends = np.array([p[1] for p in periods], dtype="datetime64[ns]")
-    K = "_k"  # the key as one integer (_key_codes)
+    # K: a key's place among the grid's keys (past them: a key not asked for), so the grid's
+    # row of key K and period p is K x periods + p: the period sums and running lows are put
+    # in place by that number rather than merged back on (key, period)
+    K = "_k"
     kc = key_codes([moves, counts] + ([keys] if keys is not None else []), key)
-    mv = moves.assign(effect=moves["value"] * moves["kind"].map(SIGN).to_numpy(), **{K: kc[0]})
-    counts = counts.assign(**{K: kc[1]})
+    n = len(moves)
     if keys is None:
-        # the distinct keys in order of first appearance (drop_duplicates, on the codes)
-        both = np.concatenate(kc)
-        first = np.flatnonzero(~pd.Series(both).duplicated().to_numpy())  # a hash, not a sort
+        # the distinct keys in order of first appearance (drop_duplicates' order, on the
+        # codes; a hash, not a sort): factorize numbers them so, each key's first row is
+        # where the running largest number grows
+        place = pd.factorize(np.concatenate(kc))[0]
+        top = np.maximum.accumulate(place) if len(place) else place
+        first = np.flatnonzero(np.r_[True, top[1:] > top[:-1]]) if len(place) else place
         # taken from each part apart (first is ascending: the moves' before the counts'), not
         # from a copy of both parts' key columns whole
-        n = len(mv)
-        keys = pd.concat([mv[key].iloc[first[first < n]], counts[key].iloc[first[first >= n] - n]],
-                         ignore_index=True).assign(**{K: both[first]})
+        keys = pd.concat([moves[key].iloc[first[first < n]], counts[key].iloc[first[first >= n] - n]],
+                         ignore_index=True)
+        place = (place[:n], place[n:])
     else:
-        keys = keys.assign(**{K: kc[2]})
-    keys = keys.reset_index(drop=True)
+        asked = pd.Index(kc[2])
+        if not asked.is_unique:
+            raise ValueError("roll: the keys asked for repeat")
+        keys = keys.reset_index(drop=True)
+        # a key not asked for: a place of its own past the grid's (its rows grouped as before:
+        # pandas' sums of a group can change with how the other rows are grouped)
+        both = np.concatenate(kc[:2])
+        at = asked.get_indexer(both)
+        other = at < 0
+        at[other] = len(keys) + pd.factorize(both[other])[0]
+        place = (at[:n], at[n:])
+    keys = keys.assign(**{K: np.arange(len(keys))})
+    mv = moves.assign(effect=moves["value"] * moves["kind"].map(SIGN).to_numpy(), **{K: place[0]})
+    counts = counts.assign(**{K: place[1]})
     np_ = len(periods)
     grid = keys.loc[keys.index.repeat(np_)].reset_index(drop=True)
     grid["p"] = np.tile(np.arange(np_), len(keys))
@@ -223,11 +240,8 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
     g = _open_from_count(g, openings, csum, [K], item_key)  # csum is keyed by the key's code
 
     # the period's movements by kind
-    mv = mv.assign(p=_period_index(mv["date"], starts, ends))
-    inside = mv[mv["p"] >= 0]
-    sums = inside.groupby([K, "p", "kind"], sort=False, observed=True)["value"].sum().unstack("kind", fill_value=0.0)
-    sums.columns = ["sum_" + c for c in sums.columns]
-    g = g.merge(sums.reset_index(), on=[K, "p"], how="left")
+    for c, v in _period_sums(mv, starts, ends, len(g)).items():
+        g[c] = v
     for k in SIGN:
         c = "sum_" + k
         g[c] = g[c].fillna(0.0) if c in g else 0.0
@@ -243,16 +257,77 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
     # the running book balance, day by day (a day's inflows before its outflows, so the
     # day's lowest point is its end)
     # the day totals inside periods are daily's: a day lies wholly in one period or none
-    dp = _period_index(daily["date"], starts, ends)
-    dd = daily.loc[dp >= 0, [K, "date", "effect"]].reset_index(drop=True)
-    dd.insert(1, "p", dp[dp >= 0])
-    dd = dd.merge(g[[K, "p", "beginning"]], on=[K, "p"], how="left")
-    dd["running"] = dd.groupby([K, "p"], sort=False)["effect"].cumsum() + dd["beginning"]
-    low = dd.groupby([K, "p"], sort=False)["running"].min().rename("min_running")
-    neg = dd[dd["running"] < -EPS].groupby([K, "p"], sort=False).agg(
-        first_negative=("date", "min"))
-    g = g.merge(low.reset_index(), on=[K, "p"], how="left").merge(neg.reset_index(), on=[K, "p"], how="left")
-    g["min_running"] = np.fmin(g["min_running"].to_numpy(dtype=float), g["beginning"].to_numpy(dtype=float))
+    low, first_negative = _running_lows(daily, starts, ends, g["beginning"].to_numpy(dtype=float))
+    g["min_running"] = np.fmin(low, g["beginning"].to_numpy(dtype=float))
+    g["first_negative"] = first_negative
     g["active"] = (g[[f"sum_{k}" for k in SIGN]].abs().sum(axis=1) > EPS) | g["counted_end"].notna() | \
         (g["beginning"].abs() > EPS)
     return g.drop(columns=K)
+
+
+def _period_sums(mv: pd.DataFrame, starts: np.ndarray, ends: np.ndarray, rows: int) -> dict:
+    """sum_<kind> of each grid row (key place `_k` x periods + period) over the moves dated in
+    the period: groupby([_k, p, kind]).sum() unstacked, as columns of the grid. Grouped on
+    one integer, the same groups summed over the same rows in the same order: the same sums
+    to the bit. A kind's column in order of the kind's first row; 0.0 where the row's key
+    and period moved only in other kinds, NaN where they did not move (what a left merge of
+    the unstacked sums gave; the caller fills SIGN's kinds)."""
+    p = _period_index(mv["date"], starts, ends)
+    inside = p >= 0
+    kind = mv["kind"]
+    if isinstance(kind.dtype, pd.CategoricalDtype):
+        code, names = kind.cat.codes.to_numpy().astype(np.int64), kind.cat.categories
+    else:
+        code, names = pd.factorize(kind)  # a missing kind: -1, left out as the group-by did
+    inside &= code >= 0
+    code, p = code[inside], p[inside]
+    if not len(code):
+        return {}
+    nk = len(names)
+    row = mv["_k"].to_numpy()[inside] * (len(starts)) + p  # rows: a key not asked for
+    s = pd.Series(mv["value"].to_numpy()[inside]).groupby(row * nk + code, sort=False).sum()
+    at, sums = s.index.to_numpy(), s.to_numpy(dtype=float)
+    r, k = at // nk, at % nk
+    mine = r < rows
+    moved = np.zeros(rows, dtype=bool)
+    moved[r[mine]] = True
+    out = {}
+    for c in pd.unique(code):  # the kinds in order of their first row inside a period
+        col = np.where(moved, 0.0, np.nan)
+        hit = mine & (k == c)
+        col[r[hit]] = sums[hit]
+        out["sum_" + str(names[c])] = col
+    return out
+
+
+def _running_lows(daily: pd.DataFrame, starts: np.ndarray, ends: np.ndarray, beginning: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest running book balance of each grid row (beginning + the day totals of its
+    period, cumulated), NaN where nothing moved, and the first day it is below -EPS (NaT:
+    never). daily is sorted by key place and day, so each row's days are one run of it: the
+    cumulative sums by one group-by on the grid row (the same sums as on key and period),
+    the lowest by a reduce over the runs and the first negative day where it first is."""
+    low = np.full(len(beginning), np.nan)
+    first_negative = np.full(len(beginning), np.datetime64("NaT"), dtype="datetime64[ns]")
+    dp = _period_index(daily["date"], starts, ends)
+    row = daily["_k"].to_numpy() * len(starts) + dp
+    keep = (dp >= 0) & (row < len(beginning))  # a key not asked for has no grid row
+    row = row[keep]
+    if not len(row):
+        return low, first_negative
+    running = pd.Series(daily["effect"].to_numpy()[keep]).groupby(row, sort=False).cumsum().to_numpy() + \
+        beginning[row]
+    dates = daily["date"].to_numpy(dtype="datetime64[ns]")[keep]
+    if (row[1:] < row[:-1]).any():  # periods out of order (never made so): each row's days are not one run
+        low[pd.unique(row)] = pd.Series(running).groupby(row, sort=False).min().to_numpy()
+        neg = running < -EPS
+        first = pd.Series(dates[neg]).groupby(row[neg], sort=False).min()
+        first_negative[first.index.to_numpy()] = first.to_numpy(dtype="datetime64[ns]")
+        return low, first_negative
+    bounds = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+    low[row[bounds]] = np.fmin.reduceat(running, bounds)  # fmin: a NaN is skipped, as min() does
+    neg = np.flatnonzero(running < -EPS)
+    if len(neg):
+        firsts = neg[np.r_[True, row[neg][1:] != row[neg][:-1]]]
+        first_negative[row[firsts]] = dates[firsts]
+    return low, first_negative

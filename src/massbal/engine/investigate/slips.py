@@ -210,7 +210,11 @@ def run_yields(yields: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
     if yields.empty or "batch_key" in yields.columns:
         return yields
     names = ledger.loc[(ledger["batch_key"] != 0).to_numpy(), ["batch", "batch_key"]].drop_duplicates("batch")
-    return yields.merge(names, on="batch")
+    # the inner merge on the names (unique here) as one hash look-up of each run's name: the
+    # same rows in the same order (a name not in the ledger drops its run, as the merge did)
+    at = pd.Index(names["batch"].to_numpy(dtype=object)).get_indexer(yields["batch"].to_numpy(dtype=object))
+    found = at >= 0
+    return yields[found].reset_index(drop=True).assign(batch_key=names["batch_key"].to_numpy()[at[found]])
 
 
 def run_loss_fixes(rows: pd.DataFrame, yields: pd.DataFrame, ledger: pd.DataFrame, min_share: float) -> pd.DataFrame:

@@ -80,10 +80,13 @@ def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.
     ctxs = _screen(book, ledger, gen, yields, fl, periods, rows)
     exact, examined = _exact_all(book, ledger, gen, ctxs, periods, rows, terms)
     by_fid = {c["id"]: c for c in ctxs}
+    records = fl.to_dict("records")
+    live = _passing(records, [c for c in ctxs if c["id"] in examined], exact)
     rows_out = []
-    for fid, f in enumerate(fl.to_dict("records")):
+    for fid, f in enumerate(records):
         ctx = by_fid.get(fid)
-        found = _candidates(book, f, ctx, exact, supply) if ctx is not None and fid in examined else []
+        found = _candidates(book, f, ctx, exact, supply, live.get(fid, [])) if ctx is not None and fid in examined \
+            else []
         if not found:
             why = NOT_EXAMINED if ctx is not None and fid not in examined else NEXT_STEPS["OVERSOLD"]
             found = [{"figure": "Supply", "item": f["ingredient"], "owner": f["owner"], "start": f["start"],
@@ -127,23 +130,25 @@ def _members(ledger: pd.DataFrame, gen: Genealogy, fl: pd.DataFrame, rows: tuple
     datable = kind.isin([k for k in FLOW_KINDS if k != "used"]).to_numpy()
     is_count = (kind == "count").to_numpy()
     edge = pd.Timedelta(days=S.EDGE_DAYS)
+    at_scope = {}  # per ingredient: its scope's dates, owners and kinds, read once for all its flagged rows
     for fid, f in enumerate(fl.to_dict("records")):
         ing = f["ing"]
         if pd.isna(ing):
             continue
         if ing not in scopes:
             scopes[ing] = _scope(gen, int(ing), ledger.index, rows)
+            pos = ledger.index.get_indexer(scopes[ing])
+            names = owner.iloc[pos].to_numpy(dtype=object, copy=True)
+            names[(owner_key[pos] == 0) | pd.isna(names)] = ""
+            at_scope[ing] = (ledger["date"].to_numpy()[pos], names, flow[pos], datable[pos], is_count[pos])
         idx = scopes[ing]
-        pos = ledger.index.get_indexer(idx)
-        d = ledger["date"].to_numpy()[pos]
+        d, names, flow_s, datable_s, count_s = at_scope[ing]
         start, end = np.datetime64(pd.Timestamp(f["start"])), np.datetime64(pd.Timestamp(f["end"]))
-        names = owner.iloc[pos].to_numpy(dtype=object, copy=True)
-        names[(owner_key[pos] == 0) | pd.isna(names)] = ""
         mine = names == (f["owner"] or "")
         inside = (d >= start) & (d <= end)
         near = (d >= start - edge) & (d <= end + edge)
-        in_p = mine & ((flow[pos] & inside) | (is_count[pos] & (d == end)))
-        dated = mine & datable[pos] & near
+        in_p = mine & ((flow_s & inside) | (count_s & (d == end)))
+        dated = mine & datable_s & near
         keep = in_p | dated
         parts.append(pd.DataFrame({"fid": fid, "_i": idx[keep], "in_p": in_p[keep] & inside[keep], "dated": dated[keep]}))
     members = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["fid", "_i", "in_p", "dated"])
@@ -453,21 +458,39 @@ def _stack_pass(book: Book, slim: pd.DataFrame, ctxs: list[dict], periods, ik: i
     return out
 
 
-def _candidates(book: Book, f: dict, ctx: dict, exact: dict, supply: pd.DataFrame) -> list[dict]:
-    """The flagged row's alternatives that its exact recomputation calls PASS, best first."""
+def _passing(records: list[dict], ctxs: list[dict], exact: dict) -> dict:
+    """{flagged row: the positions of its alternatives whose exact recomputation calls its
+    own figure (the first row of its owner and period) PASS}, ascending. Most do not, so
+    only these are looked at closer (_candidates); all flagged rows' results joined once
+    and read as arrays, not joined and grouped again for each flagged row."""
+    keys = [(c["id"], j) for c in ctxs for j in range(len(c["alts"]))]
+    if not keys:
+        return {}
+    frames = [exact[k] for k in keys]
+    big = pd.concat(frames, ignore_index=True)
+    pair = np.repeat(np.arange(len(keys)), [len(x) for x in frames])
+    fid = np.array([k[0] for k in keys], dtype=np.int64)[pair]
+    owner = np.array([f["owner"] or "" for f in records], dtype=object)
+    start = np.array([pd.Timestamp(f["start"]).to_datetime64() for f in records], dtype="datetime64[ns]")
+    mine = (big["owner"].fillna("").to_numpy(dtype=object) == owner[fid]) & \
+        (big["start"].to_numpy(dtype="datetime64[ns]") == start[fid])
+    at = np.flatnonzero(mine)
+    status = big["status"].to_numpy(dtype=object)
+    at = at[pd.notna(status[at])]  # the first status that is there, as groupby().first() reads it
+    first = at[np.r_[True, pair[at][1:] != pair[at][:-1]]] if len(at) else at
+    live = {}
+    for p in pair[first][status[first] == "PASS"]:
+        live.setdefault(keys[p][0], []).append(keys[p][1])
+    return live
+
+
+def _candidates(book: Book, f: dict, ctx: dict, exact: dict, supply: pd.DataFrame, live: list[int]) -> list[dict]:
+    """The flagged row's alternatives that its exact recomputation calls PASS (live: their
+    positions, _passing), best first."""
     start, end = pd.Timestamp(f["start"]), pd.Timestamp(f["end"])
     typed, owner = ctx["typed"], f["owner"] or ""
     out = []
-    # which alternatives pass here, all at once (most do not; only those are looked at closer)
-    n = len(ctx["alts"])
-    big = pd.concat([exact[(ctx["id"], j)] for j in range(n)], keys=range(n), names=["_j", None]) if n else None
-    if n:
-        big = big[(big["owner"].fillna("") == owner).to_numpy() & (big["start"] == start).to_numpy()]
-        first = big.groupby(level="_j", sort=False)["status"].first()
-        live = set(first.index[(first == "PASS").to_numpy()])
-    for j, a in enumerate(ctx["alts"].to_dict("records")):
-        if j not in live:
-            continue
+    for j, a in zip(live, ctx["alts"].iloc[live].to_dict("records"), strict=True):
         sup = exact[(ctx["id"], j)]
         moved = pd.notna(a["date_new"])
         same_owner = (sup["owner"].fillna("") == owner).to_numpy()
