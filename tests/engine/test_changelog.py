@@ -7,7 +7,7 @@ import pytest
 
 from massbal.engine.rawbook import RawBook, RawTable
 from massbal.engine.record import closing as C
-from massbal.engine.record.changelog import canon_column, diff, snapshot
+from massbal.engine.record.changelog import canon_column, canon_value, diff, snapshot
 from massbal.engine.record.logchain import LogEntry, check_chain, seal
 
 HEAD = ["Date", "Item", "Lot", "Quantity", "Unit"]
@@ -234,3 +234,22 @@ def test_long_text_columns_of_few_and_many_distinct_values(dtype):
         got = canon_column(s)
         want = np.array(["" if v is None else v for v in values], dtype=object)
         assert got.dtype == object and (got == want).all() and all(type(v) is str for v in got)
+
+
+def test_long_number_and_date_columns_as_one_by_one():
+    """Long columns of repeating days and numbers are formatted once per distinct value
+    (changelog._each_distinct, by their bits): the same texts as canon_value cell by cell,
+    -0.0 and 0.0 alike, missing values and NaT empty, times kept."""
+    rng = np.random.default_rng(7)
+    n = 5000
+    nums = np.round(rng.choice([0.0, -0.0, 1.5, 2.25, 1e15, 1e16, -3.0, 1e-7, np.nan, 12345.678], n), 9)
+    nums[:50] = rng.random(50)   # some values seen once
+    days = pd.Series(pd.to_datetime("2025-01-01") + pd.to_timedelta(rng.integers(0, 40, n), unit="D"))
+    days[rng.integers(0, n, 100)] = pd.NaT
+    days[3] = pd.Timestamp("2025-02-03 10:30:00")
+    for s in (pd.Series(nums), days, pd.Series(nums[:600])):   # under and over the 1024-row switch
+        got = canon_column(s)
+        want = np.array([canon_value(v) for v in s], dtype=object)
+        assert got.dtype == object and (got == want).all()   # not a list ==: pytest's diff of 5000 texts
+    unique = pd.Series(rng.random(3000))   # mostly distinct: formatted row by row, same texts
+    assert (canon_column(unique) == np.array([canon_value(v) for v in unique], dtype=object)).all()

@@ -285,12 +285,12 @@ def _json_column(values: list, annotation) -> list[str]:
     return text[3:-2].split(",\n ")
 
 
-def _rows_json(frame: pd.DataFrame, columns: list[str], model: type[BaseModel]) -> str:
+def _rows_json(frame: pd.DataFrame, columns: list[str], model: type[BaseModel]) -> list[str]:
     """[model(**row) for row in _records(frame, columns)] as ReconcileOut's JSON (indent 2)
-    holds it: the model's fields in its order (a missing column takes the field's default),
-    then the frame's other columns when the model keeps extras."""
+    holds it, as pieces to join: the model's fields in its order (a missing column takes
+    the field's default), then the frame's other columns when the model keeps extras."""
     if not len(frame):
-        return "[]"
+        return ["[]"]
     present = [c for c in columns if c in frame.columns]
     fields = model.model_fields
     extras = [c for c in present if c not in fields] if model.model_config.get("extra") == "allow" else []
@@ -302,14 +302,25 @@ def _rows_json(frame: pd.DataFrame, columns: list[str], model: type[BaseModel]) 
             values = [info.get_default(call_default_factory=True)] * len(frame)
         else:
             raise ValueError(f"{model.__name__}: no column {name!r}")
-        keys.append('      "' + name.replace("{", "{{").replace("}", "}}") + '": {}')
+        keys.append('"' + name + '": ')
         cells.append(_json_column(values, Any if info is None else info.annotation))
-    if any(len(c) != len(frame) for c in cells):   # map below would stop at the shortest
+    n = len(frame)
+    if any(len(c) != n for c in cells):   # the pieces below would be out of step
         raise ValueError(f"{model.__name__}: a column's JSON has not one value per row")
-    # each row's object filled in by one format call (one template: keys and indents as the
-    # model's JSON has them), not a key joined to each value and the values joined per row
-    row = ("    {{\n" + ",\n".join(keys) + "\n    }}").format
-    return "[\n" + ",\n".join(map(row, *cells)) + "\n  ]"
+    # every row's pieces laid out in one list by slice assignment (keys and indents as the
+    # model's JSON has them), joined once by the caller: no format call or join per row
+    k = len(keys)
+    step = 2 * k + 1
+    heads = ["    {\n      " + keys[0]] + [",\n      " + key for key in keys[1:]]
+    pieces: list = [None] * (n * step + 2)
+    pieces[0] = "[\n"
+    for j in range(k):
+        pieces[1 + 2 * j:-1:step] = [heads[j]] * n
+        pieces[2 + 2 * j:-1:step] = cells[j]
+    pieces[step::step] = ["\n    },\n"] * n
+    pieces[-2] = "\n    }"
+    pieces[-1] = "\n  ]"
+    return pieces
 
 
 @dataclass(frozen=True)
@@ -365,11 +376,15 @@ class Reconciliation:
             "herds": (self.herds, HERD_COLUMNS, HerdOut), "feed": (self.feed, FEED_COLUMNS, FeedOut),
             "pasture": (self.pasture, PASTURE_COLUMNS, PastureOut),
         }
-        parts = [f'  "unit": {_adapter(str).dump_json(self.unit).decode()}']
+        # one join of every section's pieces: the sections' texts (tens of MB at 980k
+        # movements) are not copied into each other
+        pieces = ["{\n", f'  "unit": {_adapter(str).dump_json(self.unit).decode()}']
         for name, (frame, columns, model) in sections.items():
             if frame is not None:
-                parts.append(f'  "{name}": {_rows_json(frame, columns, model)}')
-        return "{\n" + ",\n".join(parts) + "\n}"
+                pieces.append(f',\n  "{name}": ')
+                pieces += _rows_json(frame, columns, model)
+        pieces.append("\n}")
+        return "".join(pieces)
 
     @property
     def needs_attention(self) -> bool:
