@@ -1,13 +1,13 @@
 """The cell XML's quick checks give what the plain Arrow steps give: the number texts made
 once per distinct value, the edge-byte check before trimming, the control-byte check; and
 a yes/no column of the result sheets is the mapped texts."""
+import re
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-import re
-
-from massbal.xlsx.write.cell_xml import _has_bad_bytes, may_edge_space, _number_text, _value_bytes, esc_text
+from massbal.xlsx.write.cell_xml import _has_bad_bytes, _number_text, _value_bytes, esc_text, may_edge_space
 
 
 def test_number_text_is_the_cast_with_repeats_zeros_and_missing():
