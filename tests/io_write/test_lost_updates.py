@@ -87,6 +87,23 @@ def test_a_lock_left_by_a_killed_run_is_taken_over(book):
     assert "Balance" in openpyxl.load_workbook(book).sheetnames and not lock.exists()
 
 
+def test_the_lock_names_its_owner_from_the_moment_it_exists(book):
+    """The lock is linked in with its owner already written (a run killed between creating
+    it and writing it left an empty lock that refused every later run); the owner file of a
+    run killed before it linked its lock in is cleaned up, and holds no one back."""
+    from massbal.xlsx.write.write_guard import book_lock
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    lock = Path(lock_path(str(book.resolve())))
+    claim = lock.with_name(f"{lock.name}.{int(dead.stdout)}")
+    claim.write_text(f"{int(dead.stdout)} {socket.gethostname()}")
+    with book_lock(str(book.resolve())):
+        assert lock.read_text() == f"{os.getpid()} {socket.gethostname()}"
+        assert [p.name for p in book.parent.iterdir() if p.name.startswith(lock.name)] == [lock.name]
+    assert not lock.exists()
+    write_results(book, recs.reconciliation(), today=TODAY)
+    assert not [p for p in book.parent.iterdir() if p.name.startswith(lock.name)]
+
+
 def test_undo_refuses_to_throw_away_an_edit_saved_after_the_write(book):
     write_results(book, recs.reconciliation(), today=TODAY)
     save_in_excel(book, "my correction")

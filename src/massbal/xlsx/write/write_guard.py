@@ -51,27 +51,71 @@ def _stale(lock: str) -> bool:
     return host.strip() == socket.gethostname() and pid != os.getpid() and not _alive(pid)
 
 
+def _claim(lock: str) -> bool:
+    """Create the lock already holding its owner (this process and computer); False when
+    it exists. The owner is written into a file of this process's own, then linked in place
+    in one step: a run killed at any moment never leaves an empty lock that no later run
+    could judge. Where the disk has no hard links, the lock is created, then written."""
+    owner = f"{os.getpid()} {socket.gethostname()}"
+    _drop_dead_claims(lock)
+    mine = f"{lock}.{os.getpid()}"
+    try:
+        with open(mine, "w", encoding="utf-8") as fh:
+            fh.write(owner)
+        try:
+            os.link(mine, lock)
+            return True
+        except FileExistsError:
+            return False
+        except OSError:
+            pass  # no hard links here (FAT, some network shares)
+    finally:
+        try:
+            os.remove(mine)
+        except OSError:
+            pass
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(owner)
+    return True
+
+
+def _drop_dead_claims(lock: str) -> None:
+    """Owner files of runs killed before they linked theirs in (their process is gone)."""
+    folder, name = os.path.split(lock)
+    try:
+        entries = os.listdir(folder or ".")
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry[len(name) + 1:]
+        if entry.startswith(name + ".") and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            try:
+                os.remove(os.path.join(folder, entry))
+            except OSError:
+                pass
+
+
 @contextmanager
 def book_lock(path: str):
     """Hold massbal's lock file on `path` for the duration; WorkbookBusy when another run has it."""
     lock = lock_path(path)
     name = os.path.basename(path)
     for attempt in (1, 2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        if _claim(lock):
             break
-        except FileExistsError:
-            if attempt == 1 and _stale(lock):
-                try:
-                    os.remove(lock)
-                except OSError:
-                    pass
-                continue
-            raise WorkbookBusy(f"another massbal run is writing {name} right now; wait for it to finish "
-                               "and run massbal again.") from None
+        if attempt == 1 and _stale(lock):
+            try:
+                os.remove(lock)
+            except OSError:
+                pass
+            continue
+        raise WorkbookBusy(f"another massbal run is writing {name} right now; wait for it to finish "
+                           "and run massbal again.")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(f"{os.getpid()} {socket.gethostname()}")
         yield
     finally:
         try:
