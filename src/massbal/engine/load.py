@@ -19,7 +19,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from . import findings as F
-from .parse import Parsed, _all_text, match_keys, parse_date, parse_number, parse_text, parse_yesno
+from .parse import Parsed, all_text, match_keys, parse_date, parse_number, parse_text, parse_yesno
 from .rawbook import RawBook, RawTable
 from .schema import TABLES, TableSpec, header_key, name_key
 from .tolerance import read_tolerance, read_tolerance_column
@@ -351,7 +351,7 @@ def _shared_names(raw: RawBook) -> tuple[dict[str, dict], dict[str, np.ndarray]]
             if rt is None or column is None or column.kind in ("number", "date", "yesno"):
                 continue
             found = _map_headers(spec, rt, [])  # (its findings are _type_table's to say)
-            if column.name in found and _all_text(col := rt.data[found[column.name]]):
+            if column.name in found and all_text(col := rt.data[found[column.name]]):
                 cols.append(col)
                 where.append((name, column.name))
         if len(cols) < 2 or len({str(c.dtype) for c in cols}) > 1:

@@ -43,7 +43,7 @@ class Parsed:
 SMALL = 5_000
 
 
-def _all_text(col: pd.Series) -> bool:
+def all_text(col: pd.Series) -> bool:
     """Every filled cell is text (the usual case for names, lots and units), in a column
     big enough for whole-column string operations to pay."""
     if len(col) < SMALL:
@@ -78,7 +78,7 @@ def _spread(per_unique: np.ndarray, missing, codes: np.ndarray) -> np.ndarray:
 
 def is_blank(col: pd.Series) -> pd.Series:
     """Empty cells: None, NaN, or text that is only white space."""
-    if _all_text(col):
+    if all_text(col):
         codes, u = _text_uniques(col)
         return pd.Series(_spread(_blank_uniques(u), True, codes), index=col.index)
     blank = col.isna()
@@ -284,7 +284,7 @@ def _yesno_one(v) -> tuple[bool | None, str | None]:
 
 
 def parse_yesno(col: pd.Series) -> Parsed:
-    if _all_text(col):
+    if all_text(col):
         # a big text column (Organic: two values over every receipt): its distinct values
         # read once from one factorize, which also tells the blanks (is_blank and
         # _map_unique would factorize it twice, the second time as Python objects)
@@ -320,9 +320,9 @@ def _mostly_distinct(col: pd.Series) -> bool:
 def parse_text(col: pd.Series, names: bool = False) -> Parsed:
     """names: the column holds names the engine keys (items, lots ...): keep the distinct
     values and codes for matching. Other columns skip that when nearly every row differs."""
-    if _all_text(col) and not names and _mostly_distinct(col):
+    if all_text(col) and not names and _mostly_distinct(col):
         return _text_rows(_as_text(col))
-    if _all_text(col):
+    if all_text(col):
         codes, u = _text_uniques(col)
         stripped = u.str.strip()  # (once: for blanks and for stray white space)
         ublank = _blank_uniques(u, stripped)
