@@ -87,6 +87,9 @@ def test_inner_merge_is_pandas_inner_merge():
     rng = np.random.default_rng(3)
     for trial in range(200):
         nl, nr = rng.integers(0, 30, 2)
+        if trial % 4 == 1:  # few left rows against many right ones (only their keys' rows sorted)
+            nl = nl % 5
+            nr = 16 * nl + rng.integers(1, 300)
         left = pd.DataFrame({"k": rng.integers(0, 6, nl).astype(np.int64), "a": rng.random(nl),
                              "s": rng.choice(["x", "y", None], nl).astype(object)})
         right = pd.DataFrame({"k": rng.integers(0, 6, nr).astype(np.int64), "b": rng.integers(0, 5, nr),

@@ -122,7 +122,14 @@ def inner_merge(left: pd.DataFrame, right: pd.DataFrame, on: str) -> pd.DataFram
     shared = (set(left.columns) & set(right.columns)) - {on}
     if shared or lk.dtype != np.int64 or rk.dtype != np.int64:
         return left.merge(right, on=on)
-    ri, n = KeyRuns(rk).matches(lk)
+    if 16 * len(lk) < len(rk):
+        # a few left rows against many (a level's runs against every lot's make-up): only
+        # right's rows of their keys are sorted, in right's order, so the same matches
+        sel = np.flatnonzero(pd.Series(rk, copy=False).isin(lk).to_numpy())
+        ri, n = KeyRuns(rk[sel]).matches(lk)
+        ri = sel[ri]
+    else:
+        ri, n = KeyRuns(rk).matches(lk)
     out = left.take(np.repeat(np.arange(len(lk)), n)).reset_index(drop=True)
     rest = right.drop(columns=on).take(ri).reset_index(drop=True)
     for c in rest.columns:
