@@ -136,3 +136,29 @@ def test_first_dates_is_the_groups_minimum_looked_up():
         expect = pd.Series(date.to_numpy(), index=lk).groupby(level=0).min().reindex(wanted).to_numpy()
         got = _first_dates(lk, date.to_numpy(), wanted)
         np.testing.assert_array_equal(got, expect.astype("datetime64[ns]"))
+
+
+def test_weighted_on_one_code_is_the_two_column_group_by():
+    """genealogy._weighted by one integer column groups (it, ingredient) as one int64: the
+    same rows, order, dtypes and sums to the bit as pandas' two-column group-by (NaN and
+    -0.0 weights, totals of 0, negative keys, keys too wide to combine)."""
+    from massbal.engine.genealogy import _weighted
+
+    def plain(rows, by, total):
+        num = rows.groupby([by, "ingredient_key"], sort=False)["w"].sum().reset_index()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            num["frac"] = num["w"].to_numpy() / total.reindex(num[by].to_numpy()).to_numpy()
+        return num[[by, "ingredient_key", "frac"]]
+    rng = np.random.default_rng(5)
+    for trial in range(100):
+        n = int(rng.integers(1, 400))
+        k = rng.integers(-3, 40, n).astype(np.int64)
+        if trial % 10 == 0:
+            k[0] = 2 ** 61  # too wide to combine with the ingredient: pandas' own way
+        w = rng.random(n) * 10 ** rng.integers(0, 6)
+        w[rng.random(n) < 0.05] = np.nan
+        w[rng.random(n) < 0.05] = -0.0
+        rows = pd.DataFrame({"_lk": k, "ingredient_key": rng.integers(0, 9, n).astype(np.int64), "w": w})
+        total = pd.Series(rng.choice([0.0, 1.5, 7.0, 1e6], len(np.unique(k))), index=np.unique(k))
+        pd.testing.assert_frame_equal(_weighted(rows, ["_lk"], total), plain(rows, "_lk", total),
+                                      check_exact=True)
