@@ -16,6 +16,11 @@ def test_codes_group_and_order_as_the_tuples():
                            "d": rng.integers(0, 2 ** 40, n)})
         cols = shapes[trial % len(shapes)]
         code = np.concatenate(key_codes([df.iloc[: n // 2], df.iloc[n // 2:]], cols))
+        before = df.copy()
+        whole = key_codes([df], cols)[0]  # one frame: its columns read as they are
+        assert np.array_equal(whole, code)
+        whole += 1  # the codes are the caller's own: never a view of a column
+        pd.testing.assert_frame_equal(df, before)
         tup = list(df[cols].itertuples(index=False, name=None))
         for i in range(n):
             for j in range(n):
