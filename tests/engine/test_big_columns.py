@@ -46,3 +46,16 @@ def test_small_column_blanks_equal_whole_column_blanks():
         small = parse.is_blank(col).tolist()
         assert parse.is_blank(big).tolist()[:len(col)] == small
         assert small[cells.index("   ")] and not small[cells.index("x\u00a0")]
+
+
+def test_match_keys_all_ascii_column_equals_per_value_keys():
+    # a big all-ASCII column (of read names: white space already cleaned) takes the joined
+    # lower-casing; a NUL inside a value, or one non-ASCII value, sends it back to the
+    # per-value loop: the same keys every way
+    n = parse.SMALL + 10
+    ascii_ = [f"Lot-{i} AbC" if i % 3 else f"LOT {i}#Z" for i in range(n)]
+    for values in (ascii_, ascii_ + ["a\x00B", "\x00"], ascii_ + ["ÉCLAIR"], ascii_ + [np.str_("MiXed")],
+                   ["", "\x00", "A"] * (n // 3)):
+        keys = parse.match_keys(pd.Series(values, dtype=object))
+        assert list(keys) == [name_key(v) for v in values]
+        assert all(type(k) is str for k in keys)

@@ -16,6 +16,11 @@ def test_codes_group_and_order_as_the_tuples():
                            "d": rng.integers(0, 2 ** 40, n)})
         cols = shapes[trial % len(shapes)]
         code = np.concatenate(key_codes([df.iloc[: n // 2], df.iloc[n // 2:]], cols))
+        before = df.copy()
+        whole = key_codes([df], cols)[0]  # one frame: its columns read as they are
+        assert np.array_equal(whole, code)
+        whole += 1  # the codes are the caller's own: never a view of a column
+        pd.testing.assert_frame_equal(df, before)
         tup = list(df[cols].itertuples(index=False, name=None))
         for i in range(n):
             for j in range(n):
@@ -87,6 +92,9 @@ def test_inner_merge_is_pandas_inner_merge():
     rng = np.random.default_rng(3)
     for trial in range(200):
         nl, nr = rng.integers(0, 30, 2)
+        if trial % 4 == 1:  # few left rows against many right ones (only their keys' rows sorted)
+            nl = nl % 5
+            nr = 16 * nl + rng.integers(1, 300)
         left = pd.DataFrame({"k": rng.integers(0, 6, nl).astype(np.int64), "a": rng.random(nl),
                              "s": rng.choice(["x", "y", None], nl).astype(object)})
         right = pd.DataFrame({"k": rng.integers(0, 6, nr).astype(np.int64), "b": rng.integers(0, 5, nr),
@@ -133,3 +141,29 @@ def test_first_dates_is_the_groups_minimum_looked_up():
         expect = pd.Series(date.to_numpy(), index=lk).groupby(level=0).min().reindex(wanted).to_numpy()
         got = _first_dates(lk, date.to_numpy(), wanted)
         np.testing.assert_array_equal(got, expect.astype("datetime64[ns]"))
+
+
+def test_weighted_on_one_code_is_the_two_column_group_by():
+    """genealogy._weighted by one integer column groups (it, ingredient) as one int64: the
+    same rows, order, dtypes and sums to the bit as pandas' two-column group-by (NaN and
+    -0.0 weights, totals of 0, negative keys, keys too wide to combine)."""
+    from massbal.engine.genealogy import _weighted
+
+    def plain(rows, by, total):
+        num = rows.groupby([by, "ingredient_key"], sort=False)["w"].sum().reset_index()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            num["frac"] = num["w"].to_numpy() / total.reindex(num[by].to_numpy()).to_numpy()
+        return num[[by, "ingredient_key", "frac"]]
+    rng = np.random.default_rng(5)
+    for trial in range(100):
+        n = int(rng.integers(1, 400))
+        k = rng.integers(-3, 40, n).astype(np.int64)
+        if trial % 10 == 0:
+            k[0] = 2 ** 61  # too wide to combine with the ingredient: pandas' own way
+        w = rng.random(n) * 10 ** rng.integers(0, 6)
+        w[rng.random(n) < 0.05] = np.nan
+        w[rng.random(n) < 0.05] = -0.0
+        rows = pd.DataFrame({"_lk": k, "ingredient_key": rng.integers(0, 9, n).astype(np.int64), "w": w})
+        total = pd.Series(rng.choice([0.0, 1.5, 7.0, 1e6], len(np.unique(k))), index=np.unique(k))
+        pd.testing.assert_frame_equal(_weighted(rows, ["_lk"], total), plain(rows, "_lk", total),
+                                      check_exact=True)

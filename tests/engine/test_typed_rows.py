@@ -50,3 +50,15 @@ def test_typed_rows_as_the_merge_gave_them():
                          frame[(frame["kind"].astype(object) == "count").to_numpy()],
                          frame[(frame["kind"].astype(object) == "harvested").to_numpy()]):
                 pd.testing.assert_frame_equal(typed_rows(prep.book, rows), merged(prep.book, rows), check_exact=True)
+
+
+def test_typed_rows_of_tables_not_in_row_order():
+    # a table whose worksheet rows are not ascending, or repeat (the first of each is read):
+    # the look-up by hash, as the merge gave it; in row order, by binary search: the same
+    import dataclasses
+    prep = prepare(next(_books()))
+    t = prep.book.tables["Receipts"]
+    for odd in (t.iloc[::-1], pd.concat([t.assign(quantity=t["quantity"] * 2), t], ignore_index=True)):
+        bk = dataclasses.replace(prep.book, tables={**prep.book.tables, "Receipts": odd})
+        for rows in (prep.ledger, prep.ledger.iloc[::-1]):
+            pd.testing.assert_frame_equal(typed_rows(bk, rows), merged(bk, rows), check_exact=True)

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from . import findings as F
+from .frames import key_codes
 from .ledger import INFLOW_KINDS, OUTFLOW_KINDS
 from .load import Book
 from .roll import EPS, roll
@@ -58,7 +59,10 @@ def compute_balances(book: Book, ledger: pd.DataFrame, periods, item_keys: set |
     g = roll(moves, counts, days, periods, KEY, KEY, openings=openings)
     g = g[g["active"]].reset_index(drop=True)
     items = book.items
-    names = ledger.drop_duplicates(KEY)[KEY + ["item", "owner"]]
+    # each item and owner's first ledger row (drop_duplicates(KEY)'s), found on the pair as
+    # one integer: not a hash of two columns of a million rows and a copy of all 21 columns
+    first = ~pd.Series(key_codes([ledger], KEY)[0], copy=False).duplicated().to_numpy()
+    names = ledger.loc[first, KEY + ["item", "owner"]]
     g = g.merge(names, on=KEY, how="left")
     g["item"] = g["item_key"].map(items["item"]).fillna(g["item"])
     g["owner"] = g["owner"].where(g["owner_key"] != 0, None)

@@ -61,16 +61,20 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     ok = takers.index[born_ok]
     flows = kind.isin(INFLOW_KINDS + OUTFLOW_KINDS).to_numpy()
     if len(ok) and flows.any():
-        eff = lots.loc[flows, ["_lk", "date", "effect"]].copy()
-        eff["cum"] = eff.groupby("_lk", sort=False)["effect"].cumsum()  # ledger is in date/kind order
-        t = takers.loc[born_ok, ["_lk", "date", "qty", "effect", "kind", "sheet", "row"]].copy()
+        # (columns added by assign, not to a copy of the filtered rows: pandas 3 copies them
+        # no second time)
+        eff = lots.loc[flows, ["_lk", "date", "effect"]]
+        eff = eff.assign(cum=eff.groupby("_lk", sort=False)["effect"].cumsum())  # ledger is in date/kind order
+        t = takers.loc[born_ok, ["_lk", "date", "qty", "effect", "kind", "sheet", "row"]]
         if not t.index.is_monotonic_increasing:  # (build_ledger's ledger always is)
             t = t.sort_index()
-        t["cum"] = _at_labels(eff["cum"], t.index)
+        t = t.assign(cum=_at_labels(eff["cum"], t.index))
         # transfers do not change the amount: their 'cum' is the last flow before them
-        last = eff.reset_index()[["_lk", "date", "cum", "index"]].rename(columns={"index": "pos"})
         tt = t[t["cum"].isna()].reset_index()
         if len(tt):
+            # only the flows of the lots transferred: a match stays within its lot
+            near = eff[eff["_lk"].isin(tt["_lk"]).to_numpy()]
+            last = near.reset_index()[["_lk", "date", "cum", "index"]].rename(columns={"index": "pos"})
             m = asof_merge(tt.drop(columns="cum").assign(pos=tt["index"]), last, left_on="pos",
                            right_on="pos", by=["_lk"]).set_index("index")
             t.loc[m.index, "cum"] = m["cum"].fillna(0.0)

@@ -37,9 +37,12 @@ def key_codes(frames: list[pd.DataFrame], key: list[str]) -> list[np.ndarray]:
     sorted order: group-bys and merges on one integer column, factorized once, rather than
     on every key column each time (same groups, same order, same sums)."""
     sizes = [len(f) for f in frames]
-    cols = [np.concatenate([f[c].to_numpy() for f in frames]) for c in key]
+    # one frame's columns read as they are (the codes below are new arrays, and nothing here
+    # writes into a column), not copied whole first
+    cols = [np.concatenate([f[c].to_numpy() for f in frames]) if len(frames) > 1 else frames[0][c].to_numpy()
+            for c in key]
     if len(cols) == 1 and np.issubdtype(cols[0].dtype, np.integer):
-        code = cols[0].astype(np.int64, copy=False)
+        code = cols[0].astype(np.int64, copy=len(frames) == 1)  # (a copy: never a view of a column)
     else:
         code = np.zeros(sum(sizes), dtype=np.int64)
         span = 1
@@ -47,14 +50,17 @@ def key_codes(frames: list[pd.DataFrame], key: list[str]) -> list[np.ndarray]:
             whole = np.issubdtype(c.dtype, np.integer)
             lo, hi = (int(c.min()), int(c.max())) if whole and len(c) else (0, -1)
             if whole and hi - lo < 2 ** 31:  # integers of a modest range keep their order as offsets
-                inv, width = c.astype(np.int64) - lo, hi - lo + 1
+                # (int64 keys offset directly: no copy of a million keys first)
+                inv, width = (c if c.dtype == np.int64 else c.astype(np.int64)) - lo, hi - lo + 1
             else:
                 inv, u = pd.factorize(c, sort=True, use_na_sentinel=False)  # (keys are never blank)
                 width = len(u)
             if span * (width + 1) >= 2 ** 62:  # keep the combined code in range, order kept
                 code, v = pd.factorize(code, sort=True)
                 span = len(v)
-            code = code * width + inv
+            # in place: code is this function's own array (zeros, or factorize's new codes)
+            code *= width
+            code += inv
             span *= width + 1
     return np.split(code, np.cumsum(sizes)[:-1])
 
@@ -122,7 +128,14 @@ def inner_merge(left: pd.DataFrame, right: pd.DataFrame, on: str) -> pd.DataFram
     shared = (set(left.columns) & set(right.columns)) - {on}
     if shared or lk.dtype != np.int64 or rk.dtype != np.int64:
         return left.merge(right, on=on)
-    ri, n = KeyRuns(rk).matches(lk)
+    if 16 * len(lk) < len(rk):
+        # a few left rows against many (a level's runs against every lot's make-up): only
+        # right's rows of their keys are sorted, in right's order, so the same matches
+        sel = np.flatnonzero(pd.Series(rk, copy=False).isin(lk).to_numpy())
+        ri, n = KeyRuns(rk[sel]).matches(lk)
+        ri = sel[ri]
+    else:
+        ri, n = KeyRuns(rk).matches(lk)
     out = left.take(np.repeat(np.arange(len(lk)), n)).reset_index(drop=True)
     rest = right.drop(columns=on).take(ri).reset_index(drop=True)
     for c in rest.columns:

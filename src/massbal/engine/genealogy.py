@@ -35,12 +35,36 @@ class Genealogy:
 def _weighted(rows: pd.DataFrame, by: list[str], weight_total: pd.Series) -> pd.DataFrame:
     """sum(w * frac) / sum(w) per group and ingredient; weight_total: the groups' total
     weight, indexed by `by` (one column: a look-up, not a merge)."""
+    if len(by) == 1:
+        coded = _weighted_one(rows, by[0], weight_total)
+        if coded is not None:
+            return coded
     num = rows.groupby(by + ["ingredient_key"], sort=False)["w"].sum().reset_index()
     total = weight_total.reindex(num[by[0]].to_numpy()).to_numpy() if len(by) == 1 else \
         num[by].merge(weight_total.rename("total").reset_index(), on=by, how="left")["total"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):  # a lot of total 0 is NaN, as pandas divides
         num["frac"] = num["w"].to_numpy() / total
     return num[by + ["ingredient_key", "frac"]]
+
+
+def _weighted_one(rows: pd.DataFrame, by: str, weight_total: pd.Series) -> pd.DataFrame | None:
+    """_weighted by one integer column, its group and the ingredient as one int64 (their
+    offsets): the same groups in the same order (first appearance), each summed over the
+    same rows in the same order, so the same sums, without pandas combining two columns
+    of 300k rows. None where the keys are not int64 or their range does not fit."""
+    k, g = rows[by].to_numpy(), rows["ingredient_key"].to_numpy()
+    if not len(k) or k.dtype != np.int64 or g.dtype != np.int64:
+        return None
+    klo, glo = int(k.min()), int(g.min())
+    width = int(g.max()) - glo + 1
+    if (int(k.max()) - klo + 1) * width >= 2 ** 62:
+        return None
+    s = pd.Series(rows["w"].to_numpy(), copy=False).groupby((k - klo) * width + (g - glo), sort=False).sum()
+    code = s.index.to_numpy()
+    key = code // width + klo
+    with np.errstate(divide="ignore", invalid="ignore"):  # as _weighted divides
+        frac = s.to_numpy() / weight_total.reindex(key).to_numpy()
+    return pd.DataFrame({by: key, "ingredient_key": code % width + glo, "frac": frac})
 
 
 def _decoded(comp: pd.DataFrame, lots) -> pd.DataFrame:

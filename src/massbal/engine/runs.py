@@ -13,8 +13,9 @@ OUTLIER_MIN_POINTS = 3.0  # yield % points: smaller deviations are normal variat
 
 
 def compute_yields(book: Book, ledger: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    runs = ledger.loc[ledger["kind"].isin(("used", "produced", "process loss")).to_numpy(),
-                      ["kind", "batch_key", "qty", "batch", "date", "owner", "row", "item", "item_key"]]
+    # the sums from every run row; the names only from the output rows (the run's heads),
+    # not copied for its half a million inputs
+    runs = ledger.loc[ledger["kind"].isin(("used", "produced", "process loss")).to_numpy(), ["kind", "batch_key", "qty"]]
     if runs.empty:
         cols = ["batch", "product", "date", "owner", "input", "output", "process_loss",
                 "documented_loss", "undocumented_loss", "yield_pct"]
@@ -24,7 +25,8 @@ def compute_yields(book: Book, ledger: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     for k in ("used", "produced", "process loss"):
         if k not in piv:
             piv[k] = 0.0
-    out_rows = runs[runs["kind"] == "produced"]
+    out_rows = ledger.loc[(ledger["kind"] == "produced").to_numpy(),
+                          ["batch_key", "batch", "date", "owner", "row", "item", "item_key"]]
     heads = out_rows.groupby("batch_key", sort=False).agg(
         batch=("batch", "first"), date=("date", "min"), owner=("owner", "first"),
         row=("row", "first"), product=("item", "first"), product_key=("item_key", "first"),
