@@ -76,10 +76,12 @@ def start_reading(book: Path):
 
     The caller imports meanwhile what runs after the read (the engine with pint's registry,
     the writer): calamine parses the sheets without holding Python's lock, so where a core
-    is free those imports cost no time (issue 15). Not before calamine starts: the checks
-    and the opening of the reader hold the lock, and imports run then only delayed the
-    read. The reader's own modules are imported here, before the thread starts, so the two
-    threads never import one module graph at once."""
+    is free those imports cost no time (issue 15). Not before calamine starts: until then
+    the read lets go of the lock for many short spells (the zip-bomb check inflates 1 MB at
+    a time) and, each time, waits for it back up to Python's switch interval (5 ms) while
+    the other thread imports: imports then delayed the read by as much as they took. The
+    reader's own modules are imported here, before the thread starts, so the two threads
+    never import one module graph at once."""
     import threading
 
     from massbal.xlsx.read.heap import one_arena
