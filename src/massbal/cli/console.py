@@ -69,6 +69,51 @@ def load_raw(book: Path):
         fail(str(e))
 
 
+def start_reading(book: Path):
+    """Start load_raw(book) on a second thread and return, once calamine starts on the
+    sheets, the function that waits for the read and gives load_raw's result, or its same
+    one-line exit.
+
+    The caller imports meanwhile what runs after the read (the engine with pint's registry,
+    the writer): calamine parses the sheets without holding Python's lock, so where a core
+    is free those imports cost no time (issue 15). Not before calamine starts: until then
+    the read lets go of the lock for many short spells (the zip-bomb check inflates 1 MB at
+    a time) and, each time, waits for it back up to Python's switch interval (5 ms) while
+    the other thread imports: imports then delayed the read by as much as they took. The
+    reader's own modules are imported here, before the thread starts, so the two threads
+    never import one module graph at once."""
+    import threading
+
+    from massbal.xlsx.read.heap import one_arena
+    from massbal.xlsx.read.read_book import BookReadError, read_book
+    got: dict = {}
+    one_arena()  # the thread's frees reused by the rest of the run (heap.py)
+    parsing = threading.Event()
+
+    def read() -> None:
+        try:
+            got["raw"] = read_book(book, parsing.set)
+        except BaseException as e:  # raised again in the caller's thread, as load_raw would
+            got["error"] = e
+        finally:
+            parsing.set()  # a read that ended early (unreadable, no sheet to load)
+
+    # a daemon: an interrupted run (Ctrl-C) ends without waiting for calamine to finish
+    thread = threading.Thread(target=read, name="massbal-read", daemon=True)
+    thread.start()
+    parsing.wait()
+
+    def result():
+        thread.join()
+        error = got.pop("error", None)
+        if isinstance(error, BookReadError):
+            fail(str(error))
+        if error is not None:
+            raise error
+        return got.pop("raw")
+    return result
+
+
 def write_sheets_into(book: Path, specs, raw=None, *, action: str | None = None, **log):
     """The one way the CLI writes into a workbook (reconcile, trace, recall, close, reopen):
     massbal's package writer with the Change log appended (CONTRACT section 8), the file

@@ -8,7 +8,7 @@ import typer
 
 from massbal import __version__
 
-from .console import err, fail, first_line, load_raw, out, parse_day, print_with_path, stages, write_sheets_into, wrote_sentence
+from .console import err, fail, first_line, load_raw, out, parse_day, print_with_path, stages, start_reading, write_sheets_into, wrote_sentence
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Organic mass balance and lot traceability for Excel workbooks.")
@@ -27,14 +27,19 @@ def reconcile(
                                                          "only those that need attention."),
 ):
     """Compute every balance, check every lot link, and write the result sheets into BOOK."""
-    from massbal.engine.api import prepare, reconcile_prepared
     if period is not None and period not in ("month", "quarter", "year", "all"):
         fail(f"--period must be month, quarter, year or all, not {period!r}")
     start, end = parse_day(date_from, "--from"), parse_day(date_to, "--to")
     show = sys.stderr.isatty() and not as_json
     with stages(show) as stage:
         stage("Reading workbook")
-        raw = load_raw(book)
+        read = start_reading(book)
+        # imported while the sheets are read (start_reading); the write's when it will write
+        from massbal.engine.api import prepare, reconcile_prepared
+        from massbal.xlsx.write import change_log  # noqa: F401  (closing_review, the write)
+        if not dry_run:
+            from massbal.layout import sheets  # noqa: F401  (write_into)
+        raw = read()
         stage("Reconciling")
         try:
             rec = reconcile_prepared(prepare(raw), start, end, item, period)

@@ -13,6 +13,7 @@ workbook's map from its XML parts (defusedxml).
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -38,11 +39,15 @@ from .workbook import SheetInfo, TableInfo, WorkbookInfo, read_workbook_info
 __all__ = ["BookReadError", "read_book"]
 
 
-def read_book(path: str | Path) -> RawBook:
-    """Every input table the workbook at `path` holds; BookReadError if it cannot be read."""
+def read_book(path: str | Path, parsing: Callable[[], None] | None = None) -> RawBook:
+    """Every input table the workbook at `path` holds; BookReadError if it cannot be read.
+
+    parsing: called once the checks are done and the reader is open, as calamine starts on
+    the sheets (a reading thread's caller may then use Python's lock while calamine parses
+    without it: cli.console.start_reading); not called when the read ends before that."""
     path = Path(path)
     try:
-        return _read(path)
+        return _read(path, parsing)
     except BookReadError:
         raise
     except MemoryError:
@@ -85,7 +90,7 @@ class _Wanted:
         return self.first_col + len(self.headers) - 1
 
 
-def _read(path: Path) -> RawBook:
+def _read(path: Path, parsing: Callable[[], None] | None = None) -> RawBook:
     check_file(path)
     book = read_once(path)  # every part below comes from these bytes (one open handle)
     with Package(path, book.data) as pkg:
@@ -109,6 +114,8 @@ def _read(path: Path) -> RawBook:
             # macro or dialog sheets, a sheet pointing nowhere: calamine reads a worksheets-only copy
             with readable_by_calamine(path.name, book.data, info, pkg) as source:
                 reader = _open_reader(source, path.name)
+                if parsing is not None:
+                    parsing()
                 for sheet in dict.fromkeys(w.sheet for w in loadable):
                     group = [w for w in loadable if w.sheet == sheet]
                     for w, table in zip(group, _load_sheet_group(reader, sheet, group, info, path, pkg), strict=True):
