@@ -148,12 +148,19 @@ def _split(stream, want_middle: Callable[[bytes], bool]) -> tuple[bytes, bytes |
             else:
                 middle = None
             return head, middle, window[e:] + stream.read()
-        chunk = stream.read(1 << 22)
-        if not chunk:
-            raise DamagedPart("sheet XML ends inside <sheetData>")
-        if keep:
-            parts.append(chunk)
-        window = window[-64:] + chunk
+        tail = window[-64:]
+        while True:
+            chunk = stream.read(1 << 22)
+            if not chunk:
+                raise DamagedPart("sheet XML ends inside <sheetData>")
+            if keep:
+                parts.append(chunk)
+            # the next window (tail + chunk) is made only when "sheetData" is in it: a
+            # million-row Ledger's 600 MB are searched once, not copied again
+            if b"sheetData" in chunk or b"sheetData" in tail + chunk[:8]:
+                break
+            tail = (tail + chunk[-64:])[-64:]
+        window = tail + chunk
 
 
 def _find_end(window: bytes) -> int | None:
@@ -341,7 +348,9 @@ def _rows_that_matter(middle: bytes, region, wanted: set[int] | None) -> tuple[b
     if not row_at or any(r is None for _, r in row_at):
         return None, True
     row_at = [(at, int(r)) for at, r in row_at]
-    letters = set(re.findall(rb"<" + p + rb'c(?: r="\$?([A-Z]+)\d|[\s>/])', middle))
+    spans = _spans_that_matter(middle, p, row_at, region, wanted)
+    cell_letters = re.compile(rb"<" + p + rb'c(?: r="\$?([A-Z]+)\d|[\s>/])')
+    letters = {x for a, b in spans for x in cell_letters.findall(middle, a, b)}
     if b"" in letters:
         return None, True
     odd = [x for x in letters if col_index(x.decode()) in wanted or not c1 <= col_index(x.decode()) <= c2]
@@ -350,7 +359,8 @@ def _rows_that_matter(middle: bytes, region, wanted: set[int] | None) -> tuple[b
     if odd:
         starts = [at for at, _ in row_at]
         alt = b"|".join(sorted(odd, key=len, reverse=True))
-        for x in re.finditer(rb"<" + p + rb'c r="\$?(' + alt + rb")\d", middle):
+        odd_cell = re.compile(rb"<" + p + rb'c r="\$?(' + alt + rb")\d")
+        for x in (x for a, b in spans for x in odd_cell.finditer(middle, a, b)):
             i = bisect.bisect_right(starts, x.start()) - 1
             keep.add(i)
             noted = noted or (i >= 0 and r1 < row_at[i][1] <= r2 and col_index(x.group(1).decode()) in wanted)
@@ -360,6 +370,27 @@ def _rows_that_matter(middle: bytes, region, wanted: set[int] | None) -> tuple[b
     bounds = [at for at, _ in row_at] + [end]
     picked = [middle[bounds[i]:bounds[i + 1]] for i in sorted(keep)]
     return middle[:row_at[0][0]] + b"".join(picked) + middle[end:], noted
+
+
+def _spans_that_matter(middle: bytes, p: bytes, row_at: list[tuple[int, int]], region,
+                       wanted: set[int]) -> list[tuple[int, int]]:
+    """The byte spans of <sheetData> whose cells' letters can matter: all of it, or, when
+    the rows are in order and the table's data rows hold cells of its unwanted columns
+    only (r="..." first), just the rows above and below them. That is the usual sheet: one
+    search that finds nothing answers it, instead of listing a million cells' letters."""
+    whole = [(0, len(middle))]
+    r1, c1, r2, c2 = region
+    rows = [r for _, r in row_at]
+    plain = [column_letter(c).encode() for c in range(c1, c2 + 1) if c not in wanted]
+    if not plain or any(x >= y for x, y in zip(rows[:-1], rows[1:], strict=True)):
+        return whole
+    i, j = bisect.bisect_right(rows, r1), bisect.bisect_right(rows, r2)
+    a = row_at[i][0] if i < len(rows) else len(middle)
+    b = row_at[j][0] if j < len(rows) else len(middle)
+    other = re.compile(rb"<" + p + rb'c(?=[\s>/])(?! r="\$?(?:' + b"|".join(plain) + rb")\d)")
+    if other.search(middle, a, b) is not None:
+        return whole
+    return [(0, a), (b, len(middle))]
 
 
 def _scan_rows(sheet: OldSheet, doc: bytes, region, wanted: set[int] | None,
