@@ -147,10 +147,13 @@ def test_keys_are_read_beside_a_note(case):
 
 @pytest.mark.parametrize("at", [-70, -12, -11, -5, -1, 0, 3, 60, 64, 70])
 @pytest.mark.parametrize("keep", [False, True])
-def test_split_finds_the_end_across_reads(at, keep):
+@pytest.mark.parametrize("ahead", [False, True])
+def test_split_finds_the_end_across_reads(at, keep, ahead, monkeypatch):
     """The end of <sheetData> is found where it straddles the reader's 4 MB reads (or a
-    "sheetData" that is not its end tag does), with the rows kept or skipped."""
+    "sheetData" that is not its end tag does), with the rows kept or skipped, each next
+    read made ahead by a worker thread or not."""
     import io
+    monkeypatch.setattr(RB.os, "cpu_count", lambda: 2 if ahead else 1)
     row = b'<row r="1"><c r="A1" t="inlineStr"><is><t>sheetDat</t></is></c></row>'
     fill = row * ((1 << 22) // len(row) + 2)
     head = ROOT + b"<sheetData>"
