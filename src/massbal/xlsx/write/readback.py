@@ -7,8 +7,9 @@ comments, validations, conditional formats, protection, tab colour, VBA code nam
 The sheet may have been saved by Excel, LibreOffice or openpyxl since massbal wrote it,
 so shared strings, inline strings and formulas are all understood.
 
-A little over 450 lines: the fast path (only the rows that can hold the user's cells) and
-the full read it falls back to must stay side by side, so that they read alike.
+Over 500 lines: the fast path (only the rows that can hold the user's cells) and the full
+read it falls back to must stay side by side, so that they read alike; the next split is
+the finding of the rows' bytes (_split, _ReadAhead, _find_end) into its own module.
 """
 from __future__ import annotations
 
