@@ -71,6 +71,11 @@ CASES = {
     + rows[5:],
     "a row without r": lambda rows: rows[:4] + ["<row>" + rows[4].split(">", 1)[1]] + rows[5:],
     "empty formatted cell beside": lambda rows: rows[:2] + [rows[2].replace("</row>", '<c r="G4" s="5"/></row>')] + rows[3:],
+    "rows out of order": lambda rows: rows[:4] + [rows[12]] + rows[4:12] + rows[13:],
+    "a note on a row out of order": lambda rows: rows[:4] + [rows[12].replace("</row>", _shared("D15", 1) + "</row>")]
+    + rows[4:12] + rows[13:],
+    "a note on the last row": lambda rows: rows[:-1] + [rows[-1].replace("</row>", _shared("D22", 1) + "</row>")],
+    "a cell before the rows": lambda rows: ['<c r="A1" t="inlineStr"><is><t>stray</t></is></c>'] + rows,
 }
 
 
@@ -138,3 +143,26 @@ def test_keys_are_read_beside_a_note(case):
             assert fast.table_cells == every.table_cells
         else:
             assert len(fast.table_cells.get(1, {})) < len(every.table_cells[1])   # keys skipped
+
+
+@pytest.mark.parametrize("at", [-70, -12, -11, -5, -1, 0, 3, 60, 64, 70])
+@pytest.mark.parametrize("keep", [False, True])
+@pytest.mark.parametrize("ahead", [False, True])
+def test_split_finds_the_end_across_reads(at, keep, ahead, monkeypatch):
+    """The end of <sheetData> is found where it straddles the reader's 4 MB reads (or a
+    "sheetData" that is not its end tag does), with the rows kept or skipped, each next
+    read made ahead by a worker thread or not."""
+    import io
+    monkeypatch.setattr(RB.os, "cpu_count", lambda: 2 if ahead else 1)
+    row = b'<row r="1"><c r="A1" t="inlineStr"><is><t>sheetDat</t></is></c></row>'
+    fill = row * ((1 << 22) // len(row) + 2)
+    head = ROOT + b"<sheetData>"
+    first = 1 << 20   # _split's first read, then reads of 4 MB
+    pad = first + (1 << 22) - len(head) + at   # the end tag starts `at` bytes from a read's end
+    body = (fill * 2)[:pad]
+    body = body[:max(0, len(body) - 40)] + b"<!--sheetData-->".rjust(40, b" ")[:40]
+    tail = b"<pageMargins/></worksheet>"
+    xml = head + body + b"</sheetData >" + tail
+    got_head, middle, got_tail = RB._split(io.BytesIO(xml), lambda h: keep)
+    assert got_head == ROOT and got_tail == tail
+    assert middle == (b"<sheetData>" + body + b"</sheetData >" if keep else None)

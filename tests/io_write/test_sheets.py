@@ -111,3 +111,18 @@ def test_marker_names_are_valid_excel_names():
     assert marker_name("Balance") == "_massbal.Balance"
     assert marker_name("Orphaned notes") == "_massbal.Orphaned_notes"
     assert ORPHAN_HEADERS[:4] == ("Sheet", "Key", "Column", "Value")
+
+
+def test_known_sheet_is_the_pandas_reading_of_the_link():
+    """known_sheet (one Arrow regex, each distinct sheet lowered once) says what the pandas
+    reading of each link's sheet said: quotes doubled in names, no match, missing, empty,
+    case by pandas' own lower (İ), line feeds in names; in both pandas string storages."""
+    from massbal.xlsx.write.write_results import known_sheet
+    vals = ["'Ledger'!A5", "'It''s'!B2", "'ÄBC'!A1", "'İx'!A1", "'İX'!A1", None, "", "Ledger!A1", "'a''!x'!A1",
+            "'a'!'b'!A1", "'Supply'", "'sup\nply'!A1", "'SUPPLY'!C3", "'x'''!A1", "''!A1", "'Ledger'!", "'ledger' !A1"]
+    names = {"ledger", "it's", "äbc", "i̇x", "a'!x", "a", "sup\nply", "supply", "x'", ""}
+    for dtype in ("string", pd.StringDtype("python"), pd.StringDtype("pyarrow")):
+        loc = pd.Series(vals * 2, dtype=dtype)
+        sheet = loc.str.extract(r"^'((?:[^']|'')*)'!", expand=False).str.replace("''", "'")
+        want = (sheet.str.lower().isin(names).fillna(False) & loc.notna()).to_numpy(dtype=bool)
+        assert known_sheet(loc, names).tolist() == want.tolist()

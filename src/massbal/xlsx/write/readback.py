@@ -7,15 +7,18 @@ comments, validations, conditional formats, protection, tab colour, VBA code nam
 The sheet may have been saved by Excel, LibreOffice or openpyxl since massbal wrote it,
 so shared strings, inline strings and formulas are all understood.
 
-A little over 450 lines: the fast path (only the rows that can hold the user's cells) and
-the full read it falls back to must stay side by side, so that they read alike.
+Over 500 lines: the fast path (only the rows that can hold the user's cells) and the full
+read it falls back to must stay side by side, so that they read alike; the next split is
+the finding of the rows' bytes (_split, _ReadAhead, _find_end) into its own module.
 """
 from __future__ import annotations
 
 import bisect
 import io
+import os
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -135,8 +138,13 @@ def _split(stream, want_middle: Callable[[bytes], bool]) -> tuple[bytes, bytes |
         close = buf.find(b">", m.end())
     if buf[close - 1:close] == b"/":
         return head, (buf[m.start():close + 1] if keep else None), buf[close + 1:] + stream.read()
-    parts = [buf[m.start():]] if keep else []
-    window = buf[m.start():]
+    with _ReadAhead(stream) as ahead:
+        return (head, *_rows_and_tail(ahead, buf[m.start():], keep))
+
+
+def _rows_and_tail(ahead: _ReadAhead, window: bytes, keep: bool) -> tuple[bytes | None, bytes]:
+    """From the start of <sheetData> in `window`: (sheetData when kept, the rest)."""
+    parts = [window] if keep else []
     while True:
         e = _find_end(window)
         if e is not None:
@@ -147,13 +155,56 @@ def _split(stream, want_middle: Callable[[bytes], bool]) -> tuple[bytes, bytes |
                 middle = joined[:base + e]
             else:
                 middle = None
-            return head, middle, window[e:] + stream.read()
-        chunk = stream.read(1 << 22)
-        if not chunk:
-            raise DamagedPart("sheet XML ends inside <sheetData>")
-        if keep:
-            parts.append(chunk)
-        window = window[-64:] + chunk
+            return middle, window[e:] + ahead.rest()
+        tail = window[-64:]
+        while True:
+            chunk = ahead.read()
+            if not chunk:
+                raise DamagedPart("sheet XML ends inside <sheetData>")
+            if keep:
+                parts.append(chunk)
+            # the next window (tail + chunk) is made only when "sheetData" is in it: a
+            # million-row Ledger's 600 MB are searched once, not copied again
+            if b"sheetData" in chunk or b"sheetData" in tail + chunk[:8]:
+                break
+            tail = (tail + chunk[-64:])[-64:]
+        window = tail + chunk
+
+
+class _ReadAhead:
+    """stream.read(4 MB) calls, on two cores or more each next one made by a worker thread
+    while the caller searches this one (inflating runs off the GIL): a million-row
+    Ledger's 600 MB are skipped in about the time of the slower of the two, not both.
+    Not held back on a busy machine (unlike the rows' XML): the worker only reads ahead,
+    the caller never waits for more than the read it would have made itself."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.pool: ThreadPoolExecutor | None = None   # made at the first read: most sheets end before
+        self.next = None
+
+    def read(self) -> bytes:
+        if self.next is None:
+            chunk = self.stream.read(1 << 22)
+            if self.pool is None and chunk and (os.cpu_count() or 1) > 1:
+                self.pool = ThreadPoolExecutor(max_workers=1)
+        else:
+            chunk = self.next.result()
+        if chunk and self.pool is not None:
+            self.next = self.pool.submit(self.stream.read, 1 << 22)
+        return chunk
+
+    def rest(self) -> bytes:
+        """Everything not read yet."""
+        first = self.next.result() if self.next is not None else b""
+        return first + self.stream.read()
+
+    def __enter__(self) -> _ReadAhead:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:   # waits for a read under way: the stream is closed after
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _find_end(window: bytes) -> int | None:
@@ -341,7 +392,9 @@ def _rows_that_matter(middle: bytes, region, wanted: set[int] | None) -> tuple[b
     if not row_at or any(r is None for _, r in row_at):
         return None, True
     row_at = [(at, int(r)) for at, r in row_at]
-    letters = set(re.findall(rb"<" + p + rb'c(?: r="\$?([A-Z]+)\d|[\s>/])', middle))
+    spans = _spans_that_matter(middle, p, row_at, region, wanted)
+    cell_letters = re.compile(rb"<" + p + rb'c(?: r="\$?([A-Z]+)\d|[\s>/])')
+    letters = {x for a, b in spans for x in cell_letters.findall(middle, a, b)}
     if b"" in letters:
         return None, True
     odd = [x for x in letters if col_index(x.decode()) in wanted or not c1 <= col_index(x.decode()) <= c2]
@@ -350,7 +403,8 @@ def _rows_that_matter(middle: bytes, region, wanted: set[int] | None) -> tuple[b
     if odd:
         starts = [at for at, _ in row_at]
         alt = b"|".join(sorted(odd, key=len, reverse=True))
-        for x in re.finditer(rb"<" + p + rb'c r="\$?(' + alt + rb")\d", middle):
+        odd_cell = re.compile(rb"<" + p + rb'c r="\$?(' + alt + rb")\d")
+        for x in (x for a, b in spans for x in odd_cell.finditer(middle, a, b)):
             i = bisect.bisect_right(starts, x.start()) - 1
             keep.add(i)
             noted = noted or (i >= 0 and r1 < row_at[i][1] <= r2 and col_index(x.group(1).decode()) in wanted)
@@ -360,6 +414,27 @@ def _rows_that_matter(middle: bytes, region, wanted: set[int] | None) -> tuple[b
     bounds = [at for at, _ in row_at] + [end]
     picked = [middle[bounds[i]:bounds[i + 1]] for i in sorted(keep)]
     return middle[:row_at[0][0]] + b"".join(picked) + middle[end:], noted
+
+
+def _spans_that_matter(middle: bytes, p: bytes, row_at: list[tuple[int, int]], region,
+                       wanted: set[int]) -> list[tuple[int, int]]:
+    """The byte spans of <sheetData> whose cells' letters can matter: all of it, or, when
+    the rows are in order and the table's data rows hold cells of its unwanted columns
+    only (r="..." first), just the rows above and below them. That is the usual sheet: one
+    search that finds nothing answers it, instead of listing a million cells' letters."""
+    whole = [(0, len(middle))]
+    r1, c1, r2, c2 = region
+    rows = [r for _, r in row_at]
+    plain = [column_letter(c).encode() for c in range(c1, c2 + 1) if c not in wanted]
+    if not plain or any(x >= y for x, y in zip(rows[:-1], rows[1:], strict=True)):
+        return whole
+    i, j = bisect.bisect_right(rows, r1), bisect.bisect_right(rows, r2)
+    a = row_at[i][0] if i < len(rows) else len(middle)
+    b = row_at[j][0] if j < len(rows) else len(middle)
+    other = re.compile(rb"<" + p + rb'c(?=[\s>/])(?! r="\$?(?:' + b"|".join(plain) + rb")\d)")
+    if other.search(middle, a, b) is not None:
+        return whole
+    return [(0, a), (b, len(middle))]
 
 
 def _scan_rows(sheet: OldSheet, doc: bytes, region, wanted: set[int] | None,
