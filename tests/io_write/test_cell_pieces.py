@@ -62,33 +62,3 @@ def test_a_yes_no_column_is_the_mapped_strings():
     got = convert_column(values, "text")
     mapped = values.reset_index(drop=True).map(lambda v: None if v is None or v != v else "Yes" if v else "No")
     pd.testing.assert_series_equal(got, mapped.astype("string"), check_exact=True)
-
-
-def test_rows_made_two_slices_at_a_time_are_the_plain_rows(monkeypatch):
-    """The rows' XML made with a worker thread (odd slices) is the same bytes, in the same
-    order, as made one slice after another: every kind of column, cells, heights, cells
-    beside the table, an odd and an even number of slices."""
-    import pandas as pd
-
-    from massbal.xlsx.write import cell_xml as CX
-    from massbal.xlsx.write.readback import OldCell
-    monkeypatch.setattr(CX, "CHUNK_ROWS", 7)
-    for n in (20, 21, 28, 8):
-        rng = np.random.default_rng(n)
-        days = pd.Series(pd.to_datetime("2025-01-01") + pd.to_timedelta(rng.integers(0, 300, n), "D"))
-        cols = [CX.OutColumn("Item", "text", pd.Series([f"Oats <{i}> " if i % 3 else None for i in range(n)],
-                                                       dtype="string"), 3),
-                CX.OutColumn("Status", "status", pd.Series(["PASS", "FAIL"] * (n // 2) + ["PASS"] * (n % 2)), 4,
-                             {"FAIL": 9}),
-                CX.OutColumn("Day", "date", days, 5),
-                CX.OutColumn("Qty", "quantity", pd.Series(rng.normal(size=n)), 6),
-                CX.OutColumn("Runs", "integer", pd.Series(rng.integers(0, 9, n)), 7),
-                CX.OutColumn("Note", "cells", cells={1: OldCell("kept"), n - 1: OldCell(2.5, "n")})]
-        heights = np.where(np.arange(n) % 5 == 0, 30.0, 0.0)
-        left = {2 + n // 2: '<c r="A9"><v>1</v></c>'}
-
-        def rows(free: bool, cols=cols, heights=heights, left=left, n=n):
-            monkeypatch.setattr(CX, "free_core", lambda: free)
-            return b"".join(bytes(x) for x in CX.sheet_rows(cols, n, 2, 2, False, left, None, heights))
-        assert rows(True) == rows(False)
-        assert rows(False).count(b"<row ") == n

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -23,7 +22,6 @@ import pyarrow.compute as pc
 from massbal.xlref import column_letter
 from massbal.xlref import epoch as excel_epoch
 from massbal.xlsx.write.readback import OldCell
-from massbal.xlsx.write.zip_copy import free_core
 
 CHUNK_ROWS = 65536
 _BAD_XML = "[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x{FFFE}\\x{FFFF}]"
@@ -343,24 +341,8 @@ def sheet_rows(columns: list[OutColumn], nrows: int, row0: int, col0: int, date1
             return rows_xml(a, mid) + rows_xml(mid, b)
         return [_joined_bytes(joined)]
 
-    spans = [(a, min(nrows, a + CHUNK_ROWS)) for a in range(0, nrows, CHUNK_ROWS)]
-    if len(spans) < 2 or not free_core():
-        for a, b in spans:
-            yield from rows_xml(a, b)
-        return
-    # two slices at a time, the odd ones in a worker thread: a slice's XML is mostly Arrow
-    # kernels, which run off the GIL, so the second core makes half of it (a million-row
-    # Ledger's XML is 1.8 s of CPU). Each slice's XML is a function of its rows only: the
-    # same bytes, in the same order.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        ahead = pool.submit(rows_xml, *spans[1])   # the odd slices, one ahead of the even
-        for k in range(0, len(spans), 2):
-            yield from rows_xml(*spans[k])
-            if ahead is None:
-                break
-            done = ahead.result()
-            ahead = pool.submit(rows_xml, *spans[k + 3]) if k + 3 < len(spans) else None
-            yield from done
+    for a in range(0, nrows, CHUNK_ROWS):
+        yield from rows_xml(a, min(nrows, a + CHUNK_ROWS))
 
 
 def hyperlinks_xml(letter: str, row0: int, location: pd.Series, display: pd.Series) -> list[pa.Buffer]:

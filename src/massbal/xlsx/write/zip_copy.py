@@ -13,7 +13,6 @@ share the member records and the deflate choice (ISA-L or zlib), and belong toge
 from __future__ import annotations
 
 import io
-import os
 import posixpath
 import struct
 import threading
@@ -264,20 +263,6 @@ class _RawDeflateReader(io.RawIOBase):
     def close(self) -> None:
         self.fh.close()
         super().close()
-
-
-def free_core() -> bool:
-    """Is a second core free for a worker thread? Two cores or more, and the last minute's
-    load leaves one idle: on a machine already busy the worker only queues behind other
-    processes, and the main thread waits for it (measured at load 2.8 on two cores: the
-    Ledger's rows made two slices at a time were 0.4 s slower in wall, 0.1 s more CPU)."""
-    n = os.cpu_count() or 1
-    if n < 2:
-        return False
-    try:
-        return os.getloadavg()[0] < n - 0.5
-    except (AttributeError, OSError):   # no load figure (Windows): assume a free core
-        return True
 
 
 def _deflate_job(compressor, lock, data: bytes, crc: int, final: bool) -> tuple[bytes, int]:
