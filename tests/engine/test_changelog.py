@@ -239,11 +239,12 @@ def test_long_text_columns_of_few_and_many_distinct_values(dtype):
 def test_long_number_and_date_columns_as_one_by_one():
     """Long columns of repeating days and numbers are formatted once per distinct value
     (changelog._each_distinct, by their bits): the same texts as canon_value cell by cell,
-    -0.0 and 0.0 alike, missing values and NaT empty, times kept."""
+    -0.0 and 0.0 alike, missing values, infinities and NaT empty, times kept."""
     rng = np.random.default_rng(7)
     n = 5000
     nums = np.round(rng.choice([0.0, -0.0, 1.5, 2.25, 1e15, 1e16, -3.0, 1e-7, np.nan, 12345.678], n), 9)
     nums[:50] = rng.random(50)   # some values seen once
+    nums[50:52] = np.inf, -np.inf
     days = pd.Series(pd.to_datetime("2025-01-01") + pd.to_timedelta(rng.integers(0, 40, n), unit="D"))
     days[rng.integers(0, n, 100)] = pd.NaT
     days[3] = pd.Timestamp("2025-02-03 10:30:00")
@@ -253,3 +254,6 @@ def test_long_number_and_date_columns_as_one_by_one():
         assert got.dtype == object and (got == want).all()   # not a list ==: pytest's diff of 5000 texts
     unique = pd.Series(rng.random(3000))   # mostly distinct: formatted row by row, same texts
     assert (canon_column(unique) == np.array([canon_value(v) for v in unique], dtype=object)).all()
+    # a mixed column's numbers that are not Python floats go cell by cell: the same texts
+    mixed = pd.Series(["a", np.float64(np.inf), np.float32(-np.inf), 2.5, None], dtype=object)
+    assert list(canon_column(mixed)) == ["a", "", "", "2.5", ""]

@@ -214,7 +214,7 @@ def canon_value(v) -> str:
     if isinstance(v, (int, np.integer)):
         return str(int(v))
     if isinstance(v, (float, np.floating)):
-        if math.isnan(v):
+        if not math.isfinite(v):  # as canon_column: no cell holds an infinity or a NaN
             return ""
         return _number(float(v))
     if isinstance(v, (datetime, pd.Timestamp)):
