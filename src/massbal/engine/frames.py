@@ -5,6 +5,18 @@ import numpy as np
 import pandas as pd
 
 
+def distinct_by_bits(values: np.ndarray, most: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes and distinct values of a column of 8-byte days or numbers, told apart by their
+    64 bits (equal bits, equal value: -0.0 is never taken for 0.0), by one hash pass
+    (pd.factorize), not a sort; None where more than `most` are distinct. For making a
+    text once per distinct value (the change log's snapshot, the sheets' number cells)."""
+    bits = np.ascontiguousarray(values).view(np.int64)
+    codes, uniq = pd.factorize(bits)
+    if len(uniq) > most:
+        return None
+    return codes, uniq.view(values.dtype)
+
+
 def _same_kind(frame: pd.DataFrame, on: str, by: list[str]) -> pd.DataFrame:
     fix = {c: frame[c].astype(object) for c in by if not pd.api.types.is_integer_dtype(frame[c])}
     if pd.api.types.is_datetime64_any_dtype(frame[on].dtype):

@@ -26,6 +26,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from massbal.engine.frames import distinct_by_bits
 from massbal.engine.rawbook import RawTable
 from massbal.engine.schema import header_key
 
@@ -235,15 +236,12 @@ def _each_distinct(values: np.ndarray, text) -> np.ndarray:
     """text(values) for a column of days or numbers, made once per distinct value: a
     million movements hold a few hundred days and quantities that repeat, and formatting
     was most of a first write's snapshot. Exact: the values are told apart by their 64
-    bits (equal bits, equal value, equal text), found by one hash pass (pd.factorize),
-    not a sort (np.unique's was most of this at 300k rows)."""
-    if len(values) < 1024:
+    bits (frames.distinct_by_bits: equal bits, equal value, equal text)."""
+    found = distinct_by_bits(values, len(values) // 2) if len(values) >= 1024 else None
+    if found is None:
         return text(values)
-    bits = np.ascontiguousarray(values).view(np.int64)   # days, int64 or float64: 8 bytes each
-    codes, uniq = pd.factorize(bits)
-    if len(uniq) > len(values) // 2:
-        return text(values)
-    return text(uniq.view(values.dtype))[codes]
+    codes, uniq = found
+    return text(uniq)[codes]
 
 
 def _each_text(s: pd.Series) -> np.ndarray:

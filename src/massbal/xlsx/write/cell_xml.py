@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from massbal.engine.frames import distinct_by_bits
 from massbal.xlref import column_letter
 from massbal.xlref import epoch as excel_epoch
 from massbal.xlsx.write.readback import OldCell
@@ -188,13 +189,14 @@ def _number_text(num: pa.Array) -> pa.Array:
     is never taken for 0.0; missing values (NaN) stay missing."""
     if len(num) < 1024 or not pa.types.is_float64(num.type):
         return pc.cast(num, pa.string())
-    v = num.to_numpy(zero_copy_only=False).view(np.int64)
-    if len(pd.unique(v[:2048])) > 512:   # judged on the first rows: quantities seldom repeat enough
+    v = num.to_numpy(zero_copy_only=False)
+    if len(pd.unique(v[:2048].view(np.int64))) > 512:   # judged on the first rows: quantities seldom repeat enough
         return pc.cast(num, pa.string())
-    codes, uniq = pd.factorize(v)
-    if len(uniq) > len(v) // 4:
+    found = distinct_by_bits(v, len(v) // 4)
+    if found is None:
         return pc.cast(num, pa.string())
-    texts = pc.cast(pa.array(uniq.view(np.float64), from_pandas=True), pa.string())
+    codes, uniq = found
+    texts = pc.cast(pa.array(uniq, from_pandas=True), pa.string())
     return pc.take(texts, pa.array(codes))
 
 
