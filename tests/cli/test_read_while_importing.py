@@ -67,26 +67,3 @@ def test_parsing_is_said_once_when_calamine_starts_and_never_for_a_file_refused_
     with pytest.raises(read_module.BookReadError):
         read_module.read_book(text, lambda: said.append(2))
     assert said == [1]
-
-
-def test_each_table_is_given_to_the_caller_as_it_is_read(book):
-    import threading
-    seen = []
-
-    def each(table, date1904):
-        seen.append((table.name, date1904, threading.current_thread() is threading.main_thread()))
-        return table.name.lower()
-    raw = console.start_reading(book)(each)
-    assert seen == [(name, False, True) for name in raw.tables]
-    assert raw.read == {name: name.lower() for name in raw.tables}
-    same_book(raw, console.load_raw(book))
-
-
-def test_a_failing_reader_of_tables_leaves_the_rest_to_the_engine(book):
-    def each(table, date1904):
-        if table.name == "Receipts":
-            raise ValueError("not this one")
-        return table.name
-    raw = console.start_reading(book)(each)
-    assert list(raw.read) == [n for n in raw.tables][:list(raw.tables).index("Receipts")]
-    same_book(raw, console.load_raw(book))

@@ -72,10 +72,7 @@ def load_raw(book: Path):
 def start_reading(book: Path):
     """Start load_raw(book) on a second thread and return, once calamine starts on the
     sheets, the function that waits for the read and gives load_raw's result, or its same
-    one-line exit. That function's `each(table, date1904)`, if given, is called in the
-    caller's thread with each table as soon as it is read, while calamine parses the next
-    sheet; what it returns goes into the RawBook's `read` by table name (the engine's
-    load.read_columns: the main thread otherwise only waits for the read, issue 15).
+    one-line exit.
 
     The caller imports meanwhile what runs after the read (the engine with pint's registry,
     the writer): calamine parses the sheets without holding Python's lock, so where a core
@@ -85,48 +82,35 @@ def start_reading(book: Path):
     the other thread imports: imports then delayed the read by as much as they took. The
     reader's own modules are imported here, before the thread starts, so the two threads
     never import one module graph at once."""
-    import queue
     import threading
-    from dataclasses import replace
 
     from massbal.xlsx.read.heap import one_arena
     from massbal.xlsx.read.read_book import BookReadError, read_book
     got: dict = {}
     one_arena()  # the thread's frees reused by the rest of the run (heap.py)
     parsing = threading.Event()
-    arrived: queue.SimpleQueue = queue.SimpleQueue()  # (table, date1904) as read; None: the end
 
     def read() -> None:
         try:
-            got["raw"] = read_book(book, parsing.set, lambda *table: arrived.put(table))
+            got["raw"] = read_book(book, parsing.set)
         except BaseException as e:  # raised again in the caller's thread, as load_raw would
             got["error"] = e
         finally:
             parsing.set()  # a read that ended early (unreadable, no sheet to load)
-            arrived.put(None)
 
     # a daemon: an interrupted run (Ctrl-C) ends without waiting for calamine to finish
     thread = threading.Thread(target=read, name="massbal-read", daemon=True)
     thread.start()
     parsing.wait()
 
-    def result(each=None):
-        ahead = {}
-        while (table := arrived.get()) is not None:
-            if each is None:
-                continue
-            try:
-                ahead[table[0].name] = each(*table)
-            except Exception:  # the engine reads what it lacks itself, and says its own errors there
-                each = None
+    def result():
         thread.join()
         error = got.pop("error", None)
         if isinstance(error, BookReadError):
             fail(str(error))
         if error is not None:
             raise error
-        raw = got.pop("raw")
-        return replace(raw, read=ahead) if ahead else raw
+        return got.pop("raw")
     return result
 
 

@@ -36,11 +36,10 @@ def reconcile(
         read = start_reading(book)
         # imported while the sheets are read (start_reading); the write's when it will write
         from massbal.engine.api import prepare, reconcile_prepared
-        from massbal.engine.load import read_columns
         from massbal.xlsx.write import change_log  # noqa: F401  (closing_review, the write)
         if not dry_run:
             from massbal.layout import sheets  # noqa: F401  (write_into)
-        raw = read(read_columns)  # each table's columns read as it arrives, the next sheet being parsed
+        raw = read()
         stage("Reconciling")
         try:
             rec = reconcile_prepared(prepare(raw), start, end, item, period)

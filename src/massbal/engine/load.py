@@ -137,36 +137,6 @@ def _map_headers(spec: TableSpec, raw: RawTable, out: list) -> dict[str, int]:
     return found
 
 
-def _read_column(c, col: pd.Series, date1904: bool) -> Parsed:
-    if c.kind == "number":
-        return parse_number(col)
-    if c.kind == "date":
-        return parse_date(col, date1904)
-    if c.kind == "yesno":
-        return parse_yesno(col)
-    return parse_text(col, names=snake(c.name) in KEY_KINDS)
-
-
-@dataclass(frozen=True)
-class ColumnsRead:
-    """A table's columns read ahead (read_columns): column name -> Parsed, for `data`."""
-    data: pd.DataFrame
-    parsed: dict
-
-
-def read_columns(raw: RawTable, date1904: bool, spec: TableSpec | None = None) -> ColumnsRead:
-    """The columns of one table that _type_table reads on their own, read as it reads them:
-    all but the lot and batch columns (SHARED_KINDS: _shared_names reads them across the
-    tables). load_book reads them itself when not given (RawBook.read); the CLI reads each
-    table here as it arrives, while the reader parses the next sheet (issue 15)."""
-    spec = spec or TABLES[raw.name]
-    found = _map_headers(spec, raw, [])  # (its findings are _type_table's to say)
-    if any(c.required and c.name not in found for c in spec.columns):
-        return ColumnsRead(raw.data, {})  # _type_table reads nothing of such a table
-    return ColumnsRead(raw.data, {c.name: _read_column(c, raw.data[found[c.name]], date1904)
-                                  for c in spec.columns if c.name in found and snake(c.name) not in SHARED_KINDS})
-
-
 def _type_table(spec: TableSpec, raw: RawTable, date1904: bool, read: dict | None = None) -> _Typed:
     """read: columns already read (column name -> Parsed), as _shared_names reads them."""
     out: list = []
@@ -181,7 +151,17 @@ def _type_table(spec: TableSpec, raw: RawTable, date1904: bool, read: dict | Non
     for c in spec.columns:
         if c.name not in found:
             continue
-        p = read[c.name] if read and c.name in read else _read_column(c, data[found[c.name]], date1904)
+        col = data[found[c.name]]
+        if read and c.name in read:
+            p = read[c.name]
+        elif c.kind == "number":
+            p = parse_number(col)
+        elif c.kind == "date":
+            p = parse_date(col, date1904)
+        elif c.kind == "yesno":
+            p = parse_yesno(col)
+        else:
+            p = parse_text(col, names=snake(c.name) in KEY_KINDS)
         parsed[c.name] = p
         blank_cols.append(p.blank)
     # a row is there when any of its cells is filled (blank rows inside a table are skipped)
@@ -526,10 +506,7 @@ def load_book(raw: RawBook) -> Book:
             typed[name] = _empty_frame(spec)
             sheets[name] = name
             continue
-        ahead = raw.read.pop(name, None)  # (taken: not held past the read of its table)
-        if ahead is None or ahead.data is not rt.data:  # (read ahead for this very frame only)
-            ahead = read_columns(rt, raw.date1904, spec)
-        t = _type_table(spec, rt, raw.date1904, {**ahead.parsed, **shared.get(name, {})})
+        t = _type_table(spec, rt, raw.date1904, shared.get(name))
         out.extend(t.findings)
         if rt.below_table_from or rt.detached_row:
             out.append(_rows_below_table(rt))

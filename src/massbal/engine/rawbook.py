@@ -67,11 +67,6 @@ class RawBook:
     sheet_names: tuple[str, ...] = field(default_factory=tuple)
     # the file's (size, mtime_ns, inode) as read: the writer refuses when it has moved since
     signature: tuple = ()
-    # table name -> its columns already read by the engine (load.read_columns, for that
-    # table's data frame), so load_book does not read them again: given by the CLI, which
-    # reads each table as it arrives while the next sheet is parsed (issue 15); load_book
-    # takes them out as it uses them, so they are not held past it
-    read: dict = field(default_factory=dict, compare=False, repr=False)
 
     def get(self, name: str) -> RawTable | None:
         return self.tables.get(name)

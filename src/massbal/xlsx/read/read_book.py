@@ -39,19 +39,15 @@ from .workbook import SheetInfo, TableInfo, WorkbookInfo, read_workbook_info
 __all__ = ["BookReadError", "read_book"]
 
 
-def read_book(path: str | Path, parsing: Callable[[], None] | None = None,
-              loaded: Callable[[RawTable, bool], None] | None = None) -> RawBook:
+def read_book(path: str | Path, parsing: Callable[[], None] | None = None) -> RawBook:
     """Every input table the workbook at `path` holds; BookReadError if it cannot be read.
 
     parsing: called once the checks are done and the reader is open, as calamine starts on
     the sheets (a reading thread's caller may then use Python's lock while calamine parses
-    without it: cli.console.start_reading); not called when the read ends before that.
-    loaded: called with each table read from the sheets (and the workbook's date1904) as
-    soon as it is read, before the next sheet is parsed; the RawBook's table holds the same
-    data frame (its percent flags may be added later)."""
+    without it: cli.console.start_reading); not called when the read ends before that."""
     path = Path(path)
     try:
-        return _read(path, parsing, loaded)
+        return _read(path, parsing)
     except BookReadError:
         raise
     except MemoryError:
@@ -94,8 +90,7 @@ class _Wanted:
         return self.first_col + len(self.headers) - 1
 
 
-def _read(path: Path, parsing: Callable[[], None] | None = None,
-          loaded: Callable[[RawTable, bool], None] | None = None) -> RawBook:
+def _read(path: Path, parsing: Callable[[], None] | None = None) -> RawBook:
     check_file(path)
     book = read_once(path)  # every part below comes from these bytes (one open handle)
     with Package(path, book.data) as pkg:
@@ -125,8 +120,6 @@ def _read(path: Path, parsing: Callable[[], None] | None = None,
                     group = [w for w in loadable if w.sheet == sheet]
                     for w, table in zip(group, _load_sheet_group(reader, sheet, group, info, path, pkg), strict=True):
                         tables[w.name] = table
-                        if loaded is not None:
-                            loaded(table, info.date1904)
         tables = _with_percent_formats(pkg, info, tables)
     ordered = {name: tables[name] for name in TABLES if name in tables}
     return RawBook(ordered, date1904=info.date1904, source=str(path), sheet_names=sheet_names,
