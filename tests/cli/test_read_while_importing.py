@@ -67,3 +67,32 @@ def test_parsing_is_said_once_when_calamine_starts_and_never_for_a_file_refused_
     with pytest.raises(read_module.BookReadError):
         read_module.read_book(text, lambda: said.append(2))
     assert said == [1]
+
+
+def test_the_checks_and_calamines_opening_import_no_pandas():
+    # they run on the reading thread while the caller imports pandas (start_reading)
+    import subprocess
+    import sys
+    code = ("import sys, massbal.xlsx.read.opening, massbal.xlsx.read.heap; "
+            "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_calamines_refusal_is_said_only_with_a_sheet_to_read(book, tmp_path, monkeypatch, capsys):
+    import openpyxl
+
+    from massbal.xlsx.read import opening
+    notes = tmp_path / "notes.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "Notes"
+    wb.save(notes)
+
+    def refused(source, name):
+        raise read_module.BookReadError(f"{name} cannot be read (refused)")
+    monkeypatch.setattr(opening, "open_reader", refused)
+    assert read_module.read_book(notes).tables == {}
+    with pytest.raises(read_module.BookReadError, match=r"^oats.xlsx cannot be read \(refused\)$"):
+        read_module.read_book(book)
+    assert exit_of(console.start_reading(book), capsys) == (2, "massbal: oats.xlsx cannot be read (refused)\n")
+    assert console.start_reading(notes)().tables == {}

@@ -77,22 +77,29 @@ def start_reading(book: Path):
     The caller imports meanwhile what runs after the read (the engine with pint's registry,
     the writer): calamine parses the sheets without holding Python's lock, so where a core
     is free those imports cost no time (issue 15). Not before calamine starts: until then
-    the read lets go of the lock for many short spells (the zip-bomb check inflates 1 MB at
-    a time) and, each time, waits for it back up to Python's switch interval (5 ms) while
+    the read lets go of the lock for many short spells (calamine's opening and the zip-bomb
+    check's pieces) and, each time, waits for it back up to Python's switch interval (5 ms) while
     the other thread imports: imports then delayed the read by as much as they took. The
-    reader's own modules are imported here, before the thread starts, so the two threads
-    never import one module graph at once."""
+    one exception: read_book's own modules (pandas) are imported while the thread runs the
+    checks and calamine's opening (opening.py, which imports nothing then: its modules are
+    imported here before the thread starts, so the two threads never import one module
+    graph at once); the bomb check inflates in big pieces for that reason (read_once.py)."""
     import threading
 
     from massbal.xlsx.read.heap import one_arena
-    from massbal.xlsx.read.read_book import BookReadError, read_book
+    from massbal.xlsx.read.opening import open_book, plainly
     got: dict = {}
     one_arena()  # the thread's frees reused by the rest of the run (heap.py)
     parsing = threading.Event()
+    imported = threading.Event()
 
     def read() -> None:
         try:
-            got["raw"] = read_book(book, parsing.set)
+            # the checks and calamine's opening need no pandas (opening.py): they run while
+            # this thread's caller imports read_book's own modules (pandas)
+            opened = plainly(book, lambda: open_book(book))
+            imported.wait()
+            got["raw"] = read_opened(opened, parsing.set)
         except BaseException as e:  # raised again in the caller's thread, as load_raw would
             got["error"] = e
         finally:
@@ -101,6 +108,10 @@ def start_reading(book: Path):
     # a daemon: an interrupted run (Ctrl-C) ends without waiting for calamine to finish
     thread = threading.Thread(target=read, name="massbal-read", daemon=True)
     thread.start()
+    try:
+        from massbal.xlsx.read.read_book import BookReadError, read_opened
+    finally:
+        imported.set()
     parsing.wait()
 
     def result():

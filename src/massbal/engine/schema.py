@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 ColumnKind = Literal["text", "number", "date", "yesno", "unit", "choice"]
 
@@ -260,6 +260,10 @@ def name_key(text: object) -> str:
 def name_keys(values) -> pd.Series:
     """name_key of a whole column, each distinct value worked out once (a column of lot or
     batch names repeats them; a million calls were most of a quarter's findings split)."""
+    # (imported here: the reader's checks need the schema's names, not pandas, and run
+    # while pandas is imported: cli.console.start_reading)
+    import numpy as np
+    import pandas as pd
     s = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
     codes, uniq = pd.factorize(s)
     out = np.empty(len(s), dtype=object)

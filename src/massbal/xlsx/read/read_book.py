@@ -25,18 +25,16 @@ from massbal.engine.rawbook import RawBook, RawTable
 from massbal.engine.schema import TABLES, header_key, table_key
 from massbal.xlref import column_letter
 from massbal.xlsx.read.header_row import SharedStrings, find_header_row
-from massbal.xlsx.read.package import MAX_TOTAL_BYTES, Package, copy_with_error_cells_as_text
+from massbal.xlsx.read.package import Package, copy_with_error_cells_as_text
 from massbal.xlsx.write.readback import col_index
 
-from .calamine_view import readable_by_calamine
 from .cells import UnsupportedErrorCell, load_block
 from .errors import BookReadError
+from .opening import Opened, open_book, open_reader, plainly
 from .percent_cells import percent_flags, percent_styles
-from .read_once import check_inflated_sizes, read_once
-from .sniff import check_file
-from .workbook import SheetInfo, TableInfo, WorkbookInfo, read_workbook_info
+from .workbook import SheetInfo, TableInfo, WorkbookInfo
 
-__all__ = ["BookReadError", "read_book"]
+__all__ = ["BookReadError", "read_book", "read_opened"]
 
 
 def read_book(path: str | Path, parsing: Callable[[], None] | None = None) -> RawBook:
@@ -46,17 +44,12 @@ def read_book(path: str | Path, parsing: Callable[[], None] | None = None) -> Ra
     the sheets (a reading thread's caller may then use Python's lock while calamine parses
     without it: cli.console.start_reading); not called when the read ends before that."""
     path = Path(path)
-    try:
-        return _read(path, parsing)
-    except BookReadError:
-        raise
-    except MemoryError:
-        raise BookReadError(f"{path.name} is too large to read in this computer's memory") from None
-    except RecursionError:
-        raise BookReadError(f"{path.name} is too deeply nested to read (damaged file?)") from None
-    except Exception as exc:  # the contract: one plain line, never a traceback
-        first = (str(exc).strip().splitlines() or [""])[0][:200]
-        raise BookReadError(f"{path.name} cannot be read ({type(exc).__name__}: {first})") from exc
+    return plainly(path, lambda: _read(open_book(path), parsing))
+
+
+def read_opened(opened: Opened, parsing: Callable[[], None] | None = None) -> RawBook:
+    """read_book's second half, of a workbook opening.open_book opened (and this closes)."""
+    return plainly(opened.path, lambda: _read(opened, parsing))
 
 
 @dataclass
@@ -90,19 +83,9 @@ class _Wanted:
         return self.first_col + len(self.headers) - 1
 
 
-def _read(path: Path, parsing: Callable[[], None] | None = None) -> RawBook:
-    check_file(path)
-    book = read_once(path)  # every part below comes from these bytes (one open handle)
-    with Package(path, book.data) as pkg:
-        info = read_workbook_info(pkg)  # small parts, read no further than their declared size
-        # calamine inflates the input sheets whole, trusting the declared sizes: check those
-        # and every other part it may read; sheets that cannot hold an input table (massbal's
-        # own Ledger, say) are never inflated whole
-        names = {table_key(n) for n in TABLES}
-        inputs = {t.sheet for t in info.tables if table_key(t.name) in names} | \
-            {s.name for s in info.sheets if table_key(s.name) in names}
-        others = frozenset(s.part.casefold() for s in info.sheets if s.part and s.name not in inputs)
-        check_inflated_sizes(pkg.zip, book.data, path.name, MAX_TOTAL_BYTES, skip=others)
+def _read(opened: Opened, parsing: Callable[[], None] | None = None) -> RawBook:
+    path, book, pkg, info = opened.path, opened.book, opened.pkg, opened.info
+    with opened.closing:
         wanted = _find_inputs(pkg, info)
         sheet_names = tuple(s.name for s in info.sheets)
         tables: dict[str, RawTable] = {}
@@ -111,15 +94,15 @@ def _read(path: Path, parsing: Callable[[], None] | None = None) -> RawBook:
             if not w.headers:  # a sheet of that name with nothing on it
                 tables[w.name] = _empty_table(w)
         if loadable:
-            # macro or dialog sheets, a sheet pointing nowhere: calamine reads a worksheets-only copy
-            with readable_by_calamine(path.name, book.data, info, pkg) as source:
-                reader = _open_reader(source, path.name)
-                if parsing is not None:
-                    parsing()
-                for sheet in dict.fromkeys(w.sheet for w in loadable):
-                    group = [w for w in loadable if w.sheet == sheet]
-                    for w, table in zip(group, _load_sheet_group(reader, sheet, group, info, path, pkg), strict=True):
-                        tables[w.name] = table
+            if opened.refused is not None:
+                raise opened.refused
+            reader = opened.reader
+            if parsing is not None:
+                parsing()
+            for sheet in dict.fromkeys(w.sheet for w in loadable):
+                group = [w for w in loadable if w.sheet == sheet]
+                for w, table in zip(group, _load_sheet_group(reader, sheet, group, info, path, pkg), strict=True):
+                    tables[w.name] = table
         tables = _with_percent_formats(pkg, info, tables)
     ordered = {name: tables[name] for name in TABLES if name in tables}
     return RawBook(ordered, date1904=info.date1904, source=str(path), sheet_names=sheet_names,
@@ -145,14 +128,6 @@ def _with_percent_formats(pkg: Package, info: WorkbookInfo, tables: dict[str, Ra
         column = col_index(t.columns[cols[0]])
         out[name] = replace(t, percent={cols[0]: percent_flags(pkg, part, styles, t.rows, column)})
     return out
-
-
-def _open_reader(path: Path | bytes, book: str) -> fastexcel.ExcelReader:
-    try:
-        return fastexcel.read_excel(path)
-    except fastexcel.FastExcelError as exc:
-        line = (str(exc).strip().splitlines() or [""])[0]
-        raise BookReadError(f"{book} cannot be read ({line})") from None
 
 
 def _pick(candidates: list, name: str, label):
@@ -239,7 +214,7 @@ def _load_sheet_group(reader: fastexcel.ExcelReader, sheet: str, group: list[_Wa
             with tempfile.TemporaryDirectory(prefix="massbal_") as tmp:
                 copy = Path(tmp) / "errors_as_text.xlsx"
                 copy_with_error_cells_as_text(pkg, part, copy)
-                block = load_block(_open_reader(copy, path.name), *args, **options)
+                block = load_block(open_reader(copy, path.name), *args, **options)
     out = []
     for w in group:
         start = w.first_row - first_row
