@@ -132,9 +132,10 @@ def write_sheets_into(book: Path, specs, raw=None, *, action: str | None = None,
     Everything the writer had to do differently from the plain case (a sheet written beside
     the user's own of that name, notes moved to Orphaned notes, a Totals row switched off,
     a signature broken) is said on standard error. `log`: logged_write's before, kept,
-    current, unit, record."""
+    current, unit, record. specs: the sheets, or with `action` a function that makes them
+    (logged_write makes them while it encodes the state)."""
     from massbal.xlsx.write.change_log import logged_write
-    specs = list(specs)
+    specs = specs if callable(specs) else list(specs)
     try:
         rep = logged_write(book, specs, raw, action or " and ".join(s.name for s in specs), **log)
     except Exception as e:

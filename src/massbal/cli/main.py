@@ -71,9 +71,10 @@ def closing_review(book: Path, raw, rec):
 
 
 def write_into(book: Path, rec, raw=None, kept=None, current=None):
-    """The result sheets and the Change log, in one write."""
+    """The result sheets and the Change log, in one write (the sheets made while the
+    Change log's state is encoded on a second thread)."""
     from massbal.layout.sheets import written_sheets
-    return write_sheets_into(book, written_sheets(rec), raw, action="Reconcile", kept=kept, unit=rec.unit,
+    return write_sheets_into(book, lambda: written_sheets(rec), raw, action="Reconcile", kept=kept, unit=rec.unit,
                              current=current)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -97,8 +98,10 @@ def logged_write(path, specs, raw, action: str, *, record: Record | None = None,
                  unit: str = "lb", backup: bool = True, today=None, current=None, before: tuple | None = None):
     """Write `specs` into the workbook with the Change log appended (one atomic write).
 
-    record: the log of this write when the caller made it (close, reopen, Reconcile with
-    its closed-period review); else the input tables' changes since the last write.
+    specs: the sheets, or a function that makes them: then made once the record is, while
+    its state is encoded beside them (_made_beside). record: the log of this write when the
+    caller made it (close, reopen, Reconcile with its closed-period review); else the
+    input tables' changes since the last write.
     """
     from massbal.engine.record.closing import record_write
     from massbal.xlsx.write.write_results import write_sheets
@@ -108,9 +111,35 @@ def logged_write(path, specs, raw, action: str, *, record: Record | None = None,
             from massbal.xlsx.read.read_book import read_book
             raw = read_book(path)
         record = record_write(kept.state, raw, utc_now(), user_name(), action, current=current)
+    if callable(specs):
+        specs = _made_beside(specs, record.state)
     # the signature as the book was read: a book saved meanwhile is never written over
     return write_sheets(str(path), list(specs) + record_sheets(kept, record, unit), backup=backup, today=today,
                         before=before or getattr(raw, "signature", None))
+
+
+def _encode(state: BookState) -> None:
+    """Each table's stored text made (and kept by its blocks) ahead of state_spec."""
+    try:
+        for x in [*(state.last or {}).values(), *(state.closed.tables.values() if state.closed else ())]:
+            x.to_text()
+    except Exception:  # noqa: S110  state_spec encodes it again, and raises it there
+        pass
+
+
+def _made_beside(make, state: BookState):
+    """make() while a second thread encodes the state's tables (a first write's snapshot of
+    every input row: ~84 MB of text deflated at 980k movements, most of it in zlib, which
+    lets go of Python's lock): where a core is free that costs no wall time (issue 15).
+    The engine's objects are only read meanwhile, each block's text kept once made."""
+    if (os.cpu_count() or 1) < 2:
+        return make()
+    thread = threading.Thread(target=_encode, args=(state,), name="massbal-state", daemon=True)
+    thread.start()
+    try:
+        return make()
+    finally:
+        thread.join()
 
 
 def review(path, raw, rec):

@@ -1,0 +1,56 @@
+"""The Change log's state encoded on a second thread while the sheets are made (logged_write
+given a function for its sheets): the same file parts as the sheets given made."""
+from __future__ import annotations
+
+import zipfile
+
+import openpyxl
+import pytest
+
+from massbal.engine.record.blocks import TableBlocks
+from massbal.xlsx.read.read_book import read_book
+from massbal.xlsx.write import change_log
+from massbal.xlsx.write.change_log import logged_write
+
+
+def _book(path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Receipts"
+    ws.append(["Date", "Item", "Lot", "Quantity", "Unit"])
+    for i in range(300):
+        ws.append([f"2025-03-{1 + i % 28:02d}", "Oats", f"R-{i}", 100 + i, "lb"])
+    wb.save(path)
+    return path
+
+
+def _parts(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist() if not n.startswith("docProps/")}
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_sheets_made_beside_the_state_write_the_same_parts(tmp_path, monkeypatch, cores):
+    monkeypatch.setattr(change_log, "utc_now", lambda: change_log.datetime(2025, 12, 5, 9, 0))
+    monkeypatch.setattr(change_log.os, "cpu_count", lambda: cores)
+    given, made = _book(tmp_path / "given.xlsx"), _book(tmp_path / "made.xlsx")
+    made.write_bytes(given.read_bytes())
+    logged_write(given, [], read_book(given), "Reconcile", backup=False)
+    asked = []
+    logged_write(made, lambda: asked.append(1) or [], read_book(made), "Reconcile", backup=False)
+    assert asked == [1]
+    assert _parts(given) == _parts(made)
+
+
+def test_a_state_the_thread_cannot_encode_fails_in_the_caller(tmp_path, monkeypatch):
+    """The thread swallows nothing the write would miss: state_spec encodes again, raising."""
+    monkeypatch.setattr(change_log.os, "cpu_count", lambda: 2)
+
+    def broken(self):
+        raise RuntimeError("cannot encode")
+    monkeypatch.setattr(TableBlocks, "to_text", broken)
+    path = _book(tmp_path / "b.xlsx")
+    before = path.read_bytes()
+    with pytest.raises(RuntimeError, match="cannot encode"):
+        logged_write(path, lambda: [], read_book(path), "Reconcile", backup=False)
+    assert path.read_bytes() == before
