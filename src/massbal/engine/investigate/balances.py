@@ -232,9 +232,15 @@ def explain_balances(book: Book, ledger: pd.DataFrame, yields: pd.DataFrame, bal
     kinds = ledger["kind"]  # categorical: isin per category, not per row
     # only the columns the slips need: every column carried is copied at each step
     slim = KEY + ["date", "kind", "qty", "sheet", "row", "batch_key", "lot_key", "partner", "location", "reference"]
-    # the rows of the flagged keys picked first (keys as one integer each), so only they are copied
-    at, flagged_at = key_codes([ledger, keys], KEY)
-    mine = ledger.loc[kinds.isin(FLOW_KINDS + ("count",)).to_numpy() & pd.Series(at).isin(flagged_at).to_numpy(), slim]
+    # the rows of the flagged keys picked first (keys as one integer each), so only they are
+    # copied; the flagged items' rows found first on the item column alone, so only they are
+    # coded (a few items' rows, not the whole ledger's keys)
+    pick = kinds.isin(FLOW_KINDS + ("count",)).to_numpy() & \
+        ledger["item_key"].isin(pd.unique(keys["item_key"].to_numpy())).to_numpy()
+    near = np.flatnonzero(pick)
+    at, flagged_at = key_codes([pd.DataFrame({k: ledger[k].to_numpy()[near] for k in KEY}), keys], KEY)
+    pick[near] = pd.Series(at).isin(flagged_at).to_numpy()
+    mine = ledger.loc[pick, slim]
     # rows that enter a flagged balance: their unchanged value touches it
     probe = pd.DataFrame({"_i": mine.index, **{k: mine[k].to_numpy() for k in KEY},
                           "date": mine["date"].to_numpy(), "count": (mine["kind"] == "count").to_numpy(),
