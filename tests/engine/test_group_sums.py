@@ -1,0 +1,47 @@
+"""roll.group_sums and day_sums: pandas' own group sums, to the bit, whichever way the
+groups are found (a table of a modest span of keys, or pandas' hashing of them)."""
+import numpy as np
+import pandas as pd
+
+from massbal.engine.roll import day_sums, group_sums
+
+
+def _values(rng, n):
+    v = rng.normal(size=n) * 10.0 ** rng.integers(-3, 9, n)
+    v[rng.random(n) < 0.05] = np.nan  # skipped, as the group sum skips them
+    v[rng.random(n) < 0.05] = -0.0
+    return v
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.dtype == b.dtype and np.array_equal(a.view(np.int64), b.view(np.int64))
+
+
+def test_group_sums_as_pandas():
+    rng = np.random.default_rng(5)
+    for trial in range(120):
+        n = int(rng.integers(1, 3000))
+        span = (1, 3, 50, n, 3 * n, 10 ** 9)[trial % 6]  # dense keys, and keys too far apart for a table
+        key = rng.integers(0, span, n).astype(np.int64) + int(rng.integers(-5, 5)) * (trial % 2)
+        v = _values(rng, n)
+        s = pd.Series(v).groupby(key, sort=True).sum()
+        at, sums = group_sums(key, v)
+        assert np.array_equal(at, s.index.to_numpy())
+        assert _same(sums, s.to_numpy())
+
+
+def test_day_sums_as_two_column_group_by():
+    rng = np.random.default_rng(8)
+    for trial in range(60):
+        n = int(rng.integers(1, 3000))
+        step = (1, 3, 10 ** 6)[trial % 3]  # codes close together, and far apart
+        codes = rng.integers(0, max(n // 7, 1), n).astype(np.int64) * step - int(rng.integers(0, 4))
+        dates = np.datetime64("2025-01-01", "ns") + rng.integers(0, 60, n).astype("timedelta64[D]")
+        v = _values(rng, n)
+        got = day_sums(codes, dates, v)
+        want = pd.DataFrame({"code": codes, "date": dates, "v": v}).groupby(["code", "date"], sort=True)["v"] \
+            .sum().reset_index()
+        assert np.array_equal(got["code"].to_numpy(), want["code"].to_numpy())
+        assert np.array_equal(got["date"].to_numpy(), want["date"].to_numpy())
+        assert _same(got["value"].to_numpy(), want["v"].to_numpy())
+
