@@ -45,3 +45,21 @@ def test_day_sums_as_two_column_group_by():
         assert np.array_equal(got["date"].to_numpy(), want["date"].to_numpy())
         assert _same(got["value"].to_numpy(), want["v"].to_numpy())
 
+
+def test_run_sums_as_the_pivot_table():
+    """compute_yields' per-run sums by kind, as the pivot table of batch x kind gave them."""
+    from massbal.engine.runs import RUN_KINDS, _run_sums
+    rng = np.random.default_rng(11)
+    for trial in range(40):
+        n = int(rng.integers(1, 2000))
+        batches = rng.integers(0, (3, 40, 10 ** 7)[trial % 3], n).astype(np.int64) + 1
+        kinds = pd.Categorical(rng.choice(list(RUN_KINDS), n, p=[0.6, 0.3, 0.1]),
+                               categories=["receipt", "produced", "used", "process loss", "count"])
+        runs = pd.DataFrame({"kind": kinds, "batch_key": batches, "qty": _values(rng, n)})
+        piv = runs.pivot_table(index="batch_key", columns="kind", values="qty", aggfunc="sum", fill_value=0.0,
+                               observed=True)
+        asked = pd.unique(batches[runs["kind"].to_numpy() == "produced"])
+        got = _run_sums(runs, asked)
+        for k in RUN_KINDS:
+            want = piv[k].reindex(asked).to_numpy() if k in piv else np.zeros(len(asked))
+            assert _same(got[k], want.astype(float))
