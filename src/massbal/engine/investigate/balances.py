@@ -183,8 +183,14 @@ def explain(prep, periods, balances: pd.DataFrame, supply: pd.DataFrame, terms: 
             ) -> pd.DataFrame:
     """Every flagged balance and supply row, with its candidate cells (COLUMNS). terms: the
     supply_terms `supply` was computed from (api.supply_with_terms), else recomputed."""
+    from massbal.engine.investigate.supply import FLAGGED as SUPPLY_FLAGGED
     from massbal.engine.investigate.supply import explain_supply
-    yields = S.run_yields(prep.yields, prep.ledger)  # each run's key, once for both
+    # each run's key (a look-up of every run's name among the ledger's), once for both
+    # explainers when both have flagged rows; else left to the one that needs it (it calls
+    # run_yields itself), and not made at all for a book with nothing flagged
+    both = all(not f.empty and f["status"].isin(flags).any()
+               for f, flags in ((balances, FLAGGED), (supply, SUPPLY_FLAGGED)))
+    yields = S.run_yields(prep.yields, prep.ledger) if both else prep.yields
     parts = [explain_balances(prep.book, prep.ledger, yields, balances, periods, prep.openings),
              explain_supply(prep.book, prep.ledger, prep.genealogy, yields, supply, periods, terms)]
     parts = [p for p in parts if len(p)]
