@@ -207,3 +207,18 @@ def test_supply_through_a_run():
     bal = inv[(inv["figure"] == "Balance") & (inv["item"] == "Quinoa, raw")].iloc[0]
     assert (bal.cell, bal.suggested, bal.status_after) == ("D2", 1000, "PASS")
     assert_recomputed(raw, inv, "2025-03-01", "2025-03-31", "all")
+
+
+def test_a_book_with_nothing_flagged_looks_up_no_run_names(monkeypatch):
+    # run_yields (every run's name among the ledger's, ~0.08 s at 1M rows) is made only
+    # for an explainer that has flagged rows to explain
+    from massbal.engine.investigate import slips
+
+    calls = []
+    real = slips.run_yields
+    monkeypatch.setattr(slips, "run_yields", lambda *a: calls.append(1) or real(*a))
+    raw = quinoa_book(counted=10400, Batches=[run("B-1", "2025-11-02", "Quinoa", "Q9", 95)],
+                      BatchInputs=[use("B-1", "Quinoa", "Q2", 100)])
+    rec = reconcile(raw, "2025-11-01", "2025-11-30")
+    assert rec.investigations.empty and not calls
+    assert len(rec.yields) == 1  # a run the look-up would have had to name

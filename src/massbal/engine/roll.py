@@ -70,12 +70,47 @@ def day_sums(codes: np.ndarray, dates, values: np.ndarray) -> pd.DataFrame | Non
     nd = len(days)
     lo = int(codes.min())
     k, uk = codes - lo, None
-    if int(k.max()) >= 2 ** 62 // nd:  # keep code * days in range: rank the codes (order kept)
+    # codes spread too wide for group_sums' table of code x days, but of a modest span
+    # themselves: their ranks (order kept) instead
+    ranked = _ranks(k) if (int(k.max()) + 1) * nd > 2 * len(k) + 1024 else None
+    if ranked is not None:
+        k, uk = ranked[0], ranked[1] + lo
+    elif int(k.max()) >= 2 ** 62 // nd:  # keep code * days in range: rank the codes (order kept)
         k, uk = pd.factorize(codes, sort=True)
-    s = pd.Series(values).groupby(k * nd + day, sort=True).sum()
-    c = s.index.to_numpy()
+    c, sums = group_sums(k * nd + day, values)
     code = c // nd + lo if uk is None else np.asarray(uk)[c // nd]
-    return pd.DataFrame({"code": code, "date": np.asarray(days)[c % nd], "value": s.to_numpy()})
+    return pd.DataFrame({"code": code, "date": np.asarray(days)[c % nd], "value": sums})
+
+
+def group_sums(key: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """pd.Series(values).groupby(key, sort=True).sum() as (its index, its values), for int64
+    keys: where the keys span little more than there are rows (a key's code and day, a grid
+    row and kind), each key's rank is read off a table of the span and pandas groups on
+    those ranks as a categorical's codes, without hashing a million keys first. The same
+    groups in the same order, each summed over the same rows in the same order (pandas'
+    own group sum), so the same sums to the bit."""
+    lo = int(key.min()) if len(key) else 0
+    ranked = _ranks(key - lo)
+    if ranked is None:
+        s = pd.Series(values).groupby(key, sort=True).sum()
+        return s.index.to_numpy(), s.to_numpy()
+    rank, present = ranked
+    codes = pd.Categorical.from_codes(rank, categories=pd.RangeIndex(len(present)), validate=False)
+    # every category is some row's (its rank is one), so observed=False only skips their search
+    s = pd.Series(values).groupby(codes, observed=False, sort=True).sum()
+    return present + lo, s.to_numpy()
+
+
+def _ranks(k: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each of k's (int, from 0) rank among its distinct values, and those values ascending,
+    by a table of k's span (a flag per value, counted up): where the span is at most about
+    twice the rows; else None (the caller hashes or sorts)."""
+    if not len(k) or int(k.min()) < 0 or int(k.max()) >= 2 * len(k) + 1024:
+        return None
+    seen = np.zeros(int(k.max()) + 1, dtype=bool)
+    seen[k] = True
+    rank = np.cumsum(seen, dtype=np.int32) - 1  # (the span is under 2**31: twice the rows at most)
+    return rank[k], np.flatnonzero(seen)
 
 
 def _cum_at(daily: pd.DataFrame, K: str, keys: np.ndarray, when: np.ndarray) -> np.ndarray:
@@ -285,8 +320,9 @@ def _period_sums(mv: pd.DataFrame, starts: np.ndarray, ends: np.ndarray, rows: i
         return {}
     nk = len(names)
     row = mv["_k"].to_numpy()[inside] * (len(starts)) + p  # rows: a key not asked for
-    s = pd.Series(mv["value"].to_numpy()[inside]).groupby(row * nk + code, sort=False).sum()
-    at, sums = s.index.to_numpy(), s.to_numpy(dtype=float)
+    # (in key order, not first seen: each sum is put in place by its key below)
+    at, sums = group_sums(row * nk + code, mv["value"].to_numpy()[inside])
+    sums = sums.astype(float, copy=False)
     r, k = at // nk, at % nk
     mine = r < rows
     moved = np.zeros(rows, dtype=bool)

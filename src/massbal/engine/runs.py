@@ -6,6 +6,7 @@ import pandas as pd
 
 from . import findings as F
 from .load import Book
+from .roll import group_sums
 
 UNDOCUMENTED_MIN_PCT = 0.5  # of input: below this, an undocumented loss is rounding
 OUTLIER_MIN_RUNS = 4  # a product needs this many runs before one can stand out
@@ -20,11 +21,6 @@ def compute_yields(book: Book, ledger: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
         cols = ["batch", "product", "date", "owner", "input", "output", "process_loss",
                 "documented_loss", "undocumented_loss", "yield_pct"]
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols}), F.empty()
-    piv = runs.pivot_table(index="batch_key", columns="kind", values="qty", aggfunc="sum", fill_value=0.0,
-                          observed=True)
-    for k in ("used", "produced", "process loss"):
-        if k not in piv:
-            piv[k] = 0.0
     out_rows = ledger.loc[(ledger["kind"] == "produced").to_numpy(),
                           ["batch_key", "batch", "date", "owner", "row", "item", "item_key"]]
     heads = out_rows.groupby("batch_key", sort=False).agg(
@@ -36,7 +32,7 @@ def compute_yields(book: Book, ledger: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
         names = out_rows[out_rows["batch_key"].isin(co)].drop_duplicates(["batch_key", "item_key"]) \
             .groupby("batch_key", sort=False)["item"].agg(lambda s: ", ".join(s.astype(str)))
         heads.loc[names.index, "product"] = names
-    y = heads.join(piv, how="inner")
+    y = heads.assign(**_run_sums(runs, heads.index.to_numpy()))
     y = y[y["used"] > 0]  # a batch with no recorded inputs has no yield (and no run loss)
     res = pd.DataFrame({
         "batch": y["batch"], "product": y["product"], "date": y["date"], "owner": y["owner"],
@@ -53,6 +49,28 @@ def compute_yields(book: Book, ledger: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     res = res.sort_values(["date", "batch"], kind="stable")
     found = _yield_findings(book, res)
     return res.drop(columns=["_row", "_product_key"]).reset_index(drop=True), found
+
+
+RUN_KINDS = ("used", "produced", "process loss")
+
+
+def _run_sums(runs: pd.DataFrame, batches: np.ndarray) -> dict[str, np.ndarray]:
+    """Each of `batches`' sum of qty per kind of RUN_KINDS (0.0 where it has no row of the
+    kind): the pivot table of batch x kind, each (batch, kind) summed by pandas' group sum
+    over its rows in ledger order (roll.group_sums on one integer), so the same sums; looked
+    up for the batches asked (every one has a row: its output) rather than pivoted and joined."""
+    kind = runs["kind"]
+    k = np.select([(kind == RUN_KINDS[0]).to_numpy(), (kind == RUN_KINDS[1]).to_numpy()], [0, 1], 2)
+    b = runs["batch_key"].to_numpy(dtype=np.int64)
+    lo = int(min(b.min(), batches.min())) if len(b) and len(batches) else 0
+    at, sums = group_sums((b - lo) * len(RUN_KINDS) + k, runs["qty"].to_numpy(dtype=float))
+    out = {}
+    for i, name in enumerate(RUN_KINDS):
+        want = (batches.astype(np.int64) - lo) * len(RUN_KINDS) + i
+        pos = np.minimum(np.searchsorted(at, want), max(len(at) - 1, 0))
+        hit = at[pos] == want if len(at) else np.zeros(len(want), dtype=bool)
+        out[name] = np.where(hit, sums[pos] if len(at) else 0.0, 0.0)
+    return out
 
 
 def yield_outliers(y: pd.DataFrame, key: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -183,8 +183,14 @@ def explain(prep, periods, balances: pd.DataFrame, supply: pd.DataFrame, terms: 
             ) -> pd.DataFrame:
     """Every flagged balance and supply row, with its candidate cells (COLUMNS). terms: the
     supply_terms `supply` was computed from (api.supply_with_terms), else recomputed."""
+    from massbal.engine.investigate.supply import FLAGGED as SUPPLY_FLAGGED
     from massbal.engine.investigate.supply import explain_supply
-    yields = S.run_yields(prep.yields, prep.ledger)  # each run's key, once for both
+    # each run's key (a look-up of every run's name among the ledger's), once for both
+    # explainers when both have flagged rows; else left to the one that needs it (it calls
+    # run_yields itself), and not made at all for a book with nothing flagged
+    both = all(not f.empty and f["status"].isin(flags).any()
+               for f, flags in ((balances, FLAGGED), (supply, SUPPLY_FLAGGED)))
+    yields = S.run_yields(prep.yields, prep.ledger) if both else prep.yields
     parts = [explain_balances(prep.book, prep.ledger, yields, balances, periods, prep.openings),
              explain_supply(prep.book, prep.ledger, prep.genealogy, yields, supply, periods, terms)]
     parts = [p for p in parts if len(p)]
@@ -232,9 +238,15 @@ def explain_balances(book: Book, ledger: pd.DataFrame, yields: pd.DataFrame, bal
     kinds = ledger["kind"]  # categorical: isin per category, not per row
     # only the columns the slips need: every column carried is copied at each step
     slim = KEY + ["date", "kind", "qty", "sheet", "row", "batch_key", "lot_key", "partner", "location", "reference"]
-    # the rows of the flagged keys picked first (keys as one integer each), so only they are copied
-    at, flagged_at = key_codes([ledger, keys], KEY)
-    mine = ledger.loc[kinds.isin(FLOW_KINDS + ("count",)).to_numpy() & pd.Series(at).isin(flagged_at).to_numpy(), slim]
+    # the rows of the flagged keys picked first (keys as one integer each), so only they are
+    # copied; the flagged items' rows found first on the item column alone, so only they are
+    # coded (a few items' rows, not the whole ledger's keys)
+    pick = kinds.isin(FLOW_KINDS + ("count",)).to_numpy() & \
+        ledger["item_key"].isin(pd.unique(keys["item_key"].to_numpy())).to_numpy()
+    near = np.flatnonzero(pick)
+    at, flagged_at = key_codes([pd.DataFrame({k: ledger[k].to_numpy()[near] for k in KEY}), keys], KEY)
+    pick[near] = pd.Series(at).isin(flagged_at).to_numpy()
+    mine = ledger.loc[pick, slim]
     # rows that enter a flagged balance: their unchanged value touches it
     probe = pd.DataFrame({"_i": mine.index, **{k: mine[k].to_numpy() for k in KEY},
                           "date": mine["date"].to_numpy(), "count": (mine["kind"] == "count").to_numpy(),

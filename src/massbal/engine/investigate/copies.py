@@ -131,7 +131,7 @@ def figures_after(book: Book, slim: pd.DataFrame, base: pd.DataFrame, ctxs: list
     new["start"] = [starts[p] for p in new["p"]]
     new["end"] = [ends[p] for p in new["p"]]
     new["ingredient_key"] = new["ing"] + new["n"] * ik
-    owners = slim.drop_duplicates("owner_key")[["owner_key", "owner"]]
+    owners = _owners(slim, new["owner_key"].to_numpy())
     sup = supply_figures(T.coded_book(book, new["ingredient_key"].to_numpy(), ik), owners,
                          new.drop(columns=["n", "ing"]))[0]
     n = pd.to_numeric(sup["ingredient"]).to_numpy() // ik
@@ -140,6 +140,18 @@ def figures_after(book: Book, slim: pd.DataFrame, base: pd.DataFrame, ctxs: list
     none = sup.iloc[:0]
     return {(cid, j): got.get(k, none).reset_index(drop=True)
             for cid, j, k in zip(alt["cid"], alt["j"], alt["n"], strict=True)}
+
+
+def _owners(slim: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
+    """slim's first row of each owner key of `keys` (owner_key, owner), in slim's order: all
+    supply_figures reads to name the owners of these figures. A few keys' first rows are
+    found by a scan of the key column each, not a hash of every row of the book."""
+    keys = pd.unique(keys)
+    if len(keys) > 8:
+        return slim.drop_duplicates("owner_key")[["owner_key", "owner"]]
+    col = slim["owner_key"].to_numpy()
+    first = [i for i in (int(np.argmax(col == k)) for k in keys) if len(col) and col[i] in keys]
+    return slim.iloc[sorted(set(first))][["owner_key", "owner"]]
 
 
 def _minus(a: pd.DataFrame, terms: pd.DataFrame, sums: list[str]) -> pd.DataFrame:

@@ -29,11 +29,12 @@ PLACEHOLDER = -1  # the ingredient of a known lot holding none of the one asked 
 
 
 def run_facts(ledger: pd.DataFrame, gen: Genealogy, batch_rows: dict) -> dict:
-    """Who made and who used each lot (a lot as one integer, item x m + lot), and the runs a
-    copy cannot rebuild alone."""
+    """Who made and who used each lot (a lot as one integer, item x m + lot), and what
+    _unknown needs to tell the runs a copy cannot rebuild alone."""
     kind = ledger["kind"]  # categorical: compared per category, not as a million texts
+    is_used = (kind == "used").to_numpy()
     pr = ledger.loc[(kind == "produced").to_numpy(), ["batch_key"] + LOT]
-    us = ledger.loc[(kind == "used").to_numpy(), ["batch_key"] + LOT]
+    us = ledger.loc[is_used, ["batch_key"] + LOT]
     m = int(max(pr["lot_key"].max(), us["lot_key"].max(), gen.lot_comp["lot_key"].max(), 0) if len(pr) + len(us) else 0) + 1
 
     def code(f: pd.DataFrame) -> np.ndarray:
@@ -46,10 +47,28 @@ def run_facts(ledger: pd.DataFrame, gen: Genealogy, batch_rows: dict) -> dict:
     new_pair = np.ones(len(o), dtype=bool)
     new_pair[1:] = (lot_s[1:] != lot_s[:-1]) | (run_s[1:] != run_s[:-1])
     lots, n_runs = np.unique(lot_s[new_pair], return_counts=True)
-    # a run input's lot among the genealogy's lots by one hash look-up (no sort of lot_comp)
-    unknown = set(ub[~pd.Series(uc).isin(code(gen.lot_comp)).to_numpy()].tolist())
+    # the ledger's columns as they are (no copy), for _unknown's look-up of the runs reached only
+    cols = {k: ledger[k].to_numpy() for k in ("batch_key", "item_key", "lot_key")}
     return {"m": m, "makes": _grouped(pb, pc), "users": _grouped(uc, ub), "multi": set(lots[n_runs > 1].tolist()),
-            "unknown": unknown, "cyclic": bool(gen.cycle_batches), "batch_rows": batch_rows}
+            "is_used": is_used, "cols": cols, "lot_comp": gen.lot_comp, "cyclic": bool(gen.cycle_batches),
+            "batch_rows": batch_rows}
+
+
+def _unknown(facts: dict, runs: set) -> set:
+    """The runs among `runs` with a run input whose lot the genealogy does not know (its
+    make-up then comes from its item's other lots): their own input rows looked up among
+    their items' lots of the genealogy only, not every run input of the book among all of
+    its lots (the same answer for each run: a lot is known or not whatever else is asked)."""
+    if not runs:
+        return set()
+    pos = np.concatenate([facts["batch_rows"][b] for b in sorted(runs)])
+    pos = pos[facts["is_used"][pos]]
+    m, cols, comp = facts["m"], facts["cols"], facts["lot_comp"]
+    item = cols["item_key"][pos].astype(np.int64)
+    comp = comp[comp["item_key"].isin(pd.unique(item)).to_numpy()]
+    known = pd.Series(item * m + cols["lot_key"][pos].astype(np.int64)).isin(
+        comp["item_key"].to_numpy(dtype=np.int64) * m + comp["lot_key"].to_numpy(dtype=np.int64)).to_numpy()
+    return set(cols["batch_key"][pos][~known].astype(np.int64).tolist())
 
 
 def _grouped(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -68,11 +87,11 @@ def touched(typed: pd.DataFrame, alts: pd.DataFrame, facts: dict, item_rows: dic
     """Per alternative: (runs R, items I, lots A, rows of its copy) for a run's quantity
     corrected, else None (not a run's, or one the whole-scope path takes)."""
     r = typed.loc[alts["_i"].to_numpy()]
-    out, seen = [], {}
+    walks = []  # per alternative: the runs R and lots A downstream of its run, else None
     for kind, b, item, moved in zip(r["kind"].astype(object), r["batch_key"].to_numpy(), r["item_key"].to_numpy(),
                                     alts["date_new"].notna().to_numpy(), strict=True):
         if moved or kind not in ("used", "produced") or facts["cyclic"] or b == 0:
-            out.append(None)
+            walks.append(None)
             continue
         runs, lots, todo, ok = {int(b)}, set(), [int(b)], True
         while todo and ok:
@@ -83,11 +102,16 @@ def touched(typed: pd.DataFrame, alts: pd.DataFrame, facts: dict, item_rows: dic
                     new = set(_members(facts["users"], lot).tolist()) - runs
                     runs |= new
                     todo += list(new)
-        if not ok or runs & facts["unknown"]:
+        walks.append((runs, lots, int(item)) if ok else None)
+    # the runs with an input of a lot the genealogy does not know, among those reached only
+    unknown = _unknown(facts, set().union(*[w[0] for w in walks if w is not None]))
+    out, seen, m = [], {}, facts["m"]
+    for w in walks:
+        if w is None or w[0] & unknown:
             out.append(None)
             continue
-        m = facts["m"]
-        key = (tuple(sorted(runs)), tuple(sorted({int(item)} | {c // m for c in lots})))
+        runs, lots, item = w
+        key = (tuple(sorted(runs)), tuple(sorted({item} | {c // m for c in lots})))
         if key not in seen:
             seen[key] = (*key, frozenset((c // m, c % m) for c in lots), np.unique(np.concatenate(
                 [item_rows[x] for x in key[1]] + [facts["batch_rows"][x] for x in key[0]])))

@@ -251,7 +251,10 @@ def run_loss_fixes(rows: pd.DataFrame, yields: pd.DataFrame, ledger: pd.DataFram
     # a stock loss of a run's input, dated near the run, that is the run's loss
     lo = rows[(rows["kind"] == "loss") & (rows["batch_key"] == 0)]
     if len(lo):
-        inputs = ledger.loc[(ledger["kind"] == "used").to_numpy(), ["batch_key", "item_key"]].drop_duplicates()
+        # only the inputs of the losses' items (every (run, item) pair of them: the same first
+        # ones in the same order), not every run input of the book joined to every run
+        inputs = ledger.loc[(ledger["kind"] == "used").to_numpy(), ["batch_key", "item_key"]]
+        inputs = inputs[inputs["item_key"].isin(pd.unique(lo["item_key"].to_numpy())).to_numpy()].drop_duplicates()
         runs_in = inputs.merge(y, on="batch_key").rename(columns={"batch": "run_batch", "batch_key": "run_key",
                                                                   "date": "run_date"})
         m = lo.merge(runs_in, on="item_key")

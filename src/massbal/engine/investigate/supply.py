@@ -160,9 +160,17 @@ def _fractions(r: dict, pairs: pd.DataFrame, gen: Genealogy) -> np.ndarray:
     make-up (the item's average make-up for a row without a known lot): an estimate
     only, the exact figure is recomputed."""
     ing = pairs["ing"].to_numpy()
-    lot = looked_up({"item_key": r["item_key"], "lot_key": r["lot_key"], "ingredient_key": ing}, gen.lot_comp, "frac")
-    item = looked_up({"item_key": r["item_key"], "ingredient_key": ing}, gen.item_comp, "frac")
+    lot = looked_up({"item_key": r["item_key"], "lot_key": r["lot_key"], "ingredient_key": ing},
+                    _of_ingredients(gen.lot_comp, ing), "frac")
+    item = looked_up({"item_key": r["item_key"], "ingredient_key": ing}, _of_ingredients(gen.item_comp, ing), "frac")
     return np.nan_to_num(np.where(np.isnan(lot), item, lot).astype(float))
+
+
+def _of_ingredients(comp: pd.DataFrame, ing: np.ndarray) -> pd.DataFrame:
+    """The make-up rows (lot_comp, item_comp, batch_comp) of the ingredients `ing` only: a
+    look-up of a flagged ingredient finds no other's row, so the few flagged ingredients'
+    rows are indexed, not the whole genealogy's (600k lot rows at 1M)."""
+    return comp[comp["ingredient_key"].isin(pd.unique(ing)).to_numpy()]
 
 
 def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods, rows: tuple[Positions, Positions]) -> list[dict]:
@@ -260,7 +268,8 @@ def _estimate(members: pd.DataFrame, num: pd.DataFrame, fl: pd.DataFrame, typed:
     pairs = pairs.assign(ing=f["ing"].to_numpy())
     dq = qty_new - r["qty"]
     fr = _fractions(r, pairs, gen)
-    fb = looked_up({"batch_key": r["batch_key"], "ingredient_key": pairs["ing"].to_numpy()}, gen.batch_comp, "frac")
+    fb = looked_up({"batch_key": r["batch_key"], "ingredient_key": pairs["ing"].to_numpy()},
+                   _of_ingredients(gen.batch_comp, pairs["ing"].to_numpy()), "frac")
     fb = np.where(np.isnan(fb), 0.0, fb)
     cnt = looked_up({"item_key": r["item_key"], "owner_key": r["owner_key"], "date": end}, cd, None)
     k = typed["kind"].astype(object).to_numpy()[pi]
