@@ -408,7 +408,15 @@ def _shared_spellings(typed: dict[str, pd.DataFrame], names: list[str], kind: st
     allids = np.concatenate(ids)
     sel = allids >= 0
     spell = np.full(len(allids), -1, dtype=np.int64)
-    spell[sel], first = pd.factorize(allids[sel])
+    got = allids[sel]
+    top = np.maximum.accumulate(got) if len(got) else got
+    if len(got) and top[0] == 0 and (np.diff(top) <= 1).all():
+        # the shared codes already number the spellings in order of first appearance (each
+        # new one the next integer, as the tables were read in this order): a factorize
+        # would give them back as they are (a hash of a million codes saved)
+        spell[sel], first = got, np.arange(int(top[-1]) + 1)
+    else:
+        spell[sel], first = pd.factorize(got)
     return np.split(spell, np.cumsum([len(i) for i in ids])[:-1]), texts[first]
 
 
