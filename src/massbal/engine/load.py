@@ -19,7 +19,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from . import findings as F
-from .parse import Parsed, all_text, match_keys, parse_date, parse_number, parse_text, parse_yesno
+from .parse import Parsed, all_text, distinct_keys, parse_date, parse_number, parse_text, parse_yesno
 from .rawbook import RawBook, RawTable
 from .schema import TABLES, TableSpec, header_key, name_key
 from .tolerance import read_tolerance, read_tolerance_column
@@ -447,9 +447,14 @@ def _encode(typed: dict[str, pd.DataFrame], read_uniques: dict[str, dict] | None
             row_spells = [np.append(gid[a:b], -1)[local]
                           for (local, _), a, b in zip(parts, bounds[:-1], bounds[1:], strict=True)]
         # (an object Series: pandas 3 would make a text column of the spellings, then back)
-        keys_u = match_keys(pd.Series(np.asarray(spellings, dtype=object), dtype=object, copy=False))
-        kid_u, key_uniques = pd.factorize(np.concatenate([np.array([""], dtype=object), keys_u]))
-        kid_u = kid_u[1:]
+        keys_u, distinct = distinct_keys(pd.Series(np.asarray(spellings, dtype=object), dtype=object, copy=False))
+        if distinct:
+            # the spellings are distinct, and so are their keys (distinct_keys), none blank:
+            # a factorize would number them in turn after the blank key
+            kid_u, key_uniques = np.arange(1, len(keys_u) + 1), np.concatenate([np.array([""], dtype=object), keys_u])
+        else:
+            kid_u, key_uniques = pd.factorize(np.concatenate([np.array([""], dtype=object), keys_u]))
+            kid_u = kid_u[1:]
         codes[kind] = np.asarray(key_uniques, dtype=object)
         counts = np.bincount(kid_u, minlength=len(key_uniques)) if len(kid_u) else np.zeros(1, int)
         variants[kind] = frozenset(np.flatnonzero(counts > 1).tolist())
