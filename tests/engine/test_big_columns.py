@@ -59,3 +59,20 @@ def test_match_keys_all_ascii_column_equals_per_value_keys():
         keys = parse.match_keys(pd.Series(values, dtype=object))
         assert list(keys) == [name_key(v) for v in values]
         assert all(type(k) is str for k in keys)
+
+
+def test_distinct_keys_claims_distinct_only_when_they_are():
+    # the claim (the keys as distinct as the distinct values, none empty) against a count of
+    # the keys, on upper-case lots (claimed), and on columns where it cannot be made: a
+    # lower-case letter (two values then may share a key), an empty text, a missing value,
+    # a non-ASCII value, a small column
+    n = parse.SMALL + 10
+    upper = [f"SFS-{i:06d}-{i % 7}" for i in range(n)]
+    for values, claimed in ((upper, True), (upper + ["sfs-000001-1"], False), (upper + ["Lot-1", "LOT-1"], False),
+                            (upper + [""], False), (upper + [None], False), (upper + ["ÉCLAIR"], False),
+                            (upper[:100], False)):
+        keys, distinct = parse.distinct_keys(pd.Series(values, dtype=object))
+        assert list(keys) == list(parse.match_keys(pd.Series(values, dtype=object)))
+        assert distinct == claimed
+        if distinct:
+            assert len(set(keys)) == len(keys) and "" not in set(keys)

@@ -13,6 +13,7 @@ from massbal.engine.rawbook import RawBook, RawTable
 N = parse.SMALL + 500  # every big table takes the whole-column path
 CLEAN = ["Lot-1", "lot-1", "LOT-1", "Ｌｏｔ-3", "lot-3", "#N/A", "", None, "Éclair-7", "éclair-7"]
 STRAY = CLEAN + [" Lot-1", "Lot-1 ", "Lot  1", "Lot\u00a01", "Lot\t1"]
+FILLED = [v for v in CLEAN if v and v != "#N/A"]  # nothing blank or unread: the shared codes kept as they come
 
 
 def _book(pool: list, shipments_number: bool) -> RawBook:
@@ -51,6 +52,7 @@ def _book(pool: list, shipments_number: bool) -> RawBook:
 @pytest.mark.parametrize("pool, shipments_number, shared", [
     (CLEAN, False, {"lot", "batch"}),  # case and width variants, errors, blanks: codes stand for texts
     (CLEAN, True, {"lot", "batch"}),  # a table read on its own, its names looked up among the shared
+    (FILLED, False, {"lot", "batch"}),  # the lots keep their shared codes as they are (no factorize)
     (STRAY, False, {"batch"}),  # stray white space cleaned into another's spelling: lots per table
 ])
 def test_shared_reading_equals_per_table_reading(monkeypatch, pool, shipments_number, shared):

@@ -45,9 +45,10 @@ def batch_heads(book: Book) -> pd.DataFrame:
 class _Part(dict):
     """One table's rows as ledger columns (name -> Series), with the kind and sheet they
     all share; build_ledger makes categories of these rather than a million strings."""
-    def __init__(self, cols: dict, kind: str, sheet: str, n: int):
+    def __init__(self, cols: dict, kind: str, sheet: str, n: int, blank: frozenset = frozenset()):
         super().__init__(cols)
         self.kind, self.sheet, self.n = kind, sheet, n
+        self.blank = blank  # the columns this table has no cells for (all None)
 
 
 def _frame(t: pd.DataFrame, kind: str, sheet: str, sign: float, **cols) -> _Part:
@@ -66,7 +67,7 @@ def _frame(t: pd.DataFrame, kind: str, sheet: str, sign: float, **cols) -> _Part
         "row": t["_row"],
     }
     base.update(cols)
-    return _Part(base, kind, sheet, n)
+    return _Part(base, kind, sheet, n, frozenset(c for c, v in base.items() if v is none))
 
 
 def build_ledger(book: Book) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -155,6 +156,13 @@ def build_ledger(book: Book) -> tuple[pd.DataFrame, pd.DataFrame]:
     d = date.view(np.int64).copy()
     d[np.isnat(date)] = np.iinfo(np.int64).max
     perm = np.lexsort((row, kind_code, d))
+    # each part's rows' places in the ledger (perm inverted): a column is put in place part
+    # by part, one pass over its values, not joined and then gathered (two passes over a
+    # million names' references), and a name column only where its table has the name (a
+    # certificate on Receipts only), the other rows left None
+    place = np.empty_like(perm)
+    place[perm] = np.arange(len(perm))
+    bounds = np.cumsum([0] + [p.n for p in parts])
     cols = {}
     for c in _COLS:
         if c == "kind":
@@ -167,11 +175,15 @@ def build_ledger(book: Book) -> tuple[pd.DataFrame, pd.DataFrame]:
             cols[c] = row[perm]
         elif len({p[c].dtype for p in parts}) == 1 and isinstance(parts[0][c].dtype, np.dtype) \
                 and parts[0][c].dtype in (object, np.float64, np.int64):
-            # every part holds the same numpy dtype (names are object, keys int64): one
-            # gather from the joined arrays, not pandas' concat and then a take of a
+            # every part holds the same numpy dtype (names are object, keys int64): each
+            # part's values put at their places, not pandas' concat and then a take of a
             # million-row Series (the same values in the same order)
+            dtype = parts[0][c].dtype
+            joined = np.full(len(perm), None, dtype=object) if dtype == object else np.empty(len(perm), dtype=dtype)
+            for p, a, b in zip(parts, bounds[:-1], bounds[1:], strict=True):
+                if not (dtype == object and c in p.blank):
+                    joined[place[a:b]] = p[c].to_numpy()
             # (a Series of its own dtype: an object array would become a text column)
-            joined = np.concatenate([p[c].to_numpy() for p in parts])[perm]
             cols[c] = pd.Series(joined, dtype=joined.dtype, copy=False)
         else:
             col = whole(c)

@@ -19,7 +19,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from . import findings as F
-from .parse import Parsed, all_text, match_keys, parse_date, parse_number, parse_text, parse_yesno
+from .parse import Parsed, all_text, distinct_keys, parse_date, parse_number, parse_text, parse_yesno
 from .rawbook import RawBook, RawTable
 from .schema import TABLES, TableSpec, header_key, name_key
 from .tolerance import read_tolerance, read_tolerance_column
@@ -408,7 +408,15 @@ def _shared_spellings(typed: dict[str, pd.DataFrame], names: list[str], kind: st
     allids = np.concatenate(ids)
     sel = allids >= 0
     spell = np.full(len(allids), -1, dtype=np.int64)
-    spell[sel], first = pd.factorize(allids[sel])
+    got = allids[sel]
+    top = np.maximum.accumulate(got) if len(got) else got
+    if len(got) and top[0] == 0 and (np.diff(top) <= 1).all():
+        # the shared codes already number the spellings in order of first appearance (each
+        # new one the next integer, as the tables were read in this order): a factorize
+        # would give them back as they are (a hash of a million codes saved)
+        spell[sel], first = got, np.arange(int(top[-1]) + 1)
+    else:
+        spell[sel], first = pd.factorize(got)
     return np.split(spell, np.cumsum([len(i) for i in ids])[:-1]), texts[first]
 
 
@@ -439,9 +447,14 @@ def _encode(typed: dict[str, pd.DataFrame], read_uniques: dict[str, dict] | None
             row_spells = [np.append(gid[a:b], -1)[local]
                           for (local, _), a, b in zip(parts, bounds[:-1], bounds[1:], strict=True)]
         # (an object Series: pandas 3 would make a text column of the spellings, then back)
-        keys_u = match_keys(pd.Series(np.asarray(spellings, dtype=object), dtype=object, copy=False))
-        kid_u, key_uniques = pd.factorize(np.concatenate([np.array([""], dtype=object), keys_u]))
-        kid_u = kid_u[1:]
+        keys_u, distinct = distinct_keys(pd.Series(np.asarray(spellings, dtype=object), dtype=object, copy=False))
+        if distinct:
+            # the spellings are distinct, and so are their keys (distinct_keys), none blank:
+            # a factorize would number them in turn after the blank key
+            kid_u, key_uniques = np.arange(1, len(keys_u) + 1), np.concatenate([np.array([""], dtype=object), keys_u])
+        else:
+            kid_u, key_uniques = pd.factorize(np.concatenate([np.array([""], dtype=object), keys_u]))
+            kid_u = kid_u[1:]
         codes[kind] = np.asarray(key_uniques, dtype=object)
         counts = np.bincount(kid_u, minlength=len(key_uniques)) if len(kid_u) else np.zeros(1, int)
         variants[kind] = frozenset(np.flatnonzero(counts > 1).tolist())

@@ -433,15 +433,23 @@ def _text_rows(u: pd.Series) -> Parsed:
 def match_keys(values: pd.Series) -> np.ndarray:
     """schema.name_key for a whole column: plain ASCII text is just lower-cased (NFKC
     leaves it alone and casefold equals lower there); only other text goes through Python."""
+    return distinct_keys(values)[0]
+
+
+def distinct_keys(values: pd.Series) -> tuple[np.ndarray, bool]:
+    """match_keys, and whether the keys are known to be as distinct as the values, none
+    empty: only claimed for a big column of ASCII text with no lower-case letter and no
+    empty text, whose lower-casing then maps distinct texts to distinct keys (each is
+    its key upper-cased), so the caller need not hash them to find out (a book's lots)."""
     from .schema import name_key
     filled = values.notna()
     out = np.full(len(values), "", dtype=object)
     if not filled.any():
-        return out
+        return out, False
     idx = np.flatnonzero(filled.to_numpy())
     if len(values) < SMALL:
         out[idx] = [name_key(v) for v in values.to_numpy()[idx]]
-        return out
+        return out, False
     texts = values.to_numpy(dtype=object)[idx]
     if pd.api.types.infer_dtype(texts, skipna=False) == "string":
         # every value is text. All of it ASCII (a book's lots and batches): lower-cased as
@@ -451,11 +459,15 @@ def match_keys(values: pd.Series) -> np.ndarray:
         joined = "\x00".join(texts.tolist())
         if joined.isascii() and joined.count("\x00") == len(texts) - 1:
             out[idx] = joined.lower().split("\x00")
-            return out
+            # no empty text (no separator at either end or twice), every value its key
+            # upper-cased (none has a lower-case letter), every value filled
+            distinct = len(idx) == len(values) and joined == joined.upper() and "\x00\x00" not in joined \
+                and not joined.startswith("\x00") and not joined.endswith("\x00") and bool(joined)
+            return out, distinct
         # else one plain loop (str.isascii is a flag Python keeps, not a scan), not a
         # conversion to a text column and back to four hundred thousand new Python strings
         out[idx] = [v.lower() if v.isascii() else name_key(v) for v in texts]
-        return out
+        return out, False
     t = values[filled].astype("string")
     # (Series.str.isascii is pandas 3 only; Pyodide has pandas 2.2)
     ascii_ = (~t.str.contains(r"[^\x00-\x7f]", regex=True)).fillna(False).astype(bool).to_numpy()
@@ -464,7 +476,7 @@ def match_keys(values: pd.Series) -> np.ndarray:
     rest = idx[~ascii_]
     if len(rest):
         out[rest] = [name_key(v) for v in values.to_numpy()[rest]]
-    return out
+    return out, False
 
 
 def _read_texts(u: pd.Series, ublank: np.ndarray, stripped: pd.Series) -> tuple[np.ndarray, np.ndarray, bool, bool]:
