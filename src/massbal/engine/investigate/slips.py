@@ -228,7 +228,12 @@ def run_yields(yields: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
     `yields` (the names of a million ledger rows cost ~0.13 s each time); given again, as is."""
     if yields.empty or "batch_key" in yields.columns:
         return yields
-    names = ledger.loc[(ledger["batch_key"] != 0).to_numpy(), ["batch", "batch_key"]].drop_duplicates("batch")
+    # the names of the runs' outputs only (a run's name is its output rows', where yields
+    # take it from), not of their half a million inputs too: a name's key is made from the
+    # name itself (load: one code per spelling, shared by every table), so its first row
+    # among the outputs bears the same key as its first among every named row
+    named = (ledger["kind"] == "produced").to_numpy() & (ledger["batch_key"] != 0).to_numpy()
+    names = ledger.loc[named, ["batch", "batch_key"]].drop_duplicates("batch")
     # the inner merge on the names (unique here) as one hash look-up of each run's name: the
     # same rows in the same order (a name not in the ledger drops its run, as the merge did)
     at = pd.Index(names["batch"].to_numpy(dtype=object)).get_indexer(yields["batch"].to_numpy(dtype=object))
