@@ -23,7 +23,7 @@ from massbal.engine.balance import KEY, status_of, variance_pct
 from massbal.engine.frames import asof_merge, key_codes
 from massbal.engine.ledger import INFLOW_KINDS, OUTFLOW_KINDS
 from massbal.engine.load import Book
-from massbal.engine.roll import EPS, ledger_openings, roll, signs
+from massbal.engine.roll import EPS, SIGN, _cum_at, _running_lows, day_sums, ledger_openings, roll, signs
 from massbal.engine.runs import UNDOCUMENTED_MIN_PCT
 
 from . import slips as S
@@ -170,6 +170,9 @@ def _roll_low(pairs: pd.DataFrame, bal: pd.DataFrame, touches: pd.DataFrame, dai
     shift = b["start"].to_numpy(dtype="datetime64[ns]") - first
     longest = (b["end"].to_numpy(dtype="datetime64[ns]") - b["start"].to_numpy(dtype="datetime64[ns]")).max()
     mv = mv.assign(date=mv["date"].to_numpy(dtype="datetime64[ns]") - shift[mv["pair"].to_numpy()])
+    low = _lows(mv, len(pr), first, first + longest)
+    if low is not None:
+        return low
     none = pd.DataFrame({"pair": pd.Series(dtype=np.int64), "date": pd.Series(dtype="datetime64[ns]"),
                          "value": pd.Series(dtype=float)})
     common = [(pd.Timestamp(first), pd.Timestamp(first + longest))]
@@ -177,6 +180,30 @@ def _roll_low(pairs: pd.DataFrame, bal: pd.DataFrame, touches: pd.DataFrame, dai
              keys=pr[["pair"]])
     low = pr[["pair"]].merge(g[["pair", "min_running"]], on="pair", how="left")["min_running"]
     return low.fillna(0.0).to_numpy()
+
+
+def _lows(mv: pd.DataFrame, n: int, start: np.datetime64, end: np.datetime64) -> np.ndarray | None:
+    """roll's min_running of each pair 0..n-1 (NaN as 0.0) over the one period start..end,
+    for _roll_low's moves (pair, date, kind, value: receipts and shipments only, each pair's
+    beginning one move on the day before start, nothing earlier) and no counts: roll's own
+    steps for that case (day_sums, the cumulated day totals, _cum_at for the beginning,
+    _running_lows), without the grid, count and opening merges that find nothing here (its
+    fixed cost was most of the running balance's). None where roll would take another way
+    (a date missing): the caller rolls."""
+    effect = mv["value"].to_numpy(dtype=float) * np.where(mv["kind"].to_numpy() == "receipt", SIGN["receipt"],
+                                                          SIGN["shipped"])
+    daily = day_sums(mv["pair"].to_numpy(dtype=np.int64), mv["date"].to_numpy(dtype="datetime64[ns]"), effect)
+    if daily is None:
+        return None
+    daily = daily.rename(columns={"code": "_k", "value": "effect"})
+    daily["cum"] = daily.groupby("_k", sort=False)["effect"].cumsum()
+    keys = np.arange(n, dtype=np.int64)
+    before = np.full(n, start - np.timedelta64(1, "D"), dtype="datetime64[ns]")
+    beginning = pd.Series(_cum_at(daily, "_k", keys, before)).fillna(0.0).to_numpy(dtype=float)
+    low = _running_lows(daily, np.array([start], dtype="datetime64[ns]"), np.array([end], dtype="datetime64[ns]"),
+                        beginning)[0]
+    out = np.fmin(low, beginning)
+    return np.where(np.isnan(out), 0.0, out)
 
 
 def explain(prep, periods, balances: pd.DataFrame, supply: pd.DataFrame, terms: pd.DataFrame | None = None

@@ -172,33 +172,40 @@ def duplicate_rows(rows: pd.DataFrame, twins: pd.Index) -> pd.DataFrame:
 
 def date_slips(rows: pd.DataFrame, starts: np.ndarray, ends: np.ndarray) -> pd.DataFrame:
     """A date that belongs to another period: day and month swapped, the year one off, or
-    a few days across the edge of its period."""
+    a few days across the edge of its period. The five kinds of candidate in that order, as
+    one frame: their new dates from one to_datetime, their texts from one strftime each."""
     d = pd.DatetimeIndex(rows["date"])
-    cands = []
-    # day and month swapped (5 March keyed as 3 May)
-    swap = (d.day <= 12) & (d.day != d.month)
-    sw = pd.to_datetime({"year": d.year[swap], "month": d.day[swap], "day": d.month[swap]}, errors="coerce")
-    cands.append((rows[swap], pd.DatetimeIndex(sw), 0.0))
-    for dy in (-1, 1):  # the year one off (2024 for 2025)
-        y = pd.to_datetime({"year": d.year + dy, "month": d.month, "day": d.day}, errors="coerce")
-        cands.append((rows, pd.DatetimeIndex(y), 0.05))
+    year, month, day = d.year.to_numpy(), d.month.to_numpy(), d.day.to_numpy()
+    n = len(d)
+    every = np.arange(n)
+    # day and month swapped (5 March keyed as 3 May); the year one off (2024 for 2025)
+    swap = np.flatnonzero((day <= 12) & (day != month))
+    made = pd.to_datetime({"year": np.concatenate([year[swap], year - 1, year + 1]),
+                           "month": np.concatenate([day[swap], month, month]),
+                           "day": np.concatenate([month[swap], day, day])}, errors="coerce")
     dd = d.to_numpy(dtype="datetime64[ns]")
     p = np.searchsorted(starts, dd, side="right") - 1
     inside = (p >= 0) & (dd <= ends[np.clip(p, 0, len(ends) - 1)])
     pc = np.clip(p, 0, len(ends) - 1)
-    day = np.timedelta64(1, "D")
-    near_start = inside & ((dd - starts[pc]) < EDGE_DAYS * day)
-    near_end = inside & ((ends[pc] - dd) < EDGE_DAYS * day)
-    cands.append((rows[near_start], pd.DatetimeIndex(starts[pc][near_start] - day), 0.0))
-    cands.append((rows[near_end], pd.DatetimeIndex(ends[pc][near_end] + day), 0.0))
-    out = []
-    for sel, new, extra in cands:
-        good = ~pd.isna(new)
-        sel, new = sel[good], new[good]
-        iso = lambda d: pd.DatetimeIndex(d).strftime("%Y-%m-%d").to_numpy(dtype=object)  # noqa: E731
-        out.append(_alts(sel, "WRONG_PERIOD", "Date", sel["qty"], iso(sel["date"]), iso(new),
-                         prior=np.full(len(sel), PRIOR["WRONG_PERIOD"] + extra), date_new=new))
-    res = pd.concat(out, ignore_index=True)
+    one = np.timedelta64(1, "D")
+    near_start = np.flatnonzero(inside & ((dd - starts[pc]) < EDGE_DAYS * one))
+    near_end = np.flatnonzero(inside & ((ends[pc] - dd) < EDGE_DAYS * one))
+    at = np.concatenate([swap, every, every, near_start, near_end])
+    new = np.concatenate([pd.DatetimeIndex(made).to_numpy(dtype="datetime64[ns]"), starts[pc][near_start] - one,
+                          ends[pc][near_end] + one])
+    extra = np.concatenate([np.zeros(len(swap)), np.full(n, 0.05), np.full(n, 0.05),
+                            np.zeros(len(near_start) + len(near_end))])
+    good = ~np.isnat(new)
+    kinds = np.repeat(np.arange(5), [len(swap), n, n, len(near_start), len(near_end)])
+    at, new, extra = at[good], new[good], extra[good]
+    iso = lambda x: pd.DatetimeIndex(x).strftime("%Y-%m-%d").to_numpy(dtype=object)  # noqa: E731
+    res = _alts(pd.DataFrame({"_i": rows["_i"].to_numpy()[at]}), "WRONG_PERIOD", "Date",
+                rows["qty"].to_numpy()[at], iso(dd[at]), iso(new), prior=PRIOR["WRONG_PERIOD"] + extra,
+                date_new=pd.DatetimeIndex(new))
+    if np.bincount(kinds[good], minlength=5).min() == 0:
+        # as the concat of a frame per kind made them: a kind without a candidate held
+        # object columns, and text columns joined to them are object (pandas 3's str else)
+        res = res.astype({c: object for c in res.columns if isinstance(res[c].dtype, pd.StringDtype)})
     return res.drop_duplicates(["_i", "date_new"])
 
 
@@ -221,7 +228,12 @@ def run_yields(yields: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
     `yields` (the names of a million ledger rows cost ~0.13 s each time); given again, as is."""
     if yields.empty or "batch_key" in yields.columns:
         return yields
-    names = ledger.loc[(ledger["batch_key"] != 0).to_numpy(), ["batch", "batch_key"]].drop_duplicates("batch")
+    # the names of the runs' outputs only (a run's name is its output rows', where yields
+    # take it from), not of their half a million inputs too: a name's key is made from the
+    # name itself (load: one code per spelling, shared by every table), so its first row
+    # among the outputs bears the same key as its first among every named row
+    named = (ledger["kind"] == "produced").to_numpy() & (ledger["batch_key"] != 0).to_numpy()
+    names = ledger.loc[named, ["batch", "batch_key"]].drop_duplicates("batch")
     # the inner merge on the names (unique here) as one hash look-up of each run's name: the
     # same rows in the same order (a name not in the ledger drops its run, as the merge did)
     at = pd.Index(names["batch"].to_numpy(dtype=object)).get_indexer(yields["batch"].to_numpy(dtype=object))
