@@ -196,3 +196,19 @@ def test_a_mixed_columns_text_made_for_the_snapshot_is_not_made_again_for_its_ke
         assert len(calls) == (0 if rows is mixed else 1)
         monkeypatch.setattr(B, "canon_column", real)
         assert L.canon_column is real
+
+
+def test_filled_rows_are_the_rows_with_any_value():
+    """filled_rows reads a column only for the rows empty in those before it: the same rows
+    as a whole comparison of every column (empty first columns, empty last ones, none)."""
+    from massbal.engine.record.changelog import filled_rows
+
+    rng = np.random.default_rng(5)
+    for n, k in ((0, 3), (1, 1), (200, 4), (200, 1), (5000, 6)):
+        for p in (0.0, 0.5, 0.9, 1.0):
+            cells = tuple(np.where(rng.random(n) < p, "", "x").astype(object) for _ in range(k))
+            plain = np.zeros(n, dtype=bool)
+            for c in cells:
+                plain |= c != ""
+            assert filled_rows(cells, n).tolist() == plain.tolist()
+    assert filled_rows((), 3).tolist() == [True] * 3

@@ -29,7 +29,7 @@ import pandas as pd
 
 from massbal.engine.rawbook import RawTable
 
-from .changelog import Snapshot, _runs, canon_column
+from .changelog import Snapshot, _runs, canon_column, filled_rows
 
 BLOCK = 8192                 # rows per block, on average
 MIN_BLOCK, MAX_BLOCK = 1024, 65536
@@ -208,9 +208,7 @@ def canon_rows(t: RawTable, pos: np.ndarray | None = None) -> Rows:
     cells = tuple(canon_column(c) for c in cols)
     iso = tuple(pd.api.types.is_datetime64_any_dtype(c.dtype) for c in cols)
     rows = np.asarray(t.rows, dtype=np.int64)[pos]
-    filled = np.zeros(len(pos), dtype=bool)
-    for c in cells:
-        filled |= c != ""
+    filled = filled_rows(cells, len(pos))
     if cells and not filled.all():
         cells, rows, pos = tuple(c[filled] for c in cells), rows[filled], pos[filled]
     return Rows(Snapshot(t.name, t.sheet, t.headers, rows, cells, iso), pos)
