@@ -171,3 +171,44 @@ def test_balances_as_closed_compared_a_column_at_a_time_say_what_one_by_one_says
     assert got[11] == "DIFFERS from the close on 2026-01-02: variance 110.50 (now (none))."
     assert got[13] == "No balance of this period was recorded at the close."
     assert sum(g == plain for g in got) == n - 5
+
+
+def test_a_mixed_columns_text_made_for_the_snapshot_is_not_made_again_for_its_keys(monkeypatch):
+    """A first write snapshots every row, then cuts the table into keyed blocks: a column
+    of numbers and texts (keyed by its canonical text) takes the snapshot's text, and the
+    keys are those of a cut made on its own; a table with an empty row makes its own."""
+    from massbal.engine.record import blocks as B
+    from massbal.engine.record import changelog as L
+    from massbal.engine.record.current import Current
+
+    mixed = [[datetime(2025, 3, i % 27 + 1), "Oats", f"R-{i}", 5.0 if i % 3 else "5 lb", "lb"] for i in range(40)]
+    for rows in (mixed, mixed[:7] + [[None] * 5] + mixed[7:]):
+        t = typed("Receipts", HEAD, rows, types={"Quantity": "text"})
+        assert pd.api.types.infer_dtype(t.data[3], skipna=True) == "mixed"
+        plain = B.cut(t)
+        cur = Current(RawBook({"Receipts": t}))
+        cur.rows("Receipts")
+        calls = []
+        real = B.canon_column
+        monkeypatch.setattr(B, "canon_column", lambda s, calls=calls, real=real: calls.append(1) or real(s))
+        got = cur.cut("Receipts")
+        assert (got.keys, got.quick, got.ends.tolist()) == (plain.keys, plain.quick, plain.ends.tolist())
+        assert len(calls) == (0 if rows is mixed else 1)
+        monkeypatch.setattr(B, "canon_column", real)
+        assert L.canon_column is real
+
+
+def test_filled_rows_are_the_rows_with_any_value():
+    """filled_rows reads a column only for the rows empty in those before it: the same rows
+    as a whole comparison of every column (empty first columns, empty last ones, none)."""
+    from massbal.engine.record.changelog import filled_rows
+
+    rng = np.random.default_rng(5)
+    for n, k in ((0, 3), (1, 1), (200, 4), (200, 1), (5000, 6)):
+        for p in (0.0, 0.5, 0.9, 1.0):
+            cells = tuple(np.where(rng.random(n) < p, "", "x").astype(object) for _ in range(k))
+            plain = np.zeros(n, dtype=bool)
+            for c in cells:
+                plain |= c != ""
+            assert filled_rows(cells, n).tolist() == plain.tolist()
+    assert filled_rows((), 3).tolist() == [True] * 3

@@ -58,3 +58,35 @@ def test_livestock_farm_json_is_the_model_dump():
     rec = reconcile(b, "2025-01-01", "2025-12-31")
     assert rec.herds is not None and len(rec.herds)
     assert rec.to_json() == _model_dump(rec)
+
+
+def test_repeating_columns_json_is_the_plain_columns():
+    """A long column whose values repeat is made JSON once per distinct value (_distinct):
+    the same text as the plain column's, value by value: -0.0 apart from 0.0, NaN, NaT and
+    missing texts as null, 1 / True / 1.0 / "1" never taken for each other."""
+    from datetime import date
+    from typing import Any
+
+    import numpy as np
+    import pandas as pd
+    import pytest
+    from pydantic import ValidationError
+
+    from massbal.engine.result import _column_json, _column_values, _distinct, _json_column
+    n = 5000
+    rep = lambda xs: [xs[i % len(xs)] for i in range(n)]  # noqa: E731
+    floats = pd.Series(rep([0.0, -0.0, np.nan, 1.5, 1e20, 3.0, -2.25e-7, float("inf")]))
+    days = pd.Series(pd.to_datetime(rep(["2025-01-03", None, "2025-02-28 13:00:00", "1999-12-31 00:00:00"]), format="mixed"))
+    texts = pd.Series(rep(["Oats", None, np.nan, ODD, "", "é€"]), dtype=object)
+    strings = pd.Series(rep(["Oats", None, ODD, "x"]), dtype="string")
+    mixed = pd.Series(rep([1, True, 1.0, "1", None]), dtype=object)
+    distinct = pd.Series([f"t{i}" for i in range(n)], dtype=object)
+    late = pd.Series(["a"] * 2048 + [f"t{i}" for i in range(n - 2048)], dtype=object)
+    cases = [(floats.fillna(0.5), float), (floats, float | None), (floats, Any), (days, date | None), (texts, str | None),
+             (texts, Any), (strings, str | None), (mixed, Any), (distinct, str), (late, str)]
+    for col, annotation in cases:
+        assert _column_json(col, annotation) == _json_column(_column_values(col), annotation)
+    assert all(_distinct(c) is not None for c in (floats, days, texts, strings))
+    assert all(_distinct(c) is None for c in (mixed, distinct, late))
+    with pytest.raises(ValidationError):   # a missing text where the model wants one, as before
+        _column_json(texts, str)

@@ -136,3 +136,33 @@ def test_exception_messages_wrap_in_rows_tall_enough(tmp_path):
     # 190 characters in a column 60 wide (about 78 characters of text a line): 3 lines of 15 pt
     assert ws.row_dimensions[2].height == 45
     assert ws.row_dimensions[3].height is None              # a one-line message keeps the default height
+
+
+def test_chart_points_are_the_per_point_text():
+    """A series' cached points (chart_xml's _num_ref and _str_ref, plain floats and plain
+    categories made in one pass) are the text of the point-by-point rule: finite numbers as
+    repr, NaN, infinities and non-numbers left out, categories escaped, empty ones left out."""
+    import math
+
+    import numpy as np
+
+    from massbal.xlsx.write.cell_xml import esc_one
+    from massbal.xlsx.write.chart_xml import _num, _num_ref, _str_ref
+
+    def num_ref(values):
+        pts = "".join(f'<c:pt idx="{i}"><c:v>{x}</c:v></c:pt>' for i, v in enumerate(values)
+                      if (x := _num(v)) is not None)
+        return (f"<c:numRef><c:f>R</c:f><c:numCache><c:formatCode>General</c:formatCode>"
+                f'<c:ptCount val="{len(values)}"/>{pts}</c:numCache></c:numRef>')
+
+    def str_ref(values):
+        pts = "".join(f'<c:pt idx="{i}"><c:v>{esc_one(v)}</c:v></c:pt>' for i, v in enumerate(values)
+                      if v is not None and str(v) != "")
+        return f'<c:strRef><c:f>R</c:f><c:strCache><c:ptCount val="{len(values)}"/>{pts}</c:strCache></c:strRef>'
+
+    floats = [0.0, -0.0, math.nan, math.inf, -math.inf, 1.5, 1e20, 1 / 3, -2.25e-7, 12.0]
+    for values in (floats, floats * 300, floats + [3], floats + [np.float64(2.5), None, "4", "x", True], [], [None]):
+        assert _num_ref("R", values) == num_ref(values)
+    for values in (["2025-01-03", "Oats", "", None, "é"] * 40, ["a & b", "<x>", "bell\x07", "\ufffe", "ok", None],
+                   [1, 2.5, None, ""], []):
+        assert _str_ref("R", values) == str_ref(values)

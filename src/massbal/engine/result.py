@@ -17,6 +17,7 @@ from pandas.core.dtypes.cast import maybe_box_native
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from massbal.engine.farm.farm_models import CropOut, FieldOut, farm_models
+from massbal.engine.frames import distinct_by_bits
 
 BALANCE_COLUMNS = [
     "item", "owner", "start", "end", "beginning", "received", "harvested", "produced", "used",
@@ -285,6 +286,49 @@ def _json_column(values: list, annotation) -> list[str]:
     return text[3:-2].split(",\n ")
 
 
+def _distinct(col: pd.Series) -> tuple[np.ndarray, list] | None:
+    """Codes (-1: missing) and distinct values (as _column_values makes them) of a long
+    column whose values repeat (a run's product, day and yield, a finding's code and
+    sheet), judged on its first rows; else None. Days and numbers are told apart by their
+    64 bits (frames.distinct_by_bits), texts only where every distinct value is a str (no
+    1 taken for True or 1.0)."""
+    n = len(col)
+    if n < 4096:
+        return None
+    kind = col.dtype.kind if isinstance(col.dtype, np.dtype) else "x"
+    if kind in ("f", "M"):
+        v = col.to_numpy()
+        if len(pd.unique(v[:2048].view(np.int64))) > 512:
+            return None
+        found = distinct_by_bits(v, n // 4)
+        if found is None:
+            return None
+        codes, uniq = found
+        return codes, _column_values(pd.Series(uniq))
+    if kind == "O" or isinstance(col.dtype, pd.StringDtype):
+        if len(pd.unique(col.iloc[:2048])) > 512:
+            return None
+        codes, uniq = pd.factorize(col)
+        uniq = np.asarray(uniq, dtype=object)
+        if len(uniq) > n // 4 or any(type(u) is not str for u in uniq):
+            return None
+        return codes, uniq.tolist()
+    return None
+
+
+def _column_json(col: pd.Series, annotation) -> list[str]:
+    """_json_column(_column_values(col), annotation), each distinct value of a column whose
+    values repeat made JSON once and taken by code (a value's JSON is its own: the list's
+    items are validated and written one by one)."""
+    found = _distinct(col)
+    if found is None:
+        return _json_column(_column_values(col), annotation)
+    codes, uniq = found
+    missing = bool((codes < 0).any())
+    texts = np.array(_json_column(uniq + [None] if missing else uniq, annotation), dtype=object)
+    return texts[codes].tolist()   # code -1 (missing) takes the last: None's JSON
+
+
 def _rows_json(frame: pd.DataFrame, columns: list[str], model: type[BaseModel]) -> list[str]:
     """[model(**row) for row in _records(frame, columns)] as ReconcileOut's JSON (indent 2)
     holds it, as pieces to join: the model's fields in its order (a missing column takes
@@ -296,14 +340,14 @@ def _rows_json(frame: pd.DataFrame, columns: list[str], model: type[BaseModel]) 
     extras = [c for c in present if c not in fields] if model.model_config.get("extra") == "allow" else []
     cells, keys = [], []
     for name, info in [*fields.items(), *((c, None) for c in extras)]:
+        annotation = Any if info is None else info.annotation
         if name in present:
-            values = _column_values(frame[name])
+            cells.append(_column_json(frame[name], annotation))
         elif info is not None and not info.is_required():
-            values = [info.get_default(call_default_factory=True)] * len(frame)
+            cells.append(_json_column([info.get_default(call_default_factory=True)] * len(frame), annotation))
         else:
             raise ValueError(f"{model.__name__}: no column {name!r}")
         keys.append('"' + name + '": ')
-        cells.append(_json_column(values, Any if info is None else info.annotation))
     n = len(frame)
     if any(len(c) != n for c in cells):   # the pieces below would be out of step
         raise ValueError(f"{model.__name__}: a column's JSON has not one value per row")

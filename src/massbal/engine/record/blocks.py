@@ -29,7 +29,7 @@ import pandas as pd
 
 from massbal.engine.rawbook import RawTable
 
-from .changelog import Snapshot, _runs, canon_column
+from .changelog import Snapshot, _runs, canon_column, filled_rows
 
 BLOCK = 8192                 # rows per block, on average
 MIN_BLOCK, MAX_BLOCK = 1024, 65536
@@ -38,9 +38,10 @@ _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 
 # ------------------------------------------------------------------ typed cells
 
-def _column(s: pd.Series):
+def _column(s: pd.Series, canon: np.ndarray | None = None):
     """A column as (kind, per-row marks, bytes of rows [a, b)): equal bytes of one kind
-    mean equal canonical text; marks are a cheap per-row number, only to place cuts."""
+    mean equal canonical text; marks are a cheap per-row number, only to place cuts.
+    canon: the column's canonical text when already made (a mixed column's key is its hash)."""
     dt = s.dtype
     if pd.api.types.is_datetime64_any_dtype(dt):
         v = s.to_numpy(dtype="datetime64[ns]").view(np.int64)
@@ -61,7 +62,7 @@ def _column(s: pd.Series):
         h = pd.util.hash_array(values, categorize=False)
         return b"s", h, lambda a, b: h[a:b].tobytes()
     # a mixed column: its canonical text, so a number and a text that read alike agree
-    h = pd.util.hash_array(canon_column(s), categorize=False)
+    h = pd.util.hash_array(canon_column(s) if canon is None else canon, categorize=False)
     return b"x", h, lambda a, b: h[a:b].tobytes()
 
 
@@ -120,9 +121,11 @@ class Cut:
         return np.concatenate([[0], self.ends[:-1]]).astype(np.int64)
 
 
-def cut(t: RawTable) -> Cut:
+def cut(t: RawTable, canon: tuple[np.ndarray, ...] | None = None) -> Cut:
+    """canon: every column's canonical text over every read row, when already made (the
+    snapshot of a first write): not made again for a mixed column."""
     n = len(t.rows)
-    cols = [_column(t.data[j]) for j in range(len(t.headers))]
+    cols = [_column(t.data[j], None if canon is None else canon[j]) for j in range(len(t.headers))]
     marks = np.zeros(n, dtype=np.uint64)
     for j, (_, m, _) in enumerate(cols):
         marks += m * np.uint64((2 * j + 1) * 0x9E3779B1)   # wraps around, as intended
@@ -205,9 +208,7 @@ def canon_rows(t: RawTable, pos: np.ndarray | None = None) -> Rows:
     cells = tuple(canon_column(c) for c in cols)
     iso = tuple(pd.api.types.is_datetime64_any_dtype(c.dtype) for c in cols)
     rows = np.asarray(t.rows, dtype=np.int64)[pos]
-    filled = np.zeros(len(pos), dtype=bool)
-    for c in cells:
-        filled |= c != ""
+    filled = filled_rows(cells, len(pos))
     if cells and not filled.all():
         cells, rows, pos = tuple(c[filled] for c in cells), rows[filled], pos[filled]
     return Rows(Snapshot(t.name, t.sheet, t.headers, rows, cells, iso), pos)

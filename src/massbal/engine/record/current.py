@@ -86,7 +86,11 @@ class Current(Mapping):
             return None
         got = self._cuts.get(name)
         if got is None:
-            got = self._cuts[name] = cut(t)
+            # a table already snapshotted whole with no empty row: its canonical text is
+            # every read row's, in order (a mixed column's key hashes it: not made twice)
+            rows = self._rows.get(name)
+            whole = rows is not None and len(rows.pos) == len(t.rows)
+            got = self._cuts[name] = cut(t, rows.snap.cells if whole else None)
         return got
 
     def quick(self, name: str) -> str | None:

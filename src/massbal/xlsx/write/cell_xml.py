@@ -104,6 +104,15 @@ def esc_attr(arr: pa.Array) -> pa.Array:
 _BAD_ONE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+_ESCAPED = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def needs_escape(text: str) -> bool:
+    """Would esc_one change this element text? (One search over many values joined: most
+    hold nothing to escape.)"""
+    return _ESCAPED.search(text) is not None
+
+
 def esc_one(text: str, attr: bool = False) -> str:
     out = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     out = _BAD_ONE.sub("", out)   # one regex pass, not a Python step per character

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Sequence
 
 from massbal.layout.dashboard import ChartSpec, SeriesSpec
-from massbal.xlsx.write.cell_xml import esc_one
+from massbal.xlsx.write.cell_xml import esc_one, needs_escape
 
 NS_C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 NS_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -38,16 +38,34 @@ def _num(v) -> str | None:
     return None if math.isnan(x) or math.isinf(x) else repr(x)
 
 
+_HEADS: tuple[str, ...] = ()
+
+
+def _heads(n: int) -> tuple[str, ...]:
+    """'<c:pt idx="i"><c:v>' for i < n: made once for the longest series so far and shared
+    by every chart (a Dashboard's 180 charts hold ~125k category points)."""
+    global _HEADS
+    if len(_HEADS) < n:
+        _HEADS = tuple(f'<c:pt idx="{i}"><c:v>' for i in range(max(n, 2 * len(_HEADS))))
+    return _HEADS[:n]
+
+
 def _num_ref(ref: str, values: Sequence, fmt: str = "General") -> str:
-    pts = "".join(f'<c:pt idx="{i}"><c:v>{x}</c:v></c:pt>' for i, v in enumerate(values)
-                  if (x := _num(v)) is not None)
+    heads = _heads(len(values))
+    if set(map(type, values)) <= {float}:   # most series: plain floats, no call per point
+        pts = "".join([h + repr(v) + "</c:v></c:pt>" for h, v in zip(heads, values, strict=True) if v - v == 0.0])
+    else:
+        pts = "".join([h + x + "</c:v></c:pt>" for h, v in zip(heads, values, strict=True) if (x := _num(v)) is not None])
     return (f"<c:numRef><c:f>{esc_one(ref)}</c:f><c:numCache><c:formatCode>{esc_one(fmt)}</c:formatCode>"
             f'<c:ptCount val="{len(values)}"/>{pts}</c:numCache></c:numRef>')
 
 
 def _str_ref(ref: str, values: Sequence) -> str:
-    pts = "".join(f'<c:pt idx="{i}"><c:v>{esc_one(v)}</c:v></c:pt>' for i, v in enumerate(values)
-                  if v is not None and str(v) != "")
+    texts = ["" if v is None else str(v) for v in values]
+    if not needs_escape("".join(texts)):   # most categories: days and names, nothing to escape
+        pts = "".join([h + t + "</c:v></c:pt>" for h, t in zip(_heads(len(texts)), texts, strict=True) if t != ""])
+    else:
+        pts = "".join([h + esc_one(t) + "</c:v></c:pt>" for h, t in zip(_heads(len(texts)), texts, strict=True) if t != ""])
     return (f'<c:strRef><c:f>{esc_one(ref)}</c:f><c:strCache><c:ptCount val="{len(values)}"/>{pts}'
             "</c:strCache></c:strRef>")
 
