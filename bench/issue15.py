@@ -4,9 +4,7 @@
     PYTHONPATH=src python bench/issue15.py BOOK --no-export --json out.json
 
 Stages in this process (peak RSS is the process's high-water mark after the stage, so it
-only grows): the read floor (fastexcel loading every sheet, nothing else; the ratios are to
-it), the same with the sheets split between two readers as massbal splits a big book's on two
-cores (xlsx/read/lanes.py), massbal's read,
+only grows): the read floor (fastexcel loading every sheet, nothing else), massbal's read,
 engine prepare, engine reconcile (every month), the result sheets written in place into a
 copy. Then as processes, each on its own copy with its own peak RSS (wait4):
 `massbal reconcile --json`, `massbal reconcile --dry-run --json`, and the quarter export
@@ -51,23 +49,7 @@ def in_process(book: Path, tmp: Path) -> tuple[dict, dict]:
         r = fastexcel.read_excel(str(book))
         return sum(r.load_sheet(s).height for s in r.sheet_names)
 
-    def two_readers():
-        # the floor as massbal reads a big book on two cores (xlsx/read/lanes.py): the
-        # sheets split between two readers by the same rule, nothing else
-        from massbal.xlsx.read import lanes
-        from massbal.xlsx.read.package import Package
-        from massbal.xlsx.read.workbook import read_workbook_info
-        with Package(book) as pkg:
-            info = read_workbook_info(pkg)
-            sizes = {s.name: pkg.size(s.part) for s in info.sheets if s.part}
-            opening = pkg.size(info.shared_strings_part) if info.shared_strings_part else 0
-        r = fastexcel.read_excel(str(book))
-        got = lanes.read_sheets(list(sizes), r, lambda r, s: r.load_sheet(s).height, lanes.split(sizes, opening),
-                                lambda: fastexcel.read_excel(str(book)))
-        return sum(got.values())
-
     stage("read floor (fastexcel, every sheet)", floor)
-    stage("read floor, two readers (as massbal splits)", two_readers)
     from massbal.xlsx.read.read_book import read_book
     raw = stage("massbal read", lambda: read_book(book))
     from massbal.engine.api import prepare, reconcile_prepared

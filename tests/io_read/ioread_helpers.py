@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
-import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -96,46 +94,3 @@ def write_package(path, sheets: dict[str, str], shared_strings: str | None = Non
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, text in parts.items():
             z.writestr(name, text.encode("utf-8"))
-
-
-_SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*>')
-_NAME = re.compile(rb'(\bname=")([^"]*)(")')
-_RID = re.compile(rb'\b(?:\w+:)?id="([^"]*)"')
-_REL = re.compile(rb'<Relationship\b[^>]*>')
-_DISPLAY_NAME = re.compile(rb'(\bdisplayName=")([^"]*)(")')
-
-
-def as_massbal_copy(src, dst) -> bool:
-    """Copy `src` to `dst` with its first worksheet renamed 'Receipts' and its first
-    table 'Shipments'; False if it cannot be opened as a zip."""
-    try:
-        with zipfile.ZipFile(src) as z:
-            parts = [(info, z.read(info.filename)) for info in z.infolist()]
-    except (zipfile.BadZipFile, OSError):
-        return False
-    content = {info.filename: data for info, data in parts}
-    worksheet_ids = set()
-    for rel in _REL.findall(content.get("xl/_rels/workbook.xml.rels", b"")):
-        target = re.search(rb'Target="([^"]*)"', rel)
-        rid = re.search(rb'\bId="([^"]*)"', rel)
-        if target and rid and b"worksheets/" in target.group(1):
-            worksheet_ids.add(rid.group(1))
-    renamed_sheet = renamed_table = False
-    out = []
-    for info, data in parts:
-        name = info.filename
-        if name == "xl/workbook.xml":
-            for tag in _SHEET.findall(data):
-                rid = _RID.search(tag.replace(b"sheetId=", b"sheet_no="))
-                if rid and rid.group(1) in worksheet_ids:
-                    data = data.replace(tag, _NAME.sub(rb"\1Receipts\3", tag, count=1), 1)
-                    renamed_sheet = True
-                    break
-        elif re.match(r"xl/tables/table\d+\.xml$", name) and not renamed_table:
-            data, n = _DISPLAY_NAME.subn(rb"\1Shipments\3", data, count=1)
-            renamed_table = bool(n)
-        out.append((info, data))
-    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as z:
-        for info, data in out:
-            z.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
-    return renamed_sheet or renamed_table

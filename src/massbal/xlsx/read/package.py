@@ -136,10 +136,6 @@ class Package:
         except READ_ERRORS as exc:
             raise BookReadError(f"{self.name} is damaged: part {part} cannot be read ({exc})") from None
 
-    def size(self, part: str) -> int:
-        """The part's declared size once inflated (0 if it is missing)."""
-        return self.zip.getinfo(self.member(part)).file_size if self.has(part) else 0
-
     def read(self, part: str, limit: int = MAX_SMALL_PART_BYTES) -> bytes:
         info = self.zip.getinfo(self.member(part))
         if info.file_size > limit:

@@ -30,7 +30,6 @@ from massbal.xlsx.write.readback import col_index
 
 from .cells import UnsupportedErrorCell, load_block
 from .errors import BookReadError
-from .lanes import free_cores, read_sheets, split
 from .opening import Opened, open_book, open_reader, plainly
 from .percent_cells import percent_flags, percent_styles
 from .workbook import SheetInfo, TableInfo, WorkbookInfo
@@ -97,31 +96,17 @@ def _read(opened: Opened, parsing: Callable[[], None] | None = None) -> RawBook:
         if loadable:
             if opened.refused is not None:
                 raise opened.refused
+            reader = opened.reader
             if parsing is not None:
                 parsing()
-            sheets = list(dict.fromkeys(w.sheet for w in loadable))
-            groups = {s: [w for w in loadable if w.sheet == s] for s in sheets}
-            read = read_sheets(sheets, opened.reader,
-                               lambda reader, s: _load_sheet_group(reader, s, groups[s], info, path, pkg),
-                               _lanes(sheets, info, pkg), lambda: open_reader(opened.source, path.name))
-            for sheet in sheets:
-                for w, table in zip(groups[sheet], read[sheet], strict=True):
+            for sheet in dict.fromkeys(w.sheet for w in loadable):
+                group = [w for w in loadable if w.sheet == sheet]
+                for w, table in zip(group, _load_sheet_group(reader, sheet, group, info, path, pkg), strict=True):
                     tables[w.name] = table
         tables = _with_percent_formats(pkg, info, tables)
     ordered = {name: tables[name] for name in TABLES if name in tables}
     return RawBook(ordered, date1904=info.date1904, source=str(path), sheet_names=sheet_names,
                    signature=book.signature)
-
-
-def _lanes(sheets: list[str], info: WorkbookInfo, pkg: Package) -> tuple[list[str], list[str]] | None:
-    """The sheets split between two calamine readers (lanes.py), where a core is free and
-    the sheets are big enough to pay for the second reader's opening."""
-    if not free_cores():
-        return None
-    parts = {s.name: s.part for s in info.sheets}
-    sizes = {s: pkg.size(parts[s]) for s in sheets}
-    strings = pkg.size(info.shared_strings_part) if info.shared_strings_part else 0
-    return split(sizes, strings)
 
 
 # The columns whose meaning depends on the cells' number format (0.005 shown as 0.5 %).
