@@ -10,6 +10,7 @@ import sys
 import zlib
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))  # recs.py
@@ -51,6 +52,18 @@ def png_bytes(w: int = 4, h: int = 3) -> bytes:
     raw = b"".join(b"\0" + b"\xff\0\0" * w for _ in range(h))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def oats_receipts_book(path: Path, rows: int) -> Path:
+    """A plain sheet 'Receipts' (no Excel Table) of `rows` oat receipts, as openpyxl saves it."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Receipts"
+    ws.append(["Date", "Item", "Lot", "Quantity", "Unit"])
+    for i in range(rows):
+        ws.append([f"2025-03-{1 + i % 28:02d}", "Oats", f"R-{i}", 100 + i, "lb"])
+    wb.save(path)
+    return path
 
 
 def copy_writable(src: Path, dst_dir: Path, name: str | None = None) -> Path:

@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import recs
-from iowrite_helpers import CORPUS, copy_writable
+from iowrite_helpers import CORPUS, copy_writable, oats_receipts_book
 
 from massbal.xlsx.write.safe_save import (
     NoBackup,
@@ -215,14 +215,7 @@ def test_killed_while_logging_the_change_log_is_the_old_or_the_new_chain(tmp_pat
     killed at any moment leaves the old log or the new one, never a chain with a hole."""
     from massbal.xlsx.read.read_book import read_book
     from massbal.xlsx.write.change_log import logged_write, read_kept, verify_log
-    path = tmp_path / "Book.xlsx"
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Receipts"
-    ws.append(["Date", "Item", "Lot", "Quantity", "Unit"])
-    for i in range(200):
-        ws.append([f"2025-03-{1 + i % 28:02d}", "Oats", f"R-{i}", 100 + i, "lb"])
-    wb.save(path)
+    path = oats_receipts_book(tmp_path / "Book.xlsx", 200)
     logged_write(path, [], read_book(path), "Reconcile", backup=False)   # the log's first entry
     ws = openpyxl.load_workbook(path)
     ws["Receipts"]["D2"] = 999                                           # a change the next write logs

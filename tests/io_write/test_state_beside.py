@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import zipfile
 
-import openpyxl
 import pytest
+from iowrite_helpers import oats_receipts_book
 
 from massbal.engine.record.blocks import TableBlocks
 from massbal.xlsx.read.read_book import read_book
@@ -14,14 +14,7 @@ from massbal.xlsx.write.change_log import logged_write
 
 
 def _book(path):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Receipts"
-    ws.append(["Date", "Item", "Lot", "Quantity", "Unit"])
-    for i in range(300):
-        ws.append([f"2025-03-{1 + i % 28:02d}", "Oats", f"R-{i}", 100 + i, "lb"])
-    wb.save(path)
-    return path
+    return oats_receipts_book(path, 300)
 
 
 def _parts(path) -> dict[str, bytes]:
