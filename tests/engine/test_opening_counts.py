@@ -4,8 +4,8 @@ not a variance and not oversold stock. Cases worked by hand, in pounds; each fai
 code before the fix (a false INVESTIGATE, OVERSOLD, NEGATIVE or "nan %").
 """
 import pytest
+from bookkit import book, certified, findings, loss, one, receipt
 from bookkit import count as h_count
-from bookkit import findings, one, receipt
 from bookkit import ship as h_ship
 from farmkit import count, crop_item, farm_book, field, harvest, ship
 from openingkit import quinoa_book, wheat_book
@@ -165,3 +165,27 @@ def test_a_negative_month_before_a_month_its_corrections_do_not_reach():
     rec = reconcile(raw)
     assert list(rec.balances["status"]) == ["NO COUNT", "NEGATIVE", "NO COUNT"]
     assert len(rec.investigations[rec.investigations["start"] == "2025-03-01"]) >= 1
+
+
+def test_lot_opened_by_counts_at_two_locations_weighs_both():
+    # organic oats counted on 1 March as lot L1: 30 lb at A and 70 lb at B, nobody received
+    # or made L1; 100 lb of conventional oats (R1) arrive on 5 March. A 50 lb loss with no
+    # lot on 3 March, when no movement had built book stock, holds the item's average
+    # make-up: L1 100 organic of 200 lb that came into being = 0.5, so 25 lb organic lost
+    # and 100 - 25 = 75 on hand. Before, one of L1's two rows stood for the lot (30 of 130
+    # or 70 of 170, whichever the date sort put first): 11.54 or 20.59 lost.
+    b = book(Items=[{"Item": "Oats", "Kind": "Ingredient"}], Certificates=[certified()],
+             Counts=[h_count("2025-03-01", "Oats", 30, Lot="L1", Location="A"),
+                     h_count("2025-03-01", "Oats", 70, Lot="L1", Location="B")],
+             Receipts=[receipt("2025-03-05", "Oats", "R1", 100, Organic="No")],
+             Losses=[loss("2025-03-03", "Oats", 50, Reason="spill")])
+    s = one(reconcile(b, "2025-03-01", "2025-03-31").supply, ingredient="Oats")
+    assert (s.available, s.losses_equivalent, s.on_hand_equivalent, s.unaccounted) == (100, 25, 75, 0)
+    # counted again later (two days of counts): still the first day's two rows, summed
+    later = h_count("2025-03-20", "Oats", 999, Lot="L1", Location="A")
+    b2 = book(Items=[{"Item": "Oats", "Kind": "Ingredient"}], Certificates=[certified()],
+              Counts=[later, h_count("2025-03-01", "Oats", 30, Lot="L1", Location="A"),
+                      h_count("2025-03-01", "Oats", 70, Lot="L1", Location="B")],
+              Receipts=[receipt("2025-03-05", "Oats", "R1", 100, Organic="No")],
+              Losses=[loss("2025-03-03", "Oats", 50, Reason="spill")])
+    assert one(reconcile(b2, "2025-03-01", "2025-03-31").supply, ingredient="Oats").losses_equivalent == 25

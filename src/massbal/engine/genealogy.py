@@ -129,8 +129,7 @@ def build_genealogy(book: Book, ledger: pd.DataFrame, fixed: pd.DataFrame | None
     base = rec[LOT + ["_lk", "qty", "organic"]].copy()
     c = counts[counts["lot_key"] != 0]
     seen = c["_lk"].isin(np.concatenate([produced["_lk"].to_numpy(), rec["_lk"].to_numpy()])).to_numpy()
-    opening = c[~seen]
-    opening = opening.sort_values("date").drop_duplicates("_lk")
+    opening = _opening_stock(c[~seen])
     op = opening[LOT + ["_lk", "qty"]].assign(
         organic=opening["item_key"].map(items["organic"]).fillna(True).astype(bool))
     base = pd.concat([base, op], ignore_index=True)
@@ -222,6 +221,17 @@ def _input_comp(u: pd.DataFrame, lot_comp: pd.DataFrame, items: pd.DataFrame, lo
     comp = pd.concat(parts, ignore_index=True)
     comp["w"] = comp["qty"] * comp["frac"]
     return comp
+
+
+def _opening_stock(counts: pd.DataFrame) -> pd.DataFrame:
+    """One row a counted lot (of counts nobody received or made): the lot as it was first
+    counted, its qty the sum of that day's counts of it (one a location), as the balances
+    and the lot checks read a day's counts. Rows in the order of a sort by date."""
+    first = counts.sort_values("date").drop_duplicates("_lk")
+    if len(first) == len(counts):  # each lot counted once: nothing to add up
+        return first
+    day = counts.groupby(["_lk", "date"], sort=False)["qty"].sum()
+    return first.assign(qty=day.reindex(pd.MultiIndex.from_arrays([first["_lk"], first["date"]])).to_numpy())
 
 
 def _item_comp(lot_comp, rec, produced, opening, lots) -> pd.DataFrame:
