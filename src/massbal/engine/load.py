@@ -230,7 +230,10 @@ def _type_table(spec: TableSpec, raw: RawTable, date1904: bool, read: dict | Non
     for name, i in found.items():
         if i in raw.percent:  # the face saw which cells are formatted as percentages
             frame["_pct_" + snake(name)] = pd.Series(np.asarray(raw.percent[i], dtype=bool), index=data.index)
-    typed = pd.DataFrame(frame)
+    # (the columns as they are, not first copied into one block per dtype: the rows kept
+    # are taken next, which copies them in pandas 2.2 (copy on write in pandas 3), so the
+    # typed table still shares no cells with the raw one)
+    typed = pd.DataFrame(frame, copy=False)
     return _Typed(typed[valid].reset_index(drop=True), out, letters, uniques)
 
 
