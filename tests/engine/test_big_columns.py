@@ -119,3 +119,13 @@ def test_read_texts_shortcut_equals_the_search():
             assert [list(a) for a in got[:2]] == [list(a) for a in want[:2]] and got[2:] == want[2:], values[-2:]
             searched += not got[2] or got[3]
     assert searched  # (the cases do reach errors and cleaned texts)
+
+
+def test_filled_texts_equals_notna():
+    # the all-text shortcut against pd.notna, on arrays that take it and arrays that do not
+    texts = ["Lot-1", "", " ", np.str_("np"), "Éclair"]
+    for values in (texts, texts + [None], texts + [float("nan")], texts + [pd.NA], texts + [pd.NaT],
+                   texts + [1.0], [b"bytes"] + texts, [None, None], [float("nan"), 2.0], []):
+        arr = np.array(values, dtype=object)
+        assert parse.filled_texts(arr).tolist() == pd.notna(arr).tolist(), values
+        assert parse.filled_texts(arr).dtype == bool

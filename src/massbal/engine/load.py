@@ -19,7 +19,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from . import findings as F
-from .parse import Parsed, all_text, distinct_keys, parse_date, parse_number, parse_text, parse_yesno
+from .parse import Parsed, all_text, distinct_keys, filled_texts, parse_date, parse_number, parse_text, parse_yesno
 from .rawbook import RawBook, RawTable
 from .schema import TABLES, TableSpec, header_key, name_key
 from .tolerance import read_tolerance, read_tolerance_column
@@ -315,7 +315,7 @@ def _spellings(frame: pd.DataFrame, kind: str, uniques: np.ndarray | None) -> tu
     first appearance; from the codes the text was read with where there are some."""
     if uniques is None or "_codes_" + kind not in frame:
         return pd.factorize(frame[kind].astype(object))
-    filled = np.append(pd.notna(uniques), False)  # the appended slot: code -1
+    filled = np.append(filled_texts(uniques), False)  # the appended slot: code -1
     read = frame["_codes_" + kind].to_numpy()
     ok = filled[read]
     local = np.full(len(read), -1, dtype=np.int64)
@@ -386,7 +386,7 @@ def _shared_spellings(typed: dict[str, pd.DataFrame], names: list[str], kind: st
     The shared codes stand for their texts (vocab's texts are distinct), so the tables are
     matched on integers; the few names of other tables (a small Transfers table) are
     looked up among the texts once."""
-    filled = np.append(pd.notna(vocab), False)  # the appended slot: code -1
+    filled = np.append(filled_texts(vocab), False)  # the appended slot: code -1
     n = len(vocab)
     ids, others = [], {}
     for t in names:

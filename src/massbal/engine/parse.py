@@ -430,6 +430,14 @@ def _text_rows(u: pd.Series) -> Parsed:
                   pd.Series(uprob, index=u.index, dtype=object, copy=False), clean=clean)
 
 
+def filled_texts(values: np.ndarray) -> np.ndarray:
+    """pd.notna of an object array, without its test of each value where every value is
+    text (one pass of C type checks: a str is never missing), as a book's names are."""
+    if len(values) and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return np.ones(len(values), dtype=bool)
+    return pd.notna(values)
+
+
 def match_keys(values: pd.Series) -> np.ndarray:
     """schema.name_key for a whole column: plain ASCII text is just lower-cased (NFKC
     leaves it alone and casefold equals lower there); only other text goes through Python."""
@@ -442,15 +450,16 @@ def distinct_keys(values: pd.Series) -> tuple[np.ndarray, bool]:
     empty text, whose lower-casing then maps distinct texts to distinct keys (each is
     its key upper-cased), so the caller need not hash them to find out (a book's lots)."""
     from .schema import name_key
-    filled = values.notna()
+    cells = values.to_numpy(dtype=object)
+    filled = filled_texts(cells)
     out = np.full(len(values), "", dtype=object)
     if not filled.any():
         return out, False
-    idx = np.flatnonzero(filled.to_numpy())
+    idx = np.flatnonzero(filled)
     if len(values) < SMALL:
         out[idx] = [name_key(v) for v in values.to_numpy()[idx]]
         return out, False
-    texts = values.to_numpy(dtype=object)[idx]
+    texts = cells if len(idx) == len(cells) else cells[idx]
     if pd.api.types.infer_dtype(texts, skipna=False) == "string":
         # every value is text. All of it ASCII (a book's lots and batches): lower-cased as
         # one joined text and split back, the same texts as each one's lower() (ASCII
