@@ -129,3 +129,14 @@ def test_filled_texts_equals_notna():
         arr = np.array(values, dtype=object)
         assert parse.filled_texts(arr).tolist() == pd.notna(arr).tolist(), values
         assert parse.filled_texts(arr).dtype == bool
+
+
+def test_first_rows_equals_unique_first_indices():
+    # each code's first row against np.unique's first indices, sorted: repeats, codes never
+    # seen, a single row, no rows
+    from massbal.engine.load import _first_rows
+    rng = np.random.default_rng(3)
+    for keys in (rng.integers(0, 40, 5000), rng.integers(5, 8, 100), np.array([3]), np.array([], dtype=np.int64),
+                 np.zeros(10, dtype=np.int64), np.arange(50)[::-1]):
+        keys = keys.astype(np.int64)
+        assert _first_rows(keys, 60).tolist() == np.sort(np.unique(keys, return_index=True)[1]).tolist()

@@ -505,6 +505,19 @@ def _items_table(items: pd.DataFrame, movement_items: pd.DataFrame, settings: Se
     return allitems.set_index("item_key", drop=False)
 
 
+def _first_rows(keys: np.ndarray, n_codes: int) -> np.ndarray:
+    """The row of each key's first appearance, in row order (np.unique's first indices,
+    sorted): keys are codes below n_codes, so a lowest row per code, not a sort of them all."""
+    at = np.full(n_codes, len(keys), dtype=np.int64)
+    np.minimum.at(at, keys, np.arange(len(keys), dtype=np.int64))
+    return np.sort(at[at < len(keys)])
+
+
+def _distinct(keys: pd.Series) -> set:
+    # (hashed in C: a set of the column itself makes a Python int of every row)
+    return set(pd.unique(keys.to_numpy()).tolist())
+
+
 def load_book(raw: RawBook) -> Book:
     out: list = []
     typed: dict[str, pd.DataFrame] = {}
@@ -541,11 +554,11 @@ def load_book(raw: RawBook) -> Book:
     # (each item's first row, in table order, from the columns' arrays: ten small frames
     # concatenated cost a small book more than the look-up itself)
     keys = np.concatenate([typed[t]["item_key"].to_numpy(dtype=np.int64) for t in MOVEMENT_TABLES])
-    first = np.sort(np.unique(keys, return_index=True)[1])
+    first = _first_rows(keys, len(codes["item"]))
     names = np.concatenate([typed[t]["item"].to_numpy(dtype=object) for t in MOVEMENT_TABLES])[first]
     movement_items = pd.DataFrame({"item": pd.Series(names, dtype=object), "item_key": keys[first]})
-    produced = set(typed["Batches"]["item_key"])
-    consumed = set(typed["BatchInputs"]["item_key"])
+    produced = _distinct(typed["Batches"]["item_key"])
+    consumed = _distinct(typed["BatchInputs"]["item_key"])
     items = _items_table(typed["Items"], movement_items, settings, produced, consumed)
 
     # quantities into the report unit, through pint, one factor per distinct (unit, item)
