@@ -521,7 +521,8 @@ def _read_texts(u: pd.Series, ublank: np.ndarray, stripped: pd.Series) -> tuple[
     # (a big column of codes and references holds neither: two whole-column passes saved)
     text = _arrow_text_bytes(u)
     odd = stripped.ne(u)
-    if text is None or any(m.encode() in text for m in _INNER_MARKS):
+    # (each mark's first byte looked for first: one byte is found many times faster than two)
+    if text is None or any(m.encode()[:1] in text and m.encode() in text for m in _INNER_MARKS):
         # (the four inner marks in one pass: a regex of literal alternatives, the same test)
         odd = odd | u.str.contains("|".join(_INNER_MARKS), regex=True)
     odd = odd.fillna(False).to_numpy(dtype=bool) & ~ublank
