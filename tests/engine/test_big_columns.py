@@ -76,3 +76,67 @@ def test_distinct_keys_claims_distinct_only_when_they_are():
         assert distinct == claimed
         if distinct:
             assert len(set(keys)) == len(keys) and "" not in set(keys)
+
+
+def _arrow_text_columns(values: list) -> list[pd.Series]:
+    """values as Arrow-backed text columns laid out every way a reader may hand them: one
+    chunk, several chunks (a concat), a slice (an offset into its buffers), and with
+    pandas' two missing-value conventions."""
+    import pytest
+    pytest.importorskip("pyarrow")
+    cols = []
+    for dtype in (pd.StringDtype("pyarrow"), pd.StringDtype("pyarrow", na_value=np.nan)):
+        one = pd.Series(values, dtype=dtype)
+        half = len(values) // 2
+        cols += [one, pd.concat([one.iloc[:half], one.iloc[half:]], ignore_index=True),
+                 pd.Series(["pad"] + values, dtype=dtype).iloc[1:].reset_index(drop=True)]
+    return cols
+
+
+def test_read_texts_shortcut_equals_the_search():
+    # where the column's bytes hold no inner mark and no '#', the value-by-value search is
+    # skipped: the same texts, problems and flags as searching, on columns that do and do
+    # not hold them (a mark or '#' that only spans two values: searched, same result)
+    assert all(e.startswith("#") for e in parse.EXCEL_ERRORS)  # what the shortcut relies on
+    plain = [f"INV-25-{i:05d}" for i in range(200)]
+    cases = [plain, plain + [None, ""], plain + ["Lot  7"], plain + ["Rolled\toats"], plain + ["a\nb"],
+             plain + ["Oats\u00a0x"], plain + ["#N/A"], plain + ["Lot #3"], plain + [" padded "],
+             plain + ["ends ", " starts"], plain + ["#", "N/A"], plain + ["Ｏａｔｓ", "éclair"], [], [None, None]]
+    searched = 0
+    for values in cases:
+        for u in _arrow_text_columns(values):
+            text = parse._arrow_text_bytes(u)
+            assert text == "".join(v for v in values if v is not None).encode()
+            stripped = u.str.strip()
+            ublank = parse._blank_uniques(u, stripped) | u.isna().to_numpy(dtype=bool)
+            got = parse._read_texts(u, ublank, stripped)
+            real = parse._arrow_text_bytes
+            parse._arrow_text_bytes = lambda _u: None  # the search, as for other storage
+            try:
+                want = parse._read_texts(u, ublank, stripped)
+            finally:
+                parse._arrow_text_bytes = real
+            assert [list(a) for a in got[:2]] == [list(a) for a in want[:2]] and got[2:] == want[2:], values[-2:]
+            searched += not got[2] or got[3]
+    assert searched  # (the cases do reach errors and cleaned texts)
+
+
+def test_filled_texts_equals_notna():
+    # the all-text shortcut against pd.notna, on arrays that take it and arrays that do not
+    texts = ["Lot-1", "", " ", np.str_("np"), "Éclair"]
+    for values in (texts, texts + [None], texts + [float("nan")], texts + [pd.NA], texts + [pd.NaT],
+                   texts + [1.0], [b"bytes"] + texts, [None, None], [float("nan"), 2.0], []):
+        arr = np.array(values, dtype=object)
+        assert parse.filled_texts(arr).tolist() == pd.notna(arr).tolist(), values
+        assert parse.filled_texts(arr).dtype == bool
+
+
+def test_first_rows_equals_unique_first_indices():
+    # each code's first row against np.unique's first indices, sorted: repeats, codes never
+    # seen, a single row, no rows
+    from massbal.engine.load import _first_rows
+    rng = np.random.default_rng(3)
+    for keys in (rng.integers(0, 40, 5000), rng.integers(5, 8, 100), np.array([3]), np.array([], dtype=np.int64),
+                 np.zeros(10, dtype=np.int64), np.arange(50)[::-1]):
+        keys = keys.astype(np.int64)
+        assert _first_rows(keys, 60).tolist() == np.sort(np.unique(keys, return_index=True)[1]).tolist()

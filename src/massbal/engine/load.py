@@ -19,7 +19,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from . import findings as F
-from .parse import Parsed, all_text, distinct_keys, parse_date, parse_number, parse_text, parse_yesno
+from .parse import Parsed, all_text, distinct_keys, filled_texts, parse_date, parse_number, parse_text, parse_yesno
 from .rawbook import RawBook, RawTable
 from .schema import TABLES, TableSpec, header_key, name_key
 from .tolerance import read_tolerance, read_tolerance_column
@@ -230,7 +230,10 @@ def _type_table(spec: TableSpec, raw: RawTable, date1904: bool, read: dict | Non
     for name, i in found.items():
         if i in raw.percent:  # the face saw which cells are formatted as percentages
             frame["_pct_" + snake(name)] = pd.Series(np.asarray(raw.percent[i], dtype=bool), index=data.index)
-    typed = pd.DataFrame(frame)
+    # (the columns as they are, not first copied into one block per dtype: the rows kept
+    # are taken next, which copies them in pandas 2.2 (copy on write in pandas 3), so the
+    # typed table still shares no cells with the raw one)
+    typed = pd.DataFrame(frame, copy=False)
     return _Typed(typed[valid].reset_index(drop=True), out, letters, uniques)
 
 
@@ -312,7 +315,7 @@ def _spellings(frame: pd.DataFrame, kind: str, uniques: np.ndarray | None) -> tu
     first appearance; from the codes the text was read with where there are some."""
     if uniques is None or "_codes_" + kind not in frame:
         return pd.factorize(frame[kind].astype(object))
-    filled = np.append(pd.notna(uniques), False)  # the appended slot: code -1
+    filled = np.append(filled_texts(uniques), False)  # the appended slot: code -1
     read = frame["_codes_" + kind].to_numpy()
     ok = filled[read]
     local = np.full(len(read), -1, dtype=np.int64)
@@ -383,7 +386,7 @@ def _shared_spellings(typed: dict[str, pd.DataFrame], names: list[str], kind: st
     The shared codes stand for their texts (vocab's texts are distinct), so the tables are
     matched on integers; the few names of other tables (a small Transfers table) are
     looked up among the texts once."""
-    filled = np.append(pd.notna(vocab), False)  # the appended slot: code -1
+    filled = np.append(filled_texts(vocab), False)  # the appended slot: code -1
     n = len(vocab)
     ids, others = [], {}
     for t in names:
@@ -502,6 +505,19 @@ def _items_table(items: pd.DataFrame, movement_items: pd.DataFrame, settings: Se
     return allitems.set_index("item_key", drop=False)
 
 
+def _first_rows(keys: np.ndarray, n_codes: int) -> np.ndarray:
+    """The row of each key's first appearance, in row order (np.unique's first indices,
+    sorted): keys are codes below n_codes, so a lowest row per code, not a sort of them all."""
+    at = np.full(n_codes, len(keys), dtype=np.int64)
+    np.minimum.at(at, keys, np.arange(len(keys), dtype=np.int64))
+    return np.sort(at[at < len(keys)])
+
+
+def _distinct(keys: pd.Series) -> set:
+    # (hashed in C: a set of the column itself makes a Python int of every row)
+    return set(pd.unique(keys.to_numpy()).tolist())
+
+
 def load_book(raw: RawBook) -> Book:
     out: list = []
     typed: dict[str, pd.DataFrame] = {}
@@ -538,11 +554,11 @@ def load_book(raw: RawBook) -> Book:
     # (each item's first row, in table order, from the columns' arrays: ten small frames
     # concatenated cost a small book more than the look-up itself)
     keys = np.concatenate([typed[t]["item_key"].to_numpy(dtype=np.int64) for t in MOVEMENT_TABLES])
-    first = np.sort(np.unique(keys, return_index=True)[1])
+    first = _first_rows(keys, len(codes["item"]))
     names = np.concatenate([typed[t]["item"].to_numpy(dtype=object) for t in MOVEMENT_TABLES])[first]
     movement_items = pd.DataFrame({"item": pd.Series(names, dtype=object), "item_key": keys[first]})
-    produced = set(typed["Batches"]["item_key"])
-    consumed = set(typed["BatchInputs"]["item_key"])
+    produced = _distinct(typed["Batches"]["item_key"])
+    consumed = _distinct(typed["BatchInputs"]["item_key"])
     items = _items_table(typed["Items"], movement_items, settings, produced, consumed)
 
     # quantities into the report unit, through pint, one factor per distinct (unit, item)

@@ -430,6 +430,14 @@ def _text_rows(u: pd.Series) -> Parsed:
                   pd.Series(uprob, index=u.index, dtype=object, copy=False), clean=clean)
 
 
+def filled_texts(values: np.ndarray) -> np.ndarray:
+    """pd.notna of an object array, without its test of each value where every value is
+    text (one pass of C type checks: a str is never missing), as a book's names are."""
+    if len(values) and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return np.ones(len(values), dtype=bool)
+    return pd.notna(values)
+
+
 def match_keys(values: pd.Series) -> np.ndarray:
     """schema.name_key for a whole column: plain ASCII text is just lower-cased (NFKC
     leaves it alone and casefold equals lower there); only other text goes through Python."""
@@ -442,15 +450,16 @@ def distinct_keys(values: pd.Series) -> tuple[np.ndarray, bool]:
     empty text, whose lower-casing then maps distinct texts to distinct keys (each is
     its key upper-cased), so the caller need not hash them to find out (a book's lots)."""
     from .schema import name_key
-    filled = values.notna()
+    cells = values.to_numpy(dtype=object)
+    filled = filled_texts(cells)
     out = np.full(len(values), "", dtype=object)
     if not filled.any():
         return out, False
-    idx = np.flatnonzero(filled.to_numpy())
+    idx = np.flatnonzero(filled)
     if len(values) < SMALL:
         out[idx] = [name_key(v) for v in values.to_numpy()[idx]]
         return out, False
-    texts = values.to_numpy(dtype=object)[idx]
+    texts = cells if len(idx) == len(cells) else cells[idx]
     if pd.api.types.infer_dtype(texts, skipna=False) == "string":
         # every value is text. All of it ASCII (a book's lots and batches): lower-cased as
         # one joined text and split back, the same texts as each one's lower() (ASCII
@@ -479,16 +488,48 @@ def distinct_keys(values: pd.Series) -> tuple[np.ndarray, bool]:
     return out, False
 
 
+def _arrow_text_bytes(u: pd.Series) -> bytes | None:
+    """An Arrow-backed text column's values as one run of UTF-8 bytes, end to end (read
+    from Arrow's own buffers: no Python string is made); None for other storage. Text
+    found nowhere in it is in no value (a find in it may also span two values)."""
+    if not (isinstance(u.dtype, pd.StringDtype) and u.dtype.storage == "pyarrow"):
+        return None
+    try:
+        parts = []
+        for chunk in u.array.__arrow_array__().chunks:
+            width = {"string": np.int32, "large_string": np.int64}[str(chunk.type)]
+            if not len(chunk):
+                continue
+            offsets, data = chunk.buffers()[1:3]
+            ends = np.frombuffer(offsets, dtype=width)[[chunk.offset, chunk.offset + len(chunk)]]
+            parts.append(bytes(memoryview(data)[int(ends[0]):int(ends[1])]) if data is not None else b"")
+        return b"".join(parts)
+    except Exception:  # (an Arrow layout not foreseen here: the column is searched as before)
+        return None
+
+
+# what makes a text need Python's hands (besides white space at either end), and what
+# every Excel error starts with
+_INNER_MARKS = ("  ", "\t", "\n", "\u00a0")
+
+
 def _read_texts(u: pd.Series, ublank: np.ndarray, stripped: pd.Series) -> tuple[np.ndarray, np.ndarray, bool, bool]:
     """The texts of `u` (distinct values or whole rows) as read, each one's problem,
     whether none has one, and whether any was cleaned of stray white space: only those
     need Python's hands; Excel errors are no value. stripped: u.str.strip()."""
-    # (the four inner marks in one pass: a regex of literal alternatives, the same test)
-    odd = (stripped.ne(u) | u.str.contains("  |\t|\n|\u00a0", regex=True)
-           ).fillna(False).to_numpy(dtype=bool) & ~ublank
+    # marks and errors looked for value by value only where the column's bytes hold one
+    # (a big column of codes and references holds neither: two whole-column passes saved)
+    text = _arrow_text_bytes(u)
+    odd = stripped.ne(u)
+    # (each mark's first byte looked for first: one byte is found many times faster than two)
+    if text is None or any(m.encode()[:1] in text and m.encode() in text for m in _INNER_MARKS):
+        # (the four inner marks in one pass: a regex of literal alternatives, the same test)
+        odd = odd | u.str.contains("|".join(_INNER_MARKS), regex=True)
+    odd = odd.fillna(False).to_numpy(dtype=bool) & ~ublank
     uvals = u.to_numpy(dtype=object, na_value=None)
     uvals[ublank] = None
-    uerr = u.isin(list(EXCEL_ERRORS)).to_numpy(dtype=bool) & ~odd
+    uerr = (u.isin(list(EXCEL_ERRORS)).to_numpy(dtype=bool) if text is None or b"#" in text
+            else np.zeros(len(u), dtype=bool)) & ~odd
     if odd.any():
         uvals[odd] = cleaned = [_text_one(v) for v in uvals[odd]]
         uerr[odd] = [v in EXCEL_ERRORS for v in cleaned]
