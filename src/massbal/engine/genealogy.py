@@ -17,7 +17,7 @@ import pandas as pd
 from . import findings as F
 from .frames import KeyRuns, inner_merge, lot_codes, lot_pairs
 from .load import Book
-from .roll import day_sums, signs
+from .roll import day_codes, day_sums, signs
 
 LOT = ["item_key", "lot_key"]
 MAX_LEVELS = 64  # deeper than any real bill of materials; beyond it we call it a cycle
@@ -326,11 +326,13 @@ def _stock_makeup(rest: pd.DataFrame, known: dict, frac: np.ndarray) -> tuple[pd
     io_flows, io_rest = key_codes([flows, rest], io)
     c = key_codes([flows], ["ingredient_key"] + io)[0]
     dates, qty = flows["date"].to_numpy(), flows["qty"].to_numpy()
-    cum_eq = _cumulated(c, dates, qty * flows["frac"].to_numpy() * sign, "_c", "E")
+    days = day_codes(dates)  # coded once for both running totals
+    cum_eq = _cumulated(c, dates, qty * flows["frac"].to_numpy() * sign, "_c", "E", days)
     # a ledger row's ingredients are adjacent in `known` (the join keeps each row's together)
     i = flows["_i"].to_numpy()
     first = np.r_[True, i[1:] != i[:-1]] if len(i) else np.zeros(0, dtype=bool)
-    cum_q = _cumulated(io_flows[first], dates[first], qty[first] * sign[first], "_io", "Q")
+    cum_q = _cumulated(io_flows[first], dates[first], qty[first] * sign[first], "_io", "Q",
+                       None if days is None else (days[0][first], days[1]))
     held = asof_merge(rest[["_i", "date"]].assign(_io=io_rest), cum_q.rename(columns={"date": "qd"}),
                       left_on="date", right_on="qd", by=["_io"])
     has = (held["Q"] > EPS).to_numpy()
@@ -346,10 +348,12 @@ def _stock_makeup(rest: pd.DataFrame, known: dict, frac: np.ndarray) -> tuple[pd
     return pairs[list(rest.columns) + ["ingredient_key", "frac"]], left
 
 
-def _cumulated(code: np.ndarray, dates: np.ndarray, v: np.ndarray, key: str, name: str) -> pd.DataFrame:
+def _cumulated(code: np.ndarray, dates: np.ndarray, v: np.ndarray, key: str, name: str,
+               days: tuple | None = None) -> pd.DataFrame:
     """key, date, name: per code the running total of v to the end of each day it moved
-    (groupby([key, date]).sum() then a cumsum per key, the day sums on one integer)."""
-    daily = day_sums(code, dates, v)
+    (groupby([key, date]).sum() then a cumsum per key, the day sums on one integer);
+    days: as day_sums takes them."""
+    daily = day_sums(code, dates, v, days)
     if daily is None:
         frame = pd.DataFrame({key: code, "date": dates, "v": v})
         return frame.groupby([key, "date"], sort=True)["v"].sum().groupby(key, sort=False).cumsum() \
