@@ -3,7 +3,7 @@ groups are found (a table of a modest span of keys, or pandas' hashing of them).
 import numpy as np
 import pandas as pd
 
-from massbal.engine.roll import day_sums, group_sums
+from massbal.engine.roll import _period_index, day_codes, day_sums, group_sums
 
 
 def _values(rng, n):
@@ -38,12 +38,30 @@ def test_day_sums_as_two_column_group_by():
         codes = rng.integers(0, max(n // 7, 1), n).astype(np.int64) * step - int(rng.integers(0, 4))
         dates = np.datetime64("2025-01-01", "ns") + rng.integers(0, 60, n).astype("timedelta64[D]")
         v = _values(rng, n)
-        got = day_sums(codes, dates, v)
         want = pd.DataFrame({"code": codes, "date": dates, "v": v}).groupby(["code", "date"], sort=True)["v"] \
             .sum().reset_index()
-        assert np.array_equal(got["code"].to_numpy(), want["code"].to_numpy())
-        assert np.array_equal(got["date"].to_numpy(), want["date"].to_numpy())
-        assert _same(got["value"].to_numpy(), want["v"].to_numpy())
+        # the dates coded here, by the caller, or as some of a larger set's (ranks with gaps)
+        more = np.concatenate([dates, dates[:3] - np.timedelta64(1, "D"), dates[:3] + np.timedelta64(400, "D")])
+        day, days = day_codes(more)
+        for got in (day_sums(codes, dates, v), day_sums(codes, dates, v, day_codes(dates)),
+                    day_sums(codes, dates, v, (day[:n], days))):
+            assert np.array_equal(got["code"].to_numpy(), want["code"].to_numpy())
+            assert np.array_equal(got["date"].to_numpy(), want["date"].to_numpy())
+            assert _same(got["value"].to_numpy(), want["v"].to_numpy())
+
+
+def test_day_codes_and_periods_by_them():
+    rng = np.random.default_rng(4)
+    starts = np.array(["2025-01-01", "2025-02-01", "2025-04-01"], dtype="datetime64[ns]")
+    ends = np.array(["2025-01-31", "2025-03-15", "2025-04-30"], dtype="datetime64[ns]")
+    for _ in range(30):
+        n = int(rng.integers(1, 500))
+        dates = np.datetime64("2024-12-20", "ns") + rng.integers(0, 150, n).astype("timedelta64[D]")
+        day, days = day_codes(dates)
+        assert np.array_equal(days[day], dates) and (np.diff(days) > np.timedelta64(0)).all()
+        assert np.array_equal(_period_index(dates, starts, ends, (day, days)), _period_index(dates, starts, ends))
+    dates[0] = np.datetime64("NaT")
+    assert day_codes(dates) is None and day_codes(dates[:0]) is None  # the caller's own way then
 
 
 def test_run_sums_as_the_pivot_table():

@@ -17,7 +17,7 @@ import pandas as pd
 from . import findings as F
 from .frames import KeyRuns, inner_merge, lot_codes, lot_pairs
 from .load import Book
-from .roll import day_sums
+from .roll import day_codes, day_sums, signs
 
 LOT = ["item_key", "lot_key"]
 MAX_LEVELS = 64  # deeper than any real bill of materials; beyond it we call it a cycle
@@ -285,42 +285,64 @@ def equivalents(ledger: pd.DataFrame, gen: Genealogy, kinds: tuple[str, ...]) ->
     held at that moment: the make-up of its book stock of that owner on that day. Only
     when there is no such stock does it fall back to the item's average make-up.
     """
-    rows = ledger.loc[ledger["kind"].isin(kinds).to_numpy(), ["date", "kind", "item_key", "lot_key", "owner_key", "qty"]]
-    rows = rows.reset_index().rename(columns={"index": "_i"})
+    pos = np.flatnonzero(ledger["kind"].isin(kinds).to_numpy())
     lc = gen.lot_comp  # joined on the lot as one integer (frames.lot_codes): the same rows, in the same order
-    lk_rows, lk_comp = lot_codes(rows, lc)
-    at, n = KeyRuns(lk_comp).matches(lk_rows)
-    left = np.repeat(np.arange(len(rows)), n)
-    known = rows.take(left).reset_index(drop=True).assign(
-        ingredient_key=lc["ingredient_key"].to_numpy()[at], frac=lc["frac"].to_numpy()[at])
-    rest = rows[n == 0]
-    parts = [known]
-    if len(rest):
-        on_hand, left = _stock_makeup(rest, known)
-        parts += [on_hand, left.merge(gen.item_comp, on="item_key")]
-    eq = pd.concat(parts, ignore_index=True)
-    eq["value"] = eq["qty"] * eq["frac"]
-    return eq.drop(columns=["frac"])
+    lk_rows, lk_comp = lot_codes(ledger, lc)
+    at, n = KeyRuns(lk_comp).matches(lk_rows[pos])
+    # each column taken from the ledger once, at the rows' positions repeated per ingredient
+    # of their lot, and the frame made once (not the rows copied, taken, then extended)
+    known = _ledger_rows(ledger, np.repeat(pos, n))
+    known["ingredient_key"] = lc["ingredient_key"].to_numpy()[at]
+    frac = lc["frac"].to_numpy()[at]
+    rest = n == 0
+    if not rest.any():
+        return pd.DataFrame(known | {"value": known["qty"] * frac}, copy=False)
+    rest = pd.DataFrame(_ledger_rows(ledger, pos[rest]), copy=False)
+    on_hand, left = _stock_makeup(rest, known, frac)
+    # each part valued apart (qty x frac, row by row: the same values) and joined once
+    parts = [pd.DataFrame(known | {"value": known["qty"] * frac}, copy=False),
+             *(_valued(p) for p in (on_hand, left.merge(gen.item_comp, on="item_key")))]
+    return pd.concat(parts, ignore_index=True)
 
 
-def _stock_makeup(rest: pd.DataFrame, known: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _valued(part: pd.DataFrame) -> pd.DataFrame:
+    return part.assign(value=part["qty"] * part["frac"]).drop(columns=["frac"])
+
+
+def _ledger_rows(ledger: pd.DataFrame, at: np.ndarray) -> dict:
+    """The columns of the ledger rows at positions `at` that equivalents are made of; `_i`:
+    each row's ledger index."""
+    cols = (ledger[c] for c in ("date", "kind", "item_key", "lot_key", "owner_key", "qty"))
+    # numpy columns as numpy arrays (cheaper to filter again), others (the kind) as they are
+    return {"_i": ledger.index.to_numpy()[at],
+            **{c.name: c.to_numpy()[at] if isinstance(c.dtype, np.dtype) else c.array.take(at) for c in cols}}
+
+
+def _stock_makeup(rest: pd.DataFrame, known: dict, frac: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows of `rest` with the ingredient fractions of their item's book stock on their
-    date (rows of item and owner with no stock then are returned apart)."""
+    date (rows of item and owner with no stock then are returned apart). known: the columns
+    of the rows with a known lot, one row per ingredient (frac: its fraction)."""
     from .frames import asof_merge, key_codes
-    from .roll import EPS, SIGN
+    from .roll import EPS
     io = ["item_key", "owner_key"]
-    flows = known[known["kind"].isin(list(SIGN))]
-    sign = flows["kind"].map(SIGN).astype(float).to_numpy()
+    sign = signs(pd.Series(known["kind"], copy=False))
+    f = ~np.isnan(sign)  # the stock movements (a kind SIGN has), not the counts
+    f = slice(None) if f.all() else f  # every row moves stock (counts by lot are few): views, not copies
+    flows = pd.DataFrame({c: known[c][f] for c in ("_i", "date", "item_key", "owner_key", "ingredient_key", "qty")}
+                         | {"frac": frac[f]}, copy=False)
+    sign = sign[f]
     # (ingredient, item, owner) and (item, owner) as one integer each, in their sorted order
     # (key_codes): the same groups in the same order as on the columns, cheaper
     io_flows, io_rest = key_codes([flows, rest], io)
     c = key_codes([flows], ["ingredient_key"] + io)[0]
     dates, qty = flows["date"].to_numpy(), flows["qty"].to_numpy()
-    cum_eq = _cumulated(c, dates, qty * flows["frac"].to_numpy() * sign, "_c", "E")
+    days = day_codes(dates)  # coded once for both running totals
+    cum_eq = _cumulated(c, dates, qty * flows["frac"].to_numpy() * sign, "_c", "E", days)
     # a ledger row's ingredients are adjacent in `known` (the join keeps each row's together)
     i = flows["_i"].to_numpy()
     first = np.r_[True, i[1:] != i[:-1]] if len(i) else np.zeros(0, dtype=bool)
-    cum_q = _cumulated(io_flows[first], dates[first], qty[first] * sign[first], "_io", "Q")
+    cum_q = _cumulated(io_flows[first], dates[first], qty[first] * sign[first], "_io", "Q",
+                       None if days is None else (days[0][first], days[1]))
     held = asof_merge(rest[["_i", "date"]].assign(_io=io_rest), cum_q.rename(columns={"date": "qd"}),
                       left_on="date", right_on="qd", by=["_io"])
     has = (held["Q"] > EPS).to_numpy()
@@ -336,10 +358,12 @@ def _stock_makeup(rest: pd.DataFrame, known: pd.DataFrame) -> tuple[pd.DataFrame
     return pairs[list(rest.columns) + ["ingredient_key", "frac"]], left
 
 
-def _cumulated(code: np.ndarray, dates: np.ndarray, v: np.ndarray, key: str, name: str) -> pd.DataFrame:
+def _cumulated(code: np.ndarray, dates: np.ndarray, v: np.ndarray, key: str, name: str,
+               days: tuple | None = None) -> pd.DataFrame:
     """key, date, name: per code the running total of v to the end of each day it moved
-    (groupby([key, date]).sum() then a cumsum per key, the day sums on one integer)."""
-    daily = day_sums(code, dates, v)
+    (groupby([key, date]).sum() then a cumsum per key, the day sums on one integer);
+    days: as day_sums takes them."""
+    daily = day_sums(code, dates, v, days)
     if daily is None:
         frame = pd.DataFrame({key: code, "date": dates, "v": v})
         return frame.groupby([key, "date"], sort=True)["v"].sum().groupby(key, sort=False).cumsum() \

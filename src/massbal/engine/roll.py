@@ -50,23 +50,38 @@ def stable_order(keys: np.ndarray) -> np.ndarray:
     return np.argsort(keys, kind="stable")
 
 
-def _period_index(dates: pd.Series, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    d = dates.to_numpy(dtype="datetime64[ns]")
+def _period_index(dates, starts: np.ndarray, ends: np.ndarray, days: tuple | None = None) -> np.ndarray:
+    """Each date's period (-1: in none); days: day_codes(dates), when the caller has them (each
+    distinct day looked up once, then taken by its code)."""
+    if days is not None:
+        return _period_index(days[1], starts, ends)[days[0]]
+    d = np.asarray(dates, dtype="datetime64[ns]")
     i = np.searchsorted(starts, d, side="right") - 1
     ok = (i >= 0) & (d <= ends[np.clip(i, 0, len(ends) - 1)])
     return np.where(ok, i, -1)
 
 
-def day_sums(codes: np.ndarray, dates, values: np.ndarray) -> pd.DataFrame | None:
+def day_codes(dates) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each date's rank among the distinct dates, and those dates ascending (a sorted
+    factorize); None where there is no date or one is missing."""
+    day, days = pd.factorize(np.asarray(dates, dtype="datetime64[ns]"), sort=True)
+    if len(day) == 0 or (day < 0).any():
+        return None
+    return day, np.asarray(days)
+
+
+def day_sums(codes: np.ndarray, dates, values: np.ndarray, days: tuple | None = None) -> pd.DataFrame | None:
     """groupby([code, date], sort=True)[value].sum() as columns `code`, `date`, `value`,
     grouped on one int64 (code and day rank) rather than two columns: pandas then skips
     combining and compressing two levels of 1.6 million rows. The same groups in the same
     order, each summed over the same rows in the same order, so the same sums to the bit.
-    None when a date is missing (the caller keeps pandas' own way, which drops it)."""
-    d = np.asarray(dates, dtype="datetime64[ns]")
-    day, days = pd.factorize(d, sort=True)
-    if len(d) == 0 or (day < 0).any():
+    None when a date is missing (the caller keeps pandas' own way, which drops it).
+    days: day_codes of these dates (or of dates they are some of: ranks with gaps keep the
+    groups and their order), when the caller has them."""
+    days = day_codes(dates) if days is None else days
+    if days is None:
         return None
+    day, days = days
     nd = len(days)
     lo = int(codes.min())
     k, uk = codes - lo, None
@@ -249,7 +264,9 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
     grid["day_before"] = grid["start"] - pd.Timedelta(days=1)
 
     # book cumulative effect at the end of each day
-    daily = day_sums(mv[K].to_numpy(), mv["date"], mv["effect"].to_numpy())
+    # the moves' days coded once, for their day sums and their periods
+    days = day_codes(mv["date"])
+    daily = day_sums(mv[K].to_numpy(), mv["date"], mv["effect"].to_numpy(), days)
     if daily is None:
         daily = mv.groupby([K, "date"], sort=True)["effect"].sum().reset_index()
     else:
@@ -275,7 +292,7 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
     g = _open_from_count(g, openings, csum, [K], item_key)  # csum is keyed by the key's code
 
     # the period's movements by kind
-    for c, v in _period_sums(mv, starts, ends, len(g)).items():
+    for c, v in _period_sums(mv, starts, ends, len(g), days).items():
         g[c] = v
     for k in SIGN:
         c = "sum_" + k
@@ -300,14 +317,14 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
     return g.drop(columns=K)
 
 
-def _period_sums(mv: pd.DataFrame, starts: np.ndarray, ends: np.ndarray, rows: int) -> dict:
+def _period_sums(mv: pd.DataFrame, starts: np.ndarray, ends: np.ndarray, rows: int, days: tuple | None) -> dict:
     """sum_<kind> of each grid row (key place `_k` x periods + period) over the moves dated in
     the period: groupby([_k, p, kind]).sum() unstacked, as columns of the grid. Grouped on
     one integer, the same groups summed over the same rows in the same order: the same sums
     to the bit. A kind's column in order of the kind's first row; 0.0 where the row's key
     and period moved only in other kinds, NaN where they did not move (what a left merge of
     the unstacked sums gave; the caller fills SIGN's kinds)."""
-    p = _period_index(mv["date"], starts, ends)
+    p = _period_index(mv["date"], starts, ends, days)
     inside = p >= 0
     kind = mv["kind"]
     if isinstance(kind.dtype, pd.CategoricalDtype):
