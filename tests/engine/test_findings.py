@@ -106,6 +106,22 @@ def test_count_resets_lot_stock():
     assert at(findings(b), "LOT_OVERDRAWN") == [("error", "Shipments", 3, "Quantity")]
 
 
+def test_one_lot_number_of_two_items_is_two_lots():
+    # lot L1 of Oats and of Wheat are two lots (one lot code, two items: lot_findings numbers
+    # the pairs, not the codes): Wheat's L1 holds its own 50, not Oats' 1000 as well, and
+    # Wheat's L2 never arrived though Oats' L2 did
+    wheat = [{"Item": "Wheat", "Kind": "Ingredient"}]
+    b = base(Items=OATS + wheat,
+             Receipts=[receipt("2025-01-02", "Oats", "L1", 1000), receipt("2025-01-02", "Wheat", "L1", 50),
+                       receipt("2025-01-02", "Oats", "L2", 10)],
+             Shipments=[ship("2025-01-05", "Wheat", "L1", 80), ship("2025-01-05", "Oats", "L1", 900),
+                        ship("2025-01-06", "Wheat", "L2", 5)])
+    f = findings(b)
+    assert at(f, "LOT_OVERDRAWN") == [("error", "Shipments", 2, "Quantity")]
+    assert "holds 50.00 lb" in f[f["code"] == "LOT_OVERDRAWN"].iloc[0].message
+    assert at(f, "UNKNOWN_LOT") == [("error", "Shipments", 4, "Lot")]
+
+
 def test_negative_balance():
     b = base(Shipments=[ship("2025-03-05", "Oats", "O1", 1200)])
     assert at(findings(b), "NEGATIVE_BALANCE") == [("error", "Shipments", 2, "Quantity")]

@@ -55,6 +55,25 @@ def test_lot_codes_order_and_join_as_the_pairs():
         assert (item == want["item_key"].to_numpy()).all() and (lot == want["lot_key"].to_numpy()).all()
 
 
+def test_lot_numbers_tell_the_pairs_apart():
+    """frames.lot_numbers: one number per (item, lot) pair, from 0 and below the count given,
+    both where each lot code has one item (the lot code itself) and where two items share a
+    lot code or the codes are too sparse (the pairs hashed)."""
+    from massbal.engine.frames import lot_numbers
+    rng = np.random.default_rng(11)
+    for trial in range(300):
+        n = int(rng.integers(0, 40))
+        lot = rng.integers(0, 12, n) * (1 if trial % 3 else 10_000)  # every third: a sparse span
+        item = lot % 3 if trial % 2 else rng.integers(0, 3, n)  # odd: one item per lot code
+        frame = pd.DataFrame({"item_key": item.astype(np.int64), "lot_key": lot.astype(np.int64)})
+        number, most = lot_numbers(frame)
+        assert number.dtype == np.int64 and ((number >= 0) & (number < most)).all()
+        pairs = list(zip(item.tolist(), lot.tolist(), strict=True))
+        for i in range(n):
+            for j in range(n):
+                assert (number[i] == number[j]) == (pairs[i] == pairs[j])
+
+
 def test_adding_a_level_sums_as_the_whole_regroup():
     # genealogy._add_comp against what it replaces: concat, group by lot and ingredient, sum
     from massbal.engine.genealogy import _add_comp
@@ -129,17 +148,17 @@ def test_left_matches_is_pandas_left_merge():
 
 def test_first_dates_is_the_groups_minimum_looked_up():
     """checks._first_dates: groupby(lot)[date].min() looked up per wanted lot, NaT for a lot
-    with no row or only undated rows."""
+    with no row or only undated rows (lots numbered from 0, some with no row)."""
     from massbal.engine.checks import _first_dates
     rng = np.random.default_rng(5)
     for _ in range(200):
         n, m = int(rng.integers(0, 30)), int(rng.integers(0, 30))
-        lk = rng.integers(0, 8, n).astype(np.int64) << 32
+        lk = rng.integers(0, 8, n).astype(np.int64)
         date = pd.Series(pd.to_datetime("2025-01-01") + pd.to_timedelta(rng.integers(0, 20, n), unit="D"))
         date[rng.random(n) < 0.2] = pd.NaT
-        wanted = rng.integers(0, 10, m).astype(np.int64) << 32
+        wanted = rng.integers(0, 10, m).astype(np.int64)  # lots 8 and 9: no row
         expect = pd.Series(date.to_numpy(), index=lk).groupby(level=0).min().reindex(wanted).to_numpy()
-        got = _first_dates(lk, date.to_numpy(), wanted)
+        got = _first_dates(lk, date.to_numpy(), wanted, 10)
         np.testing.assert_array_equal(got, expect.astype("datetime64[ns]"))
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import findings as F
-from .frames import asof_merge, lot_codes
+from .frames import asof_merge, lot_codes, lot_numbers
 from .genealogy import LOT
 from .ledger import INFLOW_KINDS, OUTFLOW_KINDS
 from .load import Book
@@ -31,13 +31,17 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     # each filter); names are added back for the rows a finding is about
     lots = ledger.loc[(ledger["lot_key"] != 0).to_numpy(),
                       LOT + ["date", "kind", "qty", "effect", "sheet", "row"]]
-    lots = lots.assign(_lk=lot_codes(lots)[0])  # the lot as one integer (frames.lot_codes)
+    # the lot as one number from 0 (frames.lot_numbers): group-bys on one integer column, and
+    # each lot's first date in a table by position rather than by sorting half a million rows
+    number, most = lot_numbers(lots)
+    lots = lots.assign(_lk=number)
     kind = lots["kind"]
     # each subset with only the columns it is read for (a filter copies every column kept)
     creators = kind.isin(INFLOW_KINDS + ("count",)).to_numpy()
-    takers = lots[kind.isin(OUTFLOW_KINDS + ("transfer out",)).to_numpy()]
-    takers = takers.assign(born=_first_dates(lots["_lk"].to_numpy()[creators],
-                                             lots["date"].to_numpy()[creators], takers["_lk"].to_numpy()))
+    taking = kind.isin(OUTFLOW_KINDS + ("transfer out",)).to_numpy()
+    takers = lots[taking]
+    takers = takers.assign(born=_first_dates(number[creators], lots["date"].to_numpy()[creators],
+                                             number[taking], most))
     out = []
     never = _named(ledger, takers[takers["born"].isna()])
     early = _named(ledger, takers[takers["born"].notna() & (takers["date"] < takers["born"])])
@@ -64,11 +68,19 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
         # (columns added by assign, not to a copy of the filtered rows: pandas 3 copies them
         # no second time)
         eff = lots.loc[flows, ["_lk", "date", "effect"]]
-        eff = eff.assign(cum=eff.groupby("_lk", sort=False)["effect"].cumsum())  # ledger is in date/kind order
-        t = takers.loc[born_ok, ["_lk", "date", "qty", "effect", "kind", "sheet", "row"]]
+        # grouped on the lots' numbers as a categorical's codes, every number a group (observed=False:
+        # none searched for), as roll.group_sums does: no hashing of half a million codes; the same
+        # groups, each summed over the same rows in the same order (ledger: date/kind order)
+        lot = pd.Categorical.from_codes(number[flows], categories=pd.RangeIndex(most), validate=False)
+        cum = eff["effect"].groupby(lot, observed=False, sort=True).cumsum().to_numpy()
+        eff = eff.assign(cum=cum)
+        # each taker's stock after it, by its position among the lots' rows (NaN: not a flow)
+        after = np.full(len(lots), np.nan)
+        after[flows] = cum
+        t = takers.loc[born_ok, ["_lk", "date", "qty", "effect", "kind", "sheet", "row"]] \
+            .assign(cum=after[np.flatnonzero(taking)[born_ok]])
         if not t.index.is_monotonic_increasing:  # (build_ledger's ledger always is)
             t = t.sort_index()
-        t = t.assign(cum=_at_labels(eff["cum"], t.index))
         # transfers do not change the amount: their 'cum' is the last flow before them
         tt = t[t["cum"].isna()].reset_index()
         if len(tt):
@@ -102,37 +114,20 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     return F.combine(out)
 
 
-def _first_dates(lk: np.ndarray, date: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """The earliest date of each lot of `wanted` among (lk, date) pairs, NaT where a lot has
-    none or only undated rows: groupby(lk)[date].min() looked up, by one sort of the pairs
-    and a binary search, rather than a hash grouping and a hash look-up of half a million."""
-    date = date.astype("datetime64[ns]")
-    day = date.view(np.int64).copy()
-    day[np.isnat(date)] = np.iinfo(np.int64).max  # undated last: a lot's minimum skips them
-    order = np.lexsort((day, lk))
-    slk = lk[order]
-    first = np.ones(len(slk), dtype=bool)
-    first[1:] = slk[1:] != slk[:-1]
-    ulk, udate = slk[first], date[order][first]
-    at = np.minimum(np.searchsorted(ulk, wanted), max(len(ulk) - 1, 0))
-    hit = ulk[at] == wanted if len(ulk) else np.zeros(len(wanted), dtype=bool)
-    out = np.full(len(wanted), np.datetime64("NaT"), dtype="datetime64[ns]")
-    out[hit] = udate[at[hit]]
-    return out
-
-
-def _at_labels(values: pd.Series, labels: pd.Index) -> np.ndarray:
-    """values.reindex(labels) for a series whose index is ascending and unique (rows of the
-    ledger, filtered): a binary search instead of hashing every label; NaN where absent."""
-    if not values.index.is_monotonic_increasing or not values.index.is_unique:
-        return values.reindex(labels).to_numpy(dtype=float)
-    idx = values.index.to_numpy()
-    at = np.searchsorted(idx, labels.to_numpy())
-    inside = at < len(idx)
-    hit = np.zeros(len(labels), dtype=bool)
-    hit[inside] = idx[at[inside]] == labels.to_numpy()[inside]
-    out = np.full(len(labels), np.nan)
-    out[hit] = values.to_numpy(dtype=float)[at[hit]]
+def _first_dates(lot: np.ndarray, date: np.ndarray, wanted: np.ndarray, lots: int) -> np.ndarray:
+    """The earliest date of each lot of `wanted` among (lot, date) pairs, NaT where a lot has
+    none or only undated rows: groupby(lot)[date].min() looked up, for lots numbered 0 to
+    lots - 1: each lot's minimum in one pass into a table of the lots, read back by
+    position (no sort, no search)."""
+    never = np.iinfo(np.int64).max  # (above any day: NaT, the smallest int64, is made this)
+    day = date.astype("datetime64[ns]").view(np.int64)  # (astype copies)
+    day[np.isnat(date)] = never  # undated: a lot's minimum skips them
+    first = np.full(lots, never, dtype=np.int64)
+    np.minimum.at(first, lot, day)
+    out = first[wanted]
+    none = out == never
+    out = out.view("datetime64[ns]")
+    out[none] = np.datetime64("NaT")
     return out
 
 

@@ -119,7 +119,10 @@ def combine(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     if not frames:
         return empty()
     out = pd.concat(frames, ignore_index=True)
-    order = out["severity"].map(_SEVERITY_ORDER)
+    # each distinct severity's rank looked up once (three at most), not one row at a time (pandas'
+    # map of a text column runs per row): the same ranks, NaN for a missing or unknown severity
+    at, severities = pd.factorize(out["severity"])
+    order = np.append(pd.Series(severities, dtype=object).map(_SEVERITY_ORDER).to_numpy(dtype=float), np.nan)[at]
     out = out.assign(_o=order).sort_values(["_o", "sheet", "row", "column"], kind="stable",
                                             na_position="first")
     return out.drop(columns="_o").reset_index(drop=True)

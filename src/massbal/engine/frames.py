@@ -169,6 +169,21 @@ def lot_codes(*frames: pd.DataFrame) -> list[np.ndarray]:
     return [(a << 32) | b for a, b in zip(item, lot, strict=True)]
 
 
+def lot_numbers(frame: pd.DataFrame) -> tuple[np.ndarray, int]:
+    """Each row's (item_key, lot_key) as a number from 0 (one per pair) and how many numbers
+    there can be: for tables and group-bys indexed by lot. Where no lot code is shared by two
+    items (a book's usual case) the lot code is that number, read off with no hashing; else
+    lot_codes' integers, numbered by one hash pass."""
+    item, lot = frame["item_key"].to_numpy(dtype=np.int64), frame["lot_key"].to_numpy(dtype=np.int64)
+    if len(lot) and lot.min() >= 0 and lot.max() < 2 * len(lot) + 1024:  # (a table of the codes' span)
+        holder = np.full(int(lot.max()) + 1, -1, dtype=np.int64)
+        holder[lot] = item  # (one item per code: whichever row wrote last, every row agrees)
+        if np.array_equal(holder[lot], item):
+            return lot, len(holder)
+    number, distinct = pd.factorize(lot_codes(frame)[0])
+    return number.astype(np.int64, copy=False), len(distinct)
+
+
 def lot_pairs(codes: np.ndarray, frame: pd.DataFrame, frame_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """item_key and lot_key of each of `codes`, looked up among `frame`'s rows (whose lot
     codes, from the same lot_codes call, are frame_codes)."""
