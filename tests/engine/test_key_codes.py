@@ -82,12 +82,14 @@ def test_adding_a_level_sums_as_the_whole_regroup():
         # half the trials with NaN and -0.0 among the fractions (there the whole column is summed)
         values = [0.1, 1 / 3, 0.0, 0.7, 2 / 7] + ([-0.0, np.nan] if trial % 2 else [])
 
-        def comp(n, values=values):
-            f = pd.DataFrame({"_lk": rng.integers(0, 12, n).astype(np.int64),
+        def comp(n, values=values, lots=(0, 12)):
+            f = pd.DataFrame({"_lk": rng.integers(*lots, n).astype(np.int64),
                               "ingredient_key": rng.integers(0, 4, n).astype(np.int64),
                               "frac": rng.choice(values, n)})
             return f.drop_duplicates(["_lk", "ingredient_key"]).reset_index(drop=True)
-        lot_comp, new = comp(int(rng.integers(0, 30))), comp(int(rng.integers(0, 10)))
+        # a third of the trials with new's lots apart from lot_comp's (made at one level only)
+        lot_comp = comp(int(rng.integers(0, 30)))
+        new = comp(int(rng.integers(0, 10)), lots=(12, 20) if trial % 3 == 0 else (0, 12))
         want = pd.concat([lot_comp, new], ignore_index=True).groupby(
             ["_lk", "ingredient_key"], sort=False)["frac"].sum().reset_index()
         got = _add_comp(lot_comp, new)

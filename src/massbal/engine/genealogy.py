@@ -178,8 +178,9 @@ def _add_comp(lot_comp: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     the same rows in the same order with the same sums, but summing only the lots `new`
     touches (a level's runs make few of the 400k lots). Both frames have one row per
     (lot, ingredient), so a group is one value (kept as it is) or two (summed as the group
-    sum does). Where a fraction is NaN or -0.0, what the group sum makes of it depends on
-    the whole column, so then the whole column is summed as before."""
+    sum does); where new touches no lot of lot_comp, every group is one value. Where a
+    fraction is NaN or -0.0, what the group sum makes of it depends on the whole column,
+    so then the whole column is summed as before."""
     def plain(f: np.ndarray) -> bool:
         return not (np.isnan(f).any() or (np.signbit(f) & (f == 0)).any())
     frac = lot_comp["frac"].to_numpy(dtype=float)
@@ -187,6 +188,9 @@ def _add_comp(lot_comp: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
         return pd.concat([lot_comp, new], ignore_index=True).groupby(
             ["_lk", "ingredient_key"], sort=False)["frac"].sum().reset_index()
     hit = lot_comp["_lk"].isin(new["_lk"].to_numpy()).to_numpy()
+    if not hit.any():  # (a book's usual case: a lot made at one level only) every group is
+        # one row, its sum that one plain value, in the order of the concatenation
+        return pd.concat([lot_comp, new], ignore_index=True)
     summed = pd.concat([lot_comp[hit], new], ignore_index=True).groupby(
         ["_lk", "ingredient_key"], sort=False)["frac"].sum().reset_index()
     frac = frac.copy()
