@@ -28,30 +28,47 @@ from . import touches as T
 PLACEHOLDER = -1  # the ingredient of a known lot holding none of the one asked about
 
 
-def run_facts(ledger: pd.DataFrame, gen: Genealogy, batch_rows: dict) -> dict:
-    """Who made and who used each lot (a lot as one integer, item x m + lot), and what
-    _unknown needs to tell the runs a copy cannot rebuild alone."""
+def run_facts(ledger: pd.DataFrame, gen: Genealogy, batch_rows: dict, item_rows: dict) -> dict:
+    """What touched's walks and _unknown read: who made and who used each lot (a lot as one
+    integer, item x m + lot), looked up for the runs and lots a walk reaches only, from their
+    own rows (batch_rows, item_rows: the ledger's positions by run and by item), not indexed
+    over every run of the book (a sort of half a million run rows for a dozen flagged
+    figures at 1M: most of this step's 30 ms)."""
     kind = ledger["kind"]  # categorical: compared per category, not as a million texts
-    is_used = (kind == "used").to_numpy()
-    pr = ledger.loc[(kind == "produced").to_numpy(), ["batch_key"] + LOT]
-    us = ledger.loc[is_used, ["batch_key"] + LOT]
-    m = int(max(pr["lot_key"].max(), us["lot_key"].max(), gen.lot_comp["lot_key"].max(), 0) if len(pr) + len(us) else 0) + 1
-
-    def code(f: pd.DataFrame) -> np.ndarray:
-        return f["item_key"].to_numpy(dtype=np.int64) * m + f["lot_key"].to_numpy(dtype=np.int64)
-    pc, uc = code(pr), code(us)
-    pb, ub = pr["batch_key"].to_numpy(dtype=np.int64), us["batch_key"].to_numpy(dtype=np.int64)
-    # lots made by more than one run: distinct (lot, run) pairs counted per lot, on sorted arrays
-    o = np.lexsort((pb, pc))
-    lot_s, run_s = pc[o], pb[o]
-    new_pair = np.ones(len(o), dtype=bool)
-    new_pair[1:] = (lot_s[1:] != lot_s[:-1]) | (run_s[1:] != run_s[:-1])
-    lots, n_runs = np.unique(lot_s[new_pair], return_counts=True)
-    # the ledger's columns as they are (no copy), for _unknown's look-up of the runs reached only
+    # the ledger's columns as they are (no copy)
     cols = {k: ledger[k].to_numpy() for k in ("batch_key", "item_key", "lot_key")}
-    return {"m": m, "makes": _grouped(pb, pc), "users": _grouped(uc, ub), "multi": set(lots[n_runs > 1].tolist()),
-            "is_used": is_used, "cols": cols, "lot_comp": gen.lot_comp, "cyclic": bool(gen.cycle_batches),
-            "batch_rows": batch_rows}
+    # any m above every lot code codes the same lots (item x m + lot)
+    m = int(max(cols["lot_key"].max() if len(ledger) else 0, gen.lot_comp["lot_key"].max() if len(gen.lot_comp) else 0,
+                0)) + 1
+    return {"m": m, "is_used": (kind == "used").to_numpy(), "is_made": (kind == "produced").to_numpy(), "cols": cols,
+            "lot_comp": gen.lot_comp, "cyclic": bool(gen.cycle_batches), "batch_rows": batch_rows,
+            "item_rows": item_rows, "items": {}}
+
+
+def _made_by(facts: dict, run: int) -> np.ndarray:
+    """The lots (codes) run `run` made, from its own rows."""
+    if run not in facts["batch_rows"]:
+        return np.zeros(0, dtype=np.int64)
+    pos = facts["batch_rows"][run]
+    pos = pos[facts["is_made"][pos]]
+    cols = facts["cols"]
+    return cols["item_key"][pos].astype(np.int64) * facts["m"] + cols["lot_key"][pos].astype(np.int64)
+
+
+def _lots_of(facts: dict, item: int) -> tuple[tuple[np.ndarray, np.ndarray], set]:
+    """An item's lots: the runs that used each (lot -> runs, grouped), and those made by more
+    than one run; from the item's own rows, once per item a walk reaches."""
+    got = facts["items"].get(item)
+    if got is None:
+        pos = facts["item_rows"][item] if item in facts["item_rows"] else np.zeros(0, dtype=np.intp)
+        lot = facts["cols"]["lot_key"][pos].astype(np.int64)
+        run = facts["cols"]["batch_key"][pos].astype(np.int64)
+        used, made = facts["is_used"][pos], facts["is_made"][pos]
+        # distinct (lot, run) pairs of its outputs, counted per lot
+        pairs = np.unique(np.stack([lot[made], run[made]]), axis=1)
+        lots, n_runs = np.unique(pairs[0], return_counts=True)
+        got = facts["items"][item] = (_grouped(lot[used], run[used]), set(lots[n_runs > 1].tolist()))
+    return got
 
 
 def _unknown(facts: dict, runs: set) -> set:
@@ -73,7 +90,7 @@ def _unknown(facts: dict, runs: set) -> set:
 
 def _grouped(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """values sorted by their keys (stable), for _members: a look-up by key without a dict
-    of one array per run or per lot (building that was most of run_facts' time at 1M)."""
+    of one array per lot."""
     o = np.argsort(keys, kind="stable")
     return keys[o], values[o]
 
@@ -87,7 +104,7 @@ def touched(typed: pd.DataFrame, alts: pd.DataFrame, facts: dict, item_rows: dic
     """Per alternative: (runs R, items I, lots A, rows of its copy) for a run's quantity
     corrected, else None (not a run's, or one the whole-scope path takes)."""
     r = typed.loc[alts["_i"].to_numpy()]
-    walks = []  # per alternative: the runs R and lots A downstream of its run, else None
+    walks, m = [], facts["m"]  # per alternative: the runs R and lots A downstream of its run, else None
     for kind, b, item, moved in zip(r["kind"].astype(object), r["batch_key"].to_numpy(), r["item_key"].to_numpy(),
                                     alts["date_new"].notna().to_numpy(), strict=True):
         if moved or kind not in ("used", "produced") or facts["cyclic"] or b == 0:
@@ -95,17 +112,18 @@ def touched(typed: pd.DataFrame, alts: pd.DataFrame, facts: dict, item_rows: dic
             continue
         runs, lots, todo, ok = {int(b)}, set(), [int(b)], True
         while todo and ok:
-            for lot in _members(facts["makes"], todo.pop()).tolist():
-                ok = ok and lot not in facts["multi"]
+            for lot in _made_by(facts, todo.pop()).tolist():
+                users, multi = _lots_of(facts, lot // m)
+                ok = ok and lot % m not in multi
                 if lot not in lots:
                     lots.add(lot)
-                    new = set(_members(facts["users"], lot).tolist()) - runs
+                    new = set(_members(users, lot % m).tolist()) - runs
                     runs |= new
                     todo += list(new)
         walks.append((runs, lots, int(item)) if ok else None)
     # the runs with an input of a lot the genealogy does not know, among those reached only
     unknown = _unknown(facts, set().union(*[w[0] for w in walks if w is not None]))
-    out, seen, m = [], {}, facts["m"]
+    out, seen = [], {}
     for w in walks:
         if w is None or w[0] & unknown:
             out.append(None)

@@ -306,7 +306,7 @@ def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict
         mine = np.sort(np.concatenate([item_rows[x] for x in xs]))
         only, remake = T.route(ctxs[0]["typed"], alts, T.lot_facts(ledger.iloc[mine]))
         # a run's correction: recomputed on the runs and items downstream of it (investigate.runs)
-        touch = R.touched(ctxs[0]["typed"], alts, R.run_facts(ledger, gen, rows[1]), item_rows)
+        touch = R.touched(ctxs[0]["typed"], alts, R.run_facts(ledger, gen, rows[1], item_rows), item_rows)
         cuts = np.cumsum([len(c["alts"]) for c in ctxs])[:-1]
         routes = dict(zip([c["id"] for c in ctxs], zip(np.split(only, cuts), np.split(remake, cuts),
                                                        np.split(touch, cuts), strict=True), strict=True))
