@@ -18,14 +18,19 @@ def _whole_book(ledger: pd.DataFrame, lot_comp: pd.DataFrame) -> set:
             if (i, lot) not in pairs}
 
 
+def _random_ledger(rng, n, *, runs, items, lots, first):
+    """n ledger rows of runs, receipts and shipments (batch 0: no run), labelled from first."""
+    return pd.DataFrame({
+        "kind": pd.Categorical(rng.choice(["used", "produced", "receipt", "shipped"], n)),
+        "batch_key": rng.integers(0, runs, n), "item_key": rng.integers(1, items, n),
+        "lot_key": rng.integers(0, lots, n)}, index=np.arange(first, first + n))
+
+
 def test_unknown_runs_among_those_reached_are_the_whole_books():
     rng = np.random.default_rng(3)
     for _ in range(20):
         n = 400
-        ledger = pd.DataFrame({
-            "kind": pd.Categorical(rng.choice(["used", "produced", "receipt", "shipped"], n)),
-            "batch_key": rng.integers(0, 30, n), "item_key": rng.integers(1, 8, n),
-            "lot_key": rng.integers(0, 40, n)}, index=np.arange(100, 100 + n))
+        ledger = _random_ledger(rng, n, runs=30, items=8, lots=40, first=100)
         known = ledger.sample(frac=0.7, random_state=int(rng.integers(1 << 30)))[["item_key", "lot_key"]]
         lot_comp = known.drop_duplicates().assign(ingredient_key=1, frac=1.0).reset_index(drop=True)
         gen = SimpleNamespace(lot_comp=lot_comp, cycle_batches=frozenset())
@@ -66,10 +71,7 @@ def test_walks_from_the_runs_reached_are_the_whole_books():
     walked = multi = 0
     for _ in range(30):
         n = 300
-        ledger = pd.DataFrame({
-            "kind": pd.Categorical(rng.choice(["used", "produced", "receipt", "shipped"], n)),
-            "batch_key": rng.integers(0, 25, n), "item_key": rng.integers(1, 6, n),
-            "lot_key": rng.integers(0, 30, n)}, index=np.arange(50, 50 + n))
+        ledger = _random_ledger(rng, n, runs=25, items=6, lots=30, first=50)
         # every lot known (no run left to the whole-scope path for that), a batch 0 for no run
         lot_comp = ledger[["item_key", "lot_key"]].drop_duplicates().assign(ingredient_key=1, frac=1.0)
         gen = SimpleNamespace(lot_comp=lot_comp.reset_index(drop=True), cycle_batches=frozenset())
