@@ -1,6 +1,6 @@
 """glibc's heap around the reading thread (cli.console.start_reading); nothing elsewhere.
 
-By default glibc gives each thread its own malloc arena. What the reading thread frees
+By default glibc gives each thread its own malloc arena. What the reading threads free
 there (calamine's cells of a sheet, the Arrow-to-pandas steps) is never reused by the
 main thread, which takes fresh pages instead: the 980k reconcile then faulted ~0.5 s more
 system time and peaked 80-130 MB higher. So threads share the process's one arena.

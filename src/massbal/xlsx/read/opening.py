@@ -32,6 +32,8 @@ class Opened:
     info: WorkbookInfo
     closing: ExitStack
     reader: fastexcel.ExcelReader | None = None
+    # what calamine opened (the bytes, or a copy it can read): a second reader opens it too
+    source: bytes | Path | None = field(default=None, repr=False)
     # why calamine could not open it: said only if a sheet is to be read (read_opened), where
     # it was said before calamine was opened this early
     refused: BaseException | None = field(default=None, repr=False)
@@ -60,6 +62,7 @@ def open_book(path: Path) -> Opened:
             # macro or dialog sheets, a sheet pointing nowhere: calamine reads a worksheets-only copy
             source = closing.enter_context(readable_by_calamine(path.name, book.data, info, pkg))
             opened.reader = open_reader(source, path.name)
+            opened.source = source
         except Exception as e:  # (said by read_opened when there is a sheet to read)
             opened.refused = e
         return opened

@@ -129,6 +129,10 @@ class Package:
         except KeyError:
             raise BookReadError(f"{self.name} is damaged: part {part} is missing") from None
 
+    def size(self, part: str) -> int:
+        """The part's declared inflated size in bytes; 0 when it is missing."""
+        return self.zip.getinfo(self.member(part)).file_size if part and self.has(part) else 0
+
     def open(self, part: str):
         """A stream of the part's decompressed bytes (zipfile stops at the declared size)."""
         try:

@@ -8,7 +8,8 @@ Nothing is judged here: a bad cell arrives as its own value for the engine to re
 
 Anything that makes the file unreadable ends in BookReadError with a one-line reason.
 The reader never imports openpyxl; values come from fastexcel (Rust calamine), the
-workbook's map from its XML parts (defusedxml).
+workbook's map from its XML parts (defusedxml). A big workbook's sheets are parsed on two
+calamine readers at once (two_readers.py).
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from .cells import UnsupportedErrorCell, load_block
 from .errors import BookReadError
 from .opening import Opened, open_book, open_reader, plainly
 from .percent_cells import percent_flags, percent_styles
+from .two_readers import load_sheets, two_readers_pay
 from .workbook import SheetInfo, TableInfo, WorkbookInfo
 
 __all__ = ["BookReadError", "read_book", "read_opened"]
@@ -99,9 +101,14 @@ def _read(opened: Opened, parsing: Callable[[], None] | None = None) -> RawBook:
             reader = opened.reader
             if parsing is not None:
                 parsing()
-            for sheet in dict.fromkeys(w.sheet for w in loadable):
-                group = [w for w in loadable if w.sheet == sheet]
-                for w, table in zip(group, _load_sheet_group(reader, sheet, group, info, path, pkg), strict=True):
+            groups = {sheet: [w for w in loadable if w.sheet == sheet]
+                      for sheet in dict.fromkeys(w.sheet for w in loadable)}
+            sizes = {sheet: pkg.size(next(s.part for s in info.sheets if s.name == sheet)) for sheet in groups}
+            second = two_readers_pay(list(sizes.values()), pkg.size(info.shared_strings_part))
+            loaded = load_sheets(sizes, lambda r, sheet: _load_sheet_group(r, sheet, groups[sheet], info, path, pkg),
+                                 reader, (lambda: open_reader(opened.source, path.name)) if second else None)
+            for sheet, group in groups.items():
+                for w, table in zip(group, loaded[sheet], strict=True):
                     tables[w.name] = table
         tables = _with_percent_formats(pkg, info, tables)
     ordered = {name: tables[name] for name in TABLES if name in tables}
