@@ -29,3 +29,32 @@ def test_run_keys_from_the_outputs_names():
     y = run_yields(prep.yields, prep.ledger)
     assert len(y) == 4 and (y["batch_key"] != 0).all()
     pd.testing.assert_frame_equal(y, _every_named_row(prep.yields, prep.ledger), check_exact=True)
+
+
+def _by_name(yields: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
+    """run_yields as it was before compute_yields kept each run's key: every name looked up
+    among the runs' output rows (the same frame without its key index takes that way)."""
+    return run_yields(yields.reset_index(drop=True), ledger)
+
+
+def test_the_key_index_gives_the_name_look_up():
+    # spellings of one run ('b-1 ', 'B-1'), a name typed as a number, a run with no output,
+    # and a generated book of a few thousand runs
+    from massbal.books.gen import generate_tables
+    from massbal.engine.rawbook import RawBook, RawTable
+    spelled = book(Items=[{"Item": "Oats", "Kind": "Ingredient"}, {"Item": "Granola", "Kind": "Product"}],
+                   Certificates=[certified()],
+                   Receipts=[receipt("2025-03-01", "Oats", "O1", 5000)],
+                   BatchInputs=[use("b-1 ", "Oats", "O1", 100), use(1001, "Oats", "O1", 50),
+                                use("B-9", "Oats", "O1", 30), use("B-2", "Oats", "O1", 60)],
+                   Batches=[run("B-2", "2025-03-04", "Granola", "G2", 55), run("B-1", "2025-03-05", "Granola", "G1", 110),
+                            run("1001", "2025-03-06", "Granola", "G3", 45), run("B-1", "2025-03-07", "Granola", "G5", 3)])
+    tables = generate_tables(20_000, seed=7)[0]
+    generated = RawBook({name: RawTable.from_records(name, list(t.drop(columns="_id").columns),
+                                                     t.drop(columns="_id").astype(object).where(t.notna(), None)
+                                                     .values.tolist()) for name, t in tables.items()})
+    for raw in (spelled, generated):
+        prep = prepare(raw)
+        assert prep.yields.index.name == "batch_key" and len(prep.yields)
+        pd.testing.assert_frame_equal(run_yields(prep.yields, prep.ledger), _by_name(prep.yields, prep.ledger),
+                                      check_exact=True)

@@ -105,7 +105,8 @@ def reconcile_prepared(prep: Prepared, start=None, end=None, item: str | None = 
     lo, hi = periods[0][0], periods[-1][1]
     if len(yields):
         in_span = (yields["date"] >= lo) & (yields["date"] <= hi)
-        yields = yields[in_span.to_numpy()].reset_index(drop=True)
+        yields = yields[in_span.to_numpy()]
+    yields = yields.reset_index(drop=True)  # numbered from 0 (compute_yields indexes them by run key)
     # section 7: the cells that would close each flagged figure, and drifts month on month
     from massbal.engine.investigate.trend import monthly_balances, trend_findings
 

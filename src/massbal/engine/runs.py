@@ -48,7 +48,10 @@ def compute_yields(book: Book, ledger: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     res["_product_key"] = y["product_key"]
     res = res.sort_values(["date", "batch"], kind="stable")
     found = _yield_findings(book, res)
-    return res.drop(columns=["_row", "_product_key"]).reset_index(drop=True), found
+    # indexed by each run's key (`batch_key`, as the groupby left it): the investigations
+    # read it there (slips.run_yields) rather than look a hundred thousand names up again;
+    # reconcile shows the rows numbered from 0
+    return res.drop(columns=["_row", "_product_key"]), found
 
 
 RUN_KINDS = ("used", "produced", "process loss")

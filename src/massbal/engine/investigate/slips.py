@@ -228,6 +228,8 @@ def run_yields(yields: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
     `yields` (the names of a million ledger rows cost ~0.13 s each time); given again, as is."""
     if yields.empty or "batch_key" in yields.columns:
         return yields
+    if yields.index.name == "batch_key":  # compute_yields' own: each run's key is its index
+        return _keyed(yields)
     # the names of the runs' outputs only (a run's name is its output rows', where yields
     # take it from), not of their half a million inputs too: a name's key is made from the
     # name itself (load: one code per spelling, shared by every table), so its first row
@@ -239,6 +241,16 @@ def run_yields(yields: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
     at = pd.Index(names["batch"].to_numpy(dtype=object)).get_indexer(yields["batch"].to_numpy(dtype=object))
     found = at >= 0
     return yields[found].reset_index(drop=True).assign(batch_key=names["batch_key"].to_numpy()[at[found]])
+
+
+def _keyed(yields: pd.DataFrame) -> pd.DataFrame:
+    """run_yields of compute_yields' frame (indexed by each run's key), without looking a
+    name up: a run's name in yields is the name of one of its output rows, and a name's
+    key is made from the name itself (one code per spelling), so the look-up of that name
+    finds the same key. A run of key 0 (no name) is dropped, as the look-up drops it."""
+    key = yields.index.to_numpy()
+    named = key != 0
+    return yields[named].reset_index(drop=True).assign(batch_key=key[named])
 
 
 def run_loss_fixes(rows: pd.DataFrame, yields: pd.DataFrame, ledger: pd.DataFrame, min_share: float) -> pd.DataFrame:
