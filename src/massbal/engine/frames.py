@@ -132,6 +132,14 @@ class _Distinct:
         return np.where((low < len(self.table)) & (at >= 0) & (self.keys[at] == left), at, -1)
 
 
+def columns_at(frame: pd.DataFrame, at: np.ndarray, names) -> dict:
+    """frame's columns `names` at positions `at`, by name: numpy columns as numpy arrays,
+    others (a categorical kind) as pandas arrays. A frame made of them with copy=False takes
+    each column once, at half the cost of .loc of a million rows (its index is a new range)."""
+    return {c: col.to_numpy()[at] if isinstance(col.dtype, np.dtype) else col.array.take(at)
+            for c in names for col in (frame[c],)}
+
+
 def left_matches(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A left join of two integer key arrays as positions, in the rows' order of
     DataFrame.merge(how='left'): each left position with each of its right matches, or once
