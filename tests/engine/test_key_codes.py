@@ -188,3 +188,31 @@ def test_weighted_on_one_code_is_the_two_column_group_by():
         total = pd.Series(rng.choice([0.0, 1.5, 7.0, 1e6], len(np.unique(k))), index=np.unique(k))
         pd.testing.assert_frame_equal(_weighted(rows, ["_lk"], total), plain(rows, "_lk", total),
                                       check_exact=True)
+
+
+def test_key_runs_find_the_same_rows_by_table_or_by_hash():
+    """KeyRuns.matches reads a key's place off a table of its low 32 bits where they tell the
+    keys apart and span little (lot codes item << 32 | lot, small codes); else it hashes. Both
+    give pandas' Index.get_indexer places: keys of another item with the same lot, keys past
+    the table, negative keys and -1 rows are not matched."""
+    from massbal.engine.frames import KeyRuns, _Distinct
+    rng = np.random.default_rng(5)
+    tables = 0
+    for trial in range(300):
+        n = int(rng.integers(0, 40))
+        lot = rng.integers(0, 60 if trial % 3 else 2 ** 33, n)
+        item = rng.integers(0, 3 if trial % 2 else 1, n)
+        keys = ((item << 32) | lot).astype(np.int64)
+        if trial % 7 == 0:
+            keys = keys - 5  # some negative: no table
+        probe = np.concatenate([keys, rng.integers(-3, 70, 20), (rng.integers(0, 4, 10) << 32) | rng.integers(0, 60, 10),
+                                np.array([2 ** 62, -1, 2 ** 32 - 1])]).astype(np.int64)
+        distinct = np.unique(keys)
+        d = _Distinct(distinct)
+        tables += d.table is not None
+        assert d.get_indexer(probe).tolist() == pd.Index(distinct).get_indexer(probe).tolist()
+        at, cnt = KeyRuns(keys).matches(probe)
+        want = [np.flatnonzero(keys == p).tolist() for p in probe]
+        assert cnt.tolist() == [len(w) for w in want]
+        assert at.tolist() == [i for w in want for i in w]
+    assert 50 < tables < 300  # both ways were taken

@@ -39,3 +39,23 @@ def test_a_roll_kept_for_other_periods_is_not_used():
     periods = periods_for(prep)  # by month over the whole span
     g, _ = supply_by_item(prep, periods)
     assert sorted(set(g["start"])) == [p[0] for p in periods]
+
+
+def test_the_roll_takes_the_rows_whatever_the_index():
+    """supply_roll takes the moves' and counts' columns as arrays (a new range index), not by
+    .loc: roll reads no index, so an equivalents frame of any index (shuffled, repeated) rolls
+    as the .loc-split frames of the same rows did."""
+    from massbal.engine.roll import roll
+    from massbal.engine.supply import KEY, supply_roll
+    prep = prepare(_raw())
+    periods = periods_for(prep)
+    eq = supply_by_item(prep, periods)[1]
+    odd = eq.set_axis(list(range(len(eq), 0, -1))[:-1] + [3])  # descending, 3 twice
+    ledger = prep.ledger
+    days = ledger.loc[(ledger["kind"] == "count").to_numpy(), ["item_key", "owner_key", "date"]].drop_duplicates()
+    is_count = (odd["kind"] == "count").to_numpy()
+    want = roll(odd.loc[~is_count, KEY + ["date", "kind", "value"]], odd.loc[is_count, KEY + ["date", "value"]], days,
+                periods, KEY, ["item_key", "owner_key"], openings=prep.openings)
+    assert is_count.any() and (~is_count).any()
+    pd.testing.assert_frame_equal(supply_roll(ledger, prep.genealogy, periods, openings=prep.openings, eq=odd)[1],
+                                  want, check_exact=True)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import findings as F
-from .frames import KeyRuns, inner_merge, lot_codes, lot_pairs
+from .frames import KeyRuns, columns_at, inner_merge, lot_codes, lot_pairs
 from .load import Book
 from .roll import day_codes, day_sums, signs
 
@@ -316,10 +316,9 @@ def _valued(part: pd.DataFrame) -> pd.DataFrame:
 def _ledger_rows(ledger: pd.DataFrame, at: np.ndarray) -> dict:
     """The columns of the ledger rows at positions `at` that equivalents are made of; `_i`:
     each row's ledger index."""
-    cols = (ledger[c] for c in ("date", "kind", "item_key", "lot_key", "owner_key", "qty"))
     # numpy columns as numpy arrays (cheaper to filter again), others (the kind) as they are
     return {"_i": ledger.index.to_numpy()[at],
-            **{c.name: c.to_numpy()[at] if isinstance(c.dtype, np.dtype) else c.array.take(at) for c in cols}}
+            **columns_at(ledger, at, ("date", "kind", "item_key", "lot_key", "owner_key", "qty"))}
 
 
 def _stock_makeup(rest: pd.DataFrame, known: dict, frac: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import findings as F
+from .frames import columns_at
 from .genealogy import Genealogy, equivalents
 from .load import Book
 from .roll import EPS, ledger_openings, roll
@@ -93,8 +94,8 @@ def supply_roll(ledger: pd.DataFrame, gen: Genealogy, periods, ingredient_keys: 
     if ingredient_keys is not None:
         eq = eq[eq["ingredient_key"].isin(ingredient_keys)]
     is_count = (eq["kind"] == "count").to_numpy()  # the columns taken with the rows: one copy each
-    moves = eq.loc[~is_count, KEY + ["date", "kind", "value"]]
-    counts = eq.loc[is_count, KEY + ["date", "value"]]
+    moves = pd.DataFrame(columns_at(eq, np.flatnonzero(~is_count), KEY + ["date", "kind", "value"]), copy=False)
+    counts = pd.DataFrame(columns_at(eq, np.flatnonzero(is_count), KEY + ["date", "value"]), copy=False)
     days = ledger.loc[(ledger["kind"] == "count").to_numpy(), ["item_key", "owner_key", "date"]].drop_duplicates()
     g = roll(moves, counts, days, periods, KEY, ["item_key", "owner_key"],
              openings=ledger_openings(ledger, ["item_key", "owner_key"]) if openings is None else openings)
