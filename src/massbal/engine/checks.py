@@ -13,7 +13,7 @@ import pandas as pd
 from . import findings as F
 from .frames import asof_merge, lot_codes, lot_numbers
 from .genealogy import LOT
-from .ledger import INFLOW_KINDS, OUTFLOW_KINDS
+from .ledger import INFLOW_KINDS, OUTFLOW_KINDS, kinds_in
 from .load import Book
 from .roll import EPS
 
@@ -37,8 +37,8 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     lots = lots.assign(_lk=number)
     kind = lots["kind"]
     # each subset with only the columns it is read for (a filter copies every column kept)
-    creators = kind.isin(INFLOW_KINDS + ("count",)).to_numpy()
-    taking = kind.isin(OUTFLOW_KINDS + ("transfer out",)).to_numpy()
+    creators = kinds_in(kind, INFLOW_KINDS + ("count",))
+    taking = kinds_in(kind, OUTFLOW_KINDS + ("transfer out",))
     takers = lots[taking]
     takers = takers.assign(born=_first_dates(number[creators], lots["date"].to_numpy()[creators],
                                              number[taking], most))
@@ -63,7 +63,7 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     # index difference gave, without sorting or looking up half a million labels)
     born_ok = takers["born"].notna().to_numpy() & ~(takers["date"] < takers["born"]).to_numpy()
     ok = takers.index[born_ok]
-    flows = kind.isin(INFLOW_KINDS + OUTFLOW_KINDS).to_numpy()
+    flows = kinds_in(kind, INFLOW_KINDS + OUTFLOW_KINDS)
     if len(ok) and flows.any():
         # (columns added by assign, not to a copy of the filtered rows: pandas 3 copies them
         # no second time)
@@ -147,7 +147,7 @@ def _by_sheet(book: Book, frame: pd.DataFrame, severity, code, column, msgs) -> 
 
 
 def duplicate_lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
-    inflow = (ledger["kind"].isin(INFLOW_KINDS) & (ledger["lot_key"] != 0)).to_numpy()
+    inflow = kinds_in(ledger["kind"], INFLOW_KINDS) & (ledger["lot_key"] != 0).to_numpy()
     # integers only (the lot as one code: frames.lot_codes); names are read for the rows
     # found, not copied for every lot that came in
     made = ledger.loc[inflow, LOT + ["kind", "batch_key", "row"]]
@@ -261,7 +261,7 @@ def commingled_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     used = ledger.loc[(ledger["kind"] == "used").to_numpy(), LOT + ["batch_key", "row"]]
     if used.empty:
         return F.empty()
-    rec = ledger.loc[ledger["kind"].isin(("receipt", "harvested")).to_numpy(), LOT + ["organic"]]
+    rec = ledger.loc[kinds_in(ledger["kind"], ("receipt", "harvested")), LOT + ["organic"]]
     conv_lots = rec[~rec["organic"].fillna(True).astype(bool).to_numpy()]
     item_org = used["item_key"].map(items["organic"]).fillna(True).astype(bool)
     # a used lot is conventional when a conventional receipt has its (item, lot): one integer

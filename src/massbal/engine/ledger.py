@@ -26,6 +26,15 @@ KIND_ORDER = {"receipt": 0, "harvested": 1, "produced": 2, "transfer out": 3, "t
 INFLOW_KINDS = ("receipt", "harvested", "produced")
 OUTFLOW_KINDS = ("used", "farm use", "applied", "shipped", "loss")
 
+def kinds_in(kind: pd.Series, kinds: tuple) -> np.ndarray:
+    """kind.isin(kinds) as a numpy mask, looked up once per category where kind is
+    categorical (the ledger's: its codes taken, not a million rows matched; as roll.signs)."""
+    if isinstance(kind.dtype, pd.CategoricalDtype):
+        table = np.append(kind.cat.categories.isin(kinds), False)  # code -1 (a missing kind): False
+        return table[kind.cat.codes.to_numpy()]
+    return kind.isin(kinds).to_numpy()
+
+
 _COLS = ["date", "kind", "item", "item_key", "lot", "lot_key", "owner", "owner_key", "location",
          "qty", "effect", "batch", "batch_key", "partner", "certificate", "organic", "reference",
          "reason", "sheet", "row"]

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from . import findings as F
+from .ledger import kinds_in
 from .load import Book
 from .roll import group_sums
 
@@ -16,7 +17,7 @@ OUTLIER_MIN_POINTS = 3.0  # yield % points: smaller deviations are normal variat
 def compute_yields(book: Book, ledger: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     # the sums from every run row; the names only from the output rows (the run's heads),
     # not copied for its half a million inputs
-    runs = ledger.loc[ledger["kind"].isin(("used", "produced", "process loss")).to_numpy(), ["kind", "batch_key", "qty"]]
+    runs = ledger.loc[kinds_in(ledger["kind"], RUN_KINDS), ["kind", "batch_key", "qty"]]
     if runs.empty:
         cols = ["batch", "product", "date", "owner", "input", "output", "process_loss",
                 "documented_loss", "undocumented_loss", "yield_pct"]
