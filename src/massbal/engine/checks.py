@@ -82,14 +82,21 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
         if not t.index.is_monotonic_increasing:  # (build_ledger's ledger always is)
             t = t.sort_index()
         # transfers do not change the amount: their 'cum' is the last flow before them
-        tt = t[t["cum"].isna()].reset_index()
+        moved = np.flatnonzero(np.isnan(t["cum"].to_numpy()))
+        tt = t.iloc[moved].reset_index()
         if len(tt):
             # only the flows of the lots transferred: a match stays within its lot
-            near = eff[eff["_lk"].isin(tt["_lk"]).to_numpy()]
+            # (the lots as numbers below `most`: marked in a table, not hashed per row)
+            moving = np.zeros(most, dtype=bool)
+            moving[tt["_lk"].to_numpy()] = True
+            near = eff[moving[eff["_lk"].to_numpy()]]
             last = near.reset_index()[["_lk", "date", "cum", "index"]].rename(columns={"index": "pos"})
             m = asof_merge(tt.drop(columns="cum").assign(pos=tt["index"]), last, left_on="pos",
                            right_on="pos", by=["_lk"]).set_index("index")
-            t.loc[m.index, "cum"] = m["cum"].fillna(0.0)
+            # (by position: m keeps tt's order, so no label look-up among half a million takers)
+            cum = t["cum"].to_numpy().copy()
+            cum[moved] = m["cum"].fillna(0.0).to_numpy()
+            t["cum"] = cum
         counts = lots.loc[(kind == "count").to_numpy(), ["_lk", "date", "qty"]].groupby(["_lk", "date"], sort=True)["qty"].sum() \
             .rename("counted").reset_index()
         if len(counts):
