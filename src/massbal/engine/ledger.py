@@ -14,7 +14,7 @@ import pandas as pd
 from massbal.engine.farm.farm_ledger import FARM_MOVEMENTS, farm_parts
 
 from . import findings as F
-from .frames import joined_text
+from .frames import group_heads, joined_text
 from .load import Book
 
 # order of kinds within one day: inflows before outflows (CONTRACT: NEGATIVE rule),
@@ -45,10 +45,8 @@ def batch_heads(book: Book) -> pd.DataFrame:
     # (only the columns read: sorting copies every column kept)
     b = book.tables["Batches"][["date", "_row", "batch_key", "batch", "owner", "owner_key", "location"]] \
         .sort_values(["date", "_row"])
-    heads = b.groupby("batch_key", sort=False).agg(
-        batch=("batch", "first"), date=("date", "min"), owner=("owner", "first"),
-        owner_key=("owner_key", "first"), location=("location", "first"), _row=("_row", "first"))
-    return heads
+    return group_heads(b, "batch_key", batch=("batch", "first"), date=("date", "min"), owner=("owner", "first"),
+                       owner_key=("owner_key", "first"), location=("location", "first"), _row=("_row", "first"))
 
 
 class _Part(dict):
