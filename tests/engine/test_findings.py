@@ -208,3 +208,18 @@ def test_blank_optional_cells_of_text_columns_stay_blank():
     from massbal.engine.parse import parse_text
     p = parse_text(pd.Series([np.nan, " Lot  7 ", "B-1"], dtype="str"))
     assert p.values.tolist() == [None, "Lot 7", "B-1"] and p.blank.tolist() == [True, False, False]
+
+
+def test_transfer_overdraws_at_its_lots_stock():
+    # a transfer moves stock, not amount: each one holds its own lot's stock from the last
+    # flow before it (two lots' transfers interleaved, so a stock put at another's row shows)
+    tr = [{"Date": d, "Item": "Oats", "Lot": lot, "Quantity": q, "Unit": "lb", "From": "Plant", "To": "Annex"}
+          for d, lot, q in (("2025-01-03", "O2", 50), ("2025-01-04", "O1", 300), ("2025-01-06", "O1", 500),
+                            ("2025-01-07", "O2", 80), ("2025-01-08", "O2", 120))]
+    b = base(Receipts=[receipt("2025-01-02", "Oats", "O1", 1000), receipt("2025-01-02", "Oats", "O2", 100)],
+             Shipments=[ship("2025-01-05", "Oats", "O1", 600)], Transfers=tr)
+    f = findings(b)
+    assert at(f, "LOT_OVERDRAWN") == [("error", "Transfers", 4, "Quantity"), ("error", "Transfers", 6, "Quantity")]
+    msgs = f[f["code"] == "LOT_OVERDRAWN"]["message"].tolist()
+    assert "holds 400.00 lb" in msgs[0] and "takes 500.00 lb" in msgs[0]
+    assert "holds 100.00 lb" in msgs[1] and "takes 120.00 lb" in msgs[1]

@@ -58,3 +58,15 @@ def test_the_key_index_gives_the_name_look_up():
         assert prep.yields.index.name == "batch_key" and len(prep.yields)
         pd.testing.assert_frame_equal(run_yields(prep.yields, prep.ledger), _by_name(prep.yields, prep.ledger),
                                       check_exact=True)
+
+
+def test_names_quoted_as_astype_str_reads_them():
+    import numpy as np
+
+    from massbal.engine.runs import _texts
+    for values in (["B-1", "B-2", "Granola, Oat clusters"], ["B-1", np.str_("B-2")], ["B-1", 1001, 2.5],
+                   ["B-1", None], [], ["Ünïcode", "b" * 300]):
+        col = pd.Series(np.array(values, dtype=object), dtype=object)
+        want = col.astype(str).tolist()
+        got = _texts(col)
+        assert got == want and [f"Batch {v}" for v in got] == [f"Batch {v}" for v in want]

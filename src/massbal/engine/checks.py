@@ -13,7 +13,7 @@ import pandas as pd
 from . import findings as F
 from .frames import asof_merge, lot_codes, lot_numbers
 from .genealogy import LOT
-from .ledger import INFLOW_KINDS, OUTFLOW_KINDS
+from .ledger import INFLOW_KINDS, OUTFLOW_KINDS, kinds_in
 from .load import Book
 from .roll import EPS
 
@@ -37,8 +37,8 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     lots = lots.assign(_lk=number)
     kind = lots["kind"]
     # each subset with only the columns it is read for (a filter copies every column kept)
-    creators = kind.isin(INFLOW_KINDS + ("count",)).to_numpy()
-    taking = kind.isin(OUTFLOW_KINDS + ("transfer out",)).to_numpy()
+    creators = kinds_in(kind, INFLOW_KINDS + ("count",))
+    taking = kinds_in(kind, OUTFLOW_KINDS + ("transfer out",))
     takers = lots[taking]
     takers = takers.assign(born=_first_dates(number[creators], lots["date"].to_numpy()[creators],
                                              number[taking], most))
@@ -63,7 +63,7 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     # index difference gave, without sorting or looking up half a million labels)
     born_ok = takers["born"].notna().to_numpy() & ~(takers["date"] < takers["born"]).to_numpy()
     ok = takers.index[born_ok]
-    flows = kind.isin(INFLOW_KINDS + OUTFLOW_KINDS).to_numpy()
+    flows = kinds_in(kind, INFLOW_KINDS + OUTFLOW_KINDS)
     if len(ok) and flows.any():
         # (columns added by assign, not to a copy of the filtered rows: pandas 3 copies them
         # no second time)
@@ -82,14 +82,21 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
         if not t.index.is_monotonic_increasing:  # (build_ledger's ledger always is)
             t = t.sort_index()
         # transfers do not change the amount: their 'cum' is the last flow before them
-        tt = t[t["cum"].isna()].reset_index()
+        moved = np.flatnonzero(np.isnan(t["cum"].to_numpy()))
+        tt = t.iloc[moved].reset_index()
         if len(tt):
             # only the flows of the lots transferred: a match stays within its lot
-            near = eff[eff["_lk"].isin(tt["_lk"]).to_numpy()]
+            # (the lots as numbers below `most`: marked in a table, not hashed per row)
+            moving = np.zeros(most, dtype=bool)
+            moving[tt["_lk"].to_numpy()] = True
+            near = eff[moving[eff["_lk"].to_numpy()]]
             last = near.reset_index()[["_lk", "date", "cum", "index"]].rename(columns={"index": "pos"})
             m = asof_merge(tt.drop(columns="cum").assign(pos=tt["index"]), last, left_on="pos",
                            right_on="pos", by=["_lk"]).set_index("index")
-            t.loc[m.index, "cum"] = m["cum"].fillna(0.0)
+            # (by position: m keeps tt's order, so no label look-up among half a million takers)
+            cum = t["cum"].to_numpy().copy()
+            cum[moved] = m["cum"].fillna(0.0).to_numpy()
+            t["cum"] = cum
         counts = lots.loc[(kind == "count").to_numpy(), ["_lk", "date", "qty"]].groupby(["_lk", "date"], sort=True)["qty"].sum() \
             .rename("counted").reset_index()
         if len(counts):
@@ -147,7 +154,7 @@ def _by_sheet(book: Book, frame: pd.DataFrame, severity, code, column, msgs) -> 
 
 
 def duplicate_lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
-    inflow = (ledger["kind"].isin(INFLOW_KINDS) & (ledger["lot_key"] != 0)).to_numpy()
+    inflow = kinds_in(ledger["kind"], INFLOW_KINDS) & (ledger["lot_key"] != 0).to_numpy()
     # integers only (the lot as one code: frames.lot_codes); names are read for the rows
     # found, not copied for every lot that came in
     made = ledger.loc[inflow, LOT + ["kind", "batch_key", "row"]]
@@ -261,7 +268,7 @@ def commingled_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     used = ledger.loc[(ledger["kind"] == "used").to_numpy(), LOT + ["batch_key", "row"]]
     if used.empty:
         return F.empty()
-    rec = ledger.loc[ledger["kind"].isin(("receipt", "harvested")).to_numpy(), LOT + ["organic"]]
+    rec = ledger.loc[kinds_in(ledger["kind"], ("receipt", "harvested")), LOT + ["organic"]]
     conv_lots = rec[~rec["organic"].fillna(True).astype(bool).to_numpy()]
     item_org = used["item_key"].map(items["organic"]).fillna(True).astype(bool)
     # a used lot is conventional when a conventional receipt has its (item, lot): one integer

@@ -5,6 +5,8 @@ import numpy as np
 import pandas as pd
 
 from . import findings as F
+from .frames import group_heads
+from .ledger import kinds_in
 from .load import Book
 from .roll import group_sums
 
@@ -16,18 +18,20 @@ OUTLIER_MIN_POINTS = 3.0  # yield % points: smaller deviations are normal variat
 def compute_yields(book: Book, ledger: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     # the sums from every run row; the names only from the output rows (the run's heads),
     # not copied for its half a million inputs
-    runs = ledger.loc[ledger["kind"].isin(("used", "produced", "process loss")).to_numpy(), ["kind", "batch_key", "qty"]]
+    runs = ledger.loc[kinds_in(ledger["kind"], RUN_KINDS), ["kind", "batch_key", "qty"]]
     if runs.empty:
         cols = ["batch", "product", "date", "owner", "input", "output", "process_loss",
                 "documented_loss", "undocumented_loss", "yield_pct"]
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols}), F.empty()
     out_rows = ledger.loc[(ledger["kind"] == "produced").to_numpy(),
                           ["batch_key", "batch", "date", "owner", "row", "item", "item_key"]]
-    heads = out_rows.groupby("batch_key", sort=False).agg(
-        batch=("batch", "first"), date=("date", "min"), owner=("owner", "first"),
-        row=("row", "first"), product=("item", "first"), product_key=("item_key", "first"),
-        n_products=("item_key", "nunique"))
-    co = heads.index[heads["n_products"] > 1]  # runs with co-products name them all
+    heads = group_heads(out_rows, "batch_key", batch=("batch", "first"), date=("date", "min"),
+                        owner=("owner", "first"), row=("row", "first"), product=("item", "first"),
+                        product_key=("item_key", "first"))
+    # runs with co-products name them all: a run has several products where an output row's
+    # item is not its run's first (item keys are never missing)
+    other = out_rows["item_key"].to_numpy() != heads["product_key"].reindex(out_rows["batch_key"]).to_numpy()
+    co = heads.index[heads.index.isin(out_rows["batch_key"].to_numpy()[other])]
     if len(co):
         names = out_rows[out_rows["batch_key"].isin(co)].drop_duplicates(["batch_key", "item_key"]) \
             .groupby("batch_key", sort=False)["item"].agg(lambda s: ", ".join(s.astype(str)))
@@ -48,7 +52,7 @@ def compute_yields(book: Book, ledger: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     res["_product_key"] = y["product_key"]
     res = res.sort_values(["date", "batch"], kind="stable")
     found = _yield_findings(book, res)
-    # indexed by each run's key (`batch_key`, as the groupby left it): the investigations
+    # indexed by each run's key (`batch_key`, as group_heads left it): the investigations
     # read it there (slips.run_yields) rather than look a hundred thousand names up again;
     # reconcile shows the rows numbered from 0
     return res.drop(columns=["_row", "_product_key"]), found
@@ -131,5 +135,10 @@ def _yield_findings(book: Book, y: pd.DataFrame) -> pd.DataFrame:
 
 def _texts(col: pd.Series) -> list:
     """A name column's values as the text a message quotes (as Series.astype(str) reads
-    them; batch and item are required cells, so none is missing here)."""
+    them; batch and item are required cells, so none is missing here). Where every value
+    is text already (as read: the usual case), they are the texts themselves (not made a
+    text column and back: 70k runs' names)."""
+    values = col.to_numpy()
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return values.tolist()
     return col.astype(str).tolist()
