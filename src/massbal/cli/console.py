@@ -86,10 +86,11 @@ def start_reading(book: Path):
     graph at once); the bomb check inflates in big pieces for that reason (read_once.py)."""
     import threading
 
-    from massbal.xlsx.read.heap import one_arena
+    from massbal.xlsx.read.heap import keep_freed_memory, one_arena
     from massbal.xlsx.read.opening import open_book, plainly
     got: dict = {}
-    one_arena()  # the thread's frees reused by the rest of the run (heap.py)
+    one_arena()  # the threads' frees reused by the rest of the run (heap.py)
+    keep_freed_memory()  # and not handed back to the system, to be faulted in again
     parsing = threading.Event()
     imported = threading.Event()
 

@@ -1,23 +1,32 @@
-"""glibc's heap around the reading thread (cli.console.start_reading); nothing elsewhere.
+"""glibc's heap for one massbal run (cli.console.start_reading); nothing elsewhere.
 
-By default glibc gives each thread its own malloc arena. What the reading threads free
-there (calamine's cells of a sheet, the Arrow-to-pandas steps) is never reused by the
-main thread, which takes fresh pages instead: the 980k reconcile then faulted ~0.5 s more
-system time and peaked 80-130 MB higher. So threads share the process's one arena.
-Elsewhere (macOS, Windows, musl) the call does not exist, and is not needed.
-(The idea and the first measure: session 9's branch speed-process, bf0ecdb.)
+- One arena: by default glibc gives each thread its own malloc arena. What the reading
+  threads free there (calamine's cells of a sheet, the Arrow-to-pandas steps) is never
+  reused by the main thread, which takes fresh pages instead: the 980k reconcile then
+  faulted ~0.5 s more system time and peaked 80-130 MB higher. So threads share the
+  process's one arena. (The idea and the first measure: session 9's branch speed-process.)
+- Freed memory kept: by default an array over 128 KB-32 MB is mapped from the system and
+  unmapped when freed, and the heap's freed top is handed back, so the next array of a
+  million rows faults its pages in again; the engine makes and drops hundreds of them. A
+  run of reconcile keeps what it frees for its next arrays instead: at 980k movements its
+  system time went from ~2.5 s to ~1.4 s, its peak up by ~80 MB (issue 15, session 15).
+  Only for a run that ends (the command line); a process that stays (Excel's add-in
+  server) keeps glibc's defaults.
+Elsewhere (macOS, Windows, musl) mallopt does not exist or does nothing, and is not needed.
 """
 from __future__ import annotations
 
 import ctypes
 import sys
 
-_M_ARENA_MAX = -8  # mallopt's parameter (malloc.h)
+# mallopt's parameters (malloc.h)
+_M_TRIM_THRESHOLD = -1
+_M_TOP_PAD = -2
+_M_MMAP_THRESHOLD = -3
+_M_ARENA_MAX = -8
 
 
-def one_arena() -> None:
-    """Threads that first allocate from now on use the one arena (glibc keeps the limit for
-    the rest of the process)."""
+def _mallopt(*settings: tuple[int, int]) -> None:
     if not sys.platform.startswith("linux"):
         return
     try:
@@ -25,4 +34,17 @@ def one_arena() -> None:
     except OSError:
         return
     if hasattr(libc, "mallopt"):
-        libc.mallopt(_M_ARENA_MAX, 1)
+        for param, value in settings:
+            libc.mallopt(param, ctypes.c_int(value))
+
+
+def one_arena() -> None:
+    """Threads that first allocate from now on use the one arena (glibc keeps the limit for
+    the rest of the process)."""
+    _mallopt((_M_ARENA_MAX, 1))
+
+
+def keep_freed_memory() -> None:
+    """From now on, arrays up to 32 MB (glibc's highest threshold) come from the heap, and
+    the heap's freed memory stays with the process for its next arrays."""
+    _mallopt((_M_MMAP_THRESHOLD, 32 << 20), (_M_TRIM_THRESHOLD, 1 << 30), (_M_TOP_PAD, 256 << 20))
