@@ -36,6 +36,7 @@ def reconcile(
         read = start_reading(book)
         # imported while the sheets are read (start_reading); the write's when it will write
         from massbal.engine.api import prepare, reconcile_prepared
+        from massbal.xlsx.read.heap import hand_back_freed_memory
         from massbal.xlsx.write import change_log  # noqa: F401  (closing_review, the write)
         if not dry_run:
             from massbal.layout import sheets  # noqa: F401  (write_into)
@@ -49,6 +50,7 @@ def reconcile(
         written = None
         if not dry_run:
             stage("Writing result sheets")
+            hand_back_freed_memory()  # what the engine freed (heap.py), before the write's own
             written = write_into(book, rec, raw, kept, current)
     # the workbook as read and its old state are not needed past the write: let go before
     # the JSON (the largest text built here) so both are never held at once (issue 15)

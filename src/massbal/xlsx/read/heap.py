@@ -48,3 +48,16 @@ def keep_freed_memory() -> None:
     """From now on, arrays up to 32 MB (glibc's highest threshold) come from the heap, and
     the heap's freed memory stays with the process for its next arrays."""
     _mallopt((_M_MMAP_THRESHOLD, 32 << 20), (_M_TRIM_THRESHOLD, 1 << 30), (_M_TOP_PAD, 256 << 20))
+
+
+def hand_back_freed_memory() -> None:
+    """The heap's freed memory handed back to the system (malloc_trim), and from now on its
+    freed top again when over 64 MB: for a run's last stage (the write builds sheets far
+    bigger than any array), which would else add its own memory to what the engine freed."""
+    _mallopt((_M_TRIM_THRESHOLD, 64 << 20), (_M_TOP_PAD, 128 << 10))
+    if sys.platform.startswith("linux"):
+        try:
+            trim = ctypes.CDLL(None).malloc_trim
+        except (OSError, AttributeError):
+            return
+        trim(0)
