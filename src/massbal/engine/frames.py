@@ -279,7 +279,6 @@ def joined_text(values: np.ndarray, index=None) -> pd.Series:
     return pd.Series(values, index=index, dtype=object, copy=False)
 
 
-
 def group_heads(frame: pd.DataFrame, key: str, **named: tuple[str, str]) -> pd.DataFrame:
     """frame.groupby(key, sort=False).agg(**named) for aggregations "first" (the first value
     not missing) and "min" (of dates), by position: the groups numbered by one hash pass (in

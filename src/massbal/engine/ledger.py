@@ -26,6 +26,7 @@ KIND_ORDER = {"receipt": 0, "harvested": 1, "produced": 2, "transfer out": 3, "t
 INFLOW_KINDS = ("receipt", "harvested", "produced")
 OUTFLOW_KINDS = ("used", "farm use", "applied", "shipped", "loss")
 
+
 def kinds_in(kind: pd.Series, kinds: tuple) -> np.ndarray:
     """kind.isin(kinds) as a numpy mask, looked up once per category where kind is
     categorical (the ledger's: its codes taken, not a million rows matched; as roll.signs)."""
