@@ -9,6 +9,7 @@ a sheet and for the shared strings alike).
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -22,17 +23,28 @@ MIN_BYTES = 16 << 20
 MIN_GAIN = 0.85
 
 
-def two_readers_pay(sizes: list[int], open_cost: int) -> bool:
+def two_readers_pay(sizes: list[int], open_cost: int, cores: int | None = None) -> bool:
     """Whether sheets of these sizes finish sooner on two readers, the second starting
-    `open_cost` bytes late (its own opening), each taking the biggest sheet left when free."""
+    `open_cost` bytes late (its own opening), each taking the biggest sheet left when free.
+    Never on one core (cores: this process's, by default): the second opening would only
+    add its time."""
     alone = sum(sizes)
-    if alone < MIN_BYTES or len(sizes) < 2:
+    if alone < MIN_BYTES or len(sizes) < 2 or (usable_cores() if cores is None else cores) < 2:
         return False
     free = [0, open_cost]
     for size in sorted(sizes, reverse=True):
         first = free.index(min(free))
         free[first] += size
     return max(free) <= MIN_GAIN * alone
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity where the system says, as in a
+    container or under taskset), else the machine's."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def load_sheets(sheets: dict[str, int], load: Callable[[object, str], R], reader: object,
