@@ -26,16 +26,21 @@ _M_MMAP_THRESHOLD = -3
 _M_ARENA_MAX = -8
 
 
-def _mallopt(*settings: tuple[int, int]) -> None:
+def _glibc(name: str):
+    """glibc's function `name`, or None where there is none (not Linux, musl, ...)."""
     if not sys.platform.startswith("linux"):
-        return
+        return None
     try:
-        libc = ctypes.CDLL(None)
+        return getattr(ctypes.CDLL(None), name, None)
     except OSError:
-        return
-    if hasattr(libc, "mallopt"):
+        return None
+
+
+def _mallopt(*settings: tuple[int, int]) -> None:
+    mallopt = _glibc("mallopt")
+    if mallopt is not None:
         for param, value in settings:
-            libc.mallopt(param, ctypes.c_int(value))
+            mallopt(param, ctypes.c_int(value))
 
 
 def one_arena() -> None:
@@ -55,9 +60,6 @@ def hand_back_freed_memory() -> None:
     freed top again when over 64 MB: for a run's last stage (the write builds sheets far
     bigger than any array), which would else add its own memory to what the engine freed."""
     _mallopt((_M_TRIM_THRESHOLD, 64 << 20), (_M_TOP_PAD, 128 << 10))
-    if sys.platform.startswith("linux"):
-        try:
-            trim = ctypes.CDLL(None).malloc_trim
-        except (OSError, AttributeError):
-            return
+    trim = _glibc("malloc_trim")
+    if trim is not None:
         trim(0)
