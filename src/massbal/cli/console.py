@@ -62,7 +62,9 @@ def parse_day(text: str | None, flag: str):
 
 
 def load_raw(book: Path):
+    from massbal.unit_cache import use_cached_registry
     from massbal.xlsx.read.read_book import BookReadError, read_book
+    use_cached_registry()  # every command that reads a book then asks the engine
     try:
         return read_book(book)
     except BookReadError as e:

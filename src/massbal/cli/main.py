@@ -36,7 +36,9 @@ def reconcile(
         read = start_reading(book)
         # imported while the sheets are read (start_reading); the write's when it will write
         from massbal.engine.api import prepare, reconcile_prepared
+        from massbal.unit_cache import use_cached_registry
         from massbal.xlsx.read.heap import hand_back_freed_memory
+        use_cached_registry()
         from massbal.xlsx.write import change_log  # noqa: F401  (closing_review, the write)
         if not dry_run:
             from massbal.layout import sheets  # noqa: F401  (write_into)
@@ -106,6 +108,8 @@ def demo(directory: Path = typer.Argument(Path("."), help="Folder for massbal_de
     from massbal.books.demo import DEMO_FILE, set_aside, write_demo
     from massbal.books.gen.farm import FARM_DEMO_SPAN, FARM_FILE, write_farm_demo
     from massbal.engine.api import reconcile as run
+    from massbal.unit_cache import use_cached_registry
+    use_cached_registry()  # before the demo's own flows ask pint (books/gen/flow.py)
     target = directory / (FARM_FILE if farm else DEMO_FILE)
     if target.exists() and not force:  # it may hold the user's edits: never overwritten unasked
         fail(f"{target} already exists (you may have edited it); massbal demo never overwrites it. "

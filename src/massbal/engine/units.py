@@ -19,8 +19,18 @@ import numpy as np
 import pandas as pd
 import pint
 
-ureg = pint.UnitRegistry()
-Q_ = ureg.Quantity
+_registry: pint.UnitRegistry | None = None
+
+
+def registry(make=pint.UnitRegistry) -> pint.UnitRegistry:
+    """The one pint registry, made by `make` on first use and kept for the whole run. Parsing
+    pint's definitions takes 0.35-0.55 s, so a face that keeps them parsed on disk calls this
+    first with its own maker (massbal/unit_cache.py; the engine itself reads no file)."""
+    global _registry
+    if _registry is None:
+        _registry = make()
+    return _registry
+
 
 # Spellings people type that pint reads differently or not at all. 'mt' in trade is a
 # metric ton, never pint's milli-tonne (1 kg); 'kgs', 'kilos' are plurals pint lacks.
@@ -104,8 +114,9 @@ def unit_info(text: str) -> UnitInfo:
         return UnitInfo(raw if raw in AMBIGUOUS else key, "ambiguous", None)
     if key in COUNT_UNITS:
         return UnitInfo(key, "count", None)
+    ureg = registry()
     try:
-        q = Q_(1.0, key)
+        q = ureg.Quantity(1.0, key)
     except Exception:  # pint raises several kinds for odd text ('#', '1/0', ...)
         return UnitInfo(key, "unknown", None)
     if q.check("[mass]"):
@@ -122,7 +133,8 @@ def report_factor(report_unit: str) -> float:
     info = unit_info(report_unit)
     if info.kind != "mass":
         raise ValueError(f"report unit {report_unit!r} is not a unit of mass")
-    return float(Q_(1.0, ureg.kilogram).to(unit_key(report_unit)).magnitude)
+    ureg = registry()
+    return float(ureg.Quantity(1.0, ureg.kilogram).to(unit_key(report_unit)).magnitude)
 
 
 def report_unit_label(report_unit: str) -> str:

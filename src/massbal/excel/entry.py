@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import xlwings as xw
 
+from massbal.unit_cache import use_cached_registry
+
 from . import actions
+
+use_cached_registry()  # this process's pint registry from the definitions kept parsed (unit_cache.py)
 
 
 def decode_argument(hex_text: str = "") -> str:

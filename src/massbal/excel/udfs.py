@@ -15,9 +15,13 @@ from typing import Any
 
 import xlwings as xw
 
+from massbal.unit_cache import use_cached_registry
+
 from . import cache as C
 from . import figures as F
 from .adapter import read_raw_book
+
+use_cached_registry()  # this process's pint registry from the definitions kept parsed (unit_cache.py)
 
 CATEGORY = "Mass Balance"
 
