@@ -222,3 +222,30 @@ def test_a_book_with_nothing_flagged_looks_up_no_run_names(monkeypatch):
     rec = reconcile(raw, "2025-11-01", "2025-11-30")
     assert rec.investigations.empty and not calls
     assert len(rec.yields) == 1  # a run the look-up would have had to name
+
+
+def test_a_date_fix_carried_through_months_without_a_count():
+    # 1,000 lb of oats received on 10 April, keyed 2025-10-04 (day and month swapped); 500
+    # shipped on 20 April. Without a count, each month begins where the one before ended,
+    # so the book stock is -500 from April to September and October dips to -500 before the
+    # receipt: seven months NEGATIVE. Dated right, it is 500 from 20 April on: each of the
+    # seven is fixed by the one cell, and October among them is no longer negative either.
+    # (That one correction names October as the other month it changes for April and for
+    # May alike: twice the same other month, which once made the whole reconcile fail.)
+    raw = book(Items=[{"Item": "Oats", "Kind": "Ingredient"}], Certificates=[certified()],
+               Receipts=[receipt("2025-10-04", "Oats", "O1", 1000)],
+               Shipments=[ship("2025-04-20", "Oats", "O1", 500)])
+    rec = reconcile(raw, "2025-04-01", "2025-11-30", period="month")
+    assert rec.balances["status"].tolist() == ["NEGATIVE"] * 7 + ["NO COUNT"]
+    assert rec.balances["expected_ending"].tolist() == [-500] * 6 + [500, 500]
+    right = reconcile(book(Items=[{"Item": "Oats", "Kind": "Ingredient"}], Certificates=[certified()],
+                           Receipts=[receipt("2025-04-10", "Oats", "O1", 1000)],
+                           Shipments=[ship("2025-04-20", "Oats", "O1", 500)]),
+                      "2025-04-01", "2025-11-30", period="month").balances
+    assert right["status"].tolist() == ["NO COUNT"] * 8  # the workbook with the date fixed
+    for month in ("2025-04-01", "2025-05-01", "2025-06-01", "2025-07-01", "2025-08-01", "2025-09-01"):
+        first = candidates(rec, "Oats", month).iloc[0]
+        assert (first.cause, first.sheet, first.row, first.cell, first.typed, first.suggested, first.status_after) == \
+            ("WRONG_PERIOD", "Receipts", 2, "A2", "2025-10-04", "2025-04-10", "NO COUNT"), month
+        other = pd.Timestamp(first.other_start)
+        assert first.other_status_after == right.set_index("start").loc[other, "status"] == "NO COUNT", month

@@ -76,17 +76,18 @@ def affected(touches: pd.DataFrame, bal: pd.DataFrame, starts: np.ndarray) -> pd
 
     touches: key + date + `count` (bool) + `delta` (change of book effect, or of the
     counted quantity) + any id columns. Returns touches x balances with d_expected and
-    d_counted. A movement changes the period it is dated in and, when no count stands
-    between, the beginning of the next; a count the period ending on its day and the
-    one whose beginning it is.
+    d_counted. A movement changes the period it is dated in and, while no count stands
+    between, the beginning of each later one (a period without a count begins where the
+    one before it ended); a count the period ending on its day and each one whose
+    beginning it is.
     """
     d = touches["date"].to_numpy(dtype="datetime64[ns]")
     p0 = np.searchsorted(starts, d, side="right") - 1
     out = []
     grid = bal[KEY + ["p", "bal_id", "start", "end", "base"]]
-    for step in (0, 1):
-        t = touches.assign(p=p0 + step)
-        m = t.merge(grid, on=KEY + ["p"], how="inner")
+    left = touches.assign(p=p0, _touch=np.arange(len(touches)))
+    for step in range(len(starts) + 1):   # (a touch dated before the first period starts at -1)
+        m = left.merge(grid, on=KEY + ["p"], how="inner")
         flow = ~m["count"].to_numpy(dtype=bool)
         base_before = m["base"].isna() | (m["base"] < m["date"])
         in_period = (m["date"] >= m["start"]) & (m["date"] <= m["end"])
@@ -95,7 +96,14 @@ def affected(touches: pd.DataFrame, bal: pd.DataFrame, starts: np.ndarray) -> pd
         counted = ~flow & (m["end"] == m["date"])
         m["d_expected"] = np.where(exp | begin_count, m["delta"], 0.0)
         m["d_counted"] = np.where(counted, m["delta"], 0.0)
-        out.append(m[(exp | begin_count | counted).to_numpy()])
+        hit = (exp | begin_count | counted).to_numpy()
+        out.append(m[hit].drop(columns="_touch"))
+        # the next period: every touch (a count inside its own period still opens the next
+        # one), then only those whose chain of beginnings goes on (no count between)
+        going = left if step == 0 else left[left["_touch"].isin(m.loc[hit, "_touch"])]
+        left = going[(going["p"] + 1 < len(starts)).to_numpy()].assign(p=lambda f: f["p"] + 1)
+        if left.empty:
+            break
     return pd.concat(out, ignore_index=True)
 
 
@@ -318,9 +326,11 @@ def explain_balances(book: Book, ledger: pd.DataFrame, yields: pd.DataFrame, bal
     # the running balance, recomputed for the short list and each other balance it changes,
     # in one roll (each pair is rolled on its own: the same lows as apart). Their day totals
     # come from `mine`: the other balance is one of the same item and owner.
+    # one row per (alternative, other balance): a correction that fixes two flagged balances
+    # can name the same other balance for both, and a second row would be counted twice
     other = cand[cand["bal_id_o"].notna()][["alt", "bal_id_o"]].astype({"bal_id_o": np.int64}) \
-        .rename(columns={"bal_id_o": "bal_id"}).merge(pairs[["alt", "bal_id", "d_expected", "d_counted"]],
-                                                      on=["alt", "bal_id"])
+        .rename(columns={"bal_id_o": "bal_id"}).drop_duplicates() \
+        .merge(pairs[["alt", "bal_id", "d_expected", "d_counted"]], on=["alt", "bal_id"])
     lows = pd.concat([cand[["alt", "bal_id", "d_expected"]], other[["alt", "bal_id", "d_expected"]]],
                      ignore_index=True)
     daily = _daily(mine, bal, bal, lows)
