@@ -62,3 +62,43 @@ def test_a_yes_no_column_is_the_mapped_strings():
     got = convert_column(values, "text")
     mapped = values.reset_index(drop=True).map(lambda v: None if v is None or v != v else "Yes" if v else "No")
     pd.testing.assert_series_equal(got, mapped.astype("string"), check_exact=True)
+
+
+def test_a_column_with_missing_cells_is_the_join_over_every_row():
+    """Joined over its filled rows only and spread back, a column with missing values gives
+    the rows' XML the join over every row gave (a missing cell is no <c>): few or many
+    missing, none filled, a slice (an Arrow offset), texts to escape, edge spaces, status
+    styles and numbers."""
+    import pandas as pd
+
+    import massbal.xlsx.write.cell_xml as cx
+    from massbal.xlsx.write.cell_xml import OutColumn, sheet_rows
+
+    def every_row(letter, rows, attrs, body, value):   # the join it replaces
+        pieces = cx._merge([f'<c r="{letter}', rows, *attrs, *body])
+        if value.null_count == 0:
+            return pieces
+        return [pc.binary_join_element_wise(*pieces, "", null_handling="emit_null")]
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    texts = np.array(["Oats", " lead", "A&B <1>", "é", "", "x\x01y"], dtype=object)[rng.integers(0, 6, n)]
+    for missing in (0.0, 0.1, 0.5, 0.99, 1.0):
+        gone = rng.random(n) < missing
+        text = pd.Series(np.where(gone, None, texts), dtype="string")
+        status = pd.Series(np.where(gone, None, np.array(["PASS", "NEGATIVE", "OTHER"])[rng.integers(0, 3, n)]),
+                           dtype="string")
+        qty = pd.Series(np.where(gone, np.nan, rng.random(n) * 100))
+        cols = [OutColumn("T", "text", text, style=2), OutColumn("S", "status", status, style=1,
+                                                                   status_styles={"PASS": 5, "NEGATIVE": 6}),
+                OutColumn("Q", "quantity", qty, style=3), OutColumn("U", "text", text.iloc[::-1].reset_index(drop=True))]
+        got = b"".join(bytes(b) for b in sheet_rows(cols, n, 2, 1, False))
+        real, cx._cell_pieces = cx._cell_pieces, every_row
+        try:
+            want = b"".join(bytes(b) for b in sheet_rows(cols, n, 2, 1, False))
+        finally:
+            cx._cell_pieces = real
+        assert got == want, missing
+    arr = pa.array(["a", None, "bb", None, "ccc", "d"]).slice(1)
+    cells = pc.binary_join_element_wise("<", arr.drop_null(), ">", "")
+    assert cx._spread(cells, arr.is_valid().to_numpy(zero_copy_only=False)).to_pylist() == ["", "<bb>", "", "<ccc>", "<d>"]
