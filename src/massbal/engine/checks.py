@@ -22,7 +22,7 @@ _WHAT = {"used": "this run input", "shipped": "this shipment", "loss": "this los
 
 
 def _fmt(v: pd.Series) -> pd.Series:
-    return v.map(lambda x: f"{x:,.2f}")
+    return pd.Series(F.amounts(v), index=v.index)
 
 
 def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
