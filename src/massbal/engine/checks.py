@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import findings as F
-from .frames import asof_merge, lot_codes, lot_numbers
+from .frames import asof_merge, columns_at, lot_codes, lot_numbers
 from .genealogy import LOT
 from .ledger import INFLOW_KINDS, OUTFLOW_KINDS, kinds_in
 from .load import Book
@@ -22,7 +22,7 @@ _WHAT = {"used": "this run input", "shipped": "this shipment", "loss": "this los
 
 
 def _fmt(v: pd.Series) -> pd.Series:
-    return v.map(lambda x: f"{x:,.2f}")
+    return pd.Series(F.amounts(v), index=v.index)
 
 
 def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
@@ -39,12 +39,16 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
     # each subset with only the columns it is read for (a filter copies every column kept)
     creators = kinds_in(kind, INFLOW_KINDS + ("count",))
     taking = kinds_in(kind, OUTFLOW_KINDS + ("transfer out",))
-    takers = lots[taking]
-    takers = takers.assign(born=_first_dates(number[creators], lots["date"].to_numpy()[creators],
-                                             number[taking], most))
+    # the takers as their places among the lots' rows: their rows are taken only where a
+    # check reads them (the few never born or born late; the rest with the columns the
+    # overdraw reads), not half a million rows with every column first
+    taker_at = np.flatnonzero(taking)
+    born = _first_dates(number[creators], lots["date"].to_numpy()[creators], number[taking], most)
+    unborn = np.isnat(born)
+    late = ~unborn & (lots["date"].to_numpy()[taker_at] < born)  # (NaT compares False, as in pandas)
     out = []
-    never = _named(ledger, takers[takers["born"].isna()])
-    early = _named(ledger, takers[takers["born"].notna() & (takers["date"] < takers["born"])])
+    never = _named(ledger, lots.iloc[taker_at[unborn]].assign(born=born[unborn]))
+    early = _named(ledger, lots.iloc[taker_at[late]].assign(born=born[late]))
     for frame, why in ((never, None), (early, "early")):
         if frame.empty:
             continue
@@ -59,12 +63,10 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
         out.extend(_by_sheet(book, frame, "error", "UNKNOWN_LOT", "Lot", msgs))
 
     # overdraw: stock of each lot, reset by counts
-    # the takers neither finding is about, as a mask in ledger order (the order the sorted
-    # index difference gave, without sorting or looking up half a million labels)
-    born_ok = takers["born"].notna().to_numpy() & ~(takers["date"] < takers["born"]).to_numpy()
-    ok = takers.index[born_ok]
+    # the takers neither finding is about, as a mask of the takers in ledger order
+    born_ok = ~unborn & ~late
     flows = kinds_in(kind, INFLOW_KINDS + OUTFLOW_KINDS)
-    if len(ok) and flows.any():
+    if born_ok.any() and flows.any():
         # (columns added by assign, not to a copy of the filtered rows: pandas 3 copies them
         # no second time)
         eff = lots.loc[flows, ["_lk", "date", "effect"]]
@@ -77,8 +79,9 @@ def lot_findings(book: Book, ledger: pd.DataFrame) -> pd.DataFrame:
         # each taker's stock after it, by its position among the lots' rows (NaN: not a flow)
         after = np.full(len(lots), np.nan)
         after[flows] = cum
-        t = takers.loc[born_ok, ["_lk", "date", "qty", "effect", "kind", "sheet", "row"]] \
-            .assign(cum=after[np.flatnonzero(taking)[born_ok]])
+        at = taker_at[born_ok]
+        t = pd.DataFrame(columns_at(lots, at, ["_lk", "date", "qty", "effect", "kind", "sheet", "row"])
+                         | {"cum": after[at]}, index=lots.index[at], copy=False)
         if not t.index.is_monotonic_increasing:  # (build_ledger's ledger always is)
             t = t.sort_index()
         # transfers do not change the amount: their 'cum' is the last flow before them

@@ -114,6 +114,49 @@ def cap_messages(msgs: pd.Series) -> pd.Series:
     return out
 
 
+def amounts(values) -> list[str]:
+    """f"{x:,.2f}" of each value (1,234.57), for tens of thousands of messages at once (a
+    big book's undocumented run losses): Python's formatting one value at a time was most
+    of the yields' time. Each value in whole cents (x * 100 rounded half to even, as Python
+    rounds the float itself), the digits, separators and sign placed by position in one
+    table of characters. Where x * 100's own rounding could put it on the other side of a
+    half cent (or it is not finite, or beyond exact cents) Python formats it, so every
+    text is Python's."""
+    x = np.asarray(values, dtype=float).ravel()
+    if not len(x):
+        return []
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = x * 100
+        c = np.rint(y)
+        # |y - x * 100| <= |y| * 2**-53: further than twice that from a half cent, y rounds as x does
+        exact = np.isfinite(y) & (np.abs(y) < 2.0 ** 52) & (0.5 - np.abs(y - c) > np.abs(y) * 2.0 ** -52)
+    cents = np.where(exact, np.abs(c), 0).astype(np.int64)
+    whole, frac = cents // 100, cents % 100
+    digits = max(len(str(int(whole.max()))), 1)
+    width = 1 + digits + (digits - 1) // 3 + 4  # sign, digits and separators, ".dd", end of line
+    chars = np.zeros((len(x), width), dtype=np.uint8)  # (zeros: no character, dropped below)
+    chars[:, -4] = ord(".")
+    chars[:, -3] = ord("0") + frac // 10
+    chars[:, -2] = ord("0") + frac % 10
+    chars[:, -1] = ord("\n")
+    col = width - 5  # the units digit; each further digit one to the left, a separator before every third
+    lead = np.full(len(x), col)  # each value's leftmost character so far
+    for d in range(digits):
+        shown = (whole >= 10 ** d) | (d == 0)
+        if d and d % 3 == 0:
+            chars[:, col] = np.where(shown, ord(","), 0)
+            col -= 1
+        chars[:, col] = np.where(shown, ord("0") + (whole // 10 ** d) % 10, 0)
+        lead[shown] = col
+        col -= 1
+    minus = np.signbit(x)  # (-0.001 is "-0.00" in Python too)
+    chars[np.flatnonzero(minus), lead[minus] - 1] = ord("-")
+    out = chars.tobytes().decode("ascii").replace("\x00", "").split("\n")[:-1]
+    for i in np.flatnonzero(~exact).tolist():
+        out[i] = f"{x[i]:,.2f}"
+    return out
+
+
 def combine(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if f is not None and len(f)]
     if not frames:

@@ -100,19 +100,20 @@ def _yield_findings(book: Book, y: pd.DataFrame) -> pd.DataFrame:
     out = []
     und = y[(y["undocumented_loss"] > UNDOCUMENTED_MIN_PCT / 100 * y["input"]) & (y["undocumented_loss"] > 0.005)]
     # messages in one plain loop each (one a run: tens of thousands in a big book, where
-    # a Series operation per piece of text cost more than the rest of the yields)
+    # a Series operation per piece of text cost more than the rest of the yields), the
+    # amounts formatted a column at a time (F.amounts)
     if len(und):
-        msgs = [f"Batch {b} used {i:,.2f} {unit} and made {o:,.2f} {unit}; {u:,.2f} {unit} of that loss is not "
+        msgs = [f"Batch {b} used {i} {unit} and made {o} {unit}; {u} {unit} of that loss is not "
                 "documented. Record it on the Losses sheet with this Batch and a Reason (process, cleaning ...)."
-                for b, i, o, u in zip(_texts(und["batch"]), und["input"].tolist(), und["output"].tolist(),
-                                      und["undocumented_loss"].tolist(), strict=True)]
+                for b, i, o, u in zip(_texts(und["batch"]), F.amounts(und["input"]), F.amounts(und["output"]),
+                                      F.amounts(und["undocumented_loss"]), strict=True)]
         out.append(F.make("warning", "UNDOCUMENTED_LOSS", sheet, und["_row"].to_numpy(), "Batch",
                           book.letter("Batches", "Batch"), msgs))
     gain = y[y["output"] > y["input"] + 0.005]
     if len(gain):
-        msgs = [f"Batch {b} made more ({o:,.2f} {unit}) than went into it ({i:,.2f} {unit}): a yield of {p:.1f} %. "
+        msgs = [f"Batch {b} made more ({o} {unit}) than went into it ({i} {unit}): a yield of {p:.1f} %. "
                 "An input is probably missing from BatchInputs, or an output quantity is keyed too high."
-                for b, o, i, p in zip(_texts(gain["batch"]), gain["output"].tolist(), gain["input"].tolist(),
+                for b, o, i, p in zip(_texts(gain["batch"]), F.amounts(gain["output"]), F.amounts(gain["input"]),
                                       gain["yield_pct"].tolist(), strict=True)]
         out.append(F.make("warning", "YIELD_OUTLIER", sheet, gain["_row"].to_numpy(), "Quantity",
                           book.letter("Batches", "Quantity"), msgs))
