@@ -249,3 +249,23 @@ def test_a_date_fix_carried_through_months_without_a_count():
             ("WRONG_PERIOD", "Receipts", 2, "A2", "2025-10-04", "2025-04-10", "NO COUNT"), month
         other = pd.Timestamp(first.other_start)
         assert first.other_status_after == right.set_index("start").loc[other, "status"] == "NO COUNT", month
+
+
+def test_a_date_moved_before_an_items_first_month_still_counts_in_it():
+    # 150 lb of oats shipped on 4 July with none in stock: July to September are NEGATIVE.
+    # Dated 7 April instead (day and month swapped), the shipment still comes before July,
+    # where the oats' balances begin, so July is just as negative: no explanation. (Rye
+    # starts the book in January; the oats have no balance before July.)
+    items = [{"Item": "Oats", "Kind": "Ingredient"}, {"Item": "Rye", "Kind": "Ingredient"}]
+
+    def oats(shipped):
+        raw = book(Items=items, Certificates=[certified()], Receipts=[receipt("2025-01-10", "Rye", "R1", 100)],
+                   Shipments=[ship(shipped, "Oats", "O1", 150)])
+        rec = reconcile(raw, "2025-01-01", "2025-09-30", period="month")
+        return rec, rec.balances[rec.balances["item"] == "Oats"].set_index("start")["status"]
+
+    rec, status = oats("2025-07-04")
+    assert status.tolist() == ["NEGATIVE"] * 3
+    assert oats("2025-04-07")[1].loc[pd.Timestamp("2025-07-01")] == "NEGATIVE"  # the swap fixes nothing
+    inv = rec.investigations[rec.investigations["cause"].notna()]
+    assert len(inv) and "2025-04-07" not in set(inv["suggested"])

@@ -99,8 +99,9 @@ def affected(touches: pd.DataFrame, bal: pd.DataFrame, starts: np.ndarray) -> pd
         hit = (exp | begin_count | counted).to_numpy()
         out.append(m[hit].drop(columns="_touch"))
         # the next period: every touch (a count inside its own period still opens the next
-        # one), then only those whose chain of beginnings goes on (no count between)
-        going = left if step == 0 else left[left["_touch"].isin(m.loc[hit, "_touch"])]
+        # one), then all but those a count stopped (a balance here it left unchanged). One
+        # dated before an item's first balance goes on to it: that balance begins after it.
+        going = left if step == 0 else left[~left["_touch"].isin(m.loc[~hit, "_touch"])]
         left = going[(going["p"] + 1 < len(starts)).to_numpy()].assign(p=lambda f: f["p"] + 1)
         if left.empty:
             break
