@@ -216,3 +216,30 @@ def test_key_runs_find_the_same_rows_by_table_or_by_hash():
         assert cnt.tolist() == [len(w) for w in want]
         assert at.tolist() == [i for w in want for i in w]
     assert 50 < tables < 300  # both ways were taken
+
+
+def test_int64_keys_get_the_loops_numbers():
+    """key_codes' int64 path (frame by frame, in place) gives the very numbers of its loop,
+    which int32 columns still take: the same codes, not only the same order."""
+    rng = np.random.default_rng(5)
+    for trial in range(200):
+        sizes = rng.integers(0, 30, int(rng.integers(1, 4)))
+        scale = 10 ** int(rng.integers(0, 9))
+        frames = [pd.DataFrame({"a": rng.integers(-5, 5, n) * scale, "b": rng.integers(-2, 3, n),
+                                "c": rng.integers(0, 1000, n)}) for n in sizes]
+        key = [["a", "b"], ["b", "a", "c"], ["c", "b"]][trial % 3]
+        fast = key_codes(frames, key)
+        loop = key_codes([f.astype({key[0]: np.int32}) for f in frames], key)
+        assert [x.dtype for x in fast] == [np.int64] * len(frames)
+        assert all(np.array_equal(x, y) for x, y in zip(fast, loop, strict=True))
+
+
+def test_int64_keys_near_the_limits_rank_as_the_loop():
+    # a range of 2**31 or a combined span of 2**62 leaves the int64 path for the loop's ranks
+    wide = pd.DataFrame({"a": np.array([0, 2 ** 31, 5], dtype=np.int64), "b": np.array([1, 0, 1], dtype=np.int64)})
+    big = pd.DataFrame({"a": np.array([0, 2 ** 31 - 1, 7], dtype=np.int64),
+                        "b": np.array([0, 2 ** 31 - 1, 3], dtype=np.int64)})
+    for df in (wide, big):
+        loop = key_codes([df.astype({"a": np.int32 if df is big else np.int64}).assign(b=df["b"].astype(np.int32))],
+                         ["a", "b"])[0]
+        assert np.array_equal(key_codes([df], ["a", "b"])[0], loop)

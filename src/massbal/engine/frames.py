@@ -48,6 +48,9 @@ def key_codes(frames: list[pd.DataFrame], key: list[str]) -> list[np.ndarray]:
     """Each key tuple of `key` columns as one int64, shared by `frames` and in the tuples'
     sorted order: group-bys and merges on one integer column, factorized once, rather than
     on every key column each time (same groups, same order, same sums)."""
+    offsets = _int_offsets(frames, key)
+    if offsets is not None:
+        return offsets
     sizes = [len(f) for f in frames]
     # one frame's columns read as they are (the codes below are new arrays, and nothing here
     # writes into a column), not copied whole first
@@ -75,6 +78,38 @@ def key_codes(frames: list[pd.DataFrame], key: list[str]) -> list[np.ndarray]:
             code += inv
             span *= width + 1
     return np.split(code, np.cumsum(sizes)[:-1])
+
+
+def _int_offsets(frames: list[pd.DataFrame], key: list[str]) -> list[np.ndarray] | None:
+    """key_codes of two or more int64 key columns of a modest range (the engine's name
+    codes), none ranked: the same numbers as its loop, ((a - lo_a) x width_b + b - lo_b) ...,
+    made frame by frame in one array each, not from copies of every column of every frame
+    joined and offset first (a third of the time at 1.6M rows). Wrapping int64 arithmetic
+    is exact modulo 2**64 and the result is below 2**62, so the order of the steps does not
+    matter. None otherwise (the caller's loop)."""
+    if len(key) < 2 or not sum(len(f) for f in frames):
+        return None
+    cols = [[f[c].to_numpy() for c in key] for f in frames]
+    if any(c.dtype != np.int64 for fc in cols for c in fc):
+        return None
+    los, widths, span = [], [], 1
+    for j in range(len(key)):
+        lo = min(int(fc[j].min()) for fc in cols if len(fc[j]))
+        hi = max(int(fc[j].max()) for fc in cols if len(fc[j]))
+        span *= hi - lo + 2  # (key_codes' check: span x (width + 1) stays below 2**62)
+        if hi - lo >= 2 ** 31 or span >= 2 ** 62:
+            return None
+        los.append(lo)
+        widths.append(hi - lo + 1)
+    out = []
+    for fc in cols:
+        code = fc[0] - los[0]  # this function's own array: the rest in place
+        for c, lo, width in zip(fc[1:], los[1:], widths[1:], strict=True):
+            code *= width
+            code += c
+            code -= lo
+        out.append(code)
+    return out
 
 
 class KeyRuns:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .frames import asof_merge, key_codes
+from .frames import key_codes, looked_up
 
 SIGN = {"receipt": 1.0, "produced": 1.0, "used": -1.0, "shipped": -1.0, "loss": -1.0,
         "process": -1.0, "harvested": 1.0, "farm use": -1.0, "applied": -1.0}
@@ -130,34 +130,50 @@ def _ranks(k: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
 
 def _cum_at(daily: pd.DataFrame, K: str, keys: np.ndarray, when: np.ndarray) -> np.ndarray:
     """daily's `cum` of each key on its latest day on or before `when` (NaN when it has none,
-    or when is NaT): merge_asof's backward match, by searchsorted. daily holds one row per
-    (key, day), sorted by key then day, so (key rank, day rank) as one integer keeps its
-    order and the match is the last such integer at or below the key's and when's."""
-    dk, cum = daily[K].to_numpy(), daily["cum"].to_numpy(dtype=float)
+    or when is NaT). daily holds one row per (key, day), sorted by key then day."""
+    at = _last_at(daily[K].to_numpy(), daily["date"].to_numpy(dtype="datetime64[ns]"), keys, when)
     out = np.full(len(keys), np.nan)
+    out[at >= 0] = daily["cum"].to_numpy(dtype=float)[at[at >= 0]]
+    return out
+
+
+def _last_at(dk: np.ndarray, dd: np.ndarray, keys: np.ndarray, when: np.ndarray) -> np.ndarray:
+    """The position of the row of (dk, dd), sorted by key then day, none of dd NaT, that is
+    each key's latest on or before `when` (-1: none, or when is NaT): merge_asof's backward
+    match, by searchsorted. (key rank, day rank) as one integer keeps the rows' order, so
+    the match is the last such integer at or below the key's and when's."""
+    out = np.full(len(keys), -1, dtype=np.intp)
     if not len(dk) or not len(keys):
         return out
     uk = np.unique(dk)
-    day, days = pd.factorize(daily["date"].to_numpy(dtype="datetime64[ns]"), sort=True)
+    day, days = pd.factorize(dd, sort=True)
     nd = len(days)
-    code = np.searchsorted(uk, dk) * nd + day  # sorted, as daily is
+    code = np.searchsorted(uk, dk) * nd + day  # sorted, as the rows are
     kr = np.searchsorted(uk, keys)
     known = (kr < len(uk)) & (uk[np.minimum(kr, len(uk) - 1)] == keys) & ~np.isnat(when)
     wr = np.searchsorted(np.asarray(days), when, side="right") - 1  # the last day on or before when
     pos = np.searchsorted(code, kr * nd + wr, side="right") - 1
     ok = known & (wr >= 0) & (pos >= 0)
     ok[ok] = code[pos[ok]] // nd == kr[ok]  # a match of the same key
-    out[ok] = cum[pos[ok]]
+    out[ok] = pos[ok]
     return out
 
 
-def _asof(left: pd.DataFrame, right: pd.DataFrame, on_left: str, on_right: str, by: list[str],
-          value_cols: list[str]) -> pd.DataFrame:
-    """For each left row, the right row of the same `by` with the latest on_right <= on_left."""
-    if right.empty:
-        return left.assign(**{c: np.nan for c in value_cols})
-    cols = by + [on_right] + [c for c in value_cols if c != on_right]
-    return asof_merge(left, right[cols], left_on=on_left, right_on=on_right, by=by)
+def _count_day_before(grid: pd.DataFrame, cd: pd.DataFrame, item_key: list[str]) -> np.ndarray:
+    """The last count day (cd: item_key + count_date) of each grid row's item on or before its
+    day_before, NaT where none: what merge_asof by item_key gave, by _last_at on the items as
+    one integer each (key_codes), not a merge of the grid by two columns."""
+    days = cd["count_date"].to_numpy(dtype="datetime64[ns]")
+    dated = ~np.isnat(days)  # (a count without a day is no count day; merge_asof refused it)
+    cd, days = cd[dated], days[dated]
+    out = np.full(len(grid), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if not len(cd):
+        return out
+    mine, theirs = key_codes([grid, cd], item_key)
+    order = np.lexsort((days, theirs))
+    at = _last_at(theirs[order], days[order], mine, grid["day_before"].to_numpy(dtype="datetime64[ns]"))
+    out[at >= 0] = days[order][at[at >= 0]]
+    return out
 
 
 def _norm(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
@@ -275,11 +291,11 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
 
     # beginning: last count on or before the day before start, rolled forward
     cd = count_days.drop_duplicates().rename(columns={"date": "count_date"})
-    g = _asof(grid, cd, "day_before", "count_date", item_key, ["count_date"])
-    g["count_date"] = pd.to_datetime(g["count_date"]).astype("datetime64[ns]")
+    # the grid's count look-ups by position (the keys as one integer each), not merges of it
+    g = grid.assign(count_date=_count_day_before(grid, cd, item_key))
     csum = counts.groupby([K, "date"], sort=False)["value"].sum().rename("count_value").reset_index()
-    g = g.merge(csum.rename(columns={"date": "count_date"}), on=[K, "count_date"], how="left")
-    g["count_value"] = g["count_value"].fillna(0.0)
+    at_count = looked_up({K: g[K].to_numpy(), "date": g["count_date"].to_numpy()}, csum, "count_value")
+    g["count_value"] = np.where(np.isnan(at_count), 0.0, at_count)  # (fillna: an infinite sum stays so)
     g["cum_before"] = _cum_at(daily, K, g[K].to_numpy(), g["day_before"].to_numpy(dtype="datetime64[ns]"))
     g["cum_at_count"] = _cum_at(daily, K, g[K].to_numpy(), g["count_date"].to_numpy(dtype="datetime64[ns]"))
     g["cum_before"] = g["cum_before"].fillna(0.0)
@@ -300,11 +316,9 @@ def roll(moves: pd.DataFrame, counts: pd.DataFrame, count_days: pd.DataFrame,
     g["book_end"] = g["beginning"] + sum(SIGN[k] * g["sum_" + k] for k in SIGN)
 
     # counted ending: a count on the end date
-    cd_end = cd.rename(columns={"count_date": "end"}).assign(counted=True)
-    g = g.merge(cd_end, on=item_key + ["end"], how="left")
-    g = g.merge(csum.rename(columns={"date": "end", "count_value": "counted_end"}), on=[K, "end"], how="left")
-    g["counted_end"] = np.where(g["counted"].fillna(False).astype(bool), g["counted_end"].fillna(0.0), np.nan)
-    g = g.drop(columns=["counted"])
+    counted = looked_up({**{c: g[c].to_numpy() for c in item_key}, "count_date": g["end"].to_numpy()}, cd, None)
+    at_end = looked_up({K: g[K].to_numpy(), "date": g["end"].to_numpy()}, csum, "count_value")
+    g["counted_end"] = np.where(counted, np.where(np.isnan(at_end), 0.0, at_end), np.nan)
 
     # the running book balance, day by day (a day's inflows before its outflows, so the
     # day's lowest point is its end)
