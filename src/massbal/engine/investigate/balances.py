@@ -82,30 +82,24 @@ def affected(touches: pd.DataFrame, bal: pd.DataFrame, starts: np.ndarray) -> pd
     beginning it is.
     """
     d = touches["date"].to_numpy(dtype="datetime64[ns]")
-    p0 = np.searchsorted(starts, d, side="right") - 1
-    out = []
+    p0 = np.searchsorted(starts, d, side="right") - 1   # -1: before the first period
     grid = bal[KEY + ["p", "bal_id", "start", "end", "base"]]
-    left = touches.assign(p=p0, _touch=np.arange(len(touches)))
-    for step in range(len(starts) + 1):   # (a touch dated before the first period starts at -1)
-        m = left.merge(grid, on=KEY + ["p"], how="inner")
-        flow = ~m["count"].to_numpy(dtype=bool)
-        base_before = m["base"].isna() | (m["base"] < m["date"])
-        in_period = (m["date"] >= m["start"]) & (m["date"] <= m["end"])
-        exp = flow & (in_period | (m["date"] < m["start"])) & base_before
-        begin_count = ~flow & (m["base"] == m["date"])
-        counted = ~flow & (m["end"] == m["date"])
-        m["d_expected"] = np.where(exp | begin_count, m["delta"], 0.0)
-        m["d_counted"] = np.where(counted, m["delta"], 0.0)
-        hit = (exp | begin_count | counted).to_numpy()
-        out.append(m[hit].drop(columns="_touch"))
-        # the next period: every touch (a count inside its own period still opens the next
-        # one), then all but those a count stopped (a balance here it left unchanged). One
-        # dated before an item's first balance goes on to it: that balance begins after it.
-        going = left if step == 0 else left[~left["_touch"].isin(m.loc[~hit, "_touch"])]
-        left = going[(going["p"] + 1 < len(starts)).to_numpy()].assign(p=lambda f: f["p"] + 1)
-        if left.empty:
-            break
-    return pd.concat(out, ignore_index=True)
+    # each touch against every balance of its key from its own period on: whether a count
+    # stands between is each balance's own `base` (the count its beginning comes from), so
+    # no chain needs following; an item's months without a balance row are simply absent
+    m = touches.assign(_p0=p0, _touch=np.arange(len(touches))).merge(grid, on=KEY, how="inner")
+    m = m[(m["p"] >= m["_p0"]).to_numpy()]
+    flow = ~m["count"].to_numpy(dtype=bool)
+    base_before = m["base"].isna() | (m["base"] < m["date"])
+    in_period = (m["date"] >= m["start"]) & (m["date"] <= m["end"])
+    exp = flow & (in_period | (m["date"] < m["start"])) & base_before
+    begin_count = ~flow & (m["base"] == m["date"])
+    counted = ~flow & (m["end"] == m["date"])
+    m = m.assign(d_expected=np.where(exp | begin_count, m["delta"], 0.0), d_counted=np.where(counted, m["delta"], 0.0))
+    m = m[(exp | begin_count | counted).to_numpy()]
+    # the touches' own periods first, then the next ones ..., each in the touches' order
+    order = np.lexsort((m["_touch"].to_numpy(), m["p"].to_numpy() - m["_p0"].to_numpy()))
+    return m.iloc[order].drop(columns=["_p0", "_touch"]).reset_index(drop=True)
 
 
 def _touches(rows: pd.DataFrame, alts: pd.DataFrame) -> pd.DataFrame:
