@@ -38,10 +38,10 @@ def reconcile(
         from massbal.engine.api import prepare, reconcile_prepared
         from massbal.unit_cache import use_cached_registry
         from massbal.xlsx.read.heap import hand_back_freed_memory
-        use_cached_registry()
         from massbal.xlsx.write import change_log  # noqa: F401  (closing_review, the write)
         if not dry_run:
             from massbal.layout import sheets  # noqa: F401  (write_into)
+        use_cached_registry()  # pint's definitions loaded, as kept parsed (unit_cache.py)
         raw = read()
         stage("Reconciling")
         try:
