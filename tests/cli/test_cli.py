@@ -150,3 +150,22 @@ def test_reconcile_says_where_each_sheet_went_beside_the_users_own(almonds):
     wb = openpyxl.load_workbook(almonds)
     assert (wb["Balance"]["A1"].value, wb["Balance"]["B1"].value) == ("My own balance", 42)
     assert wb["Balance (massbal)"]["A1"].value == "Item"
+
+
+def test_output_to_a_file_is_whole_when_the_process_ends_without_teardown(almonds, tmp_path):
+    # the entry point ends with os._exit (cli.leave): the JSON, block-buffered into a file,
+    # must still be complete, and the exit status the command's own
+    out = tmp_path / "out.json"
+    with out.open("w") as fh:
+        p = subprocess.run([sys.executable, "-m", "massbal.cli", "reconcile", str(almonds), "--json", "--dry-run",
+                            "--period", "month"], stdout=fh, stderr=subprocess.PIPE, text=True)
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(out.read_text())
+    assert [(b["item"], b["expected_ending"], b["variance"]) for b in doc["balances"]] == [("Almonds", 11000.0, -150.0)]
+
+
+@pytest.mark.parametrize("code, status, said", [(None, 0, ""), (3, 3, ""), ("A sentence.", 1, "A sentence.\n")])
+def test_leave_ends_as_system_exit_would(code, status, said):
+    p = subprocess.run([sys.executable, "-c", f"import sys; from massbal.cli import leave; "
+                        f"sys.stdout.write('kept'); leave({code!r})"], capture_output=True, text=True)
+    assert (p.returncode, p.stdout, p.stderr) == (status, "kept", said)
