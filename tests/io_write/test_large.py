@@ -1,7 +1,6 @@
-"""A Ledger larger than one slice of rows: every row lands where it should, fast."""
+"""A Ledger larger than one slice of rows: every row lands where it should."""
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import fastexcel
@@ -20,11 +19,8 @@ def test_a_ledger_of_several_slices_reads_back_exactly(tmp_path):
     rec.ledger.loc[CHUNK_ROWS - 1, "reference"] = "  padded & <odd>\x01 "
     path = tmp_path / "big.xlsx"
     openpyxl.Workbook().save(path)
-    t = time.perf_counter()
     report = write_results(path, rec, today=date(2025, 12, 5), backup=False)
-    elapsed = time.perf_counter() - t
     assert next(s for s in report.sheets if s.output == "Ledger").rows == rows
-    assert elapsed < 60, f"{rows} ledger rows took {elapsed:.1f} s"
     got = fastexcel.read_excel(str(path)).load_sheet("Ledger").to_pandas()
     exp = rec.ledger
     assert len(got) == rows

@@ -24,7 +24,7 @@ from massbal.xlref import column_letter
 from massbal.xlref import epoch as excel_epoch
 from massbal.xlsx.write.readback import OldCell
 
-CHUNK_ROWS = 65536
+CHUNK_ROWS = 32768
 _BAD_XML = "[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x{FFFE}\\x{FFFF}]"
 
 

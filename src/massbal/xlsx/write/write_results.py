@@ -49,6 +49,7 @@ from massbal.layout.notes import ORPHAN_HEADERS, ORPHAN_WIDTHS, ORPHANS_SHEET, O
 from massbal.layout.sheets import DATE_FORMAT, PRINT, SheetSpec, written_sheets
 from massbal.xlref import column_letter, column_number
 from massbal.xlsx.write import notes as K
+from massbal.xlsx.write.ahead import Ahead, ahead_pays
 from massbal.xlsx.write.cell_xml import OutColumn
 from massbal.xlsx.write.chart_xml import CT_CHART, CT_DRAWING, REL_CHART, REL_DRAWING, chart_xml, drawing_xml
 from massbal.xlsx.write.print_setup import print_elements, row_heights
@@ -142,6 +143,7 @@ def write_sheets(path: str, specs: list[SheetSpec], *, backup: bool = True,
     if file_signature(path) != before:  # saved meanwhile: refuse before any work
         raise WorkbookChanged(changed_since_read(os.path.basename(path)))
     pkg = Package(path)
+    job = None
     try:
         try:
             job = _Job(pkg, today or date.today())
@@ -152,6 +154,8 @@ def write_sheets(path: str, specs: list[SheetSpec], *, backup: bool = True,
         saved = replace_atomically(path, job.write, backup=backup, before=before,
                                    on_written=pkg.close)
     finally:
+        if job is not None:
+            job.close()   # a big sheet still being made (a failed write) is stopped
         pkg.close()
     report = job.report
     report.path, report.backup = path, saved
@@ -175,8 +179,9 @@ class _Job:
         self.styles = Styles(pkg.read(self.styles_part) if self.styles_part else None)
         self._strings: list[str] | None = None
         self.report = WriteReport("", None)
-        self.replaced: dict[str, bytes | Callable[[], Iterable]] = {}   # zip name -> content
-        self.added: list[tuple[str, bytes | Callable[[], Iterable], int]] = []
+        self.replaced: dict[str, bytes | Callable[[], Iterable] | Ahead] = {}   # zip name -> content
+        self.added: list[tuple[str, bytes | Callable[[], Iterable] | Ahead, int]] = []
+        self.ahead: list[Ahead] = []   # big sheets being made meanwhile (ahead.py)
         self.removed: set[str] = set()
         self.levels: dict[str, int] = {}
         self.taken_parts: set[str] = set()
@@ -504,11 +509,16 @@ class _Job:
         # the hidden state's cells are deflated text in base64, which deflate's level 6
         # packs no better than level 1 (ISA-L's: 0.05 against 0.5 s for 11 MB)
         level = 1 if nrows > BIG_SHEET_ROWS or (spec is not None and spec.very_hidden) else 6
+        content: Callable[[], Iterable] | Ahead = chunks
+        if nrows > BIG_SHEET_ROWS and ahead_pays():
+            # settled: made from here on beside the rest of the write (ahead.py)
+            content = Ahead(chunks, level)
+            self.ahead.append(content)
         if zip_name:
-            self.replaced[zip_name.lower()] = chunks
+            self.replaced[zip_name.lower()] = content
             self.levels[zip_name.lower()] = level
         else:
-            self.added.append((part, chunks, level))
+            self.added.append((part, content, level))
         tz = self.pkg.find(table_part)
         if tz and own is not None and own.part:
             self.replaced[tz.lower()] = table_bytes
@@ -651,17 +661,34 @@ class _Job:
 
     def write(self, fh) -> None:
         w = PackageWriter(fh)
+        last: list[tuple[str, Ahead]] = []   # the sheets made meanwhile, once all else is written
+
+        def put(name: str, content, level: int) -> None:
+            if isinstance(content, Ahead):
+                last.append((name, content))
+            elif callable(content):
+                w.write_chunks(name, content(), level)
+            else:
+                w.write(name, content, level)
+
         for m in self.pkg.members:
             low = m.name.lower()
             if low in self.removed:
                 continue
             if low in self.replaced:
-                _put(w, m.name, self.replaced[low], self.levels.get(low, 6))
+                put(m.name, self.replaced[low], self.levels.get(low, 6))
             else:
                 w.copy(self.pkg, m)
         for name, content, level in self.added:
-            _put(w, name, content, level)
+            put(name, content, level)
+        for name, ahead in last:
+            w.write_deflated(name, ahead.result())
         w.close(self.pkg.comment)
+
+    def close(self) -> None:
+        """The sheets made ahead stopped (a failed write) and their files let go."""
+        for ahead in self.ahead:
+            ahead.close()
 
 
 def known_sheet(loc, names: set[str]) -> np.ndarray:
@@ -697,13 +724,6 @@ def _take_covered(old: OldSheet | None, output: str, region) -> list[K.Orphan]:
                 stay.append((col, xml, cell))
         old.outside[rnum] = stay
     return out
-
-
-def _put(w: PackageWriter, name: str, content, level: int) -> None:
-    if callable(content):
-        w.write_chunks(name, content(), level)
-    else:
-        w.write(name, content, level)
 
 
 _ONE_CELL = re.compile(r"([A-Z]{1,3})(\d{1,7})")

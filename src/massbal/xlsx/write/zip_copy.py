@@ -273,6 +273,48 @@ def _deflate_job(compressor, lock, data: bytes, crc: int, final: bool) -> tuple[
         return out, crc32(data, crc)
 
 
+@dataclass
+class Deflated:
+    """A member's deflated bytes, made ahead into a file, with what its headers need."""
+    file: BinaryIO
+    crc: int
+    csize: int
+    usize: int
+
+
+def deflate_to(fh: BinaryIO, chunks: Iterable[bytes], level: int = 6, threaded: bool = True) -> tuple[int, int, int]:
+    """Deflate the chunks into fh as one raw deflate stream; (crc, compressed size, size).
+    Threaded: compressing chunk k overlaps building chunk k+1 (zlib, ISA-L and pyarrow
+    all release the GIL, and the machine has two cores)."""
+    compressor = _compressor(level)
+    lock = threading.Lock()
+    crc, csize, usize = 0, 0, 0
+    if not threaded:
+        for chunk in chunks:
+            out, crc = _deflate_job(compressor, lock, chunk, crc, False)
+            fh.write(out)
+            csize += len(out)
+            usize += len(chunk)
+    else:
+        pending = None
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            for chunk in chunks:
+                if pending is not None:
+                    out, crc = pending.result()
+                    fh.write(out)
+                    csize += len(out)
+                usize += len(chunk)
+                pending = pool.submit(_deflate_job, compressor, lock, chunk, crc, False)
+                del chunk
+            if pending is not None:
+                out, crc = pending.result()
+                fh.write(out)
+                csize += len(out)
+    tail = compressor.flush()
+    fh.write(tail)
+    return crc, csize + len(tail), usize
+
+
 class PackageWriter:
     """Write side: raw copies of kept members, new members deflated, a new directory."""
 
@@ -303,8 +345,21 @@ class PackageWriter:
 
     def write_chunks(self, name: str, chunks: Iterable[bytes], level: int = 6,
                      threaded: bool = True) -> None:
-        """Deflate a member from chunks; compressing chunk k overlaps building chunk k+1
-        (zlib and pyarrow both release the GIL, and the machine has two cores)."""
+        """Deflate a member from chunks (deflate_to)."""
+        offset, raw_name, flags = self._local_header(name)
+        crc, csize, usize = deflate_to(self.fh, chunks, level, threaded)
+        self._sizes(offset, raw_name, flags, crc, csize, usize)
+
+    def write_deflated(self, name: str, deflated: Deflated) -> None:
+        """A member deflated ahead (ahead.py): its bytes copied in as they are."""
+        offset, raw_name, flags = self._local_header(name)
+        deflated.file.seek(0)
+        while piece := deflated.file.read(1 << 20):
+            self.fh.write(piece)
+        self._sizes(offset, raw_name, flags, deflated.crc, deflated.csize, deflated.usize)
+
+    def _local_header(self, name: str) -> tuple[int, bytes, int]:
+        """The member's local header, its sizes left zero until _sizes."""
         assert name.lower() not in self.names, name
         self.names.add(name.lower())
         raw_name = name.encode("utf-8")
@@ -312,42 +367,19 @@ class PackageWriter:
         offset = self.fh.tell()
         self._check_offset(offset)
         time_, date_ = _DOS_DATE_1980
-        header = struct.pack("<4sHHHHHIIIHH", _LOCAL, 20, flags, 8, time_, date_, 0, 0, 0,
-                             len(raw_name), 0)
-        self.fh.write(header + raw_name)
-        compressor = _compressor(level)
-        lock = threading.Lock()
-        crc, csize, usize = 0, 0, 0
-        if not threaded:
-            for chunk in chunks:
-                out, crc = _deflate_job(compressor, lock, chunk, crc, False)
-                self.fh.write(out)
-                csize += len(out)
-                usize += len(chunk)
-        else:
-            pending = None
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                for chunk in chunks:
-                    if pending is not None:
-                        out, crc = pending.result()
-                        self.fh.write(out)
-                        csize += len(out)
-                    usize += len(chunk)
-                    pending = pool.submit(_deflate_job, compressor, lock, chunk, crc, False)
-                    del chunk
-                if pending is not None:
-                    out, crc = pending.result()
-                    self.fh.write(out)
-                    csize += len(out)
-        tail = compressor.flush()
-        self.fh.write(tail)
-        csize += len(tail)
+        self.fh.write(struct.pack("<4sHHHHHIIIHH", _LOCAL, 20, flags, 8, time_, date_, 0, 0, 0,
+                                  len(raw_name), 0) + raw_name)
+        return offset, raw_name, flags
+
+    def _sizes(self, offset: int, raw_name: bytes, flags: int, crc: int, csize: int, usize: int) -> None:
+        """The local header's sizes filled in, and the member's central record."""
         if csize >= _MAX32 or usize >= _MAX32:
             raise PackageError("A sheet would exceed 4 GB, which massbal does not write.")
         end = self.fh.tell()
         self.fh.seek(offset + 14)
         self.fh.write(struct.pack("<III", crc, csize, usize))
         self.fh.seek(end)
+        time_, date_ = _DOS_DATE_1980
         central = struct.pack("<4sHHHHHHIIIHHHHHII", _CENTRAL, 20, 20, flags, 8, time_, date_,
                               crc, csize, usize, len(raw_name), 0, 0, 0, 0, 0, offset)
         self.central.append(central + raw_name)
