@@ -111,3 +111,27 @@ def test_deflate_to_gives_one_stream_with_its_crc_and_sizes(tmp_path):
         whole = b"".join(chunks)
         assert (len(data), usize, crc) == (csize, len(whole), zlib.crc32(whole))
         assert zlib.decompress(data, -15) == whole
+
+
+def test_later_sheets_are_made_while_the_big_sheet_is_being_made(tmp_path, rec, monkeypatch):
+    # the Change log's record (logged_write's Later) is made once the result sheets are
+    # planned: the Ledger is then being made on the second thread
+    monkeypatch.setattr(W, "Ahead", Counted)
+    from massbal.layout.sheets import written_sheets
+    specs = written_sheets(rec)
+    seen = []
+
+    def make():
+        seen.append(len(Counted.made))
+        return specs[-1:]
+    later = W.Later((specs[-1].name,), make)
+    W.write_sheets(str(_book(tmp_path / "book.xlsx")), specs[:-1], today=TODAY, backup=False, later=later)
+    assert seen == [1]
+    with zipfile.ZipFile(tmp_path / "book.xlsx") as z:
+        assert z.testzip() is None
+    wrong = W.Later(("Another",), make)
+    path = _book(tmp_path / "other.xlsx")
+    before = _sha(path)
+    with pytest.raises(AssertionError, match="other sheets than it named"):
+        W.write_sheets(str(path), specs[:-1], today=TODAY, backup=False, later=wrong)
+    assert _sha(path) == before and not _making()

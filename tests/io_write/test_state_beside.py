@@ -1,5 +1,6 @@
-"""The Change log's state encoded on a second thread while the sheets are made (logged_write
-given a function for its sheets): the same file parts as the sheets given made."""
+"""The Change log's record made once the result sheets are planned (logged_write's Later),
+beside a big sheet being made on the second thread: the same file parts whether the
+sheets are given or made, and a record that cannot be made leaves the book as it was."""
 from __future__ import annotations
 
 import zipfile
@@ -22,10 +23,8 @@ def _parts(path) -> dict[str, bytes]:
         return {n: z.read(n) for n in z.namelist() if not n.startswith("docProps/")}
 
 
-@pytest.mark.parametrize("cores", [1, 2])
-def test_sheets_made_beside_the_state_write_the_same_parts(tmp_path, monkeypatch, cores):
+def test_sheets_given_or_made_write_the_same_parts(tmp_path, monkeypatch):
     monkeypatch.setattr(change_log, "utc_now", lambda: change_log.datetime(2025, 12, 5, 9, 0))
-    monkeypatch.setattr(change_log.os, "cpu_count", lambda: cores)
     given, made = _book(tmp_path / "given.xlsx"), _book(tmp_path / "made.xlsx")
     made.write_bytes(given.read_bytes())
     logged_write(given, [], read_book(given), "Reconcile", backup=False)
@@ -35,10 +34,7 @@ def test_sheets_made_beside_the_state_write_the_same_parts(tmp_path, monkeypatch
     assert _parts(given) == _parts(made)
 
 
-def test_a_state_the_thread_cannot_encode_fails_in_the_caller(tmp_path, monkeypatch):
-    """The thread swallows nothing the write would miss: state_spec encodes again, raising."""
-    monkeypatch.setattr(change_log.os, "cpu_count", lambda: 2)
-
+def test_a_state_that_cannot_be_encoded_fails_the_write_untouched(tmp_path, monkeypatch):
     def broken(self):
         raise RuntimeError("cannot encode")
     monkeypatch.setattr(TableBlocks, "to_text", broken)

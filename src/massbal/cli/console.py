@@ -136,7 +136,7 @@ def write_sheets_into(book: Path, specs, raw=None, *, action: str | None = None,
     the user's own of that name, notes moved to Orphaned notes, a Totals row switched off,
     a signature broken) is said on standard error. `log`: logged_write's before, kept,
     current, unit, record. specs: the sheets, or with `action` a function that makes them
-    (logged_write makes them while it encodes the state)."""
+    (logged_write makes them first, and the Change log's record once they are planned)."""
     from massbal.xlsx.write.change_log import logged_write
     specs = specs if callable(specs) else list(specs)
     try:

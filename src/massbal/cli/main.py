@@ -75,8 +75,8 @@ def closing_review(book: Path, raw, rec):
 
 
 def write_into(book: Path, rec, raw=None, kept=None, current=None):
-    """The result sheets and the Change log, in one write (the sheets made while the
-    Change log's state is encoded on a second thread)."""
+    """The result sheets and the Change log, in one write (the Change log's record made
+    while the Ledger is made on the second core: logged_write)."""
     from massbal.layout.sheets import written_sheets
     return write_sheets_into(book, lambda: written_sheets(rec), raw, action="Reconcile", kept=kept, unit=rec.unit,
                              current=current)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -20,6 +19,7 @@ from massbal.engine.record.logchain import ChainCheck, LogEntry, check_chain
 from massbal.layout.closing import (
     CLOSED_SHEET,
     LOG_SHEET,
+    RECORD_SHEETS,
     STATE_SHEET,
     closed_lines_from,
     entries_from,
@@ -98,48 +98,26 @@ def logged_write(path, specs, raw, action: str, *, record: Record | None = None,
                  unit: str = "lb", backup: bool = True, today=None, current=None, before: tuple | None = None):
     """Write `specs` into the workbook with the Change log appended (one atomic write).
 
-    specs: the sheets, or a function that makes them: then made once the record is, while
-    its state is encoded beside them (_made_beside). record: the log of this write when the
-    caller made it (close, reopen, Reconcile with its closed-period review); else the
-    input tables' changes since the last write.
+    specs: the sheets, or a function that makes them. record: the log of this write when
+    the caller made it (close, reopen, Reconcile with its closed-period review); else the
+    input tables' changes since the last write, made (with the state encoded) once the
+    sheets are planned: a big sheet is then being made on the second thread (ahead.py),
+    beside the record's second at 980k movements (issue 15).
     """
     from massbal.engine.record.closing import record_write
-    from massbal.xlsx.write.write_results import write_sheets
+    from massbal.xlsx.write.write_results import Later, write_sheets
     kept = read_kept(path) if kept is None else kept
-    if record is None:
-        if raw is None:
-            from massbal.xlsx.read.read_book import read_book
-            raw = read_book(path)
-        record = record_write(kept.state, raw, utc_now(), user_name(), action, current=current)
-    if callable(specs):
-        specs = _made_beside(specs, record.state)
+    if record is None and raw is None:
+        from massbal.xlsx.read.read_book import read_book
+        raw = read_book(path)
+
+    def record_sheets_now():
+        done = record or record_write(kept.state, raw, utc_now(), user_name(), action, current=current)
+        return record_sheets(kept, done, unit)
+    specs = specs() if callable(specs) else list(specs)
     # the signature as the book was read: a book saved meanwhile is never written over
-    return write_sheets(str(path), list(specs) + record_sheets(kept, record, unit), backup=backup, today=today,
-                        before=before or getattr(raw, "signature", None))
-
-
-def _encode(state: BookState) -> None:
-    """Each table's stored text made (and kept by its blocks) ahead of state_spec."""
-    try:
-        for x in [*(state.last or {}).values(), *(state.closed.tables.values() if state.closed else ())]:
-            x.to_text()
-    except Exception:  # noqa: S110  state_spec encodes it again, and raises it there
-        pass
-
-
-def _made_beside(make, state: BookState):
-    """make() while a second thread encodes the state's tables (a first write's snapshot of
-    every input row: ~84 MB of text deflated at 980k movements, most of it in zlib, which
-    lets go of Python's lock): where a core is free that costs no wall time (issue 15).
-    The engine's objects are only read meanwhile, each block's text kept once made."""
-    if (os.cpu_count() or 1) < 2:
-        return make()
-    thread = threading.Thread(target=_encode, args=(state,), name="massbal-state", daemon=True)
-    thread.start()
-    try:
-        return make()
-    finally:
-        thread.join()
+    return write_sheets(str(path), specs, backup=backup, today=today, before=before or getattr(raw, "signature", None),
+                        later=Later(RECORD_SHEETS, record_sheets_now))
 
 
 def review(path, raw, rec):

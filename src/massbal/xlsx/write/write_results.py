@@ -132,10 +132,20 @@ def write_results(path: str, rec: Reconciliation, *, backup: bool = True,
     return write_sheets(path, written_sheets(rec), backup=backup, today=today, before=before)
 
 
+@dataclass
+class Later:
+    """Sheets made only once the ones before them are planned, so that making them overlaps
+    the big sheets being made on the second thread (ahead.py): the Change log's, whose
+    record takes a second at 980k movements. Their names are known from the start."""
+    names: tuple[str, ...]
+    make: Callable[[], list[SheetSpec]]
+
+
 def write_sheets(path: str, specs: list[SheetSpec], *, backup: bool = True,
-                 today: date | None = None, before: tuple | None = None) -> WriteReport:
+                 today: date | None = None, before: tuple | None = None, later: Later | None = None) -> WriteReport:
     """Write the given sheets (massbal's own, by SheetSpec name: Reconcile's five, the
-    inspector's Trace and Recall) into the workbook at `path`, as write_results does."""
+    inspector's Trace and Recall), then `later`'s, into the workbook at `path`, as
+    write_results does."""
     t0 = time.perf_counter()
     path = os.path.realpath(path)
     check_can_write(path)
@@ -147,7 +157,7 @@ def write_sheets(path: str, specs: list[SheetSpec], *, backup: bool = True,
     try:
         try:
             job = _Job(pkg, today or date.today())
-            job.plan(specs)
+            job.plan(specs, later)
         except (etree.XMLSyntaxError, DamagedPart, zipfile.BadZipFile, zlib.error, EOFError, KeyError) as e:
             raise PackageError(f"{os.path.basename(path)} is damaged ({type(e).__name__}): open "
                                "and save it in Excel, then run massbal again.") from e
@@ -274,15 +284,16 @@ class _Job:
         return sheet
 
     # -- planning --------------------------------------------------------------------
-    def plan(self, specs: list[SheetSpec]) -> None:
-        self.coming = {s.name.lower() for s in specs}  # sheets this write adds: links may point there
+    def plan(self, specs: list[SheetSpec], later: Later | None = None) -> None:
+        # sheets this write adds: links may point there
+        self.coming = {s.name.lower() for s in specs} | {n.lower() for n in (later.names if later else ())}
         date1904 = self.wb.date1904
         orph_target = self.resolve(ORPHANS_SHEET, ORPHAN_HEADERS[:4])
         orph_old = self.read_old(orph_target, ORPHAN_HEADERS[:4], lambda cols: None)
         earlier = K.orphan_rows(orph_old)
         new_orphans: list[K.Orphan] = []
         reattached: set[int] = set()
-        for spec in specs:
+        for spec in _then(specs, later):
             data_headers = [c.header for c in spec.columns if c.kind != "note"]
             target = self.resolve(spec.name, data_headers)
             old = self.read_old(target, data_headers,
@@ -689,6 +700,14 @@ class _Job:
         """The sheets made ahead stopped (a failed write) and their files let go."""
         for ahead in self.ahead:
             ahead.close()
+
+
+def _then(specs: list[SheetSpec], later: Later | None):
+    yield from specs
+    if later is not None:
+        more = later.make()
+        assert tuple(s.name for s in more) == later.names, "Later made other sheets than it named"
+        yield from more
 
 
 def known_sheet(loc, names: set[str]) -> np.ndarray:
