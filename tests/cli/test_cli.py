@@ -169,3 +169,12 @@ def test_leave_ends_as_system_exit_would(code, status, said):
     p = subprocess.run([sys.executable, "-c", f"import sys; from massbal.cli import leave; "
                         f"sys.stdout.write('kept'); leave({code!r})"], capture_output=True, text=True)
     assert (p.returncode, p.stdout, p.stderr) == (status, "kept", said)
+
+
+def test_a_profiler_still_gets_its_report(tmp_path):
+    # under cProfile (as under pyinstrument or coverage) the usual exit: the report is written
+    stats = tmp_path / "run.prof"
+    p = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "massbal.cli", "--help"],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert stats.stat().st_size > 0
