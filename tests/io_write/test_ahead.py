@@ -135,3 +135,14 @@ def test_later_sheets_are_made_while_the_big_sheet_is_being_made(tmp_path, rec, 
     with pytest.raises(AssertionError, match="other sheets than it named"):
         W.write_sheets(str(path), specs[:-1], today=TODAY, backup=False, later=wrong)
     assert _sha(path) == before and not _making()
+
+
+def test_what_the_later_sheets_raise_is_raised_as_it_was(tmp_path, rec):
+    # a KeyError in the Change log's record is not a damaged workbook
+    def make():
+        raise KeyError("Receipts")
+    path = _book(tmp_path / "book.xlsx")
+    before = _sha(path)
+    with pytest.raises(KeyError, match="Receipts"):
+        W.write_sheets(str(path), [], today=TODAY, backup=False, later=W.Later(("Change log",), make))
+    assert _sha(path) == before

@@ -158,6 +158,8 @@ def write_sheets(path: str, specs: list[SheetSpec], *, backup: bool = True,
         try:
             job = _Job(pkg, today or date.today())
             job.plan(specs, later)
+        except _MadeLater as e:   # not the workbook's fault: raised as it was
+            raise e.__cause__ from None
         except (etree.XMLSyntaxError, DamagedPart, zipfile.BadZipFile, zlib.error, EOFError, KeyError) as e:
             raise PackageError(f"{os.path.basename(path)} is damaged ({type(e).__name__}): open "
                                "and save it in Excel, then run massbal again.") from e
@@ -702,10 +704,18 @@ class _Job:
             ahead.close()
 
 
+class _MadeLater(Exception):
+    """What Later.make raised (its cause), told apart from a damaged workbook's errors."""
+
+
 def _then(specs: list[SheetSpec], later: Later | None):
+    """The specs, then later's, made when the loop reaches them."""
     yield from specs
     if later is not None:
-        more = later.make()
+        try:
+            more = later.make()
+        except Exception as e:
+            raise _MadeLater() from e
         assert tuple(s.name for s in more) == later.names, "Later made other sheets than it named"
         yield from more
 
