@@ -3,6 +3,7 @@ line, and a failure there or elsewhere in the write leaves the book as it was.""
 from __future__ import annotations
 
 import hashlib
+import shutil
 import threading
 import zipfile
 import zlib
@@ -60,10 +61,13 @@ def rec():
 
 def test_the_sheet_made_ahead_is_the_sheet_made_in_line(tmp_path, rec, monkeypatch):
     monkeypatch.setattr(W, "Ahead", Counted)
-    ahead = W.write_results(_book(tmp_path / "ahead.xlsx"), rec, today=TODAY, backup=False)
+    source = _book(tmp_path / "source.xlsx")   # one book for both (openpyxl stamps the second)
+    shutil.copyfile(source, tmp_path / "ahead.xlsx")
+    shutil.copyfile(source, tmp_path / "inline.xlsx")
+    ahead = W.write_results(tmp_path / "ahead.xlsx", rec, today=TODAY, backup=False)
     assert len(Counted.made) == 1   # the Ledger, and no other sheet: the rest are small
     monkeypatch.setattr(W, "ahead_pays", lambda: False)
-    inline = W.write_results(_book(tmp_path / "inline.xlsx"), rec, today=TODAY, backup=False)
+    inline = W.write_results(tmp_path / "inline.xlsx", rec, today=TODAY, backup=False)
     assert [(s.sheet, s.rows) for s in ahead.sheets] == [(s.sheet, s.rows) for s in inline.sheets]
     assert _parts(tmp_path / "ahead.xlsx") == _parts(tmp_path / "inline.xlsx")
     assert not _making()

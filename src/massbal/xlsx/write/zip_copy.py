@@ -7,7 +7,7 @@ byte for byte (local header, compressed data and central-directory record unchan
 apart from the member's offset), in the original order, and writes only the parts it
 replaces or adds.
 
-A little over 450 lines: the reader of the old package and the writer of the new one
+Nearly 500 lines: the reader of the old package and the writer of the new one
 share the member records and the deflate choice (ISA-L or zlib), and belong together.
 """
 from __future__ import annotations
