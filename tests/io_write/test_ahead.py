@@ -2,8 +2,10 @@
 line, and a failure there or elsewhere in the write leaves the book as it was."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import shutil
+import tempfile
 import threading
 import zipfile
 import zlib
@@ -13,6 +15,7 @@ import openpyxl
 import pytest
 import recs
 
+from massbal.xlsx.write import ahead as ahead_module
 from massbal.xlsx.write import write_results as W
 from massbal.xlsx.write.ahead import Ahead
 from massbal.xlsx.write.zip_copy import deflate_to
@@ -150,3 +153,42 @@ def test_what_the_later_sheets_raise_is_raised_as_it_was(tmp_path, rec):
     with pytest.raises(KeyError, match="Receipts"):
         W.write_sheets(str(path), [], today=TODAY, backup=False, later=W.Later(("Change log",), make))
     assert _sha(path) == before
+
+
+_TEMPORARY_FILE = tempfile.TemporaryFile
+
+
+class _FillsUp:
+    """A temporary file on a disk that fills up after `room` bytes."""
+
+    def __init__(self, room: int):
+        self.inner, self.room = _TEMPORARY_FILE(), room
+
+    def write(self, data):
+        self.room -= len(data)
+        if self.room < 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return self.inner.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+@pytest.mark.parametrize("room", [None, 100_000])
+def test_a_full_temporary_folder_never_fails_the_write(tmp_path, rec, monkeypatch, room):
+    # None: the temporary file cannot be made at all; else the disk fills while it is written
+    source = _book(tmp_path / "source.xlsx")
+    shutil.copyfile(source, tmp_path / "inline.xlsx")
+    shutil.copyfile(source, tmp_path / "full.xlsx")
+    monkeypatch.setattr(W, "ahead_pays", lambda: False)
+    W.write_results(tmp_path / "inline.xlsx", rec, today=TODAY, backup=False)
+    monkeypatch.setattr(W, "ahead_pays", lambda: True)
+
+    def temporary_file(**kw):
+        if room is None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return _FillsUp(room)
+    monkeypatch.setattr(ahead_module.tempfile, "TemporaryFile", temporary_file)
+    W.write_results(tmp_path / "full.xlsx", rec, today=TODAY, backup=False)
+    assert _parts(tmp_path / "full.xlsx") == _parts(tmp_path / "inline.xlsx")
+    assert not _making()

@@ -6,6 +6,8 @@ write's plan has settled the sheet, nothing the sheet is made from changes, so i
 beside the rest of the plan and of the package (the other sheets, the charts, the parts
 copied through) and copied in last. Its deflated bytes wait in an unnamed temporary file
 (tens of MB at 980k movements: not held in memory); the file goes when the write ends.
+A temporary folder that is full or cannot be written to never fails the write: the sheet
+is then made in line, as without a second core.
 """
 from __future__ import annotations
 
@@ -30,8 +32,9 @@ class Ahead:
     """chunks() made and deflated (at `level`) on its own thread from now on."""
 
     def __init__(self, chunks: Callable[[], Iterable[bytes]], level: int):
+        self.chunks, self.level = chunks, level   # to make it in line after all (write_results)
         self._stop = threading.Event()
-        self._file = tempfile.TemporaryFile(prefix="massbal-sheet-")
+        self._file = tempfile.TemporaryFile(prefix="massbal-sheet-")   # OSError: the caller makes it in line
         self._done: Deflated | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._make, args=(chunks, level), name="massbal-sheet",

@@ -525,8 +525,11 @@ class _Job:
         content: Callable[[], Iterable] | Ahead = chunks
         if nrows > BIG_SHEET_ROWS and ahead_pays():
             # settled: made from here on beside the rest of the write (ahead.py)
-            content = Ahead(chunks, level)
-            self.ahead.append(content)
+            try:
+                content = Ahead(chunks, level)
+                self.ahead.append(content)
+            except OSError:   # no temporary file to be had: made in line
+                pass
         if zip_name:
             self.replaced[zip_name.lower()] = content
             self.levels[zip_name.lower()] = level
@@ -695,7 +698,12 @@ class _Job:
         for name, content, level in self.added:
             put(name, content, level)
         for name, ahead in last:
-            w.write_deflated(name, ahead.result())
+            try:
+                made = ahead.result()
+            except OSError:   # its temporary file filled the disk: made in line after all
+                w.write_chunks(name, ahead.chunks(), ahead.level)
+            else:
+                w.write_deflated(name, made)
         w.close(self.pkg.comment)
 
     def close(self) -> None:
