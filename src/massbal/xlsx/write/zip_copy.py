@@ -265,12 +265,9 @@ class _RawDeflateReader(io.RawIOBase):
         super().close()
 
 
-def _deflate_job(compressor, lock, data: bytes, crc: int, final: bool) -> tuple[bytes, int]:
+def _deflate_job(compressor, lock, data: bytes, crc: int) -> tuple[bytes, int]:
     with lock:
-        out = compressor.compress(data)
-        if final:
-            out += compressor.flush()
-        return out, crc32(data, crc)
+        return compressor.compress(data), crc32(data, crc)
 
 
 @dataclass
@@ -291,7 +288,7 @@ def deflate_to(fh: BinaryIO, chunks: Iterable[bytes], level: int = 6, threaded: 
     crc, csize, usize = 0, 0, 0
     if not threaded:
         for chunk in chunks:
-            out, crc = _deflate_job(compressor, lock, chunk, crc, False)
+            out, crc = _deflate_job(compressor, lock, chunk, crc)
             fh.write(out)
             csize += len(out)
             usize += len(chunk)
@@ -304,7 +301,7 @@ def deflate_to(fh: BinaryIO, chunks: Iterable[bytes], level: int = 6, threaded: 
                     fh.write(out)
                     csize += len(out)
                 usize += len(chunk)
-                pending = pool.submit(_deflate_job, compressor, lock, chunk, crc, False)
+                pending = pool.submit(_deflate_job, compressor, lock, chunk, crc)
                 del chunk
             if pending is not None:
                 out, crc = pending.result()
