@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from massbal.engine.frames import lot_codes
+from massbal.engine.frames import distinct_positions, lot_codes
 from massbal.engine.genealogy import LOT, Genealogy, build_genealogy
 from massbal.engine.load import Book
 
@@ -131,8 +131,8 @@ def touched(typed: pd.DataFrame, alts: pd.DataFrame, facts: dict, item_rows: dic
         runs, lots, item = w
         key = (tuple(sorted(runs)), tuple(sorted({item} | {c // m for c in lots})))
         if key not in seen:
-            seen[key] = (*key, frozenset((c // m, c % m) for c in lots), np.unique(np.concatenate(
-                [item_rows[x] for x in key[1]] + [facts["batch_rows"][x] for x in key[0]])))
+            seen[key] = (*key, frozenset((c // m, c % m) for c in lots), distinct_positions(np.concatenate(
+                [item_rows[x] for x in key[1]] + [facts["batch_rows"][x] for x in key[0]]), len(item_rows.order)))
         out.append(seen[key])
     res = np.empty(len(out), dtype=object)
     res[:] = out
