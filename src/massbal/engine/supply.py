@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import findings as F
-from .frames import columns_at
+from .frames import columns_at, group_heads, inner_merge
 from .genealogy import Genealogy, equivalents
 from .load import Book
 from .roll import EPS, ledger_openings, roll
@@ -27,13 +27,16 @@ ROUNDING_SHARE = 0.001
 def process_loss_equivalents(ledger: pd.DataFrame, gen: Genealogy) -> pd.DataFrame:
     """Each run's process loss (input - output) shared among its ingredients."""
     runs = ledger.loc[ledger["kind"].isin(("used", "produced")).to_numpy(), ["kind", "qty", "batch_key", "date", "owner_key"]]
-    signed = runs["qty"].where(runs["kind"] == "used", -runs["qty"])
-    per = runs.assign(loss=signed).groupby("batch_key", sort=False).agg(
-        loss=("loss", "sum"))
-    heads = runs[runs["kind"] == "used"].groupby("batch_key", sort=False).agg(
-        date=("date", "min"), owner_key=("owner_key", "first"))
-    per = per.join(heads, how="inner").reset_index()
-    eq = per.merge(gen.batch_comp, on="batch_key")
+    used = (runs["kind"] == "used").to_numpy()
+    per = runs["qty"].where(used, -runs["qty"]).groupby(runs["batch_key"], sort=False).sum()
+    # each run's first day and owner from its inputs (a run with none has no loss to share),
+    # looked up by key rather than joined (the investigations' copies hold a million rows)
+    heads = group_heads(runs[used], "batch_key", date=("date", "min"), owner_key=("owner_key", "first"))
+    at = heads.index.get_indexer(per.index)
+    has = at >= 0
+    per = pd.DataFrame({"batch_key": per.index.to_numpy()[has], "loss": per.to_numpy()[has],
+                        **{c: heads[c].to_numpy()[at[has]] for c in ("date", "owner_key")}})
+    eq = inner_merge(per, gen.batch_comp, "batch_key")
     eq["value"] = eq["loss"] * eq["frac"]
     return eq[["batch_key", "date", "owner_key", "ingredient_key", "value"]]
 
