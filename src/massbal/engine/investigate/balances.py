@@ -71,6 +71,14 @@ def _with_base(bal: pd.DataFrame, ledger: pd.DataFrame, starts: np.ndarray, open
     return b.assign(base=np.where(opens, op, base))
 
 
+# rows of touches x balances held at once by `affected` (memory: each touch meets every
+# balance of its item and owner before most are let go)
+AFFECT_ROWS = 2_000_000
+# ledger rows of the flagged balances' items investigated at once (memory: about eleven
+# alternatives a row, each met with every balance of its item and owner)
+KEY_ROWS = 60_000
+
+
 def affected(touches: pd.DataFrame, bal: pd.DataFrame, starts: np.ndarray) -> pd.DataFrame:
     """Which balances each touch changes, and how.
 
@@ -84,10 +92,23 @@ def affected(touches: pd.DataFrame, bal: pd.DataFrame, starts: np.ndarray) -> pd
     d = touches["date"].to_numpy(dtype="datetime64[ns]")
     p0 = np.searchsorted(starts, d, side="right") - 1   # -1: before the first period
     grid = bal[KEY + ["p", "bal_id", "start", "end", "base"]]
+    touches = touches.assign(_p0=p0, _touch=np.arange(len(touches)))
+    # each touch meets every balance of its key before most are dropped: touches a slice at
+    # a time, so that meeting stays within AFFECT_ROWS rows (the same rows, sorted once below)
+    most = int(grid.groupby(KEY, sort=False).size().max()) if len(grid) else 1
+    step = max(1, AFFECT_ROWS // most)
+    parts = [_affected_part(touches.iloc[lo:lo + step], grid) for lo in range(0, max(len(touches), 1), step)]
+    m = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    # the touches' own periods first, then the next ones ..., each in the touches' order
+    order = np.lexsort((m["_touch"].to_numpy(), m["p"].to_numpy() - m["_p0"].to_numpy()))
+    return m.iloc[order].drop(columns=["_p0", "_touch"]).reset_index(drop=True)
+
+
+def _affected_part(touches: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
     # each touch against every balance of its key from its own period on: whether a count
     # stands between is each balance's own `base` (the count its beginning comes from), so
     # no chain needs following; an item's months without a balance row are simply absent
-    m = touches.assign(_p0=p0, _touch=np.arange(len(touches))).merge(grid, on=KEY, how="inner")
+    m = touches.merge(grid, on=KEY, how="inner")
     m = m[(m["p"] >= m["_p0"]).to_numpy()]
     flow = ~m["count"].to_numpy(dtype=bool)
     base_before = m["base"].isna() | (m["base"] < m["date"])
@@ -96,10 +117,7 @@ def affected(touches: pd.DataFrame, bal: pd.DataFrame, starts: np.ndarray) -> pd
     begin_count = ~flow & (m["base"] == m["date"])
     counted = ~flow & (m["end"] == m["date"])
     m = m.assign(d_expected=np.where(exp | begin_count, m["delta"], 0.0), d_counted=np.where(counted, m["delta"], 0.0))
-    m = m[(exp | begin_count | counted).to_numpy()]
-    # the touches' own periods first, then the next ones ..., each in the touches' order
-    order = np.lexsort((m["_touch"].to_numpy(), m["p"].to_numpy() - m["_p0"].to_numpy()))
-    return m.iloc[order].drop(columns=["_p0", "_touch"]).reset_index(drop=True)
+    return m[(exp | begin_count | counted).to_numpy()]
 
 
 def _touches(rows: pd.DataFrame, alts: pd.DataFrame) -> pd.DataFrame:
@@ -264,6 +282,43 @@ def explain_balances(book: Book, ledger: pd.DataFrame, yields: pd.DataFrame, bal
     yields = S.run_yields(yields, ledger)  # once for run_loss_fixes and run_fit
     bal = _with_base(balances.reset_index(drop=True), ledger, starts, openings)
     flagged = bal[bal["status"].isin(FLAGGED)]
+    # an item and owner's balances are investigated on its own rows alone, so a book with
+    # many flagged is investigated a few items at a time (memory), each its rows and
+    # alternatives only; the same rows as all at once, put back in order
+    found = [_explain_keys(book, ledger, yields, bal, f, periods, starts, ends) for f in _key_groups(ledger, flagged)]
+    outs = [out for out, _ in found if out is not None]
+    missing = found[0][1] if len(found) == 1 else pd.concat([m for _, m in found])
+    if not outs:
+        return _none_rows(book, bal, missing)
+    out = outs[0] if len(outs) == 1 else pd.concat(outs, ignore_index=True)
+    return order(pd.concat([out.reindex(columns=COLUMNS), _none_rows(book, bal, missing)], ignore_index=True))
+
+
+def _key_groups(ledger: pd.DataFrame, flagged: pd.DataFrame) -> list[pd.DataFrame]:
+    """flagged cut into groups of items and owners whose ledger rows (movements and counts)
+    number at most KEY_ROWS together (an item and owner with more is a group alone)."""
+    keys = flagged[KEY].drop_duplicates()
+    if len(keys) < 2:
+        return [flagged]
+    sel = ledger["kind"].isin(FLOW_KINDS + ("count",)).to_numpy() & \
+        ledger["item_key"].isin(pd.unique(keys["item_key"].to_numpy())).to_numpy()
+    at, key_at, flagged_at = key_codes([pd.DataFrame({k: ledger[k].to_numpy()[sel] for k in KEY}), keys, flagged], KEY)
+    size = pd.Series(at).value_counts().reindex(key_at, fill_value=0).to_numpy()
+    if size.sum() <= KEY_ROWS:
+        return [flagged]
+    group, total, g = np.zeros(len(keys), dtype=np.int64), 0, 0
+    for k, n in enumerate(size.tolist()):
+        if total and total + n > KEY_ROWS:
+            g, total = g + 1, 0
+        group[k], total = g, total + n
+    of_flagged = pd.Series(group, index=key_at).reindex(flagged_at).to_numpy()
+    return [flagged[of_flagged == i] for i in range(g + 1)]
+
+
+def _explain_keys(book: Book, ledger: pd.DataFrame, yields: pd.DataFrame, bal: pd.DataFrame, flagged: pd.DataFrame,
+                  periods, starts: np.ndarray, ends: np.ndarray) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """The candidates of the flagged balances `flagged` (of bal), found on their items' rows
+    (_rows; None: no candidate), and those of `flagged` without any."""
     keys = flagged[KEY].drop_duplicates()
     kinds = ledger["kind"]  # categorical: isin per category, not per row
     # only the columns the slips need: every column carried is copied at each step
@@ -304,7 +359,7 @@ def explain_balances(book: Book, ledger: pd.DataFrame, yields: pd.DataFrame, bal
     counted = b["counted_ending"].notna().to_numpy()
     cand = pairs[_fixes(pairs, after, bal, flagged)]
     if cand.empty:
-        return _none_rows(book, bal, flagged)
+        return None, flagged
     gap = b["variance"].abs().to_numpy()
     pairs["closeness"] = np.where(counted, pairs["variance_after"].abs().to_numpy() / np.maximum(gap, EPS), 0.0)
     cand = pairs.loc[cand.index]
@@ -426,7 +481,8 @@ def _none_rows(book: Book, bal: pd.DataFrame, flagged: pd.DataFrame, figure: str
 
 def _rows(book: Book, bal: pd.DataFrame, flagged: pd.DataFrame, cand: pd.DataFrame, alts: pd.DataFrame,
           rows: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
-    """The investigation rows: candidates of each flagged balance, or one row saying none."""
+    """The candidates' investigation rows, and the flagged balances without a candidate
+    (explain_balances gives each of those one row saying none)."""
     a = alts.loc[cand["alt"].to_numpy()].reset_index(drop=True)
     r = rows.loc[a["_i"].to_numpy()].reset_index(drop=True)
     b = bal.loc[cand["bal_id"].to_numpy()].reset_index(drop=True)
@@ -456,8 +512,7 @@ def _rows(book: Book, bal: pd.DataFrame, flagged: pd.DataFrame, cand: pd.DataFra
     done = set(zip(out["item"], out["owner"].fillna(""), out["start"], strict=True))
     missing = flagged[[(i, o if isinstance(o, str) else "", s) not in done
                        for i, o, s in zip(flagged["item"], flagged["owner"], flagged["start"], strict=True)]]
-    res = pd.concat([out.reindex(columns=COLUMNS), _none_rows(book, bal, missing)], ignore_index=True)
-    return order(res)
+    return out, missing
 
 
 def order(frame: pd.DataFrame) -> pd.DataFrame:

@@ -43,6 +43,8 @@ EXACT_PER_ROW = 6  # alternatives per flagged supply row recomputed exactly (the
 # flagged rows would need more is examined worst gap first, the rest say so (NOT_EXAMINED).
 STACK_ROWS = 2_000_000
 PAIR_ROWS = 1_000_000  # (flagged row, alternative) pairs estimated at once by _screen (memory)
+# ledger rows (by flagged row) whose alternatives are made at once: about ten a row (memory)
+GROUP_MEMBERS = 150_000
 STACK_BUDGET = 30_000_000
 NOT_EXAMINED = ("Not examined in this run: massbal tests single-cell corrections of the supply balances with the "
                 "largest gaps first, and this one was beyond that limit. Look at the Investigations rows of the "
@@ -77,21 +79,29 @@ def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.
     fl = flagged.loc[worst.index].reset_index(drop=True)
     fl["ing"] = fl["ingredient"].astype(str).map(key_of)
     rows = (Positions(ledger["item_key"].to_numpy()), Positions(ledger["batch_key"].to_numpy()))
-    ctxs = _screen(book, ledger, gen, yields, fl, periods, rows)
-    exact, examined = _exact_all(book, ledger, gen, ctxs, periods, rows, terms)
-    by_fid = {c["id"]: c for c in ctxs}
+    members, scopes = _members(ledger, gen, fl, rows)
     records = fl.to_dict("records")
-    live = _passing(records, [c for c in ctxs if c["id"] in examined], exact)
-    rows_out = []
-    for fid, f in enumerate(records):
-        ctx = by_fid.get(fid)
-        found = _candidates(book, f, ctx, exact, supply, live.get(fid, [])) if ctx is not None and fid in examined \
-            else []
-        if not found:
-            why = NOT_EXAMINED if ctx is not None and fid not in examined else NEXT_STEPS["OVERSOLD"]
-            found = [{"figure": "Supply", "item": f["ingredient"], "owner": f["owner"], "start": f["start"],
-                      "end": f["end"], "variance": f["unaccounted"], "explanation": why}]
-        rows_out += found
+    rows_out, spent, full = [], 0, False
+    # a few flagged rows at a time (worst first, as the budget goes), so the alternatives of
+    # a book with many flagged are made and let go a group at a time (memory); each flagged
+    # row's candidates come from its own rows alone, so the groups find what one pass would
+    size = np.bincount(members["fid"].to_numpy(dtype=np.int64), minlength=len(fl))
+    at = np.r_[0, np.cumsum(size)]  # members are in flagged-row order
+    for a, b in _slices(np.arange(len(fl)), size, GROUP_MEMBERS):
+        fids = range(a, b)
+        ctxs = _screen(book, ledger, gen, yields, fl, periods, members.iloc[at[a]:at[b]], scopes)
+        exact, examined, spent, full = _exact_all(book, ledger, gen, ctxs, periods, rows, terms, spent, full)
+        by_fid = {c["id"]: c for c in ctxs}
+        live = _passing(records, [c for c in ctxs if c["id"] in examined], exact)
+        for fid in fids:
+            f, ctx = records[fid], by_fid.get(fid)
+            found = _candidates(book, f, ctx, exact, supply, live.get(fid, [])) \
+                if ctx is not None and fid in examined else []
+            if not found:
+                why = NOT_EXAMINED if ctx is not None and fid not in examined else NEXT_STEPS["OVERSOLD"]
+                found = [{"figure": "Supply", "item": f["ingredient"], "owner": f["owner"], "start": f["start"],
+                          "end": f["end"], "variance": f["unaccounted"], "explanation": why}]
+            rows_out += found
     return order(pd.DataFrame(rows_out).reindex(columns=COLUMNS))
 
 
@@ -173,14 +183,15 @@ def _of_ingredients(comp: pd.DataFrame, ing: np.ndarray) -> pd.DataFrame:
     return comp[comp["ingredient_key"].isin(pd.unique(ing)).to_numpy()]
 
 
-def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods, rows: tuple[Positions, Positions]) -> list[dict]:
+def _screen(book, ledger, gen, yields, fl: pd.DataFrame, periods, members: pd.DataFrame, scopes: dict) -> list[dict]:
     """Every flagged row's alternatives, each estimated from the row's ingredient share; the
     best EXACT_PER_ROW that may bring it within tolerance, with the periods their exact
-    recomputation needs. All flagged rows at once: the slips of a ledger row are the same
-    whichever flagged figure it enters."""
-    members, scopes = _members(ledger, gen, fl, rows)
+    recomputation needs. All flagged rows of `members` (_members) at once: the slips of a
+    ledger row are the same whichever flagged figure it enters."""
     if members.empty:
         return []
+    # the scopes of these flagged rows' ingredients (a row's twin is a row of its own item)
+    scopes = {i: scopes[i] for i in pd.unique(fl["ing"].to_numpy()[pd.unique(members["fid"].to_numpy())])}
     typed = S.typed_rows(book, ledger.loc[pd.unique(members["_i"])])
     # a row with no typed cell of its own (a farm's harvest, feed or herd rows) is no candidate
     in_p_rows = typed.loc[typed.index.intersection(pd.unique(members.loc[members["in_p"], "_i"]), sort=False)]
@@ -298,10 +309,14 @@ CYCLE_COLUMNS = ["batch", "lot", "item", "row"]
 
 
 def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict], periods,
-               rows: tuple[Positions, Positions], terms: pd.DataFrame | None = None) -> tuple[dict, set]:
+               rows: tuple[Positions, Positions], terms: pd.DataFrame | None = None, spent: int = 0,
+               full: bool = False) -> tuple[dict, set, int, bool]:
     """Every short-listed alternative's supply, recomputed by the engine's own code in as
-    few passes as memory allows: {(ctx id, alt index): its supply rows}, and the ids of
-    the flagged rows examined (all but those beyond STACK_BUDGET)."""
+    few passes as memory allows: {(ctx id, alt index): its supply rows}, the ids of the
+    flagged rows examined (all but those beyond STACK_BUDGET), and the budget spent and
+    whether it ran out, counting from `spent` and `full` (the worse flagged rows' groups)."""
+    if full:
+        return {}, set(), spent, full
     ik = int(max(book.items.index.max(), ledger["item_key"].max())) + 1
     slim = ledger[STACK_COLUMNS + (CYCLE_COLUMNS if gen.cycle_batches else [])]
     item_rows = rows[0]
@@ -319,7 +334,7 @@ def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict
                                                        np.split(touch, cuts), strict=True), strict=True))
     # the book's own terms, once for every pass (copies.figures_after adds each copy's change)
     base = C.book_terms(slim, gen, ctxs, terms) if ctxs else None
-    out, examined, spent = {}, set(), 0
+    out, examined = {}, set()
     whole, part, runs, size = [], [], [], 0
     for c in ctxs:  # worst first: a row is examined whole or not at all
         only, remake, touch = routes[c["id"]]
@@ -328,6 +343,7 @@ def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict
         need = (len(c["scope"]) * int((~only & ~on_runs).sum()) + sum(len(item_rows[x]) for x in xs)
                 + sum(len(t[3]) for t in touch[on_runs]))
         if spent + need > STACK_BUDGET:
+            full = True
             break
         spent += need
         examined.add(c["id"])
@@ -344,7 +360,7 @@ def _exact_all(book: Book, ledger: pd.DataFrame, gen: Genealogy, ctxs: list[dict
             out.update(_passes(book, slim, gen, base, whole, part, runs, item_rows, ik, periods))
             whole, part, runs, size = [], [], [], 0
     out.update(_passes(book, slim, gen, base, whole, part, runs, item_rows, ik, periods))
-    return out, examined
+    return out, examined, spent, full
 
 
 def _passes(book, slim, gen, base, whole, part, runs, item_rows, ik, periods) -> dict:
