@@ -168,9 +168,11 @@ class _Distinct:
 
 
 def distinct_positions(pos: np.ndarray, n: int) -> np.ndarray:
-    """np.unique of row positions 0..n-1 (sorted, each once), by marking them on the n rows
-    and reading the marks back: linear, where a sort of a few hundred thousand positions
-    costs several times more."""
+    """np.unique of row positions 0..n-1 (sorted, each once). Many positions are marked on
+    the n rows and read back (linear: a sort of a few hundred thousand costs several times
+    more); a few are sorted (reading n marks would cost more)."""
+    if len(pos) < n // 32:
+        return np.unique(pos)
     mark = np.zeros(n, dtype=bool)
     mark[pos] = True
     return np.flatnonzero(mark)
