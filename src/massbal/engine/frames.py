@@ -178,6 +178,19 @@ def distinct_positions(pos: np.ndarray, n: int) -> np.ndarray:
     return np.flatnonzero(mark)
 
 
+def runs_within(size, most: int) -> list[tuple[int, int]]:
+    """Consecutive ranges [lo, hi) of items (of sizes `size`, in order) whose sizes sum to at
+    most `most`; an item bigger than that is a range alone. At least one range."""
+    out, lo, total = [], 0, 0
+    for k, n in enumerate(size):
+        if total and total + n > most:
+            out.append((lo, k))
+            lo, total = k, 0
+        total += n
+    out.append((lo, len(size)))
+    return out
+
+
 def columns_at(frame: pd.DataFrame, at: np.ndarray, names) -> dict:
     """frame's columns `names` at positions `at`, by name: numpy columns as numpy arrays,
     others (a categorical kind) as pandas arrays. A frame made of them with copy=False takes

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from massbal.engine.balance import KEY, status_of, variance_pct
-from massbal.engine.frames import asof_merge, key_codes
+from massbal.engine.frames import asof_merge, key_codes, runs_within
 from massbal.engine.ledger import INFLOW_KINDS, OUTFLOW_KINDS
 from massbal.engine.load import Book
 from massbal.engine.roll import EPS, SIGN, _cum_at, _running_lows, day_sums, ledger_openings, roll, signs
@@ -306,13 +306,10 @@ def _key_groups(ledger: pd.DataFrame, flagged: pd.DataFrame) -> list[pd.DataFram
     size = pd.Series(at).value_counts().reindex(key_at, fill_value=0).to_numpy()
     if size.sum() <= KEY_ROWS:
         return [flagged]
-    group, total, g = np.zeros(len(keys), dtype=np.int64), 0, 0
-    for k, n in enumerate(size.tolist()):
-        if total and total + n > KEY_ROWS:
-            g, total = g + 1, 0
-        group[k], total = g, total + n
+    runs = runs_within(size.tolist(), KEY_ROWS)
+    group = np.repeat(np.arange(len(runs)), [hi - lo for lo, hi in runs])
     of_flagged = pd.Series(group, index=key_at).reindex(flagged_at).to_numpy()
-    return [flagged[of_flagged == i] for i in range(g + 1)]
+    return [flagged[of_flagged == i] for i in range(len(runs))]
 
 
 def _explain_keys(book: Book, ledger: pd.DataFrame, yields: pd.DataFrame, bal: pd.DataFrame, flagged: pd.DataFrame,

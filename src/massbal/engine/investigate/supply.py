@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from massbal.engine.frames import KeyRuns, distinct_positions, looked_up
+from massbal.engine.frames import KeyRuns, distinct_positions, looked_up, runs_within
 from massbal.engine.genealogy import Genealogy, build_genealogy
 from massbal.engine.load import Book
 from massbal.engine.roll import stable_order
@@ -87,7 +87,7 @@ def explain_supply(book: Book, ledger: pd.DataFrame, gen: Genealogy, yields: pd.
     # row's candidates come from its own rows alone, so the groups find what one pass would
     size = np.bincount(members["fid"].to_numpy(dtype=np.int64), minlength=len(fl))
     at = np.r_[0, np.cumsum(size)]  # members are in flagged-row order
-    for a, b in _slices(np.arange(len(fl)), size, GROUP_MEMBERS):
+    for a, b in runs_within(size.tolist(), GROUP_MEMBERS):
         fids = range(a, b)
         ctxs = _screen(book, ledger, gen, yields, fl, periods, members.iloc[at[a]:at[b]], scopes)
         exact, examined, spent, full = _exact_all(book, ledger, gen, ctxs, periods, rows, terms, spent, full)
@@ -246,14 +246,8 @@ def _slices(fid: np.ndarray, size: np.ndarray, most: int) -> list[tuple[int, int
     `most` pairs (`size`: pairs per member row) unless one flagged row alone needs more."""
     bounds = np.flatnonzero(np.r_[True, fid[1:] != fid[:-1]])
     per = np.add.reduceat(size, bounds) if len(size) else np.zeros(0)
-    out, lo, total = [], 0, 0
-    for k, b in enumerate(bounds):
-        if total and total + per[k] > most:
-            out.append((lo, int(b)))
-            lo, total = int(b), 0
-        total += per[k]
-    out.append((lo, len(fid)))
-    return out
+    starts = np.r_[bounds, len(fid)]
+    return [(int(starts[lo]), int(starts[hi])) for lo, hi in runs_within(per.tolist(), most)]
 
 
 def _estimate(members: pd.DataFrame, num: pd.DataFrame, fl: pd.DataFrame, typed: pd.DataFrame, gen: Genealogy,
